@@ -1,0 +1,145 @@
+"""The `coachbot` command: run, chat, dialogs check, db upgrade, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from coachbot.bot.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
+
+log = logging.getLogger("coachbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coachbot", description=(
+        "A mentoring companion between meetings, on Telegram and in the terminal."))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="the bot on Telegram (long polling, or a webhook)")
+    run.add_argument("--webhook-url", help="public HTTPS URL Telegram should post updates to")
+    run.add_argument("--listen", default="127.0.0.1", help="address the webhook server binds")
+    run.add_argument("--port", type=int, default=8443, help="port the webhook server binds")
+
+    chat = commands.add_parser("chat", help="the same dialogs in this terminal, no token needed")
+    chat.add_argument("--user-id", type=int, default=1, help="whose journey (a Telegram user id)")
+    chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="language of the texts")
+    chat.add_argument("--dialog", help="start this dialog right away (e.g. grow)")
+
+    dialogs = commands.add_parser("dialogs", help="content tools")
+    dialogs_commands = dialogs.add_subparsers(dest="dialogs_command", required=True)
+    check = dialogs_commands.add_parser("check", help="validate every script and every language")
+    check.add_argument("--scripts", type=Path, help="folder of dialog scripts (default: shipped)")
+    check.add_argument("--prompts", type=Path, help="folder with en/ and de/ texts (default: shipped)")
+
+    db = commands.add_parser("db", help="database tools")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the schema migrations")
+
+    export = commands.add_parser("export", help="one user's data as JSON")
+    export.add_argument("--user-id", type=int, required=True, help="the user's Telegram id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "dialogs":
+        return _dialogs_check(args.scripts, args.prompts)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"coachbot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.command == "chat":
+            return asyncio.run(_chat(settings, args.user_id, args.lang, args.dialog))
+        if args.command == "db":
+            return asyncio.run(_db_upgrade(settings))
+        if args.command == "export":
+            return asyncio.run(_export(settings, args.user_id))
+        from coachbot.bot.telegram.runner import run_bot
+
+        return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dialogs_check(scripts: Path | None, prompts: Path | None) -> int:
+    from coachbot.dialogs.check import check
+    from coachbot.dialogs.registry import SCRIPTS_DIR
+    from coachbot.prompts.catalog import PROMPTS_DIR
+
+    problems = check(scripts or SCRIPTS_DIR, prompts or PROMPTS_DIR)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print("All dialogs and languages are complete.")
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from coachbot.bot.app import open_database
+
+    async with open_database(settings):
+        print("The database schema is up to date.")
+    return 0
+
+
+async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str | None) -> int:
+    from coachbot.bot.app import build_service, open_database
+    from coachbot.bot.terminal import TerminalChat, stdin_lines
+    from coachbot.dialogs.journey import command_for_dialog
+    from coachbot.dialogs.schema import Audience
+    from coachbot.service.conversation import CommandIn, Person
+
+    interactive = sys.stdin.isatty()
+    async with open_database(settings) as engine:
+        service = build_service(engine, settings)
+        person = Person(external_id=user_id, language=lang)
+        if lang:
+            await service.set_language(person, lang)
+        chat = TerminalChat(service, person, sys.stdout, ansi=interactive and sys.stdout.isatty())
+        first = CommandIn(command_for_dialog(dialog, Audience.MENTEE)) if dialog else CommandIn("start")
+        if dialog and dialog not in service.scripts.by_name:
+            print(f"coachbot: no dialog called {dialog!r}; there are: "
+                  f"{', '.join(service.scripts.by_name)}", file=sys.stderr)
+            return 2
+        if interactive:
+            print("(Type your answers. Numbers pick a choice; /help lists commands; Ctrl-D ends. "
+                  "Everything is saved as you go.)\n")
+        await chat.run(stdin_lines(interactive), first)
+    return 0
+
+
+async def _export(settings: Settings, user_id: int) -> int:
+    from coachbot.bot.app import open_database, utc_now
+    from coachbot.dialogs.registry import default_scripts
+    from coachbot.prompts.catalog import default_catalog
+    from coachbot.service.export import export_user
+    from coachbot.storage import queries
+    from coachbot.storage.database import create_sessionmaker
+
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        user = await queries.get_user(session, user_id)
+        if user is None:
+            print(f"coachbot: no user with id {user_id}", file=sys.stderr)
+            return 1
+        data = await export_user(session, user, default_scripts(), default_catalog(), utc_now())
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

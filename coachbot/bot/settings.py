@@ -1,0 +1,110 @@
+"""Settings from the environment and `.env`, with the names DESIGN.md promises."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coachbot.sqlite3"
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
+                 "postgres": "postgresql+asyncpg"}
+SUPPORTED_LANGUAGES = ("en", "de")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; a bad value stops the program with one clear line."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(default="https://api.telegram.org/bot",
+                                       alias="TELEGRAM_API_BASE_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    coachbot_admins: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="COACHBOT_ADMINS")
+    default_language: str = Field(default="en", alias="COACHBOT_DEFAULT_LANGUAGE")
+    default_timezone: str = Field(default="UTC", alias="COACHBOT_DEFAULT_TIMEZONE")
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("COACHBOT_WEBHOOK_SECRET", "webhook_secret"))
+    log_level: str = Field(default="INFO", alias="COACHBOT_LOG_LEVEL")
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str) -> str:
+        """Accept plain `postgresql://` and `sqlite://` too, and pick the async driver for them."""
+        try:
+            url = make_url(value.strip())
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("use sqlite+aiosqlite://… or postgresql+asyncpg://…")
+        if url.drivername in ASYNC_DRIVERS:
+            url = url.set(drivername=ASYNC_DRIVERS[url.drivername])
+        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(f"driver {url.drivername!r} is not async; "
+                             "use sqlite+aiosqlite or postgresql+asyncpg")
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("coachbot_admins", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids: set[int] = set()
+        for part in value.replace(";", ",").split(","):
+            if part.strip():
+                if not part.strip().lstrip("-").isdigit():
+                    raise ValueError(f"{part.strip()!r} is not a Telegram user id (a number)")
+                ids.add(int(part))
+        return frozenset(ids)
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"choose one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from coachbot.bot.timezones import parse_timezone
+
+        if parse_timezone(value) is None:
+            raise ValueError("not an IANA time zone name such as Europe/Berlin")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("choose DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message is one line naming the setting."""
+
+
+def load_settings() -> Settings:
+    """Read settings, turning pydantic's report into one line per bad setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"setting {name}: {message}")
+        raise SettingsError("; ".join(lines)) from None

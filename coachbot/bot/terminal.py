@@ -1,0 +1,102 @@
+"""`coachbot chat`: the same dialogs in a terminal. Reads stdin line by line when it is not a tty."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import TextIO
+
+from coachbot.service.conversation import CommandIn, ConversationService, Incoming, Person, PressIn, TextIn
+from coachbot.service.messages import Button, OutMessage, Response
+
+_TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
+_NUMBER = re.compile(r"^\s*/?(\d{1,2})\s*$")
+
+
+def to_plain(text: str, bold: Callable[[str], str] | None = None) -> str:
+    """Telegram HTML as terminal text: tags dropped (or bold shown with ANSI), entities decoded."""
+    if bold is not None:
+        text = re.sub(r"<b>(.*?)</b>", lambda m: bold(m.group(1)), text, flags=re.S)
+    return html.unescape(_TAG.sub("", text))
+
+
+class TerminalChat:
+    """Prints responses and turns typed lines into service inputs (numbers press buttons)."""
+
+    def __init__(self, service: ConversationService, person: Person, out: TextIO,
+                 ansi: bool = False) -> None:
+        self.service = service
+        self.person = person
+        self.out = out
+        self.ansi = ansi
+        self.buttons: list[Button] = []
+        self.free_text = True
+
+    def show(self, response: Response) -> None:
+        """Print the messages; remember the last buttons so a number can press one."""
+        if response.toast:
+            self._print(f"({response.toast})")
+        for message in response.messages:
+            self._show_message(message)
+        self.out.flush()
+
+    def _show_message(self, message: OutMessage) -> None:
+        bold = (lambda s: f"\033[1m{s}\033[0m") if self.ansi else None
+        self._print(to_plain(message.text, bold))
+        if message.document is not None:
+            self._print(f"[file: {message.document.filename}, {len(message.document.content)} bytes]")
+        if message.buttons:
+            self.buttons = message.choices
+            self.free_text = message.free_text
+            prefix = "/" if message.free_text else ""
+            for number, button in enumerate(self.buttons, start=1):
+                self._print(f"  {prefix}{number}  {to_plain(button.label)}")
+        elif message.text:
+            self.buttons = []
+            self.free_text = True
+        self._print("")
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out)
+
+    def parse(self, line: str) -> Incoming:
+        """A typed line as the service input it means."""
+        number = _NUMBER.match(line)
+        if number and self.buttons and 1 <= int(number.group(1)) <= len(self.buttons):
+            if line.strip().startswith("/") or not self.free_text:
+                return PressIn(self.buttons[int(number.group(1)) - 1].data)
+        stripped = line.strip()
+        if stripped.startswith("/") and len(stripped) > 1:
+            name, _, args = stripped[1:].partition(" ")
+            return CommandIn(name.split("@")[0], args.strip())
+        return TextIn(line.rstrip("\n"))
+
+    async def send(self, incoming: Incoming) -> None:
+        """Hand one input to the service and print what comes back."""
+        self.show(await self.service.handle(self.person, incoming))
+
+    async def run(self, lines: AsyncIterator[str], first: Incoming) -> None:
+        """Talk until the input ends; every answer is already saved, so the end needs no goodbye."""
+        await self.send(first)
+        async for line in lines:
+            if line.strip().lower() in ("/quit", "/exit"):
+                break
+            await self.send(self.parse(line))
+
+
+async def stdin_lines(interactive: bool) -> AsyncIterator[str]:
+    """Lines from stdin: with a prompt at a terminal, plainly from a pipe; stops at end of input."""
+    while True:
+        if interactive:
+            try:
+                line = await asyncio.to_thread(input, "> ")
+            except EOFError:
+                return
+        else:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                return
+        yield line

@@ -1,0 +1,454 @@
+"""The pure dialog engine: (script, run state, input, context) → (replies, new state, answers).
+
+No Telegram, no database, no clock: whatever it needs comes in as an argument and whatever it
+decides goes out as a return value, so every front-end can use it and property tests can hammer it.
+The next question is *found* (the first applicable step after the current one), not hard-coded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol
+
+from coachbot.dialogs.dates import parse_date
+from coachbot.dialogs.schema import Dialog, Step, StepKind
+from coachbot.dialogs.state import SUMMARY, Position, RunState
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INTEGER = re.compile(r"^\s*(-?\d{1,3})\s*(?:/\s*10)?\s*[.!]?\s*$")
+LIST_DONE = "__done__"
+KEEP = "__keep__"
+CONFIRM = "confirm"
+EDIT_PREFIX = "edit:"
+
+
+class Command(StrEnum):
+    """Navigation a mentee can ask for inside a dialog."""
+
+    SHOW = "show"
+    SKIP = "skip"
+    BACK = "back"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message the mentee typed."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A button press: the step it was made for and the chosen value."""
+
+    step: str
+    value: str
+
+
+Input = Text | Pick | Command
+
+
+class Lexicon(Protocol):
+    """Language knowledge the engine needs to read typed answers (implemented by the renderer)."""
+
+    def choice_for(self, dialog: str, step: str, text: str) -> str | None:
+        """The choice value whose label matches the text, if any."""
+
+    def means(self, word: str, text: str) -> bool:
+        """Whether the text says `word` (yes, no, done, confirm) in the mentee's language."""
+
+    def step_for_label(self, dialog: str, text: str) -> str | None:
+        """The step whose short label matches the text (to pick an answer to change)."""
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """Everything outside the script and state that a step may depend on."""
+
+    today: date
+    lang: str
+    lexicon: Lexicon
+    open_actions: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Ask a step (again). `problem` names what was wrong with the last input."""
+
+    step: str
+    index: int = 0
+    count: int = 1
+    item: str | None = None
+    problem: str | None = None
+    previous: Any = None
+    collected: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Info:
+    """Show an information step; the dialog goes on by itself."""
+
+    step: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A short remark that is not a question (e.g. 'this one can't be skipped')."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The closing summary: every applicable answer, to confirm or pick one to change."""
+
+    entries: tuple[tuple[str, Any], ...]
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The mentee confirmed; the dialog is complete."""
+
+
+Reply = Ask | Info | Note | Summary | Finished
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one input did: the replies, the new state, and the answers to save or delete."""
+
+    state: RunState
+    replies: tuple[Reply, ...]
+    saves: Mapping[str, Any] = field(default_factory=dict)
+    deletes: tuple[str, ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        """True once the mentee confirmed the last answer or summary."""
+        return self.state.finished
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def start(script: Dialog, ctx: EngineContext) -> Outcome:
+    """Open a dialog: find its first applicable step."""
+    state = RunState(step=script.steps[0].key)
+    return _forward(script, state, 0, ctx, ())
+
+
+def current(script: Dialog, state: RunState) -> tuple[Reply, ...]:
+    """The question to show again (on resume), with the answer given earlier if any."""
+    if state.finished:
+        return (Finished(),)
+    if state.step == SUMMARY:
+        return (_summary(script, state),)
+    return (_ask(script, state, previous=True),)
+
+
+def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
+    """Apply one input to a run. Never raises on any input; a bad one leaves the state as it was."""
+    if state.finished:
+        return Outcome(state, (Finished(),))
+    if event is Command.SHOW:
+        return Outcome(state, current(script, state))
+    if event is Command.BACK:
+        return _back(script, state)
+    if state.step == SUMMARY:
+        return _at_summary(script, state, event, ctx)
+    step = script.step(state.step)
+    if event is Command.SKIP:
+        return _skip(script, state, step, ctx)
+    if isinstance(event, Pick) and event.step != step.key:
+        return Outcome(state, (Note("stale_button"), _ask(script, state)))
+    if isinstance(event, Pick) and event.value == KEEP:
+        return _keep(script, state, step, ctx)
+    if step.kind is StepKind.LIST:
+        return _list_input(script, state, step, event, ctx)
+    if event is Command.DONE:
+        return Outcome(state, (Note("done_not_here"), _ask(script, state)))
+    value, problem = _read(script, step, event, ctx)
+    if problem is not None:
+        return Outcome(state, (_ask(script, state, problem=problem),))
+    return _answered(script, state, step, value, ctx)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one answer
+
+
+def clean_text(text: str) -> str:
+    """Free text as we keep it: control characters dropped, line ends unified, outer space trimmed."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def _read(script: Dialog, step: Step, event: Input, ctx: EngineContext) -> tuple[Any, str | None]:
+    """Turn an input into the step's value, or name the problem."""
+    if isinstance(event, Command):
+        return None, "not_understood"
+    raw = event.value if isinstance(event, Pick) else event.text
+    text = clean_text(raw)
+    if not text:
+        return None, "empty"
+    if step.kind is StepKind.TEXT:
+        return (None, "too_long") if len(text) > step.max_length else (text, None)
+    if step.kind is StepKind.CHOICE:
+        return _read_choice(script, step, event, text, ctx)
+    if step.kind is StepKind.SCALE:
+        match = _INTEGER.match(text)
+        if match is None:
+            return None, "not_a_number"
+        number = int(match.group(1))
+        if not step.scale_min <= number <= step.scale_max:
+            return None, "out_of_range"
+        return number, None
+    if step.kind is StepKind.YESNO:
+        for word, value in (("yes", True), ("no", False)):
+            if text == word or ctx.lexicon.means(word, text):
+                return value, None
+        return None, "not_yes_no"
+    if step.kind is StepKind.DATE:
+        if len(text) > 200:
+            return None, "not_a_date"
+        parsed = parse_date(text, ctx.today, ctx.lang)
+        if parsed is None:
+            return None, "not_a_date"
+        if parsed < ctx.today and not step.allow_past:
+            return None, "date_past"
+        return parsed.isoformat(), None
+    return None, "not_understood"
+
+
+def _read_choice(
+    script: Dialog, step: Step, event: Input, text: str, ctx: EngineContext
+) -> tuple[Any, str | None]:
+    if isinstance(event, Pick):
+        return (text, None) if text in step.choices else (None, "stale_button")
+    if text.isdigit() and 1 <= int(text) <= len(step.choices):
+        return step.choices[int(text) - 1], None
+    if len(text) <= 200:
+        value = ctx.lexicon.choice_for(script.name, step.key, text)
+        if value in step.choices:
+            return value, None
+    return None, "not_a_choice"
+
+
+# ---------------------------------------------------------------------------------------------
+# Moving through the script
+
+
+def _answered(
+    script: Dialog, state: RunState, step: Step, value: Any, ctx: EngineContext
+) -> Outcome:
+    """Store a valid answer and move to the next applicable question."""
+    history = (*state.history, Position(step.key, state.index))
+    if step.foreach is not None:
+        entries = list(_loop_answers(state, step))
+        items = state.loops.get(step.key, ())
+        entries[state.index] = {**items[state.index], "value": value}
+        stored: Any = entries
+        state = replace(state, answers={**state.answers, step.key: stored}, history=history)
+        if state.index + 1 < len(items):
+            state = replace(state, index=state.index + 1)
+            return Outcome(state, (_ask(script, state, previous=True),), {step.key: stored})
+    else:
+        stored = value
+        state = replace(state, answers={**state.answers, step.key: stored}, history=history)
+    out = _forward(script, state, script.position(step.key) + 1, ctx, ())
+    return replace(out, saves={step.key: stored, **out.saves})
+
+
+def _forward(
+    script: Dialog, state: RunState, start_at: int, ctx: EngineContext, replies: tuple[Reply, ...]
+) -> Outcome:
+    """Go to the first applicable step at or after `start_at` (info steps are shown on the way)."""
+    shown = list(replies)
+    for step in script.steps[start_at:]:
+        if not _applies(step, state.answers):
+            continue
+        if step.kind is StepKind.INFO:
+            if not state.editing:
+                shown.append(Info(step.key))
+            continue
+        if state.editing and step.key in state.answers:
+            continue
+        if step.foreach is not None:
+            items = state.loops.get(step.key) or _loop_items(step, state, ctx)
+            if not items:
+                continue
+            state = replace(state, loops={**state.loops, step.key: items})
+        state = replace(state, step=step.key, index=0)
+        shown.append(_ask(script, state, previous=True))
+        return Outcome(state, tuple(shown))
+    if script.summary and script.answer_steps:
+        state = replace(state, step=SUMMARY, index=0, editing=False)
+        shown.append(_summary(script, state))
+        return Outcome(state, tuple(shown))
+    return _finish(script, state, tuple(shown))
+
+
+def _finish(script: Dialog, state: RunState, replies: tuple[Reply, ...]) -> Outcome:
+    """Complete the run; answers of steps that no longer apply (after a change) are dropped."""
+    stale = tuple(
+        key for key in state.answers
+        if key in _step_keys(script) and not _applies(script.step(key), state.answers)
+    )
+    answers = {k: v for k, v in state.answers.items() if k not in stale}
+    done = replace(state, answers=answers, finished=True, editing=False)
+    return Outcome(done, (*replies, Finished()), deletes=stale)
+
+
+def _back(script: Dialog, state: RunState) -> Outcome:
+    """Return to the previous question, showing the answer given there."""
+    if not state.history:
+        return Outcome(state, (Note("at_first"), *current(script, state)))
+    last = state.history[-1]
+    state = replace(state, history=state.history[:-1], step=last.step, index=last.index)
+    if last.step == SUMMARY:
+        state = replace(state, editing=False)
+    return Outcome(state, current(script, state))
+
+
+def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Outcome:
+    """Move on without an answer (an earlier answer to this step is kept)."""
+    if not step.optional:
+        return Outcome(state, (Note("cannot_skip"), _ask(script, state)))
+    if step.foreach is not None:
+        previous = _loop_answers(state, step)[state.index].get("value")
+        return _answered(script, state, step, previous, ctx)
+    if step.key in state.answers:
+        return _answered(script, state, step, state.answers[step.key], ctx)
+    history = (*state.history, Position(step.key, state.index))
+    state = replace(state, history=history)
+    return _forward(script, state, script.position(step.key) + 1, ctx, (Note("skipped"),))
+
+
+def _keep(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Outcome:
+    """Keep the earlier answer of a step returned to with /back or from the summary."""
+    if step.foreach is not None:
+        earlier = _loop_answers(state, step)[state.index].get("value")
+    else:
+        earlier = state.answers.get(step.key)
+    if earlier is None:
+        return Outcome(state, (_ask(script, state, problem="not_understood"),))
+    return _answered(script, state, step, earlier, ctx)
+
+
+def _list_input(
+    script: Dialog, state: RunState, step: Step, event: Input, ctx: EngineContext
+) -> Outcome:
+    """A list grows one message at a time until the mentee says done or the maximum is reached."""
+    items: list[str] = list(state.answers.get(step.key) or [])
+    wants_done = event is Command.DONE or (isinstance(event, Pick) and event.value == LIST_DONE)
+    if isinstance(event, Text) and ctx.lexicon.means("done", clean_text(event.text)):
+        wants_done = True
+    if wants_done:
+        if len(items) < step.min_items:
+            return Outcome(state, (_ask(script, state, problem="list_too_short"),))
+        return _answered(script, state, step, items, ctx)
+    if not isinstance(event, Text):
+        return Outcome(state, (_ask(script, state, problem="not_understood"),))
+    value, problem = _read_list_item(step, event.text)
+    if problem is not None:
+        return Outcome(state, (_ask(script, state, problem=problem),))
+    items.append(value)
+    if len(items) >= step.max_items:
+        out = _answered(script, state, step, items, ctx)
+        return replace(out, replies=(Note("list_full"), *out.replies))
+    state = replace(state, answers={**state.answers, step.key: items})
+    return Outcome(state, (_ask(script, state),), {step.key: items})
+
+
+def _read_list_item(step: Step, raw: str) -> tuple[str, str | None]:
+    text = clean_text(raw)
+    if not text:
+        return "", "empty"
+    if len(text) > step.max_length:
+        return "", "too_long"
+    return text, None
+
+
+def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
+    """At the summary: confirm, or pick a step to change."""
+    entries = _summary(script, state).entries
+    target: str | None = None
+    if isinstance(event, Pick):
+        if event.step != SUMMARY:
+            return Outcome(state, (Note("stale_button"), _summary(script, state)))
+        if event.value == CONFIRM:
+            return _finish(script, state, ())
+        target = event.value.removeprefix(EDIT_PREFIX) if event.value.startswith(EDIT_PREFIX) else None
+    elif isinstance(event, Text):
+        text = clean_text(event.text)
+        if ctx.lexicon.means("confirm", text) or ctx.lexicon.means("yes", text):
+            return _finish(script, state, ())
+        if text.isdigit() and 1 <= int(text) <= len(entries):
+            target = entries[int(text) - 1][0]
+        elif len(text) <= 200:
+            target = ctx.lexicon.step_for_label(script.name, text)
+    if target is None or target not in {key for key, _ in entries}:
+        return Outcome(state, (_summary(script, state, problem="pick_or_confirm"),))
+    history = (*state.history, Position(SUMMARY, 0))
+    state = replace(state, step=target, index=0, editing=True, history=history)
+    return Outcome(state, (_ask(script, state, previous=True),))
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _applies(step: Step, answers: Mapping[str, Any]) -> bool:
+    return all(condition.holds(dict(answers)) for condition in step.when)
+
+
+def _step_keys(script: Dialog) -> set[str]:
+    return {step.key for step in script.steps}
+
+
+def _loop_items(step: Step, state: RunState, ctx: EngineContext) -> tuple[dict[str, Any], ...]:
+    """The items a foreach step asks about, fixed when the step is first reached."""
+    assert step.foreach is not None
+    if step.foreach.step is not None:
+        source = state.answers.get(step.foreach.step) or []
+        return tuple({"ref": i, "item": str(text)} for i, text in enumerate(source))
+    return tuple({"ref": a.get("ref"), "item": str(a.get("text", ""))} for a in ctx.open_actions)
+
+
+def _loop_answers(state: RunState, step: Step) -> list[dict[str, Any]]:
+    items = state.loops.get(step.key, ())
+    saved = state.answers.get(step.key)
+    saved_list = saved if isinstance(saved, list) and len(saved) == len(items) else None
+    return [dict(saved_list[i]) if saved_list else {**item, "value": None}
+            for i, item in enumerate(items)]
+
+
+def _ask(
+    script: Dialog, state: RunState, problem: str | None = None, previous: bool = False
+) -> Ask:
+    step = script.step(state.step)
+    earlier: Any = state.answers.get(step.key)
+    if step.foreach is not None:
+        items = state.loops.get(step.key, ())
+        entries = _loop_answers(state, step)
+        earlier = entries[state.index].get("value") if entries else None
+        return Ask(step.key, state.index, len(items), items[state.index]["item"] if items else None,
+                   problem, earlier if previous else None)
+    if step.kind is StepKind.LIST:
+        return Ask(step.key, problem=problem, collected=tuple(earlier or ()))
+    return Ask(step.key, problem=problem, previous=earlier if previous else None)
+
+
+def _summary(script: Dialog, state: RunState, problem: str | None = None) -> Summary:
+    entries = tuple(
+        (step.key, state.answers[step.key]) for step in script.answer_steps
+        if step.key in state.answers and state.answers[step.key] is not None
+        and _applies(step, state.answers)
+    )
+    return Summary(entries, problem)

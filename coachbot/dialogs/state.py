@@ -1,0 +1,77 @@
+"""A dialog run's position, as plain JSON so it persists, migrates and can be read by a person."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SUMMARY = "_summary"
+STATE_VERSION = 1
+
+
+class StateError(ValueError):
+    """Stored state that cannot be read (hand-edited, or from a future version)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place to go back to: a step, and the item within it for foreach steps."""
+
+    step: str
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Where a run stands: current step, this dialog's answers, the path taken, loop items."""
+
+    step: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    history: tuple[Position, ...] = ()
+    index: int = 0
+    loops: Mapping[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    editing: bool = False
+    finished: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as JSON types only."""
+        return {
+            "v": STATE_VERSION,
+            "step": self.step,
+            "answers": dict(self.answers),
+            "history": [[p.step, p.index] for p in self.history],
+            "index": self.index,
+            "loops": {k: list(v) for k, v in self.loops.items()},
+            "editing": self.editing,
+            "finished": self.finished,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunState:
+        """Read stored state back; anything malformed raises StateError, never something else."""
+        try:
+            if data.get("v") != STATE_VERSION:
+                raise StateError(f"unknown state version {data.get('v')!r}")
+            answers = data["answers"]
+            loops = data.get("loops", {})
+            if not isinstance(answers, dict) or not isinstance(loops, dict):
+                raise StateError("answers and loops must be mappings")
+            return cls(
+                step=str(data["step"]),
+                answers=answers,
+                history=tuple(Position(str(s), int(i)) for s, i in data.get("history", [])),
+                index=int(data.get("index", 0)),
+                loops={str(k): tuple(dict(item) for item in v) for k, v in loops.items()},
+                editing=bool(data.get("editing", False)),
+                finished=bool(data.get("finished", False)),
+            )
+        except StateError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"unreadable dialog state: {exc}") from None
+
+    def dumps(self) -> str:
+        """Stable JSON text (for comparisons in tests and the export)."""
+        return json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)

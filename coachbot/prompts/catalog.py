@@ -1,0 +1,175 @@
+"""Every text the bot says, by key and language, rendered with one sandboxed Jinja2 environment.
+
+Texts live in `prompts/<lang>/<file>.yaml`; a key is the file name plus the path inside it
+(`grow.steps.goal_specific.text`, `common.problems.empty`). User text only ever enters a template
+as a variable: autoescaped for Telegram HTML, never evaluated.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import BaseLoader, StrictUndefined, Template, TemplateNotFound, pass_context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+PROMPTS_DIR = Path(__file__).parent
+LANGUAGES = ("en", "de")
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested YAML mappings → dotted keys; strings and lists are the leaves."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, path))
+        else:
+            flat[path] = value
+    return flat
+
+
+def read_language(directory: Path) -> dict[str, Any]:
+    """All texts of one language folder, flattened, keyed by `<file stem>.<path>`."""
+    texts: dict[str, Any] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        texts.update(flatten(data, path.stem))
+    return texts
+
+
+def fold(text: str) -> str:
+    """A form of text for loose matching: case, accents, spaces and punctuation folded away."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(ch for ch in decomposed if ch.isalnum() or ch.isspace())
+    return " ".join(kept.split())
+
+
+class _CatalogLoader(BaseLoader):
+    """Jinja2 loads templates straight from the flattened texts (name = `<lang>:<key>`)."""
+
+    def __init__(self, texts: Mapping[str, Mapping[str, Any]]) -> None:
+        self._texts = texts
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Any]:
+        lang, _, key = template.partition(":")
+        source = self._texts.get(lang, {}).get(key)
+        if not isinstance(source, str):
+            raise TemplateNotFound(template)
+        return source, None, lambda: True
+
+
+def make_environment(texts: Mapping[str, Mapping[str, Any]]) -> ImmutableSandboxedEnvironment:
+    """The one Jinja2 environment: sandboxed, immutable, strict about unknown variables."""
+    env = ImmutableSandboxedEnvironment(
+        loader=_CatalogLoader(texts), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+    )
+    return env
+
+
+@dataclass(eq=False)
+class Catalog:
+    """Texts of every language, with the rendering and matching the engine and front-ends need."""
+
+    texts: Mapping[str, Mapping[str, Any]]
+
+    def __post_init__(self) -> None:
+        self.env = make_environment(self.texts)
+        self.env.filters["date"] = pass_context(
+            lambda context, iso: self.format_date(context.get("lang", "en"), iso))
+        self._templates: dict[str, Template] = {}
+
+    def has(self, lang: str, key: str) -> bool:
+        """Whether a text exists for this key in this language."""
+        return key in self.texts.get(lang, {})
+
+    def raw(self, lang: str, key: str) -> Any:
+        """The stored value (a template string or a word list), falling back to English."""
+        value = self.texts.get(lang, {}).get(key)
+        return self.texts["en"].get(key) if value is None else value
+
+    def render(self, lang: str, key: str, **variables: Any) -> str:
+        """Render one text; English is the fallback for a language that lacks the key."""
+        if not isinstance(self.texts.get(lang, {}).get(key), str):
+            lang = "en"
+        name = f"{lang}:{key}"
+        template = self._templates.get(name)
+        if template is None:
+            template = self.env.get_template(name)
+            self._templates[name] = template
+        return template.render({**variables, "lang": lang}).strip()
+
+    def words(self, lang: str, word: str) -> set[str]:
+        """The folded synonyms of a word like yes, no, done or confirm."""
+        found = self.raw(lang, f"common.words.{word}") or []
+        return {fold(str(w)) for w in found}
+
+    def format_date(self, lang: str, iso: Any) -> str:
+        """A saved ISO date the way people of that language write it."""
+        if not iso:
+            return ""
+        try:
+            day = date.fromisoformat(str(iso))
+        except ValueError:
+            return str(iso)
+        months = self.raw(lang, "common.months") or []
+        pattern = str(self.raw(lang, "common.date_format") or "{day} {month} {year}")
+        month = months[day.month - 1] if len(months) == 12 else str(day.month)
+        return pattern.format(day=day.day, month=month, year=day.year)
+
+
+class CatalogLexicon:
+    """The engine's Lexicon for one language, backed by the catalog's labels and word lists."""
+
+    def __init__(self, catalog: Catalog, lang: str, scripts_steps: Mapping[str, list[str]]) -> None:
+        self._catalog = catalog
+        self._lang = lang
+        self._steps = scripts_steps
+
+    def choice_for(self, dialog: str, step: str, text: str) -> str | None:
+        """Match typed text against the step's button labels (loosely) or the value names."""
+        wanted = fold(text)
+        if not wanted:
+            return None
+        prefix = f"{dialog}.steps.{step}.choices."
+        for lang in (self._lang, "en"):
+            for key, label in self._catalog.texts.get(lang, {}).items():
+                if key.startswith(prefix):
+                    value = key.removeprefix(prefix)
+                    if wanted in (fold(str(label)), fold(value.replace("_", " "))):
+                        return value
+        return None
+
+    def means(self, word: str, text: str) -> bool:
+        """Whether text is one of the word's synonyms in this language or English."""
+        folded = fold(text)
+        return bool(folded) and (folded in self._catalog.words(self._lang, word)
+                                 or folded in self._catalog.words("en", word))
+
+    def step_for_label(self, dialog: str, text: str) -> str | None:
+        """The step whose short label the text names."""
+        wanted = fold(text)
+        for step in self._steps.get(dialog, []):
+            label = self._catalog.raw(self._lang, f"{dialog}.steps.{step}.label")
+            if label and fold(str(label)) == wanted:
+                return step
+        return None
+
+
+def read_catalog(directory: Path = PROMPTS_DIR) -> Catalog:
+    """All languages found under a prompts directory."""
+    return Catalog({lang: read_language(directory / lang) for lang in LANGUAGES
+                    if (directory / lang).is_dir()})
+
+
+@cache
+def default_catalog() -> Catalog:
+    """The texts shipped in the package."""
+    return read_catalog()

@@ -1,0 +1,101 @@
+"""Button data: small, parseable, checked against the run's stored position before it counts.
+
+Forms (all under Telegram's 64-byte limit):
+  a:<run>:<step position>:<item index>:<token>   an answer button of a question
+  s:<run>:<token>                                 the summary: `confirm` or `edit:<position>`
+  r:<run>                                         continue this open run
+  p:<dialog>                                      pause the open run and start this dialog
+  g:<dialog>                                      start this dialog
+  j:<+1|-1>                                       move the journey a stage forward or back
+  x                                               dismiss an offer
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KEEP = "k"
+SKIP = "s"
+_ANSWER = re.compile(r"^a:(\d{1,12}):(\d{1,3}):(\d{1,3}):([a-z0-9]{1,4})$")
+_SUMMARY = re.compile(r"^s:(\d{1,12}):(confirm|edit:\d{1,3})$")
+_RUN = re.compile(r"^r:(\d{1,12})$")
+_DIALOG = re.compile(r"^([pg]):([a-z][a-z0-9_]{0,39})$")
+_STAGE = re.compile(r"^j:([+-]1)$")
+
+
+def answer_data(run_id: int, position: int, index: int, token: str) -> str:
+    """Data of an answer button."""
+    return f"a:{run_id}:{position}:{index}:{token}"
+
+
+def summary_data(run_id: int, token: str) -> str:
+    """Data of a summary button."""
+    return f"s:{run_id}:{token}"
+
+
+@dataclass(frozen=True)
+class AnswerPress:
+    """A press on a question's button."""
+
+    run_id: int
+    position: int
+    index: int
+    token: str
+
+
+@dataclass(frozen=True)
+class SummaryPress:
+    """A press on the summary: confirm, or `edit:<position>`."""
+
+    run_id: int
+    token: str
+
+
+@dataclass(frozen=True)
+class ContinuePress:
+    """Continue the open run."""
+
+    run_id: int
+
+
+@dataclass(frozen=True)
+class DialogPress:
+    """Start a dialog (`pause` first pauses the open one)."""
+
+    dialog: str
+    pause: bool
+
+
+@dataclass(frozen=True)
+class StagePress:
+    """Move the journey by one stage."""
+
+    by: int
+
+
+@dataclass(frozen=True)
+class DismissPress:
+    """Close an offer without doing anything."""
+
+
+Press = AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
+
+
+def parse(data: str | None) -> Press | None:
+    """The press this data encodes, or None for anything malformed or forged-looking."""
+    if not data or len(data) > 64:
+        return None
+    if data == "x":
+        return DismissPress()
+    if m := _ANSWER.match(data):
+        return AnswerPress(int(m[1]), int(m[2]), int(m[3]), m[4])
+    if m := _SUMMARY.match(data):
+        return SummaryPress(int(m[1]), m[2])
+    if m := _RUN.match(data):
+        return ContinuePress(int(m[1]))
+    if m := _DIALOG.match(data):
+        return DialogPress(m[2], pause=m[1] == "p")
+    if m := _STAGE.match(data):
+        return StagePress(int(m[1]))
+    return None

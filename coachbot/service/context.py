@@ -1,0 +1,68 @@
+"""What templates and the engine may read besides the current answers, loaded only when needed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from jinja2 import meta
+
+from coachbot.dialogs.schema import Dialog
+from coachbot.prompts.catalog import Catalog
+from coachbot.storage import queries
+from coachbot.storage.queries import GoalRecord, UserRecord
+
+CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
+                           "collected", "lang"})
+
+
+@cache
+def template_names(catalog: Catalog, dialog: str) -> frozenset[str]:
+    """Every top-level variable any text of this dialog uses, in any language."""
+    names: set[str] = set()
+    prefix = f"{dialog}."
+    for texts in catalog.texts.values():
+        for key, source in texts.items():
+            if key.startswith(prefix) and isinstance(source, str):
+                names |= meta.find_undeclared_variables(catalog.env.parse(source))
+    return frozenset(names)
+
+
+def goal_view(goal: GoalRecord) -> dict[str, Any]:
+    """A goal as templates see it."""
+    return {"title": goal.title, "due": goal.due_on.isoformat() if goal.due_on else None,
+            "status": goal.status,
+            "actions": [{"text": a.text, "due": a.due_on.isoformat() if a.due_on else None,
+                         "status": a.status} for a in goal.actions]}
+
+
+def open_actions(goals: list[GoalRecord]) -> list[dict[str, Any]]:
+    """Open or partly done action steps of open goals, with the id check-ins update them by."""
+    return [{"ref": a.id, "text": a.text, "due": a.due_on.isoformat() if a.due_on else None,
+             "goal": g.title}
+            for g in goals if g.status == "open" for a in g.actions if a.status in ("open", "partly")]
+
+
+async def template_variables(
+    session: Any, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
+    user: UserRecord, answers: Mapping[str, Any], today_iso: str,
+) -> dict[str, Any]:
+    """Variables for this dialog's texts: its answers, quoted earlier dialogs, goals, the name."""
+    used = template_names(catalog, script.name)
+    variables: dict[str, Any] = {step.key: answers.get(step.key) for step in script.steps}
+    earlier = [name for name in used if name in dialogs and name != script.name]
+    if earlier:
+        latest = await queries.latest_answers(session, user.id, earlier)
+        for name in earlier:
+            variables[name] = {s.key: latest[name].get(s.key) for s in dialogs[name].steps}
+    if "goals" in used or "open_actions" in used:
+        goals = await queries.goals_of(session, user.id)
+        variables["goals"] = [goal_view(g) for g in goals]
+        variables["open_actions"] = open_actions(goals)
+    else:
+        variables["goals"] = []
+        variables["open_actions"] = []
+    variables["name"] = (user.name or "").split(" ")[0] or None
+    variables["today"] = today_iso
+    return variables

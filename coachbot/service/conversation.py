@@ -1,0 +1,461 @@
+"""The conversation service: (person, input) → response, for every front-end.
+
+Each input is one transaction: lock the user, load their run, let the pure engine decide, save the
+answers and the new position, render the replies. Nothing about a dialog lives only in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coachbot.dialogs import engine
+from coachbot.dialogs.engine import KEEP, LIST_DONE, Command, EngineContext, Input, Pick, Text
+from coachbot.dialogs.journey import command_for_dialog, dialog_for_command
+from coachbot.dialogs.journey import view as journey_view
+from coachbot.dialogs.registry import DialogNotFound, Scripts
+from coachbot.dialogs.schema import Audience, Dialog, StepKind
+from coachbot.dialogs.stages import Stage
+from coachbot.dialogs.state import SUMMARY, RunState, StateError
+from coachbot.prompts.catalog import Catalog, CatalogLexicon
+from coachbot.service import callbacks
+from coachbot.service.context import open_actions, template_variables
+from coachbot.service.effects import apply_effects
+from coachbot.service.messages import Button, OutMessage, Response
+from coachbot.service.render import LIST_DONE_TOKEN, Renderer
+from coachbot.service.views import Views
+from coachbot.storage import queries
+from coachbot.storage.queries import RunRecord, UserRecord
+
+Clock = Callable[[], datetime]
+DIALOG_COMMANDS = ("agreement", "story", "vision", "grow", "checkin", "agenda", "reflect")
+NAVIGATION = {"skip": Command.SKIP, "back": Command.BACK, "done": Command.DONE}
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is talking, as the front-end knows them (language is only a hint for new users)."""
+
+    external_id: int
+    name: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class TextIn:
+    """A typed message (`message_id` lets a later edit of it update the answer)."""
+
+    text: str
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CommandIn:
+    """A command such as /grow, without the slash, with whatever followed it."""
+
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class PressIn:
+    """A button press with its callback data, untrusted."""
+
+    data: str
+
+
+Incoming = TextIn | CommandIn | PressIn
+
+
+class ConversationService:
+    """Front-end-independent conversation logic over a session factory."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], *, scripts: Scripts,
+        catalog: Catalog, clock: Clock, default_language: str = "en",
+        default_timezone: str = "UTC",
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.scripts = scripts
+        self.catalog = catalog
+        self.clock = clock
+        self.default_language = default_language
+        self.default_timezone = default_timezone
+        self._steps = {name: [s.key for s in d.steps] for name, d in scripts.by_name.items()}
+
+    async def handle(self, person: Person, incoming: Incoming) -> Response:
+        """Process one input in one transaction and say what to send back."""
+        async with self.sessionmaker.begin() as session:
+            user, created = await self._user(session, person)
+            turn = _Turn(self, session, user, created)
+            return await turn.dispatch(incoming)
+
+    async def _user(self, session: AsyncSession, person: Person) -> tuple[UserRecord, bool]:
+        user = await queries.lock_user(session, person.external_id)
+        if user is not None:
+            return user, False
+        language = (person.language or "")[:2].lower()
+        if language not in self.catalog.texts:
+            language = self.default_language
+        user = await queries.create_user(
+            session, person.external_id, name=person.name, language=language,
+            timezone=self.default_timezone, now=self.clock())
+        return user, True
+
+    async def set_language(self, person: Person, language: str) -> None:
+        """Change a user's language (creating the user if new)."""
+        if language not in self.catalog.texts:
+            raise ValueError(f"unsupported language {language!r}")
+        async with self.sessionmaker.begin() as session:
+            user, _ = await self._user(session, person)
+            await queries.update_user(session, user.id, self.clock(), language=language)
+
+    def lexicon(self, lang: str) -> CatalogLexicon:
+        """The engine's language knowledge for one language."""
+        return CatalogLexicon(self.catalog, lang, self._steps)
+
+
+class _Turn:
+    """One input of one user, inside its transaction."""
+
+    def __init__(self, service: ConversationService, session: AsyncSession, user: UserRecord,
+                 created: bool) -> None:
+        self.service = service
+        self.session = session
+        self.user = user
+        self.created = created
+        self.now = service.clock()
+        self.lang = user.language
+        self.render = Renderer(service.catalog, self.lang)
+        self.views = Views(service.scripts, self.render)
+
+    @property
+    def audience(self) -> Audience:
+        return Audience.MENTOR if self.user.role == "mentor" else Audience.MENTEE
+
+    @property
+    def today(self) -> Any:
+        return self.now.astimezone(ZoneInfo(self.user.timezone)).date()
+
+    def say(self, key: str, **variables: Any) -> str:
+        return self.render.text(key, **variables)
+
+    # -- dispatch -------------------------------------------------------------------------------
+
+    async def dispatch(self, incoming: Incoming) -> Response:
+        if isinstance(incoming, TextIn):
+            return await self.on_text(incoming)
+        if isinstance(incoming, CommandIn):
+            return await self.on_command(incoming.name.lower(), incoming.args)
+        return await self.on_press(incoming.data)
+
+    async def on_text(self, incoming: TextIn) -> Response:
+        run = await queries.active_run(self.session, self.user.id)
+        if run is None:
+            return Response((OutMessage(self.say("common.service.not_in_dialog")),
+                             *await self.suggestion()))
+        return await self.advance(run, Text(incoming.text), message_id=incoming.message_id)
+
+    async def on_command(self, name: str, args: str) -> Response:
+        if name in NAVIGATION:
+            run = await queries.active_run(self.session, self.user.id)
+            if run is None:
+                return self.message("common.service.nothing_to_cancel")
+            return await self.advance(run, NAVIGATION[name])
+        if name in DIALOG_COMMANDS:
+            return await self.start_dialog(dialog_for_command(name, self.audience))
+        handler = {
+            "start": self.welcome, "help": self.help, "journey": self.journey,
+            "cancel": self.cancel, "resume": self.resume, "goals": self.goals,
+            "answers": self.answers,
+        }.get(name)
+        if handler is None:
+            return self.message("common.service.unknown_command")
+        return await handler()
+
+    async def on_press(self, data: str) -> Response:
+        press = callbacks.parse(data)
+        stale = Response(toast=self.say("common.notes.stale_button"))
+        if isinstance(press, callbacks.AnswerPress | callbacks.SummaryPress):
+            run = await queries.active_run(self.session, self.user.id)
+            if run is None or run.id != press.run_id:
+                return stale
+            event = self.press_input(run, press)
+            if event is None:
+                return stale
+            response = await self.advance(run, event)
+            return Response(response.messages, pressed=self.pressed_label(run, press))
+        if isinstance(press, callbacks.ContinuePress):
+            return await self.continue_run(press.run_id)
+        if isinstance(press, callbacks.DialogPress):
+            return await self.start_dialog(press.dialog, pause_open=press.pause)
+        if isinstance(press, callbacks.StagePress):
+            return await self.move_stage(press.by)
+        if isinstance(press, callbacks.DismissPress):
+            return Response()
+        return stale
+
+    def press_input(
+        self, run: RunRecord, press: callbacks.AnswerPress | callbacks.SummaryPress
+    ) -> Input | None:
+        """The engine input a button stands for, if it belongs to the run's current position."""
+        try:
+            script = self.service.scripts.get(run.dialog)
+            state = RunState.from_json(run.state)
+        except (DialogNotFound, StateError):
+            return None
+        if isinstance(press, callbacks.SummaryPress):
+            if state.step != SUMMARY:
+                return None
+            if press.token == "confirm":
+                return Pick(SUMMARY, engine.CONFIRM)
+            position = int(press.token.removeprefix("edit:"))
+            if position >= len(script.steps):
+                return None
+            return Pick(SUMMARY, engine.EDIT_PREFIX + script.steps[position].key)
+        if state.step == SUMMARY or press.position >= len(script.steps):
+            return None
+        step = script.steps[press.position]
+        if step.key != state.step or press.index != state.index:
+            return None
+        token = press.token
+        if token == callbacks.SKIP:
+            return Command.SKIP
+        if token == callbacks.KEEP:
+            return Pick(step.key, KEEP)
+        if step.kind is StepKind.LIST and token == LIST_DONE_TOKEN:
+            return Pick(step.key, LIST_DONE)
+        if step.kind is StepKind.YESNO and token in ("y", "n"):
+            return Pick(step.key, "yes" if token == "y" else "no")
+        if step.kind is StepKind.CHOICE and token.isdigit() and int(token) < len(step.choices):
+            return Pick(step.key, step.choices[int(token)])
+        if step.kind is StepKind.SCALE and token.isdigit():
+            return Pick(step.key, token)
+        return None
+
+    def pressed_label(
+        self, run: RunRecord, press: callbacks.AnswerPress | callbacks.SummaryPress
+    ) -> str | None:
+        """What a pressed question should read afterwards: the question marked with the choice."""
+        return None
+
+    # -- dialogs --------------------------------------------------------------------------------
+
+    async def advance(
+        self, run: RunRecord, event: Input, message_id: int | None = None
+    ) -> Response:
+        """Feed one input to the engine and save its outcome in this transaction."""
+        script = self.service.scripts.get(run.dialog)
+        try:
+            state = RunState.from_json(run.state)
+        except StateError:
+            return await self.restart_broken(run, script)
+        outcome = engine.advance(script, state, event, await self.engine_context(script))
+        await self.persist(run, script, state, outcome, message_id)
+        return Response(tuple(await self.render_outcome(run.id, script, outcome)))
+
+    async def engine_context(self, script: Dialog) -> EngineContext:
+        actions: tuple[dict[str, Any], ...] = ()
+        if any(s.foreach is not None and s.foreach.context for s in script.steps):
+            actions = tuple(open_actions(await queries.goals_of(self.session, self.user.id)))
+        return EngineContext(today=self.today, lang=self.lang,
+                             lexicon=self.service.lexicon(self.lang), open_actions=actions)
+
+    async def persist(
+        self, run: RunRecord, script: Dialog, before: RunState, outcome: engine.Outcome,
+        message_id: int | None = None,
+    ) -> None:
+        """Answers, deletions and the new position, all in the caller's transaction."""
+        visibility = "shared" if self.user.share_by_default else "private"
+        await queries.save_answers(self.session, run, outcome.saves, visibility=visibility,
+                                   now=self.now, message_id=message_id)
+        await queries.delete_answers(self.session, run.id, outcome.deletes)
+        if outcome.state is not before and outcome.state != before:
+            status = "completed" if outcome.finished else "active"
+            await queries.save_run(self.session, run.id, step=outcome.state.step, status=status,
+                                   state=outcome.state.to_json(), now=self.now)
+        if outcome.finished and not before.finished:
+            await apply_effects(self.session, script, run, self.user, outcome.state.answers,
+                                visibility, self.now)
+
+    async def render_outcome(
+        self, run_id: int, script: Dialog, outcome: engine.Outcome
+    ) -> list[OutMessage]:
+        variables = await template_variables(
+            self.session, self.service.catalog, script, self.service.scripts.by_name, self.user,
+            outcome.state.answers, self.today.isoformat())
+        messages = self.render.replies(script, outcome.replies, run_id, variables)
+        if outcome.finished:
+            messages.extend(await self.suggestion(after=script.name))
+        return messages
+
+    async def start_dialog(self, name: str, pause_open: bool = False) -> Response:
+        try:
+            script = self.service.scripts.get(name)
+        except DialogNotFound:
+            return self.message("common.service.unknown_dialog", name=name)
+        if script.audience is not self.audience:
+            return self.message("common.service.not_for_you")
+        open_run = await queries.active_run(self.session, self.user.id)
+        if open_run is not None and open_run.dialog == name:
+            return await self.show_run(open_run, "common.service.resumed")
+        if open_run is not None:
+            if not pause_open:
+                return self.switch_question(open_run, script)
+            await queries.set_run_status(self.session, open_run.id, "paused", self.now)
+        paused = await queries.latest_paused_run(self.session, self.user.id, name)
+        if paused is not None:
+            await queries.set_run_status(self.session, paused.id, "active", self.now)
+            return await self.show_run(paused, "common.service.resumed")
+        return await self.new_run(script)
+
+    async def new_run(self, script: Dialog, notes: tuple[str, ...] = ()) -> Response:
+        outcome = engine.start(script, await self.engine_context(script))
+        run_id = await queries.create_run(
+            self.session, user_id=self.user.id, dialog=script.name, stage=script.stage.value,
+            step=outcome.state.step, state=outcome.state.to_json(), now=self.now)
+        run = await queries.get_run(self.session, run_id)
+        assert run is not None
+        if outcome.finished:
+            await self.persist(run, script, RunState(step=outcome.state.step), outcome)
+        intro: list[str] = list(notes)
+        if script.stage.value != self.user.stage:
+            intro.append(self.say("common.service.other_stage",
+                                  stage=self.say(f"common.stages.{script.stage.value}.name")))
+        variables = await template_variables(
+            self.session, self.service.catalog, script, self.service.scripts.by_name, self.user,
+            {}, self.today.isoformat())
+        if self.service.catalog.has(self.lang, f"{script.name}.intro"):
+            intro.append(self.say(f"{script.name}.intro", **variables))
+        messages = await self.render_outcome(run_id, script, outcome)
+        head = (OutMessage("\n\n".join(intro)),) if intro else ()
+        return Response((*head, *messages))
+
+    async def show_run(self, run: RunRecord, note_key: str) -> Response:
+        """Show where an open run stands, after a short note."""
+        script = self.service.scripts.get(run.dialog)
+        try:
+            state = RunState.from_json(run.state)
+        except StateError:
+            return await self.restart_broken(run, script)
+        title = self.say(f"{script.name}.title")
+        variables = await template_variables(
+            self.session, self.service.catalog, script, self.service.scripts.by_name, self.user,
+            state.answers, self.today.isoformat())
+        messages = self.render.replies(script, engine.current(script, state), run.id, variables)
+        return Response((OutMessage(self.say(note_key, title=title)), *messages))
+
+    async def restart_broken(self, run: RunRecord, script: Dialog) -> Response:
+        """A run whose stored state cannot be read is closed (its answers stay) and begun anew."""
+        await queries.set_run_status(self.session, run.id, "cancelled", self.now)
+        return await self.new_run(script, (self.say("common.service.error"),))
+
+    def switch_question(self, open_run: RunRecord, script: Dialog) -> Response:
+        open_title = self.say(f"{open_run.dialog}.title")
+        title = self.say(f"{script.name}.title")
+        buttons = (
+            (Button(self.say("common.buttons.continue", title=open_title), f"r:{open_run.id}"),),
+            (Button(self.say("common.buttons.pause_and_start", title=title), f"p:{script.name}"),),
+        )
+        text = self.say("common.service.switch_question", open_title=open_title, title=title)
+        return Response((OutMessage(text, buttons),))
+
+    async def continue_run(self, run_id: int) -> Response:
+        run = await queries.get_run(self.session, run_id)
+        if run is None or run.user_id != self.user.id or run.status not in ("active", "paused"):
+            return Response(toast=self.say("common.notes.stale_button"))
+        if run.status == "paused":
+            open_run = await queries.active_run(self.session, self.user.id)
+            if open_run is not None:
+                await queries.set_run_status(self.session, open_run.id, "paused", self.now)
+            await queries.set_run_status(self.session, run.id, "active", self.now)
+        return await self.show_run(run, "common.service.resumed")
+
+    async def cancel(self) -> Response:
+        run = await queries.active_run(self.session, self.user.id)
+        if run is None:
+            return self.message("common.service.nothing_to_cancel")
+        await queries.set_run_status(self.session, run.id, "paused", self.now)
+        return self.message("common.service.cancelled", title=self.say(f"{run.dialog}.title"))
+
+    async def resume(self) -> Response:
+        run = await queries.active_run(self.session, self.user.id)
+        if run is None:
+            run = await queries.latest_paused_run(self.session, self.user.id)
+            if run is None:
+                return self.message("common.service.nothing_to_resume")
+            await queries.set_run_status(self.session, run.id, "active", self.now)
+        return await self.show_run(run, "common.service.resumed")
+
+    # -- journey and views ----------------------------------------------------------------------
+
+    async def welcome(self) -> Response:
+        name = (self.user.name or "").split(" ")[0] or None
+        key = "common.service.welcome_new" if self.created else "common.service.welcome_back"
+        greeting = OutMessage(self.say(key, name=name))
+        run = await queries.active_run(self.session, self.user.id)
+        run = run or await queries.latest_paused_run(self.session, self.user.id)
+        if run is not None:
+            title = self.say(f"{run.dialog}.title")
+            offer = OutMessage(self.say("common.service.resume_offer", title=title), (
+                (Button(self.say("common.buttons.continue", title=title), f"r:{run.id}"),
+                 Button(self.say("common.buttons.later"), "x")),))
+            return Response((greeting, offer))
+        return Response((greeting, *await self.suggestion()))
+
+    async def help(self) -> Response:
+        return self.message("common.help")
+
+    async def journey(self) -> Response:
+        done = await queries.completed_dialogs(self.session, self.user.id)
+        view = journey_view(self.service.scripts, Stage(self.user.stage), self.audience, done)
+        return Response((self.views.journey(view, self.audience),))
+
+    async def move_stage(self, by: int) -> Response:
+        stage = Stage(self.user.stage).moved(by)
+        await queries.update_user(self.session, self.user.id, self.now, stage=stage.value)
+        self.user = UserRecord(**{**self.user.__dict__, "stage": stage.value})
+        text = self.say("common.service.stage_moved",
+                        stage=self.say(f"common.stages.{stage.value}.name"),
+                        about=self.say(f"common.stages.{stage.value}.about"))
+        return Response((OutMessage(text), *await self.suggestion()), pressed=text)
+
+    async def suggestion(self, after: str | None = None) -> list[OutMessage]:
+        """What to do next: the next dialog of the stage, or the offer to move on."""
+        done = await queries.completed_dialogs(self.session, self.user.id)
+        if after:
+            done.add(after)
+        view = journey_view(self.service.scripts, Stage(self.user.stage), self.audience, done)
+        if view.stage_complete and view.stage is not Stage.ENDING:
+            following = view.stage.moved(1)
+            name = self.say(f"common.stages.{view.stage.value}.name")
+            button = Button(self.say("common.buttons.stage_next",
+                                     stage=self.say(f"common.stages.{following.value}.name")),
+                            "j:+1")
+            return [OutMessage(self.say("common.service.stage_done", stage=name), ((button,),))]
+        if view.next_dialog is None or view.next_dialog.name == after:
+            return []
+        script = view.next_dialog
+        title = self.say(f"{script.name}.title")
+        command = command_for_dialog(script.name, self.audience)
+        text = self.say("common.service.suggest", title=title, command=command,
+                        description=self.say(f"{script.name}.description"))
+        button = Button(self.say("common.buttons.start", title=title), f"g:{script.name}")
+        return [OutMessage(text, ((button,),))]
+
+    async def goals(self) -> Response:
+        goals = await queries.goals_of(self.session, self.user.id)
+        return Response((self.views.goals(goals),))
+
+    async def answers(self) -> Response:
+        answers = await queries.answers_of(self.session, self.user.id)
+        runs = {run.id: run for run in await queries.runs_of(self.session, self.user.id)}
+        return Response(tuple(self.views.answers(answers, runs)))
+
+    def message(self, key: str, **variables: Any) -> Response:
+        return Response((OutMessage(self.say(key, **variables)),))

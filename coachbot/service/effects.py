@@ -1,0 +1,71 @@
+"""What completing a dialog changes besides its answers: goals, action statuses, user settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coachbot.dialogs.schema import ActionSource, CreateGoal, Dialog
+from coachbot.storage import queries
+from coachbot.storage.queries import RunRecord, UserRecord
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _actions(source: ActionSource, answers: Mapping[str, Any]) -> list[tuple[str, date | None]]:
+    """Action steps named by one source: every item of a list (with its foreach date) or one step."""
+    if source.text is not None:
+        text = answers.get(source.text)
+        return [(str(text), _date(answers.get(source.due)) if source.due else None)] if text else []
+    items = answers.get(source.items or "") or []
+    dates = answers.get(source.due or "") or []
+    due_by_ref = {entry.get("ref"): _date(entry.get("value")) for entry in dates
+                  if isinstance(entry, dict)}
+    return [(str(item), due_by_ref.get(i)) for i, item in enumerate(items) if str(item).strip()]
+
+
+async def _create_goal(
+    session: AsyncSession, effect: CreateGoal, run: RunRecord, user: UserRecord,
+    answers: Mapping[str, Any], visibility: str, now: datetime,
+) -> None:
+    title = answers.get(effect.title)
+    if not title:
+        return
+    goal_id = await queries.create_goal(
+        session, user_id=user.id, run_id=run.id, dialog=run.dialog, stage=run.stage,
+        title=str(title), details={k: answers.get(k) for k in effect.details},
+        due_on=_date(answers.get(effect.due)) if effect.due else None,
+        visibility=visibility, now=now)
+    actions = [a for source in effect.actions for a in _actions(source, answers)]
+    await queries.add_actions(session, goal_id=goal_id, user_id=user.id, actions=actions, now=now)
+
+
+async def apply_effects(
+    session: AsyncSession, script: Dialog, run: RunRecord, user: UserRecord,
+    answers: Mapping[str, Any], visibility: str, now: datetime,
+) -> None:
+    """Carry out every effect of a completed dialog, in the caller's transaction."""
+    for effect in script.effects:
+        if effect.create_goal is not None:
+            await _create_goal(session, effect.create_goal, run, user, answers, visibility, now)
+        elif effect.update_actions is not None:
+            statuses = effect.update_actions.statuses
+            for entry in answers.get(effect.update_actions.step) or []:
+                status = statuses.get(str(entry.get("value")))
+                if status is not None and isinstance(entry.get("ref"), int):
+                    await queries.set_action_status(session, user.id, entry["ref"], status, now)
+        elif effect.set_sharing is not None:
+            shared = answers.get(effect.set_sharing.step) in effect.set_sharing.shared
+            await queries.update_user(session, user.id, now, share_by_default=shared)
+        elif effect.set_end_date is not None:
+            ends = _date(answers.get(effect.set_end_date.step))
+            if ends is not None:
+                await queries.update_user(session, user.id, now, relationship_ends_on=ends)

@@ -1,0 +1,60 @@
+"""One user's data as JSON: the same content `coachbot export` prints and /export sends."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coachbot.dialogs.registry import DialogNotFound, Scripts
+from coachbot.prompts.catalog import Catalog
+from coachbot.storage import queries
+from coachbot.storage.queries import UserRecord
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export_user(
+    session: AsyncSession, user: UserRecord, scripts: Scripts, catalog: Catalog, now: datetime
+) -> dict[str, Any]:
+    """Everything stored about a user: profile, answers by stage and dialog, goals and actions."""
+    runs = await queries.runs_of(session, user.id)
+    answers = await queries.answers_of(session, user.id)
+    goals = await queries.goals_of(session, user.id)
+    by_stage: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for run in runs:
+        run_answers = [a for a in answers if a.run_id == run.id]
+        if not run_answers and run.status != "completed":
+            continue
+        entries = []
+        for answer in run_answers:
+            label = catalog.raw(user.language, f"{run.dialog}.steps.{answer.step_key}.label")
+            entries.append({"step": answer.step_key, "question": label, "value": answer.value,
+                            "visibility": answer.visibility,
+                            "answered_at": _iso(answer.created_at),
+                            "updated_at": _iso(answer.updated_at)})
+        try:
+            title = catalog.raw(user.language, f"{scripts.get(run.dialog).name}.title")
+        except DialogNotFound:
+            title = run.dialog
+        by_stage.setdefault(run.stage, {}).setdefault(run.dialog, []).append({
+            "run": run.id, "title": title, "status": run.status,
+            "started_at": _iso(run.started_at), "completed_at": _iso(run.completed_at),
+            "answers": entries})
+    return {
+        "exported_at": _iso(now),
+        "user": {"telegram_id": user.telegram_id, "name": user.name, "language": user.language,
+                 "timezone": user.timezone, "role": user.role, "stage": user.stage,
+                 "share_by_default": user.share_by_default,
+                 "relationship_ends_on": _iso(user.relationship_ends_on),
+                 "joined_at": _iso(user.created_at)},
+        "answers": by_stage,
+        "goals": [{"title": g.title, "dialog": g.dialog, "stage": g.stage, "details": g.details,
+                   "due_on": _iso(g.due_on), "status": g.status, "visibility": g.visibility,
+                   "created_at": _iso(g.created_at),
+                   "actions": [{"text": a.text, "due_on": _iso(a.due_on), "status": a.status}
+                               for a in g.actions]} for g in goals],
+    }

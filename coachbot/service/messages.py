@@ -1,0 +1,59 @@
+"""What the conversation service hands to a front-end: HTML text, buttons, files. No Telegram types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_CALLBACK_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Button:
+    """An answer the mentee can tap; `data` comes back verbatim (at most 64 bytes, as Telegram allows)."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"button data over {MAX_CALLBACK_BYTES} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to send (the data export)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """One message to send: Telegram-HTML text, rows of buttons, or a document with a caption.
+
+    `free_text` says the answer is typed; its buttons (keep, skip, done) are shortcuts only.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
+    free_text: bool = False
+
+    @property
+    def choices(self) -> list[Button]:
+        """All buttons in reading order (the terminal numbers them)."""
+        return [button for row in self.buttons for button in row]
+
+
+@dataclass(frozen=True)
+class Response:
+    """The service's answer to one input.
+
+    `toast` is a short notice for a button press (Telegram's answerCallbackQuery); `pressed`
+    is what the pressed message should now say, with its keyboard removed, when the press counted.
+    """
+
+    messages: tuple[OutMessage, ...] = ()
+    toast: str | None = None
+    pressed: str | None = None

@@ -1,0 +1,196 @@
+"""Turn the engine's replies into messages: texts from the catalog, buttons with callback data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from coachbot.dialogs.engine import (
+    CONFIRM,
+    EDIT_PREFIX,
+    LIST_DONE,
+    Ask,
+    Finished,
+    Info,
+    Note,
+    Reply,
+    Summary,
+)
+from coachbot.dialogs.schema import Dialog, Step, StepKind
+from coachbot.dialogs.state import SUMMARY
+from coachbot.prompts.catalog import Catalog
+from coachbot.service.callbacks import KEEP, SKIP, answer_data, summary_data
+from coachbot.service.messages import Button, OutMessage
+
+ROW_WIDTH = 2
+
+
+class Renderer:
+    """Renders one dialog's replies in one language."""
+
+    def __init__(self, catalog: Catalog, lang: str) -> None:
+        self.catalog = catalog
+        self.lang = lang
+
+    def text(self, key: str, **variables: Any) -> str:
+        """A catalog text in this renderer's language."""
+        return self.catalog.render(self.lang, key, **variables)
+
+    def replies(
+        self, script: Dialog, replies: Sequence[Reply], run_id: int, variables: Mapping[str, Any]
+    ) -> list[OutMessage]:
+        """Every reply as a message; notes and problems are folded into the question they precede."""
+        messages: list[OutMessage] = []
+        pending: list[str] = []
+        for reply in replies:
+            if isinstance(reply, Note):
+                pending.append(self.text(f"common.notes.{reply.code}"))
+            elif isinstance(reply, Info):
+                messages.append(OutMessage(self._join(
+                    *pending, self.text(f"{script.name}.steps.{reply.step}.text", **variables))))
+                pending = []
+            elif isinstance(reply, Ask):
+                messages.append(self.ask(script, reply, run_id, variables, pending))
+                pending = []
+            elif isinstance(reply, Summary):
+                messages.append(self.summary(script, reply, run_id, pending))
+                pending = []
+            elif isinstance(reply, Finished):
+                done = self.text(f"{script.name}.done", **variables)
+                messages.append(OutMessage(self._join(*pending, done)))
+                pending = []
+        if pending:
+            messages.append(OutMessage(self._join(*pending)))
+        return messages
+
+    def ask(
+        self, script: Dialog, ask: Ask, run_id: int, variables: Mapping[str, Any],
+        notes: Sequence[str] = (),
+    ) -> OutMessage:
+        """A question, with the problem of the last input, earlier answer and buttons."""
+        step = script.step(ask.step)
+        limits = {"max_length": step.max_length, "scale_min": step.scale_min,
+                  "scale_max": step.scale_max, "min_items": step.min_items}
+        local = {**variables, "item": ask.item, "index": ask.index + 1, "count": ask.count,
+                 "collected": list(ask.collected)}
+        parts: list[str] = list(notes)
+        if ask.problem:
+            parts.append(self.text(f"common.problems.{ask.problem}", **limits))
+        question = self.text(f"{script.name}.steps.{step.key}.text", **local)
+        if step.foreach is not None and ask.count > 1:
+            question = self._join(self.text("common.ask.counter", **local), question)
+        parts.append(question)
+        if step.kind is StepKind.SCALE:
+            parts.append(self.text("common.ask.scale_hint", **limits))
+        if step.kind is StepKind.LIST:
+            if ask.collected:
+                bullets = "\n".join(self.text("common.values.bullet", text=i) for i in ask.collected)
+                parts.append(self.text("common.ask.list_so_far", items=Markup(bullets)))
+            parts.append(self.text("common.ask.list_hint"))
+        if ask.previous is not None and step.kind is not StepKind.LIST:
+            shown = Markup(self.value(script, step, ask.previous))
+            parts.append(self.text("common.ask.previous", previous=shown))
+        if step.optional:
+            parts.append(self.text("common.ask.optional_hint"))
+        buttons = self._buttons(script, step, ask, run_id)
+        typed = step.kind in (StepKind.TEXT, StepKind.LIST, StepKind.DATE)
+        return OutMessage(self._join(*parts), buttons, free_text=typed)
+
+    def _buttons(
+        self, script: Dialog, step: Step, ask: Ask, run_id: int
+    ) -> tuple[tuple[Button, ...], ...]:
+        pos = script.position(step.key)
+
+        def button(label: str, token: str) -> Button:
+            return Button(label, answer_data(run_id, pos, ask.index, token))
+
+        rows: list[tuple[Button, ...]] = []
+        if step.kind is StepKind.CHOICE:
+            labels = [button(self.text(f"{script.name}.steps.{step.key}.choices.{value}"), str(i))
+                      for i, value in enumerate(step.choices)]
+            rows.extend(_rows(labels, ROW_WIDTH))
+        elif step.kind is StepKind.SCALE:
+            numbers = [button(str(n), str(n)) for n in range(step.scale_min, step.scale_max + 1)]
+            rows.extend(_rows(numbers, 5))
+        elif step.kind is StepKind.YESNO:
+            rows.append((button(self.text("common.buttons.yes"), "y"),
+                         button(self.text("common.buttons.no"), "n")))
+        elif step.kind is StepKind.LIST and len(ask.collected) >= max(step.min_items, 1):
+            rows.append((button(self.text("common.buttons.done"), LIST_DONE_TOKEN),))
+        extra: list[Button] = []
+        if ask.previous is not None and step.kind is not StepKind.LIST:
+            extra.append(button(self.text("common.buttons.keep"), KEEP))
+        if step.optional:
+            extra.append(button(self.text("common.buttons.skip"), SKIP))
+        if extra:
+            rows.append(tuple(extra))
+        return tuple(rows)
+
+    def summary(
+        self, script: Dialog, summary: Summary, run_id: int, notes: Sequence[str] = ()
+    ) -> OutMessage:
+        """The closing summary, numbered, with a confirm button and one change button per answer."""
+        title = self.text(f"{script.name}.title")
+        parts = list(notes)
+        if summary.problem:
+            parts.append(self.text(f"common.problems.{summary.problem}"))
+        parts.append(self.text("common.summary.header", title=title))
+        change: list[Button] = []
+        for number, (key, value) in enumerate(summary.entries, start=1):
+            step = script.step(key)
+            label = self.label(script, key)
+            shown = Markup(self.value(script, step, value))
+            parts.append(self.text("common.summary.entry", number=number, label=label, value=shown))
+            change.append(Button(self.text("common.buttons.change", label=f"{number}. {label}"),
+                                 summary_data(run_id, EDIT_PREFIX + str(script.position(key)))))
+        parts.append(self.text("common.summary.footer"))
+        confirm = Button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
+        return OutMessage(self._join(*parts), ((confirm,), *_rows(change, ROW_WIDTH)))
+
+    def label(self, script: Dialog, key: str) -> str:
+        """A step's short label."""
+        return self.text(f"{script.name}.steps.{key}.label")
+
+    def value(self, script: Dialog, step: Step, value: Any) -> str:
+        """An answer as HTML to show back (user text escaped)."""
+        if value is None:
+            return self.text("common.values.skipped")
+        if step.foreach is not None and isinstance(value, list):
+            lines = []
+            for entry in value:
+                inner = self._plain_value(script, step, entry.get("value"))
+                lines.append(self.text("common.values.bullet",
+                                       text=Markup(f"{escape(entry.get('item', ''))}: {inner}")))
+            return "\n".join(lines)
+        return self._plain_value(script, step, value)
+
+    def _plain_value(self, script: Dialog, step: Step, value: Any) -> str:
+        if value is None:
+            return self.text("common.values.skipped")
+        if step.kind is StepKind.CHOICE:
+            key = f"{script.name}.steps.{step.key}.choices.{value}"
+            return self.text(key) if self.catalog.has(self.lang, key) else str(escape(value))
+        if step.kind is StepKind.YESNO:
+            return self.text("common.values.yes" if value else "common.values.no")
+        if step.kind is StepKind.SCALE:
+            return self.text("common.values.scale", value=value, scale_max=step.scale_max)
+        if step.kind is StepKind.DATE:
+            return str(escape(self.catalog.format_date(self.lang, value)))
+        if step.kind is StepKind.LIST and isinstance(value, list):
+            return "\n".join(self.text("common.values.bullet", text=item) for item in value)
+        return str(escape(value))
+
+    @staticmethod
+    def _join(*parts: str) -> str:
+        return "\n\n".join(part for part in parts if part)
+
+
+LIST_DONE_TOKEN = "d"
+SUMMARY_STEP = SUMMARY
+LIST_DONE_VALUE = LIST_DONE
+
+
+def _rows(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i:i + width]) for i in range(0, len(buttons), width)]

@@ -1,0 +1,104 @@
+"""Read-only views a user asks for: the journey, goals and action steps, their answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from markupsafe import Markup
+
+from coachbot.dialogs.journey import JourneyView, command_for_dialog
+from coachbot.dialogs.registry import DialogNotFound, Scripts
+from coachbot.dialogs.schema import Audience
+from coachbot.dialogs.stages import Stage
+from coachbot.service.messages import Button, OutMessage
+from coachbot.service.render import Renderer
+from coachbot.storage.queries import AnswerRecord, GoalRecord, RunRecord
+
+
+class Views:
+    """Formats journeys, goals and answers in the renderer's language."""
+
+    def __init__(self, scripts: Scripts, render: Renderer) -> None:
+        self.scripts = scripts
+        self.render = render
+
+    def journey(self, view: JourneyView, audience: Audience) -> OutMessage:
+        """The four stages, where the user is, what is done, and what comes next."""
+        say = self.render.text
+        lines = [say("common.journey.header")]
+        for stage, dialogs in view.stages:
+            if stage is view.stage:
+                marker = say("common.journey.current_marker")
+            elif stage.index < view.stage.index:
+                marker = say("common.journey.past_marker")
+            else:
+                marker = say("common.journey.future_marker")
+            lines.append(say("common.journey.stage_line", marker=marker,
+                             name=say(f"common.stages.{stage.value}.name"),
+                             about=say(f"common.stages.{stage.value}.about")))
+            for dialog, done in dialogs:
+                lines.append(say("common.journey.dialog_line", done=done,
+                                 title=say(f"{dialog.name}.title"),
+                                 command=command_for_dialog(dialog.name, audience)))
+        if view.next_dialog is not None and not view.stage_complete:
+            lines.append(say("common.journey.next", title=say(f"{view.next_dialog.name}.title"),
+                             command=command_for_dialog(view.next_dialog.name, audience)))
+        elif view.stage_complete:
+            lines.append(say("common.journey.all_done"))
+        buttons: list[Button] = []
+        if view.stage is not Stage.ENDING:
+            buttons.append(Button(say("common.buttons.stage_next", stage=say(
+                f"common.stages.{view.stage.moved(1).value}.name")), "j:+1"))
+        if view.stage is not Stage.INITIATION:
+            buttons.append(Button(say("common.buttons.stage_back", stage=say(
+                f"common.stages.{view.stage.moved(-1).value}.name")), "j:-1"))
+        return OutMessage("\n".join(lines), tuple((b,) for b in buttons))
+
+    def goals(self, goals: Sequence[GoalRecord]) -> OutMessage:
+        """Goals with their action steps, statuses and dates."""
+        say = self.render.text
+        if not goals:
+            return OutMessage(say("common.goals.none"))
+        lines = [say("common.goals.header")]
+        for goal in goals:
+            lines.append("")
+            lines.append(say("common.goals.goal", title=goal.title, status=goal.status,
+                             due=goal.due_on.isoformat() if goal.due_on else None,
+                             status_label=say(f"common.goals.status.{goal.status}")))
+            for action in goal.actions:
+                lines.append(say("common.goals.action", text=action.text,
+                                 marker=say(f"common.goals.markers.{action.status}"),
+                                 due=action.due_on.isoformat() if action.due_on else None))
+        return OutMessage("\n".join(lines))
+
+    def answers(
+        self, answers: Sequence[AnswerRecord], runs: Mapping[int, RunRecord]
+    ) -> list[OutMessage]:
+        """Every answer, grouped by stage and dialog run, one message per stage."""
+        say = self.render.text
+        if not answers:
+            return [OutMessage(say("common.answers.none"))]
+        messages = [OutMessage(say("common.answers.header"))]
+        for stage in Stage:
+            lines: list[str] = []
+            for run_id in sorted({a.run_id for a in answers if a.stage == stage.value}):
+                run = runs[run_id]
+                try:
+                    script = self.scripts.get(run.dialog)
+                except DialogNotFound:
+                    continue
+                when = (run.completed_at or run.updated_at).date().isoformat()
+                lines.append(say("common.answers.dialog", title=say(f"{run.dialog}.title"),
+                                 when=when))
+                for answer in (a for a in answers if a.run_id == run_id):
+                    try:
+                        step = script.step(answer.step_key)
+                    except KeyError:
+                        continue
+                    value = Markup(self.render.value(script, step, answer.value))
+                    lines.append(say("common.summary.entry", number="•",
+                                     label=self.render.label(script, step.key), value=value))
+            if lines:
+                header = say("common.answers.stage", name=say(f"common.stages.{stage.value}.name"))
+                messages.append(OutMessage("\n\n".join([header, *lines])))
+        return messages
