@@ -9,7 +9,14 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
-from coachbot.service.conversation import CommandIn, ConversationService, Incoming, Person, PressIn, TextIn
+from coachbot.service.conversation import (
+    CommandIn,
+    ConversationService,
+    Incoming,
+    Person,
+    PressIn,
+    TextIn,
+)
 from coachbot.service.messages import Button, OutMessage, Response
 
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
@@ -65,9 +72,9 @@ class TerminalChat:
     def parse(self, line: str) -> Incoming:
         """A typed line as the service input it means."""
         number = _NUMBER.match(line)
-        if number and self.buttons and 1 <= int(number.group(1)) <= len(self.buttons):
-            if line.strip().startswith("/") or not self.free_text:
-                return PressIn(self.buttons[int(number.group(1)) - 1].data)
+        pressable = number and self.buttons and 1 <= int(number.group(1)) <= len(self.buttons)
+        if number and pressable and (line.strip().startswith("/") or not self.free_text):
+            return PressIn(self.buttons[int(number.group(1)) - 1].data)
         stripped = line.strip()
         if stripped.startswith("/") and len(stripped) > 1:
             name, _, args = stripped[1:].partition(" ")

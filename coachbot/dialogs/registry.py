@@ -92,7 +92,7 @@ class Scripts:
 
     def ordered(self) -> list[Dialog]:
         """Scripts sorted by stage, then by the order the journey suggests them."""
-        return sorted(self.by_name.values(), key=lambda s: (s.stage.index, JOURNEY_ORDER.get(
+        return sorted(self.by_name.values(), key=lambda s: (s.stage.order, JOURNEY_ORDER.get(
             s.name, 99), s.name))
 
 

@@ -62,7 +62,7 @@ class Condition(_Strict):
         return self
 
     def holds(self, answers: dict[str, Any]) -> bool:
-        """True when the earlier answer passes the test (an unanswered step passes none but answered: false)."""
+        """True when the earlier answer passes the test (unanswered passes only `answered: false`)."""
         value = answers.get(self.step)
         if self.answered is not None:
             return (value is not None) == self.answered
@@ -86,7 +86,7 @@ class Condition(_Strict):
 
 
 class Foreach(_Strict):
-    """Ask a step once per item: of a list answered earlier in this dialog, or of the mentee's open actions."""
+    """Ask a step once per item: of an earlier list in this dialog, or of the mentee's open actions."""
 
     step: Key | None = None
     context: Literal["open_actions"] | None = None

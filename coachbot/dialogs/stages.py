@@ -14,11 +14,11 @@ class Stage(StrEnum):
     ENDING = "ending"
 
     @property
-    def index(self) -> int:
+    def order(self) -> int:
         """Position in the journey, 0 for initiation."""
         return list(Stage).index(self)
 
     def moved(self, by: int) -> Stage:
         """The stage `by` steps later (or earlier), clamped to the first and last stage."""
         stages = list(Stage)
-        return stages[max(0, min(len(stages) - 1, self.index + by))]
+        return stages[max(0, min(len(stages) - 1, self.order + by))]

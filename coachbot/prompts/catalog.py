@@ -67,11 +67,10 @@ class _CatalogLoader(BaseLoader):
 
 def make_environment(texts: Mapping[str, Mapping[str, Any]]) -> ImmutableSandboxedEnvironment:
     """The one Jinja2 environment: sandboxed, immutable, strict about unknown variables."""
-    env = ImmutableSandboxedEnvironment(
+    return ImmutableSandboxedEnvironment(
         loader=_CatalogLoader(texts), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
     )
-    return env
 
 
 @dataclass(eq=False)

@@ -29,7 +29,7 @@ class Views:
         for stage, dialogs in view.stages:
             if stage is view.stage:
                 marker = say("common.journey.current_marker")
-            elif stage.index < view.stage.index:
+            elif stage.order < view.stage.order:
                 marker = say("common.journey.past_marker")
             else:
                 marker = say("common.journey.future_marker")

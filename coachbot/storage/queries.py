@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
 
-USERS = User.__table__
-RUNS = DialogRun.__table__
-ANSWERS = Answer.__table__
-GOALS = Goal.__table__
-ACTIONS = ActionStep.__table__
-UPDATES = ProcessedUpdate.__table__
+USERS: Table = User.__table__  # type: ignore[assignment]
+RUNS: Table = DialogRun.__table__  # type: ignore[assignment]
+ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
+GOALS: Table = Goal.__table__  # type: ignore[assignment]
+ACTIONS: Table = ActionStep.__table__  # type: ignore[assignment]
+UPDATES: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,8 @@ async def create_user(
 
 async def update_user(session: AsyncSession, user_id: int, now: datetime, **values: Any) -> None:
     """Change some of a user's fields."""
-    await session.execute(update(USERS).where(USERS.c.id == user_id).values(updated_at=now, **values))
+    statement = update(USERS).where(USERS.c.id == user_id).values(updated_at=now, **values)
+    await session.execute(statement)
 
 
 async def set_active(session: AsyncSession, telegram_id: int, active: bool, now: datetime) -> None:

@@ -104,8 +104,10 @@ _DEFAULT_DESCRIPTIONS = {
     401: "Unauthorized",
     403: _BLOCKED,
     404: "Not Found",
-    409: "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running",
+    409: (
+        "Conflict: terminated by other getUpdates request; "
+        "make sure that only one bot instance is running"
+    ),
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
@@ -190,9 +192,8 @@ def _decode_value(name: str, value: str) -> Any:
 
 
 def _inline_keyboard(markup: Any) -> list[list[JSON]] | None:
-    if isinstance(markup, dict) and isinstance(markup.get("inline_keyboard"), list):
-        return markup["inline_keyboard"]
-    return None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    return rows if isinstance(rows, list) else None
 
 
 class BotApiStub:
@@ -215,6 +216,8 @@ class BotApiStub:
         self.calls: list[tuple[str, JSON]] = []
         #: Methods the bot called that this stub does not implement (should stay empty).
         self.unknown_methods: list[str] = []
+        #: Bugs in the stub itself (answered 500); a fixture should assert this stays empty.
+        self.internal_errors: list[tuple[str, BaseException]] = []
         #: ``chat_id`` -> the bot's messages currently visible in that chat, oldest first.
         self.chats: dict[int, list[JSON]] = {}
         #: Every bot message ever sent, in order (deleted ones stay here with ``deleted=True``).
@@ -671,8 +674,8 @@ class BotApiStub:
                     "content": value.file.read(),
                     "mime_type": value.content_type,
                 }
-            elif isinstance(value, bytes):
-                params[name] = _decode_value(name, value.decode("utf-8"))
+            elif isinstance(value, bytes | bytearray):
+                params[name] = _decode_value(name, bytes(value).decode("utf-8"))
             else:
                 params[name] = _decode_value(name, value)
         return params
@@ -704,6 +707,12 @@ class BotApiStub:
             status = 200
         except ApiError as err:
             body, status = err.payload(), err.status
+        except Exception as err:  # a stub bug must not look like a bot bug
+            self.internal_errors.append((method, err))
+            body, status = (
+                ApiError(500, f"Internal Server Error: stub crashed: {err!r}").payload(),
+                500,
+            )
         finally:
             self._bump()
         return web.json_response(body, status=status)
@@ -969,7 +978,8 @@ class BotApiStub:
             self.chats[chat_id].remove(stored)
             stored["deleted"] = True
             return True
-        if self._user_messages.pop((chat_id, message_id), None) is not None:
+        if isinstance(message_id, int) and (chat_id, message_id) in self._user_messages:
+            del self._user_messages[(chat_id, message_id)]  # bots may delete incoming messages
             return True
         raise ApiError(400, "Bad Request: message to delete not found")
 

@@ -11,6 +11,7 @@ import datetime as dtm
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -32,23 +33,30 @@ from tests.telegram.stub import BotApiStub
 TOKEN = "123:ABC"
 USER = 4242
 
-App = Application  # the fully parametrised generic is noise in fixture signatures
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass
-class Harness:
-    """A running Application wired to the stub, plus what its handlers observed."""
+class Observed:
+    """What the test bot's handlers saw, for assertions the chat alone cannot show."""
 
-    app: App  # type: ignore[type-arg]
-    stub: BotApiStub
-    client: ChatClient
     errors: list[BaseException] = field(default_factory=list)
     forbidden: list[Forbidden] = field(default_factory=list)
     seen_update_ids: list[int] = field(default_factory=list)
 
 
-def _build_app(stub: BotApiStub, harness_state: dict[str, list]) -> App:  # type: ignore[type-arg]
-    """A small bot exercising every harness feature; state lands in ``harness_state``."""
+@dataclass
+class Harness:
+    """A running Application wired to the stub."""
+
+    app: App
+    stub: BotApiStub
+    client: ChatClient
+    observed: Observed
+
+
+def _build_app(stub: BotApiStub, observed: Observed) -> App:
+    """A small bot exercising every harness feature; what it sees lands in ``observed``."""
     app = (
         ApplicationBuilder()
         .token(TOKEN)
@@ -87,15 +95,15 @@ def _build_app(stub: BotApiStub, harness_state: dict[str, list]) -> App:  # type
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         assert update.effective_message.text is not None
-        harness_state["seen_update_ids"].append(update.update_id)
+        observed.seen_update_ids.append(update.update_id)
         try:
             await update.effective_message.reply_text(f"echo: {update.effective_message.text}")
         except Forbidden as exc:
-            harness_state["forbidden"].append(exc)
+            observed.forbidden.append(exc)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert context.error is not None
-        harness_state["errors"].append(context.error)
+        observed.errors.append(context.error)
 
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("report", report))
@@ -116,8 +124,8 @@ async def harness(stub: BotApiStub, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     # PTB 22 warns on int time periods (RetryAfter.retry_after) unless opted in to timedelta;
     # filterwarnings=error would turn that warning into the exception.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    state: dict[str, list] = {"errors": [], "forbidden": [], "seen_update_ids": []}
-    app = _build_app(stub, state)
+    observed = Observed()
+    app = _build_app(stub, observed)
     await app.initialize()
     await app.start()
     assert app.updater is not None
@@ -127,9 +135,7 @@ async def harness(stub: BotApiStub, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
         app=app,
         stub=stub,
         client=ChatClient(stub, USER, settle=settle),
-        errors=state["errors"],
-        forbidden=state["forbidden"],
-        seen_update_ids=state["seen_update_ids"],
+        observed=observed,
     )
     try:
         yield harness
@@ -137,9 +143,10 @@ async def harness(stub: BotApiStub, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
-    if harness.errors:
-        pytest.fail(f"the application raised: {harness.errors!r}")
+    if observed.errors:
+        pytest.fail(f"the application raised: {observed.errors!r}")
     assert stub.unknown_methods == [], f"unimplemented Bot API methods: {stub.unknown_methods}"
+    assert stub.internal_errors == [], "the stub itself crashed"
 
 
 async def test_echo_round_trip(harness: Harness) -> None:
@@ -188,8 +195,8 @@ async def test_blocked_user_raises_forbidden_in_handler(harness: Harness) -> Non
     harness.stub.block_user(USER)
 
     assert await harness.client.send("anyone?") == []
-    assert len(harness.forbidden) == 1
-    assert harness.forbidden[0].message == "Forbidden: bot was blocked by the user"
+    assert len(harness.observed.forbidden) == 1
+    assert harness.observed.forbidden[0].message == "Forbidden: bot was blocked by the user"
 
 
 async def test_redelivered_update_reaches_get_updates_twice(harness: Harness) -> None:
@@ -201,5 +208,5 @@ async def test_redelivered_update_reaches_get_updates_twice(harness: Harness) ->
     await client.settle()
 
     update_id = client.last_update["update_id"]
-    assert harness.seen_update_ids == [update_id, update_id]
+    assert harness.observed.seen_update_ids == [update_id, update_id]
     assert client.texts == ["echo: once", "echo: once"]
