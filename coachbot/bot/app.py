@@ -30,13 +30,23 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-@asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """An engine with the schema migrated to the newest version; disposed on exit."""
+async def open_engine(settings: Settings) -> AsyncEngine:
+    """An engine with the schema migrated to the newest version (the caller disposes it)."""
     _ensure_sqlite_folder(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """`open_engine` for the length of a block."""
+    engine = await open_engine(settings)
+    try:
         yield engine
     finally:
         await engine.dispose()

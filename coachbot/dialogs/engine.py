@@ -189,6 +189,13 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
+def read_value(script: Dialog, step: Step, text: str, ctx: EngineContext) -> tuple[Any, str | None]:
+    """Read typed text as a value of this step (used to apply an edited message), or the problem."""
+    if step.kind is StepKind.LIST or step.kind is StepKind.INFO:
+        return None, "not_understood"
+    return _read(script, step, Text(text), ctx)
+
+
 def _read(script: Dialog, step: Step, event: Input, ctx: EngineContext) -> tuple[Any, str | None]:
     """Turn an input into the step's value, or name the problem."""
     if isinstance(event, Command):

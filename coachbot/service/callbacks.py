@@ -8,6 +8,8 @@ Forms (all under Telegram's 64-byte limit):
   g:<dialog>                                      start this dialog
   j:<+1|-1>                                       move the journey a stage forward or back
   x                                               dismiss an offer
+  set:lang:<xx> | set:tz:<n> | set:share:<0|1>    change a setting
+  del:yes                                         confirm erasing all of one's data
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _SUMMARY = re.compile(r"^s:(\d{1,12}):(confirm|edit:\d{1,3})$")
 _RUN = re.compile(r"^r:(\d{1,12})$")
 _DIALOG = re.compile(r"^([pg]):([a-z][a-z0-9_]{0,39})$")
 _STAGE = re.compile(r"^j:([+-]1)$")
+_SETTING = re.compile(r"^set:(lang|tz|share):([a-z0-9]{1,3})$")
 
 
 def answer_data(run_id: int, position: int, index: int, token: str) -> str:
@@ -79,7 +82,21 @@ class DismissPress:
     """Close an offer without doing anything."""
 
 
-Press = AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
+@dataclass(frozen=True)
+class SettingPress:
+    """Change one setting: `lang` to a language code, `tz` to a common zone's index, `share` 0/1."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DeletePress:
+    """The mentee confirmed erasing all their data."""
+
+
+Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
+         | SettingPress | DeletePress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -88,6 +105,10 @@ def parse(data: str | None) -> Press | None:
         return None
     if data == "x":
         return DismissPress()
+    if data == "del:yes":
+        return DeletePress()
+    if m := _SETTING.match(data):
+        return SettingPress(m[1], m[2])
     if m := _ANSWER.match(data):
         return AnswerPress(int(m[1]), int(m[2]), int(m[3]), m[4])
     if m := _SUMMARY.match(data):

@@ -7,7 +7,7 @@ answers and the new position, render the replies. Nothing about a dialog lives o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from coachbot.dialogs.schema import Audience, Dialog, StepKind
 from coachbot.dialogs.stages import Stage
 from coachbot.dialogs.state import SUMMARY, RunState, StateError
 from coachbot.prompts.catalog import Catalog, CatalogLexicon
-from coachbot.service import callbacks
+from coachbot.service import account, callbacks
 from coachbot.service.context import open_actions, template_variables
 from coachbot.service.effects import apply_effects
 from coachbot.service.messages import Button, OutMessage, Response
@@ -69,7 +69,22 @@ class PressIn:
     data: str
 
 
-Incoming = TextIn | CommandIn | PressIn
+@dataclass(frozen=True)
+class EditIn:
+    """The mentee edited a message they sent earlier."""
+
+    message_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MediaIn:
+    """Something that is not text (a sticker, photo, voice note, location, file)."""
+
+    kind: str
+
+
+Incoming = TextIn | CommandIn | PressIn | EditIn | MediaIn
 
 
 class ConversationService:
@@ -88,16 +103,33 @@ class ConversationService:
         self.default_timezone = default_timezone
         self._steps = {name: [s.key for s in d.steps] for name, d in scripts.by_name.items()}
 
-    async def handle(self, person: Person, incoming: Incoming) -> Response:
-        """Process one input in one transaction and say what to send back."""
+    async def handle(
+        self, person: Person, incoming: Incoming, update_id: int | None = None
+    ) -> Response:
+        """Process one input in one transaction and say what to send back.
+
+        With an `update_id` the update is claimed in the same transaction, so a redelivered update
+        does nothing, and an update whose processing failed is not marked as done.
+        """
         async with self.sessionmaker.begin() as session:
             user, created = await self._user(session, person)
+            if update_id is not None and not await queries.claim_update(session, update_id,
+                                                                        self.clock()):
+                return Response()
             turn = _Turn(self, session, user, created)
             return await turn.dispatch(incoming)
+
+    async def mark_unreachable(self, external_id: int) -> None:
+        """The user blocked the bot: stop trying until they write again."""
+        async with self.sessionmaker.begin() as session:
+            await queries.set_active(session, external_id, False, self.clock())
 
     async def _user(self, session: AsyncSession, person: Person) -> tuple[UserRecord, bool]:
         user = await queries.lock_user(session, person.external_id)
         if user is not None:
+            if not user.active:
+                await queries.set_active(session, person.external_id, True, self.clock())
+                user = UserRecord(**{**user.__dict__, "active": True})
             return user, False
         language = (person.language or "")[:2].lower()
         if language not in self.catalog.texts:
@@ -152,7 +184,47 @@ class _Turn:
             return await self.on_text(incoming)
         if isinstance(incoming, CommandIn):
             return await self.on_command(incoming.name.lower(), incoming.args)
+        if isinstance(incoming, EditIn):
+            return await self.on_edit(incoming)
+        if isinstance(incoming, MediaIn):
+            return await self.on_media()
         return await self.on_press(incoming.data)
+
+    async def on_media(self) -> Response:
+        """Not text where text is expected: say so kindly and ask the same question again."""
+        note = self.say("common.media.unsupported")
+        run = await queries.active_run(self.session, self.user.id)
+        if run is None:
+            return Response((OutMessage(note),))
+        shown = await self.show_run(run, None)
+        return Response((OutMessage(note), *shown.messages))
+
+    async def on_edit(self, incoming: EditIn) -> Response:
+        """An edited answer message updates the saved answer while its dialog is still open."""
+        answer = await queries.answer_by_message(self.session, self.user.id, incoming.message_id)
+        if answer is None:
+            return self.message("common.edit.unknown")
+        run = await queries.get_run(self.session, answer.run_id)
+        if run is None or run.status not in ("active", "paused"):
+            return self.message("common.edit.closed")
+        script = self.service.scripts.get(run.dialog)
+        try:
+            step = script.step(answer.step_key)
+            state = RunState.from_json(run.state)
+        except (KeyError, StateError):
+            return self.message("common.edit.unknown")
+        value, problem = engine.read_value(script, step, incoming.text,
+                                           await self.engine_context(script))
+        if problem is not None:
+            limits = {"max_length": step.max_length, "scale_min": step.scale_min,
+                      "scale_max": step.scale_max, "min_items": step.min_items}
+            return self.message(f"common.problems.{problem}", **limits)
+        new_state = replace(state, answers={**state.answers, step.key: value})
+        await queries.save_answers(self.session, run, {step.key: value}, visibility="private",
+                                   now=self.now)
+        await queries.save_run(self.session, run.id, step=new_state.step, status=run.status,
+                               state=new_state.to_json(), now=self.now)
+        return self.message("common.edit.saved", label=self.render.label(script, step.key))
 
     async def on_text(self, incoming: TextIn) -> Response:
         run = await queries.active_run(self.session, self.user.id)
@@ -172,8 +244,10 @@ class _Turn:
         handler = {
             "start": self.welcome, "help": self.help, "journey": self.journey,
             "cancel": self.cancel, "resume": self.resume, "goals": self.goals,
-            "answers": self.answers,
+            "answers": self.answers, "export": self.export, "delete": self.delete_question,
         }.get(name)
+        if name == "settings":
+            return await self.settings(args)
         if handler is None:
             return self.message("common.service.unknown_command")
         return await handler()
@@ -189,16 +263,22 @@ class _Turn:
             if event is None:
                 return stale
             response = await self.advance(run, event)
-            return Response(response.messages, pressed=self.pressed_label(run, press))
+            return Response(response.messages, accepted=True)
         if isinstance(press, callbacks.ContinuePress):
-            return await self.continue_run(press.run_id)
-        if isinstance(press, callbacks.DialogPress):
-            return await self.start_dialog(press.dialog, pause_open=press.pause)
-        if isinstance(press, callbacks.StagePress):
-            return await self.move_stage(press.by)
-        if isinstance(press, callbacks.DismissPress):
-            return Response()
-        return stale
+            response = await self.continue_run(press.run_id)
+        elif isinstance(press, callbacks.DialogPress):
+            response = await self.start_dialog(press.dialog, pause_open=press.pause)
+        elif isinstance(press, callbacks.StagePress):
+            response = await self.move_stage(press.by)
+        elif isinstance(press, callbacks.SettingPress):
+            response = await self.change_setting(press.name, press.value)
+        elif isinstance(press, callbacks.DeletePress):
+            response = await self.delete_everything()
+        elif isinstance(press, callbacks.DismissPress):
+            response = Response()
+        else:
+            return stale
+        return response if response.toast else replace(response, accepted=True)
 
     def press_input(
         self, run: RunRecord, press: callbacks.AnswerPress | callbacks.SummaryPress
@@ -236,12 +316,6 @@ class _Turn:
             return Pick(step.key, step.choices[int(token)])
         if step.kind is StepKind.SCALE and token.isdigit():
             return Pick(step.key, token)
-        return None
-
-    def pressed_label(
-        self, run: RunRecord, press: callbacks.AnswerPress | callbacks.SummaryPress
-    ) -> str | None:
-        """What a pressed question should read afterwards: the question marked with the choice."""
         return None
 
     # -- dialogs --------------------------------------------------------------------------------
@@ -336,7 +410,7 @@ class _Turn:
         head = (OutMessage("\n\n".join(intro)),) if intro else ()
         return Response((*head, *messages))
 
-    async def show_run(self, run: RunRecord, note_key: str) -> Response:
+    async def show_run(self, run: RunRecord, note_key: str | None) -> Response:
         """Show where an open run stands, after a short note."""
         script = self.service.scripts.get(run.dialog)
         try:
@@ -348,6 +422,8 @@ class _Turn:
             self.session, self.service.catalog, script, self.service.scripts.by_name, self.user,
             state.answers, self.today.isoformat())
         messages = self.render.replies(script, engine.current(script, state), run.id, variables)
+        if note_key is None:
+            return Response(tuple(messages))
         return Response((OutMessage(self.say(note_key, title=title)), *messages))
 
     async def restart_broken(self, run: RunRecord, script: Dialog) -> Response:
@@ -423,7 +499,7 @@ class _Turn:
         text = self.say("common.service.stage_moved",
                         stage=self.say(f"common.stages.{stage.value}.name"),
                         about=self.say(f"common.stages.{stage.value}.about"))
-        return Response((OutMessage(text), *await self.suggestion()), pressed=text)
+        return Response((OutMessage(text), *await self.suggestion()))
 
     async def suggestion(self, after: str | None = None) -> list[OutMessage]:
         """What to do next: the next dialog of the stage, or the offer to move on."""
@@ -456,6 +532,40 @@ class _Turn:
         answers = await queries.answers_of(self.session, self.user.id)
         runs = {run.id: run for run in await queries.runs_of(self.session, self.user.id)}
         return Response(tuple(self.views.answers(answers, runs)))
+
+    # -- account ----------------------------------------------------------------------------------
+
+    async def settings(self, args: str) -> Response:
+        """`/settings` shows them; `/settings timezone Europe/Berlin`, `time 14:30`, `language de`,
+        `share on|off` change one directly (the terminal has no buttons)."""
+        name, _, value = args.strip().partition(" ")
+        if not name:
+            return Response((account.settings_view(self.user, self.render, self.now),))
+        return await self.change_setting(name.lower(), value.strip())
+
+    async def change_setting(self, name: str, value: str) -> Response:
+        changed = await account.change_setting(self.session, self.user, name, value, self.now,
+                                               self.service.catalog)
+        if changed is None:
+            key = "common.settings.time_unclear" if name == "time" else \
+                "common.settings.timezone_unknown"
+            return self.message(key, text=value[:64])
+        self.user, key, variables = changed
+        self.lang = self.user.language
+        self.render = Renderer(self.service.catalog, self.lang)
+        return self.message(key, **variables)
+
+    async def export(self) -> Response:
+        documents = await account.export_documents(self.session, self.user, self.service.scripts,
+                                                   self.render, self.now)
+        return Response(documents)
+
+    async def delete_question(self) -> Response:
+        return Response((account.delete_question(self.render),))
+
+    async def delete_everything(self) -> Response:
+        await queries.delete_user(self.session, self.user.id)
+        return self.message("common.delete.done")
 
     def message(self, key: str, **variables: Any) -> Response:
         return Response((OutMessage(self.say(key, **variables)),))

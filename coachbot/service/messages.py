@@ -50,10 +50,11 @@ class OutMessage:
 class Response:
     """The service's answer to one input.
 
-    `toast` is a short notice for a button press (Telegram's answerCallbackQuery); `pressed`
-    is what the pressed message should now say, with its keyboard removed, when the press counted.
+    `toast` is a short notice for a button press (Telegram's answerCallbackQuery); `accepted`
+    says the press counted, so the front-end marks the choice on the pressed message and removes
+    its keyboard. A stale or forged press is not accepted and changes nothing.
     """
 
     messages: tuple[OutMessage, ...] = ()
     toast: str | None = None
-    pressed: str | None = None
+    accepted: bool = False

@@ -96,8 +96,8 @@ class Views:
                     except KeyError:
                         continue
                     value = Markup(self.render.value(script, step, answer.value))
-                    lines.append(say("common.summary.entry", number="•",
-                                     label=self.render.label(script, step.key), value=value))
+                    lines.append(say("common.answers.entry", label=self.render.label(script, step.key),
+                                     value=value))
             if lines:
                 header = say("common.answers.stage", name=say(f"common.stages.{stage.value}.name"))
                 messages.append(OutMessage("\n\n".join([header, *lines])))

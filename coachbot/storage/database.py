@@ -18,11 +18,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; on SQLite every connection gets WAL, a busy timeout, foreign keys and
-    write transactions that BEGIN IMMEDIATE (a deferred one that later writes fails at once)."""
+    write transactions that BEGIN IMMEDIATE (a deferred one that later writes fails at once).
+    Statement parameters are hidden from error messages: they carry answers, which never go to logs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(url, connect_args={"isolation_level": None}, **kwargs)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    engine = create_async_engine(url, connect_args={"isolation_level": None}, hide_parameters=True,
+                                 **kwargs)
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")

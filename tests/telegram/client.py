@@ -139,6 +139,9 @@ class ChatClient:
         edit_mark = len(self.stub.edits)
         self.last_update = inject()
         await self.settle()
+        reason = self.stub.dropped_reason(self.last_update["update_id"])
+        if reason is not None:
+            raise AssertionError(f"the bot never received {self.last_update}: {reason}")
         self.new_messages = [
             message
             for message in self.stub.sent_messages[sent_mark:]

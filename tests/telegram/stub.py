@@ -23,7 +23,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -251,7 +251,7 @@ class BotApiStub:
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._open_queries: dict[str, int] = {}
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
-        self._dropped_ids: set[int] = set()
+        self._dropped_ids: dict[int, str] = {}  # update_id -> why it was dropped
         self._max_offset = 0
         self._poll_generation = 0
         self._closing = False
@@ -372,12 +372,13 @@ class BotApiStub:
             + str([q.update["update_id"] for q in self._queue]),
         )
 
+    def dropped_reason(self, update_id: int) -> str | None:
+        """Why Telegram would never deliver this update (allowed_updates, dropped pending)."""
+        return self._dropped_ids.get(update_id)
+
     def _raise_if_dropped(self, update_id: int) -> bool:
         if update_id in self._dropped_ids:
-            raise AssertionError(
-                f"update {update_id} was dropped: its type is not in allowed_updates "
-                f"{sorted(self._allowed_updates)}"
-            )
+            raise AssertionError(f"update {update_id} was dropped: {self._dropped_ids[update_id]}")
         return False
 
     def format_calls(self, last: int = 15) -> str:
@@ -408,8 +409,10 @@ class BotApiStub:
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with an error instead of running it.
 
-        429 carries ``parameters.retry_after`` (PTB's RetryAfter; keep it <= 1 in tests);
-        other statuses use Telegram's usual description unless ``description`` is given.
+        429 carries ``parameters.retry_after``, which PTB turns into RetryAfter. It must be > 0
+        (PTB ignores a falsy value); a float such as 0.5 works with PTB although Telegram itself
+        only sends whole seconds. Other statuses use Telegram's usual description unless
+        ``description`` is given (403 means blocked, 502 maps to NetworkError).
         """
         self._failures.setdefault(method.lower(), []).append(
             _Failure(status, retry_after, times, description)
@@ -877,7 +880,9 @@ class BotApiStub:
             if kind not in self._allowed_updates:
                 self._queue.remove(queued)
                 self.dropped_updates.append(queued.update)
-                self._dropped_ids.add(queued.update["update_id"])
+                self._dropped_ids[queued.update["update_id"]] = (
+                    f"its type {kind!r} is not in allowed_updates {sorted(self._allowed_updates)}"
+                )
             elif len(ready) < limit:
                 ready.append(queued)
         return ready
@@ -887,7 +892,9 @@ class BotApiStub:
         if params.get("drop_pending_updates"):
             for queued in self._queue:
                 self.dropped_updates.append(queued.update)
-                self._dropped_ids.add(queued.update["update_id"])
+                self._dropped_ids[queued.update["update_id"]] = (
+                    "deleteWebhook(drop_pending_updates=True) discarded it"
+                )
             self._queue.clear()
         return True
 
@@ -1077,8 +1084,3 @@ class BotApiStub:
 
     async def _api_logOut(self, params: JSON) -> bool:  # noqa: N802
         return True
-
-
-def texts(messages: Iterable[JSON]) -> list[str]:
-    """The visible texts (captions for documents) of stored messages."""
-    return [message["text"] for message in messages]

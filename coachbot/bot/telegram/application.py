@@ -1,0 +1,107 @@
+"""The one place that wires the Telegram application."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from coachbot.bot.telegram import handlers
+from coachbot.bot.telegram.context import BotData, CoachContext
+from coachbot.bot.telegram.ordering import PerUserUpdateProcessor
+from coachbot.prompts.catalog import Catalog
+from coachbot.service.conversation import ConversationService
+
+# The menu, in this order; DESIGN.md's contract.
+COMMANDS = ("start", "help", "journey", "agreement", "story", "vision", "grow", "checkin", "agenda",
+            "reflect", "goals", "answers", "settings", "skip", "back", "cancel", "resume",
+            "export", "delete")
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+CoachApplication = Application[Any, CoachContext, Any, Any, BotData, Any]
+Hook = Callable[[CoachApplication], Awaitable[None]]
+
+
+def menu(catalog: Catalog, lang: str) -> list[BotCommand]:
+    """The command menu in one language."""
+    return [BotCommand(name, catalog.render(lang, f"common.commands.{name}")) for name in COMMANDS]
+
+
+def build_application(
+    token: str, *, base_url: str, catalog: Catalog,
+    service: ConversationService | None = None, open_service: Hook | None = None,
+    close_service: Hook | None = None, request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None, rate_limit_retries: int = 3,
+) -> CoachApplication:
+    """The bot: typed context, HTML by default, per-user ordered concurrency, rate limiting.
+
+    Give either a ready `service` (tests, benchmarks) or `open_service`, which sets
+    `application.bot_data.service` in post_init (after migrations) for `coachbot run`.
+    """
+
+    async def post_init(application: CoachApplication) -> None:
+        if service is not None:
+            application.bot_data.service = service
+        if open_service is not None:
+            await open_service(application)
+        for lang in ("en", "de"):
+            await application.bot.set_my_commands(menu(catalog, lang),
+                                                  language_code=None if lang == "en" else lang)
+
+    async def post_shutdown(application: CoachApplication) -> None:
+        if close_service is not None:
+            await close_service(application)
+
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .context_types(ContextTypes(context=CoachContext, bot_data=BotData))
+        .concurrent_updates(PerUserUpdateProcessor(256))
+        .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application: CoachApplication = builder.build()
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: CoachApplication) -> None:
+    """Handlers in the order they are tried (all in group 0; the first match wins)."""
+    private = filters.ChatType.PRIVATE
+    # Edited messages first: they also carry text and must not count as new answers.
+    application.add_handler(MessageHandler(
+        filters.UpdateType.EDITED_MESSAGE & filters.TEXT & private, handlers.on_edited))
+    application.add_handler(CommandHandler(list(COMMANDS), handlers.on_command,
+                                           filters=private & filters.UpdateType.MESSAGE))
+    # Any other /word: the service answers that it does not know it.
+    application.add_handler(MessageHandler(filters.COMMAND & private & filters.UpdateType.MESSAGE,
+                                           handlers.on_command))
+    application.add_handler(MessageHandler(filters.TEXT & private & filters.UpdateType.MESSAGE,
+                                           handlers.on_text))
+    application.add_handler(CallbackQueryHandler(handlers.on_press))
+    application.add_handler(MessageHandler(
+        private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+        handlers.on_media))
+    application.add_error_handler(handlers.on_error)

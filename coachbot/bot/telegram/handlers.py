@@ -1,0 +1,118 @@
+"""Thin handlers: parse the update, call the conversation service, send what it returns."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import Forbidden
+
+from coachbot.bot.telegram.context import CoachContext
+from coachbot.bot.telegram.sending import send_response, settle_press
+from coachbot.prompts.catalog import default_catalog
+from coachbot.service.conversation import (
+    CommandIn,
+    EditIn,
+    Incoming,
+    MediaIn,
+    Person,
+    PressIn,
+    TextIn,
+)
+from coachbot.service.messages import Response
+
+log = logging.getLogger(__name__)
+SLOW_COMMANDS = frozenset({"export", "answers", "goals", "journey"})
+
+
+def person_of(update: Update) -> Person:
+    """Who sent the update, as the service knows people."""
+    user = update.effective_user
+    assert user is not None
+    return Person(external_id=user.id, name=user.first_name, language=user.language_code)
+
+
+async def respond(update: Update, context: CoachContext, incoming: Incoming) -> Response:
+    """Hand one input to the service and deliver the response; a blocked bot marks the user."""
+    chat = update.effective_chat
+    assert chat is not None
+    response = await context.service.handle(person_of(update), incoming, update_id=update.update_id)
+    try:
+        if update.callback_query is not None:
+            await settle_press(update.callback_query, response)
+        await send_response(context.bot, chat.id, response)
+    except Forbidden:
+        log.info("user %s blocked the bot; marked inactive", person_of(update).external_id)
+        await context.service.mark_unreachable(person_of(update).external_id)
+    return response
+
+
+async def on_command(update: Update, context: CoachContext) -> None:
+    """A /command, with whatever follows it (a /start deep-link payload, settings arguments)."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    word, _, args = message.text.strip().partition(" ")
+    name = word[1:].split("@")[0].lower()
+    if name in SLOW_COMMANDS and update.effective_chat is not None:
+        await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+    await respond(update, context, CommandIn(name, args.strip()))
+
+
+async def on_text(update: Update, context: CoachContext) -> None:
+    """A typed answer."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    await respond(update, context, TextIn(message.text, message_id=message.message_id))
+
+
+async def on_edited(update: Update, context: CoachContext) -> None:
+    """An edited answer message: the saved answer follows while its dialog is open."""
+    message = update.edited_message
+    assert message is not None
+    assert message.text is not None
+    await respond(update, context, EditIn(message.message_id, message.text))
+
+
+async def on_media(update: Update, context: CoachContext) -> None:
+    """A sticker, photo, voice note, location or file where text is expected."""
+    message = update.effective_message
+    assert message is not None
+    kind = next((k for k in ("sticker", "photo", "voice", "location", "document", "video", "audio")
+                 if getattr(message, k, None)), "other")
+    await respond(update, context, MediaIn(kind))
+
+
+async def on_press(update: Update, context: CoachContext) -> None:
+    """A button press; its data is untrusted and checked by the service."""
+    query = update.callback_query
+    assert query is not None
+    await respond(update, context, PressIn(query.data or ""))
+
+
+async def on_error(update: object, context: CoachContext) -> None:
+    """Log with the update's context (never the token or answer text) and reassure the user.
+
+    The failed update's transaction was rolled back, so the dialog stands where it was.
+    """
+    kind = "unknown"
+    user_id: int | None = None
+    if isinstance(update, Update):
+        kind = next((k for k in ("message", "edited_message", "callback_query")
+                     if getattr(update, k, None) is not None), "other")
+        user_id = update.effective_user.id if update.effective_user else None
+    log.error("update %s (%s) from user %s failed: %s", getattr(update, "update_id", None), kind,
+              user_id, type(context.error).__name__, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    language = (update.effective_user.language_code or "en")[:2] if update.effective_user else "en"
+    text = default_catalog().render(language if language in ("en", "de") else "en",
+                                    "common.service.error")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:  # the error report must never raise in its turn
+        log.warning("could not tell user %s about the error", user_id)

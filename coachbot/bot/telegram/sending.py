@@ -1,0 +1,105 @@
+"""Sending the service's response the way Telegram wants it: HTML within limits, keyboards, files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import MessageLimit
+from telegram.ext import ExtBot
+from telegram.helpers import escape
+
+from coachbot.service.messages import OutMessage, Response
+
+LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
+_TAG = re.compile(r"<(/?)([a-z\-]+)([^>]*)>")
+
+
+def _open_tags(html: str) -> list[tuple[str, str]]:
+    """Tags still open at the end of an HTML fragment, outermost first (name, full opening tag)."""
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), match.group(2)
+        if closing:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == name:
+                    del stack[i:]
+                    break
+        else:
+            stack.append((name, match.group(0)))
+    return stack
+
+
+def _pieces(text: str, limit: int) -> Iterator[str]:
+    """Lines, with any line longer than the limit cut at spaces (never inside a tag or entity)."""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            for token in (_TAG, re.compile(r"&[#a-z0-9]+;")):
+                for match in token.finditer(line):
+                    if match.start() < cut < match.end():
+                        cut = match.start()
+            yield line[:cut]
+            line = line[cut:].lstrip(" ") if line[cut:cut + 1] == " " else line[cut:]
+        yield line
+
+
+def split_html(text: str, limit: int = LIMIT) -> list[str]:
+    """Split Telegram HTML into messages of at most `limit` characters, on line boundaries where
+    possible, closing tags at the end of a part and reopening them at the start of the next."""
+    if len(text) <= limit:
+        return [text]
+    reserve = 64  # room for the closing and reopening tags
+    parts: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit - reserve * 2):
+        candidate = f"{current}\n{piece}" if current else piece
+        if len(candidate) + reserve <= limit:
+            current = candidate
+            continue
+        open_tags = _open_tags(current)
+        parts.append(current + "".join(f"</{name}>" for name, _ in reversed(open_tags)))
+        current = "".join(tag for _, tag in open_tags) + piece
+    if current.strip():
+        parts.append(current)
+    return [part for part in parts if part.strip()]
+
+
+def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
+    """The message's buttons as an inline keyboard."""
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                                 for row in message.buttons])
+
+
+async def send_response(bot: ExtBot[None], chat_id: int, response: Response) -> None:
+    """Send every message of a response; long texts are split, the keyboard goes on the last part."""
+    for message in response.messages:
+        if message.document is not None:
+            document = message.document
+            await bot.send_document(chat_id, InputFile(document.content, filename=document.filename),
+                                    caption=message.text or None)
+            continue
+        parts = split_html(message.text)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await bot.send_message(chat_id, part, reply_markup=keyboard(message) if last else None)
+
+
+async def settle_press(query: CallbackQuery, response: Response) -> None:
+    """Answer the button press; when it counted, mark the choice and remove the keyboard."""
+    await query.answer(response.toast)
+    message = query.message
+    if not response.accepted or not isinstance(message, Message):
+        return
+    label = next((button.text for row in (message.reply_markup.inline_keyboard
+                                          if message.reply_markup else ())
+                  for button in row if button.callback_data == query.data), None)
+    text = message.text_html or ""
+    if label and text and len(text) + len(label) + 16 <= LIMIT:
+        await query.edit_message_text(f"{text}\n\n→ <b>{escape(label)}</b>", reply_markup=None)
+    else:
+        await query.edit_message_reply_markup(reply_markup=None)

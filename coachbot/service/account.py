@@ -1,0 +1,168 @@
+"""A user's own account: settings, the data export, and erasing everything."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coachbot.bot.timezones import COMMON_TIMEZONES, parse_timezone
+from coachbot.dialogs.registry import Scripts
+from coachbot.prompts.catalog import Catalog
+from coachbot.service.export import export_user
+from coachbot.service.messages import Button, Document, OutMessage
+from coachbot.service.render import Renderer
+from coachbot.storage import queries
+from coachbot.storage.queries import UserRecord
+
+_CLOCK_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
+
+
+def local_time(user_timezone: str, now: datetime) -> str:
+    """The user's wall-clock time, HH:MM."""
+    return now.astimezone(ZoneInfo(user_timezone)).strftime("%H:%M")
+
+
+def settings_view(user: UserRecord, render: Renderer, now: datetime) -> OutMessage:
+    """Current settings with buttons to change language, time zone and sharing."""
+    say = render.text
+    text = say("common.settings.view", language=say(f"common.languages.{user.language}"),
+               timezone=user.timezone, local_time=local_time(user.timezone, now),
+               sharing=say("common.settings.sharing_on" if user.share_by_default
+                           else "common.settings.sharing_off"))
+    languages = tuple(Button(say(f"common.languages.{lang}"), f"set:lang:{lang}")
+                      for lang in render.catalog.texts if lang != user.language)
+    zones = [Button(say("common.settings.timezone_button", zone=zone), f"set:tz:{i}")
+             for i, zone in enumerate(COMMON_TIMEZONES) if zone != user.timezone]
+    share = (Button(say("common.settings.share_off_button"), "set:share:0") if user.share_by_default
+             else Button(say("common.settings.share_on_button"), "set:share:1"))
+    rows = [languages, *[tuple(zones[i:i + 2]) for i in range(0, len(zones), 2)], (share,)]
+    return OutMessage(text, tuple(row for row in rows if row))
+
+
+def zone_for_local_time(text: str, now: datetime) -> str | None:
+    """A time zone whose clock shows `text` (HH:MM) now; common zones are preferred."""
+    match = _CLOCK_TIME.match(text)
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if match[3]:
+        hour = hour % 12 + (12 if match[3].lower() == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    utc = now.astimezone(ZoneInfo("UTC"))
+    told = utc.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    offset = told - utc.replace(second=0, microsecond=0)
+    # The wall clock may be up to 14 hours ahead or 12 behind; fold to the nearest day.
+    while offset > timedelta(hours=14):
+        offset -= timedelta(days=1)
+    while offset < timedelta(hours=-12):
+        offset += timedelta(days=1)
+    quarter = timedelta(minutes=15)
+    offset = round(offset / quarter) * quarter
+    candidates = [*COMMON_TIMEZONES, *sorted(available_timezones())]
+    for zone in candidates:
+        if "/" not in zone or zone.startswith(("Etc/", "SystemV/", "US/")):
+            continue
+        if now.astimezone(ZoneInfo(zone)).utcoffset() == offset:
+            return zone
+    return None
+
+
+async def change_setting(
+    session: AsyncSession, user: UserRecord, name: str, value: str, now: datetime,
+    catalog: Catalog,
+) -> tuple[UserRecord, str, dict[str, Any]] | None:
+    """Apply one setting; returns the updated user and the confirmation text key, or None."""
+    if name in ("lang", "language") and value in catalog.texts:
+        changes: dict[str, Any] = {"language": value}
+        key = "common.settings.language_set"
+    elif name in ("tz", "timezone"):
+        zone = (COMMON_TIMEZONES[int(value)] if value.isdigit() and int(value) < len(COMMON_TIMEZONES)
+                else parse_timezone(value))
+        if zone is None:
+            return None
+        changes = {"timezone": zone}
+        key = "common.settings.timezone_set"
+    elif name == "time":
+        zone = zone_for_local_time(value, now)
+        if zone is None:
+            return None
+        changes = {"timezone": zone}
+        key = "common.settings.timezone_set"
+    elif name == "share" and value in ("0", "1", "on", "off"):
+        changes = {"share_by_default": value in ("1", "on")}
+        key = "common.settings.share_set_on" if changes["share_by_default"] else \
+            "common.settings.share_set_off"
+    else:
+        return None
+    await queries.update_user(session, user.id, now, **changes)
+    updated = UserRecord(**{**user.__dict__, **changes})
+    return updated, key, {"timezone": updated.timezone,
+                          "local_time": local_time(updated.timezone, now)}
+
+
+async def export_documents(
+    session: AsyncSession, user: UserRecord, scripts: Scripts, render: Renderer, now: datetime
+) -> tuple[OutMessage, OutMessage]:
+    """The data export as two files: JSON for tools and HTML for people."""
+    data = await export_user(session, user, scripts, render.catalog, now)
+    stamp = now.strftime("%Y-%m-%d")
+    json_file = Document(f"coachbot-export-{stamp}.json",
+                         json.dumps(data, ensure_ascii=False, indent=2).encode(), "application/json")
+    html_file = Document(f"coachbot-export-{stamp}.html", export_html(data, render).encode(),
+                         "text/html")
+    return (OutMessage(render.text("common.export.ready"), document=json_file),
+            OutMessage("", document=html_file))
+
+
+def export_html(data: dict[str, Any], render: Renderer) -> str:
+    """A readable, self-contained page of the export (all user text escaped)."""
+    say = render.text
+    user = data["user"]
+    parts = [
+        "<!doctype html><meta charset='utf-8'>",
+        f"<title>{say('common.export.title')}</title>",
+        "<style>body{font-family:sans-serif;max-width:46em;margin:2em auto;line-height:1.45}"
+        "dt{font-weight:bold;margin-top:.8em}dd{margin-left:0;white-space:pre-wrap}</style>",
+        f"<h1>{say('common.export.title')}</h1>",
+        f"<p>{say('common.export.exported', when=data['exported_at'][:10])}<br>",
+        say("common.export.profile", language=user["language"], timezone=user["timezone"],
+            stage=say(f"common.stages.{user['stage']}.name")) + "</p>",
+    ]
+    if data["goals"]:
+        parts.append(f"<h2>{say('common.export.goals')}</h2><ul>")
+        for goal in data["goals"]:
+            actions = "".join(
+                f"<li>{Markup.escape(a['text'])} ({a['status']}"
+                f"{', ' + a['due_on'] if a['due_on'] else ''})</li>" for a in goal["actions"])
+            parts.append(f"<li><b>{Markup.escape(goal['title'])}</b>"
+                         f"{' (' + goal['due_on'] + ')' if goal['due_on'] else ''}"
+                         f"<ul>{actions}</ul></li>")
+        parts.append("</ul>")
+    parts.append(f"<h2>{say('common.export.answers')}</h2>")
+    for stage, dialogs in data["answers"].items():
+        parts.append(f"<h3>{say(f'common.stages.{stage}.name')}</h3>")
+        for runs in dialogs.values():
+            for run in runs:
+                parts.append(f"<h4>{Markup.escape(run['title'])} "
+                             f"({(run['completed_at'] or run['started_at'])[:10]})</h4><dl>")
+                for answer in run["answers"]:
+                    value = answer["value"]
+                    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    parts.append(f"<dt>{Markup.escape(answer['question'] or answer['step'])}</dt>"
+                                 f"<dd>{Markup.escape(shown)}</dd>")
+                parts.append("</dl>")
+    return "\n".join(parts)
+
+
+def delete_question(render: Renderer) -> OutMessage:
+    """Ask before erasing everything."""
+    return OutMessage(render.text("common.delete.confirm"), (
+        (Button(render.text("common.delete.yes_button"), "del:yes"),
+         Button(render.text("common.delete.no_button"), "x")),))

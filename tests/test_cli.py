@@ -1,0 +1,155 @@
+"""The `coachbot` command as a newcomer and a script use it: real processes on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GROW_IN_GERMAN = [
+    "Ich möchte ein Team leiten",
+    "Bis Ende Juni leite ich ein Team von fünf Leuten",
+    "Die Rolle ist offiziell und das Team arbeitet mit mir",
+    "Ich habe schon zwei Projekte geleitet",
+    "Es ist mein nächster Schritt im Beruf",
+    "Ende Juni",
+    "Ich leite ein kleines Projekt",
+    "Einen Kurs besucht",
+    "/skip",
+    "5",
+    "Mit meiner Chefin reden",
+    "Einen Führungskurs machen",
+    "fertig",
+    "Zu wenig Zeit",
+    "fertig",
+    "Ich hätte mehr Ruhe",
+    "/skip",
+    "Gespräch mit der Chefin führen",
+    "Führungskurs buchen",
+    "fertig",
+    "nächsten Freitag",
+    "in 3 Wochen",
+    "Feedback von meiner Mentorin",
+    "6",
+    "Ein fester Termin mit der Chefin",
+    "passt",
+]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "COACHBOT_"))}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}"
+    env.update(extra)
+    return env
+
+
+def coachbot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the command the way a user would, in tmp_path."""
+    return subprocess.run([sys.executable, "-m", "coachbot.bot.cli", *args], input=stdin,
+                          capture_output=True, text=True, cwd=tmp_path, env=_env(tmp_path, **env),
+                          timeout=120, check=False)
+
+
+def test_chat_completes_grow_in_german_and_export_shows_the_goal(tmp_path: Path) -> None:
+    chat = coachbot(tmp_path, "chat", "--user-id", "42", "--lang", "de", "--dialog", "grow",
+                    stdin="\n".join(GROW_IN_GERMAN) + "\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "Traceback" not in chat.stdout + chat.stderr
+    assert "damit daraus eine 8 wird" in chat.stdout  # the low-commitment branch was asked
+    assert "/goals" in chat.stdout  # the closing text points to the goals
+
+    export = coachbot(tmp_path, "export", "--user-id", "42")
+    assert export.returncode == 0, export.stderr
+    data = json.loads(export.stdout)
+    assert data["user"]["language"] == "de"
+    [goal] = data["goals"]
+    assert goal["title"] == "Bis Ende Juni leite ich ein Team von fünf Leuten"
+    assert goal["due_on"].endswith("-06-30")
+    assert [a["text"] for a in goal["actions"]] == ["Gespräch mit der Chefin führen",
+                                                     "Führungskurs buchen"]
+    assert all(a["due_on"] for a in goal["actions"])
+    grow_runs = data["answers"]["establishing"]["grow"]
+    answers = {a["step"]: a["value"] for a in grow_runs[0]["answers"]}
+    assert grow_runs[0]["status"] == "completed"
+    assert answers["reality_position"] == 5
+    assert answers["commitment"] == 6
+    assert answers["options"] == ["Mit meiner Chefin reden", "Einen Führungskurs machen"]
+    assert "reality_missing" not in answers
+
+
+async def _read_until(stream: asyncio.StreamReader, marker: str, timeout: float = 30.0) -> str:
+    seen = ""
+    async with asyncio.timeout(timeout):
+        while marker not in seen:
+            chunk = await stream.read(4096)
+            if not chunk:
+                raise AssertionError(f"output ended before {marker!r}: {seen[-2000:]}")
+            seen += chunk.decode()
+    return seen
+
+
+async def test_a_killed_process_resumes_at_the_next_step_in_a_new_process(tmp_path: Path) -> None:
+    answers = GROW_IN_GERMAN[:4]  # four answers given, the fifth question is open
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "coachbot.bot.cli", "chat", "--user-id", "7", "--lang", "de",
+        "--dialog", "grow", cwd=tmp_path, env=_env(tmp_path), stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    fifth_question = "Warum ist dir dieses Ziel gerade jetzt wichtig"
+    process.stdin.write(("\n".join(answers) + "\n").encode())
+    await process.stdin.drain()
+    await _read_until(process.stdout, "Warum")
+    process.send_signal(signal.SIGKILL)  # no chance to clean up
+    await process.wait()
+
+    resumed = coachbot(tmp_path, "chat", "--user-id", "7", stdin="1\n")
+    assert resumed.returncode == 0, resumed.stderr
+    continue_at = resumed.stdout.index("Weiter geht")
+    assert fifth_question[:20] in resumed.stdout[continue_at:]
+
+    data = json.loads(coachbot(tmp_path, "export", "--user-id", "7").stdout)
+    saved = {a["step"]: a["value"] for a in data["answers"]["establishing"]["grow"][0]["answers"]}
+    assert saved == {"goal_wish": answers[0], "goal_specific": answers[1],
+                     "goal_measurable": answers[2], "goal_achievable": answers[3]}
+
+
+def test_end_of_input_ends_chat_cleanly_with_the_position_saved(tmp_path: Path) -> None:
+    first = coachbot(tmp_path, "chat", "--dialog", "agreement", stdin="Mehr Klarheit im Beruf\n")
+    assert first.returncode == 0, first.stderr
+    second = coachbot(tmp_path, "chat", stdin="/resume\n")
+    assert "Mehr Klarheit im Beruf" not in second.stdout  # nothing repeated back unasked
+    assert "success" in second.stdout.lower()  # the second question of the agreement
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("DATABASE_URL", "not a url at all"),
+    ("DATABASE_URL", "mysql://localhost/x"),
+    ("COACHBOT_ADMINS", "12,abc"),
+    ("COACHBOT_DEFAULT_TIMEZONE", "Mars/Olympus"),
+])
+def test_a_bad_setting_stops_with_one_clear_line(tmp_path: Path, variable: str, value: str) -> None:
+    result = coachbot(tmp_path, "db", "upgrade", **{variable: value})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_creates_the_sqlite_file_and_is_repeatable(tmp_path: Path) -> None:
+    assert coachbot(tmp_path, "db", "upgrade").returncode == 0
+    assert (tmp_path / "coachbot.sqlite3").exists()
+    again = coachbot(tmp_path, "db", "upgrade")
+    assert again.returncode == 0, again.stderr
+
+
+def test_export_of_an_unknown_user_says_so(tmp_path: Path) -> None:
+    result = coachbot(tmp_path, "export", "--user-id", "999")
+    assert result.returncode == 1
+    assert "no user" in result.stderr

@@ -1,0 +1,594 @@
+"""The pure dialog engine (coachbot/dialogs/engine.py) on small inline scripts and the shipped ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from coachbot.dialogs.engine import (
+    CONFIRM,
+    EDIT_PREFIX,
+    KEEP,
+    LIST_DONE,
+    Ask,
+    Command,
+    EngineContext,
+    Finished,
+    Info,
+    Input,
+    Note,
+    Outcome,
+    Pick,
+    Summary,
+    Text,
+    advance,
+    current,
+    start,
+)
+from coachbot.dialogs.registry import default_scripts
+from coachbot.dialogs.schema import Dialog
+from coachbot.dialogs.state import SUMMARY, RunState
+from coachbot.prompts.catalog import CatalogLexicon, default_catalog
+
+TODAY = date(2026, 11, 21)
+OPEN_ACTIONS = ({"ref": 1, "text": "Call Sam"}, {"ref": 2, "text": "Draft CV"})
+
+
+def context(lang: str = "en") -> EngineContext:
+    steps = {name: [s.key for s in d.steps] for name, d in default_scripts().by_name.items()}
+    return EngineContext(today=TODAY, lang=lang,
+                         lexicon=CatalogLexicon(default_catalog(), lang, steps),
+                         open_actions=OPEN_ACTIONS)
+
+
+def dialog(steps: list[dict[str, Any]], summary: bool = True) -> Dialog:
+    return Dialog.model_validate({"name": "demo", "stage": "establishing", "summary": summary,
+                                  "steps": steps})
+
+
+def shipped(name: str) -> Dialog:
+    return default_scripts().get(name)
+
+
+def as_input(event: Input | str) -> Input:
+    """Commands and picks as they are; a plain str (Command is a str too) is typed text."""
+    if isinstance(event, Command | Pick | Text):
+        return event
+    return Text(event)
+
+
+def run(script: Dialog, inputs: Iterable[Input | str], lang: str = "en") -> Outcome:
+    """Start the script and feed the inputs (a plain str is typed text); the last outcome."""
+    ctx = context(lang)
+    outcome = start(script, ctx)
+    for event in inputs:
+        outcome = advance(script, outcome.state, as_input(event), ctx)
+    return outcome
+
+
+def step_to(script: Dialog, inputs: Iterable[Input | str], lang: str = "en") -> RunState:
+    return run(script, inputs, lang).state
+
+
+def step_to_from(script: Dialog, state: RunState, inputs: Iterable[Input | str]) -> RunState:
+    ctx = context()
+    for event in inputs:
+        state = advance(script, state, as_input(event), ctx).state
+    return state
+
+
+def only_ask(outcome: Outcome) -> Ask:
+    asks = [r for r in outcome.replies if isinstance(r, Ask)]
+    assert len(asks) == 1, outcome.replies
+    return asks[0]
+
+
+def notes(outcome: Outcome) -> list[str]:
+    return [r.code for r in outcome.replies if isinstance(r, Note)]
+
+
+THREE = dialog([
+    {"key": "first", "kind": "text"},
+    {"key": "middle", "kind": "text", "optional": True},
+    {"key": "last", "kind": "text"},
+])
+
+BRANCH = dialog([
+    {"key": "score", "kind": "scale"},
+    {"key": "why", "kind": "text", "when": [{"step": "score", "lt": 7}]},
+    {"key": "closing", "kind": "text"},
+])
+
+
+# --- back -------------------------------------------------------------------------------------------
+
+
+def test_back_shows_the_previous_answer() -> None:
+    state = step_to(THREE, ["one", "two"])
+    assert state.step == "last"
+    outcome = advance(THREE, state, Command.BACK, context())
+    assert outcome.state.step == "middle"
+    assert outcome.replies == (Ask("middle", previous="two"),)
+    assert outcome.saves == {}
+    again = advance(THREE, outcome.state, Command.BACK, context())
+    assert again.state.step == "first"
+    assert again.replies == (Ask("first", previous="one"),)
+    assert dict(again.state.answers) == {"first": "one", "middle": "two"}
+
+
+def test_back_then_keep_moves_on_with_the_same_answer() -> None:
+    state = advance(THREE, step_to(THREE, ["one", "two"]), Command.BACK, context()).state
+    outcome = advance(THREE, state, Pick("middle", KEEP), context())
+    assert outcome.state.step == "last"
+    assert outcome.saves == {"middle": "two"}
+
+
+def test_back_at_first_step_gives_note_at_first() -> None:
+    state = step_to(THREE, [])
+    outcome = advance(THREE, state, Command.BACK, context())
+    assert outcome.state == state
+    assert outcome.replies[0] == Note("at_first")
+    assert only_ask(outcome).step == "first"
+
+
+# --- skip -------------------------------------------------------------------------------------------
+
+
+def test_skip_on_a_required_step_gives_cannot_skip() -> None:
+    state = step_to(THREE, [])
+    outcome = advance(THREE, state, Command.SKIP, context())
+    assert notes(outcome) == ["cannot_skip"]
+    assert outcome.state == state
+    assert outcome.saves == {}
+    assert only_ask(outcome).step == "first"
+
+
+def test_skip_on_an_optional_step_without_answer_moves_on() -> None:
+    outcome = run(THREE, ["one", Command.SKIP])
+    assert notes(outcome) == ["skipped"]
+    assert outcome.state.step == "last"
+    assert "middle" not in outcome.state.answers
+    assert outcome.saves == {}
+
+
+def test_skip_on_an_optional_step_keeps_an_earlier_answer() -> None:
+    outcome = run(THREE, ["one", "two", Command.BACK, Command.SKIP])
+    assert outcome.state.step == "last"
+    assert outcome.state.answers["middle"] == "two"
+    assert outcome.saves.get("middle", "two") == "two"
+
+
+# --- branches ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("score", "next_step"), [("5", "why"), ("6", "why"), ("7", "closing"),
+                                                  ("8", "closing")])
+def test_branch_lt_7(score: str, next_step: str) -> None:
+    outcome = run(BRANCH, [score])
+    assert outcome.state.step == next_step
+    assert outcome.saves == {"score": int(score)}
+
+
+def test_changing_the_branching_answer_from_the_summary_drops_the_branched_answer() -> None:
+    ctx = context()
+    at_summary = run(BRANCH, ["5", "because", "bye"])
+    assert at_summary.state.step == SUMMARY
+    summary = at_summary.replies[-1]
+    assert isinstance(summary, Summary)
+    assert [k for k, _ in summary.entries] == ["score", "why", "closing"]
+
+    edit = advance(BRANCH, at_summary.state, Pick(SUMMARY, EDIT_PREFIX + "score"), ctx)
+    assert edit.replies == (Ask("score", previous=5),)
+    assert edit.state.editing
+    changed = advance(BRANCH, edit.state, Text("8"), ctx)
+    assert changed.saves == {"score": 8}
+    assert changed.deletes == ()
+    assert changed.state.step == SUMMARY  # "closing" is answered, "why" no longer applies
+    summary = changed.replies[-1]
+    assert isinstance(summary, Summary)
+    assert [k for k, _ in summary.entries] == ["score", "closing"]
+
+    done = advance(BRANCH, changed.state, Pick(SUMMARY, CONFIRM), ctx)
+    assert done.finished
+    assert done.deletes == ("why",)
+    assert dict(done.state.answers) == {"score": 8, "closing": "bye"}
+    assert done.replies == (Finished(),)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine.py _back/_at_summary: after a summary edit makes a required step apply, /back twice "
+    "returns to the summary and confirm finishes with that required question unanswered"))
+def test_confirm_after_back_to_the_summary_cannot_skip_a_newly_required_step() -> None:
+    ctx = context()
+    state = step_to(BRANCH, ["8", "bye", Pick(SUMMARY, EDIT_PREFIX + "score"), "5"])
+    assert state.step == "why"
+    state = step_to_from(BRANCH, state, [Command.BACK, Command.BACK])
+    assert state.step == SUMMARY
+    outcome = advance(BRANCH, state, Pick(SUMMARY, CONFIRM), ctx)
+    assert not outcome.finished or "why" in outcome.state.answers
+
+
+def test_summary_edit_by_number_and_by_label() -> None:
+    script = shipped("agenda")
+    state = step_to(script, ["topic", Pick("topics", LIST_DONE), "a clear plan", Command.SKIP, Command.SKIP])
+    assert state.step == SUMMARY
+    by_number = advance(script, state, Text("2"), context())
+    assert by_number.state.step == "want_from_meeting"
+    label = default_catalog().raw("en", "agenda.steps.want_from_meeting.label")
+    by_label = advance(script, state, Text(str(label).upper()), context())
+    assert by_label.state.step == "want_from_meeting"
+    confirm = advance(script, state, Text("looks good"), context())
+    assert confirm.finished
+
+
+def test_summary_refuses_forged_picks() -> None:
+    state = step_to(THREE, ["one", "two", "three"])
+    for value in ("edit:nonexistent", "edit:", "__keep__", "__done__", "confirmed"):
+        outcome = advance(THREE, state, Pick(SUMMARY, value), context())
+        assert outcome.state == state, value
+        summary = outcome.replies[-1]
+        assert isinstance(summary, Summary)
+        assert summary.problem == "pick_or_confirm"
+    stale = advance(THREE, state, Pick("first", "x"), context())
+    assert stale.state == state
+    assert stale.replies[0] == Note("stale_button")
+
+
+# --- lists ------------------------------------------------------------------------------------------
+
+LIST = dialog([
+    {"key": "items", "kind": "list", "min_items": 2, "max_items": 3},
+    {"key": "after", "kind": "text"},
+])
+
+
+def test_list_collects_items_and_done_finishes_it() -> None:
+    ctx = context()
+    first = run(LIST, ["alpha"])
+    assert first.saves == {"items": ["alpha"]}
+    assert first.state.step == "items"
+    assert first.replies == (Ask("items", collected=("alpha",)),)
+    second = advance(LIST, first.state, Text("beta"), ctx)
+    assert second.saves == {"items": ["alpha", "beta"]}
+    done = advance(LIST, second.state, Command.DONE, ctx)
+    assert done.state.step == "after"
+    assert done.saves == {"items": ["alpha", "beta"]}
+
+
+@pytest.mark.parametrize("finish", [Command.DONE, Pick("items", LIST_DONE), "done", "That's all",
+                                    "fertig"])
+def test_list_is_finished_by_done_in_any_form(finish: Input | str) -> None:
+    outcome = run(LIST, ["alpha", "beta", finish])
+    assert outcome.state.step == "after"
+    assert outcome.state.answers["items"] == ["alpha", "beta"]
+
+
+def test_list_min_items_is_enforced() -> None:
+    state = step_to(LIST, ["alpha"])
+    outcome = advance(LIST, state, Command.DONE, context())
+    assert outcome.state == state
+    assert outcome.replies == (Ask("items", problem="list_too_short", collected=("alpha",)),)
+
+
+def test_list_max_items_finishes_the_list_with_note_list_full() -> None:
+    outcome = run(LIST, ["a", "b", "c"])
+    assert outcome.replies[0] == Note("list_full")
+    assert outcome.state.step == "after"
+    assert outcome.saves == {"items": ["a", "b", "c"]}
+
+
+def test_list_refuses_empty_items_and_other_buttons() -> None:
+    state = step_to(LIST, ["alpha"])
+    for event in (Text("   "), Text("\x00\x01"), Pick("items", "something")):
+        outcome = advance(LIST, state, event, context())
+        assert outcome.state == state
+        assert only_ask(outcome).problem in ("empty", "not_understood")
+
+
+# --- foreach ----------------------------------------------------------------------------------------
+
+FOREACH = dialog([
+    {"key": "steps", "kind": "list"},
+    {"key": "dates", "kind": "date", "optional": True, "foreach": {"step": "steps"}},
+    {"key": "after", "kind": "text"},
+])
+
+
+def test_foreach_over_a_list_asks_per_item_with_index_and_count() -> None:
+    ctx = context()
+    listed = run(FOREACH, ["call Sam", "draft CV", Command.DONE])
+    assert listed.state.step == "dates"
+    assert only_ask(listed) == Ask("dates", index=0, count=2, item="call Sam")
+    first = advance(FOREACH, listed.state, Text("2026-12-01"), ctx)
+    assert only_ask(first) == Ask("dates", index=1, count=2, item="draft CV")
+    assert first.saves == {"dates": [{"ref": 0, "item": "call Sam", "value": "2026-12-01"},
+                                     {"ref": 1, "item": "draft CV", "value": None}]}
+    second = advance(FOREACH, first.state, Command.SKIP, ctx)
+    assert second.state.step == "after"
+    assert second.state.answers["dates"] == [
+        {"ref": 0, "item": "call Sam", "value": "2026-12-01"},
+        {"ref": 1, "item": "draft CV", "value": None}]
+
+
+def test_foreach_back_returns_to_the_previous_item() -> None:
+    state = step_to(FOREACH, ["a", "b", Command.DONE, "2026-12-01"])
+    assert (state.step, state.index) == ("dates", 1)
+    back = advance(FOREACH, state, Command.BACK, context())
+    assert (back.state.step, back.state.index) == ("dates", 0)
+    assert back.replies == (Ask("dates", 0, 2, "a", previous="2026-12-01"),)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine.py _forward: foreach items are fixed when first reached (state.loops), so an item "
+    "added to the source list afterwards (via /back or the summary) is never asked about"))
+def test_foreach_asks_about_an_item_added_to_the_list_later() -> None:
+    state = step_to(FOREACH, ["a", Command.DONE, "2026-12-01", "after"])
+    assert state.step == SUMMARY
+    state = step_to_from(FOREACH, state, [Pick(SUMMARY, EDIT_PREFIX + "steps"), "b", Command.DONE])
+    items = [entry["item"] for entry in state.answers.get("dates", [])]
+    assert items == ["a", "b"] or state.step == "dates"
+
+
+def test_foreach_over_open_actions_in_the_checkin() -> None:
+    script = shipped("checkin")
+    ctx = context()
+    opened = start(script, ctx)
+    assert opened.replies[0] == Info("overview")
+    assert opened.replies[1] == Ask("action_status", index=0, count=2, item="Call Sam")
+    first = advance(script, opened.state, Text("1"), ctx)
+    assert only_ask(first) == Ask("action_status", index=1, count=2, item="Draft CV")
+    second = advance(script, first.state, Pick("action_status", "dropped"), ctx)
+    assert second.state.step == "helped"
+    assert second.state.answers["action_status"] == [
+        {"ref": 1, "item": "Call Sam", "value": "done"},
+        {"ref": 2, "item": "Draft CV", "value": "dropped"}]
+
+
+def test_foreach_over_no_open_actions_is_left_out() -> None:
+    script = shipped("checkin")
+    ctx = EngineContext(today=TODAY, lang="en", lexicon=context().lexicon, open_actions=())
+    opened = start(script, ctx)
+    assert opened.state.step == "helped"
+
+
+# --- reading answers --------------------------------------------------------------------------------
+
+DATES = dialog([
+    {"key": "ahead", "kind": "date"},
+    {"key": "any", "kind": "date", "allow_past": True},
+])
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("in 3 weeks", "2026-12-12"),
+    ("tomorrow", "2026-11-22"),
+    ("14.03.2027", "2027-03-14"),
+    ("today", "2026-11-21"),
+])
+def test_date_relative_and_absolute(typed: str, expected: str) -> None:
+    outcome = run(DATES, [typed])
+    assert outcome.saves == {"ahead": expected}
+
+
+@pytest.mark.parametrize("typed", ["2020-01-01", "yesterday"])
+def test_date_in_the_past_refused_unless_allowed(typed: str) -> None:
+    state = step_to(DATES, [])
+    refused = advance(DATES, state, Text(typed), context())
+    assert refused.state == state
+    assert refused.replies == (Ask("ahead", problem="date_past"),)
+    allowed = run(DATES, ["2027-01-01", typed])
+    assert allowed.saves["any"] < TODAY.isoformat()
+
+
+@pytest.mark.parametrize("typed", ["31.02.2027", "someday", "x" * 300])
+def test_not_a_date(typed: str) -> None:
+    outcome = run(DATES, [typed])
+    assert outcome.state.step == "ahead"
+    assert only_ask(outcome).problem == "not_a_date"
+
+
+def test_date_typed_in_german() -> None:
+    outcome = run(DATES, ["in 3 Wochen"], lang="de")
+    assert outcome.saves == {"ahead": "2026-12-12"}
+
+
+SCALE = dialog([{"key": "level", "kind": "scale"}, {"key": "after", "kind": "text"}])
+
+
+@pytest.mark.parametrize(("typed", "problem"), [
+    ("11", "out_of_range"), ("0", "out_of_range"), ("-3", "out_of_range"),
+    ("seven", "not_a_number"), ("7.5", "not_a_number"), ("", "empty"),
+])
+def test_scale_refuses_out_of_range_and_non_numbers(typed: str, problem: str) -> None:
+    state = step_to(SCALE, [])
+    outcome = advance(SCALE, state, Text(typed), context())
+    assert outcome.state == state
+    assert outcome.replies == (Ask("level", problem=problem),)
+
+
+@pytest.mark.parametrize(("typed", "value"), [("7", 7), (" 10 ", 10), ("7/10", 7), ("1", 1)])
+def test_scale_accepts_numbers_in_range(typed: str, value: int) -> None:
+    assert run(SCALE, [typed]).saves == {"level": value}
+
+
+YESNO = dialog([{"key": "sure", "kind": "yesno"}, {"key": "after", "kind": "text"}])
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("ja", "de", True), ("Ja", "de", True), ("nein", "de", False), ("klar", "de", True),
+    ("yes", "de", True), ("yes", "en", True), ("No", "en", False), ("yep", "en", True),
+])
+def test_yes_no_typed(typed: str, lang: str, value: bool) -> None:
+    assert run(YESNO, [typed], lang=lang).saves == {"sure": value}
+
+
+def test_yes_no_refuses_other_text() -> None:
+    outcome = run(YESNO, ["vielleicht"], lang="de")
+    assert outcome.state.step == "sure"
+    assert only_ask(outcome).problem == "not_yes_no"
+
+
+def at_mentor_sees(lang: str) -> RunState:
+    state = step_to(shipped("agreement"), ["p", "s", "em", "es", "b", Command.SKIP], lang=lang)
+    assert state.step == "mentor_sees"
+    return state
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("1", "en", "share"), ("2", "en", "private"), ("2", "de", "private"),
+    ("No, keep them private", "en", "private"), ("no keep them PRIVATE", "en", "private"),
+    ("Nein, privat lassen", "de", "private"), ("nein privat lassen!", "de", "private"),
+    ("ja mit mentorin teilen", "de", "share"), ("vielleicht", "de", None),
+    ("Ja, mit Mentor:in teilen", "de", "share"), ("JA MIT MENTORIN TEILEN", "de", "share"),
+    ("share", "de", "share"),
+])
+def test_choice_typed_by_number_and_label(typed: str, lang: str, value: str | None) -> None:
+    script = shipped("agreement")
+    state = at_mentor_sees(lang)
+    outcome = advance(script, state, Text(typed), context(lang))
+    if value is None:
+        assert outcome.state == state
+        assert only_ask(outcome).problem == "not_a_choice"
+    else:
+        assert outcome.saves == {"mentor_sees": value}
+        assert outcome.state.step == "meeting_rhythm"
+
+
+def test_choice_label_with_accents_in_german() -> None:
+    script = shipped("agreement")
+    state = advance(script, at_mentor_sees("de"), Text("2"), context("de")).state
+    state = advance(script, state, Text("1"), context("de")).state
+    assert state.step == "meeting_mode"
+    outcome = advance(script, state, Text("personlich"), context("de"))
+    assert outcome.saves == {"meeting_mode": "in_person"}
+
+
+@pytest.mark.parametrize("typed", ["0", "3", "maybe", "x" * 201])
+def test_choice_refuses_other_text(typed: str) -> None:
+    state = at_mentor_sees("en")
+    outcome = advance(shipped("agreement"), state, Text(typed), context())
+    assert outcome.state == state
+    assert only_ask(outcome).problem == "not_a_choice"
+
+
+def test_choice_pick_must_be_one_of_the_choices() -> None:
+    state = at_mentor_sees("en")
+    outcome = advance(shipped("agreement"), state, Pick("mentor_sees", "everyone"), context())
+    assert outcome.state == state
+    assert only_ask(outcome).problem == "stale_button"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine.py _read_choice: `text.isdigit() and int(text)` raises ValueError for digits int() "
+    "cannot read ('²', or more than 4300 digits); advance() must never raise"))
+@pytest.mark.parametrize("typed", ["²", "1" * 5000])
+def test_choice_with_unreadable_digits_does_not_raise(typed: str) -> None:
+    state = at_mentor_sees("en")
+    outcome = advance(shipped("agreement"), state, Text(typed), context())
+    assert outcome.state == state
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine.py _at_summary: `text.isdigit() and 1 <= int(text)` raises ValueError for digits "
+    "int() cannot read ('³', or more than 4300 digits); advance() must never raise"))
+@pytest.mark.parametrize("typed", ["³", "1" * 5000])
+def test_summary_with_unreadable_digits_does_not_raise(typed: str) -> None:
+    state = step_to(THREE, ["one", "two", "three"])
+    assert state.step == SUMMARY
+    outcome = advance(THREE, state, Text(typed), context())
+    assert outcome.state == state
+
+
+def test_text_is_kept_literally_but_cleaned() -> None:
+    outcome = run(THREE, ["  {{ 7*7 }}\x00\x1b<b>x</b>\r\n  "])
+    assert outcome.saves == {"first": "{{ 7*7 }}<b>x</b>"}
+
+
+def test_text_too_long_is_refused() -> None:
+    script = dialog([{"key": "short", "kind": "text", "max_length": 5}])
+    state = step_to(script, [])
+    outcome = advance(script, state, Text("x" * 6), context())
+    assert outcome.state == state
+    assert only_ask(outcome).problem == "too_long"
+    assert run(script, ["x" * 5]).saves == {"short": "xxxxx"}
+
+
+def test_done_outside_a_list() -> None:
+    state = step_to(THREE, [])
+    outcome = advance(THREE, state, Command.DONE, context())
+    assert outcome.state == state
+    assert notes(outcome) == ["done_not_here"]
+
+
+# --- stale input and the end ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event", [Pick("last", "x"), Pick("_summary", "confirm"), Pick("nope", "1")])
+def test_stale_pick_for_another_step_leaves_the_state_unchanged(event: Pick) -> None:
+    state = step_to(THREE, ["one"])
+    outcome = advance(THREE, state, event, context())
+    assert outcome.state == state
+    assert outcome.saves == {}
+    assert outcome.deletes == ()
+    assert outcome.replies == (Note("stale_button"), Ask("middle"))
+
+
+def test_keep_without_an_earlier_answer_is_not_understood() -> None:
+    state = step_to(THREE, [])
+    outcome = advance(THREE, state, Pick("first", KEEP), context())
+    assert outcome.state == state
+    assert outcome.replies == (Ask("first", problem="not_understood"),)
+
+
+@pytest.mark.parametrize("event", [Text("more"), Command.BACK, Command.SKIP, Command.DONE,
+                                   Command.SHOW, Pick(SUMMARY, CONFIRM), Pick("first", "x")])
+def test_a_finished_state_ignores_further_input(event: Input) -> None:
+    done = run(THREE, ["one", "two", "three", Pick(SUMMARY, CONFIRM)])
+    assert done.finished
+    assert done.replies == (Finished(),)
+    outcome = advance(THREE, done.state, event, context())
+    assert outcome.state == done.state
+    assert outcome.replies == (Finished(),)
+    assert outcome.saves == {}
+    assert outcome.deletes == ()
+    assert current(THREE, done.state) == (Finished(),)
+
+
+def test_without_summary_the_last_answer_finishes() -> None:
+    script = dialog([{"key": "only", "kind": "text"}], summary=False)
+    outcome = run(script, ["hello"])
+    assert outcome.finished
+    assert outcome.saves == {"only": "hello"}
+    assert outcome.replies == (Finished(),)
+
+
+def test_show_repeats_the_question_with_the_earlier_answer() -> None:
+    state = advance(THREE, step_to(THREE, ["one", "two"]), Command.BACK, context()).state
+    assert advance(THREE, state, Command.SHOW, context()).replies == (Ask("middle", previous="two"),)
+    assert current(THREE, state) == (Ask("middle", previous="two"),)
+
+
+def test_every_shipped_dialog_can_be_completed() -> None:
+    answers = {
+        "text": "something", "choice": "1", "scale": "5", "yesno": "yes", "date": "in 3 weeks",
+    }
+    for script in default_scripts().ordered():
+        ctx = context()
+        outcome = start(script, ctx)
+        for _ in range(200):
+            if outcome.finished:
+                break
+            state = outcome.state
+            if state.step == SUMMARY:
+                event: Input = Pick(SUMMARY, CONFIRM)
+            else:
+                kind = script.step(state.step).kind.value
+                if kind == "list":
+                    event = Command.DONE if state.answers.get(state.step) else Text("an item")
+                else:
+                    event = Text(answers[kind])
+            outcome = advance(script, state, event, ctx)
+        assert outcome.finished, script.name
