@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -33,10 +34,18 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("COACHBOT_WEBHOOK_SECRET", "webhook_secret"))
     log_level: str = Field(default="INFO", alias="COACHBOT_LOG_LEVEL")
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
+    def _empty_secret_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("use 1 to 256 characters: letters, digits, _ and -")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -46,11 +55,10 @@ class Settings(BaseSettings):
             url = make_url(value.strip())
         except ArgumentError as exc:
             raise ValueError(f"not a database URL: {exc}") from None
-        backend = url.get_backend_name()
-        if backend not in ("sqlite", "postgresql"):
-            raise ValueError("use sqlite+aiosqlite://… or postgresql+asyncpg://…")
         if url.drivername in ASYNC_DRIVERS:
             url = url.set(drivername=ASYNC_DRIVERS[url.drivername])
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("use sqlite+aiosqlite://… or postgresql+asyncpg://…")
         if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
             raise ValueError(f"driver {url.drivername!r} is not async; "
                              "use sqlite+aiosqlite or postgresql+asyncpg")

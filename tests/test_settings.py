@@ -1,0 +1,75 @@
+"""Settings read from the environment and .env, with one clear line per bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coachbot.bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "COACHBOT_ADMINS",
+                 "COACHBOT_DEFAULT_LANGUAGE", "COACHBOT_DEFAULT_TIMEZONE", "COACHBOT_WEBHOOK_SECRET",
+                 "COACHBOT_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_need_nothing() -> None:
+    settings = load_settings()
+    assert settings.telegram_bot_token is None
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert settings.coachbot_admins == frozenset()
+
+
+def test_dotenv_file_is_read_and_the_token_stays_secret(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=123:ABC\nCOACHBOT_ADMINS=5, 7\n")
+    settings = load_settings()
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == "123:ABC"
+    assert "123:ABC" not in repr(settings)
+    assert settings.coachbot_admins == frozenset({5, 7})
+
+
+def test_the_example_file_is_a_valid_configuration(tmp_path: Path) -> None:
+    example = Path(__file__).parent.parent / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    settings = load_settings()
+    assert settings.telegram_bot_token is None
+    assert settings.webhook_secret is None
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgresql://u:p@db/coach", "postgresql+asyncpg://u:p@db/coach"),
+    ("postgres://u@db/coach", "postgresql+asyncpg://u@db/coach"),
+    ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+])
+def test_plain_database_urls_get_their_async_driver(
+    monkeypatch: pytest.MonkeyPatch, url: str, expected: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_settings().database_url == expected
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DATABASE_URL", "::nonsense::"),
+    ("DATABASE_URL", "postgresql+psycopg2://db/x"),
+    ("COACHBOT_ADMINS", "1,two"),
+    ("COACHBOT_DEFAULT_LANGUAGE", "fr"),
+    ("COACHBOT_DEFAULT_TIMEZONE", "Europe/Atlantis"),
+    ("COACHBOT_WEBHOOK_SECRET", "has spaces!"),
+    ("COACHBOT_LOG_LEVEL", "LOUD"),
+])
+def test_a_bad_value_names_its_setting_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(f"setting {name}:")
+    assert "\n" not in message
