@@ -4,6 +4,7 @@ fresh migrated database with the conversation service on it."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -33,8 +34,8 @@ def percentile(sorted_values: Sequence[int], fraction: float) -> int:
     """Nearest-rank percentile of already sorted values (fraction in 0..1)."""
     if not sorted_values:
         raise ValueError("no values")
-    rank = max(1, round(fraction * len(sorted_values) + 0.5 - 1e-9))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
+    rank = min(len(sorted_values), max(1, math.ceil(fraction * len(sorted_values))))
+    return sorted_values[rank - 1]
 
 
 @dataclass

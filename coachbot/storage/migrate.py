@@ -19,13 +19,19 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
+def _run(connection: Connection, direction: str, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    getattr(command, direction)(config, revision)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` in one transaction."""
+    """Bring the schema up to `revision` in one transaction."""
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
+        await connection.run_sync(_run, "upgrade", revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back to `revision` (`base` for empty) in one transaction."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_run, "downgrade", revision)

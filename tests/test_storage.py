@@ -1,0 +1,162 @@
+"""Storage on a real SQLite file and a real PostgreSQL server: schema, locking, atomicity."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coachbot.service.conversation import CommandIn, ConversationService, Person, TextIn
+from coachbot.storage import migrate, queries
+from coachbot.storage.database import create_engine, create_sessionmaker
+from coachbot.storage.models import Base
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+
+
+async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: object) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/pragmas.sqlite3")
+    async with engine.connect() as connection:
+        assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 5000
+    await engine.dispose()
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return await connection.run_sync(lambda sync: set(sync.dialect.get_table_names(sync)))
+
+
+async def test_migrations_go_down_to_nothing_and_up_again(engine: AsyncEngine) -> None:
+    await migrate.upgrade(engine)  # idempotent at head
+    assert set(Base.metadata.tables) <= await _tables(engine)
+    await migrate.downgrade(engine, "base")
+    assert await _tables(engine) <= {"alembic_version"}
+    await migrate.upgrade(engine)
+    assert set(Base.metadata.tables) | {"alembic_version"} == await _tables(engine)
+
+
+async def test_one_active_run_per_user_is_enforced_by_the_database(
+    service: ConversationService, clock: FakeClock
+) -> None:
+    await service.handle(Person(5), CommandIn("agreement"))
+    async with service.sessionmaker() as session:
+        with pytest.raises(IntegrityError):
+            async with session.begin():
+                user = await queries.get_user(session, 5)
+                assert user is not None
+                await queries.create_run(session, user_id=user.id, dialog="story",
+                                         stage="establishing", step="x", state={}, now=clock())
+
+
+async def test_a_failed_transaction_saves_neither_answer_nor_position(
+    service: ConversationService,
+) -> None:
+    chat = Chat(service, user_id=11)
+    await chat.send("/agreement")
+    async with service.sessionmaker() as session:
+        user = await queries.get_user(session, 11)
+        assert user is not None
+        before = await queries.active_run(session, user.id)
+    with pytest.raises(RuntimeError):
+        async with service.sessionmaker.begin() as session:
+            run = await queries.active_run(session, user.id)
+            assert run is not None
+            await queries.save_answers(session, run, {"purpose": "lost"}, visibility="private",
+                                       now=service.clock())
+            raise RuntimeError("crash between the answer and the position")
+    async with service.sessionmaker() as session:
+        assert await queries.answers_of(session, user.id) == []
+        assert await queries.active_run(session, user.id) == before
+
+
+async def test_concurrent_users_all_get_their_answers_saved(service: ConversationService) -> None:
+    users = range(100, 140)
+    await asyncio.gather(*(service.handle(Person(u), CommandIn("agreement")) for u in users))
+    await asyncio.gather(*(service.handle(Person(u), TextIn(f"purpose of {u}")) for u in users))
+    async with service.sessionmaker() as session:
+        for u in users:
+            user = await queries.get_user(session, u)
+            assert user is not None
+            [answer] = await queries.answers_of(session, user.id)
+            assert answer.value == f"purpose of {u}"
+
+
+async def test_two_quick_messages_of_one_user_land_on_two_steps(service: ConversationService) -> None:
+    await service.handle(Person(9), CommandIn("agreement"))
+    await asyncio.gather(service.handle(Person(9), TextIn("first")),
+                         service.handle(Person(9), TextIn("second")))
+    async with service.sessionmaker() as session:
+        user = await queries.get_user(session, 9)
+        assert user is not None
+        saved = {a.step_key: a.value for a in await queries.answers_of(session, user.id)}
+    assert sorted(saved.values()) == ["first", "second"]
+    assert len(saved) == 2
+
+
+async def test_an_update_id_is_claimed_once(service: ConversationService) -> None:
+    async with service.sessionmaker.begin() as session:
+        assert await queries.claim_update(session, 77, service.clock())
+    async with service.sessionmaker.begin() as session:
+        assert not await queries.claim_update(session, 77, service.clock())
+
+
+async def test_redelivered_update_changes_nothing(service: ConversationService) -> None:
+    await service.handle(Person(3), CommandIn("agreement"), update_id=1)
+    first = await service.handle(Person(3), TextIn("my purpose"), update_id=2)
+    again = await service.handle(Person(3), TextIn("my purpose"), update_id=2)
+    assert first.messages
+    assert not again.messages
+    async with service.sessionmaker() as session:
+        user = await queries.get_user(session, 3)
+        assert user is not None
+        assert len(await queries.answers_of(session, user.id)) == 1
+
+
+async def test_deleting_a_user_leaves_no_row_behind(service: ConversationService,
+                                                     engine: AsyncEngine) -> None:
+    chat = Chat(service, user_id=21)
+    await chat.send("/vision")
+    for line in ["I started as an apprentice", "I lead a small project", "I lead a team",
+                 "Running a team of five"]:
+        await chat.send(line)
+    other = Chat(service, user_id=22)
+    await other.send("/agreement")
+    await other.send("someone else's purpose")
+    await chat.send("/delete")
+    await chat.press("Yes")
+    async with engine.connect() as connection:
+        for table in ("dialog_runs", "answers", "goals", "action_steps"):
+            rows = (await connection.execute(text(
+                f"SELECT count(*) FROM {table} WHERE user_id NOT IN (SELECT id FROM users)"))).scalar()
+            assert rows == 0, table
+        users = (await connection.execute(select(Base.metadata.tables["users"].c.telegram_id))).scalars()
+        assert list(users) == [22]
+        answers = (await connection.execute(text("SELECT count(*) FROM answers"))).scalar()
+        assert answers == 1
+
+
+async def test_a_second_engine_on_the_same_file_sees_committed_answers(tmp_path: object) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/shared.sqlite3"
+    first, second = create_engine(url), create_engine(url)
+    await migrate.upgrade(first)
+    from coachbot.dialogs.registry import default_scripts
+    from coachbot.prompts.catalog import default_catalog
+
+    def service_on(engine: AsyncEngine) -> ConversationService:
+        return ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                   catalog=default_catalog(), clock=FakeClock())
+
+    await service_on(first).handle(Person(1), CommandIn("agreement"))
+    await asyncio.gather(service_on(first).handle(Person(1), TextIn("one")),
+                         service_on(second).handle(Person(2), CommandIn("agreement")))
+    async with create_sessionmaker(second)() as session:
+        user = await queries.get_user(session, 1)
+        assert user is not None
+        assert [a.value for a in await queries.answers_of(session, user.id)] == ["one"]
+    await first.dispose()
+    await second.dispose()
