@@ -83,9 +83,9 @@ def test_chat_completes_grow_in_german_and_export_shows_the_goal(tmp_path: Path)
     assert "reality_missing" not in answers
 
 
-async def _read_until(stream: asyncio.StreamReader, marker: str, timeout: float = 30.0) -> str:
+async def _read_until(stream: asyncio.StreamReader, marker: str) -> str:
     seen = ""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(30):
         while marker not in seen:
             chunk = await stream.read(4096)
             if not chunk:
@@ -100,7 +100,8 @@ async def test_a_killed_process_resumes_at_the_next_step_in_a_new_process(tmp_pa
         sys.executable, "-m", "coachbot.bot.cli", "chat", "--user-id", "7", "--lang", "de",
         "--dialog", "grow", cwd=tmp_path, env=_env(tmp_path), stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
+    assert process.stdout is not None
     fifth_question = "Warum ist dir dieses Ziel gerade jetzt wichtig"
     process.stdin.write(("\n".join(answers) + "\n").encode())
     await process.stdin.drain()

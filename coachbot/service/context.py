@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
 from jinja2 import meta
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from coachbot.dialogs.engine import Ask, Finished, Info, Reply
 from coachbot.dialogs.schema import Dialog
 from coachbot.prompts.catalog import Catalog
 from coachbot.storage import queries
@@ -18,15 +20,25 @@ CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "in
 
 
 @cache
-def template_names(catalog: Catalog, dialog: str) -> frozenset[str]:
-    """Every top-level variable any text of this dialog uses, in any language."""
+def template_names(catalog: Catalog, key: str) -> frozenset[str]:
+    """Every top-level variable the text with this key uses, in any language."""
     names: set[str] = set()
-    prefix = f"{dialog}."
     for texts in catalog.texts.values():
-        for key, source in texts.items():
-            if key.startswith(prefix) and isinstance(source, str):
-                names |= meta.find_undeclared_variables(catalog.env.parse(source))
+        source = texts.get(key)
+        if isinstance(source, str):
+            names |= meta.find_undeclared_variables(catalog.env.parse(source))
     return frozenset(names)
+
+
+def reply_keys(script: Dialog, replies: Iterable[Reply], intro: bool = False) -> list[str]:
+    """The dialog texts these replies will render (what decides the variables to load)."""
+    keys = [f"{script.name}.intro"] if intro else []
+    for reply in replies:
+        if isinstance(reply, Ask | Info):
+            keys.append(f"{script.name}.steps.{reply.step}.text")
+        elif isinstance(reply, Finished):
+            keys.append(f"{script.name}.done")
+    return keys
 
 
 def goal_view(goal: GoalRecord) -> dict[str, Any]:
@@ -45,11 +57,12 @@ def open_actions(goals: list[GoalRecord]) -> list[dict[str, Any]]:
 
 
 async def template_variables(
-    session: Any, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
-    user: UserRecord, answers: Mapping[str, Any], today_iso: str,
+    session: AsyncSession, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
+    user: UserRecord, answers: Mapping[str, Any], today_iso: str, keys: Iterable[str],
 ) -> dict[str, Any]:
-    """Variables for this dialog's texts: its answers, quoted earlier dialogs, goals, the name."""
-    used = template_names(catalog, script.name)
+    """Variables for the texts with these keys: this dialog's answers, and — only if those texts
+    use them — quoted earlier dialogs, goals and open actions, so a plain step costs no query."""
+    used: frozenset[str] = frozenset().union(*(template_names(catalog, key) for key in keys))
     variables: dict[str, Any] = {step.key: answers.get(step.key) for step in script.steps}
     earlier = [name for name in used if name in dialogs and name != script.name]
     if earlier:

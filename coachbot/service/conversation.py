@@ -6,7 +6,7 @@ answers and the new position, render the replies. Nothing about a dialog lives o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from coachbot.dialogs.stages import Stage
 from coachbot.dialogs.state import SUMMARY, RunState, StateError
 from coachbot.prompts.catalog import Catalog, CatalogLexicon
 from coachbot.service import account, callbacks
-from coachbot.service.context import open_actions, template_variables
+from coachbot.service.context import open_actions, reply_keys, template_variables
 from coachbot.service.effects import apply_effects
 from coachbot.service.messages import Button, OutMessage, Response
 from coachbot.service.render import LIST_DONE_TOKEN, Renderer
@@ -360,13 +360,20 @@ class _Turn:
     async def render_outcome(
         self, run_id: int, script: Dialog, outcome: engine.Outcome
     ) -> list[OutMessage]:
-        variables = await template_variables(
-            self.session, self.service.catalog, script, self.service.scripts.by_name, self.user,
-            outcome.state.answers, self.today.isoformat())
+        variables = await self.variables(script, outcome.state.answers,
+                                         reply_keys(script, outcome.replies))
         messages = self.render.replies(script, outcome.replies, run_id, variables)
         if outcome.finished:
             messages.extend(await self.suggestion(after=script.name))
         return messages
+
+    async def variables(
+        self, script: Dialog, answers: Mapping[str, Any], keys: list[str]
+    ) -> dict[str, Any]:
+        """Template variables for the texts about to be rendered."""
+        return await template_variables(self.session, self.service.catalog, script,
+                                        self.service.scripts.by_name, self.user, answers,
+                                        self.today.isoformat(), keys)
 
     async def start_dialog(self, name: str, pause_open: bool = False) -> Response:
         try:
@@ -401,9 +408,7 @@ class _Turn:
         if script.stage.value != self.user.stage:
             intro.append(self.say("common.service.other_stage",
                                   stage=self.say(f"common.stages.{script.stage.value}.name")))
-        variables = await template_variables(
-            self.session, self.service.catalog, script, self.service.scripts.by_name, self.user,
-            {}, self.today.isoformat())
+        variables = await self.variables(script, {}, [f"{script.name}.intro"])
         if self.service.catalog.has(self.lang, f"{script.name}.intro"):
             intro.append(self.say(f"{script.name}.intro", **variables))
         messages = await self.render_outcome(run_id, script, outcome)
@@ -418,10 +423,9 @@ class _Turn:
         except StateError:
             return await self.restart_broken(run, script)
         title = self.say(f"{script.name}.title")
-        variables = await template_variables(
-            self.session, self.service.catalog, script, self.service.scripts.by_name, self.user,
-            state.answers, self.today.isoformat())
-        messages = self.render.replies(script, engine.current(script, state), run.id, variables)
+        replies = engine.current(script, state)
+        variables = await self.variables(script, state.answers, reply_keys(script, replies))
+        messages = self.render.replies(script, replies, run.id, variables)
         if note_key is None:
             return Response(tuple(messages))
         return Response((OutMessage(self.say(note_key, title=title)), *messages))
