@@ -47,8 +47,8 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python bench/engine.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiosqlite  # noqa: E402
-from sqlalchemy import (  # noqa: E402
+import aiosqlite
+from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
@@ -63,9 +63,9 @@ from sqlalchemy import (  # noqa: E402
     text,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     TIMING_HEADERS,
     Timing,
     emit_json,
@@ -78,16 +78,16 @@ from bench.common import (  # noqa: E402
     table,
     timing_rows,
 )
-from coachbot.dialogs.registry import default_scripts  # noqa: E402
-from coachbot.dialogs.schema import StepKind  # noqa: E402
-from coachbot.service.conversation import (  # noqa: E402
+from coachbot.dialogs.registry import default_scripts
+from coachbot.dialogs.schema import StepKind
+from coachbot.service.conversation import (
     CommandIn,
     ConversationService,
     Person,
     TextIn,
 )
-from coachbot.storage import queries  # noqa: E402
-from coachbot.storage.database import SQLITE_BUSY_TIMEOUT_MS, create_engine  # noqa: E402
+from coachbot.storage import queries
+from coachbot.storage.database import SQLITE_BUSY_TIMEOUT_MS, create_engine
 
 DIALOG = "grow"
 TARGET_RATIO = 0.5

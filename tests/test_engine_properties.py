@@ -325,6 +325,9 @@ def valid_inputs(script: Dialog, state: RunState, lang: str) -> list[Input]:
         found = [Text(t) for t in ("in 3 weeks", "next friday", "14.03.2027", "tomorrow")]
     if step.optional:
         found.append(Command.SKIP)
+    earlier = current(script, state)[0]
+    if isinstance(earlier, Ask) and earlier.previous is not None:
+        found.append(Pick(step.key, KEEP))
     return found
 
 
@@ -385,7 +388,7 @@ def walk(run: CheckedRun, rnd: random.Random, limit: int) -> None:
         run.feed(event)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(NAMES), lang=st.sampled_from(LANGS), seed=st.integers(0, 2**32))
 def test_a_long_mostly_valid_walk_reaches_the_end(name: str, lang: str, seed: int) -> None:
     script = SCRIPTS.get(name)

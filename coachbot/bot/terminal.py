@@ -60,7 +60,7 @@ class TerminalChat:
             self.free_text = message.free_text
             prefix = "/" if message.free_text else ""
             for number, button in enumerate(self.buttons, start=1):
-                self._print(f"  {prefix}{number}  {to_plain(button.label)}")
+                self._print(f"  {prefix}{number}  {button.label}")
         elif message.text:
             self.buttons = []
             self.free_text = True

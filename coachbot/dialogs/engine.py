@@ -257,13 +257,13 @@ def _answered(
     """Store a valid answer and move to the next applicable question."""
     history = (*state.history, Position(step.key, state.index))
     if step.foreach is not None:
-        entries = list(_loop_answers(state, step))
-        items = state.loops.get(step.key, ())
-        entries[state.index] = {**items[state.index], "value": value}
+        entries, missing = _loop_entries(state, step)
+        entries[state.index] = {**entries[state.index], "value": value}
         stored: Any = entries
         state = replace(state, answers={**state.answers, step.key: stored}, history=history)
-        if state.index + 1 < len(items):
-            state = replace(state, index=state.index + 1)
+        later = [i for i in (missing if state.editing else range(len(entries))) if i > state.index]
+        if later:
+            state = replace(state, index=later[0])
             return Outcome(state, (_ask(script, state, previous=True),), {step.key: stored})
     else:
         stored = value
@@ -277,6 +277,7 @@ def _forward(
 ) -> Outcome:
     """Go to the first applicable step at or after `start_at` (info steps are shown on the way)."""
     shown = list(replies)
+    visited = {position.step for position in state.history}
     for step in script.steps[start_at:]:
         if not _applies(step, state.answers):
             continue
@@ -284,14 +285,19 @@ def _forward(
             if not state.editing:
                 shown.append(Info(step.key))
             continue
-        if state.editing and step.key in state.answers:
-            continue
+        index = 0
         if step.foreach is not None:
-            items = state.loops.get(step.key) or _loop_items(step, state, ctx)
+            items = _loop_items(step, state, ctx)
             if not items:
                 continue
             state = replace(state, loops={**state.loops, step.key: items})
-        state = replace(state, step=step.key, index=0)
+            _, missing = _loop_entries(state, step)
+            if state.editing and not missing:
+                continue
+            index = missing[0] if state.editing else 0
+        elif state.editing and (step.key in state.answers or step.key in visited):
+            continue
+        state = replace(state, step=step.key, index=index)
         shown.append(_ask(script, state, previous=True))
         return Outcome(state, tuple(shown))
     if script.summary and script.answer_steps:
@@ -328,7 +334,7 @@ def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
     if not step.optional:
         return Outcome(state, (Note("cannot_skip"), _ask(script, state)))
     if step.foreach is not None:
-        previous = _loop_answers(state, step)[state.index].get("value")
+        previous = _loop_entries(state, step)[0][state.index].get("value")
         return _answered(script, state, step, previous, ctx)
     if step.key in state.answers:
         return _answered(script, state, step, state.answers[step.key], ctx)
@@ -340,7 +346,7 @@ def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
 def _keep(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Outcome:
     """Keep the earlier answer of a step returned to with /back or from the summary."""
     if step.foreach is not None:
-        earlier = _loop_answers(state, step)[state.index].get("value")
+        earlier = _loop_entries(state, step)[0][state.index].get("value")
     else:
         earlier = state.answers.get(step.key)
     if earlier is None:
@@ -420,20 +426,36 @@ def _step_keys(script: Dialog) -> set[str]:
 
 
 def _loop_items(step: Step, state: RunState, ctx: EngineContext) -> tuple[dict[str, Any], ...]:
-    """The items a foreach step asks about, fixed when the step is first reached."""
+    """The items a foreach step asks about: the current items of the list it follows (so an item
+    added after /back is asked too), or the open actions as they were when first reached."""
     assert step.foreach is not None
     if step.foreach.step is not None:
         source = state.answers.get(step.foreach.step) or []
         return tuple({"ref": i, "item": str(text)} for i, text in enumerate(source))
+    if step.key in state.loops:
+        return state.loops[step.key]
     return tuple({"ref": a.get("ref"), "item": str(a.get("text", ""))} for a in ctx.open_actions)
 
 
-def _loop_answers(state: RunState, step: Step) -> list[dict[str, Any]]:
+def _loop_entries(state: RunState, step: Step) -> tuple[list[dict[str, Any]], list[int]]:
+    """One entry per current item with its saved value (matched by ref and text, then by text),
+    and the indexes of items that have no saved entry yet."""
     items = state.loops.get(step.key, ())
     saved = state.answers.get(step.key)
-    saved_list = saved if isinstance(saved, list) and len(saved) == len(items) else None
-    return [dict(saved_list[i]) if saved_list else {**item, "value": None}
-            for i, item in enumerate(items)]
+    pool = [dict(e) for e in saved if isinstance(e, dict)] if isinstance(saved, list) else []
+    entries: list[dict[str, Any]] = []
+    missing: list[int] = []
+    for index, item in enumerate(items):
+        match = next((e for e in pool if e.get("ref") == item.get("ref")
+                      and e.get("item") == item.get("item")), None)
+        match = match or next((e for e in pool if e.get("item") == item.get("item")), None)
+        if match is None:
+            missing.append(index)
+            entries.append({**item, "value": None})
+        else:
+            pool.remove(match)
+            entries.append({**item, "value": match.get("value")})
+    return entries, missing
 
 
 def _ask(
@@ -443,7 +465,7 @@ def _ask(
     earlier: Any = state.answers.get(step.key)
     if step.foreach is not None:
         items = state.loops.get(step.key, ())
-        entries = _loop_answers(state, step)
+        entries, _ = _loop_entries(state, step)
         earlier = entries[state.index].get("value") if entries else None
         return Ask(step.key, state.index, len(items), items[state.index]["item"] if items else None,
                    problem, earlier if previous else None)

@@ -15,7 +15,7 @@ from coachbot.bot.timezones import COMMON_TIMEZONES, parse_timezone
 from coachbot.dialogs.registry import Scripts
 from coachbot.prompts.catalog import Catalog
 from coachbot.service.export import export_user
-from coachbot.service.messages import Button, Document, OutMessage
+from coachbot.service.messages import Document, OutMessage, button
 from coachbot.service.render import Renderer
 from coachbot.storage import queries
 from coachbot.storage.queries import UserRecord
@@ -35,12 +35,12 @@ def settings_view(user: UserRecord, render: Renderer, now: datetime) -> OutMessa
                timezone=user.timezone, local_time=local_time(user.timezone, now),
                sharing=say("common.settings.sharing_on" if user.share_by_default
                            else "common.settings.sharing_off"))
-    languages = tuple(Button(say(f"common.languages.{lang}"), f"set:lang:{lang}")
+    languages = tuple(button(say(f"common.languages.{lang}"), f"set:lang:{lang}")
                       for lang in render.catalog.texts if lang != user.language)
-    zones = [Button(say("common.settings.timezone_button", zone=zone), f"set:tz:{i}")
+    zones = [button(say("common.settings.timezone_button", zone=zone), f"set:tz:{i}")
              for i, zone in enumerate(COMMON_TIMEZONES) if zone != user.timezone]
-    share = (Button(say("common.settings.share_off_button"), "set:share:0") if user.share_by_default
-             else Button(say("common.settings.share_on_button"), "set:share:1"))
+    share = (button(say("common.settings.share_off_button"), "set:share:0") if user.share_by_default
+             else button(say("common.settings.share_on_button"), "set:share:1"))
     rows = [languages, *[tuple(zones[i:i + 2]) for i in range(0, len(zones), 2)], (share,)]
     return OutMessage(text, tuple(row for row in rows if row))
 
@@ -164,5 +164,5 @@ def export_html(data: dict[str, Any], render: Renderer) -> str:
 def delete_question(render: Renderer) -> OutMessage:
     """Ask before erasing everything."""
     return OutMessage(render.text("common.delete.confirm"), (
-        (Button(render.text("common.delete.yes_button"), "del:yes"),
-         Button(render.text("common.delete.no_button"), "x")),))
+        (button(render.text("common.delete.yes_button"), "del:yes"),
+         button(render.text("common.delete.no_button"), "x")),))

@@ -26,7 +26,7 @@ from coachbot.prompts.catalog import Catalog, CatalogLexicon
 from coachbot.service import account, callbacks
 from coachbot.service.context import open_actions, reply_keys, template_variables
 from coachbot.service.effects import apply_effects
-from coachbot.service.messages import Button, OutMessage, Response
+from coachbot.service.messages import OutMessage, Response, button, plain
 from coachbot.service.render import LIST_DONE_TOKEN, Renderer
 from coachbot.service.views import Views
 from coachbot.storage import queries
@@ -254,7 +254,7 @@ class _Turn:
 
     async def on_press(self, data: str) -> Response:
         press = callbacks.parse(data)
-        stale = Response(toast=self.say("common.notes.stale_button"))
+        stale = Response(toast=plain(self.say("common.notes.stale_button")))
         if isinstance(press, callbacks.AnswerPress | callbacks.SummaryPress):
             run = await queries.active_run(self.session, self.user.id)
             if run is None or run.id != press.run_id:
@@ -439,8 +439,8 @@ class _Turn:
         open_title = self.say(f"{open_run.dialog}.title")
         title = self.say(f"{script.name}.title")
         buttons = (
-            (Button(self.say("common.buttons.continue", title=open_title), f"r:{open_run.id}"),),
-            (Button(self.say("common.buttons.pause_and_start", title=title), f"p:{script.name}"),),
+            (button(self.say("common.buttons.continue", title=open_title), f"r:{open_run.id}"),),
+            (button(self.say("common.buttons.pause_and_start", title=title), f"p:{script.name}"),),
         )
         text = self.say("common.service.switch_question", open_title=open_title, title=title)
         return Response((OutMessage(text, buttons),))
@@ -448,7 +448,7 @@ class _Turn:
     async def continue_run(self, run_id: int) -> Response:
         run = await queries.get_run(self.session, run_id)
         if run is None or run.user_id != self.user.id or run.status not in ("active", "paused"):
-            return Response(toast=self.say("common.notes.stale_button"))
+            return Response(toast=plain(self.say("common.notes.stale_button")))
         if run.status == "paused":
             open_run = await queries.active_run(self.session, self.user.id)
             if open_run is not None:
@@ -483,8 +483,8 @@ class _Turn:
         if run is not None:
             title = self.say(f"{run.dialog}.title")
             offer = OutMessage(self.say("common.service.resume_offer", title=title), (
-                (Button(self.say("common.buttons.continue", title=title), f"r:{run.id}"),
-                 Button(self.say("common.buttons.later"), "x")),))
+                (button(self.say("common.buttons.continue", title=title), f"r:{run.id}"),
+                 button(self.say("common.buttons.later"), "x")),))
             return Response((greeting, offer))
         return Response((greeting, *await self.suggestion()))
 
@@ -514,10 +514,10 @@ class _Turn:
         if view.stage_complete and view.stage is not Stage.ENDING:
             following = view.stage.moved(1)
             name = self.say(f"common.stages.{view.stage.value}.name")
-            button = Button(self.say("common.buttons.stage_next",
+            offer = button(self.say("common.buttons.stage_next",
                                      stage=self.say(f"common.stages.{following.value}.name")),
                             "j:+1")
-            return [OutMessage(self.say("common.service.stage_done", stage=name), ((button,),))]
+            return [OutMessage(self.say("common.service.stage_done", stage=name), ((offer,),))]
         if view.next_dialog is None or view.next_dialog.name == after:
             return []
         script = view.next_dialog
@@ -525,8 +525,8 @@ class _Turn:
         command = command_for_dialog(script.name, self.audience)
         text = self.say("common.service.suggest", title=title, command=command,
                         description=self.say(f"{script.name}.description"))
-        button = Button(self.say("common.buttons.start", title=title), f"g:{script.name}")
-        return [OutMessage(text, ((button,),))]
+        offer = button(self.say("common.buttons.start", title=title), f"g:{script.name}")
+        return [OutMessage(text, ((offer,),))]
 
     async def goals(self) -> Response:
         goals = await queries.goals_of(self.session, self.user.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 MAX_CALLBACK_BYTES = 64
@@ -9,7 +10,8 @@ MAX_CALLBACK_BYTES = 64
 
 @dataclass(frozen=True)
 class Button:
-    """An answer the mentee can tap; `data` comes back verbatim (at most 64 bytes, as Telegram allows)."""
+    """An answer the mentee can tap: a plain-text label; `data` comes back verbatim (at most 64 bytes,
+    as Telegram allows). Build it from a rendered catalog text with `button()`."""
 
     label: str
     data: str
@@ -17,6 +19,16 @@ class Button:
     def __post_init__(self) -> None:
         if len(self.data.encode()) > MAX_CALLBACK_BYTES:
             raise ValueError(f"button data over {MAX_CALLBACK_BYTES} bytes: {self.data!r}")
+
+
+def button(label_html: str, data: str) -> Button:
+    """A button from rendered (HTML-escaped) catalog text: Telegram shows button labels as is."""
+    return Button(html.unescape(label_html), data)
+
+
+def plain(text_html: str) -> str:
+    """Rendered catalog text for places that show plain text (a button-press notice)."""
+    return html.unescape(text_html)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from coachbot.dialogs.schema import Dialog, Step, StepKind
 from coachbot.dialogs.state import SUMMARY
 from coachbot.prompts.catalog import Catalog
 from coachbot.service.callbacks import KEEP, SKIP, answer_data, summary_data
-from coachbot.service.messages import Button, OutMessage
+from coachbot.service.messages import Button, OutMessage, button
 
 ROW_WIDTH = 2
 
@@ -103,27 +103,27 @@ class Renderer:
     ) -> tuple[tuple[Button, ...], ...]:
         pos = script.position(step.key)
 
-        def button(label: str, token: str) -> Button:
-            return Button(label, answer_data(run_id, pos, ask.index, token))
+        def answer(label_html: str, token: str) -> Button:
+            return button(label_html, answer_data(run_id, pos, ask.index, token))
 
         rows: list[tuple[Button, ...]] = []
         if step.kind is StepKind.CHOICE:
-            labels = [button(self.text(f"{script.name}.steps.{step.key}.choices.{value}"), str(i))
+            labels = [answer(self.text(f"{script.name}.steps.{step.key}.choices.{value}"), str(i))
                       for i, value in enumerate(step.choices)]
             rows.extend(_rows(labels, ROW_WIDTH))
         elif step.kind is StepKind.SCALE:
-            numbers = [button(str(n), str(n)) for n in range(step.scale_min, step.scale_max + 1)]
+            numbers = [answer(str(n), str(n)) for n in range(step.scale_min, step.scale_max + 1)]
             rows.extend(_rows(numbers, 5))
         elif step.kind is StepKind.YESNO:
-            rows.append((button(self.text("common.buttons.yes"), "y"),
-                         button(self.text("common.buttons.no"), "n")))
+            rows.append((answer(self.text("common.buttons.yes"), "y"),
+                         answer(self.text("common.buttons.no"), "n")))
         elif step.kind is StepKind.LIST and len(ask.collected) >= max(step.min_items, 1):
-            rows.append((button(self.text("common.buttons.done"), LIST_DONE_TOKEN),))
+            rows.append((answer(self.text("common.buttons.done"), LIST_DONE_TOKEN),))
         extra: list[Button] = []
         if ask.previous is not None and step.kind is not StepKind.LIST:
-            extra.append(button(self.text("common.buttons.keep"), KEEP))
+            extra.append(answer(self.text("common.buttons.keep"), KEEP))
         if step.optional:
-            extra.append(button(self.text("common.buttons.skip"), SKIP))
+            extra.append(answer(self.text("common.buttons.skip"), SKIP))
         if extra:
             rows.append(tuple(extra))
         return tuple(rows)
@@ -143,10 +143,10 @@ class Renderer:
             label = self.label(script, key)
             shown = Markup(self.value(script, step, value))
             parts.append(self.text("common.summary.entry", number=number, label=label, value=shown))
-            change.append(Button(self.text("common.buttons.change", label=f"{number}. {label}"),
+            change.append(button(self.text("common.buttons.change", label=f"{number}. {label}"),
                                  summary_data(run_id, EDIT_PREFIX + str(script.position(key)))))
         parts.append(self.text("common.summary.footer"))
-        confirm = Button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
+        confirm = button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
         return OutMessage(self._join(*parts), ((confirm,), *_rows(change, ROW_WIDTH)))
 
     def label(self, script: Dialog, key: str) -> str:

@@ -10,7 +10,7 @@ from coachbot.dialogs.journey import JourneyView, command_for_dialog
 from coachbot.dialogs.registry import DialogNotFound, Scripts
 from coachbot.dialogs.schema import Audience
 from coachbot.dialogs.stages import Stage
-from coachbot.service.messages import Button, OutMessage
+from coachbot.service.messages import Button, OutMessage, button
 from coachbot.service.render import Renderer
 from coachbot.storage.queries import AnswerRecord, GoalRecord, RunRecord
 
@@ -47,10 +47,10 @@ class Views:
             lines.append(say("common.journey.all_done"))
         buttons: list[Button] = []
         if view.stage is not Stage.ENDING:
-            buttons.append(Button(say("common.buttons.stage_next", stage=say(
+            buttons.append(button(say("common.buttons.stage_next", stage=say(
                 f"common.stages.{view.stage.moved(1).value}.name")), "j:+1"))
         if view.stage is not Stage.INITIATION:
-            buttons.append(Button(say("common.buttons.stage_back", stage=say(
+            buttons.append(button(say("common.buttons.stage_back", stage=say(
                 f"common.stages.{view.stage.moved(-1).value}.name")), "j:-1"))
         return OutMessage("\n".join(lines), tuple((b,) for b in buttons))
 

@@ -12,7 +12,7 @@ error handler, the bot called an unknown Bot API method, or the stub itself cras
 from __future__ import annotations
 
 import datetime as dtm
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +36,17 @@ from tests.support.clock import FakeClock
 from tests.support.databases import fresh_postgres_database, postgres_url
 from tests.telegram.client import ChatClient, Settle, application_settler
 from tests.telegram.formatting import to_plain_text
-from tests.telegram.stub import JSON, BotApiStub
+from tests.telegram.stub import BotApiStub
 
 __all__ = [
     "ACTIONS",
     "ANSWERS",
+    "E2E",
     "GOALS",
     "RUNS",
     "TOKEN",
     "UPDATES",
     "USERS",
-    "E2E",
     "Recorder",
     "RunningBot",
     "Webhook",
@@ -248,11 +248,6 @@ class E2E:
     async def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of the user data tables, to show that an input changed nothing."""
         return {table.name: await self.rows(table) for table in (USERS, RUNS, ANSWERS, GOALS, ACTIONS)}
-
-
-def message_texts(messages: Sequence[JSON]) -> list[str]:
-    """Texts of stub message records."""
-    return [message["text"] for message in messages]
 
 
 @pytest.fixture

@@ -486,6 +486,33 @@ class BotApiStub:
             content["entities"] = entities
         return self._user_message_update(user_id, first_name, language_code, content)
 
+    def compose_user_message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str | None = None,
+        language_code: str | None = None,
+    ) -> JSON:
+        """Like :meth:`user_message`, but the update is returned instead of queued for getUpdates.
+
+        For webhook tests, which POST the update themselves; the user becomes known to the stub
+        (so the bot may answer them) and the message can be edited later.
+        """
+        user = self._user(user_id, first_name, language_code)
+        content: JSON = {"text": text}
+        if entities := _command_entities(text):
+            content["entities"] = entities
+        message = {
+            "message_id": self._next_message_id(user_id),
+            "from": dict(user),
+            "chat": self._chat(user_id),
+            "date": int(time.time()),
+            **content,
+        }
+        self._user_messages[(user_id, message["message_id"])] = message
+        return {"update_id": next(self._update_ids), "message": copy.deepcopy(message)}
+
     def user_sticker(
         self,
         user_id: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
@@ -56,7 +57,8 @@ async def on_command(update: Update, context: CoachContext) -> None:
     word, _, args = message.text.strip().partition(" ")
     name = word[1:].split("@")[0].lower()
     if name in SLOW_COMMANDS and update.effective_chat is not None:
-        await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+        with contextlib.suppress(Forbidden):  # blocked: respond() below marks the user inactive
+            await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     await respond(update, context, CommandIn(name, args.strip()))
 
 

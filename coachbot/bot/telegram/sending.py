@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 from telegram.helpers import escape
 
@@ -68,7 +69,7 @@ def split_html(text: str, limit: int = LIMIT) -> list[str]:
 
 
 def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
-    """The message's buttons as an inline keyboard."""
+    """The message's buttons as an inline keyboard (labels are plain text)."""
     if not message.buttons:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
@@ -91,7 +92,11 @@ async def send_response(bot: ExtBot[None], chat_id: int, response: Response) -> 
 
 async def settle_press(query: CallbackQuery, response: Response) -> None:
     """Answer the button press; when it counted, mark the choice and remove the keyboard."""
-    await query.answer(response.toast)
+    try:
+        await query.answer(response.toast)
+    except BadRequest as error:  # a redelivered or late press: Telegram takes no answer any more
+        if "query is too old" not in error.message.lower():
+            raise
     message = query.message
     if not response.accepted or not isinstance(message, Message):
         return
