@@ -492,8 +492,8 @@ async def test_html_and_template_syntax_in_answers_are_shown_literally_and_saved
         "success": "{% if true %}yes{% endif %} &amp; <i>not italic</i> a<b",
         "expect_mentor": "<script>alert('hi')</script> {{ name }} ${7*7} #{7*7}",
     }
-    steps = [Step(key, Type(tricky.get(key, step.action.text)) if key in tricky else step.action)
-             for step in agreement_steps(lang) for key in [step.key]]
+    steps = [Step(step.key, Type(tricky[step.key])) if step.key in tricky else step
+             for step in agreement_steps(lang)]
     await start_agreement(client, lang)
     await walk(client, lang, "agreement", steps[:3])
 
@@ -736,7 +736,8 @@ async def test_delete_asks_first_and_then_erases_every_row_of_the_user(e2e: E2E)
     assert question_text == say("en", "common.delete.confirm")
     assert client.last_buttons == [say("en", "common.delete.yes_button"),
                                    say("en", "common.delete.no_button")]
-    await client.click(say("en", "common.delete.no_button"))
+    kept = await client.click(say("en", "common.delete.no_button"))
+    assert kept == [say("en", "common.delete.kept")]
     assert await e2e.snapshot() == before
     assert client.last_buttons == []
 

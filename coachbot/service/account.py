@@ -165,4 +165,4 @@ def delete_question(render: Renderer) -> OutMessage:
     """Ask before erasing everything."""
     return OutMessage(render.text("common.delete.confirm"), (
         (button(render.text("common.delete.yes_button"), "del:yes"),
-         button(render.text("common.delete.no_button"), "x")),))
+         button(render.text("common.delete.no_button"), "del:no")),))

@@ -9,7 +9,7 @@ Forms (all under Telegram's 64-byte limit):
   j:<+1|-1>                                       move the journey a stage forward or back
   x                                               dismiss an offer
   set:lang:<xx> | set:tz:<n> | set:share:<0|1>    change a setting
-  del:yes                                         confirm erasing all of one's data
+  del:yes | del:no                                confirm or refuse erasing all of one's data
 """
 
 from __future__ import annotations
@@ -92,7 +92,9 @@ class SettingPress:
 
 @dataclass(frozen=True)
 class DeletePress:
-    """The mentee confirmed erasing all their data."""
+    """The mentee answered the question whether to erase all their data."""
+
+    confirmed: bool
 
 
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
@@ -105,8 +107,8 @@ def parse(data: str | None) -> Press | None:
         return None
     if data == "x":
         return DismissPress()
-    if data == "del:yes":
-        return DeletePress()
+    if data in ("del:yes", "del:no"):
+        return DeletePress(confirmed=data == "del:yes")
     if m := _SETTING.match(data):
         return SettingPress(m[1], m[2])
     if m := _ANSWER.match(data):

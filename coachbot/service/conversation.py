@@ -273,7 +273,8 @@ class _Turn:
         elif isinstance(press, callbacks.SettingPress):
             response = await self.change_setting(press.name, press.value)
         elif isinstance(press, callbacks.DeletePress):
-            response = await self.delete_everything()
+            response = (await self.delete_everything() if press.confirmed
+                        else self.message("common.delete.kept"))
         elif isinstance(press, callbacks.DismissPress):
             response = Response()
         else:

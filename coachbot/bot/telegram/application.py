@@ -25,6 +25,7 @@ from coachbot.bot.telegram.context import BotData, CoachContext
 from coachbot.bot.telegram.ordering import PerUserUpdateProcessor
 from coachbot.prompts.catalog import Catalog
 from coachbot.service.conversation import ConversationService
+from coachbot.service.messages import plain
 
 # The menu, in this order; DESIGN.md's contract.
 COMMANDS = ("start", "help", "journey", "agreement", "story", "vision", "grow", "checkin", "agenda",
@@ -38,7 +39,7 @@ Hook = Callable[[CoachApplication], Awaitable[None]]
 
 def menu(catalog: Catalog, lang: str) -> list[BotCommand]:
     """The command menu in one language."""
-    return [BotCommand(name, catalog.render(lang, f"common.commands.{name}")) for name in COMMANDS]
+    return [BotCommand(name, plain(catalog.render(lang, f"common.commands.{name}"))) for name in COMMANDS]
 
 
 def build_application(
