@@ -198,9 +198,6 @@ def test_changing_the_branching_answer_from_the_summary_drops_the_branched_answe
     assert done.replies == (Finished(),)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.py _back/_at_summary: after a summary edit makes a required step apply, /back twice "
-    "returns to the summary and confirm finishes with that required question unanswered"))
 def test_confirm_after_back_to_the_summary_cannot_skip_a_newly_required_step() -> None:
     ctx = context()
     state = step_to(BRANCH, ["8", "bye", Pick(SUMMARY, EDIT_PREFIX + "score"), "5"])
@@ -280,9 +277,6 @@ def test_list_max_items_finishes_the_list_with_note_list_full() -> None:
     assert outcome.saves == {"items": ["a", "b", "c"]}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.py _list_input: after /back to a list that was saved full (max_items, note list_full), "
-    "one more item is appended and saved, so the list holds max_items + 1"))
 def test_a_full_list_takes_no_more_items_after_back() -> None:
     full = run(LIST, ["a", "b", "c"])
     assert full.state.step == "after"
@@ -506,9 +500,6 @@ def test_choice_pick_must_be_one_of_the_choices() -> None:
     assert only_ask(outcome).problem == "stale_button"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.py _read_choice: `text.isdigit() and int(text)` raises ValueError for digits int() "
-    "cannot read ('²', or more than 4300 digits); advance() must never raise"))
 @pytest.mark.parametrize("typed", ["²", "1" * 5000])
 def test_choice_with_unreadable_digits_does_not_raise(typed: str) -> None:
     state = at_mentor_sees("en")
@@ -516,9 +507,6 @@ def test_choice_with_unreadable_digits_does_not_raise(typed: str) -> None:
     assert outcome.state == state
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.py _at_summary: `text.isdigit() and 1 <= int(text)` raises ValueError for digits "
-    "int() cannot read ('³', or more than 4300 digits); advance() must never raise"))
 @pytest.mark.parametrize("typed", ["³", "1" * 5000])
 def test_summary_with_unreadable_digits_does_not_raise(typed: str) -> None:
     state = step_to(THREE, ["one", "two", "three"])

@@ -11,11 +11,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from coachbot.dialogs.registry import SCRIPTS_DIR, ScriptProblem, read_scripts
 from coachbot.dialogs.schema import Condition, Dialog, Step, StepKind
-from coachbot.prompts.catalog import LANGUAGES, PROMPTS_DIR, make_environment, read_language
+from coachbot.prompts.catalog import LANGUAGES, PROMPTS_DIR, flatten, make_environment
 from coachbot.service.context import CONTEXT_NAMES
 
 REQUIRED_DIALOG_TEXTS = ("title", "description", "done")
@@ -30,10 +31,19 @@ def check(scripts_dir: Path = SCRIPTS_DIR, prompts_dir: Path = PROMPTS_DIR) -> l
         if not folder.is_dir():
             problems.append(ScriptProblem(f"prompts/{lang}", "", "language folder missing"))
             continue
-        try:
-            texts[lang] = read_language(folder)
-        except Exception as exc:  # a YAML error names its own line; report, don't crash
-            problems.append(ScriptProblem(f"prompts/{lang}", "", f"unreadable: {exc}"))
+        texts[lang] = {}
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                problems.append(ScriptProblem(f"prompts/{lang}/{path.name}", "",
+                                              f"not valid YAML: {exc}"))
+                continue
+            if not isinstance(data, dict):
+                problems.append(ScriptProblem(f"prompts/{lang}/{path.name}", "",
+                                              "must be a mapping of keys to texts"))
+                continue
+            texts[lang].update(flatten(data, path.stem))
     for script in scripts.values():
         problems.extend(_script_references(script, scripts))
         for lang, lang_texts in texts.items():

@@ -238,8 +238,9 @@ def _read_choice(
 ) -> tuple[Any, str | None]:
     if isinstance(event, Pick):
         return (text, None) if text in step.choices else (None, "stale_button")
-    if text.isdigit() and 1 <= int(text) <= len(step.choices):
-        return step.choices[int(text) - 1], None
+    number = _list_number(text, len(step.choices))
+    if number is not None:
+        return step.choices[number - 1], None
     if len(text) <= 200:
         value = ctx.lexicon.choice_for(script.name, step.key, text)
         if value in step.choices:
@@ -371,6 +372,9 @@ def _list_input(
     value, problem = _read_list_item(step, event.text)
     if problem is not None:
         return Outcome(state, (_ask(script, state, problem=problem),))
+    if len(items) >= step.max_items:  # full already (back at a finished list): keep it as it is
+        out = _answered(script, state, step, items, ctx)
+        return replace(out, replies=(Note("list_full"), *out.replies))
     items.append(value)
     if len(items) >= step.max_items:
         out = _answered(script, state, step, items, ctx)
@@ -388,6 +392,16 @@ def _read_list_item(step: Step, raw: str) -> tuple[str, str | None]:
     return text, None
 
 
+def _confirm(script: Dialog, state: RunState) -> Outcome:
+    """Finish, unless a required question is still open: then ask it first."""
+    missing = _first_missing(script, state)
+    if missing is None:
+        return _finish(script, state, ())
+    history = (*state.history, Position(SUMMARY, 0))
+    state = replace(state, step=missing[0], index=missing[1], editing=True, history=history)
+    return Outcome(state, (_ask(script, state, previous=True),))
+
+
 def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
     """At the summary: confirm, or pick a step to change."""
     entries = _summary(script, state).entries
@@ -396,14 +410,15 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
         if event.step != SUMMARY:
             return Outcome(state, (Note("stale_button"), _summary(script, state)))
         if event.value == CONFIRM:
-            return _finish(script, state, ())
+            return _confirm(script, state)
         target = event.value.removeprefix(EDIT_PREFIX) if event.value.startswith(EDIT_PREFIX) else None
     elif isinstance(event, Text):
         text = clean_text(event.text)
         if ctx.lexicon.means("confirm", text) or ctx.lexicon.means("yes", text):
-            return _finish(script, state, ())
-        if text.isdigit() and 1 <= int(text) <= len(entries):
-            target = entries[int(text) - 1][0]
+            return _confirm(script, state)
+        number = _list_number(text, len(entries))
+        if number is not None:
+            target = entries[number - 1][0]
         elif len(text) <= 200:
             target = ctx.lexicon.step_for_label(script.name, text)
     if target is None or target not in {key for key, _ in entries}:
@@ -415,6 +430,29 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _list_number(text: str, count: int) -> int | None:
+    """A typed number 1..count picking an entry (plain digits only: no '²', no 5,000 digits)."""
+    if text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= count:
+        return int(text)
+    return None
+
+
+def _first_missing(script: Dialog, state: RunState) -> tuple[str, int] | None:
+    """The first required question that applies but has no answer (possible after a change at the
+    summary turned a condition true and the mentee went back without answering it)."""
+    for step in script.answer_steps:
+        if step.optional or not _applies(step, state.answers):
+            continue
+        if step.foreach is not None:
+            if state.loops.get(step.key):
+                _, missing = _loop_entries(state, step)
+                if missing:
+                    return step.key, missing[0]
+        elif step.key not in state.answers:
+            return step.key, 0
+    return None
 
 
 def _applies(step: Step, answers: Mapping[str, Any]) -> bool:

@@ -83,7 +83,8 @@ async def change_setting(
         changes: dict[str, Any] = {"language": value}
         key = "common.settings.language_set"
     elif name in ("tz", "timezone"):
-        zone = (COMMON_TIMEZONES[int(value)] if value.isdigit() and int(value) < len(COMMON_TIMEZONES)
+        common = value.isascii() and value.isdigit() and len(value) <= 2
+        zone = (COMMON_TIMEZONES[int(value)] if common and int(value) < len(COMMON_TIMEZONES)
                 else parse_timezone(value))
         if zone is None:
             return None

@@ -1,0 +1,203 @@
+"""The text catalog (coachbot/prompts/catalog.py): both languages complete, one sandboxed and
+autoescaping Jinja2 environment, dates in each language, and loose matching of typed answers."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2.exceptions import SecurityError, UndefinedError
+
+from coachbot.dialogs.registry import default_scripts
+from coachbot.prompts.catalog import Catalog, CatalogLexicon, default_catalog, fold
+
+
+def lexicon(lang: str) -> CatalogLexicon:
+    steps = {name: [s.key for s in d.steps] for name, d in default_scripts().by_name.items()}
+    return CatalogLexicon(default_catalog(), lang, steps)
+
+
+def small(text: str) -> Catalog:
+    return Catalog({"en": {"t": text}, "de": {}})
+
+
+# --- both languages ---------------------------------------------------------------------------------
+
+
+def test_every_key_exists_in_both_languages() -> None:
+    texts = default_catalog().texts
+    assert set(texts) == {"en", "de"}
+    en, de = set(texts["en"]), set(texts["de"])
+    assert sorted(en - de) == []
+    assert sorted(de - en) == []
+    assert len(en) > 100
+
+
+def test_both_languages_have_the_same_kind_of_value() -> None:
+    texts = default_catalog().texts
+    for key, value in texts["en"].items():
+        other = texts["de"][key]
+        assert type(other) is type(value), key
+        if isinstance(value, list) and key.startswith("common.months"):
+            assert len(other) == len(value) == 12
+
+
+def test_every_step_has_a_label_and_text_in_both_languages() -> None:
+    catalog = default_catalog()
+    for script in default_scripts().ordered():
+        for step in script.steps:
+            for lang in ("en", "de"):
+                for part in ("label", "text"):
+                    assert catalog.has(lang, f"{script.name}.steps.{step.key}.{part}"), (
+                        lang, script.name, step.key, part)
+
+
+# --- rendering --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_variables_are_autoescaped(lang: str) -> None:
+    shown = default_catalog().render(lang, "common.values.bullet", text="<script>alert(1)</script>")
+    assert shown == "• &lt;script&gt;alert(1)&lt;/script&gt;"
+    assert "<script>" not in shown
+
+
+def test_autoescape_also_in_a_small_catalog() -> None:
+    assert small("<b>{{ x }}</b>").render("en", "t", x="<i>&") == "<b>&lt;i&gt;&amp;</b>"
+
+
+@pytest.mark.parametrize("payload", ["{{ 7*7 }}", "{% for x in range(3) %}x{% endfor %}",
+                                     "{{ ''.__class__.__mro__ }}", "{# c #}"])
+def test_template_syntax_in_a_variable_is_not_evaluated(payload: str) -> None:
+    shown = default_catalog().render("en", "common.values.bullet", text=payload)
+    assert shown == f"• {payload}".replace("'", "&#39;")
+    assert "49" not in shown
+
+
+def test_a_variable_that_names_a_template_key_is_not_loaded() -> None:
+    shown = default_catalog().render("en", "common.values.bullet", text="common.help")
+    assert shown == "• common.help"
+
+
+@pytest.mark.parametrize("source", [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ x.__class__.__base__ }}",
+    "{{ x.__init__.__globals__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ lipsum.__globals__ }}",
+    "{{ x.format.__globals__ }}",
+])
+def test_the_sandbox_refuses_attribute_tricks(source: str) -> None:
+    with pytest.raises(SecurityError, match="unsafe"):
+        small(source).render("en", "t", x="text")
+
+
+def test_the_sandbox_refuses_the_mro_trick_with_security_error() -> None:
+    with pytest.raises(SecurityError):
+        small("{{ ''.__class__.__mro__ }}").render("en", "t")
+
+
+def test_the_environment_is_immutable() -> None:
+    with pytest.raises(SecurityError):
+        small("{% set items = [1] %}{{ items.append(2) }}").render("en", "t")
+    with pytest.raises(SecurityError):
+        small("{{ x.update(a=1) }}").render("en", "t", x={})
+
+
+def test_an_unknown_variable_raises() -> None:
+    with pytest.raises(UndefinedError):
+        small("Hello {{ nobody }}").render("en", "t")
+    with pytest.raises(UndefinedError):
+        default_catalog().render("en", "common.problems.too_long")  # needs max_length
+
+
+def test_none_is_a_known_variable() -> None:
+    assert small("{% if x %}yes{% else %}no{% endif %}").render("en", "t", x=None) == "no"
+
+
+def test_a_missing_language_falls_back_to_english() -> None:
+    catalog = Catalog({"en": {"t": "Hello {{ name }}"}, "de": {}})
+    assert catalog.render("de", "t", name="Kim") == "Hello Kim"
+    assert catalog.raw("de", "t") == "Hello {{ name }}"
+    assert not catalog.has("de", "t")
+
+
+def test_shipped_texts_render_in_both_languages() -> None:
+    catalog = default_catalog()
+    assert catalog.render("en", "common.problems.not_a_number", scale_min=1, scale_max=10) == (
+        "Please answer with a number from 1 to 10.")
+    assert catalog.render("de", "common.ask.counter", index=2, count=3) == "(2 von 3)"
+
+
+# --- dates ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("en", "14 March 2027"), ("de", "14. März 2027")])
+def test_format_date(lang: str, shown: str) -> None:
+    catalog = default_catalog()
+    assert catalog.format_date(lang, "2027-03-14") == shown
+
+
+def test_a_catalog_without_month_names_shows_the_month_number() -> None:
+    assert small("{{ d|date }}").render("en", "t", d="2027-03-14") == "14 3 2027"
+
+
+def test_date_filter_follows_the_language_of_the_text() -> None:
+    catalog = default_catalog()
+    goal = {"title": "Run", "due": "2027-03-14", "status": "open", "status_label": "open"}
+    assert "14. März 2027" in catalog.render("de", "common.goals.goal", **goal)
+    assert "14 March 2027" in catalog.render("en", "common.goals.goal", **goal)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(None, ""), ("", ""), ("not a date", "not a date"),
+                                              ("2027-12-01", "1 December 2027")])
+def test_format_date_edge_cases(value: str | None, shown: str) -> None:
+    assert default_catalog().format_date("en", value) == shown
+
+
+# --- matching typed answers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("word", "text", "lang", "expected"), [
+    ("yes", "Ja", "de", True), ("yes", "ja!", "de", True), ("yes", "KLAR", "de", True),
+    ("yes", "yes", "de", True), ("yes", "Yes", "en", True), ("yes", "nein", "de", False),
+    ("no", "Nein.", "de", True), ("done", "Das war's", "de", True), ("done", "fertig", "en", True),
+    ("confirm", "passt", "de", True), ("confirm", "passt", "en", False), ("yes", "", "en", False),
+    ("yes", "   ", "de", False), ("yes", "ja ja", "de", False),
+])
+def test_means(word: str, text: str, lang: str, expected: bool) -> None:
+    assert lexicon(lang).means(word, text) is expected
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Persönlich", "de", "in_person"), ("persoenlich", "de", None), ("personlich", "de", "in_person"),
+    ("  PER   video!! ", "de", "video"), ("Video call", "en", "video"), ("video call", "de", "video"),
+    ("in person", "en", "in_person"), ("IN PERSON", "de", "in_person"), ("a mix", "en", "mixed"),
+    ("mal so mal so", "de", "mixed"), ("fax", "en", None), ("", "en", None), ("!!", "de", None),
+])
+def test_choice_for_matches_labels_loosely(text: str, lang: str, expected: str | None) -> None:
+    assert lexicon(lang).choice_for("agreement", "meeting_mode", text) == expected
+
+
+def test_choice_for_is_per_step() -> None:
+    assert lexicon("en").choice_for("agreement", "meeting_rhythm", "video call") is None
+    assert lexicon("en").choice_for("nonexistent", "meeting_mode", "video call") is None
+
+
+def test_choice_for_with_accents_and_case() -> None:
+    assert lexicon("de").choice_for("checkin", "action_status", "teilweise ERLEDIGT") == "partly"
+    assert lexicon("de").choice_for("checkin", "action_status", "Noch nicht.") == "not_yet"
+    assert lexicon("en").choice_for("checkin", "action_status", "no longer RELEVANT") == "dropped"
+
+
+def test_step_for_label() -> None:
+    assert lexicon("en").step_for_label("grow", "what i want") == "goal_wish"
+    assert lexicon("de").step_for_label("grow", "Was ich will!") == "goal_wish"
+    assert lexicon("en").step_for_label("grow", "nothing like it") is None
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Persönlich", "personlich"), ("  A   b\tC ", "a b c"), ("Mentor:in", "mentorin"),
+    ("ÀÉÎÕÜ", "aeiou"), ("Straße", "strasse"), ("", ""),
+])
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
