@@ -567,7 +567,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-steps", type=int, default=1,
                         help="answer steps per user in the memory runs (default 1)")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="interleaved rounds for the throughput (default 4; quick: 1)")
+                        help="interleaved rounds for the throughput (default 4)")
     parser.add_argument("--quick", action="store_true", help="a short smoke run (~15 s)")
     parser.add_argument("--profile", action="store_true",
                         help="only profile the service path with cProfile and print the top costs")
@@ -577,7 +577,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.steps = args.steps or (200 if args.quick else 2000)
     args.users = args.users or (100 if args.quick else 10_000)
-    args.rounds = args.rounds or (1 if args.quick else 4)
+    args.rounds = args.rounds or 4
     if args.steps < 1 or args.users < 10 or args.rounds < 1 or args.memory_steps < 1:
         parser.error("need --steps ≥ 1, --users ≥ 10, --rounds ≥ 1, --memory-steps ≥ 1")
     if args.memory_steps > len(text_steps()):

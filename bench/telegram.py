@@ -726,11 +726,10 @@ class Breakdown:
 
         def compile_probe(element: Any, dialect: Any, **kw: Any) -> Any:
             start = time.perf_counter_ns()
-            try:
-                return compiler(element, dialect, **kw)
-            finally:
-                self.add("SQL compile (cache misses)", time.perf_counter_ns() - start)
-                self.compiled[" ".join(str(element).split()[:4])] += 1
+            compiled = compiler(element, dialect, **kw)
+            self.add("SQL compile (cache misses)", time.perf_counter_ns() - start)
+            self.compiled[" ".join(str(getattr(compiled, "string", "?")).split()[:4])] += 1
+            return compiled
 
         elements.CompilerElement._compiler = compile_probe  # type: ignore[method-assign]
         self._undo.append(lambda: setattr(elements.CompilerElement, "_compiler", compiler))

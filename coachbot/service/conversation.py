@@ -112,11 +112,17 @@ class ConversationService:
         does nothing, and an update whose processing failed is not marked as done.
         """
         async with self.sessionmaker.begin() as session:
-            user, created = await self._user(session, person)
+            found = await queries.lock_user_with_run(session, person.external_id)
+            if found is None:
+                user, created, open_run = *(await self._user(session, person)), None
+            else:
+                (user, open_run), created = found, False
+                if not user.active:
+                    await queries.set_active(session, person.external_id, True, self.clock())
             if update_id is not None and not await queries.claim_update(session, update_id,
                                                                         self.clock()):
                 return Response()
-            turn = _Turn(self, session, user, created)
+            turn = _Turn(self, session, user, created, open_run)
             return await turn.dispatch(incoming)
 
     async def mark_unreachable(self, external_id: int) -> None:
@@ -156,11 +162,12 @@ class _Turn:
     """One input of one user, inside its transaction."""
 
     def __init__(self, service: ConversationService, session: AsyncSession, user: UserRecord,
-                 created: bool) -> None:
+                 created: bool, open_run: RunRecord | None) -> None:
         self.service = service
         self.session = session
         self.user = user
         self.created = created
+        self.open_run = open_run  # the active run as loaded with the user, before any change
         self.now = service.clock()
         self.lang = user.language
         self.render = Renderer(service.catalog, self.lang)
@@ -227,7 +234,7 @@ class _Turn:
         return self.message("common.edit.saved", label=self.render.label(script, step.key))
 
     async def on_text(self, incoming: TextIn) -> Response:
-        run = await queries.active_run(self.session, self.user.id)
+        run = self.open_run
         if run is None:
             return Response((OutMessage(self.say("common.service.not_in_dialog")),
                              *await self.suggestion()))
@@ -235,7 +242,7 @@ class _Turn:
 
     async def on_command(self, name: str, args: str) -> Response:
         if name in NAVIGATION:
-            run = await queries.active_run(self.session, self.user.id)
+            run = self.open_run
             if run is None:
                 return self.message("common.service.nothing_to_cancel")
             return await self.advance(run, NAVIGATION[name])
@@ -256,7 +263,7 @@ class _Turn:
         press = callbacks.parse(data)
         stale = Response(toast=plain(self.say("common.notes.stale_button")))
         if isinstance(press, callbacks.AnswerPress | callbacks.SummaryPress):
-            run = await queries.active_run(self.session, self.user.id)
+            run = self.open_run
             if run is None or run.id != press.run_id:
                 return stale
             event = self.press_input(run, press)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,6 +118,37 @@ async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | Non
     query = select(USERS).where(USERS.c.telegram_id == telegram_id).with_for_update()
     row = (await session.execute(query)).first()
     return _record(UserRecord, row) if row else None
+
+
+_RUN_COLUMNS = [column.label(f"run_{column.name}") for column in RUNS.c]
+_USER_WITH_RUN = (
+    select(USERS, *_RUN_COLUMNS)
+    .outerjoin(RUNS, (RUNS.c.user_id == USERS.c.id) & (RUNS.c.status == "active"))
+    .where(USERS.c.telegram_id == bindparam("telegram_id"))
+)
+
+
+async def lock_user_with_run(
+    session: AsyncSession, telegram_id: int
+) -> tuple[UserRecord, RunRecord | None] | None:
+    """The user, locked for this transaction, with their active run.
+
+    On SQLite the transaction began IMMEDIATE, so it already holds the write lock and one joined
+    query reads fresh rows. On PostgreSQL the run is read only after the user's row lock is held:
+    a joined row would come from the snapshot taken before waiting for the lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        user = await lock_user(session, telegram_id)
+        return None if user is None else (user, await active_run(session, user.id))
+    row = (await session.execute(_USER_WITH_RUN, {"telegram_id": telegram_id})).first()
+    if row is None:
+        return None
+    mapping = row._mapping
+    user = _record(UserRecord, row)
+    if mapping["run_id"] is None:
+        return user, None
+    run = RunRecord(**{name: mapping[f"run_{name}"] for name in RunRecord.__dataclass_fields__})
+    return user, run
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
@@ -232,23 +263,32 @@ async def runs_of(session: AsyncSession, user_id: int) -> list[RunRecord]:
 # --- answers -------------------------------------------------------------------------------------
 
 
+def _answer_upsert(dialect: Any) -> Any:
+    """INSERT … ON CONFLICT (run, step) DO UPDATE, built once per dialect so SQLAlchemy caches its
+    compiled form (an update keeps the answer's visibility; a new message id replaces the old)."""
+    statement = dialect.insert(ANSWERS)
+    return statement.on_conflict_do_update(
+        index_elements=["run_id", "step_key"],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at,
+              "message_id": func.coalesce(statement.excluded.message_id, ANSWERS.c.message_id)},
+    )
+
+
+_ANSWER_UPSERT = {"postgresql": _answer_upsert(postgresql), "sqlite": _answer_upsert(sqlite)}
+
+
 async def save_answers(
     session: AsyncSession, run: RunRecord, saves: Mapping[str, Any], *, visibility: str,
     now: datetime, message_id: int | None = None,
 ) -> None:
-    """Insert or update this run's answers (one row per step; an update keeps its visibility)."""
+    """Insert or update this run's answers (one row per step)."""
     if not saves:
         return
     rows = [{"run_id": run.id, "user_id": run.user_id, "stage": run.stage, "dialog": run.dialog,
              "step_key": key, "value": value, "visibility": visibility, "message_id": message_id,
              "created_at": now, "updated_at": now} for key, value in saves.items()]
-    statement = _dialect_insert(session)(ANSWERS).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["run_id", "step_key"],
-        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at,
-              "message_id": func.coalesce(statement.excluded.message_id, ANSWERS.c.message_id)},
-    )
-    await session.execute(statement)
+    upsert = _ANSWER_UPSERT[session.get_bind().dialect.name]
+    await session.execute(upsert, rows)
 
 
 async def delete_answers(session: AsyncSession, run_id: int, keys: Iterable[str]) -> None:
