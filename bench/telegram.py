@@ -691,6 +691,10 @@ def report(sections: dict[str, Section], paced: Paced | None, users: int) -> Non
 # --- profile and breakdown -------------------------------------------------------------------------
 
 
+COMPILE = "SQL compiled (statement cache misses)"
+EXCLUDED = "INSERT … ON CONFLICT `excluded` built"
+
+
 class Breakdown:
     """Where a step's wall time goes, without a profiler: wrappers around the service call, the
     sending of the reply, SQLAlchemy's statement compiler (a cache miss), the `excluded` namespace
@@ -727,7 +731,7 @@ class Breakdown:
         def compile_probe(element: Any, dialect: Any, **kw: Any) -> Any:
             start = time.perf_counter_ns()
             compiled = compiler(element, dialect, **kw)
-            self.add("SQL compile (cache misses)", time.perf_counter_ns() - start)
+            self.add(COMPILE, time.perf_counter_ns() - start)
             self.compiled[" ".join(str(getattr(compiled, "string", "?")).split()[:4])] += 1
             return compiled
 
@@ -741,7 +745,7 @@ class Breakdown:
             try:
                 return excluded(statement)
             finally:
-                self.add("INSERT … ON CONFLICT .excluded built", time.perf_counter_ns() - start)
+                self.add(EXCLUDED, time.perf_counter_ns() - start)
 
         descriptor.fget = excluded_probe
         self._undo.append(lambda: setattr(descriptor, "fget", excluded))
@@ -798,6 +802,8 @@ class Breakdown:
         print(f"\n--- where a step's time goes: {label} ({steps} steps, no profiler; "
               f"{steps * NS_PER_S / chunk.wall_ns:,.1f} steps/s; wrappers add a little) ---")
         print(f"  {'step latency (process_update)':<40} {total / steps / NS_PER_MS:8.3f} ms  100%")
+        for name in (COMPILE, EXCLUDED):
+            self.totals[name] += 0  # printed even when nothing was compiled or built
         for name in sorted(self.totals, key=lambda n: -self.totals[n]):
             share = self.totals[name] / total
             print(f"  {name:<40} {self.totals[name] / steps / NS_PER_MS:8.3f} ms  {share:4.0%}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -923,3 +924,55 @@ def test_run_without_a_token_explains_botfather_and_points_to_chat(tmp_path: Pat
     assert "BotFather" in result.stderr
     assert "coachbot chat" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# 19. A failure inside an update: the user is reassured, nothing is lost, nothing private is logged
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_answer(
+    e2e: E2E, lang: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    from coachbot.bot.logs import QUIET, hold_quiet_loggers
+    from coachbot.storage import queries
+
+    client = e2e.client(lang=lang)
+    texts = AGREEMENT_TEXTS[lang]
+    await start_agreement(client, lang)
+    await client.send(texts["purpose"])
+    before = await e2e.snapshot()
+    secret = "my very private answer 4711"
+    real_save = queries.save_answers
+
+    async def broken_save(session: Any, *args: Any, **kwargs: Any) -> None:
+        await session.execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": secret})
+
+    monkeypatch.setattr(queries, "save_answers", broken_save)
+    levels = {name: logging.getLogger(name).level for name in QUIET}
+    hold_quiet_loggers()  # as `coachbot run` does, whatever COACHBOT_LOG_LEVEL says
+    try:
+        with caplog.at_level("DEBUG"):
+            [reply] = await client.send(secret)
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    monkeypatch.setattr(queries, "save_answers", real_save)
+
+    assert reply == say(lang, "common.service.error")
+    assert "Traceback" not in reply
+    assert "no_such_table" not in reply
+    assert await e2e.snapshot() == before
+    logged = "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records)
+    assert "no_such_table" in logged  # the error itself is logged ...
+    assert secret not in logged  # ... without the answer text
+    assert "123:ABC" not in logged  # ... and never the token
+    [(_, error)] = e2e.bot.recorder.errors
+    assert "no_such_table" in str(error)
+    e2e.bot.recorder.errors.clear()  # the one error this test expects
+
+    [next_question] = await client.send(texts["success"])
+    assert question(lang, "agreement", "expect_mentor") in next_question
+    assert (await e2e.answers(client.user_id))["success"] == texts["success"]

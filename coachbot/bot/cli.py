@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from coachbot.bot.logs import configure_logging
 from coachbot.bot.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
 
 log = logging.getLogger("coachbot")
@@ -55,10 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"coachbot: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     try:
         if args.command == "chat":
             return asyncio.run(_chat(settings, args.user_id, args.lang, args.dialog))
