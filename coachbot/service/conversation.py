@@ -35,6 +35,7 @@ from coachbot.storage.queries import RunRecord, UserRecord
 Clock = Callable[[], datetime]
 DIALOG_COMMANDS = ("agreement", "story", "vision", "grow", "checkin", "agenda", "reflect")
 NAVIGATION = {"skip": Command.SKIP, "back": Command.BACK, "done": Command.DONE}
+LOOK_UPS = frozenset({"help", "journey", "goals", "answers"})
 
 
 @dataclass(frozen=True)
@@ -254,10 +255,18 @@ class _Turn:
             "answers": self.answers, "export": self.export, "delete": self.delete_question,
         }.get(name)
         if name == "settings":
-            return await self.settings(args)
+            return self.reminding(await self.settings(args))
         if handler is None:
             return self.message("common.service.unknown_command")
-        return await handler()
+        response = await handler()
+        return self.reminding(response) if name in LOOK_UPS else response
+
+    def reminding(self, response: Response) -> Response:
+        """After a look-up in the middle of a dialog, say that it is still open."""
+        if self.open_run is None:
+            return response
+        note = self.say("common.service.still_open", title=self.say(f"{self.open_run.dialog}.title"))
+        return replace(response, messages=(*response.messages, OutMessage(note)))
 
     async def on_press(self, data: str) -> Response:
         press = callbacks.parse(data)

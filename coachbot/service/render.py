@@ -147,7 +147,9 @@ class Renderer:
                                  summary_data(run_id, EDIT_PREFIX + str(script.position(key)))))
         parts.append(self.text("common.summary.footer"))
         confirm = button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
-        return OutMessage(self._join(*parts), ((confirm,), *_rows(change, ROW_WIDTH)))
+        # Typed answers are read too: a number picks the entry shown with it, "yes" confirms.
+        return OutMessage(self._join(*parts), ((confirm,), *_rows(change, ROW_WIDTH)),
+                          free_text=True)
 
     def label(self, script: Dialog, key: str) -> str:
         """A step's short label."""
