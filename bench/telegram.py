@@ -34,9 +34,10 @@ rate, and the capacity in messages per second is printed beside Telegram's 30.
     python bench/telegram.py [--steps N] [--users N] [--answers N] [--waves N] [--rounds N]
                              [--quick] [--profile]
 
-`--profile` runs the full step under cProfile (sequentially and with the concurrent users) and then
-without the profiler measures where a step's time goes: the service call, sending, statement
-compilation, and the SQLite write lock.
+`--profile` runs the full step under cProfile (sequentially and with the concurrent users; self
+time grouped by who spends it, then the top functions), and then, without the profiler, measures
+where a step's time goes: the service call, sending the reply, statement compilation (cache misses)
+and the SQLite write lock (BEGIN IMMEDIATE waits, how long it is held, new connections).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ if __package__ in (None, ""):  # run as `python bench/telegram.py`: this file mu
 import argparse
 import asyncio
 import cProfile
+import functools
 import gc
 import html
 import io
@@ -537,9 +539,6 @@ class Paced:
 
 async def measure(plan: Plan, directory: Path) -> None:
     keys = text_steps()
-    if not 1 <= plan.answers <= len(keys):
-        raise BenchError(f"--answers must be 1..{len(keys)} ({DIALOG!r} has {len(keys)} free-text "
-                         "steps in a row)")
     updates = Updates()
     per_wave = plan.users * plan.answers
     print(f"\n{DIALOG!r}: {len(keys)} free-text steps in a row ({', '.join(keys)}).")
@@ -735,7 +734,7 @@ class Breakdown:
             self.compiled[" ".join(str(getattr(compiled, "string", "?")).split()[:4])] += 1
             return compiled
 
-        elements.CompilerElement._compiler = compile_probe  # type: ignore[method-assign]
+        setattr(elements.CompilerElement, "_compiler", compile_probe)  # noqa: B010
         self._undo.append(lambda: setattr(elements.CompilerElement, "_compiler", compiler))
         descriptor = sqlite_dml.Insert.__dict__["excluded"]
         excluded = descriptor.fget
@@ -755,7 +754,7 @@ class Breakdown:
             (sync, "after_cursor_execute", self._after), (sync.pool, "checkin", self._on_checkin)]
         for target, name, listener in listeners:
             event.listen(target, name, listener)
-            self._undo.append(lambda t=target, n=name, f=listener: event.remove(t, n, f))
+            self._undo.append(functools.partial(event.remove, target, name, listener))
         try:
             yield self
         finally:
@@ -821,7 +820,38 @@ class Breakdown:
             span = max(end for _, end in self.held) - min(start for start, _ in self.held)
             print(f"  write lock held (BEGIN done → connection back in the pool): p50 "
                   f"{percentile(held, 0.5) / 1e6:.2f} ms, p99 {percentile(held, 0.99) / 1e6:.2f} "
-                  f"ms; held {sum(held) / span:.0%} of the time from first BEGIN to last return")
+                  f"ms, mean {sum(held) / len(held) / 1e6:.2f} ms; held {sum(held) / span:.0%} of "
+                  "the time from the first BEGIN to the last return")
+
+
+# Where profiled self time goes, by who spends it (the first matching pattern wins).
+SHARES = (
+    ("event loop idle in epoll (waiting for SQLite's threads)", ("select.epoll",)),
+    ("thread hand-off (aiosqlite queue, self-pipe wake-ups)",
+     ("_queue.SimpleQueue", "_socket.socket", "aiosqlite", "selector_events.py")),
+    ("SQLAlchemy (statements, cache keys, results, session)", ("sqlalchemy",)),
+    ("greenlet switches (SQLAlchemy's async bridge)", ("greenlet",)),
+    ("python-telegram-bot (dispatch, objects, Bot API calls)", ("telegram/", "aiolimiter")),
+    ("coachbot (handlers, service, engine, rendering)", ("coachbot",)),
+    ("json", ("json",)),
+    ("asyncio scheduling", ("asyncio", "selectors.py", "_contextvars")),
+)
+
+
+def print_shares(profiler: cProfile.Profile, label: str, steps: int) -> None:
+    """Self time of the profiled run grouped by who spends it, per step and as a share."""
+    totals: Counter[str] = Counter()
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, tottime, *_) in stats.items():
+        where = f"{filename} {function}"
+        name = next((name for name, patterns in SHARES if any(p in where for p in patterns)),
+                    "other (bench loop, builtins, gc)")
+        totals[name] += tottime
+    whole = sum(totals.values())
+    print(f"\n--- full step, {label}, under cProfile: self time by who spends it "
+          f"({whole:.2f} s, {whole / steps * 1e3:.2f} ms per step with the profiler's overhead) ---")
+    for name, seconds in totals.most_common():
+        print(f"  {name:<58} {seconds / steps * 1e3:7.3f} ms/step  {seconds / whole:4.0%}")
 
 
 async def profile(steps: int, users: int, answers: int, directory: Path, top: int) -> None:
@@ -847,6 +877,7 @@ async def profile(steps: int, users: int, answers: int, directory: Path, top: in
                 profiler.enable()
                 chunk = await work()
                 profiler.disable()
+                print_shares(profiler, label, len(chunk.latencies))
                 for order in ("tottime", "cumulative"):
                     stream = io.StringIO()
                     pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(top)
@@ -877,7 +908,7 @@ async def profile(steps: int, users: int, answers: int, directory: Path, top: in
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--steps", type=int, default=None,
-                        help="timed sequential steps per section (default 2000; quick: 150)")
+                        help="timed sequential steps per section (default 2400; quick: 150)")
     parser.add_argument("--users", type=int, default=200,
                         help="users answering at once in the concurrent sections (default 200)")
     parser.add_argument("--answers", type=int, default=None,
@@ -885,20 +916,22 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
                              "steps; quick: 2)")
     parser.add_argument("--waves", type=int, default=None,
                         help="waves of fresh concurrent users per concurrent section "
-                             "(default 2; quick: 1)")
+                             "(default 3; quick: 1)")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="interleaved rounds (default 2; quick: 1)")
+                        help="interleaved rounds (default 3; quick: 1)")
     parser.add_argument("--quick", action="store_true", help="a short smoke run (~15 s)")
     parser.add_argument("--profile", action="store_true",
                         help="only profile the full step (cProfile) and break its time down")
     parser.add_argument("--top", type=int, default=30, help="rows per profile listing")
     args = parser.parse_args(argv)
-    args.steps = args.steps or (150 if args.quick else 2000)
+    args.steps = args.steps or (150 if args.quick else 2400)
     args.answers = args.answers or (2 if args.quick else len(text_steps()))
-    args.waves = args.waves or (1 if args.quick else 2)
-    args.rounds = args.rounds or (1 if args.quick else 2)
+    args.waves = args.waves or (1 if args.quick else 3)
+    args.rounds = args.rounds or (1 if args.quick else 3)
     if args.steps < args.rounds or args.waves < args.rounds or args.users < 1:
         parser.error("need --steps ≥ --rounds, --waves ≥ --rounds, --users ≥ 1")
+    if not 1 <= args.answers <= len(text_steps()):
+        parser.error(f"--answers: {DIALOG!r} has {len(text_steps())} free-text steps in a row")
     return args
 
 
