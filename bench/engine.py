@@ -245,7 +245,30 @@ def initial_subjects() -> list[dict[str, Any]]:
     return [{"key": i, "step": "start", "state": "{}"} for i in range(SUBJECT_ROWS)]
 
 
-class CoreBench:
+class TransactionBench:
+    """A baseline: the same timed loop over `transaction`, one per work item."""
+
+    works: list[Work]
+    done: int
+
+    async def transaction(self, work: Work) -> None:
+        raise NotImplementedError
+
+    async def run(self, count: int) -> tuple[list[int], int]:
+        latencies: list[int] = []
+        works = [self.works[(self.done + i) % len(self.works)] for i in range(count)]
+        gc.collect()
+        begin = time.perf_counter_ns()
+        for work in works:
+            start = time.perf_counter_ns()
+            await self.transaction(work)
+            latencies.append(time.perf_counter_ns() - start)
+        wall = time.perf_counter_ns() - begin
+        self.done += count
+        return latencies, wall
+
+
+class CoreBench(TransactionBench):
     """(a) One SELECT, one INSERT, one UPDATE per transaction in SQLAlchemy Core, on the app's
     engine; statements built per call, as coachbot.storage.queries builds them."""
 
@@ -270,19 +293,6 @@ class CoreBench:
             await connection.execute(update(SUBJECTS).where(SUBJECTS.c.id == row.id)
                                      .values(step=work.step, state=work.state))
 
-    async def run(self, count: int) -> tuple[list[int], int]:
-        latencies: list[int] = []
-        works = [self.works[(self.done + i) % len(self.works)] for i in range(count)]
-        gc.collect()
-        begin = time.perf_counter_ns()
-        for work in works:
-            start = time.perf_counter_ns()
-            await self.transaction(work)
-            latencies.append(time.perf_counter_ns() - start)
-        wall = time.perf_counter_ns() - begin
-        self.done += count
-        return latencies, wall
-
     async def entries(self) -> int:
         async with self.engine.connect() as connection:
             return int((await connection.execute(select(func.count()).select_from(ENTRIES)))
@@ -292,7 +302,7 @@ class CoreBench:
         await self.engine.dispose()
 
 
-class RawBench:
+class RawBench(TransactionBench):
     """(b) The same three statements through raw aiosqlite, same pragmas, BEGIN IMMEDIATE."""
 
     def __init__(self, connection: aiosqlite.Connection, works: list[Work]) -> None:
@@ -328,19 +338,6 @@ class RawBench:
             await connection.execute("ROLLBACK")
             raise
         await connection.execute("COMMIT")
-
-    async def run(self, count: int) -> tuple[list[int], int]:
-        latencies: list[int] = []
-        works = [self.works[(self.done + i) % len(self.works)] for i in range(count)]
-        gc.collect()
-        begin = time.perf_counter_ns()
-        for work in works:
-            start = time.perf_counter_ns()
-            await self.transaction(work)
-            latencies.append(time.perf_counter_ns() - start)
-        wall = time.perf_counter_ns() - begin
-        self.done += count
-        return latencies, wall
 
     async def pragmas(self) -> str:
         async def value(sql: str) -> Any:

@@ -15,7 +15,7 @@ from coachbot.storage import migrate
 from coachbot.storage.database import create_engine, create_sessionmaker
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.support.databases import fresh_postgres_database, postgres_url
+from tests.support.databases import database_for
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -27,13 +27,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated-to-nothing database URL: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}"
-        return
-    if postgres_url() is None:
-        pytest.skip("COACHBOT_TEST_POSTGRES_URL is not set")
-    async with fresh_postgres_database() as url:
+    """An empty database: a SQLite file, or a fresh PostgreSQL database."""
+    async with database_for(request.param, tmp_path) as url:
         yield url
 
 

@@ -6,8 +6,10 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL_VARIABLE = "COACHBOT_TEST_POSTGRES_URL"
@@ -43,3 +45,16 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await connection.close()
+
+
+@asynccontextmanager
+async def database_for(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database URL for a test: a SQLite file in tmp_path, or a fresh PostgreSQL database
+    (the test is skipped when no server is configured)."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}"
+        return
+    if postgres_url() is None:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
+    async with fresh_postgres_database() as url:
+        yield url

@@ -33,7 +33,7 @@ from coachbot.storage import migrate
 from coachbot.storage.database import create_engine, create_sessionmaker
 from coachbot.storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
 from tests.support.clock import FakeClock
-from tests.support.databases import fresh_postgres_database, postgres_url
+from tests.support.databases import database_for
 from tests.telegram.client import ChatClient, Settle, application_settler
 from tests.telegram.formatting import to_plain_text
 from tests.telegram.stub import BotApiStub
@@ -256,17 +256,6 @@ async def stub() -> AsyncIterator[BotApiStub]:
         yield running
 
 
-@asynccontextmanager
-async def _database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}"
-        return
-    if postgres_url() is None:
-        pytest.skip("COACHBOT_TEST_POSTGRES_URL is not set")
-    async with fresh_postgres_database() as url:
-        yield url
-
-
 @pytest.fixture
 async def e2e(
     request: pytest.FixtureRequest, stub: BotApiStub, tmp_path: Path,
@@ -279,7 +268,7 @@ async def e2e(
     # PTB 22 warns about int time periods (RetryAfter) unless opted in; warnings are errors here.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     backend = getattr(request, "param", "sqlite")
-    async with _database_url(backend, tmp_path) as url:
+    async with database_for(backend, tmp_path) as url:
         engine = create_engine(url)
         await migrate.upgrade(engine)
         clock = FakeClock()
