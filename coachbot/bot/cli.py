@@ -99,7 +99,7 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
     from coachbot.bot.terminal import TerminalChat, stdin_lines
     from coachbot.dialogs.journey import command_for_dialog
     from coachbot.dialogs.schema import Audience
-    from coachbot.service.conversation import CommandIn, Person
+    from coachbot.service.inputs import CommandIn, Person
 
     interactive = sys.stdin.isatty()
     async with open_database(settings) as engine:

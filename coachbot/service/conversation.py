@@ -7,7 +7,7 @@ answers and the new position, render the replies. Nothing about a dialog lives o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,11 +26,23 @@ from coachbot.prompts.catalog import Catalog, CatalogLexicon
 from coachbot.service import account, callbacks
 from coachbot.service.context import open_actions, reply_keys, template_variables
 from coachbot.service.effects import apply_effects
+from coachbot.service.inputs import (
+    CommandIn,
+    EditIn,
+    Incoming,
+    MediaIn,
+    Person,
+    PressIn,
+    TextIn,
+)
 from coachbot.service.messages import OutMessage, Response, button, plain
 from coachbot.service.render import LIST_DONE_TOKEN, Renderer
 from coachbot.service.views import Views
 from coachbot.storage import queries
 from coachbot.storage.queries import RunRecord, UserRecord
+
+__all__ = ["CommandIn", "ConversationService", "EditIn", "Incoming", "MediaIn", "Person", "PressIn",
+           "TextIn"]
 
 Clock = Callable[[], datetime]
 DIALOG_COMMANDS = ("agreement", "story", "vision", "grow", "checkin", "agenda", "reflect")
@@ -38,54 +50,6 @@ NAVIGATION = {"skip": Command.SKIP, "back": Command.BACK, "done": Command.DONE}
 LOOK_UPS = frozenset({"help", "journey", "goals", "answers"})
 
 
-@dataclass(frozen=True)
-class Person:
-    """Who is talking, as the front-end knows them (language is only a hint for new users)."""
-
-    external_id: int
-    name: str | None = None
-    language: str | None = None
-
-
-@dataclass(frozen=True)
-class TextIn:
-    """A typed message (`message_id` lets a later edit of it update the answer)."""
-
-    text: str
-    message_id: int | None = None
-
-
-@dataclass(frozen=True)
-class CommandIn:
-    """A command such as /grow, without the slash, with whatever followed it."""
-
-    name: str
-    args: str = ""
-
-
-@dataclass(frozen=True)
-class PressIn:
-    """A button press with its callback data, untrusted."""
-
-    data: str
-
-
-@dataclass(frozen=True)
-class EditIn:
-    """The mentee edited a message they sent earlier."""
-
-    message_id: int
-    text: str
-
-
-@dataclass(frozen=True)
-class MediaIn:
-    """Something that is not text (a sticker, photo, voice note, location, file)."""
-
-    kind: str
-
-
-Incoming = TextIn | CommandIn | PressIn | EditIn | MediaIn
 
 
 class ConversationService:

@@ -12,7 +12,7 @@ from telegram.error import Forbidden
 from coachbot.bot.telegram.context import CoachContext
 from coachbot.bot.telegram.sending import send_response, settle_press
 from coachbot.prompts.catalog import default_catalog
-from coachbot.service.conversation import (
+from coachbot.service.inputs import (
     CommandIn,
     EditIn,
     Incoming,
