@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -103,7 +104,7 @@ async def change_setting(
     else:
         return None
     await queries.update_user(session, user.id, now, **changes)
-    updated = UserRecord(**{**user.__dict__, **changes})
+    updated = replace(user, **changes)
     return updated, key, {"timezone": updated.timezone,
                           "local_time": local_time(updated.timezone, now)}
 

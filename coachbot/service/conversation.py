@@ -79,11 +79,10 @@ class ConversationService:
         async with self.sessionmaker.begin() as session:
             found = await queries.lock_user_with_run(session, person.external_id)
             if found is None:
-                user, created, open_run = *(await self._user(session, person)), None
+                user, created, open_run = await self._create_user(session, person), True, None
             else:
                 (user, open_run), created = found, False
-                if not user.active:
-                    await queries.set_active(session, person.external_id, True, self.clock())
+                user = await self._reactivated(session, user)
             if update_id is not None and not await queries.claim_update(session, update_id,
                                                                         self.clock()):
                 return Response()
@@ -95,27 +94,35 @@ class ConversationService:
         async with self.sessionmaker.begin() as session:
             await queries.set_active(session, external_id, False, self.clock())
 
-    async def _user(self, session: AsyncSession, person: Person) -> tuple[UserRecord, bool]:
+    async def _user(self, session: AsyncSession, person: Person) -> UserRecord:
+        """The user, locked for this transaction, created if new."""
         user = await queries.lock_user(session, person.external_id)
-        if user is not None:
-            if not user.active:
-                await queries.set_active(session, person.external_id, True, self.clock())
-                user = UserRecord(**{**user.__dict__, "active": True})
-            return user, False
+        if user is None:
+            return await self._create_user(session, person)
+        return await self._reactivated(session, user)
+
+    async def _reactivated(self, session: AsyncSession, user: UserRecord) -> UserRecord:
+        """A user who writes again after blocking the bot is reachable again."""
+        if user.active:
+            return user
+        await queries.set_active(session, user.telegram_id, True, self.clock())
+        return replace(user, active=True)
+
+    async def _create_user(self, session: AsyncSession, person: Person) -> UserRecord:
+        """A new user in their Telegram language if we speak it, else the default."""
         language = (person.language or "")[:2].lower()
         if language not in self.catalog.texts:
             language = self.default_language
-        user = await queries.create_user(
+        return await queries.create_user(
             session, person.external_id, name=person.name, language=language,
             timezone=self.default_timezone, now=self.clock())
-        return user, True
 
     async def set_language(self, person: Person, language: str) -> None:
         """Change a user's language (creating the user if new)."""
         if language not in self.catalog.texts:
             raise ValueError(f"unsupported language {language!r}")
         async with self.sessionmaker.begin() as session:
-            user, _ = await self._user(session, person)
+            user = await self._user(session, person)
             await queries.update_user(session, user.id, self.clock(), language=language)
 
     def lexicon(self, lang: str) -> CatalogLexicon:
@@ -480,7 +487,7 @@ class _Turn:
     async def move_stage(self, by: int) -> Response:
         stage = Stage(self.user.stage).moved(by)
         await queries.update_user(self.session, self.user.id, self.now, stage=stage.value)
-        self.user = UserRecord(**{**self.user.__dict__, "stage": stage.value})
+        self.user = replace(self.user, stage=stage.value)
         text = self.say("common.service.stage_moved",
                         stage=self.say(f"common.stages.{stage.value}.name"),
                         about=self.say(f"common.stages.{stage.value}.about"))

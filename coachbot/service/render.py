@@ -10,7 +10,6 @@ from markupsafe import Markup, escape
 from coachbot.dialogs.engine import (
     CONFIRM,
     EDIT_PREFIX,
-    LIST_DONE,
     Ask,
     Finished,
     Info,
@@ -19,7 +18,6 @@ from coachbot.dialogs.engine import (
     Summary,
 )
 from coachbot.dialogs.schema import Dialog, Step, StepKind
-from coachbot.dialogs.state import SUMMARY
 from coachbot.prompts.catalog import Catalog
 from coachbot.service.callbacks import KEEP, SKIP, answer_data, summary_data
 from coachbot.service.messages import Button, OutMessage, button
@@ -190,8 +188,6 @@ class Renderer:
 
 
 LIST_DONE_TOKEN = "d"
-SUMMARY_STEP = SUMMARY
-LIST_DONE_VALUE = LIST_DONE
 
 
 def _rows(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:

@@ -455,9 +455,10 @@ class BotApiStub:
         self._bump()
         return update
 
-    def _user_message_update(
+    def _compose_message_update(
         self, user_id: int, first_name: str | None, language_code: str | None, content: JSON
     ) -> JSON:
+        """A message from the user, remembered (so it can be edited) but not yet queued."""
         user = self._user(user_id, first_name, language_code)
         message = {
             "message_id": self._next_message_id(user_id),
@@ -467,7 +468,21 @@ class BotApiStub:
             **content,
         }
         self._user_messages[(user_id, message["message_id"])] = message
-        return self._enqueue({"update_id": next(self._update_ids), "message": message})
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def _user_message_update(
+        self, user_id: int, first_name: str | None, language_code: str | None, content: JSON
+    ) -> JSON:
+        """A message from the user, queued for getUpdates."""
+        return self._enqueue(self._compose_message_update(user_id, first_name, language_code, content))
+
+    @staticmethod
+    def _text_content(text: str) -> JSON:
+        """Text, with bot_command entities for ``/commands`` as Telegram adds them."""
+        content: JSON = {"text": text}
+        if entities := _command_entities(text):
+            content["entities"] = entities
+        return content
 
     def user_message(
         self,
@@ -481,10 +496,8 @@ class BotApiStub:
 
         ``first_name``/``language_code`` default to what the user last had ("Ana", "en").
         """
-        content: JSON = {"text": text}
-        if entities := _command_entities(text):
-            content["entities"] = entities
-        return self._user_message_update(user_id, first_name, language_code, content)
+        return self._user_message_update(user_id, first_name, language_code,
+                                         self._text_content(text))
 
     def compose_user_message(
         self,
@@ -499,19 +512,8 @@ class BotApiStub:
         For webhook tests, which POST the update themselves; the user becomes known to the stub
         (so the bot may answer them) and the message can be edited later.
         """
-        user = self._user(user_id, first_name, language_code)
-        content: JSON = {"text": text}
-        if entities := _command_entities(text):
-            content["entities"] = entities
-        message = {
-            "message_id": self._next_message_id(user_id),
-            "from": dict(user),
-            "chat": self._chat(user_id),
-            "date": int(time.time()),
-            **content,
-        }
-        self._user_messages[(user_id, message["message_id"])] = message
-        return {"update_id": next(self._update_ids), "message": copy.deepcopy(message)}
+        return copy.deepcopy(self._compose_message_update(
+            user_id, first_name, language_code, self._text_content(text)))
 
     def user_sticker(
         self,
