@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coachbot.bot.app import build_service
-from coachbot.bot.settings import Settings
-from coachbot.service.conversation import ConversationService
-from coachbot.storage import migrate
-from coachbot.storage.database import create_engine
+from bot.app import build_service
+from bot.settings import Settings
+from service.conversation import ConversationService
+from storage import migrate
+from storage.database import create_engine
 
 NS_PER_MS = 1_000_000
 NS_PER_S = 1_000_000_000

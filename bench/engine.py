@@ -6,7 +6,7 @@ question rendered. Users start `grow` (not counted) and answer its leading free-
 at a time, as a single SQLite writer serves them. Two baselines run the same number of transactions
 in the same process, interleaved with the service in rounds so background load hits all three alike:
 
-  (a) the floor of our own stack: `coachbot.storage.database.create_engine` on its own SQLite file,
+  (a) the floor of our own stack: `storage.database.create_engine` on its own SQLite file,
       each transaction one SELECT (by an indexed key), one INSERT (a JSON-ish text of an answer's
       size) and one UPDATE (by primary key) in SQLAlchemy Core;
   (b) the same three statements through raw aiosqlite with the same pragmas, BEGIN IMMEDIATE … COMMIT.
@@ -84,16 +84,16 @@ from bench.common import (
     table,
     timing_rows,
 )
-from coachbot.dialogs.registry import default_scripts
-from coachbot.dialogs.schema import StepKind
-from coachbot.service.conversation import (
+from dialogs.registry import default_scripts
+from dialogs.schema import StepKind
+from service.conversation import (
     CommandIn,
     ConversationService,
     Person,
     TextIn,
 )
-from coachbot.storage import queries
-from coachbot.storage.database import SQLITE_BUSY_TIMEOUT_MS, create_engine
+from storage import queries
+from storage.database import SQLITE_BUSY_TIMEOUT_MS, create_engine
 
 DIALOG = "grow"
 TARGET_RATIO = 0.5
@@ -103,7 +103,7 @@ SUBJECT_ROWS = 1_000
 SERVICE_WARMUP_STEPS = 200
 MEMORY_WARMUP_USERS = 50
 PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
-# What the app's engine sets on every connection (coachbot/storage/database.py).
+# What the app's engine sets on every connection (storage/database.py).
 SQLITE_SETUP = ("PRAGMA journal_mode=WAL", f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
                 "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
 
@@ -270,7 +270,7 @@ class TransactionBench:
 
 class CoreBench(TransactionBench):
     """(a) One SELECT, one INSERT, one UPDATE per transaction in SQLAlchemy Core, on the app's
-    engine; statements built per call, as coachbot.storage.queries builds them."""
+    engine; statements built per call, as storage.queries builds them."""
 
     def __init__(self, engine: AsyncEngine, works: list[Work]) -> None:
         self.engine = engine

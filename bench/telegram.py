@@ -96,11 +96,11 @@ from bench.common import (
     timing_rows,
 )
 from bench.engine import DIALOG, CoreBench, Work, answer_text, count_answers, text_steps, workload
-from coachbot.bot.telegram import handlers
-from coachbot.bot.telegram.application import CoachApplication, build_application
-from coachbot.bot.telegram.context import CoachContext
-from coachbot.prompts.catalog import default_catalog
-from coachbot.service.conversation import ConversationService
+from bot.telegram import handlers
+from bot.telegram.application import CoachApplication, build_application
+from bot.telegram.context import CoachContext
+from prompts.catalog import default_catalog
+from service.conversation import ConversationService
 
 TOKEN = "123456:BENCH-coachbot-token"
 BASE_URL = "https://api.telegram.invalid/bot"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coachbot.dialogs.registry import default_scripts
-from coachbot.prompts.catalog import default_catalog
-from coachbot.service.conversation import ConversationService
-from coachbot.storage import migrate
-from coachbot.storage.database import create_engine, create_sessionmaker
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
+from service.conversation import ConversationService
+from storage import migrate
+from storage.database import create_engine, create_sessionmaker
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.databases import database_for

@@ -1,4 +1,4 @@
-"""The text catalog (coachbot/prompts/catalog.py): both languages complete, one sandboxed and
+"""The text catalog (prompts/catalog.py): both languages complete, one sandboxed and
 autoescaping Jinja2 environment, dates in each language, and loose matching of typed answers."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from coachbot.dialogs.registry import default_scripts
-from coachbot.prompts.catalog import Catalog, CatalogLexicon, default_catalog, fold
+from dialogs.registry import default_scripts
+from prompts.catalog import Catalog, CatalogLexicon, default_catalog, fold
 
 
 def lexicon(lang: str) -> CatalogLexicon:

@@ -51,7 +51,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def coachbot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     """Run the command the way a user would, in tmp_path."""
-    return subprocess.run([sys.executable, "-m", "coachbot.bot.cli", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin,
                           capture_output=True, text=True, cwd=tmp_path, env=_env(tmp_path, **env),
                           timeout=120, check=False)
 
@@ -97,7 +97,7 @@ async def _read_until(stream: asyncio.StreamReader, marker: str) -> str:
 async def test_a_killed_process_resumes_at_the_next_step_in_a_new_process(tmp_path: Path) -> None:
     answers = GROW_IN_GERMAN[:4]  # four answers given, the fifth question is open
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "coachbot.bot.cli", "chat", "--user-id", "7", "--lang", "de",
+        sys.executable, "-m", "bot.cli", "chat", "--user-id", "7", "--lang", "de",
         "--dialog", "grow", cwd=tmp_path, env=_env(tmp_path), stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     assert process.stdin is not None

@@ -1,4 +1,4 @@
-"""parse_date: the dates mentees type, in English and German (coachbot/dialogs/dates.py)."""
+"""parse_date: the dates mentees type, in English and German (dialogs/dates.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coachbot.dialogs.dates import parse_date
+from dialogs.dates import parse_date
 
 SAT = date(2026, 11, 21)  # a Saturday: "end of the week" is already over
 FRI = date(2026, 11, 20)

@@ -1,5 +1,5 @@
-"""`coachbot dialogs check` (coachbot/dialogs/check.py): shipped content passes, broken content is
-named by file and step, and the command exits 1."""
+"""`coachbot dialogs check` (service/content_check.py, dialogs/check.py): shipped content passes,
+broken content is named by file and step, and the command exits 1."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 import yaml
 
-from coachbot.bot.cli import main
-from coachbot.dialogs.check import check
-from coachbot.dialogs.registry import SCRIPTS_DIR
-from coachbot.prompts.catalog import PROMPTS_DIR
+from bot.cli import main
+from dialogs.registry import SCRIPTS_DIR
+from prompts.catalog import PROMPTS_DIR
+from service.content_check import check
 
 ROOT = Path(__file__).resolve().parent.parent
 Capsys = pytest.CaptureFixture[str]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "coachbot.bot.cli", "dialogs", "check", *args],
+    return subprocess.run([sys.executable, "-m", "bot.cli", "dialogs", "check", *args],
                           capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
 
 

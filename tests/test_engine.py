@@ -1,4 +1,4 @@
-"""The pure dialog engine (coachbot/dialogs/engine.py) on small inline scripts and the shipped ones."""
+"""The pure dialog engine (dialogs/engine.py) on small inline scripts and the shipped ones."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from coachbot.dialogs.engine import (
+from dialogs.engine import (
     CONFIRM,
     EDIT_PREFIX,
     KEEP,
@@ -28,10 +28,10 @@ from coachbot.dialogs.engine import (
     current,
     start,
 )
-from coachbot.dialogs.registry import default_scripts
-from coachbot.dialogs.schema import Dialog
-from coachbot.dialogs.state import SUMMARY, RunState
-from coachbot.prompts.catalog import CatalogLexicon, default_catalog
+from dialogs.registry import default_scripts
+from dialogs.schema import Dialog
+from dialogs.state import SUMMARY, RunState
+from prompts.catalog import CatalogLexicon, default_catalog
 
 TODAY = date(2026, 11, 21)
 OPEN_ACTIONS = ({"ref": 1, "text": "Call Sam"}, {"ref": 2, "text": "Draft CV"})

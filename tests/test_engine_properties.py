@@ -6,7 +6,7 @@ never loses or alters a saved answer, and always leaves a valid state. Template 
 is shown literally, never evaluated.
 
 The saved answers are modelled the way the conversation service keeps them: every outcome's
-`saves` are upserted and its `deletes` removed (coachbot/service/conversation.py `persist`).
+`saves` are upserted and its `deletes` removed (service/conversation.py `persist`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from coachbot.dialogs.engine import (
+from dialogs.engine import (
     CONFIRM,
     EDIT_PREFIX,
     KEEP,
@@ -42,11 +42,11 @@ from coachbot.dialogs.engine import (
     current,
     start,
 )
-from coachbot.dialogs.registry import default_scripts
-from coachbot.dialogs.schema import Dialog, Step, StepKind
-from coachbot.dialogs.state import SUMMARY, RunState
-from coachbot.prompts.catalog import CatalogLexicon, default_catalog
-from coachbot.service.render import Renderer
+from dialogs.registry import default_scripts
+from dialogs.schema import Dialog, Step, StepKind
+from dialogs.state import SUMMARY, RunState
+from prompts.catalog import CatalogLexicon, default_catalog
+from service.render import Renderer
 
 TODAY = date(2026, 11, 21)
 SCRIPTS = default_scripts()

@@ -35,7 +35,7 @@ async def coachbot_run(
                        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
                        COACHBOT_LOG_LEVEL="DEBUG", **env)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "coachbot.bot.cli", "run", *args, cwd=tmp_path, env=environment,
+        sys.executable, "-m", "bot.cli", "run", *args, cwd=tmp_path, env=environment,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         yield process

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coachbot.service.conversation import ConversationService
+from service.conversation import ConversationService
 from tests.support.chat import Chat
 
 

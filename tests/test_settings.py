@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coachbot.bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

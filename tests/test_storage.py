@@ -9,10 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coachbot.service.conversation import CommandIn, ConversationService, Person, TextIn
-from coachbot.storage import migrate, queries
-from coachbot.storage.database import create_engine, create_sessionmaker
-from coachbot.storage.models import Base
+from service.conversation import CommandIn, ConversationService, Person, TextIn
+from storage import migrate, queries
+from storage.database import create_engine, create_sessionmaker
+from storage.models import Base
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 
@@ -144,8 +144,8 @@ async def test_a_second_engine_on_the_same_file_sees_committed_answers(tmp_path:
     url = f"sqlite+aiosqlite:///{tmp_path}/shared.sqlite3"
     first, second = create_engine(url), create_engine(url)
     await migrate.upgrade(first)
-    from coachbot.dialogs.registry import default_scripts
-    from coachbot.prompts.catalog import default_catalog
+    from dialogs.registry import default_scripts
+    from prompts.catalog import default_catalog
 
     def service_on(engine: AsyncEngine) -> ConversationService:
         return ConversationService(create_sessionmaker(engine), scripts=default_scripts(),

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from coachbot.bot.telegram.application import ALLOWED_UPDATES, COMMANDS
-from coachbot.prompts.catalog import default_catalog
+from bot.telegram.application import ALLOWED_UPDATES, COMMANDS
+from prompts.catalog import default_catalog
 from tests.telegram.client import ChatClient
 from tests.telegram.harness import (
     ACTIONS,
@@ -918,7 +918,7 @@ async def test_settings_language_timezone_local_time_and_sharing(e2e: E2E) -> No
 def test_run_without_a_token_explains_botfather_and_points_to_chat(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "COACHBOT_"))}
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}"
-    result = subprocess.run([sys.executable, "-m", "coachbot.bot.cli", "run"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True,
                             text=True, cwd=tmp_path, env=env, timeout=60, check=False)
     assert result.returncode == 2, result.stderr
     assert "BotFather" in result.stderr
@@ -936,8 +936,8 @@ async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_a
 ) -> None:
     from sqlalchemy import text
 
-    from coachbot.bot.logs import QUIET, hold_quiet_loggers
-    from coachbot.storage import queries
+    from bot.logs import QUIET, hold_quiet_loggers
+    from storage import queries
 
     client = e2e.client(lang=lang)
     texts = AGREEMENT_TEXTS[lang]

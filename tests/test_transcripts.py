@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 import yaml
 
-from coachbot.dialogs.registry import default_scripts
-from coachbot.dialogs.schema import Dialog, Step, StepKind
-from coachbot.dialogs.state import SUMMARY
-from coachbot.prompts.catalog import default_catalog
-from coachbot.service.callbacks import AnswerPress, SummaryPress, parse, summary_data
-from coachbot.service.conversation import ConversationService, PressIn
-from coachbot.service.messages import OutMessage, Response
-from coachbot.storage import queries
-from coachbot.storage.queries import RunRecord, UserRecord
+from dialogs.registry import default_scripts
+from dialogs.schema import Dialog, Step, StepKind
+from dialogs.state import SUMMARY
+from prompts.catalog import default_catalog
+from service.callbacks import AnswerPress, SummaryPress, parse, summary_data
+from service.conversation import ConversationService, PressIn
+from service.messages import OutMessage, Response
+from storage import queries
+from storage.queries import RunRecord, UserRecord
 from tests.support.chat import Chat
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"

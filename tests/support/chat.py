@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from coachbot.bot.terminal import to_plain
-from coachbot.service.conversation import CommandIn, ConversationService, Incoming, Person, PressIn, TextIn
-from coachbot.service.messages import Button, OutMessage, Response
+from bot.terminal import to_plain
+from service.conversation import CommandIn, ConversationService, Incoming, Person, PressIn, TextIn
+from service.messages import Button, OutMessage, Response
 
 
 @dataclass

@@ -24,14 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from coachbot.bot.telegram.application import ALLOWED_UPDATES, CoachApplication, build_application
-from coachbot.bot.telegram.context import CoachContext
-from coachbot.dialogs.registry import default_scripts
-from coachbot.prompts.catalog import Catalog, default_catalog
-from coachbot.service.conversation import ConversationService
-from coachbot.storage import migrate
-from coachbot.storage.database import create_engine, create_sessionmaker
-from coachbot.storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
+from bot.telegram.application import ALLOWED_UPDATES, CoachApplication, build_application
+from bot.telegram.context import CoachContext
+from dialogs.registry import default_scripts
+from prompts.catalog import Catalog, default_catalog
+from service.conversation import ConversationService
+from storage import migrate
+from storage.database import create_engine, create_sessionmaker
+from storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
 from tests.support.clock import FakeClock
 from tests.support.databases import database_for
 from tests.telegram.client import ChatClient, Settle, application_settler

@@ -12,7 +12,7 @@ from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
+from storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
 
 USERS: Table = User.__table__  # type: ignore[assignment]
 RUNS: Table = DialogRun.__table__  # type: ignore[assignment]

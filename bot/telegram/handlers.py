@@ -9,10 +9,10 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import Forbidden
 
-from coachbot.bot.telegram.context import CoachContext
-from coachbot.bot.telegram.sending import send_response, settle_press
-from coachbot.prompts.catalog import default_catalog
-from coachbot.service.inputs import (
+from bot.telegram.context import CoachContext
+from bot.telegram.sending import send_response, settle_press
+from prompts.catalog import default_catalog
+from service.inputs import (
     CommandIn,
     EditIn,
     Incoming,
@@ -21,7 +21,7 @@ from coachbot.service.inputs import (
     PressIn,
     TextIn,
 )
-from coachbot.service.messages import Response
+from service.messages import Response
 
 log = logging.getLogger(__name__)
 SLOW_COMMANDS = frozenset({"export", "answers", "goals", "journey"})

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from coachbot.dialogs.engine import (
+from dialogs.engine import (
     CONFIRM,
     EDIT_PREFIX,
     Ask,
@@ -17,10 +17,10 @@ from coachbot.dialogs.engine import (
     Reply,
     Summary,
 )
-from coachbot.dialogs.schema import Dialog, Step, StepKind
-from coachbot.prompts.catalog import Catalog
-from coachbot.service.callbacks import KEEP, SKIP, answer_data, summary_data
-from coachbot.service.messages import Button, OutMessage, button
+from dialogs.schema import Dialog, Step, StepKind
+from prompts.catalog import Catalog
+from service.callbacks import KEEP, SKIP, answer_data, summary_data
+from service.messages import Button, OutMessage, button
 
 ROW_WIDTH = 2
 

@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from coachbot.bot.logs import configure_logging
-from coachbot.bot.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
+from bot.logs import configure_logging
+from bot.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
 
 log = logging.getLogger("coachbot")
 
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db_upgrade(settings))
         if args.command == "export":
             return asyncio.run(_export(settings, args.user_id))
-        from coachbot.bot.telegram.runner import run_bot
+        from bot.telegram.runner import run_bot
 
         return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
     except KeyboardInterrupt:
@@ -72,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dialogs_check(scripts: Path | None, prompts: Path | None) -> int:
-    from coachbot.dialogs.check import check
-    from coachbot.dialogs.registry import SCRIPTS_DIR
-    from coachbot.prompts.catalog import PROMPTS_DIR
+    from dialogs.registry import SCRIPTS_DIR
+    from prompts.catalog import PROMPTS_DIR
+    from service.content_check import check
 
     problems = check(scripts or SCRIPTS_DIR, prompts or PROMPTS_DIR)
     for problem in problems:
@@ -87,7 +87,7 @@ def _dialogs_check(scripts: Path | None, prompts: Path | None) -> int:
 
 
 async def _db_upgrade(settings: Settings) -> int:
-    from coachbot.bot.app import open_database
+    from bot.app import open_database
 
     async with open_database(settings):
         print("The database schema is up to date.")
@@ -95,11 +95,11 @@ async def _db_upgrade(settings: Settings) -> int:
 
 
 async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str | None) -> int:
-    from coachbot.bot.app import build_service, open_database
-    from coachbot.bot.terminal import TerminalChat, stdin_lines
-    from coachbot.dialogs.journey import command_for_dialog
-    from coachbot.dialogs.schema import Audience
-    from coachbot.service.inputs import CommandIn, Person
+    from bot.app import build_service, open_database
+    from bot.terminal import TerminalChat, stdin_lines
+    from dialogs.journey import command_for_dialog
+    from dialogs.schema import Audience
+    from service.inputs import CommandIn, Person
 
     interactive = sys.stdin.isatty()
     async with open_database(settings) as engine:
@@ -121,12 +121,12 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
 
 
 async def _export(settings: Settings, user_id: int) -> int:
-    from coachbot.bot.app import open_database, utc_now
-    from coachbot.dialogs.registry import default_scripts
-    from coachbot.prompts.catalog import default_catalog
-    from coachbot.service.export import export_user
-    from coachbot.storage import queries
-    from coachbot.storage.database import create_sessionmaker
+    from bot.app import open_database, utc_now
+    from dialogs.registry import default_scripts
+    from prompts.catalog import default_catalog
+    from service.export import export_user
+    from storage import queries
+    from storage.database import create_sessionmaker
 
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         user = await queries.get_user(session, user_id)

@@ -10,10 +10,10 @@ from urllib.parse import urlparse
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coachbot.bot.app import build_service, open_engine
-from coachbot.bot.settings import Settings
-from coachbot.bot.telegram.application import ALLOWED_UPDATES, CoachApplication, build_application
-from coachbot.prompts.catalog import default_catalog
+from bot.app import build_service, open_engine
+from bot.settings import Settings
+from bot.telegram.application import ALLOWED_UPDATES, CoachApplication, build_application
+from prompts.catalog import default_catalog
 
 log = logging.getLogger(__name__)
 

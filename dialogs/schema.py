@@ -2,7 +2,7 @@
 
 A script says *what* is asked and in which order; the words live in prompts/<lang>/<dialog>.yaml.
 Pydantic does the field checks here; cross-references (unknown steps, unreachable steps, missing
-texts) are checked in `dialogs/check.py`, which names the file and the step.
+texts) are checked in `dialogs/check.py` and `service/content_check.py`, which names the file and the step.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from coachbot.dialogs.stages import Stage
+from dialogs.stages import Stage
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# Names a dialog's texts may use besides its own steps and other dialogs: the engine gives `item`,
+# `index`, `count` and `collected` inside a foreach; the service gives the rest.
+CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
+                           "collected", "lang"})
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 

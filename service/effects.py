@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.dialogs.schema import ActionSource, CreateGoal, Dialog
-from coachbot.storage import queries
-from coachbot.storage.queries import RunRecord, UserRecord
+from dialogs.schema import ActionSource, CreateGoal, Dialog
+from storage import queries
+from storage.queries import RunRecord, UserRecord
 
 
 def _date(value: Any) -> date | None:

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        from coachbot.bot.timezones import parse_timezone
+        from service.timezones import parse_timezone
 
         if parse_timezone(value) is None:
             raise ValueError("not an IANA time zone name such as Europe/Berlin")

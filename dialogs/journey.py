@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from coachbot.dialogs.registry import Scripts
-from coachbot.dialogs.schema import Audience, Dialog
-from coachbot.dialogs.stages import Stage
+from dialogs.registry import Scripts
+from dialogs.schema import Audience, Dialog
+from dialogs.stages import Stage
 
 # Dialogs that are repeated throughout a stage (check-ins, agendas) do not hold a stage open.
 RECURRING = frozenset({"checkin", "agenda"})

@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coachbot.bot.settings import Settings
-from coachbot.dialogs.registry import default_scripts
-from coachbot.prompts.catalog import default_catalog
-from coachbot.service.conversation import Clock, ConversationService
-from coachbot.storage import migrate
-from coachbot.storage.database import create_engine, create_sessionmaker
+from bot.settings import Settings
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
+from service.conversation import Clock, ConversationService
+from storage import migrate
+from storage.database import create_engine, create_sessionmaker
 
 
 def utc_now() -> datetime:

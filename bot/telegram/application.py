@@ -20,12 +20,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from coachbot.bot.telegram import handlers
-from coachbot.bot.telegram.context import BotData, CoachContext
-from coachbot.bot.telegram.ordering import PerUserUpdateProcessor
-from coachbot.prompts.catalog import Catalog
-from coachbot.service.conversation import ConversationService
-from coachbot.service.messages import plain
+from bot.telegram import handlers
+from bot.telegram.context import BotData, CoachContext
+from bot.telegram.ordering import PerUserUpdateProcessor
+from prompts.catalog import Catalog
+from service.conversation import ConversationService
+from service.messages import plain
 
 # The menu, in this order; DESIGN.md's contract.
 COMMANDS = ("start", "help", "journey", "agreement", "story", "vision", "grow", "checkin", "agenda",

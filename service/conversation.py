@@ -14,19 +14,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coachbot.dialogs import engine
-from coachbot.dialogs.engine import KEEP, LIST_DONE, Command, EngineContext, Input, Pick, Text
-from coachbot.dialogs.journey import command_for_dialog, dialog_for_command
-from coachbot.dialogs.journey import view as journey_view
-from coachbot.dialogs.registry import DialogNotFound, Scripts
-from coachbot.dialogs.schema import Audience, Dialog, StepKind
-from coachbot.dialogs.stages import Stage
-from coachbot.dialogs.state import SUMMARY, RunState, StateError
-from coachbot.prompts.catalog import Catalog, CatalogLexicon
-from coachbot.service import account, callbacks
-from coachbot.service.context import open_actions, reply_keys, template_variables
-from coachbot.service.effects import apply_effects
-from coachbot.service.inputs import (
+from dialogs import engine
+from dialogs.engine import KEEP, LIST_DONE, Command, EngineContext, Input, Pick, Text
+from dialogs.journey import command_for_dialog, dialog_for_command
+from dialogs.journey import view as journey_view
+from dialogs.registry import DialogNotFound, Scripts
+from dialogs.schema import Audience, Dialog, StepKind
+from dialogs.stages import Stage
+from dialogs.state import SUMMARY, RunState, StateError
+from prompts.catalog import Catalog, CatalogLexicon
+from service import account, callbacks
+from service.context import open_actions, reply_keys, template_variables
+from service.effects import apply_effects
+from service.inputs import (
     CommandIn,
     EditIn,
     Incoming,
@@ -35,11 +35,11 @@ from coachbot.service.inputs import (
     PressIn,
     TextIn,
 )
-from coachbot.service.messages import OutMessage, Response, button, plain
-from coachbot.service.render import LIST_DONE_TOKEN, Renderer
-from coachbot.service.views import Views
-from coachbot.storage import queries
-from coachbot.storage.queries import RunRecord, UserRecord
+from service.messages import OutMessage, Response, button, plain
+from service.render import LIST_DONE_TOKEN, Renderer
+from service.views import Views
+from storage import queries
+from storage.queries import RunRecord, UserRecord
 
 __all__ = ["CommandIn", "ConversationService", "EditIn", "Incoming", "MediaIn", "Person", "PressIn",
            "TextIn"]

@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup
 
-from coachbot.dialogs.journey import JourneyView, command_for_dialog
-from coachbot.dialogs.registry import DialogNotFound, Scripts
-from coachbot.dialogs.schema import Audience
-from coachbot.dialogs.stages import Stage
-from coachbot.service.messages import Button, OutMessage, button
-from coachbot.service.render import Renderer
-from coachbot.storage.queries import AnswerRecord, GoalRecord, RunRecord
+from dialogs.journey import JourneyView, command_for_dialog
+from dialogs.registry import DialogNotFound, Scripts
+from dialogs.schema import Audience
+from dialogs.stages import Stage
+from service.messages import Button, OutMessage, button
+from service.render import Renderer
+from storage.queries import AnswerRecord, GoalRecord, RunRecord
 
 
 class Views:

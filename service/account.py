@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo, available_timezones
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.bot.timezones import COMMON_TIMEZONES, parse_timezone
-from coachbot.dialogs.registry import Scripts
-from coachbot.prompts.catalog import Catalog
-from coachbot.service.export import export_user
-from coachbot.service.messages import Document, OutMessage, button
-from coachbot.service.render import Renderer
-from coachbot.storage import queries
-from coachbot.storage.queries import UserRecord
+from dialogs.registry import Scripts
+from prompts.catalog import Catalog
+from service.export import export_user
+from service.messages import Document, OutMessage, button
+from service.render import Renderer
+from service.timezones import COMMON_TIMEZONES, parse_timezone
+from storage import queries
+from storage.queries import UserRecord
 
 _CLOCK_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.dialogs.registry import DialogNotFound, Scripts
-from coachbot.prompts.catalog import Catalog
-from coachbot.storage import queries
-from coachbot.storage.queries import UserRecord
+from dialogs.registry import DialogNotFound, Scripts
+from prompts.catalog import Catalog
+from storage import queries
+from storage.queries import UserRecord
 
 
 def _iso(value: date | datetime | None) -> str | None:

@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 from telegram.helpers import escape
 
-from coachbot.service.messages import OutMessage, Response
+from service.messages import OutMessage, Response
 
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 _TAG = re.compile(r"<(/?)([a-z\-]+)([^>]*)>")

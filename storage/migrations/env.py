@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the connection `coachbot.storage.migrate` hands over."""
+"""Alembic environment: runs on the connection `storage.migrate` hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from coachbot.storage.models import Base
+from storage.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata,

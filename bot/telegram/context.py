@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from coachbot.service.conversation import ConversationService
+from service.conversation import ConversationService
 
 
 class BotData:

@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from coachbot.dialogs.schema import Audience, Dialog
-from coachbot.dialogs.stages import Stage
+from dialogs.schema import Audience, Dialog
+from dialogs.stages import Stage
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 

@@ -14,9 +14,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
-from coachbot.dialogs.dates import parse_date
-from coachbot.dialogs.schema import Dialog, Step, StepKind
-from coachbot.dialogs.state import SUMMARY, Position, RunState
+from dialogs.dates import parse_date
+from dialogs.schema import Dialog, Step, StepKind
+from dialogs.state import SUMMARY, Position, RunState
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INTEGER = re.compile(r"^\s*(-?\d{1,3})\s*(?:/\s*10)?\s*[.!]?\s*$")

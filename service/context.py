@@ -9,14 +9,11 @@ from typing import Any
 from jinja2 import meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.dialogs.engine import Ask, Finished, Info, Reply
-from coachbot.dialogs.schema import Dialog
-from coachbot.prompts.catalog import Catalog
-from coachbot.storage import queries
-from coachbot.storage.queries import GoalRecord, UserRecord
-
-CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
-                           "collected", "lang"})
+from dialogs.engine import Ask, Finished, Info, Reply
+from dialogs.schema import Dialog
+from prompts.catalog import Catalog
+from storage import queries
+from storage.queries import GoalRecord, UserRecord
 
 
 @cache

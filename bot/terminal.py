@@ -9,9 +9,9 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
-from coachbot.service.conversation import ConversationService
-from coachbot.service.inputs import CommandIn, Incoming, Person, PressIn, TextIn
-from coachbot.service.messages import Button, OutMessage, Response
+from service.conversation import ConversationService
+from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn
+from service.messages import Button, OutMessage, Response
 
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
 _NUMBER = re.compile(r"^\s*/?(\d{1,2})\s*$")
