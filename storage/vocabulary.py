@@ -1,0 +1,53 @@
+"""The values the data model's status, visibility and role columns take.
+
+They are StrEnums, so they compare equal to the strings stored in the database and in older rows.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    """Where a dialog run stands; at most one run per user is ACTIVE."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        """The run can still be continued."""
+        return self in (RunStatus.ACTIVE, RunStatus.PAUSED)
+
+
+class GoalStatus(StrEnum):
+    """A goal is open until the mentee marks it reached or lets it go."""
+
+    OPEN = "open"
+    REACHED = "reached"
+    DROPPED = "dropped"
+
+
+class ActionStatus(StrEnum):
+    """An action step's progress, as the check-in records it."""
+
+    OPEN = "open"
+    PARTLY = "partly"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Visibility(StrEnum):
+    """Who may read an answer or goal besides its author."""
+
+    PRIVATE = "private"
+    SHARED = "shared"
+
+
+class Role(StrEnum):
+    """What a person is to the programme; coordinators are people with rights, not a role."""
+
+    MENTEE = "mentee"
+    MENTOR = "mentor"
