@@ -86,9 +86,9 @@ from bench.common import (
 )
 from dialogs.registry import default_scripts
 from dialogs.schema import StepKind
-from service.conversation import (
+from service.conversation import ConversationService
+from service.inputs import (
     CommandIn,
-    ConversationService,
     Person,
     TextIn,
 )

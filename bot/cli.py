@@ -97,8 +97,8 @@ async def _db_upgrade(settings: Settings) -> int:
 async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str | None) -> int:
     from bot.app import build_service, open_database
     from bot.terminal import TerminalChat, stdin_lines
-    from dialogs.journey import command_for_dialog
     from dialogs.schema import Audience
+    from service.commands import command_for_dialog
     from service.inputs import CommandIn, Person
 
     interactive = sys.stdin.isatty()

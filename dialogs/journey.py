@@ -11,9 +11,6 @@ from dialogs.stages import Stage
 
 # Dialogs that are repeated throughout a stage (check-ins, agendas) do not hold a stage open.
 RECURRING = frozenset({"checkin", "agenda"})
-# Telegram commands whose name differs from the dialog they start, per audience.
-COMMAND_ALIASES = {"reflect": {Audience.MENTEE: "reflection", Audience.MENTOR: "mentor_reflection"},
-                   "story": {Audience.MENTEE: "story", Audience.MENTOR: "mentor_story"}}
 
 
 @dataclass(frozen=True)
@@ -24,19 +21,6 @@ class JourneyView:
     stages: tuple[tuple[Stage, tuple[tuple[Dialog, bool], ...]], ...]
     next_dialog: Dialog | None
     stage_complete: bool
-
-
-def dialog_for_command(command: str, audience: Audience) -> str:
-    """The dialog a command starts for this audience (`/reflect` → reflection or mentor_reflection)."""
-    return COMMAND_ALIASES.get(command, {}).get(audience, command)
-
-
-def command_for_dialog(name: str, audience: Audience) -> str:
-    """The command that starts a dialog for this audience."""
-    for command, targets in COMMAND_ALIASES.items():
-        if targets.get(audience) == name:
-            return command
-    return name
 
 
 def view(scripts: Scripts, stage: Stage, audience: Audience, done: Collection[str]) -> JourneyView:

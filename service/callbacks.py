@@ -1,6 +1,7 @@
 """Button data: small, parseable, checked against the run's stored position before it counts.
 
-Forms (all under Telegram's 64-byte limit):
+Every button's data is built and parsed here, nowhere else. Forms (all under Telegram's 64-byte
+limit):
   a:<run>:<step position>:<item index>:<token>   an answer button of a question
   s:<run>:<token>                                 the summary: `confirm` or `edit:<position>`
   r:<run>                                         continue this open run
@@ -17,8 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Tokens of answer buttons besides a choice's index or a scale's number.
 KEEP = "k"
 SKIP = "s"
+YES = "y"
+NO = "n"
+LIST_DONE = "d"
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL: larger ids are forged
 _ANSWER = re.compile(r"^a:(\d{1,12}):(\d{1,3}):(\d{1,3}):([a-z0-9]{1,4})$")
 _SUMMARY = re.compile(r"^s:(\d{1,12}):(confirm|edit:\d{1,3})$")
 _RUN = re.compile(r"^r:(\d{1,12})$")
@@ -33,8 +39,36 @@ def answer_data(run_id: int, position: int, index: int, token: str) -> str:
 
 
 def summary_data(run_id: int, token: str) -> str:
-    """Data of a summary button."""
+    """Data of a summary button: `confirm` or `edit:<position>`."""
     return f"s:{run_id}:{token}"
+
+
+def continue_data(run_id: int) -> str:
+    """Data of a button that continues an open or paused run."""
+    return f"r:{run_id}"
+
+
+def dialog_data(dialog: str, pause_open: bool = False) -> str:
+    """Data of a button that starts a dialog (first pausing the open one, if asked)."""
+    return f"{'p' if pause_open else 'g'}:{dialog}"
+
+
+def stage_data(by: int) -> str:
+    """Data of a button that moves the journey one stage forward (+1) or back (-1)."""
+    return f"j:{by:+d}"
+
+
+DISMISS_DATA = "x"
+
+
+def setting_data(name: str, value: str) -> str:
+    """Data of a settings button: `lang` to a code, `tz` to a common zone's index, `share` 0/1."""
+    return f"set:{name}:{value}"
+
+
+def delete_data(confirmed: bool) -> str:
+    """Data of the answer to "erase everything?"."""
+    return "del:yes" if confirmed else "del:no"
 
 
 @dataclass(frozen=True)
@@ -105,17 +139,17 @@ def parse(data: str | None) -> Press | None:
     """The press this data encodes, or None for anything malformed or forged-looking."""
     if not data or len(data) > 64:
         return None
-    if data == "x":
+    if data == DISMISS_DATA:
         return DismissPress()
-    if data in ("del:yes", "del:no"):
-        return DeletePress(confirmed=data == "del:yes")
+    if data in (delete_data(True), delete_data(False)):
+        return DeletePress(confirmed=data == delete_data(True))
     if m := _SETTING.match(data):
         return SettingPress(m[1], m[2])
-    if m := _ANSWER.match(data):
+    if (m := _ANSWER.match(data)) and int(m[1]) <= MAX_ID:
         return AnswerPress(int(m[1]), int(m[2]), int(m[3]), m[4])
-    if m := _SUMMARY.match(data):
+    if (m := _SUMMARY.match(data)) and int(m[1]) <= MAX_ID:
         return SummaryPress(int(m[1]), m[2])
-    if m := _RUN.match(data):
+    if (m := _RUN.match(data)) and int(m[1]) <= MAX_ID:
         return ContinuePress(int(m[1]))
     if m := _DIALOG.match(data):
         return DialogPress(m[2], pause=m[1] == "p")

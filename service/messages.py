@@ -59,14 +59,25 @@ class OutMessage:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """Messages for one person, addressed by their Telegram id: not necessarily whoever sent the
+    update (a mentor's alert, a scheduled check-in). Front-ends send them in order."""
+
+    recipient: int
+    messages: tuple[OutMessage, ...]
+
+
+@dataclass(frozen=True)
 class Response:
     """The service's answer to one input.
 
-    `toast` is a short notice for a button press (Telegram's answerCallbackQuery); `accepted`
-    says the press counted, so the front-end marks the choice on the pressed message and removes
-    its keyboard. A stale or forged press is not accepted and changes nothing.
+    `messages` go to the sender. `toast` is a short notice for a button press (Telegram's
+    answerCallbackQuery); `accepted` says the press counted, so the front-end marks the choice on
+    the pressed message and removes its keyboard. A stale or forged press is not accepted and
+    changes nothing. `deliveries` go to other people.
     """
 
     messages: tuple[OutMessage, ...] = ()
     toast: str | None = None
     accepted: bool = False
+    deliveries: tuple[Delivery, ...] = ()  # messages this input causes for other people

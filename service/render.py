@@ -19,7 +19,7 @@ from dialogs.engine import (
 )
 from dialogs.schema import Dialog, Step, StepKind
 from prompts.catalog import Catalog
-from service.callbacks import KEEP, SKIP, answer_data, summary_data
+from service.callbacks import KEEP, LIST_DONE, NO, SKIP, YES, answer_data, summary_data
 from service.messages import Button, OutMessage, button
 
 ROW_WIDTH = 2
@@ -113,10 +113,10 @@ class Renderer:
             numbers = [answer(str(n), str(n)) for n in range(step.scale_min, step.scale_max + 1)]
             rows.extend(_rows(numbers, 5))
         elif step.kind is StepKind.YESNO:
-            rows.append((answer(self.text("common.buttons.yes"), "y"),
-                         answer(self.text("common.buttons.no"), "n")))
+            rows.append((answer(self.text("common.buttons.yes"), YES),
+                         answer(self.text("common.buttons.no"), NO)))
         elif step.kind is StepKind.LIST and len(ask.collected) >= max(step.min_items, 1):
-            rows.append((answer(self.text("common.buttons.done"), LIST_DONE_TOKEN),))
+            rows.append((answer(self.text("common.buttons.done"), LIST_DONE),))
         extra: list[Button] = []
         if ask.previous is not None and step.kind is not StepKind.LIST:
             extra.append(answer(self.text("common.buttons.keep"), KEEP))
@@ -187,7 +187,6 @@ class Renderer:
         return "\n\n".join(part for part in parts if part)
 
 
-LIST_DONE_TOKEN = "d"
 
 
 def _rows(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:

@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup
 
-from dialogs.journey import JourneyView, command_for_dialog
+from dialogs.journey import JourneyView
 from dialogs.registry import DialogNotFound, Scripts
 from dialogs.schema import Audience
 from dialogs.stages import Stage
+from service import callbacks
+from service.commands import CommandSpec, command_for_dialog
 from service.messages import Button, OutMessage, button
 from service.render import Renderer
 from storage.queries import AnswerRecord, GoalRecord, RunRecord
@@ -48,11 +50,24 @@ class Views:
         buttons: list[Button] = []
         if view.stage is not Stage.ENDING:
             buttons.append(button(say("common.buttons.stage_next", stage=say(
-                f"common.stages.{view.stage.moved(1).value}.name")), "j:+1"))
+                f"common.stages.{view.stage.moved(1).value}.name")), callbacks.stage_data(+1)))
         if view.stage is not Stage.INITIATION:
             buttons.append(button(say("common.buttons.stage_back", stage=say(
-                f"common.stages.{view.stage.moved(-1).value}.name")), "j:-1"))
+                f"common.stages.{view.stage.moved(-1).value}.name")), callbacks.stage_data(-1)))
         return OutMessage("\n".join(lines), tuple((b,) for b in buttons))
+
+    def help(self, commands: Sequence[CommandSpec]) -> OutMessage:
+        """What the person can do, then what works inside a dialog, each with its description."""
+        say = self.render.text
+
+        def line(spec: CommandSpec) -> str:
+            return say("common.help.line", command=spec.name,
+                       description=say(f"common.commands.{spec.name}"))
+
+        general = [line(c) for c in commands if not c.in_dialog and c.name not in ("start", "help")]
+        inside = [line(c) for c in commands if c.in_dialog]
+        return OutMessage("\n".join([say("common.help.header"), *general, "",
+                                     say("common.help.in_dialog"), *inside]))
 
     def goals(self, goals: Sequence[GoalRecord]) -> OutMessage:
         """Goals with their action steps, statuses and dates."""

@@ -9,7 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.conversation import CommandIn, ConversationService, Person, TextIn
+from service.conversation import ConversationService
+from service.inputs import CommandIn, Person, TextIn
 from storage import migrate, queries
 from storage.database import create_engine, create_sessionmaker
 from storage.models import Base

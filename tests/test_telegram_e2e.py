@@ -874,7 +874,9 @@ async def test_settings_language_timezone_local_time_and_sharing(e2e: E2E) -> No
     user = await e2e.user(client.user_id)
     assert user is not None
     assert user["language"] == "de"
-    assert await client.send("/help") == [say("de", "common.help")]
+    [help_text] = await client.send("/help")
+    assert help_text.startswith(say("de", "common.help.header"))
+    assert f"/journey: {say('de', 'common.commands.journey')}" in help_text
 
     [view] = await client.send("/settings")
     assert view.startswith(say("de", "common.settings.view", language="Deutsch", timezone="UTC",

@@ -24,7 +24,8 @@ from dialogs.schema import Dialog, Step, StepKind
 from dialogs.state import SUMMARY
 from prompts.catalog import default_catalog
 from service.callbacks import AnswerPress, SummaryPress, parse, summary_data
-from service.conversation import ConversationService, PressIn
+from service.conversation import ConversationService
+from service.inputs import PressIn
 from service.messages import OutMessage, Response
 from storage import queries
 from storage.queries import RunRecord, UserRecord

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.terminal import to_plain
-from service.conversation import CommandIn, ConversationService, Incoming, Person, PressIn, TextIn
+from service.conversation import ConversationService
+from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn
 from service.messages import Button, OutMessage, Response
 
 

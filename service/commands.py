@@ -1,0 +1,110 @@
+"""Every command the bot knows, in one table: who may use it, whether it is slow, what it does.
+
+The Telegram menu per scope, `/help`, the Telegram handler registration and the terminal all derive
+from `COMMANDS`; the use cases behind the `ACTION` and `LOOK_UP` commands are wired in `routing`.
+Each command's menu description is the catalog text `common.commands.<name>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from dialogs.engine import Command as Navigation
+from dialogs.schema import Audience
+
+
+class Scope(StrEnum):
+    """Whose menu a command is in. A person has the scopes of their roles and rights."""
+
+    MENTEE = "mentee"
+    MENTOR = "mentor"
+    COORDINATOR = "coordinator"
+
+
+class Kind(StrEnum):
+    """What a command does, broadly."""
+
+    DIALOG = "dialog"  # starts (or continues) a dialog
+    NAVIGATION = "navigation"  # moves inside the open dialog
+    LOOK_UP = "look_up"  # shows something; the open dialog stays open and says so
+    ACTION = "action"  # does something about the account or the open dialog
+
+
+PEOPLE = frozenset({Scope.MENTEE, Scope.MENTOR})
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command. `dialogs` names the dialog a DIALOG command starts, per audience;
+    `navigation` the engine command a NAVIGATION command sends; `listed` puts it in menus and /help;
+    `in_dialog` lists it under "inside a dialog" there."""
+
+    name: str
+    kind: Kind
+    scopes: frozenset[Scope] = PEOPLE
+    slow: bool = False  # the front-end shows "typing…" before answering
+    listed: bool = True
+    in_dialog: bool = False
+    dialogs: Mapping[Audience, str] = field(default_factory=lambda: MappingProxyType({}))
+    navigation: Navigation | None = None
+
+
+def _dialog(name: str, mentee: str | None = None, mentor: str | None = None) -> CommandSpec:
+    targets = {audience: dialog for audience, dialog in
+               ((Audience.MENTEE, mentee), (Audience.MENTOR, mentor)) if dialog is not None}
+    scopes = frozenset(Scope(audience.value) for audience in targets)
+    return CommandSpec(name, Kind.DIALOG, scopes, dialogs=MappingProxyType(targets))
+
+
+def _navigation(name: str, navigation: Navigation, listed: bool = True) -> CommandSpec:
+    return CommandSpec(name, Kind.NAVIGATION, listed=listed, in_dialog=True, navigation=navigation)
+
+
+# In menu order (DESIGN.md's contract).
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", Kind.ACTION),
+    CommandSpec("help", Kind.LOOK_UP),
+    CommandSpec("journey", Kind.LOOK_UP, slow=True),
+    _dialog("agreement", mentee="agreement"),
+    _dialog("story", mentee="story", mentor="mentor_story"),
+    _dialog("vision", mentee="vision"),
+    _dialog("grow", mentee="grow"),
+    _dialog("checkin", mentee="checkin"),
+    _dialog("agenda", mentee="agenda"),
+    _dialog("reflect", mentee="reflection", mentor="mentor_reflection"),
+    CommandSpec("goals", Kind.LOOK_UP, slow=True),
+    CommandSpec("answers", Kind.LOOK_UP, slow=True),
+    CommandSpec("settings", Kind.LOOK_UP),
+    _navigation("skip", Navigation.SKIP),
+    _navigation("back", Navigation.BACK),
+    _navigation("done", Navigation.DONE, listed=False),
+    CommandSpec("cancel", Kind.ACTION, in_dialog=True),
+    CommandSpec("resume", Kind.ACTION, in_dialog=True),
+    CommandSpec("export", Kind.ACTION, slow=True),
+    CommandSpec("delete", Kind.ACTION),
+)
+BY_NAME: Mapping[str, CommandSpec] = MappingProxyType({c.name: c for c in COMMANDS})
+
+
+def command(name: str) -> CommandSpec | None:
+    """The command with this name (any letter case), if there is one."""
+    return BY_NAME.get(name.lower())
+
+
+def menu(scopes: frozenset[Scope] | set[Scope]) -> list[CommandSpec]:
+    """The listed commands a person with these scopes may use, in menu order."""
+    return [c for c in COMMANDS if c.listed and c.scopes & scopes]
+
+
+def dialog_for_command(spec: CommandSpec, audience: Audience) -> str | None:
+    """The dialog a DIALOG command starts for this audience (`/reflect` → reflection or
+    mentor_reflection); None when there is none for them."""
+    return spec.dialogs.get(audience)
+
+
+def command_for_dialog(dialog: str, audience: Audience) -> str:
+    """The command that starts a dialog for this audience."""
+    return next((c.name for c in COMMANDS if c.dialogs.get(audience) == dialog), dialog)

@@ -1,0 +1,71 @@
+"""Where a person stands in the mentoring journey, what to do next, and moving between stages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dialogs.journey import view as journey_view
+from dialogs.stages import Stage
+from service import callbacks
+from service.commands import command_for_dialog
+from service.messages import OutMessage, Response, button
+from service.turn import Turn
+from storage import queries
+
+
+async def welcome(turn: Turn) -> Response:
+    """/start: a greeting, then the open dialog to continue or the next one to begin."""
+    name = (turn.user.name or "").split(" ")[0] or None
+    key = "common.service.welcome_new" if turn.created else "common.service.welcome_back"
+    greeting = OutMessage(turn.say(key, name=name))
+    run = await queries.active_run(turn.session, turn.user.id)
+    run = run or await queries.latest_paused_run(turn.session, turn.user.id)
+    if run is not None:
+        title = turn.say(f"{run.dialog}.title")
+        offer = OutMessage(turn.say("common.service.resume_offer", title=title), (
+            (button(turn.say("common.buttons.continue", title=title), callbacks.continue_data(run.id)),
+             button(turn.say("common.buttons.later"), callbacks.DISMISS_DATA)),))
+        return Response((greeting, offer))
+    return Response((greeting, *await suggestion(turn)))
+
+
+async def journey(turn: Turn) -> Response:
+    """/journey: every stage with its dialogs, what is done, and buttons to move on or back."""
+    done = await queries.completed_dialogs(turn.session, turn.user.id)
+    view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done)
+    return Response((turn.views.journey(view, turn.audience),))
+
+
+async def move_stage(turn: Turn, by: int) -> Response:
+    """Move the journey a stage forward or back, and suggest what the new stage begins with."""
+    stage = Stage(turn.user.stage).moved(by)
+    await queries.update_user(turn.session, turn.user.id, turn.now, stage=stage.value)
+    turn.became(replace(turn.user, stage=stage.value))
+    text = turn.say("common.service.stage_moved",
+                    stage=turn.say(f"common.stages.{stage.value}.name"),
+                    about=turn.say(f"common.stages.{stage.value}.about"))
+    return Response((OutMessage(text), *await suggestion(turn)))
+
+
+async def suggestion(turn: Turn, after: str | None = None) -> list[OutMessage]:
+    """What to do next: the next dialog of the stage, or the offer to move on."""
+    done = await queries.completed_dialogs(turn.session, turn.user.id)
+    if after:
+        done.add(after)
+    view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done)
+    if view.stage_complete and view.stage is not Stage.ENDING:
+        following = view.stage.moved(1)
+        name = turn.say(f"common.stages.{view.stage.value}.name")
+        offer = button(turn.say("common.buttons.stage_next",
+                                stage=turn.say(f"common.stages.{following.value}.name")),
+                       callbacks.stage_data(+1))
+        return [OutMessage(turn.say("common.service.stage_done", stage=name), ((offer,),))]
+    if view.next_dialog is None or view.next_dialog.name == after:
+        return []
+    script = view.next_dialog
+    title = turn.say(f"{script.name}.title")
+    text = turn.say("common.service.suggest", title=title,
+                    command=command_for_dialog(script.name, turn.audience),
+                    description=turn.say(f"{script.name}.description"))
+    offer = button(turn.say("common.buttons.start", title=title), callbacks.dialog_data(script.name))
+    return [OutMessage(text, ((offer,),))]

@@ -1,0 +1,167 @@
+"""From one input to the use case that answers it: typed text, a command, a button, an edit, media.
+
+Button data is untrusted: a press counts only if it belongs to the open run's current position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from dialogs import engine
+from dialogs.engine import KEEP, LIST_DONE, Command, Input, Pick, Text
+from dialogs.registry import DialogNotFound
+from dialogs.schema import StepKind
+from dialogs.state import SUMMARY, RunState, StateError
+from service import account, callbacks, journey, lookups, runs, settings
+from service.answering import edit_answer
+from service.commands import Kind, command, dialog_for_command
+from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
+from service.messages import OutMessage, Response, plain
+from service.turn import Turn
+from storage.queries import RunRecord
+
+Action = Callable[[Turn, str], Awaitable[Response]]
+
+# What the ACTION and LOOK_UP commands of the table do (the arguments matter only to /settings).
+ACTIONS: dict[str, Action] = {
+    "start": lambda turn, _: journey.welcome(turn),
+    "help": lambda turn, _: lookups.show_help(turn),
+    "journey": lambda turn, _: journey.journey(turn),
+    "goals": lambda turn, _: lookups.goals(turn),
+    "answers": lambda turn, _: lookups.answers(turn),
+    "settings": settings.settings,
+    "cancel": lambda turn, _: runs.cancel(turn),
+    "resume": lambda turn, _: runs.resume(turn),
+    "export": lambda turn, _: account.export(turn),
+    "delete": lambda turn, _: account.ask_delete(turn),
+}
+
+
+async def route(turn: Turn, incoming: Incoming) -> Response:
+    """The response to one input."""
+    if isinstance(incoming, TextIn):
+        return await on_text(turn, incoming)
+    if isinstance(incoming, CommandIn):
+        return await on_command(turn, incoming.name, incoming.args)
+    if isinstance(incoming, EditIn):
+        return await edit_answer(turn, incoming)
+    if isinstance(incoming, MediaIn):
+        return await on_media(turn)
+    return await on_press(turn, incoming.data)
+
+
+async def on_text(turn: Turn, incoming: TextIn) -> Response:
+    """Typed text answers the open dialog's question; without one, the next step is suggested."""
+    if turn.open_run is None:
+        return Response((OutMessage(turn.say("common.service.not_in_dialog")),
+                         *await journey.suggestion(turn)))
+    return await runs.advance(turn, turn.open_run, Text(incoming.text),
+                              message_id=incoming.message_id)
+
+
+async def on_media(turn: Turn) -> Response:
+    """Not text where text is expected: say so kindly and ask the same question again."""
+    note = OutMessage(turn.say("common.media.unsupported"))
+    if turn.open_run is None:
+        return Response((note,))
+    shown = await runs.show_run(turn, turn.open_run, None)
+    return Response((note, *shown.messages))
+
+
+async def on_command(turn: Turn, name: str, args: str) -> Response:
+    """A command of the table, for the person's audience."""
+    spec = command(name)
+    if spec is None:
+        return turn.message("common.service.unknown_command")
+    if spec.kind is Kind.NAVIGATION:
+        if turn.open_run is None:
+            return turn.message("common.service.nothing_to_cancel")
+        assert spec.navigation is not None
+        return await runs.advance(turn, turn.open_run, spec.navigation)
+    if spec.kind is Kind.DIALOG:
+        dialog = dialog_for_command(spec, turn.audience)
+        if dialog is None:
+            return turn.message("common.service.not_for_you")
+        return await runs.start_dialog(turn, dialog)
+    response = await ACTIONS[spec.name](turn, args)
+    return reminding(turn, response) if spec.kind is Kind.LOOK_UP else response
+
+
+def reminding(turn: Turn, response: Response) -> Response:
+    """After a look-up in the middle of a dialog, say that it is still open."""
+    if turn.open_run is None:
+        return response
+    title = turn.say(f"{turn.open_run.dialog}.title")
+    note = OutMessage(turn.say("common.service.still_open", title=title))
+    return replace(response, messages=(*response.messages, note))
+
+
+async def on_press(turn: Turn, data: str) -> Response:
+    """A button press, checked against what it claims to belong to."""
+    press = callbacks.parse(data)
+    stale = Response(toast=plain(turn.say("common.notes.stale_button")))
+    if isinstance(press, callbacks.AnswerPress | callbacks.SummaryPress):
+        run = turn.open_run
+        if run is None or run.id != press.run_id:
+            return stale
+        event = press_input(turn, run, press)
+        if event is None:
+            return stale
+        response = await runs.advance(turn, run, event)
+        return Response(response.messages, accepted=True)
+    if isinstance(press, callbacks.ContinuePress):
+        response = await runs.continue_run(turn, press.run_id)
+    elif isinstance(press, callbacks.DialogPress):
+        response = await runs.start_dialog(turn, press.dialog, pause_open=press.pause)
+    elif isinstance(press, callbacks.StagePress):
+        response = await journey.move_stage(turn, press.by)
+    elif isinstance(press, callbacks.SettingPress):
+        response = await settings.apply_setting(turn, press.name, press.value)
+    elif isinstance(press, callbacks.DeletePress):
+        response = (await account.delete_everything(turn) if press.confirmed
+                    else turn.message("common.delete.kept"))
+    elif isinstance(press, callbacks.DismissPress):
+        response = Response()
+    else:
+        return stale
+    return response if response.toast else replace(response, accepted=True)
+
+
+def press_input(
+    turn: Turn, run: RunRecord, press: callbacks.AnswerPress | callbacks.SummaryPress
+) -> Input | None:
+    """The engine input a button stands for, if it belongs to the run's current position."""
+    try:
+        script = turn.content.scripts.get(run.dialog)
+        state = RunState.from_json(run.state)
+    except (DialogNotFound, StateError):
+        return None
+    if isinstance(press, callbacks.SummaryPress):
+        if state.step != SUMMARY:
+            return None
+        if press.token == engine.CONFIRM:
+            return Pick(SUMMARY, engine.CONFIRM)
+        position = int(press.token.removeprefix(engine.EDIT_PREFIX))
+        if position >= len(script.steps):
+            return None
+        return Pick(SUMMARY, engine.EDIT_PREFIX + script.steps[position].key)
+    if state.step == SUMMARY or press.position >= len(script.steps):
+        return None
+    step = script.steps[press.position]
+    if step.key != state.step or press.index != state.index:
+        return None
+    token = press.token
+    if token == callbacks.SKIP:
+        return Command.SKIP
+    if token == callbacks.KEEP:
+        return Pick(step.key, KEEP)
+    if step.kind is StepKind.LIST and token == callbacks.LIST_DONE:
+        return Pick(step.key, LIST_DONE)
+    if step.kind is StepKind.YESNO and token in (callbacks.YES, callbacks.NO):
+        return Pick(step.key, "yes" if token == callbacks.YES else "no")
+    if step.kind is StepKind.CHOICE and token.isdigit() and int(token) < len(step.choices):
+        return Pick(step.key, step.choices[int(token)])
+    if step.kind is StepKind.SCALE and token.isdigit():
+        return Pick(step.key, token)
+    return None
