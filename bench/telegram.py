@@ -724,7 +724,7 @@ class Breakdown:
     @contextmanager
     def installed(self) -> Iterator[Breakdown]:
         self._wrap_async(self.service, "handle", "service.handle (one transaction)")
-        self._wrap_async(handlers, "send_response", "send_response (Bot API, rate limiter)")
+        self._wrap_async(handlers, "deliver", "deliver (Bot API, rate limiter)")
         compiler = elements.CompilerElement._compiler
 
         def compile_probe(element: Any, dialect: Any, **kw: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -16,30 +16,32 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.telegram import handlers
 from bot.telegram.context import BotData, CoachContext
+from bot.telegram.delivery import PersonWork
 from bot.telegram.ordering import PerUserUpdateProcessor
-from prompts.catalog import Catalog
+from prompts.catalog import LANGUAGES, Catalog
+from service.commands import COMMANDS, Scope
+from service.commands import menu as commands_menu
 from service.conversation import ConversationService
 from service.messages import plain
 
-# The menu, in this order; DESIGN.md's contract.
-COMMANDS = ("start", "help", "journey", "agreement", "story", "vision", "grow", "checkin", "agenda",
-            "reflect", "goals", "answers", "settings", "skip", "back", "cancel", "resume",
-            "export", "delete")
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 CoachApplication = Application[Any, CoachContext, Any, Any, BotData, Any]
 Hook = Callable[[CoachApplication], Awaitable[None]]
 
 
-def menu(catalog: Catalog, lang: str) -> list[BotCommand]:
-    """The command menu in one language."""
-    return [BotCommand(name, plain(catalog.render(lang, f"common.commands.{name}"))) for name in COMMANDS]
+def menu(catalog: Catalog, lang: str, scopes: frozenset[Scope] = frozenset({Scope.MENTEE})
+         ) -> list[BotCommand]:
+    """The command menu of people with these scopes, in one language (mentees' by default)."""
+    return [BotCommand(c.name, plain(catalog.render(lang, f"common.commands.{c.name}")))
+            for c in commands_menu(scopes)]
 
 
 def build_application(
@@ -59,9 +61,11 @@ def build_application(
             application.bot_data.service = service
         if open_service is not None:
             await open_service(application)
-        for lang in ("en", "de"):
-            await application.bot.set_my_commands(menu(catalog, lang),
-                                                  language_code=None if lang == "en" else lang)
+        # Everyone starts with the mentees' menu; the first language is the fallback for others.
+        for lang in LANGUAGES:
+            await application.bot.set_my_commands(
+                menu(catalog, lang), scope=BotCommandScopeDefault(),
+                language_code=None if lang == LANGUAGES[0] else lang)
 
     async def post_shutdown(application: CoachApplication) -> None:
         if close_service is not None:
@@ -94,7 +98,7 @@ def register_handlers(application: CoachApplication) -> None:
     # Edited messages first: they also carry text and must not count as new answers.
     application.add_handler(MessageHandler(
         filters.UpdateType.EDITED_MESSAGE & filters.TEXT & private, handlers.on_edited))
-    application.add_handler(CommandHandler(list(COMMANDS), handlers.on_command,
+    application.add_handler(CommandHandler([c.name for c in COMMANDS], handlers.on_command,
                                            filters=private & filters.UpdateType.MESSAGE))
     # Any other /word: the service answers that it does not know it.
     application.add_handler(MessageHandler(filters.COMMAND & private & filters.UpdateType.MESSAGE,
@@ -105,4 +109,6 @@ def register_handlers(application: CoachApplication) -> None:
     application.add_handler(MessageHandler(
         private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
         handlers.on_media))
+    # Work for one person that is not an update (see bot/telegram/delivery.py).
+    application.add_handler(TypeHandler(PersonWork, handlers.on_person_work))
     application.add_error_handler(handlers.on_error)

@@ -10,8 +10,10 @@ from telegram.constants import ChatAction
 from telegram.error import Forbidden
 
 from bot.telegram.context import CoachContext
-from bot.telegram.sending import send_response, settle_press
-from prompts.catalog import default_catalog
+from bot.telegram.delivery import PersonWork, deliver, later
+from bot.telegram.sending import settle_press
+from prompts.catalog import LANGUAGES, default_catalog
+from service.commands import command
 from service.inputs import (
     CommandIn,
     EditIn,
@@ -24,7 +26,6 @@ from service.inputs import (
 from service.messages import Response
 
 log = logging.getLogger(__name__)
-SLOW_COMMANDS = frozenset({"export", "answers", "goals", "journey"})
 
 
 def person_of(update: Update) -> Person:
@@ -35,18 +36,24 @@ def person_of(update: Update) -> Person:
 
 
 async def respond(update: Update, context: CoachContext, incoming: Incoming) -> Response:
-    """Hand one input to the service and deliver the response; a blocked bot marks the user."""
+    """Hand one input to the service and deliver the response: the reply to the sender now, what
+    it causes for others in their own turn (so it stays in order with their updates)."""
     chat = update.effective_chat
     assert chat is not None
     response = await context.service.handle(person_of(update), incoming, update_id=update.update_id)
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        with contextlib.suppress(Forbidden):  # blocked: deliver() below marks the user inactive
             await settle_press(update.callback_query, response)
-        await send_response(context.bot, chat.id, response)
-    except Forbidden:
-        log.info("user %s blocked the bot; marked inactive", person_of(update).external_id)
-        await context.service.mark_unreachable(person_of(update).external_id)
+    await deliver(context.bot, context.service, chat.id, response.messages)
+    for delivery in response.deliveries:
+        await context.update_queue.put(later(delivery))
     return response
+
+
+async def on_person_work(work: PersonWork, context: CoachContext) -> None:
+    """Work for one person that is not an update (see `PersonWork`), in that person's turn."""
+    for delivery in await work.produce(context.service):
+        await deliver(context.bot, context.service, delivery.recipient, delivery.messages)
 
 
 async def on_command(update: Update, context: CoachContext) -> None:
@@ -56,7 +63,8 @@ async def on_command(update: Update, context: CoachContext) -> None:
     assert message.text is not None
     word, _, args = message.text.strip().partition(" ")
     name = word[1:].split("@")[0].lower()
-    if name in SLOW_COMMANDS and update.effective_chat is not None:
+    spec = command(name)
+    if spec is not None and spec.slow and update.effective_chat is not None:
         with contextlib.suppress(Forbidden):  # blocked: respond() below marks the user inactive
             await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     await respond(update, context, CommandIn(name, args.strip()))
@@ -110,7 +118,7 @@ async def on_error(update: object, context: CoachContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     language = (update.effective_user.language_code or "en")[:2] if update.effective_user else "en"
-    text = default_catalog().render(language if language in ("en", "de") else "en",
+    text = default_catalog().render(language if language in LANGUAGES else "en",
                                     "common.service.error")
     try:
         if update.callback_query is not None:

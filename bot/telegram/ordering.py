@@ -1,4 +1,4 @@
-"""Updates run concurrently across users but strictly in order for one user."""
+"""Updates, and work for one person, run concurrently across people but strictly in order for one."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.telegram.delivery import PersonWork
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -19,6 +21,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     @staticmethod
     def _key(update: object) -> int:
+        if isinstance(update, PersonWork):
+            return update.person_id
         if isinstance(update, Update):
             if update.effective_user is not None:
                 return update.effective_user.id

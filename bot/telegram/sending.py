@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
@@ -76,9 +76,9 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
                                  for row in message.buttons])
 
 
-async def send_response(bot: ExtBot[None], chat_id: int, response: Response) -> None:
-    """Send every message of a response; long texts are split, the keyboard goes on the last part."""
-    for message in response.messages:
+async def send_messages(bot: ExtBot[None], chat_id: int, messages: Sequence[OutMessage]) -> None:
+    """Send messages in order; long texts are split, the keyboard goes on the last part."""
+    for message in messages:
         if message.document is not None:
             document = message.document
             await bot.send_document(chat_id, InputFile(document.content, filename=document.filename),

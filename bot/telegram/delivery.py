@@ -1,0 +1,54 @@
+"""The one place that delivers messages to a person on Telegram, whoever they are addressed to.
+
+Replies to an update, messages an answer causes for someone else, and (later) scheduled items all
+end here: HTML split to Telegram's limit, keyboards and files, paced by the application's rate
+limiter; a person who blocked the bot is marked unreachable instead of failing the update.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from telegram.error import Forbidden
+from telegram.ext import ExtBot
+
+from bot.telegram.sending import send_messages
+from service.conversation import ConversationService
+from service.messages import Delivery, OutMessage
+
+log = logging.getLogger(__name__)
+
+Produce = Callable[[ConversationService], Awaitable[Sequence[Delivery]]]
+
+
+@dataclass(frozen=True)
+class PersonWork:
+    """Work for one person that is not a Telegram update: put on `application.update_queue`, it is
+    handled in that person's turn, in order with their updates (python-telegram-bot's custom-update
+    pattern, handled by a `TypeHandler`). `produce` asks the service what to deliver."""
+
+    person_id: int
+    produce: Produce
+
+
+def later(delivery: Delivery) -> PersonWork:
+    """Deliver something already decided, in the recipient's own turn."""
+
+    async def ready(_: ConversationService) -> Sequence[Delivery]:
+        return (delivery,)
+
+    return PersonWork(delivery.recipient, ready)
+
+
+async def deliver(bot: ExtBot[None], service: ConversationService, recipient: int,
+                  messages: Sequence[OutMessage]) -> bool:
+    """Send messages to one person (their private chat has their id); False if they blocked us."""
+    try:
+        await send_messages(bot, recipient, messages)
+    except Forbidden:
+        log.info("user %s blocked the bot; marked inactive", recipient)
+        await service.mark_unreachable(recipient)
+        return False
+    return True
