@@ -115,9 +115,8 @@ async def export_documents(
     data = await export_user(session, user, scripts, render.catalog, now)
     stamp = now.strftime("%Y-%m-%d")
     json_file = Document(f"coachbot-export-{stamp}.json",
-                         json.dumps(data, ensure_ascii=False, indent=2).encode(), "application/json")
-    html_file = Document(f"coachbot-export-{stamp}.html", export_html(data, render).encode(),
-                         "text/html")
+                         json.dumps(data, ensure_ascii=False, indent=2).encode())
+    html_file = Document(f"coachbot-export-{stamp}.html", export_html(data, render).encode())
     return (OutMessage(render.text("common.export.ready"), document=json_file),
             OutMessage("", document=html_file))
 
