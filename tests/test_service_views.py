@@ -39,19 +39,34 @@ async def test_goals_and_answers_are_listed_after_a_vision_map(service: Conversa
     chat = Chat(service, user_id=56)
     assert "No goals yet" in chat.texts(await chat.send("/goals"))
     await chat.send("/vision")
-    while "Here is what you wrote" not in chat.last_text:
-        question = chat.last_text
-        if "One per message" in question and "So far" in question:
-            await chat.send("done")
-        elif "/skip" in question:
-            await chat.send("/skip")
-        elif "date" in question.lower() or "when" in question.lower():
-            await chat.send("in 3 weeks")
-        else:
-            await chat.send("Call Sam about the team lead role")
-    await chat.send("yes")
+    for typed in ("Finished my apprenticeship",  # milestones, a list ...
+                  "done",  # ... ended with "done"
+                  "I never gave up",  # proud
+                  "Technician in a small workshop",  # present
+                  "/skip",  # future_picture, optional
+                  "Lead the maintenance team",  # future: the goal
+                  "No management experience yet",  # obstacles
+                  "Call Sam about the team lead role",  # steps, a list ...
+                  "done",
+                  "Ask for a small project",  # first_step
+                  "in 3 weeks"):  # first_step_date
+        await chat.send(typed)
+
+    # At the summary: every answered step, the skipped one left out, with a save button.
+    summary = chat.last_text
+    assert summary.startswith("Here is what you wrote for Vision map:")
+    for shown in ("• Finished my apprenticeship", "Lead the maintenance team",
+                  "• Call Sam about the team lead role", "Ask for a small project", "12 December 2026"):
+        assert shown in summary
+    assert [b.label for b in chat.buttons] == [
+        "✅ Looks good, save it", "✏️ 1. Milestones so far", "✏️ 2. What I'm proud of",
+        "✏️ 3. Where I am now", "✏️ 4. Where I want to be", "✏️ 5. What stands in the way",
+        "✏️ 6. Steps to get there", "✏️ 7. My first step", "✏️ 8. First step by"]
+
+    assert "Your vision map is saved" in chat.texts(await chat.send("yes"))
     goals = chat.texts(await chat.send("/goals"))
     assert "Your goals" in goals
+    assert "Lead the maintenance team" in goals
     assert "Call Sam about the team lead role" in goals
     answers = chat.texts(await chat.send("/answers"))
     assert "Finding direction" in answers
