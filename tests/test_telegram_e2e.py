@@ -36,12 +36,8 @@ from tests.telegram.harness import (
     RUNS,
     UPDATES,
     Webhook,
-    e2e,
     say,
-    stub,
 )
-
-__all__ = ["e2e", "stub"]  # the fixtures, re-exported for pytest
 
 # ---------------------------------------------------------------------------------------------
 # Dialog walks: what the user does at each step, and the question the bot must be asking then.
