@@ -242,6 +242,9 @@ def sized_text(length: int, seed: str) -> str:
 
 
 LANGS = ["en", "de"]
+#: For tests parametrized with the ``e2e`` fixture: both languages on SQLite, English on PostgreSQL.
+LANGS_AND_DATABASES = [("en", "sqlite"), ("de", "sqlite"),
+                       pytest.param("en", "postgres", marks=pytest.mark.postgres, id="en-postgres")]
 PRIVACY_WORD = {"en": "private", "de": "privat"}
 
 
@@ -249,12 +252,7 @@ PRIVACY_WORD = {"en": "private", "de": "privat"}
 # 1. A new mentee: /start, the agreement, GROW, /goals
 
 
-@pytest.mark.parametrize(
-    ("lang", "e2e"),
-    [("en", "sqlite"), ("de", "sqlite"),
-     pytest.param("en", "postgres", marks=pytest.mark.postgres, id="en-postgres")],
-    indirect=["e2e"],
-)
+@pytest.mark.parametrize(("lang", "e2e"), LANGS_AND_DATABASES, indirect=["e2e"])
 async def test_new_mentee_from_start_through_agreement_and_grow_to_goals(e2e: E2E, lang: str) -> None:
     client = e2e.client(lang=lang)
 
@@ -950,12 +948,7 @@ async def _execute(e2e: E2E, statements: dict[str, list[str]]) -> None:
             await connection.execute(text(statement))
 
 
-@pytest.mark.parametrize(
-    ("lang", "e2e"),
-    [("en", "sqlite"), ("de", "sqlite"),
-     pytest.param("en", "postgres", marks=pytest.mark.postgres, id="en-postgres")],
-    indirect=["e2e"],
-)
+@pytest.mark.parametrize(("lang", "e2e"), LANGS_AND_DATABASES, indirect=["e2e"])
 async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_answer(
     e2e: E2E, lang: str, caplog: pytest.LogCaptureFixture
 ) -> None:
