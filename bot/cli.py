@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,9 @@ from bot.logs import configure_logging
 from bot.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
 
 log = logging.getLogger("coachbot")
+
+#: The status a shell reports for a command killed by SIGPIPE (128 + 13), as `cat big | head` has.
+EXIT_BROKEN_PIPE = 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,8 +138,14 @@ async def _export(settings: Settings, user_id: int) -> int:
             print(f"coachbot: no user with id {user_id}", file=sys.stderr)
             return 1
         data = await export_user(session, user, default_scripts(), default_catalog(), utc_now())
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    print()
+    try:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        print(flush=True)
+    except BrokenPipeError:
+        # The reader stopped early (`| head -1`). Python's recipe (signal module docs): point stdout
+        # at devnull so the flush at exit cannot fail again, and end quietly, reporting the cut.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return 0
 
 

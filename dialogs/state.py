@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +70,3 @@ class RunState:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateError(f"unreadable dialog state: {exc}") from None
-
-    def dumps(self) -> str:
-        """Stable JSON text (for comparisons in tests and the export)."""
-        return json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)

@@ -1,12 +1,14 @@
 """Every text the bot says, by key and language, rendered with one sandboxed Jinja2 environment.
 
 Texts live in `prompts/<lang>/<file>.yaml`; a key is the file name plus the path inside it
-(`grow.steps.goal_specific.text`, `common.problems.empty`). User text only ever enters a template
-as a variable: autoescaped for Telegram HTML, never evaluated.
+(`grow.steps.goal_specific.text`, `common.problems.empty`). Whole pages (the data export) live in
+`prompts/pages/` and say things through the same texts. User text only ever enters a template as a
+variable: autoescaped for Telegram HTML, never evaluated.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,10 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import BaseLoader, StrictUndefined, Template, TemplateNotFound, pass_context
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    pass_context,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 PROMPTS_DIR = Path(__file__).parent
+PAGES_DIR = PROMPTS_DIR / "pages"
 LANGUAGES = ("en", "de")
 
 
@@ -65,10 +77,14 @@ class _CatalogLoader(BaseLoader):
         return source, None, lambda: True
 
 
-def make_environment(texts: Mapping[str, Mapping[str, Any]]) -> ImmutableSandboxedEnvironment:
-    """The one Jinja2 environment: sandboxed, immutable, strict about unknown variables."""
+def make_environment(
+    texts: Mapping[str, Mapping[str, Any]], pages: Path = PAGES_DIR
+) -> ImmutableSandboxedEnvironment:
+    """The one Jinja2 environment: sandboxed, immutable, strict about unknown variables. It loads
+    texts by `<lang>:<key>` and pages by their file name in `pages`."""
     return ImmutableSandboxedEnvironment(
-        loader=_CatalogLoader(texts), autoescape=True, undefined=StrictUndefined,
+        loader=ChoiceLoader([_CatalogLoader(texts), FileSystemLoader(pages)]), autoescape=True,
+        undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
     )
 
@@ -78,11 +94,13 @@ class Catalog:
     """Texts of every language, with the rendering and matching the engine and front-ends need."""
 
     texts: Mapping[str, Mapping[str, Any]]
+    pages: Path = PAGES_DIR
 
     def __post_init__(self) -> None:
-        self.env = make_environment(self.texts)
+        self.env = make_environment(self.texts, self.pages)
         self.env.filters["date"] = pass_context(
             lambda context, iso: self.format_date(context.get("lang", "en"), iso))
+        self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
         self._templates: dict[str, Template] = {}
 
     def has(self, lang: str, key: str) -> bool:
@@ -104,6 +122,14 @@ class Catalog:
             template = self.env.get_template(name)
             self._templates[name] = template
         return template.render({**variables, "lang": lang}).strip()
+
+    def page(self, lang: str, name: str, **variables: Any) -> str:
+        """A whole page from `pages/` in one language; it says things with `text(key, ...)`."""
+
+        def text(key: str, **values: Any) -> Markup:
+            return Markup(self.render(lang, key, **values))  # a rendered text is escaped HTML
+
+        return self.env.get_template(name).render({**variables, "lang": lang, "text": text})
 
     def words(self, lang: str, word: str) -> set[str]:
         """The folded synonyms of a word like yes, no, done or confirm."""
@@ -165,7 +191,7 @@ class CatalogLexicon:
 def read_catalog(directory: Path = PROMPTS_DIR) -> Catalog:
     """All languages found under a prompts directory."""
     return Catalog({lang: read_language(directory / lang) for lang in LANGUAGES
-                    if (directory / lang).is_dir()})
+                    if (directory / lang).is_dir()}, directory / "pages")
 
 
 @cache

@@ -37,7 +37,6 @@ class Document:
 
     filename: str
     content: bytes
-    mime_type: str
 
 
 @dataclass(frozen=True)

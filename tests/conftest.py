@@ -1,4 +1,5 @@
-"""Shared fixtures: real databases (a SQLite file; PostgreSQL when configured), a movable clock."""
+"""Shared fixtures: real databases (a SQLite file; PostgreSQL when configured), a movable clock,
+and the end-to-end harness (tests/telegram/harness.py): the Bot API stub and coachbot polling it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from storage.database import create_engine, create_sessionmaker
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.databases import database_for
+from tests.telegram.harness import E2E, TOKEN, new_service
+from tests.telegram.stub import BotApiStub
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -52,3 +55,42 @@ def service(engine: AsyncEngine, clock: FakeClock) -> ConversationService:
 def chat(service: ConversationService) -> Chat:
     """A mentee talking to the service in English."""
     return Chat(service)
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[BotApiStub]:
+    """The Bot API stub, serving HTTP on 127.0.0.1 for the harness's token."""
+    async with BotApiStub(token=TOKEN) as running:
+        yield running
+
+
+@pytest.fixture
+async def e2e(
+    request: pytest.FixtureRequest, stub: BotApiStub, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[E2E]:
+    """coachbot polling the stub on a migrated database; fails the test on any recorded error.
+
+    Parametrize indirectly with ``"postgres"`` to run on PostgreSQL (default: a SQLite file).
+    """
+    # PTB 22 warns about int time periods (RetryAfter) unless opted in; warnings are errors here.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    backend = getattr(request, "param", "sqlite")
+    async with database_for(backend, tmp_path) as url:
+        engine = create_engine(url)
+        await migrate.upgrade(engine)
+        clock = FakeClock()
+        harness = E2E(stub=stub, database_url=url, clock=clock, engine=engine,
+                      service=new_service(engine, clock))
+        try:
+            await harness.start()
+            yield harness
+        finally:
+            try:
+                await harness.stop()
+            finally:
+                await harness.engine.dispose()
+    if harness.errors:
+        pytest.fail(f"errors reached the error handler: {harness.errors!r}")
+    assert stub.unknown_methods == [], f"unimplemented Bot API methods: {stub.unknown_methods}"
+    assert stub.internal_errors == [], f"the stub crashed: {stub.internal_errors!r}"

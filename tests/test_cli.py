@@ -150,6 +150,29 @@ def test_db_upgrade_creates_the_sqlite_file_and_is_repeatable(tmp_path: Path) ->
     assert again.returncode == 0, again.stderr
 
 
+def test_export_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    long_answer = "🌱" * 4000  # 16 kB each: the export is larger than a pipe holds (64 kB)
+    chat = coachbot(tmp_path, "chat", "--user-id", "7", "--dialog", "agreement",
+                    stdin=f"{long_answer}\n" * 5)
+    assert chat.returncode == 0, chat.stderr
+    assert len(coachbot(tmp_path, "export", "--user-id", "7").stdout.encode()) > 80_000
+
+    read_end, write_end = os.pipe()
+    with subprocess.Popen([sys.executable, "-m", "bot.cli", "export", "--user-id", "7"],
+                          stdout=write_end, stderr=subprocess.PIPE, cwd=tmp_path,
+                          env=_env(tmp_path)) as process:  # `coachbot export … | head -1`
+        os.close(write_end)
+        first_line = b""
+        while not first_line.endswith(b"\n"):
+            first_line += os.read(read_end, 1)
+        os.close(read_end)
+        _, stderr = process.communicate(timeout=120)
+
+    assert first_line == b"{\n"
+    assert stderr.decode() == ""  # no traceback, no "Exception ignored" at exit
+    assert process.returncode == 141  # as a shell reports `cat big | head -1`: cut short
+
+
 def test_export_of_an_unknown_user_says_so(tmp_path: Path) -> None:
     result = coachbot(tmp_path, "export", "--user-id", "999")
     assert result.returncode == 1

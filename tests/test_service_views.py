@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from service.conversation import ConversationService
 from tests.support.chat import Chat
 
@@ -37,20 +39,96 @@ async def test_goals_and_answers_are_listed_after_a_vision_map(service: Conversa
     chat = Chat(service, user_id=56)
     assert "No goals yet" in chat.texts(await chat.send("/goals"))
     await chat.send("/vision")
-    while "Here is what you wrote" not in chat.last_text:
-        question = chat.last_text
-        if "One per message" in question and "So far" in question:
-            await chat.send("done")
-        elif "/skip" in question:
-            await chat.send("/skip")
-        elif "date" in question.lower() or "when" in question.lower():
-            await chat.send("in 3 weeks")
-        else:
-            await chat.send("Call Sam about the team lead role")
-    await chat.send("yes")
+    for typed in ("Finished my apprenticeship",  # milestones, a list ...
+                  "done",  # ... ended with "done"
+                  "I never gave up",  # proud
+                  "Technician in a small workshop",  # present
+                  "/skip",  # future_picture, optional
+                  "Lead the maintenance team",  # future: the goal
+                  "No management experience yet",  # obstacles
+                  "Call Sam about the team lead role",  # steps, a list ...
+                  "done",
+                  "Ask for a small project",  # first_step
+                  "in 3 weeks"):  # first_step_date
+        await chat.send(typed)
+
+    # At the summary: every answered step, the skipped one left out, with a save button.
+    summary = chat.last_text
+    assert summary.startswith("Here is what you wrote for Vision map:")
+    for shown in ("• Finished my apprenticeship", "Lead the maintenance team",
+                  "• Call Sam about the team lead role", "Ask for a small project", "12 December 2026"):
+        assert shown in summary
+    assert [b.label for b in chat.buttons] == [
+        "✅ Looks good, save it", "✏️ 1. Milestones so far", "✏️ 2. What I'm proud of",
+        "✏️ 3. Where I am now", "✏️ 4. Where I want to be", "✏️ 5. What stands in the way",
+        "✏️ 6. Steps to get there", "✏️ 7. My first step", "✏️ 8. First step by"]
+
+    assert "Your vision map is saved" in chat.texts(await chat.send("yes"))
     goals = chat.texts(await chat.send("/goals"))
     assert "Your goals" in goals
+    assert "Lead the maintenance team" in goals
     assert "Call Sam about the team lead role" in goals
     answers = chat.texts(await chat.send("/answers"))
     assert "Finding direction" in answers
     assert "Call Sam about the team lead role" in answers
+
+
+class _Page(HTMLParser):
+    """What a browser shows of the export page: the text of each element, by tag name."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.shown: dict[str, list[str]] = {}
+        self.tags: list[str] = []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ("meta", "br"):
+            self.tags.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.tags.pop() == tag
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.shown.setdefault(self.tags[-1], []).append(data)
+
+
+async def _export_page(chat: Chat) -> str:
+    _, page = (await chat.send("/export")).messages
+    assert page.document is not None
+    assert page.document.filename == "coachbot-export-2026-11-21.html"
+    return page.document.content.decode()
+
+
+async def test_the_export_page_shows_markup_and_template_syntax_literally(chat: Chat) -> None:
+    typed = '<script>alert("hi")</script> {{ 7*7 }} & {% if 1 %}x{% endif %}'
+    await chat.send("/agreement")
+    await chat.send(typed)
+
+    page = await _export_page(chat)
+
+    assert page.startswith("<!doctype html>")
+    for outside in ("<script", "<link", "src=", "href="):  # self-contained, nothing runs
+        assert outside not in page
+    assert "&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt; {{ 7*7 }} &amp; {% if 1 %}" in page
+    shown = _Page(page).shown
+    assert shown["title"] == ["Your coachbot data"]
+    assert shown["h3"] == ["Getting started"]
+    assert shown["dt"] == ["Purpose"]
+    assert shown["dd"] == [typed]
+
+
+async def test_the_export_page_speaks_the_mentees_language(service: ConversationService) -> None:
+    chat = Chat(service, user_id=57, language="de")
+    await chat.send("/agreement")
+    await chat.send("Ich möchte ein Team leiten")
+
+    page = await _export_page(chat)
+
+    assert '<html lang="de">' in page
+    shown = _Page(page).shown
+    assert shown["title"] == ["Deine coachbot-Daten"]
+    assert shown["h3"] == ["Ankommen"]
+    assert shown["dd"] == ["Ich möchte ein Team leiten"]

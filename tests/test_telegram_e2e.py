@@ -36,12 +36,8 @@ from tests.telegram.harness import (
     RUNS,
     UPDATES,
     Webhook,
-    e2e,
     say,
-    stub,
 )
-
-__all__ = ["e2e", "stub"]  # the fixtures, re-exported for pytest
 
 # ---------------------------------------------------------------------------------------------
 # Dialog walks: what the user does at each step, and the question the bot must be asking then.
@@ -246,6 +242,9 @@ def sized_text(length: int, seed: str) -> str:
 
 
 LANGS = ["en", "de"]
+#: For tests parametrized with the ``e2e`` fixture: both languages on SQLite, English on PostgreSQL.
+LANGS_AND_DATABASES = [("en", "sqlite"), ("de", "sqlite"),
+                       pytest.param("en", "postgres", marks=pytest.mark.postgres, id="en-postgres")]
 PRIVACY_WORD = {"en": "private", "de": "privat"}
 
 
@@ -253,12 +252,7 @@ PRIVACY_WORD = {"en": "private", "de": "privat"}
 # 1. A new mentee: /start, the agreement, GROW, /goals
 
 
-@pytest.mark.parametrize(
-    ("lang", "e2e"),
-    [("en", "sqlite"), ("de", "sqlite"),
-     pytest.param("en", "postgres", marks=pytest.mark.postgres, id="en-postgres")],
-    indirect=["e2e"],
-)
+@pytest.mark.parametrize(("lang", "e2e"), LANGS_AND_DATABASES, indirect=["e2e"])
 async def test_new_mentee_from_start_through_agreement_and_grow_to_goals(e2e: E2E, lang: str) -> None:
     client = e2e.client(lang=lang)
 
@@ -938,14 +932,35 @@ def test_run_without_a_token_explains_botfather_and_points_to_chat(tmp_path: Pat
 # 19. A failure inside an update: the user is reassured, nothing is lost, nothing private is logged
 
 
-@pytest.mark.parametrize("lang", LANGS)
-async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_answer(
-    e2e: E2E, lang: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+#: The database itself refuses to move a dialog run to another step. In the service's transaction
+#: the answer row is written first, so a half-saved answer would show; the message holds no answer.
+REFUSE_STEP_CHANGE = {
+    "sqlite": ["CREATE TRIGGER refuse_step BEFORE UPDATE OF step ON dialog_runs "
+               "WHEN NEW.step <> OLD.step BEGIN SELECT RAISE(ABORT, 'refused_by_test_trigger'); END"],
+    "postgresql": ["CREATE FUNCTION refuse_step() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION 'refused_by_test_trigger'; END $$",
+                   "CREATE TRIGGER refuse_step BEFORE UPDATE OF step ON dialog_runs FOR EACH ROW "
+                   "WHEN (NEW.step IS DISTINCT FROM OLD.step) EXECUTE FUNCTION refuse_step()"],
+}
+ALLOW_STEP_CHANGE = {
+    "sqlite": ["DROP TRIGGER refuse_step"],
+    "postgresql": ["DROP TRIGGER refuse_step ON dialog_runs", "DROP FUNCTION refuse_step()"],
+}
+
+
+async def _execute(e2e: E2E, statements: dict[str, list[str]]) -> None:
     from sqlalchemy import text
 
+    async with e2e.engine.begin() as connection:
+        for statement in statements[connection.dialect.name]:
+            await connection.execute(text(statement))
+
+
+@pytest.mark.parametrize(("lang", "e2e"), LANGS_AND_DATABASES, indirect=["e2e"])
+async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_answer(
+    e2e: E2E, lang: str, caplog: pytest.LogCaptureFixture
+) -> None:
     from bot.logs import QUIET, hold_quiet_loggers
-    from storage import queries
 
     client = e2e.client(lang=lang)
     texts = AGREEMENT_TEXTS[lang]
@@ -953,12 +968,8 @@ async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_a
     await client.send(texts["purpose"])
     before = await e2e.snapshot()
     secret = "my very private answer 4711"
-    real_save = queries.save_answers
 
-    async def broken_save(session: Any, *args: Any, **kwargs: Any) -> None:
-        await session.execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": secret})
-
-    monkeypatch.setattr(queries, "save_answers", broken_save)
+    await _execute(e2e, REFUSE_STEP_CHANGE)
     levels = {name: logging.getLogger(name).level for name in QUIET}
     hold_quiet_loggers()  # as `coachbot run` does, whatever COACHBOT_LOG_LEVEL says
     try:
@@ -967,18 +978,18 @@ async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_a
     finally:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
-    monkeypatch.setattr(queries, "save_answers", real_save)
+    await _execute(e2e, ALLOW_STEP_CHANGE)
 
     assert reply == say(lang, "common.service.error")
     assert "Traceback" not in reply
-    assert "no_such_table" not in reply
-    assert await e2e.snapshot() == before
+    assert "refused_by_test_trigger" not in reply
+    assert await e2e.snapshot() == before  # the answer row written before the refusal is gone too
     logged = "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records)
-    assert "no_such_table" in logged  # the error itself is logged ...
+    assert "refused_by_test_trigger" in logged  # the error itself is logged ...
     assert secret not in logged  # ... without the answer text
     assert "123:ABC" not in logged  # ... and never the token
     [(_, error)] = e2e.bot.recorder.errors
-    assert "no_such_table" in str(error)
+    assert "refused_by_test_trigger" in str(error)
     e2e.bot.recorder.errors.clear()  # the one error this test expects
 
     [next_question] = await client.send(texts["success"])

@@ -15,6 +15,7 @@ from service.messages import OutMessage, Response
 
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 _TAG = re.compile(r"<(/?)([a-z\-]+)([^>]*)>")
+_ENTITY = re.compile(r"&[#a-z0-9]+;")
 
 
 def _open_tags(html: str) -> list[tuple[str, str]]:
@@ -32,40 +33,44 @@ def _open_tags(html: str) -> list[tuple[str, str]]:
     return stack
 
 
-def _pieces(text: str, limit: int) -> Iterator[str]:
-    """Lines, with any line longer than the limit cut at spaces (never inside a tag or entity)."""
-    for line in text.split("\n"):
+def _pieces(text: str, limit: int) -> Iterator[tuple[str, str]]:
+    """The text as (separator, piece) pairs: its lines, each after a line break, and any line longer
+    than the limit cut after a space (or hard, never inside a tag or entity), its rest after ""."""
+    for number, line in enumerate(text.split("\n")):
+        separator = "\n" if number else ""
         while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
+            cut = line.rfind(" ", 0, limit) + 1
             cut = cut if cut > limit // 2 else limit
-            for token in (_TAG, re.compile(r"&[#a-z0-9]+;")):
+            for token in (_TAG, _ENTITY):
                 for match in token.finditer(line):
                     if match.start() < cut < match.end():
                         cut = match.start()
-            yield line[:cut]
-            line = line[cut:].lstrip(" ") if line[cut:cut + 1] == " " else line[cut:]
-        yield line
+            yield separator, line[:cut]
+            separator, line = "", line[cut:]
+        yield separator, line
 
 
 def split_html(text: str, limit: int = LIMIT) -> list[str]:
     """Split Telegram HTML into messages of at most `limit` characters, on line boundaries where
-    possible, closing tags at the end of a part and reopening them at the start of the next."""
+    possible, closing tags at the end of a part and reopening them at the start of the next.
+
+    Nothing but the separator where one part ends and the next begins is left out: the line break
+    there, or nothing when a long line is cut. A part without visible text is not sent."""
     if len(text) <= limit:
         return [text]
     reserve = 64  # room for the closing and reopening tags
     parts: list[str] = []
     current = ""
-    for piece in _pieces(text, limit - reserve * 2):
-        candidate = f"{current}\n{piece}" if current else piece
+    for separator, piece in _pieces(text, limit - reserve * 2):
+        candidate = current + separator + piece
         if len(candidate) + reserve <= limit:
             current = candidate
             continue
         open_tags = _open_tags(current)
         parts.append(current + "".join(f"</{name}>" for name, _ in reversed(open_tags)))
         current = "".join(tag for _, tag in open_tags) + piece
-    if current.strip():
-        parts.append(current)
-    return [part for part in parts if part.strip()]
+    parts.append(current)
+    return [part for part in parts if _TAG.sub("", part).strip()]
 
 
 def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:

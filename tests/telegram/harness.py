@@ -1,12 +1,13 @@
-"""Fixtures for coachbot's end-to-end tests: the real Application, polling the Bot API stub.
+"""The harness of coachbot's end-to-end tests: the real Application, polling the Bot API stub.
 
 ``running_bot`` drives the Application built by :func:`build_application` the way
 ``run_polling``/``run_webhook`` would (``post_init`` after ``initialize``, ``post_shutdown`` at
 the end), plus two observers that never touch ``Bot``: an error handler that records every
 exception and a group -1 ``TypeHandler`` that records every update the Application received.
-The ``e2e`` fixture wires it to a migrated SQLite file (or a fresh PostgreSQL database when the
-test is parametrized indirectly with ``"postgres"``) and fails the test when anything reached the
-error handler, the bot called an unknown Bot API method, or the stub itself crashed.
+The ``e2e`` fixture (tests/conftest.py) wires it to a migrated SQLite file (or a fresh PostgreSQL
+database when the test is parametrized indirectly with ``"postgres"``) and fails the test when
+anything reached the error handler, the bot called an unknown Bot API method, or the stub itself
+crashed.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import datetime as dtm
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
@@ -33,7 +32,6 @@ from storage import migrate
 from storage.database import create_engine, create_sessionmaker
 from storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
 from tests.support.clock import FakeClock
-from tests.support.databases import database_for
 from tests.telegram.client import ChatClient, Settle, application_settler
 from tests.telegram.formatting import to_plain_text
 from tests.telegram.stub import BotApiStub
@@ -50,10 +48,8 @@ __all__ = [
     "Recorder",
     "RunningBot",
     "Webhook",
-    "e2e",
     "running_bot",
     "say",
-    "stub",
 ]
 
 TOKEN = "123456:TEST-coachbot-token"
@@ -248,41 +244,3 @@ class E2E:
     async def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of the user data tables, to show that an input changed nothing."""
         return {table.name: await self.rows(table) for table in (USERS, RUNS, ANSWERS, GOALS, ACTIONS)}
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[BotApiStub]:
-    async with BotApiStub(token=TOKEN) as running:
-        yield running
-
-
-@pytest.fixture
-async def e2e(
-    request: pytest.FixtureRequest, stub: BotApiStub, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[E2E]:
-    """coachbot polling the stub on a migrated database; fails the test on any recorded error.
-
-    Parametrize indirectly with ``"postgres"`` to run on PostgreSQL (default: a SQLite file).
-    """
-    # PTB 22 warns about int time periods (RetryAfter) unless opted in; warnings are errors here.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    backend = getattr(request, "param", "sqlite")
-    async with database_for(backend, tmp_path) as url:
-        engine = create_engine(url)
-        await migrate.upgrade(engine)
-        clock = FakeClock()
-        harness = E2E(stub=stub, database_url=url, clock=clock, engine=engine,
-                      service=new_service(engine, clock))
-        try:
-            await harness.start()
-            yield harness
-        finally:
-            try:
-                await harness.stop()
-            finally:
-                await harness.engine.dispose()
-    if harness.errors:
-        pytest.fail(f"errors reached the error handler: {harness.errors!r}")
-    assert stub.unknown_methods == [], f"unimplemented Bot API methods: {stub.unknown_methods}"
-    assert stub.internal_errors == [], f"the stub crashed: {stub.internal_errors!r}"
