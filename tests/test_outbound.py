@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from bot.telegram.delivery import PersonWork
 from service.conversation import ConversationService
 from service.messages import Delivery
-from tests.telegram.harness import E2E, e2e, say, stub
-
-__all__ = ["e2e", "stub"]  # the fixtures, re-exported for pytest
+from tests.telegram.harness import E2E, say
 
 
 def resume_offer(person_id: int, gate: asyncio.Event | None = None) -> PersonWork:
