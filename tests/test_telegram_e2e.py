@@ -950,6 +950,8 @@ async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_a
     async def broken_save(session: Any, *args: Any, **kwargs: Any) -> None:
         await session.execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": secret})
 
+    # Patched where the service looks it up: storage.queries until the service imports
+    # storage.answers (a patch that no longer reaches the service fails this test).
     monkeypatch.setattr(queries, "save_answers", broken_save)
     levels = {name: logging.getLogger(name).level for name in QUIET}
     hold_quiet_loggers()  # as `coachbot run` does, whatever COACHBOT_LOG_LEVEL says
