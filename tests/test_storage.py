@@ -13,11 +13,12 @@ from service.conversation import CommandIn, ConversationService, Person, TextIn
 from storage import migrate
 from storage.answers import answers_of, save_answers
 from storage.database import create_engine, create_sessionmaker
+from storage.goals import add_actions, create_goal, goals_of, set_action_status
 from storage.models import Base
-from storage.runs import active_run, create_run
+from storage.runs import active_run, create_run, get_run, lock_user_with_run, runs_of, save_run
 from storage.updates import claim_update
-from storage.users import get_user
-from storage.vocabulary import Visibility
+from storage.users import create_user, get_user
+from storage.vocabulary import ActionStatus, GoalStatus, Role, RunStatus, Visibility
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 
@@ -56,6 +57,55 @@ async def test_one_active_run_per_user_is_enforced_by_the_database(
                 assert user is not None
                 await create_run(session, user_id=user.id, dialog="story",
                                          stage="establishing", step="x", state={}, now=clock())
+
+
+async def test_records_come_back_with_the_vocabulary_enums_and_their_json(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    state = {"v": 1, "step": "goal", "answers": {"goal": ["a", 2, None, True]}}
+    value = {"text": "call Anna", "rating": 4.5, "tags": ["team"]}
+    async with create_sessionmaker(engine).begin() as session:
+        user = await create_user(session, 31, name=None, language="en", timezone="UTC",
+                                 now=clock(), role=Role.MENTOR)
+        done_id = await create_run(session, user_id=user.id, dialog="grow", stage="establishing",
+                                   step="goal", state={}, now=clock())
+        await save_run(session, done_id, step="summary", status=RunStatus.COMPLETED, state={},
+                       now=clock())
+        run_id = await create_run(session, user_id=user.id, dialog="checkin", stage="establishing",
+                                  step="goal", state=state, now=clock())
+        run = await get_run(session, run_id)
+        assert run is not None
+        await save_answers(session, run, {"goal": value}, visibility=Visibility.SHARED, now=clock())
+        goal_id = await create_goal(session, user_id=user.id, run_id=run_id, dialog="grow",
+                                    stage="establishing", title="Lead", details={"why": ["growth"]},
+                                    due_on=None, visibility=Visibility.SHARED, now=clock())
+        await add_actions(session, goal_id=goal_id, user_id=user.id, actions=[("call", None)],
+                          now=clock())
+        [created] = await goals_of(session, user.id)
+        await set_action_status(session, user.id, created.actions[0].id, ActionStatus.PARTLY,
+                                clock())
+    async with create_sessionmaker(engine).begin() as session:
+        found = await lock_user_with_run(session, 31)  # each database's branch
+        runs = await runs_of(session, user.id)
+        [answer] = await answers_of(session, user.id)
+        [goal] = await goals_of(session, user.id)
+    assert found is not None
+    locked, active = found
+    assert active is not None
+    assert type(locked.role) is Role
+    assert locked.role is Role.MENTOR
+    assert type(active.status) is RunStatus
+    assert active.status is RunStatus.ACTIVE
+    assert active.state == state
+    assert [(type(r.status), r.status) for r in runs] == [(RunStatus, RunStatus.COMPLETED),
+                                                          (RunStatus, RunStatus.ACTIVE)]
+    assert type(answer.visibility) is Visibility
+    assert (answer.value, answer.visibility) == (value, Visibility.SHARED)
+    assert (type(goal.status), type(goal.visibility)) == (GoalStatus, Visibility)
+    assert (goal.status, goal.visibility, goal.details) == (GoalStatus.OPEN, Visibility.SHARED,
+                                                            {"why": ["growth"]})
+    assert [(type(a.status), a.status) for a in goal.actions] == [(ActionStatus,
+                                                                    ActionStatus.PARTLY)]
 
 
 async def test_a_failed_transaction_saves_neither_answer_nor_position(
