@@ -54,7 +54,7 @@ _ANSWER_UPSERT = {"postgresql": _answer_upsert(postgresql), "sqlite": _answer_up
 
 async def save_answers(
     session: AsyncSession, run: RunRecord, saves: Mapping[str, JSONValue], *,
-    visibility: str, now: datetime, message_id: int | None = None,
+    visibility: Visibility, now: datetime, message_id: int | None = None,
 ) -> None:
     """Insert or update this run's answers (one row per step)."""
     if not saves:

@@ -49,7 +49,7 @@ class GoalRecord:
 
 async def create_goal(
     session: AsyncSession, *, user_id: int, run_id: int, dialog: str, stage: str, title: str,
-    details: JSONObject, due_on: date | None, visibility: str, now: datetime,
+    details: JSONObject, due_on: date | None, visibility: Visibility, now: datetime,
 ) -> int:
     """Store a goal; returns its id."""
     result = await session.execute(insert(GOALS).values(
@@ -73,7 +73,7 @@ async def add_actions(
 
 
 async def set_action_status(
-    session: AsyncSession, user_id: int, action_id: int, status: str, now: datetime
+    session: AsyncSession, user_id: int, action_id: int, status: ActionStatus, now: datetime
 ) -> None:
     """Move one of the user's action steps to a new status (another user's id changes nothing)."""
     await session.execute(update(ACTIONS).where(ACTIONS.c.id == action_id,

@@ -104,7 +104,7 @@ async def create_run(
 
 
 async def save_run(
-    session: AsyncSession, run_id: int, *, step: str, status: str, state: JSONObject,
+    session: AsyncSession, run_id: int, *, step: str, status: RunStatus, state: JSONObject,
     now: datetime,
 ) -> None:
     """Store a run's new position (and completion time when it completed)."""
@@ -115,7 +115,7 @@ async def save_run(
 
 
 async def set_run_status(
-    session: AsyncSession, run_id: int, status: str, now: datetime
+    session: AsyncSession, run_id: int, status: RunStatus, now: datetime
 ) -> None:
     """Pause, resume or cancel a run."""
     await session.execute(update(RUNS).where(RUNS.c.id == run_id)
