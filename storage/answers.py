@@ -38,7 +38,7 @@ class AnswerRecord:
         return record(cls, row, visibility=Visibility)
 
 
-def _answer_upsert(dialect: ModuleType) -> Any:
+def _answer_upsert(dialect: ModuleType) -> postgresql.Insert | sqlite.Insert:
     """INSERT … ON CONFLICT (run, step) DO UPDATE, built once per dialect so SQLAlchemy caches its
     compiled form (an update keeps the answer's visibility; a new message id replaces the old)."""
     statement = dialect.insert(ANSWERS)
