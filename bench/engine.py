@@ -92,8 +92,9 @@ from service.inputs import (
     Person,
     TextIn,
 )
-from storage import queries
 from storage.database import SQLITE_BUSY_TIMEOUT_MS, create_engine
+from storage.rows import RUNS, USERS
+from storage.vocabulary import RunStatus
 
 DIALOG = "grow"
 TARGET_RATIO = 0.5
@@ -270,7 +271,7 @@ class TransactionBench:
 
 class CoreBench(TransactionBench):
     """(a) One SELECT, one INSERT, one UPDATE per transaction in SQLAlchemy Core, on the app's
-    engine; statements built per call, as storage.queries builds them."""
+    engine; statements built per call, as the storage modules build them."""
 
     def __init__(self, engine: AsyncEngine, works: list[Work]) -> None:
         self.engine = engine
@@ -419,18 +420,18 @@ async def seed_users(service: ConversationService, template: Person, first: int,
     service) with a copy of its open run: the same rows the service writes, in one transaction."""
     ids = range(first, first + count)
     async with service.sessionmaker.begin() as session:
-        user = dict((await session.execute(select(queries.USERS).where(
-            queries.USERS.c.telegram_id == template.external_id))).one()._mapping)
-        run = dict((await session.execute(select(queries.RUNS).where(
-            queries.RUNS.c.user_id == user.pop("id"), queries.RUNS.c.status == "active")))
+        user = dict((await session.execute(select(USERS).where(
+            USERS.c.telegram_id == template.external_id))).one()._mapping)
+        run = dict((await session.execute(select(RUNS).where(
+            RUNS.c.user_id == user.pop("id"), RUNS.c.status == RunStatus.ACTIVE)))
             .one()._mapping)
         del run["id"]
-        await session.execute(insert(queries.USERS),
+        await session.execute(insert(USERS),
                               [{**user, "telegram_id": i, "name": f"User {i}"} for i in ids])
         user_ids = dict((await session.execute(
-            select(queries.USERS.c.telegram_id, queries.USERS.c.id)
-            .where(queries.USERS.c.telegram_id >= first))).all())
-        await session.execute(insert(queries.RUNS), [{**run, "user_id": user_ids[i]} for i in ids])
+            select(USERS.c.telegram_id, USERS.c.id)
+            .where(USERS.c.telegram_id >= first))).all())
+        await session.execute(insert(RUNS), [{**run, "user_id": user_ids[i]} for i in ids])
 
 
 async def memory_child(users: int, steps_per_user: int, directory: Path) -> None:

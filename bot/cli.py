@@ -129,11 +129,11 @@ async def _export(settings: Settings, user_id: int) -> int:
     from dialogs.registry import default_scripts
     from prompts.catalog import default_catalog
     from service.export import export_user
-    from storage import queries
     from storage.database import create_sessionmaker
+    from storage.users import get_user
 
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
-        user = await queries.get_user(session, user_id)
+        user = await get_user(session, user_id)
         if user is None:
             print(f"coachbot: no user with id {user_id}", file=sys.stderr)
             return 1

@@ -14,8 +14,7 @@ from service.export import export_user
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
 from service.turn import Turn
-from storage import queries
-from storage.queries import UserRecord
+from storage.users import UserRecord, delete_user
 
 
 async def export_documents(
@@ -52,5 +51,5 @@ async def ask_delete(turn: Turn) -> Response:
 
 async def delete_everything(turn: Turn) -> Response:
     """The person confirmed: every row about them is erased."""
-    await queries.delete_user(turn.session, turn.user.id)
+    await delete_user(turn.session, turn.user.id)
     return turn.message("common.delete.done")

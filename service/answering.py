@@ -17,8 +17,9 @@ from service.inputs import EditIn
 from service.journey import suggestion
 from service.messages import OutMessage, Response
 from service.turn import Turn
-from storage import queries
-from storage.queries import RunRecord
+from storage.answers import answer_by_message, delete_answers, save_answers
+from storage.goals import goals_of
+from storage.runs import RunRecord, get_run, save_run
 from storage.vocabulary import RunStatus, Visibility
 
 
@@ -26,7 +27,7 @@ async def engine_context(turn: Turn, script: Dialog) -> EngineContext:
     """What the engine may know besides the run: the date, the language, open action steps."""
     actions: tuple[dict[str, Any], ...] = ()
     if any(s.foreach is not None and s.foreach.context for s in script.steps):
-        actions = tuple(open_actions(await queries.goals_of(turn.session, turn.user.id)))
+        actions = tuple(open_actions(await goals_of(turn.session, turn.user.id)))
     return EngineContext(today=turn.today, lang=turn.lang, lexicon=turn.content.lexicon(turn.lang),
                          open_actions=actions)
 
@@ -37,12 +38,12 @@ async def persist(
 ) -> None:
     """Answers, deletions and the new position, all in the caller's transaction."""
     visibility = Visibility.SHARED if turn.user.share_by_default else Visibility.PRIVATE
-    await queries.save_answers(turn.session, run, outcome.saves, visibility=visibility,
+    await save_answers(turn.session, run, outcome.saves, visibility=visibility,
                                now=turn.now, message_id=message_id)
-    await queries.delete_answers(turn.session, run.id, outcome.deletes)
+    await delete_answers(turn.session, run.id, outcome.deletes)
     if outcome.state is not before and outcome.state != before:
         status = RunStatus.COMPLETED if outcome.finished else RunStatus.ACTIVE
-        await queries.save_run(turn.session, run.id, step=outcome.state.step, status=status,
+        await save_run(turn.session, run.id, step=outcome.state.step, status=status,
                                state=outcome.state.to_json(), now=turn.now)
     if outcome.finished and not before.finished:
         await apply_effects(turn.session, script, run, turn.user, outcome.state.answers,
@@ -72,11 +73,11 @@ async def template_values(
 
 async def edit_answer(turn: Turn, incoming: EditIn) -> Response:
     """An edited answer message updates the saved answer while its dialog is still open."""
-    answer = await queries.answer_by_message(turn.session, turn.user.id, incoming.message_id)
+    answer = await answer_by_message(turn.session, turn.user.id, incoming.message_id)
     if answer is None:
         return turn.message("common.edit.unknown")
-    run = await queries.get_run(turn.session, answer.run_id)
-    if run is None or not RunStatus(run.status).is_open:
+    run = await get_run(turn.session, answer.run_id)
+    if run is None or not run.status.is_open:
         return turn.message("common.edit.closed")
     script = turn.content.scripts.get(run.dialog)
     try:
@@ -91,8 +92,8 @@ async def edit_answer(turn: Turn, incoming: EditIn) -> Response:
                   "scale_max": step.scale_max, "min_items": step.min_items}
         return turn.message(f"common.problems.{problem}", **limits)
     new_state = replace(state, answers={**state.answers, step.key: value})
-    await queries.save_answers(turn.session, run, {step.key: value}, visibility=Visibility.PRIVATE,
+    await save_answers(turn.session, run, {step.key: value}, visibility=Visibility.PRIVATE,
                                now=turn.now)
-    await queries.save_run(turn.session, run.id, step=new_state.step, status=run.status,
+    await save_run(turn.session, run.id, step=new_state.step, status=run.status,
                            state=new_state.to_json(), now=turn.now)
     return turn.message("common.edit.saved", label=turn.render.label(script, step.key))

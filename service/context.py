@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.engine import Ask, Finished, Info, Reply
 from dialogs.schema import Dialog
 from prompts.catalog import Catalog
-from storage import queries
-from storage.queries import GoalRecord, UserRecord
+from storage.answers import latest_answers
+from storage.goals import GoalRecord, goals_of
+from storage.users import UserRecord
+from storage.vocabulary import ActionStatus, GoalStatus
 
 
 @cache
@@ -50,7 +52,8 @@ def open_actions(goals: list[GoalRecord]) -> list[dict[str, Any]]:
     """Open or partly done action steps of open goals, with the id check-ins update them by."""
     return [{"ref": a.id, "text": a.text, "due": a.due_on.isoformat() if a.due_on else None,
              "goal": g.title}
-            for g in goals if g.status == "open" for a in g.actions if a.status in ("open", "partly")]
+            for g in goals if g.status is GoalStatus.OPEN
+            for a in g.actions if a.status in (ActionStatus.OPEN, ActionStatus.PARTLY)]
 
 
 async def template_variables(
@@ -63,11 +66,11 @@ async def template_variables(
     variables: dict[str, Any] = {step.key: answers.get(step.key) for step in script.steps}
     earlier = [name for name in used if name in dialogs and name != script.name]
     if earlier:
-        latest = await queries.latest_answers(session, user.id, earlier)
+        latest = await latest_answers(session, user.id, earlier)
         for name in earlier:
             variables[name] = {s.key: latest[name].get(s.key) for s in dialogs[name].steps}
     if "goals" in used or "open_actions" in used:
-        goals = await queries.goals_of(session, user.id)
+        goals = await goals_of(session, user.id)
         variables["goals"] = [goal_view(g) for g in goals]
         variables["open_actions"] = open_actions(goals)
     else:

@@ -22,8 +22,9 @@ from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
 from service.routing import route
 from service.turn import Content, Turn
-from storage import queries
-from storage.queries import UserRecord
+from storage.runs import lock_user_with_run
+from storage.updates import claim_update
+from storage.users import UserRecord, create_user, get_user, lock_user, set_active, update_user
 
 Clock = Callable[[], datetime]
 
@@ -63,13 +64,13 @@ class ConversationService:
         does nothing, and an update whose processing failed is not marked as done.
         """
         async with self.sessionmaker.begin() as session:
-            found = await queries.lock_user_with_run(session, person.external_id)
+            found = await lock_user_with_run(session, person.external_id)
             if found is None:
                 user, created, open_run = await self._create_user(session, person), True, None
             else:
                 (user, open_run), created = found, False
                 user = await self._reactivated(session, user)
-            if update_id is not None and not await queries.claim_update(session, update_id,
+            if update_id is not None and not await claim_update(session, update_id,
                                                                         self.clock()):
                 return Response()
             turn = Turn(self.content, session, user, self.clock(), created, open_run)
@@ -79,7 +80,7 @@ class ConversationService:
         """A catalog text addressed to someone in their own language; None if they are unknown
         or unreachable (they blocked the bot)."""
         async with self.sessionmaker.begin() as session:
-            user = await queries.get_user(session, external_id)
+            user = await get_user(session, external_id)
         if user is None or not user.active:
             return None
         text = Renderer(self.catalog, user.language).text(key, **variables)
@@ -88,23 +89,23 @@ class ConversationService:
     async def mark_unreachable(self, external_id: int) -> None:
         """The user blocked the bot: stop trying until they write again."""
         async with self.sessionmaker.begin() as session:
-            await queries.set_active(session, external_id, False, self.clock())
+            await set_active(session, external_id, False, self.clock())
 
     async def set_language(self, person: Person, language: str) -> None:
         """Change a user's language (creating the user if new)."""
         if language not in self.catalog.texts:
             raise ValueError(f"unsupported language {language!r}")
         async with self.sessionmaker.begin() as session:
-            user = await queries.lock_user(session, person.external_id)
+            user = await lock_user(session, person.external_id)
             if user is None:
                 user = await self._create_user(session, person)
-            await queries.update_user(session, user.id, self.clock(), language=language)
+            await update_user(session, user.id, self.clock(), language=language)
 
     async def _reactivated(self, session: AsyncSession, user: UserRecord) -> UserRecord:
         """A user who writes again after blocking the bot is reachable again."""
         if user.active:
             return user
-        await queries.set_active(session, user.telegram_id, True, self.clock())
+        await set_active(session, user.telegram_id, True, self.clock())
         return replace(user, active=True)
 
     async def _create_user(self, session: AsyncSession, person: Person) -> UserRecord:
@@ -112,6 +113,6 @@ class ConversationService:
         language = (person.language or "")[:2].lower()
         if language not in self.catalog.texts:
             language = self.default_language
-        return await queries.create_user(
+        return await create_user(
             session, person.external_id, name=person.name, language=language,
             timezone=self.default_timezone, now=self.clock())

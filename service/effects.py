@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.schema import ActionSource, CreateGoal, Dialog
-from storage import queries
-from storage.queries import RunRecord, UserRecord
+from storage.goals import add_actions, create_goal, set_action_status
+from storage.runs import RunRecord
+from storage.users import UserRecord, update_user
+from storage.vocabulary import ActionStatus, Visibility
 
 
 def _date(value: Any) -> date | None:
@@ -34,23 +36,23 @@ def _actions(source: ActionSource, answers: Mapping[str, Any]) -> list[tuple[str
 
 async def _create_goal(
     session: AsyncSession, effect: CreateGoal, run: RunRecord, user: UserRecord,
-    answers: Mapping[str, Any], visibility: str, now: datetime,
+    answers: Mapping[str, Any], visibility: Visibility, now: datetime,
 ) -> None:
     title = answers.get(effect.title)
     if not title:
         return
-    goal_id = await queries.create_goal(
+    goal_id = await create_goal(
         session, user_id=user.id, run_id=run.id, dialog=run.dialog, stage=run.stage,
         title=str(title), details={k: answers.get(k) for k in effect.details},
         due_on=_date(answers.get(effect.due)) if effect.due else None,
         visibility=visibility, now=now)
     actions = [a for source in effect.actions for a in _actions(source, answers)]
-    await queries.add_actions(session, goal_id=goal_id, user_id=user.id, actions=actions, now=now)
+    await add_actions(session, goal_id=goal_id, user_id=user.id, actions=actions, now=now)
 
 
 async def apply_effects(
     session: AsyncSession, script: Dialog, run: RunRecord, user: UserRecord,
-    answers: Mapping[str, Any], visibility: str, now: datetime,
+    answers: Mapping[str, Any], visibility: Visibility, now: datetime,
 ) -> None:
     """Carry out every effect of a completed dialog, in the caller's transaction."""
     for effect in script.effects:
@@ -61,11 +63,12 @@ async def apply_effects(
             for entry in answers.get(effect.update_actions.step) or []:
                 status = statuses.get(str(entry.get("value")))
                 if status is not None and isinstance(entry.get("ref"), int):
-                    await queries.set_action_status(session, user.id, entry["ref"], status, now)
+                    await set_action_status(session, user.id, entry["ref"], ActionStatus(status),
+                                            now)
         elif effect.set_sharing is not None:
             shared = answers.get(effect.set_sharing.step) in effect.set_sharing.shared
-            await queries.update_user(session, user.id, now, share_by_default=shared)
+            await update_user(session, user.id, now, share_by_default=shared)
         elif effect.set_end_date is not None:
             ends = _date(answers.get(effect.set_end_date.step))
             if ends is not None:
-                await queries.update_user(session, user.id, now, relationship_ends_on=ends)
+                await update_user(session, user.id, now, relationship_ends_on=ends)

@@ -9,8 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.registry import DialogNotFound, Scripts
 from prompts.catalog import Catalog
-from storage import queries
-from storage.queries import UserRecord
+from storage.answers import answers_of
+from storage.goals import goals_of
+from storage.runs import runs_of
+from storage.users import UserRecord
+from storage.vocabulary import RunStatus
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -21,13 +24,13 @@ async def export_user(
     session: AsyncSession, user: UserRecord, scripts: Scripts, catalog: Catalog, now: datetime
 ) -> dict[str, Any]:
     """Everything stored about a user: profile, answers by stage and dialog, goals and actions."""
-    runs = await queries.runs_of(session, user.id)
-    answers = await queries.answers_of(session, user.id)
-    goals = await queries.goals_of(session, user.id)
+    runs = await runs_of(session, user.id)
+    answers = await answers_of(session, user.id)
+    goals = await goals_of(session, user.id)
     by_stage: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for run in runs:
         run_answers = [a for a in answers if a.run_id == run.id]
-        if not run_answers and run.status != "completed":
+        if not run_answers and run.status is not RunStatus.COMPLETED:
             continue
         entries = []
         for answer in run_answers:

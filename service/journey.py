@@ -10,7 +10,8 @@ from service import callbacks
 from service.commands import command_for_dialog
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
-from storage import queries
+from storage.runs import active_run, completed_dialogs, latest_paused_run
+from storage.users import update_user
 
 
 async def welcome(turn: Turn) -> Response:
@@ -18,8 +19,8 @@ async def welcome(turn: Turn) -> Response:
     name = (turn.user.name or "").split(" ")[0] or None
     key = "common.service.welcome_new" if turn.created else "common.service.welcome_back"
     greeting = OutMessage(turn.say(key, name=name))
-    run = await queries.active_run(turn.session, turn.user.id)
-    run = run or await queries.latest_paused_run(turn.session, turn.user.id)
+    run = await active_run(turn.session, turn.user.id)
+    run = run or await latest_paused_run(turn.session, turn.user.id)
     if run is not None:
         title = turn.say(f"{run.dialog}.title")
         offer = OutMessage(turn.say("common.service.resume_offer", title=title), (
@@ -31,7 +32,7 @@ async def welcome(turn: Turn) -> Response:
 
 async def journey(turn: Turn) -> Response:
     """/journey: every stage with its dialogs, what is done, and buttons to move on or back."""
-    done = await queries.completed_dialogs(turn.session, turn.user.id)
+    done = await completed_dialogs(turn.session, turn.user.id)
     view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done)
     return Response((turn.views.journey(view, turn.audience),))
 
@@ -39,7 +40,7 @@ async def journey(turn: Turn) -> Response:
 async def move_stage(turn: Turn, by: int) -> Response:
     """Move the journey a stage forward or back, and suggest what the new stage begins with."""
     stage = Stage(turn.user.stage).moved(by)
-    await queries.update_user(turn.session, turn.user.id, turn.now, stage=stage.value)
+    await update_user(turn.session, turn.user.id, turn.now, stage=stage.value)
     turn.became(replace(turn.user, stage=stage.value))
     text = turn.say("common.service.stage_moved",
                     stage=turn.say(f"common.stages.{stage.value}.name"),
@@ -49,7 +50,7 @@ async def move_stage(turn: Turn, by: int) -> Response:
 
 async def suggestion(turn: Turn, after: str | None = None) -> list[OutMessage]:
     """What to do next: the next dialog of the stage, or the offer to move on."""
-    done = await queries.completed_dialogs(turn.session, turn.user.id)
+    done = await completed_dialogs(turn.session, turn.user.id)
     if after:
         done.add(after)
     view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done)

@@ -19,7 +19,7 @@ from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, plain
 from service.turn import Turn
-from storage.queries import RunRecord
+from storage.runs import RunRecord
 
 Action = Callable[[Turn, str], Awaitable[Response]]
 

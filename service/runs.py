@@ -12,8 +12,7 @@ from service.answering import engine_context, persist, render_outcome, template_
 from service.context import reply_keys
 from service.messages import OutMessage, Response, button, plain
 from service.turn import Turn
-from storage import queries
-from storage.queries import RunRecord
+from storage.runs import RunRecord, active_run, create_run, get_run, latest_paused_run, set_run_status
 from storage.vocabulary import RunStatus
 
 
@@ -37,16 +36,16 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
         return turn.message("common.service.unknown_dialog", name=name)
     if script.audience is not turn.audience:
         return turn.message("common.service.not_for_you")
-    open_run = await queries.active_run(turn.session, turn.user.id)
+    open_run = await active_run(turn.session, turn.user.id)
     if open_run is not None and open_run.dialog == name:
         return await show_run(turn, open_run, "common.service.resumed")
     if open_run is not None:
         if not pause_open:
             return switch_question(turn, open_run, script)
-        await queries.set_run_status(turn.session, open_run.id, RunStatus.PAUSED, turn.now)
-    paused = await queries.latest_paused_run(turn.session, turn.user.id, name)
+        await set_run_status(turn.session, open_run.id, RunStatus.PAUSED, turn.now)
+    paused = await latest_paused_run(turn.session, turn.user.id, name)
     if paused is not None:
-        await queries.set_run_status(turn.session, paused.id, RunStatus.ACTIVE, turn.now)
+        await set_run_status(turn.session, paused.id, RunStatus.ACTIVE, turn.now)
         return await show_run(turn, paused, "common.service.resumed")
     return await new_run(turn, script)
 
@@ -55,10 +54,10 @@ async def new_run(turn: Turn, script: Dialog, notes: tuple[str, ...] = ()) -> Re
     """A fresh run of a dialog: its intro (and a note if it belongs to another stage), then the
     first question."""
     outcome = engine.start(script, await engine_context(turn, script))
-    run_id = await queries.create_run(
+    run_id = await create_run(
         turn.session, user_id=turn.user.id, dialog=script.name, stage=script.stage.value,
         step=outcome.state.step, state=outcome.state.to_json(), now=turn.now)
-    run = await queries.get_run(turn.session, run_id)
+    run = await get_run(turn.session, run_id)
     assert run is not None
     if outcome.finished:
         await persist(turn, run, script, RunState(step=outcome.state.step), outcome)
@@ -92,7 +91,7 @@ async def show_run(turn: Turn, run: RunRecord, note_key: str | None) -> Response
 
 async def restart_broken(turn: Turn, run: RunRecord, script: Dialog) -> Response:
     """A run whose stored state cannot be read is closed (its answers stay) and begun anew."""
-    await queries.set_run_status(turn.session, run.id, RunStatus.CANCELLED, turn.now)
+    await set_run_status(turn.session, run.id, RunStatus.CANCELLED, turn.now)
     return await new_run(turn, script, (turn.say("common.service.error"),))
 
 
@@ -112,32 +111,32 @@ def switch_question(turn: Turn, open_run: RunRecord, script: Dialog) -> Response
 
 async def continue_run(turn: Turn, run_id: int) -> Response:
     """The "continue" button: this run becomes the active one (pausing another) and is shown."""
-    run = await queries.get_run(turn.session, run_id)
-    if run is None or run.user_id != turn.user.id or not RunStatus(run.status).is_open:
+    run = await get_run(turn.session, run_id)
+    if run is None or run.user_id != turn.user.id or not run.status.is_open:
         return Response(toast=plain(turn.say("common.notes.stale_button")))
     if run.status == RunStatus.PAUSED:
-        open_run = await queries.active_run(turn.session, turn.user.id)
+        open_run = await active_run(turn.session, turn.user.id)
         if open_run is not None:
-            await queries.set_run_status(turn.session, open_run.id, RunStatus.PAUSED, turn.now)
-        await queries.set_run_status(turn.session, run.id, RunStatus.ACTIVE, turn.now)
+            await set_run_status(turn.session, open_run.id, RunStatus.PAUSED, turn.now)
+        await set_run_status(turn.session, run.id, RunStatus.ACTIVE, turn.now)
     return await show_run(turn, run, "common.service.resumed")
 
 
 async def cancel(turn: Turn) -> Response:
     """/cancel: the open dialog is paused; its answers stay and /resume brings it back."""
-    run = await queries.active_run(turn.session, turn.user.id)
+    run = await active_run(turn.session, turn.user.id)
     if run is None:
         return turn.message("common.service.nothing_to_cancel")
-    await queries.set_run_status(turn.session, run.id, RunStatus.PAUSED, turn.now)
+    await set_run_status(turn.session, run.id, RunStatus.PAUSED, turn.now)
     return turn.message("common.service.cancelled", title=turn.say(f"{run.dialog}.title"))
 
 
 async def resume(turn: Turn) -> Response:
     """/resume: the open dialog, or else the one paused last, at its current question."""
-    run = await queries.active_run(turn.session, turn.user.id)
+    run = await active_run(turn.session, turn.user.id)
     if run is None:
-        run = await queries.latest_paused_run(turn.session, turn.user.id)
+        run = await latest_paused_run(turn.session, turn.user.id)
         if run is None:
             return turn.message("common.service.nothing_to_resume")
-        await queries.set_run_status(turn.session, run.id, RunStatus.ACTIVE, turn.now)
+        await set_run_status(turn.session, run.id, RunStatus.ACTIVE, turn.now)
     return await show_run(turn, run, "common.service.resumed")

@@ -15,8 +15,7 @@ from service.messages import OutMessage, Response, button
 from service.render import Renderer
 from service.timezones import COMMON_TIMEZONES, parse_timezone, zone_for_local_time
 from service.turn import Turn
-from storage import queries
-from storage.queries import UserRecord
+from storage.users import UserRecord, update_user
 
 
 async def settings(turn: Turn, args: str) -> Response:
@@ -91,7 +90,7 @@ async def change_setting(
             "common.settings.share_set_off"
     else:
         return None
-    await queries.update_user(session, user.id, now, **changes)
+    await update_user(session, user.id, now, **changes)
     updated = replace(user, **changes)
     return updated, key, {"timezone": updated.timezone,
                           "local_time": local_time(updated.timezone, now)}

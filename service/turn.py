@@ -20,7 +20,8 @@ from service.commands import Scope
 from service.messages import OutMessage, Response
 from service.render import Renderer
 from service.views import Views
-from storage.queries import RunRecord, UserRecord
+from storage.runs import RunRecord
+from storage.users import UserRecord
 from storage.vocabulary import Role
 
 

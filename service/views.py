@@ -14,7 +14,9 @@ from service import callbacks
 from service.commands import CommandSpec, command_for_dialog
 from service.messages import Button, OutMessage, button
 from service.render import Renderer
-from storage.queries import AnswerRecord, GoalRecord, RunRecord
+from storage.answers import AnswerRecord
+from storage.goals import GoalRecord
+from storage.runs import RunRecord
 
 
 class Views:

@@ -24,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.vocabulary import ActionStatus, GoalStatus, Role, RunStatus, Visibility
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -74,13 +76,16 @@ class User(Base):
     name: Mapped[str | None] = mapped_column(String(128))
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    role: Mapped[str] = mapped_column(String(16), default="mentee")
+    role: Mapped[str] = mapped_column(String(16), default=Role.MENTEE.value)
     stage: Mapped[str] = mapped_column(String(16), default="initiation")
     share_by_default: Mapped[bool] = mapped_column(Boolean, default=False)
     relationship_ends_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
+
+
+_ACTIVE_ONLY = text(f"status = '{RunStatus.ACTIVE.value}'")
 
 
 class DialogRun(Base):
@@ -90,7 +95,7 @@ class DialogRun(Base):
     __table_args__ = (
         Index("ix_dialog_runs_user_status", "user_id", "status"),
         Index("uq_dialog_runs_one_active", "user_id", unique=True,
-              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+              sqlite_where=_ACTIVE_ONLY, postgresql_where=_ACTIVE_ONLY),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -121,7 +126,7 @@ class Answer(Base):
     dialog: Mapped[str] = mapped_column(String(40))
     step_key: Mapped[str] = mapped_column(String(48))
     value: Mapped[Any] = mapped_column(JSON)
-    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PRIVATE.value)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
@@ -140,8 +145,8 @@ class Goal(Base):
     title: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    status: Mapped[str] = mapped_column(String(16), default=GoalStatus.OPEN.value)
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PRIVATE.value)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 
@@ -157,7 +162,7 @@ class ActionStep(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 

@@ -1,11 +1,19 @@
-"""The values the data model's status, visibility and role columns take.
+"""The values the data model's columns take: status, visibility and role, and JSON documents.
 
-They are StrEnums, so they compare equal to the strings stored in the database and in older rows.
+The enums are StrEnums, so they compare equal to the strings stored in the database and in older
+rows, and bind as those strings.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeAlias
+
+JSONValue: TypeAlias = str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
+"""What a JSON column holds: an answer's value, and the parts of a run's state or a goal's details."""
+
+JSONObject: TypeAlias = dict[str, JSONValue]
+"""A JSON object: a run's engine state, a goal's details."""
 
 
 class RunStatus(StrEnum):

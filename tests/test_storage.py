@@ -11,9 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Person, TextIn
-from storage import migrate, queries
+from storage import migrate
+from storage.answers import answers_of, save_answers
 from storage.database import create_engine, create_sessionmaker
+from storage.goals import add_actions, create_goal, goals_of, set_action_status
 from storage.models import Base
+from storage.runs import active_run, create_run, get_run, lock_user_with_run, runs_of, save_run
+from storage.updates import claim_update
+from storage.users import create_user, get_user
+from storage.vocabulary import ActionStatus, GoalStatus, Role, RunStatus, Visibility
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 
@@ -48,10 +54,59 @@ async def test_one_active_run_per_user_is_enforced_by_the_database(
     async with service.sessionmaker() as session:
         with pytest.raises(IntegrityError):
             async with session.begin():
-                user = await queries.get_user(session, 5)
+                user = await get_user(session, 5)
                 assert user is not None
-                await queries.create_run(session, user_id=user.id, dialog="story",
+                await create_run(session, user_id=user.id, dialog="story",
                                          stage="establishing", step="x", state={}, now=clock())
+
+
+async def test_records_come_back_with_the_vocabulary_enums_and_their_json(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    state = {"v": 1, "step": "goal", "answers": {"goal": ["a", 2, None, True]}}
+    value = {"text": "call Anna", "rating": 4.5, "tags": ["team"]}
+    async with create_sessionmaker(engine).begin() as session:
+        user = await create_user(session, 31, name=None, language="en", timezone="UTC",
+                                 now=clock(), role=Role.MENTOR)
+        done_id = await create_run(session, user_id=user.id, dialog="grow", stage="establishing",
+                                   step="goal", state={}, now=clock())
+        await save_run(session, done_id, step="summary", status=RunStatus.COMPLETED, state={},
+                       now=clock())
+        run_id = await create_run(session, user_id=user.id, dialog="checkin", stage="establishing",
+                                  step="goal", state=state, now=clock())
+        run = await get_run(session, run_id)
+        assert run is not None
+        await save_answers(session, run, {"goal": value}, visibility=Visibility.SHARED, now=clock())
+        goal_id = await create_goal(session, user_id=user.id, run_id=run_id, dialog="grow",
+                                    stage="establishing", title="Lead", details={"why": ["growth"]},
+                                    due_on=None, visibility=Visibility.SHARED, now=clock())
+        await add_actions(session, goal_id=goal_id, user_id=user.id, actions=[("call", None)],
+                          now=clock())
+        [created] = await goals_of(session, user.id)
+        await set_action_status(session, user.id, created.actions[0].id, ActionStatus.PARTLY,
+                                clock())
+    async with create_sessionmaker(engine).begin() as session:
+        found = await lock_user_with_run(session, 31)  # each database's branch
+        runs = await runs_of(session, user.id)
+        [answer] = await answers_of(session, user.id)
+        [goal] = await goals_of(session, user.id)
+    assert found is not None
+    locked, active = found
+    assert active is not None
+    assert type(locked.role) is Role
+    assert locked.role is Role.MENTOR
+    assert type(active.status) is RunStatus
+    assert active.status is RunStatus.ACTIVE
+    assert active.state == state
+    assert [(type(r.status), r.status) for r in runs] == [(RunStatus, RunStatus.COMPLETED),
+                                                          (RunStatus, RunStatus.ACTIVE)]
+    assert type(answer.visibility) is Visibility
+    assert (answer.value, answer.visibility) == (value, Visibility.SHARED)
+    assert (type(goal.status), type(goal.visibility)) == (GoalStatus, Visibility)
+    assert (goal.status, goal.visibility, goal.details) == (GoalStatus.OPEN, Visibility.SHARED,
+                                                            {"why": ["growth"]})
+    assert [(type(a.status), a.status) for a in goal.actions] == [(ActionStatus,
+                                                                    ActionStatus.PARTLY)]
 
 
 async def test_a_failed_transaction_saves_neither_answer_nor_position(
@@ -60,19 +115,19 @@ async def test_a_failed_transaction_saves_neither_answer_nor_position(
     chat = Chat(service, user_id=11)
     await chat.send("/agreement")
     async with service.sessionmaker() as session:
-        user = await queries.get_user(session, 11)
+        user = await get_user(session, 11)
         assert user is not None
-        before = await queries.active_run(session, user.id)
+        before = await active_run(session, user.id)
     with pytest.raises(RuntimeError):
         async with service.sessionmaker.begin() as session:
-            run = await queries.active_run(session, user.id)
+            run = await active_run(session, user.id)
             assert run is not None
-            await queries.save_answers(session, run, {"purpose": "lost"}, visibility="private",
+            await save_answers(session, run, {"purpose": "lost"}, visibility=Visibility.PRIVATE,
                                        now=service.clock())
             raise RuntimeError("crash between the answer and the position")
     async with service.sessionmaker() as session:
-        assert await queries.answers_of(session, user.id) == []
-        assert await queries.active_run(session, user.id) == before
+        assert await answers_of(session, user.id) == []
+        assert await active_run(session, user.id) == before
 
 
 async def test_concurrent_users_all_get_their_answers_saved(service: ConversationService) -> None:
@@ -81,9 +136,9 @@ async def test_concurrent_users_all_get_their_answers_saved(service: Conversatio
     await asyncio.gather(*(service.handle(Person(u), TextIn(f"purpose of {u}")) for u in users))
     async with service.sessionmaker() as session:
         for u in users:
-            user = await queries.get_user(session, u)
+            user = await get_user(session, u)
             assert user is not None
-            [answer] = await queries.answers_of(session, user.id)
+            [answer] = await answers_of(session, user.id)
             assert answer.value == f"purpose of {u}"
 
 
@@ -92,18 +147,18 @@ async def test_two_quick_messages_of_one_user_land_on_two_steps(service: Convers
     await asyncio.gather(service.handle(Person(9), TextIn("first")),
                          service.handle(Person(9), TextIn("second")))
     async with service.sessionmaker() as session:
-        user = await queries.get_user(session, 9)
+        user = await get_user(session, 9)
         assert user is not None
-        saved = {a.step_key: a.value for a in await queries.answers_of(session, user.id)}
+        saved = {a.step_key: a.value for a in await answers_of(session, user.id)}
     assert sorted(saved.values()) == ["first", "second"]
     assert len(saved) == 2
 
 
 async def test_an_update_id_is_claimed_once(service: ConversationService) -> None:
     async with service.sessionmaker.begin() as session:
-        assert await queries.claim_update(session, 77, service.clock())
+        assert await claim_update(session, 77, service.clock())
     async with service.sessionmaker.begin() as session:
-        assert not await queries.claim_update(session, 77, service.clock())
+        assert not await claim_update(session, 77, service.clock())
 
 
 async def test_redelivered_update_changes_nothing(service: ConversationService) -> None:
@@ -113,9 +168,9 @@ async def test_redelivered_update_changes_nothing(service: ConversationService) 
     assert first.messages
     assert not again.messages
     async with service.sessionmaker() as session:
-        user = await queries.get_user(session, 3)
+        user = await get_user(session, 3)
         assert user is not None
-        assert len(await queries.answers_of(session, user.id)) == 1
+        assert len(await answers_of(session, user.id)) == 1
 
 
 async def test_deleting_a_user_leaves_no_row_behind(service: ConversationService,
@@ -156,8 +211,8 @@ async def test_a_second_engine_on_the_same_file_sees_committed_answers(tmp_path:
     await asyncio.gather(service_on(first).handle(Person(1), TextIn("one")),
                          service_on(second).handle(Person(2), CommandIn("agreement")))
     async with create_sessionmaker(second)() as session:
-        user = await queries.get_user(session, 1)
+        user = await get_user(session, 1)
         assert user is not None
-        assert [a.value for a in await queries.answers_of(session, user.id)] == ["one"]
+        assert [a.value for a in await answers_of(session, user.id)] == ["one"]
     await first.dispose()
     await second.dispose()

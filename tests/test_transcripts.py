@@ -27,8 +27,11 @@ from service.callbacks import AnswerPress, SummaryPress, parse, summary_data
 from service.conversation import ConversationService
 from service.inputs import PressIn
 from service.messages import OutMessage, Response
-from storage import queries
-from storage.queries import RunRecord, UserRecord
+from storage.answers import answers_of
+from storage.goals import add_actions, create_goal, goals_of
+from storage.runs import RunRecord, active_run, create_run, runs_of, set_run_status
+from storage.users import UserRecord, get_user, update_user
+from storage.vocabulary import Role, RunStatus, Visibility
 from tests.support.chat import Chat
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
@@ -140,7 +143,7 @@ class At:
 
 async def user_of(service: ConversationService, chat: Chat) -> UserRecord:
     async with service.sessionmaker.begin() as session:
-        user = await queries.get_user(session, chat.user_id)
+        user = await get_user(session, chat.user_id)
     assert user is not None, "the user does not exist yet"
     return user
 
@@ -148,12 +151,12 @@ async def user_of(service: ConversationService, chat: Chat) -> UserRecord:
 async def where(service: ConversationService, chat: Chat) -> At:
     """The active run's position, or else the latest run's (to see it completed)."""
     async with service.sessionmaker.begin() as session:
-        user = await queries.get_user(session, chat.user_id)
+        user = await get_user(session, chat.user_id)
         if user is None:
             return At(None, None, 0, None)
-        run: RunRecord | None = await queries.active_run(session, user.id)
+        run: RunRecord | None = await active_run(session, user.id)
         if run is None:
-            runs = await queries.runs_of(session, user.id)
+            runs = await runs_of(session, user.id)
             run = runs[-1] if runs else None
     if run is None:
         return At(None, None, 0, None)
@@ -229,17 +232,17 @@ async def set_up(service: ConversationService, chat: Chat, data: Mapping[str, An
     now = service.clock()
     async with service.sessionmaker.begin() as session:
         if role != user.role:
-            await queries.update_user(session, user.id, now, role=role)
+            await update_user(session, user.id, now, role=Role(role))
         for goal in setup.get("goals", []):
-            run_id = await queries.create_run(
+            run_id = await create_run(
                 session, user_id=user.id, dialog="grow", stage="establishing", step=SUMMARY,
                 state={}, now=now)
-            await queries.set_run_status(session, run_id, "completed", now)
-            goal_id = await queries.create_goal(
+            await set_run_status(session, run_id, RunStatus.COMPLETED, now)
+            goal_id = await create_goal(
                 session, user_id=user.id, run_id=run_id, dialog="grow", stage="establishing",
                 title=goal["title"], details={}, due_on=_day(goal.get("due_on")),
-                visibility="private", now=now)
-            await queries.add_actions(
+                visibility=Visibility.PRIVATE, now=now)
+            await add_actions(
                 session, goal_id=goal_id, user_id=user.id, now=now,
                 actions=[(a["text"], _day(a.get("due_on"))) for a in goal.get("actions", [])])
 
@@ -309,9 +312,9 @@ async def check_saved(service: ConversationService, chat: Chat, dialog: str, lan
     expected = normalize(localize(data["answers"], lang))
     user = await user_of(service, chat)
     async with service.sessionmaker.begin() as session:
-        runs = [run for run in await queries.runs_of(session, user.id) if run.dialog == dialog]
-        answers = [a for a in await queries.answers_of(session, user.id) if a.dialog == dialog]
-        goals = await queries.goals_of(session, user.id)
+        runs = [run for run in await runs_of(session, user.id) if run.dialog == dialog]
+        answers = [a for a in await answers_of(session, user.id) if a.dialog == dialog]
+        goals = await goals_of(session, user.id)
     assert len(runs) == 1
     assert runs[0].status == "completed"
     assert runs[0].completed_at is not None
@@ -422,7 +425,7 @@ def first_summary(dialog: str) -> int:
 async def saved_answers(service: ConversationService, chat: Chat, dialog: str) -> dict[str, Any]:
     user = await user_of(service, chat)
     async with service.sessionmaker.begin() as session:
-        answers = await queries.answers_of(session, user.id)
+        answers = await answers_of(session, user.id)
     return {answer.step_key: answer.value for answer in answers if answer.dialog == dialog}
 
 

@@ -30,7 +30,7 @@ from prompts.catalog import Catalog, default_catalog
 from service.conversation import ConversationService
 from storage import migrate
 from storage.database import create_engine, create_sessionmaker
-from storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
+from storage.rows import ACTIONS, ANSWERS, GOALS, RUNS, UPDATES, USERS
 from tests.support.clock import FakeClock
 from tests.telegram.client import ChatClient, Settle, application_settler
 from tests.telegram.formatting import to_plain_text
@@ -54,13 +54,6 @@ __all__ = [
 
 TOKEN = "123456:TEST-coachbot-token"
 POLL_TIMEOUT = dtm.timedelta(seconds=5)
-
-USERS: Table = User.__table__  # type: ignore[assignment]
-RUNS: Table = DialogRun.__table__  # type: ignore[assignment]
-ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
-GOALS: Table = Goal.__table__  # type: ignore[assignment]
-ACTIONS: Table = ActionStep.__table__  # type: ignore[assignment]
-UPDATES: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
 
 
 def say(lang: str, key: str, **variables: Any) -> str:

@@ -1,0 +1,98 @@
+"""Users: who talks to the bot, their settings and journey stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypedDict, Unpack
+
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.rows import ACTIONS, ANSWERS, GOALS, RUNS, USERS, dialect_insert, record
+from storage.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as the service sees them."""
+
+    id: int
+    telegram_id: int
+    name: str | None
+    language: str
+    timezone: str
+    role: Role
+    stage: str
+    share_by_default: bool
+    relationship_ends_on: date | None
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> UserRecord:
+        """The user in a row of `users` (or of a query that selects all its columns)."""
+        return record(cls, row, role=Role)
+
+
+class UserChanges(TypedDict, total=False):
+    """The fields `update_user` may change."""
+
+    name: str | None
+    language: str
+    timezone: str
+    role: Role
+    stage: str
+    share_by_default: bool
+    relationship_ends_on: date | None
+    active: bool
+
+
+async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
+    """The user, locked for this transaction on PostgreSQL (SQLite's BEGIN IMMEDIATE locks all)."""
+    query = select(USERS).where(USERS.c.telegram_id == telegram_id).with_for_update()
+    row = (await session.execute(query)).first()
+    return UserRecord.from_row(row) if row else None
+
+
+async def get_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
+    """The user with this Telegram id, if any."""
+    row = (await session.execute(select(USERS).where(USERS.c.telegram_id == telegram_id))).first()
+    return UserRecord.from_row(row) if row else None
+
+
+async def create_user(
+    session: AsyncSession, telegram_id: int, *, name: str | None, language: str, timezone: str,
+    now: datetime, role: Role = Role.MENTEE,
+) -> UserRecord:
+    """A new user in the first stage; a concurrent creation of the same id is absorbed."""
+    values = {"telegram_id": telegram_id, "name": name, "language": language,
+              "timezone": timezone, "role": role, "stage": "initiation",
+              "share_by_default": False, "active": True, "created_at": now, "updated_at": now}
+    statement = dialect_insert(session)(USERS).values(**values).on_conflict_do_nothing(
+        index_elements=["telegram_id"])
+    await session.execute(statement)
+    user = await lock_user(session, telegram_id)
+    assert user is not None
+    return user
+
+
+async def update_user(
+    session: AsyncSession, user_id: int, now: datetime, **values: Unpack[UserChanges]
+) -> None:
+    """Change some of a user's fields."""
+    statement = update(USERS).where(USERS.c.id == user_id).values(updated_at=now, **values)
+    await session.execute(statement)
+
+
+async def set_active(session: AsyncSession, telegram_id: int, active: bool, now: datetime) -> None:
+    """Mark a user reachable or not (they blocked the bot)."""
+    await session.execute(update(USERS).where(USERS.c.telegram_id == telegram_id)
+                          .values(active=active, updated_at=now))
+
+
+async def delete_user(session: AsyncSession, user_id: int) -> None:
+    """Erase a user and, explicitly, everything that hangs off them."""
+    for table in (ACTIONS, GOALS, ANSWERS, RUNS):
+        await session.execute(delete(table).where(table.c.user_id == user_id))
+    await session.execute(delete(USERS).where(USERS.c.id == user_id))
