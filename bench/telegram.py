@@ -45,6 +45,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from typing_extensions import override
+
 if __package__ in (None, ""):  # run as `python bench/telegram.py`: this file must not be `telegram`
     _BENCH = Path(__file__).resolve().parent
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
@@ -144,6 +146,7 @@ class InstantRequest(BaseRequest):
     async def shutdown(self) -> None:
         """No connections to close."""
 
+    @override
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None,
                          connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
@@ -263,7 +266,7 @@ async def coach_bot(service: ConversationService, *, paced: bool = False) -> Run
                             request=request, get_updates_request=InstantRequest())
     running = Running(app, request)
 
-    async def record(update: object, context: CoachContext) -> None:
+    async def record(_update: object, context: CoachContext) -> None:
         assert context.error is not None
         running.errors.append(context.error)
 
@@ -283,12 +286,12 @@ async def echo_bot() -> Running:
                            .get_updates_request(InstantRequest()).concurrent_updates(256).build())
     running = Running(app, request)
 
-    async def echo(update: Update, context: Any) -> None:
+    async def echo(update: Update, _context: Any) -> None:
         assert update.message is not None
         assert update.message.text is not None
         await update.message.reply_text(update.message.text)
 
-    async def record(update: object, context: Any) -> None:
+    async def record(_update: object, context: Any) -> None:
         running.errors.append(context.error)
 
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
@@ -780,11 +783,11 @@ class Breakdown:
     def _on_connect(self, *_: Any) -> None:
         self.counts["new SQLite connections"] += 1
 
-    def _before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+    def _before(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.startswith("BEGIN"):
             conn.info["bench_begin"] = time.perf_counter_ns()
 
-    def _after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+    def _after(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.startswith("BEGIN"):
             now = time.perf_counter_ns()
             self.begin_waits.append(now - conn.info.pop("bench_begin", now))

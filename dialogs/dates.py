@@ -296,7 +296,7 @@ def _place(position: Position, period: Period, today: datetime.date) -> datetime
 # --- Handlers, one per pattern -----------------------------------------------------------
 
 
-def _iso(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _iso(m: re.Match[str], _today: datetime.date, _lang: str) -> datetime.date | None:
     year = int(m["y"])
     if not MIN_YEAR <= year <= MAX_YEAR:
         return None
@@ -314,37 +314,37 @@ def _numeric(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date
     return found
 
 
-def _named_month_date(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _named_month_date(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     return _day_month(int(m["d"]), MONTHS[m["mon"]], m["y"], today)
 
 
-def _relative_day(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _relative_day(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     return today + datetime.timedelta(days=RELATIVE_DAYS[m["w"]])
 
 
-def _in_amount(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _in_amount(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     count = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"]]
     days, months = UNITS[m["unit"]]
     return _add_months(today, count * months) + datetime.timedelta(days=count * days)
 
 
-def _positioned(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _positioned(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     period = _period(m["period"], today)
     return None if period is None else _place(POSITIONS[m["pos"]], period, today)
 
 
-def _compound(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _compound(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     position, phrase = COMPOUNDS[m["word"]]
     period = _period(phrase, today)
     return None if period is None else _place(position, period, today)
 
 
-def _next_period(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _next_period(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     period = _period(m["period"], today)
     return None if period is None else _place("start", period, today)
 
 
-def _weekday_in_week(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _weekday_in_week(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     period = _period(m["week"], today)
     if period is None:
         return None
@@ -352,7 +352,7 @@ def _weekday_in_week(m: re.Match[str], today: datetime.date, lang: str) -> datet
     return _first_not_past([start + offset for start in period.starts], today)
 
 
-def _weekday(m: re.Match[str], today: datetime.date, lang: str) -> datetime.date | None:
+def _weekday(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     return _upcoming_weekday(WEEKDAYS[m["wd"]], today)
 
 

@@ -29,6 +29,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
+from typing_extensions import override
 
 PROMPTS_DIR = Path(__file__).parent
 PAGES_DIR = PROMPTS_DIR / "pages"
@@ -69,6 +70,7 @@ class _CatalogLoader(BaseLoader):
     def __init__(self, texts: Mapping[str, Mapping[str, Any]]) -> None:
         self._texts = texts
 
+    @override
     def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Any]:
         lang, _, key = template.partition(":")
         source = self._texts.get(lang, {}).get(key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -238,7 +238,7 @@ def test_parse_date(text: str, today: date, lang: str, expected: date | None) ->
 
 
 def test_datetime_as_today_is_treated_as_its_date() -> None:
-    result = parse_date("tomorrow", datetime(2026, 11, 21, 23, 59), "en")
+    result = parse_date("tomorrow", datetime(2026, 11, 21, 23, 59, tzinfo=UTC), "en")
     assert result == date(2026, 11, 22)
     assert type(result) is date
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from typing_extensions import override
+
 from service.conversation import ConversationService
 from tests.support.chat import Chat
 
@@ -83,6 +85,7 @@ class _Page(HTMLParser):
         self.feed(page)
         self.close()
 
+    @override
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ("meta", "br"):
             self.tags.append(tag)

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
+from typing_extensions import override
 
 from bot.telegram.sending import LIMIT, split_html
 
@@ -34,6 +35,7 @@ class _Shown(HTMLParser):
     def __post_init__(self) -> None:
         super().__init__(convert_charrefs=True)
 
+    @override
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.open.append(tag)
 

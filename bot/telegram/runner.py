@@ -41,7 +41,7 @@ def run_bot(settings: Settings, *, webhook_url: str | None, listen: str, port: i
         application.bot_data.service = build_service(engine, settings)
         log.info("database ready; bot starting")
 
-    async def close_service(application: CoachApplication) -> None:
+    async def close_service(_application: CoachApplication) -> None:
         for engine in engines:
             await engine.dispose()
 

@@ -101,7 +101,7 @@ async def running_bot(
                             service=service, rate_limit_retries=rate_limit_retries)
     recorder = Recorder()
 
-    async def record_update(update: Update, context: CoachContext) -> None:
+    async def record_update(update: Update, _context: CoachContext) -> None:
         recorder.update_ids.append(update.update_id)
 
     async def record_error(update: object, context: CoachContext) -> None:

@@ -852,7 +852,7 @@ class BotApiStub:
 
     # ------------------------------------------------------------------ Bot API methods
 
-    async def _api_getMe(self, params: JSON) -> JSON:  # noqa: N802 - Bot API method name
+    async def _api_getMe(self, _params: JSON) -> JSON:  # noqa: N802 - Bot API method name
         return {
             **self.bot_user,
             "can_join_groups": True,
@@ -931,7 +931,7 @@ class BotApiStub:
         self.webhook_url = str(params.get("url") or "")
         return True
 
-    async def _api_getWebhookInfo(self, params: JSON) -> JSON:  # noqa: N802
+    async def _api_getWebhookInfo(self, _params: JSON) -> JSON:  # noqa: N802
         return {
             "url": self.webhook_url,
             "has_custom_certificate": False,
@@ -1108,8 +1108,8 @@ class BotApiStub:
         self._require(params, "action")
         return True
 
-    async def _api_close(self, params: JSON) -> bool:
+    async def _api_close(self, _params: JSON) -> bool:
         return True
 
-    async def _api_logOut(self, params: JSON) -> bool:  # noqa: N802
+    async def _api_logOut(self, _params: JSON) -> bool:  # noqa: N802
         return True

@@ -89,9 +89,7 @@ async def test_markup_is_echoed_and_validated(bot: Bot, stub: BotApiStub) -> Non
         await bot.send_message(USER, "pick", reply_markup=too_long)
 
 
-async def test_parse_errors_and_unknown_chats_fail_like_telegram(
-    bot: Bot, stub: BotApiStub
-) -> None:
+async def test_parse_errors_and_unknown_chats_fail_like_telegram(bot: Bot) -> None:
     with pytest.raises(BadRequest, match=r'(?i)unsupported start tag "br"'):
         await bot.send_message(USER, "line<br>line", parse_mode="HTML")
     with pytest.raises(BadRequest, match=r"(?i)character '\.' is reserved"):

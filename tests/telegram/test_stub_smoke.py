@@ -65,7 +65,7 @@ def _build_app(stub: BotApiStub, observed: Observed) -> App:
         .build()
     )
 
-    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def start(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         keyboard = InlineKeyboardMarkup(
             [
@@ -77,7 +77,7 @@ def _build_app(stub: BotApiStub, observed: Observed) -> App:
             "<b>Ready?</b>", parse_mode="HTML", reply_markup=keyboard
         )
 
-    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def pressed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
         await query.answer("Noted")
@@ -92,7 +92,7 @@ def _build_app(stub: BotApiStub, observed: Observed) -> App:
             caption="Your report",
         )
 
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         assert update.effective_message.text is not None
         observed.seen_update_ids.append(update.update_id)
@@ -101,7 +101,7 @@ def _build_app(stub: BotApiStub, observed: Observed) -> App:
         except Forbidden as exc:
             observed.forbidden.append(exc)
 
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert context.error is not None
         observed.errors.append(context.error)
 
