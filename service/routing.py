@@ -82,7 +82,7 @@ async def on_command(turn: Turn, name: str, args: str) -> Response:
     if spec.kind is Kind.DIALOG:
         dialog = dialog_for_command(spec, turn.audience)
         if dialog is None:
-            return turn.message("common.service.not_for_you")
+            return turn.message("common.service.not_for_you", for_mentors=False)
         return await runs.start_dialog(turn, dialog)
     response = await ACTIONS[spec.name](turn, args)
     return reminding(turn, response) if spec.kind is Kind.LOOK_UP else response

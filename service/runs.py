@@ -5,7 +5,7 @@ from __future__ import annotations
 from dialogs import engine
 from dialogs.engine import Input
 from dialogs.registry import DialogNotFound
-from dialogs.schema import Dialog
+from dialogs.schema import Audience, Dialog
 from dialogs.state import RunState, StateError
 from service import callbacks
 from service.answering import engine_context, persist, render_outcome, template_values
@@ -35,7 +35,8 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
     except DialogNotFound:
         return turn.message("common.service.unknown_dialog", name=name)
     if script.audience is not turn.audience:
-        return turn.message("common.service.not_for_you")
+        return turn.message("common.service.not_for_you",
+                            for_mentors=script.audience is Audience.MENTOR)
     open_run = await active_run(turn.session, turn.user.id)
     if open_run is not None and open_run.dialog == name:
         return await show_run(turn, open_run, "common.service.resumed")
