@@ -7,7 +7,8 @@ tests and time zones stay the caller's business) and never raises, because it se
 How it is built: the text is normalised once (lower case, umlauts as ae/oe/ue/ss, commas and
 runs of blanks folded, one trailing period and leading fillers like "on"/"am"/"bis" dropped),
 then tried against a table of small regexes, each with a small handler. The first pattern that
-matches the whole text decides; there is no partial matching.
+matches the whole text decides; there is no partial matching. The file is over 300 lines because
+the patterns, their handlers and the en/de word tables only make sense side by side.
 
 Decisions on ambiguous input (the tests pin each one):
 

@@ -3,6 +3,10 @@
 No Telegram, no database, no clock: whatever it needs comes in as an argument and whatever it
 decides goes out as a return value, so every front-end can use it and property tests can hammer it.
 The next question is *found* (the first applicable step after the current one), not hard-coded.
+
+Over 300 lines on purpose: this is one state machine (ask, read, move on, back, skip, lists,
+foreach, summary), and its transitions call each other; split, a reader would chase one move
+through several files. Its inputs, replies and context types sit at the top.
 """
 
 from __future__ import annotations
