@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from dialogs.journey import view as journey_view
 from dialogs.stages import Stage
@@ -12,6 +13,14 @@ from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from storage.runs import active_run, completed_dialogs, latest_paused_run
 from storage.users import update_user
+
+END_NEAR = timedelta(days=28)  # from here on, the ending is suggested
+
+
+def end_near(turn: Turn) -> bool:
+    """The planned end of the relationship is four weeks away or less."""
+    ends_on = turn.user.relationship_ends_on
+    return ends_on is not None and ends_on - turn.today <= END_NEAR
 
 
 async def welcome(turn: Turn) -> Response:
@@ -33,7 +42,8 @@ async def welcome(turn: Turn) -> Response:
 async def journey(turn: Turn) -> Response:
     """/journey: every stage with its dialogs, what is done, and buttons to move on or back."""
     done = await completed_dialogs(turn.session, turn.user.id)
-    view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done)
+    view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done,
+                        end_near(turn))
     return Response((turn.views.journey(view, turn.audience),))
 
 
@@ -53,7 +63,8 @@ async def suggestion(turn: Turn, after: str | None = None) -> list[OutMessage]:
     done = await completed_dialogs(turn.session, turn.user.id)
     if after:
         done.add(after)
-    view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done)
+    view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done,
+                        end_near(turn))
     if view.stage_complete and view.stage is not Stage.ENDING:
         following = view.stage.moved(1)
         name = turn.say(f"common.stages.{view.stage.value}.name")
