@@ -13,6 +13,7 @@ from service import callbacks
 from service.export import export_user
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
+from service.runs import show_run
 from service.turn import Turn
 from storage.users import UserRecord, delete_user
 
@@ -53,3 +54,12 @@ async def delete_everything(turn: Turn) -> Response:
     """The person confirmed: every row about them is erased."""
     await delete_user(turn.session, turn.user.id)
     return turn.message("common.delete.done")
+
+
+async def keep_everything(turn: Turn) -> Response:
+    """The person said no: nothing is erased, and the open question is shown again."""
+    kept = turn.message("common.delete.kept")
+    if turn.open_run is None:
+        return kept
+    shown = await show_run(turn, turn.open_run, None)
+    return Response((*kept.messages, *shown.messages))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.commands import menu
+from service.commands import command, dialog_for_command, menu
 from service.messages import Response
 from service.turn import Turn
 from storage.answers import answers_of
@@ -21,8 +21,17 @@ async def goals(turn: Turn) -> Response:
     return Response((turn.views.goals(found),))
 
 
-async def answers(turn: Turn) -> Response:
-    """/answers: every answer, by stage and dialog."""
+async def answers(turn: Turn, args: str = "") -> Response:
+    """/answers: every answer, by stage and dialog; `/answers grow` only those of one dialog (by
+    its command or its name)."""
+    wanted = args.strip().lower().removeprefix("/")
+    dialog: str | None = None
+    if wanted:
+        spec = command(wanted)
+        dialog = (dialog_for_command(spec, turn.audience) if spec is not None and spec.dialogs
+                  else wanted)
+        if dialog not in turn.content.scripts.by_name:
+            return turn.message("common.service.unknown_dialog", name=args.strip()[:40])
     found = await answers_of(turn.session, turn.user.id)
     runs = {run.id: run for run in await runs_of(turn.session, turn.user.id)}
-    return Response(tuple(turn.views.answers(found, runs)))
+    return Response(tuple(turn.views.answers(found, runs, dialog)))

@@ -29,7 +29,7 @@ ACTIONS: dict[str, Action] = {
     "help": lambda turn, _: lookups.show_help(turn),
     "journey": lambda turn, _: journey.journey(turn),
     "goals": lambda turn, _: lookups.goals(turn),
-    "answers": lambda turn, _: lookups.answers(turn),
+    "answers": lookups.answers,
     "settings": settings.settings,
     "cancel": lambda turn, _: runs.cancel(turn),
     "resume": lambda turn, _: runs.resume(turn),
@@ -120,7 +120,7 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await settings.apply_setting(turn, press.name, press.value)
     elif isinstance(press, callbacks.DeletePress):
         response = (await account.delete_everything(turn) if press.confirmed
-                    else turn.message("common.delete.kept"))
+                    else await account.keep_everything(turn))
     elif isinstance(press, callbacks.DismissPress):
         response = Response()
     else:

@@ -17,6 +17,7 @@ from service.render import Renderer
 from storage.answers import AnswerRecord
 from storage.goals import GoalRecord
 from storage.runs import RunRecord
+from storage.vocabulary import ActionStatus
 
 
 class Views:
@@ -77,6 +78,10 @@ class Views:
         if not goals:
             return OutMessage(say("common.goals.none"))
         lines = [say("common.goals.header")]
+        if any(goal.actions for goal in goals):  # what the marks before the action steps mean
+            lines.append(" · ".join(f"{say(f'common.goals.markers.{status}')} "
+                                    f"{say(f'common.goals.status.{status}')}"
+                                    for status in ActionStatus))
         for goal in goals:
             lines.append("")
             lines.append(say("common.goals.goal", title=goal.title, status=goal.status,
@@ -89,10 +94,15 @@ class Views:
         return OutMessage("\n".join(lines))
 
     def answers(
-        self, answers: Sequence[AnswerRecord], runs: Mapping[int, RunRecord]
+        self, answers: Sequence[AnswerRecord], runs: Mapping[int, RunRecord], dialog: str | None = None
     ) -> list[OutMessage]:
-        """Every answer, grouped by stage and dialog run, one message per stage."""
+        """Every answer (of one dialog, if given), grouped by stage and dialog run, one message per
+        stage."""
         say = self.render.text
+        if dialog is not None:
+            answers = [a for a in answers if a.dialog == dialog]
+            if not answers:
+                return [OutMessage(say("common.answers.none_in", title=say(f"{dialog}.title")))]
         if not answers:
             return [OutMessage(say("common.answers.none"))]
         messages = [OutMessage(say("common.answers.header"))]

@@ -31,10 +31,10 @@ class RunStatus(StrEnum):
 
 
 class GoalStatus(StrEnum):
-    """A goal is open until the mentee marks it reached or lets it go."""
+    """A goal is open until the mentee marks it achieved or lets it go."""
 
     OPEN = "open"
-    REACHED = "reached"
+    ACHIEVED = "achieved"
     DROPPED = "dropped"
 
 

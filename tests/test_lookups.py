@@ -1,0 +1,75 @@
+"""Looking things up: answers of one dialog, what the goal marks mean, and saying no to /delete."""
+
+from __future__ import annotations
+
+import pytest
+
+from prompts.catalog import default_catalog
+from service.conversation import ConversationService
+from storage.goals import add_actions, create_goal
+from storage.runs import create_run
+from storage.users import get_user
+from storage.vocabulary import Visibility
+from tests.support.chat import Chat
+
+
+def say(lang: str, key: str, **variables: str) -> str:
+    return default_catalog().render(lang, key, **variables)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_answers_of_one_dialog_by_its_command_or_name(
+    service: ConversationService, lang: str
+) -> None:
+    chat = Chat(service, user_id=81, language=lang)
+    await chat.send("/agreement")
+    await chat.send("Mehr Klarheit im Beruf")
+    await chat.send("/grow")
+    await chat.press(1)  # pause the agreement, start GROW
+    await chat.send("Ein Team leiten")
+
+    grow = chat.texts(await chat.send("/answers grow"))
+    assert "Ein Team leiten" in grow
+    assert "Mehr Klarheit im Beruf" not in grow
+    assert "Mehr Klarheit im Beruf" in chat.texts(await chat.send("/answers agreement"))
+    assert "Ein Team leiten" in chat.texts(await chat.send("/answers"))
+
+    nothing = chat.texts(await chat.send("/answers vision"))
+    assert nothing.startswith(say(lang, "common.answers.none_in",
+                                  title=say(lang, "vision.title")).replace("&quot;", '"'))
+    unknown = chat.texts(await chat.send("/answers recipes"))
+    assert unknown.startswith(say(lang, "common.service.unknown_dialog", name="recipes"))
+
+
+@pytest.mark.parametrize(("lang", "legend"), [
+    ("en", "○ open · ◐ partly done · ● done · ✕ dropped"),
+    ("de", "○ offen · ◐ teilweise erledigt · ● erledigt · ✕ verworfen")])
+async def test_goals_explain_their_marks(service: ConversationService, lang: str, legend: str) -> None:
+    chat = Chat(service, user_id=82, language=lang)
+    assert legend not in chat.texts(await chat.send("/goals"))  # no goals, nothing to explain
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 82)
+        assert user is not None
+        run_id = await create_run(session, user_id=user.id, dialog="grow", stage="establishing",
+                                  step="goal_wish", state={}, now=now)
+        goal_id = await create_goal(session, user_id=user.id, run_id=run_id, dialog="grow",
+                                    stage="establishing", title="Lead a team", details={},
+                                    due_on=None, visibility=Visibility.PRIVATE, now=now)
+        await add_actions(session, goal_id=goal_id, user_id=user.id,
+                          actions=[("Talk to Sam", None)], now=now)
+    goals_view = chat.texts(await chat.send("/goals"))
+    assert legend in goals_view
+    assert goals_view.index(legend) < goals_view.index("○ Talk to Sam")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_keeping_ones_data_shows_the_open_question_again(
+    service: ConversationService, lang: str
+) -> None:
+    chat = Chat(service, user_id=83, language=lang)
+    await chat.send("/agreement")
+    question = chat.last.text
+    await chat.send("/delete")
+    response = await chat.press(say(lang, "common.delete.no_button"))
+    assert [m.text for m in response.messages] == [say(lang, "common.delete.kept"), question]
