@@ -303,7 +303,10 @@ async def test_new_mentee_from_start_through_agreement_and_grow_to_goals(e2e: E2
     assert (await e2e.run(client.user_id, "grow"))["status"] == "completed"
 
     [goals] = await client.send("/goals")
-    expected = [say(lang, "common.goals.header"), "",
+    legend = " · ".join(f"{say(lang, f'common.goals.markers.{status}')} "
+                        f"{say(lang, f'common.goals.status.{status}')}"
+                        for status in ("open", "partly", "done", "dropped"))
+    expected = [say(lang, "common.goals.header"), legend, "",
                 say(lang, "common.goals.goal", title=texts["goal_specific"], due=GROW_DUE,
                     status="open", status_label=say(lang, "common.goals.status.open"))]
     expected += [say(lang, "common.goals.action", text=action, due=due,
