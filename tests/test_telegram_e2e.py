@@ -553,6 +553,30 @@ async def test_long_answers_are_saved_whole_and_a_long_summary_is_split_lossless
     assert (await e2e.run(client.user_id, "agreement"))["status"] == "completed"
 
 
+def utf16_length(text: str) -> int:
+    """The length the Bot API limits: UTF-16 code units (an emoji outside the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_an_emoji_heavy_summary_is_split_by_utf16_length(e2e: E2E) -> None:
+    client = e2e.client()
+    emoji = {"purpose": "👍🏽 " * 1333, "success": "😀🇩🇪 " * 999, "expect_mentor": "❤️ ok " * 600}
+    emoji = {key: text.strip() for key, text in emoji.items()}
+    assert all(len(text) <= 4000 for text in emoji.values())
+    steps = [Step(step.key, Type(emoji[step.key])) if step.key in emoji else step
+             for step in agreement_steps("en")]
+    await start_agreement(client, "en")
+    await walk(client, "en", "agreement", steps)
+
+    parts = client.new_messages
+    assert all(utf16_length(part["text"]) <= 4096 for part in parts)
+    joined = words(" ".join(part["text"] for part in parts))
+    for text in emoji.values():
+        assert words(text) in joined
+    assert (await e2e.answers(client.user_id))["purpose"] == emoji["purpose"]
+    await confirm_summary(client, "en", "agreement")
+
+
 # ---------------------------------------------------------------------------------------------
 # 8. The bot process restarts mid-dialog
 

@@ -33,14 +33,31 @@ def _open_tags(html: str) -> list[tuple[str, str]]:
     return stack
 
 
+def units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts two).
+    Measured on the HTML, which is never shorter than the text it shows."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _fit(line: str, limit: int) -> int:
+    """How many characters of the line fit in `limit` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(line):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(line)
+
+
 def _pieces(text: str, limit: int) -> Iterator[tuple[str, str]]:
     """The text as (separator, piece) pairs: its lines, each after a line break, and any line longer
     than the limit cut after a space (or hard, never inside a tag or entity), its rest after ""."""
     for number, line in enumerate(text.split("\n")):
         separator = "\n" if number else ""
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit) + 1
-            cut = cut if cut > limit // 2 else limit
+        while units(line) > limit:
+            fits = _fit(line, limit)
+            cut = line.rfind(" ", 0, fits) + 1
+            cut = cut if cut > fits // 2 else fits
             for token in (_TAG, _ENTITY):
                 for match in token.finditer(line):
                     if match.start() < cut < match.end():
@@ -51,19 +68,19 @@ def _pieces(text: str, limit: int) -> Iterator[tuple[str, str]]:
 
 
 def split_html(text: str, limit: int = LIMIT) -> list[str]:
-    """Split Telegram HTML into messages of at most `limit` characters, on line boundaries where
-    possible, closing tags at the end of a part and reopening them at the start of the next.
+    """Split Telegram HTML into messages of at most `limit` UTF-16 code units, on line boundaries
+    where possible, closing tags at the end of a part and reopening them at the start of the next.
 
     Nothing but the separator where one part ends and the next begins is left out: the line break
     there, or nothing when a long line is cut. A part without visible text is not sent."""
-    if len(text) <= limit:
+    if units(text) <= limit:
         return [text]
     reserve = 64  # room for the closing and reopening tags
     parts: list[str] = []
     current = ""
     for separator, piece in _pieces(text, limit - reserve * 2):
         candidate = current + separator + piece
-        if len(candidate) + reserve <= limit:
+        if units(candidate) + reserve <= limit:
             current = candidate
             continue
         open_tags = _open_tags(current)
@@ -109,7 +126,7 @@ async def settle_press(query: CallbackQuery, response: Response) -> None:
                                           if message.reply_markup else ())
                   for button in row if button.callback_data == query.data), None)
     text = message.text_html or ""
-    if label and text and len(text) + len(label) + 16 <= LIMIT:
+    if label and text and units(text) + units(label) + 16 <= LIMIT:
         await query.edit_message_text(f"{text}\n\n→ <b>{escape(label)}</b>", reply_markup=None)
     else:
         await query.edit_message_reply_markup(reply_markup=None)
