@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 
@@ -12,6 +13,8 @@ from telegram.ext import ExtBot
 from telegram.helpers import escape
 
 from service.messages import OutMessage, Response
+
+log = logging.getLogger(__name__)
 
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 _TAG = re.compile(r"<(/?)([a-z\-]+)([^>]*)>")
@@ -113,20 +116,26 @@ async def send_messages(bot: ExtBot[None], chat_id: int, messages: Sequence[OutM
 
 
 async def settle_press(query: CallbackQuery, response: Response) -> None:
-    """Answer the button press; when it counted, mark the choice and remove the keyboard."""
+    """Answer the button press; when it counted, mark the choice and remove the keyboard.
+
+    Marking is cosmetic and never stops the reply: a second tap finds the keyboard already gone
+    ("message is not modified"), and a message may have been deleted meanwhile."""
     try:
         await query.answer(response.toast)
     except BadRequest as error:  # a redelivered or late press: Telegram takes no answer any more
         if "query is too old" not in error.message.lower():
             raise
     message = query.message
-    if not response.accepted or not isinstance(message, Message):
+    if not response.accepted or not isinstance(message, Message) or message.reply_markup is None:
         return
-    label = next((button.text for row in (message.reply_markup.inline_keyboard
-                                          if message.reply_markup else ())
+    label = next((button.text for row in message.reply_markup.inline_keyboard
                   for button in row if button.callback_data == query.data), None)
     text = message.text_html or ""
-    if label and text and units(text) + units(label) + 16 <= LIMIT:
-        await query.edit_message_text(f"{text}\n\n→ <b>{escape(label)}</b>", reply_markup=None)
-    else:
-        await query.edit_message_reply_markup(reply_markup=None)
+    try:
+        if label and text and units(text) + units(label) + 16 <= LIMIT:
+            await query.edit_message_text(f"{text}\n\n→ <b>{escape(label)}</b>", reply_markup=None)
+        else:
+            await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():  # not a second tap: say so, without text
+            log.warning("could not mark the button user %s pressed", query.from_user.id)

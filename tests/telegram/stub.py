@@ -672,6 +672,21 @@ class BotApiStub:
         }
         return self._enqueue({"update_id": next(self._update_ids), "callback_query": query})
 
+    def press_inline_button(self, user_id: int, callback_data: str) -> JSON:
+        """The user taps a button of an inline-mode message: the query has no ``message``, only an
+        ``inline_message_id`` (anyone can forge such a press with our bot's username)."""
+        user = self._user(user_id, None, None)
+        query_id = str(next(self._callback_ids))
+        self._open_queries[query_id] = user_id
+        query = {
+            "id": query_id,
+            "from": dict(user),
+            "inline_message_id": f"AgAAAInline{query_id[-8:]}",
+            "chat_instance": f"-{user_id}001",
+            "data": callback_data,
+        }
+        return self._enqueue({"update_id": next(self._update_ids), "callback_query": query})
+
     def redeliver(self, update: JSON) -> JSON:
         """Queue the very same update again (same update_id), as after a crash before confirm."""
         return self._enqueue(update)
