@@ -21,6 +21,7 @@ from service.inputs import Incoming, Person
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
 from service.routing import route
+from service.timezones import load_zones
 from service.turn import Content, Turn
 from storage.runs import active_run, lock_user_with_run
 from storage.updates import claim_update
@@ -42,6 +43,7 @@ class ConversationService:
         self.clock = clock
         self.default_language = default_language
         self.default_timezone = default_timezone
+        load_zones()  # once per process, so `/settings time` reads no files in its transaction
 
     @property
     def scripts(self) -> Scripts:
