@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 from telegram.helpers import escape
 
+from service.inputs import valid_text
 from service.messages import OutMessage, Response
 
 log = logging.getLogger(__name__)
@@ -97,19 +98,21 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
     """The message's buttons as an inline keyboard (labels are plain text)."""
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                                 for row in message.buttons])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(valid_text(b.label), callback_data=b.data)
+                                  for b in row] for row in message.buttons])
 
 
 async def send_messages(bot: ExtBot[None], chat_id: int, messages: Sequence[OutMessage]) -> None:
-    """Send messages in order; long texts are split, the keyboard goes on the last part."""
+    """Send messages in order; long texts are split, the keyboard goes on the last part. Text
+    saved before inputs were made valid UTF-8 may hold a lone surrogate: it is shown as U+FFFD."""
     for message in messages:
+        text = valid_text(message.text)
         if message.document is not None:
             document = message.document
             await bot.send_document(chat_id, InputFile(document.content, filename=document.filename),
-                                    caption=message.text or None)
+                                    caption=text or None)
             continue
-        parts = split_html(message.text)
+        parts = split_html(text)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             await bot.send_message(chat_id, part, reply_markup=keyboard(message) if last else None)
