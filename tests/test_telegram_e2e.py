@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import socket
 import subprocess
@@ -27,6 +26,7 @@ import pytest
 
 from bot.telegram.application import ALLOWED_UPDATES
 from prompts.catalog import default_catalog
+from tests.support.logs import logged, logging_as_run
 from tests.telegram.client import ChatClient
 from tests.telegram.harness import (
     ACTIONS,
@@ -34,6 +34,7 @@ from tests.telegram.harness import (
     E2E,
     GOALS,
     RUNS,
+    TOKEN,
     UPDATES,
     Webhook,
     say,
@@ -984,8 +985,6 @@ async def _execute(e2e: E2E, statements: dict[str, list[str]]) -> None:
 async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_answer(
     e2e: E2E, lang: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.logs import QUIET, hold_quiet_loggers
-
     client = e2e.client(lang=lang)
     texts = AGREEMENT_TEXTS[lang]
     await start_agreement(client, lang)
@@ -994,24 +993,21 @@ async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_a
     secret = "my very private answer 4711"
 
     await _execute(e2e, REFUSE_STEP_CHANGE)
-    levels = {name: logging.getLogger(name).level for name in QUIET}
-    hold_quiet_loggers()  # as `coachbot run` does, whatever COACHBOT_LOG_LEVEL says
-    try:
-        with caplog.at_level("DEBUG"):
-            [reply] = await client.send(secret)
-    finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
+    with logging_as_run(), caplog.at_level("DEBUG"):  # as `coachbot run` sets logging up
+        [reply] = await client.send(secret)
     await _execute(e2e, ALLOW_STEP_CHANGE)
 
     assert reply == say(lang, "common.service.error")
     assert "Traceback" not in reply
     assert "refused_by_test_trigger" not in reply
     assert await e2e.snapshot() == before  # the answer row written before the refusal is gone too
-    logged = "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records)
-    assert "refused_by_test_trigger" in logged  # the error itself is logged ...
-    assert secret not in logged  # ... without the answer text
-    assert "123:ABC" not in logged  # ... and never the token
+    log = logged(caplog)
+    [(_, error)] = e2e.bot.recorder.errors
+    assert type(error).__name__ in log  # the error is logged, with our frames ...
+    assert "service/conversation.py" in log
+    assert secret not in log  # ... without the answer text
+    assert "refused_by_test_trigger" not in log  # ... or the database's message, which may quote it
+    assert TOKEN not in log  # ... and never the token
     [(_, error)] = e2e.bot.recorder.errors
     assert "refused_by_test_trigger" in str(error)
     e2e.bot.recorder.errors.clear()  # the one error this test expects
