@@ -677,31 +677,21 @@ class BotApiStub:
                     f"message {message_id} has no button with callback_data {callback_data!r}; "
                     f"buttons: {buttons}"
                 )
-        user = self._user(user_id, None, None)
-        query_id = str(next(self._callback_ids))
-        self._open_queries[query_id] = user_id
-        query = {
-            "id": query_id,
-            "from": dict(user),
-            "message": self._render(stored),
-            "chat_instance": f"-{user_id}000",
-            "data": callback_data,
-        }
-        return self._enqueue({"update_id": next(self._update_ids), "callback_query": query})
+        return self._press(user_id, callback_data, message=self._render(stored),
+                           chat_instance=f"-{user_id}000")
 
     def press_inline_button(self, user_id: int, callback_data: str) -> JSON:
         """The user taps a button of an inline-mode message: the query has no ``message``, only an
         ``inline_message_id`` (anyone can forge such a press with our bot's username)."""
+        return self._press(user_id, callback_data, inline_message_id=f"AgAAAInline{user_id}",
+                           chat_instance=f"-{user_id}001")
+
+    def _press(self, user_id: int, callback_data: str, **where: Any) -> JSON:
+        """Queue a callback query from this user, with where the pressed button was."""
         user = self._user(user_id, None, None)
         query_id = str(next(self._callback_ids))
         self._open_queries[query_id] = user_id
-        query = {
-            "id": query_id,
-            "from": dict(user),
-            "inline_message_id": f"AgAAAInline{query_id[-8:]}",
-            "chat_instance": f"-{user_id}001",
-            "data": callback_data,
-        }
+        query = {"id": query_id, "from": dict(user), **where, "data": callback_data}
         return self._enqueue({"update_id": next(self._update_ids), "callback_query": query})
 
     def redeliver(self, update: JSON) -> JSON:
