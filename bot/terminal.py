@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
 from service.conversation import ConversationService
-from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn
+from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn, valid_text
 from service.messages import Button, OutMessage, Response
 
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
@@ -61,7 +62,7 @@ class TerminalChat:
         self._print("")
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out)
+        print(valid_text(text), file=self.out)
 
     def parse(self, line: str) -> Incoming:
         """A typed line as the service input it means."""
@@ -90,6 +91,8 @@ class TerminalChat:
 
 async def stdin_lines(interactive: bool) -> AsyncIterator[str]:
     """Lines from stdin: with a prompt at a terminal, plainly from a pipe; stops at end of input."""
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are no UTF-8 become U+FFFD
+        sys.stdin.reconfigure(errors="replace")
     while True:
         if interactive:
             try:

@@ -33,6 +33,10 @@ class RunState:
     loops: Mapping[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
     editing: bool = False
     finished: bool = False
+    #: Which message answered which item of a per-item step, by message id: {"step", "ref",
+    #: "item"}. The service keeps it so an edit of that message changes that item; the engine
+    #: carries it along untouched.
+    item_messages: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The state as JSON types only."""
@@ -45,6 +49,7 @@ class RunState:
             "loops": {k: list(v) for k, v in self.loops.items()},
             "editing": self.editing,
             "finished": self.finished,
+            "item_messages": {k: dict(v) for k, v in self.item_messages.items()},
         }
 
     @classmethod
@@ -55,8 +60,9 @@ class RunState:
                 raise StateError(f"unknown state version {data.get('v')!r}")
             answers = data["answers"]
             loops = data.get("loops", {})
-            if not isinstance(answers, dict) or not isinstance(loops, dict):
-                raise StateError("answers and loops must be mappings")
+            item_messages = data.get("item_messages", {})
+            if not all(isinstance(part, dict) for part in (answers, loops, item_messages)):
+                raise StateError("answers, loops and item messages must be mappings")
             return cls(
                 step=str(data["step"]),
                 answers=answers,
@@ -65,6 +71,7 @@ class RunState:
                 loops={str(k): tuple(dict(item) for item in v) for k, v in loops.items()},
                 editing=bool(data.get("editing", False)),
                 finished=bool(data.get("finished", False)),
+                item_messages={str(k): dict(v) for k, v in item_messages.items()},
             )
         except StateError:
             raise

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.registry import Scripts
 from service import callbacks
 from service.export import export_user
+from service.inputs import valid_text
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
 from service.runs import show_run
@@ -24,9 +25,11 @@ async def export_documents(
     """The data export as two files: JSON for tools and HTML for people."""
     data = await export_user(session, user, scripts, render.catalog, now)
     stamp = now.strftime("%Y-%m-%d")
+    # Text saved before inputs were made valid UTF-8 may hold a lone surrogate: shown as U+FFFD.
     json_file = Document(f"coachbot-export-{stamp}.json",
-                         json.dumps(data, ensure_ascii=False, indent=2).encode())
-    html_file = Document(f"coachbot-export-{stamp}.html", export_html(data, render).encode())
+                         valid_text(json.dumps(data, ensure_ascii=False, indent=2)).encode())
+    html_file = Document(f"coachbot-export-{stamp}.html",
+                         valid_text(export_html(data, render)).encode())
     return (OutMessage(render.text("common.export.ready"), document=json_file),
             OutMessage("", document=html_file))
 

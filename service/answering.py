@@ -19,7 +19,7 @@ from service.messages import OutMessage, Response
 from service.turn import Turn
 from storage.answers import answer_by_message, delete_answers, save_answers
 from storage.goals import goals_of
-from storage.runs import RunRecord, get_run, save_run
+from storage.runs import RunRecord, get_run, runs_of, save_run
 from storage.vocabulary import RunStatus, Visibility
 
 
@@ -41,13 +41,29 @@ async def persist(
     await save_answers(turn.session, run, outcome.saves, visibility=visibility,
                                now=turn.now, message_id=message_id)
     await delete_answers(turn.session, run.id, outcome.deletes)
-    if outcome.state is not before and outcome.state != before:
+    state = remember_item_message(script, before, outcome, message_id)
+    if state is not before and state != before:
         status = RunStatus.COMPLETED if outcome.finished else RunStatus.ACTIVE
-        await save_run(turn.session, run.id, step=outcome.state.step, status=status,
-                               state=outcome.state.to_json(), now=turn.now)
+        await save_run(turn.session, run.id, step=state.step, status=status,
+                               state=state.to_json(), now=turn.now)
     if outcome.finished and not before.finished:
         await apply_effects(turn.session, script, run, turn.user, outcome.state.answers,
                             visibility, turn.now)
+
+
+def remember_item_message(
+    script: Dialog, before: RunState, outcome: engine.Outcome, message_id: int | None
+) -> RunState:
+    """The new state, noting which item of a per-item step this message answered (a run's answer
+    row knows one message per step; an edit of an earlier item's message must find its item)."""
+    step = next((s for s in script.steps if s.key == before.step), None)
+    saved = outcome.saves.get(before.step)
+    if message_id is None or step is None or step.foreach is None or not isinstance(saved, list):
+        return outcome.state
+    answered = saved[before.index]
+    item = {"step": step.key, "ref": answered.get("ref"), "item": answered.get("item")}
+    kept = {key: value for key, value in outcome.state.item_messages.items() if value != item}
+    return replace(outcome.state, item_messages={**kept, str(message_id): item})
 
 
 async def render_outcome(
@@ -71,19 +87,51 @@ async def template_values(
                                     turn.today.isoformat(), keys)
 
 
+async def answered_by(
+    turn: Turn, message_id: int
+) -> tuple[RunRecord, str, Mapping[str, Any] | None] | None:
+    """The run and step a message answered, and which item when the step asks per item."""
+    for run in reversed(await runs_of(turn.session, turn.user.id)):
+        noted = run.state.get("item_messages")
+        item = noted.get(str(message_id)) if isinstance(noted, dict) else None
+        if isinstance(item, dict):
+            return run, str(item.get("step")), item
+    answer = await answer_by_message(turn.session, turn.user.id, message_id)
+    answered = None if answer is None else await get_run(turn.session, answer.run_id)
+    return None if answer is None or answered is None else (answered, answer.step_key, None)
+
+
+def with_item(entries: Any, item: Mapping[str, Any], value: Any) -> list[Any] | None:
+    """The per-item answers with one item's value changed (matched as the engine matches them:
+    by reference and text, then by text); None when that item is no longer in the list."""
+    if not isinstance(entries, list):
+        return None
+    changed = [dict(entry) if isinstance(entry, dict) else entry for entry in entries]
+    same = [i for i, e in enumerate(changed) if isinstance(e, dict) and e.get("item") == item["item"]]
+    index = next((i for i in same if changed[i].get("ref") == item["ref"]), None)
+    index = index if index is not None else next(iter(same), None)
+    if index is None:
+        return None
+    changed[index]["value"] = value
+    return changed
+
+
 async def edit_answer(turn: Turn, incoming: EditIn) -> Response:
-    """An edited answer message updates the saved answer while its dialog is still open."""
-    answer = await answer_by_message(turn.session, turn.user.id, incoming.message_id)
-    if answer is None:
+    """An edited answer message updates the saved answer while its dialog is still open; for a
+    step asked per item, the item that message answered."""
+    found = await answered_by(turn, incoming.message_id)
+    if found is None:
         return turn.message("common.edit.unknown")
-    run = await get_run(turn.session, answer.run_id)
-    if run is None or not run.status.is_open:
+    run, step_key, item = found
+    if not run.status.is_open:
         return turn.message("common.edit.closed")
     script = turn.content.scripts.get(run.dialog)
     try:
-        step = script.step(answer.step_key)
+        step = script.step(step_key)
         state = RunState.from_json(run.state)
     except (KeyError, StateError):
+        return turn.message("common.edit.unknown")
+    if (step.foreach is None) != (item is None):  # per item, but saved before items were noted
         return turn.message("common.edit.unknown")
     value, problem = engine.read_value(script, step, incoming.text,
                                        await engine_context(turn, script))
@@ -91,6 +139,10 @@ async def edit_answer(turn: Turn, incoming: EditIn) -> Response:
         limits = {"max_length": step.max_length, "scale_min": step.scale_min,
                   "scale_max": step.scale_max, "min_items": step.min_items}
         return turn.message(f"common.problems.{problem}", **limits)
+    if item is not None:
+        value = with_item(state.answers.get(step.key), item, value)
+        if value is None:
+            return turn.message("common.edit.unknown")
     new_state = replace(state, answers={**state.answers, step.key: value})
     await save_answers(turn.session, run, {step.key: value}, visibility=Visibility.PRIVATE,
                                now=turn.now)

@@ -21,8 +21,9 @@ from service.inputs import Incoming, Person
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
 from service.routing import route
+from service.timezones import load_zones
 from service.turn import Content, Turn
-from storage.runs import lock_user_with_run
+from storage.runs import active_run, lock_user_with_run
 from storage.updates import claim_update
 from storage.users import UserRecord, create_user, get_user, lock_user, set_active, update_user
 
@@ -42,6 +43,7 @@ class ConversationService:
         self.clock = clock
         self.default_language = default_language
         self.default_timezone = default_timezone
+        load_zones()  # once per process, so `/settings time` reads no files in its transaction
 
     @property
     def scripts(self) -> Scripts:
@@ -65,8 +67,9 @@ class ConversationService:
         """
         async with self.sessionmaker.begin() as session:
             found = await lock_user_with_run(session, person.external_id)
-            if found is None:
-                user, created, open_run = await self._create_user(session, person), True, None
+            if found is None:  # another process may create them at the same moment: one is first
+                user, created = await self._create_user(session, person)
+                open_run = None if created else await active_run(session, user.id)
             else:
                 (user, open_run), created = found, False
                 user = await self._reactivated(session, user)
@@ -98,7 +101,7 @@ class ConversationService:
         async with self.sessionmaker.begin() as session:
             user = await lock_user(session, person.external_id)
             if user is None:
-                user = await self._create_user(session, person)
+                user, _ = await self._create_user(session, person)
             await update_user(session, user.id, self.clock(), language=language)
 
     async def _reactivated(self, session: AsyncSession, user: UserRecord) -> UserRecord:
@@ -108,8 +111,9 @@ class ConversationService:
         await set_active(session, user.telegram_id, True, self.clock())
         return replace(user, active=True)
 
-    async def _create_user(self, session: AsyncSession, person: Person) -> UserRecord:
-        """A new user in their Telegram language if we speak it, else the default."""
+    async def _create_user(self, session: AsyncSession, person: Person) -> tuple[UserRecord, bool]:
+        """A new user in their Telegram language if we speak it, else the default; and whether
+        this call created them."""
         language = (person.language or "")[:2].lower()
         if language not in self.catalog.texts:
             language = self.default_language

@@ -1,12 +1,40 @@
-"""What a front-end hands to the conversation service: who is talking, and what they did."""
+"""What a front-end hands to the conversation service: who is talking, and what they did.
+
+Text is made valid UTF-8 here, once, as an input is built: every front-end (Telegram updates,
+webhook posts, the terminal) passes this edge before anything is stored, so a lone surrogate (a
+broken JSON escape, or bytes that were no UTF-8 read with surrogateescape) cannot reach the
+database and break /export or /answers later; it becomes U+FFFD.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """The text with every lone surrogate replaced by U+FFFD (a proper pair becomes its character)."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+class _ValidText:
+    """Makes every text field of an input dataclass valid UTF-8 when it is built."""
+
+    def __post_init__(self) -> None:
+        instance: Any = self
+        for field in fields(instance):
+            value = getattr(self, field.name)
+            if isinstance(value, str):
+                object.__setattr__(self, field.name, valid_text(value))
 
 
 @dataclass(frozen=True)
-class Person:
+class Person(_ValidText):
     """Who is talking, as the front-end knows them (language is only a hint for new users)."""
 
     external_id: int
@@ -15,7 +43,7 @@ class Person:
 
 
 @dataclass(frozen=True)
-class TextIn:
+class TextIn(_ValidText):
     """A typed message (`message_id` lets a later edit of it update the answer)."""
 
     text: str
@@ -23,7 +51,7 @@ class TextIn:
 
 
 @dataclass(frozen=True)
-class CommandIn:
+class CommandIn(_ValidText):
     """A command such as /grow, without the slash, with whatever followed it."""
 
     name: str
@@ -31,14 +59,14 @@ class CommandIn:
 
 
 @dataclass(frozen=True)
-class PressIn:
+class PressIn(_ValidText):
     """A button press with its callback data, untrusted."""
 
     data: str
 
 
 @dataclass(frozen=True)
-class EditIn:
+class EditIn(_ValidText):
     """The mentee edited a message they sent earlier."""
 
     message_id: int
@@ -46,7 +74,7 @@ class EditIn:
 
 
 @dataclass(frozen=True)
-class MediaIn:
+class MediaIn(_ValidText):
     """Something that is not text (a sticker, photo, voice note, location, file)."""
 
     kind: str

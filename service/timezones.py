@@ -3,13 +3,46 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 COMMON_TIMEZONES = ("Europe/Berlin", "Europe/London", "Europe/Vienna", "Europe/Zurich",
                     "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "UTC")
 
 _CLOCK_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Every IANA zone name by its lower-case form (the tz database is read once per process)."""
+    return {name.lower(): name for name in available_timezones()}
+
+
+@cache
+def _candidates() -> tuple[tuple[str, ZoneInfo], ...]:
+    """Zones a clock time may name, common ones first, loaded once and held: ZoneInfo would
+    otherwise forget and reread them, and a lookup inside a write transaction must not read files."""
+    names = dict.fromkeys([*COMMON_TIMEZONES, *sorted(_names().values())])
+    return tuple((name, ZoneInfo(name)) for name in names
+                 if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")))
+
+
+def load_zones() -> None:
+    """Read the tz database now (at start-up, outside any transaction) instead of on first use."""
+    _candidates()
+
+
+@lru_cache(maxsize=4)
+def _zone_by_offset(quarter: datetime) -> dict[timedelta, str]:
+    """Per UTC offset, the first zone showing it in the quarter hour from `quarter` on. Clocks
+    change on a quarter hour (UTC), so one map serves the whole quarter."""
+    zones: dict[timedelta, str] = {}
+    for name, zone in _candidates():
+        offset = quarter.astimezone(zone).utcoffset()
+        if offset is not None:
+            zones.setdefault(offset, name)
+    return zones
 
 
 def parse_timezone(text: str) -> str | None:
@@ -19,15 +52,14 @@ def parse_timezone(text: str) -> str | None:
         return None
     if name.upper() == "UTC":
         return "UTC"
-    lowered = name.lower()
-    for zone in available_timezones():
-        if zone.lower() == lowered:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                return None
-            return zone
-    return None
+    zone = _names().get(name.lower())
+    if zone is None:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return zone
 
 
 def zone_for_local_time(text: str, now: datetime) -> str | None:
@@ -40,9 +72,8 @@ def zone_for_local_time(text: str, now: datetime) -> str | None:
         hour = hour % 12 + (12 if match[3].lower() == "pm" else 0)
     if hour > 23 or minute > 59:
         return None
-    utc = now.astimezone(ZoneInfo("UTC"))
-    told = utc.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    offset = told - utc.replace(second=0, microsecond=0)
+    utc = now.astimezone(UTC).replace(second=0, microsecond=0)
+    offset = utc.replace(hour=hour, minute=minute) - utc
     # The wall clock may be up to 14 hours ahead or 12 behind; fold to the nearest day.
     while offset > timedelta(hours=14):
         offset -= timedelta(days=1)
@@ -50,10 +81,9 @@ def zone_for_local_time(text: str, now: datetime) -> str | None:
         offset += timedelta(days=1)
     quarter = timedelta(minutes=15)
     offset = round(offset / quarter) * quarter
-    candidates = [*COMMON_TIMEZONES, *sorted(available_timezones())]
-    for zone in candidates:
-        if "/" not in zone or zone.startswith(("Etc/", "SystemV/", "US/")):
-            continue
-        if now.astimezone(ZoneInfo(zone)).utcoffset() == offset:
-            return zone
-    return None
+    zone = _zone_by_offset(utc.replace(minute=utc.minute // 15 * 15)).get(offset)
+    if zone is None or now.astimezone(ZoneInfo(zone)).utcoffset() == offset:
+        return zone
+    # Its clock changed within this quarter hour (no zone does so today): look at this moment.
+    return next((name for name, zone_info in _candidates()
+                 if now.astimezone(zone_info).utcoffset() == offset), None)

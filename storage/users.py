@@ -64,17 +64,18 @@ async def get_user(session: AsyncSession, telegram_id: int) -> UserRecord | None
 async def create_user(
     session: AsyncSession, telegram_id: int, *, name: str | None, language: str, timezone: str,
     now: datetime, role: Role = Role.MENTEE,
-) -> UserRecord:
-    """A new user in the first stage; a concurrent creation of the same id is absorbed."""
+) -> tuple[UserRecord, bool]:
+    """A new user in the first stage, locked, and whether this call inserted it: a concurrent
+    creation of the same id (another process) is absorbed, and only one of them says "new"."""
     values = {"telegram_id": telegram_id, "name": name, "language": language,
               "timezone": timezone, "role": role, "stage": "initiation",
               "share_by_default": False, "active": True, "created_at": now, "updated_at": now}
     statement = dialect_insert(session)(USERS).values(**values).on_conflict_do_nothing(
-        index_elements=["telegram_id"])
-    await session.execute(statement)
+        index_elements=["telegram_id"]).returning(USERS.c.id)
+    inserted = (await session.execute(statement)).first() is not None
     user = await lock_user(session, telegram_id)
     assert user is not None
-    return user
+    return user, inserted
 
 
 async def update_user(

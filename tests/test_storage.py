@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -66,7 +66,7 @@ async def test_records_come_back_with_the_vocabulary_enums_and_their_json(
     state = {"v": 1, "step": "goal", "answers": {"goal": ["a", 2, None, True]}}
     value = {"text": "call Anna", "rating": 4.5, "tags": ["team"]}
     async with create_sessionmaker(engine).begin() as session:
-        user = await create_user(session, 31, name=None, language="en", timezone="UTC",
+        user, _ = await create_user(session, 31, name=None, language="en", timezone="UTC",
                                  now=clock(), role=Role.MENTOR)
         done_id = await create_run(session, user_id=user.id, dialog="grow", stage="establishing",
                                    step="goal", state={}, now=clock())
@@ -216,3 +216,37 @@ async def test_a_second_engine_on_the_same_file_sees_committed_answers(tmp_path:
         assert [a.value for a in await answers_of(session, user.id)] == ["one"]
     await first.dispose()
     await second.dispose()
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
+async def test_of_two_processes_meeting_a_new_user_at_once_only_one_greets_them_as_new(
+    engine: AsyncEngine, database_url: str, clock: FakeClock
+) -> None:
+    from bot.terminal import to_plain
+    from dialogs.registry import default_scripts
+    from prompts.catalog import default_catalog
+    from tests.telegram.harness import say
+
+    other_process = create_engine(database_url)
+    service = ConversationService(create_sessionmaker(other_process), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=clock)
+    creating = asyncio.Event()  # the other process found no user and is about to insert one
+
+    @event.listens_for(other_process.sync_engine, "before_cursor_execute")
+    def _watch(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("INSERT INTO users"):
+            creating.set()
+
+    async with create_sessionmaker(engine).begin() as session:
+        # The first process is inside the new user's first update: inserted, not yet committed.
+        _, inserted = await create_user(session, 88, name="Ana", language="en", timezone="UTC",
+                                        now=clock())
+        assert inserted
+        second = asyncio.create_task(service.handle(Person(88, "Ana", "en"), CommandIn("start")))
+        await creating.wait()
+    response = await second
+    await other_process.dispose()
+
+    assert to_plain(response.messages[0].text) == say("en", "common.service.welcome_back",
+                                                        name="Ana")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import socket
 import subprocess
@@ -27,6 +26,7 @@ import pytest
 
 from bot.telegram.application import ALLOWED_UPDATES
 from prompts.catalog import default_catalog
+from tests.support.logs import logged, logging_as_run
 from tests.telegram.client import ChatClient
 from tests.telegram.harness import (
     ACTIONS,
@@ -34,6 +34,7 @@ from tests.telegram.harness import (
     E2E,
     GOALS,
     RUNS,
+    TOKEN,
     UPDATES,
     Webhook,
     say,
@@ -556,6 +557,30 @@ async def test_long_answers_are_saved_whole_and_a_long_summary_is_split_lossless
     assert (await e2e.run(client.user_id, "agreement"))["status"] == "completed"
 
 
+def utf16_length(text: str) -> int:
+    """The length the Bot API limits: UTF-16 code units (an emoji outside the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_an_emoji_heavy_summary_is_split_by_utf16_length(e2e: E2E) -> None:
+    client = e2e.client()
+    emoji = {"purpose": "👍🏽 " * 1333, "success": "😀🇩🇪 " * 999, "expect_mentor": "❤️ ok " * 600}
+    emoji = {key: text.strip() for key, text in emoji.items()}
+    assert all(len(text) <= 4000 for text in emoji.values())
+    steps = [Step(step.key, Type(emoji[step.key])) if step.key in emoji else step
+             for step in agreement_steps("en")]
+    await start_agreement(client, "en")
+    await walk(client, "en", "agreement", steps)
+
+    parts = client.new_messages
+    assert all(utf16_length(part["text"]) <= 4096 for part in parts)
+    joined = words(" ".join(part["text"] for part in parts))
+    for text in emoji.values():
+        assert words(text) in joined
+    assert (await e2e.answers(client.user_id))["purpose"] == emoji["purpose"]
+    await confirm_summary(client, "en", "agreement")
+
+
 # ---------------------------------------------------------------------------------------------
 # 8. The bot process restarts mid-dialog
 
@@ -963,8 +988,6 @@ async def _execute(e2e: E2E, statements: dict[str, list[str]]) -> None:
 async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_answer(
     e2e: E2E, lang: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.logs import QUIET, hold_quiet_loggers
-
     client = e2e.client(lang=lang)
     texts = AGREEMENT_TEXTS[lang]
     await start_agreement(client, lang)
@@ -973,24 +996,21 @@ async def test_a_failing_update_reassures_the_user_keeps_the_state_and_logs_no_a
     secret = "my very private answer 4711"
 
     await _execute(e2e, REFUSE_STEP_CHANGE)
-    levels = {name: logging.getLogger(name).level for name in QUIET}
-    hold_quiet_loggers()  # as `coachbot run` does, whatever COACHBOT_LOG_LEVEL says
-    try:
-        with caplog.at_level("DEBUG"):
-            [reply] = await client.send(secret)
-    finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
+    with logging_as_run(), caplog.at_level("DEBUG"):  # as `coachbot run` sets logging up
+        [reply] = await client.send(secret)
     await _execute(e2e, ALLOW_STEP_CHANGE)
 
     assert reply == say(lang, "common.service.error")
     assert "Traceback" not in reply
     assert "refused_by_test_trigger" not in reply
     assert await e2e.snapshot() == before  # the answer row written before the refusal is gone too
-    logged = "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records)
-    assert "refused_by_test_trigger" in logged  # the error itself is logged ...
-    assert secret not in logged  # ... without the answer text
-    assert "123:ABC" not in logged  # ... and never the token
+    log = logged(caplog)
+    [(_, error)] = e2e.bot.recorder.errors
+    assert type(error).__name__ in log  # the error is logged, with our frames ...
+    assert "service/conversation.py" in log
+    assert secret not in log  # ... without the answer text
+    assert "refused_by_test_trigger" not in log  # ... or the database's message, which may quote it
+    assert TOKEN not in log  # ... and never the token
     [(_, error)] = e2e.bot.recorder.errors
     assert "refused_by_test_trigger" in str(error)
     e2e.bot.recorder.errors.clear()  # the one error this test expects

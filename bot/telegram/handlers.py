@@ -7,7 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 
 from bot.telegram.context import CoachContext
 from bot.telegram.delivery import PersonWork, deliver, later
@@ -35,16 +35,22 @@ def person_of(update: Update) -> Person:
     return Person(external_id=user.id, name=user.first_name, language=user.language_code)
 
 
+def reply_chat(update: Update) -> int:
+    """Where replies go: the update's chat, or the sender's private chat (whose id is theirs) for
+    a press on an inline message, which belongs to no chat of ours."""
+    chat = update.effective_chat
+    return chat.id if chat is not None else person_of(update).external_id
+
+
 async def respond(update: Update, context: CoachContext, incoming: Incoming) -> Response:
     """Hand one input to the service and deliver the response: the reply to the sender now, what
     it causes for others in their own turn (so it stays in order with their updates)."""
-    chat = update.effective_chat
-    assert chat is not None
-    response = await context.service.handle(person_of(update), incoming, update_id=update.update_id)
+    person = person_of(update)
+    response = await context.service.handle(person, incoming, update_id=update.update_id)
     if update.callback_query is not None:
         with contextlib.suppress(Forbidden):  # blocked: deliver() below marks the user inactive
             await settle_press(update.callback_query, response)
-    await deliver(context.bot, context.service, chat.id, response.messages)
+    await deliver(context.bot, context.service, reply_chat(update), response.messages)
     for delivery in response.deliveries:
         await context.update_queue.put(later(delivery))
     return response
@@ -115,14 +121,15 @@ async def on_error(update: object, context: CoachContext) -> None:
         user_id = update.effective_user.id if update.effective_user else None
     log.error("update %s (%s) from user %s failed: %s", getattr(update, "update_id", None), kind,
               user_id, type(context.error).__name__, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if not isinstance(update, Update) or update.effective_user is None:
         return
-    language = (update.effective_user.language_code or "en")[:2] if update.effective_user else "en"
+    language = (update.effective_user.language_code or "en")[:2]
     text = default_catalog().render(language if language in LANGUAGES else "en",
                                     "common.service.error")
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):  # it may have been answered before the failure
             await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, text)
+    try:
+        await context.bot.send_message(reply_chat(update), text)
     except Exception:  # the error report must never raise in its turn
         log.warning("could not tell user %s about the error", user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 
@@ -11,7 +12,10 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 from telegram.helpers import escape
 
+from service.inputs import valid_text
 from service.messages import OutMessage, Response
+
+log = logging.getLogger(__name__)
 
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 _TAG = re.compile(r"<(/?)([a-z\-]+)([^>]*)>")
@@ -33,14 +37,31 @@ def _open_tags(html: str) -> list[tuple[str, str]]:
     return stack
 
 
+def units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts two).
+    Measured on the HTML, which is never shorter than the text it shows."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _fit(line: str, limit: int) -> int:
+    """How many characters of the line fit in `limit` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(line):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(line)
+
+
 def _pieces(text: str, limit: int) -> Iterator[tuple[str, str]]:
     """The text as (separator, piece) pairs: its lines, each after a line break, and any line longer
     than the limit cut after a space (or hard, never inside a tag or entity), its rest after ""."""
     for number, line in enumerate(text.split("\n")):
         separator = "\n" if number else ""
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit) + 1
-            cut = cut if cut > limit // 2 else limit
+        while units(line) > limit:
+            fits = _fit(line, limit)
+            cut = line.rfind(" ", 0, fits) + 1
+            cut = cut if cut > fits // 2 else fits
             for token in (_TAG, _ENTITY):
                 for match in token.finditer(line):
                     if match.start() < cut < match.end():
@@ -51,19 +72,19 @@ def _pieces(text: str, limit: int) -> Iterator[tuple[str, str]]:
 
 
 def split_html(text: str, limit: int = LIMIT) -> list[str]:
-    """Split Telegram HTML into messages of at most `limit` characters, on line boundaries where
-    possible, closing tags at the end of a part and reopening them at the start of the next.
+    """Split Telegram HTML into messages of at most `limit` UTF-16 code units, on line boundaries
+    where possible, closing tags at the end of a part and reopening them at the start of the next.
 
     Nothing but the separator where one part ends and the next begins is left out: the line break
     there, or nothing when a long line is cut. A part without visible text is not sent."""
-    if len(text) <= limit:
+    if units(text) <= limit:
         return [text]
     reserve = 64  # room for the closing and reopening tags
     parts: list[str] = []
     current = ""
     for separator, piece in _pieces(text, limit - reserve * 2):
         candidate = current + separator + piece
-        if len(candidate) + reserve <= limit:
+        if units(candidate) + reserve <= limit:
             current = candidate
             continue
         open_tags = _open_tags(current)
@@ -77,39 +98,47 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
     """The message's buttons as an inline keyboard (labels are plain text)."""
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                                 for row in message.buttons])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(valid_text(b.label), callback_data=b.data)
+                                  for b in row] for row in message.buttons])
 
 
 async def send_messages(bot: ExtBot[None], chat_id: int, messages: Sequence[OutMessage]) -> None:
-    """Send messages in order; long texts are split, the keyboard goes on the last part."""
+    """Send messages in order; long texts are split, the keyboard goes on the last part. Text
+    saved before inputs were made valid UTF-8 may hold a lone surrogate: it is shown as U+FFFD."""
     for message in messages:
+        text = valid_text(message.text)
         if message.document is not None:
             document = message.document
             await bot.send_document(chat_id, InputFile(document.content, filename=document.filename),
-                                    caption=message.text or None)
+                                    caption=text or None)
             continue
-        parts = split_html(message.text)
+        parts = split_html(text)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             await bot.send_message(chat_id, part, reply_markup=keyboard(message) if last else None)
 
 
 async def settle_press(query: CallbackQuery, response: Response) -> None:
-    """Answer the button press; when it counted, mark the choice and remove the keyboard."""
+    """Answer the button press; when it counted, mark the choice and remove the keyboard.
+
+    Marking is cosmetic and never stops the reply: a second tap finds the keyboard already gone
+    ("message is not modified"), and a message may have been deleted meanwhile."""
     try:
         await query.answer(response.toast)
     except BadRequest as error:  # a redelivered or late press: Telegram takes no answer any more
         if "query is too old" not in error.message.lower():
             raise
     message = query.message
-    if not response.accepted or not isinstance(message, Message):
+    if not response.accepted or not isinstance(message, Message) or message.reply_markup is None:
         return
-    label = next((button.text for row in (message.reply_markup.inline_keyboard
-                                          if message.reply_markup else ())
+    label = next((button.text for row in message.reply_markup.inline_keyboard
                   for button in row if button.callback_data == query.data), None)
     text = message.text_html or ""
-    if label and text and len(text) + len(label) + 16 <= LIMIT:
-        await query.edit_message_text(f"{text}\n\n→ <b>{escape(label)}</b>", reply_markup=None)
-    else:
-        await query.edit_message_reply_markup(reply_markup=None)
+    try:
+        if label and text and units(text) + units(label) + 16 <= LIMIT:
+            await query.edit_message_text(f"{text}\n\n→ <b>{escape(label)}</b>", reply_markup=None)
+        else:
+            await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():  # not a second tap: say so, without text
+            log.warning("could not mark the button user %s pressed", query.from_user.id)

@@ -138,6 +138,14 @@ class _Failure:
     retry_after: float
     times: int
     description: str | None
+    #: Only calls whose parameters contain this text fail (None: any call).
+    matching: str | None = None
+    #: Instead of an error, the call succeeds but its answer arrives cut short (invalid JSON).
+    truncated: bool = False
+
+    def applies(self, params: JSON) -> bool:
+        return self.matching is None or self.matching in json.dumps(
+            params, ensure_ascii=False, default=str)
 
     def error(self) -> ApiError:
         if self.status == 429:
@@ -406,16 +414,25 @@ class BotApiStub:
         retry_after: float = 1,
         times: int = 1,
         description: str | None = None,
+        matching: str | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with an error instead of running it.
 
         429 carries ``parameters.retry_after``, which PTB turns into RetryAfter. It must be > 0
         (PTB ignores a falsy value); a float such as 0.5 works with PTB although Telegram itself
         only sends whole seconds. Other statuses use Telegram's usual description unless
-        ``description`` is given (403 means blocked, 502 maps to NetworkError).
+        ``description`` is given (403 means blocked, 502 maps to NetworkError). With
+        ``matching``, only calls whose parameters contain that text count.
         """
         self._failures.setdefault(method.lower(), []).append(
-            _Failure(status, retry_after, times, description)
+            _Failure(status, retry_after, times, description, matching)
+        )
+
+    def truncate_next(self, method: str, *, matching: str | None = None) -> None:
+        """Run the next call of ``method`` (matching, as in :meth:`fail_next`), but answer with its
+        JSON cut short, as a broken proxy would: done on Telegram's side, unreadable for the bot."""
+        self._failures.setdefault(method.lower(), []).append(
+            _Failure(200, 0, 1, None, matching, truncated=True)
         )
 
     def block_user(self, chat_id: int) -> None:
@@ -660,16 +677,21 @@ class BotApiStub:
                     f"message {message_id} has no button with callback_data {callback_data!r}; "
                     f"buttons: {buttons}"
                 )
+        return self._press(user_id, callback_data, message=self._render(stored),
+                           chat_instance=f"-{user_id}000")
+
+    def press_inline_button(self, user_id: int, callback_data: str) -> JSON:
+        """The user taps a button of an inline-mode message: the query has no ``message``, only an
+        ``inline_message_id`` (anyone can forge such a press with our bot's username)."""
+        return self._press(user_id, callback_data, inline_message_id=f"AgAAAInline{user_id}",
+                           chat_instance=f"-{user_id}001")
+
+    def _press(self, user_id: int, callback_data: str, **where: Any) -> JSON:
+        """Queue a callback query from this user, with where the pressed button was."""
         user = self._user(user_id, None, None)
         query_id = str(next(self._callback_ids))
         self._open_queries[query_id] = user_id
-        query = {
-            "id": query_id,
-            "from": dict(user),
-            "message": self._render(stored),
-            "chat_instance": f"-{user_id}000",
-            "data": callback_data,
-        }
+        query = {"id": query_id, "from": dict(user), **where, "data": callback_data}
         return self._enqueue({"update_id": next(self._update_ids), "callback_query": query})
 
     def redeliver(self, update: JSON) -> JSON:
@@ -713,6 +735,7 @@ class BotApiStub:
         return params
 
     async def _handle(self, request: web.Request) -> web.Response:
+        truncate = False
         method = request.match_info["method"]
         params = await self._decode(request)
         self.calls.append((method, params))
@@ -721,13 +744,14 @@ class BotApiStub:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             key = method.lower()
-            failures = self._failures.get(key)
-            if failures:
-                failure = failures[0]
+            failure = next((f for f in self._failures.get(key, []) if f.applies(params)), None)
+            if failure is not None:
                 failure.times -= 1
                 if failure.times <= 0:
-                    failures.pop(0)
-                raise failure.error()
+                    self._failures[key].remove(failure)
+                if not failure.truncated:
+                    raise failure.error()
+                truncate = True
             if params.get("chat_id") in self._blocked:
                 raise ApiError(403, _BLOCKED)
             implementation = self._methods.get(key)
@@ -747,6 +771,9 @@ class BotApiStub:
             )
         finally:
             self._bump()
+        if truncate:
+            return web.Response(text=json.dumps(body)[:-7], status=status,
+                                content_type="application/json")
         return web.json_response(body, status=status)
 
     # ------------------------------------------------------------------ helpers for methods
