@@ -16,9 +16,10 @@ from dialogs.stages import Stage
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # Names a dialog's texts may use besides its own steps and other dialogs: the engine gives `item`,
-# `index`, `count` and `collected` inside a foreach; the service gives the rest.
+# `index`, `count` and `collected` inside a foreach; the service gives the rest (`days_left`: days
+# until the relationship's planned end, None when no end is set).
 CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
-                           "collected", "lang"})
+                           "collected", "lang", "days_left"})
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 

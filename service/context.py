@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -78,4 +79,6 @@ async def template_variables(
         variables["open_actions"] = []
     variables["name"] = (user.name or "").split(" ")[0] or None
     variables["today"] = today_iso
+    ends = user.relationship_ends_on
+    variables["days_left"] = (ends - date.fromisoformat(today_iso)).days if ends else None
     return variables

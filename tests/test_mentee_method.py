@@ -3,12 +3,23 @@ words, the check-in note raised at the next meeting, the reflection's timing, an
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from dialogs.registry import default_scripts
 from service.conversation import ConversationService
+from storage.users import update_user
 from tests.support.chat import Chat
-from tests.test_transcripts import LANGUAGES, SQLITE_ONLY, localize, set_up, transcript, walk
+from tests.test_transcripts import (
+    LANGUAGES,
+    SQLITE_ONLY,
+    localize,
+    set_up,
+    transcript,
+    user_of,
+    walk,
+)
 
 CHECKPOINT = {"en": "5 December 2026", "de": "5. Dezember 2026"}
 
@@ -43,3 +54,27 @@ async def test_the_vision_map_quotes_what_the_story_said_the_mentee_is_proud_of(
     assert proud in first
     assert {"en": "make you proud", "de": "bist du stolz"}[lang] not in first
     assert "proud" not in {step.key for step in default_scripts().get("vision").steps}
+
+
+COMING_TO_AN_END = {"en": "coming to an end", "de": "geht zu Ende"}
+REACHED_THE_END = {"en": "reached its planned end", "de": "geplanten Ende angekommen"}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("ends_in_days", "near", "past"),
+                         [(None, False, False), (200, False, False), (29, False, False),
+                          (28, True, False), (0, True, False), (-3, False, True)])
+async def test_the_reflection_speaks_of_the_end_only_when_it_is_near(
+    service: ConversationService, chat: Chat, lang: str, ends_in_days: int | None, near: bool,
+    past: bool,
+) -> None:
+    await set_up(service, chat, {}, lang)
+    if ends_in_days is not None:
+        ends = service.clock().date() + timedelta(days=ends_in_days)
+        async with service.sessionmaker.begin() as session:
+            user = await user_of(service, chat)
+            await update_user(session, user.id, service.clock(), relationship_ends_on=ends)
+    intro = chat.texts(await chat.send("/reflect"))
+    assert (COMING_TO_AN_END[lang] in intro) is near, intro
+    assert (REACHED_THE_END[lang] in intro) is past, intro
