@@ -128,7 +128,8 @@ class Renderer:
                                           picked=option in ask.collected), str(number - 1)),)
                         for number, option in enumerate(ask.options, start=1))
         several = step.kind is StepKind.LIST or (step.kind is StepKind.PICK and step.max_items > 1)
-        if several and len(ask.collected) >= max(step.min_items, 1):
+        least = step.min_items if step.kind is StepKind.LIST else max(step.min_items, 1)
+        if several and len(ask.collected) >= least:  # a list that may stay empty offers it at once
             rows.append((answer(self.text("common.buttons.done"), LIST_DONE),))
         extra: list[Button] = []
         if ask.previous is not None and step.kind is not StepKind.LIST:

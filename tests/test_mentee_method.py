@@ -11,6 +11,7 @@ from dialogs.registry import default_scripts
 from service.conversation import ConversationService
 from storage.users import update_user
 from tests.support.chat import Chat
+from tests.support.clock import FakeClock
 from tests.test_transcripts import (
     LANGUAGES,
     SQLITE_ONLY,
@@ -78,3 +79,45 @@ async def test_the_reflection_speaks_of_the_end_only_when_it_is_near(
     intro = chat.texts(await chat.send("/reflect"))
     assert (COMING_TO_AN_END[lang] in intro) is near, intro
     assert (REACHED_THE_END[lang] in intro) is past, intro
+
+
+async def plan_agenda(chat: Chat, *typed: str) -> str:
+    """Start /agenda (its first question is returned), then type the rest of it."""
+    first = chat.texts(await chat.send("/agenda"))
+    for text in typed:
+        await chat.send(text)
+    return first
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_a_check_in_note_raised_at_the_next_meeting_is_on_the_agenda_until_it_is_held(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    data = transcript("checkin")
+    await set_up(service, chat, data, lang)
+    await walk(service, chat, "checkin", lang, data["turns"])  # the note, raised: yes
+    note = localize(data["answers"]["for_mentor"], lang)
+    assert "/agenda" in chat.texts(chat.log[-1])
+    clock.advance(days=1)
+    first = await plan_agenda(chat, {"en": "That's all", "de": "Das war's"}[lang],
+                              "Clear next steps", "/skip", "/skip")
+    assert note in first
+    done = chat.texts(await chat.send({"en": "yes", "de": "ja"}[lang]))
+    assert note in done
+    clock.advance(days=1)
+    assert note not in await plan_agenda(chat)  # it was on the agenda of the meeting held
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_a_check_in_note_kept_from_the_meeting_is_not_on_the_agenda(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    data = transcript("checkin")
+    await set_up(service, chat, data, lang)
+    turns = [{**turn, "press": "no"} if turn.get("press") == "yes" else turn
+             for turn in data["turns"]]
+    await walk(service, chat, "checkin", lang, turns)
+    clock.advance(days=1)
+    assert localize(data["answers"]["for_mentor"], lang) not in await plan_agenda(chat)
