@@ -14,7 +14,7 @@ async def test_a_look_up_mid_dialog_says_the_dialog_is_still_open(chat: Chat) ->
     await chat.send("/agreement")
     response = await chat.send("/journey")
     assert "Your mentoring journey" in chat.texts(response)
-    assert "is still open" in chat.last_text
+    assert "Still open: Mentoring agreement." in chat.last_text
     await chat.send("To grow into a team lead role")  # still answers the open question
     assert "success" in chat.last_text.lower()
 
@@ -56,7 +56,7 @@ async def test_goals_and_answers_are_listed_after_a_vision_map(service: Conversa
 
     # At the summary: every answered step, the skipped one left out, with a save button.
     summary = chat.last_text
-    assert summary.startswith("Here is what you wrote for Vision map:")
+    assert summary.startswith("Vision map\nHere is what you wrote:")
     for shown in ("• Finished my apprenticeship", "Lead the maintenance team",
                   "• Call Sam about the team lead role", "Ask for a small project", "12 December 2026"):
         assert shown in summary

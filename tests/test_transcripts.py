@@ -451,7 +451,7 @@ async def test_change_at_the_summary_saves_the_new_answer(
                     "de": "Wir prüfen bei jedem Treffen meine Ziele"}
     changes: list[Mapping[str, Any]] = [
         {"change": "meeting_rhythm", "expect_step": "meeting_rhythm",
-         "expect_shows": [{"en": "Something else", "de": "Anders"}]},
+         "expect_shows": [{"en": "Something else", "de": "Etwas anderes"}]},
         {"press": "weekly", "expect_summary": True,
          "expect_shows": [{"en": "Every week", "de": "Jede Woche"}]},
         {"change": "progress_check", "expect_step": "progress_check", "expect_shows": [old_progress]},
