@@ -1,9 +1,12 @@
 """What the coaching method asks of a mentee's dialogs beyond one transcript: the GROW closing
-words, the check-in note raised at the next meeting, the reflection's timing, and the German."""
+words, the vision map quoting the story, the check-in note raised at the next meeting, and the
+reflection speaking of the end only when it is near."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -25,14 +28,23 @@ from tests.test_transcripts import (
 CHECKPOINT = {"en": "5 December 2026", "de": "5. Dezember 2026"}
 
 
+async def walk_transcript(
+    service: ConversationService, chat: Chat, dialog: str, lang: str,
+    turns: list[Mapping[str, Any]] | None = None,
+) -> Mapping[str, Any]:
+    """A new user walks a dialog's transcript (or these turns of it); its data is returned."""
+    data = transcript(dialog)
+    await set_up(service, chat, data, lang)
+    await walk(service, chat, dialog, lang, data["turns"] if turns is None else turns)
+    return data
+
+
 @SQLITE_ONLY
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_grow_closes_with_the_first_step_and_the_checkpoint(
     service: ConversationService, chat: Chat, lang: str
 ) -> None:
-    data = transcript("grow")
-    await set_up(service, chat, data, lang)
-    await walk(service, chat, "grow", lang, data["turns"])
+    data = await walk_transcript(service, chat, "grow", lang)
     done = chat.texts(chat.log[-1])
     first_step = localize(data["answers"]["actions"][0], lang)
     assert f": {first_step}\n" in done, done
@@ -94,9 +106,7 @@ async def plan_agenda(chat: Chat, *typed: str) -> str:
 async def test_a_check_in_note_raised_at_the_next_meeting_is_on_the_agenda_until_it_is_held(
     service: ConversationService, chat: Chat, clock: FakeClock, lang: str
 ) -> None:
-    data = transcript("checkin")
-    await set_up(service, chat, data, lang)
-    await walk(service, chat, "checkin", lang, data["turns"])  # the note, raised: yes
+    data = await walk_transcript(service, chat, "checkin", lang)  # the note, raised: yes
     note = localize(data["answers"]["for_mentor"], lang)
     assert "/agenda" in chat.texts(chat.log[-1])
     clock.advance(days=1)
@@ -114,10 +124,8 @@ async def test_a_check_in_note_raised_at_the_next_meeting_is_on_the_agenda_until
 async def test_a_check_in_note_kept_from_the_meeting_is_not_on_the_agenda(
     service: ConversationService, chat: Chat, clock: FakeClock, lang: str
 ) -> None:
-    data = transcript("checkin")
-    await set_up(service, chat, data, lang)
     turns = [{**turn, "press": "no"} if turn.get("press") == "yes" else turn
-             for turn in data["turns"]]
-    await walk(service, chat, "checkin", lang, turns)
+             for turn in transcript("checkin")["turns"]]
+    data = await walk_transcript(service, chat, "checkin", lang, turns)
     clock.advance(days=1)
     assert localize(data["answers"]["for_mentor"], lang) not in await plan_agenda(chat)
