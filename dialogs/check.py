@@ -29,10 +29,12 @@ def script_references(script: Dialog, scripts: Mapping[str, Dialog]) -> Iterator
             elif not _can_hold(condition, earlier):
                 yield ScriptProblem(file, where, f"unreachable: no answer to {condition.step!r} "
                                     "can satisfy the condition")
-        if step.foreach is not None and step.foreach.step is not None:
-            source = seen.get(step.foreach.step)
-            if source is None or source.kind is not StepKind.LIST:
-                yield ScriptProblem(file, where, f"foreach refers to {step.foreach.step!r}, "
+        lists = (("foreach", step.foreach.step if step.foreach else None),
+                 ("pick_from", step.pick_from))
+        for field, key in lists:
+            source = seen.get(key) if key is not None else None
+            if key is not None and (source is None or source.kind is not StepKind.LIST):
+                yield ScriptProblem(file, where, f"{field} refers to {key!r}, "
                                     "which is not an earlier list step")
         seen[step.key] = step
     if not any(s.kind is not StepKind.INFO for s in script.steps):

@@ -5,7 +5,7 @@ decides goes out as a return value, so every front-end can use it and property t
 The next question is *found* (the first applicable step after the current one), not hard-coded.
 
 Over 300 lines on purpose: this is one state machine (ask, read, move on, back, skip, lists,
-foreach, summary), and its transitions call each other; split, a reader would chase one move
+picks, foreach, summary), and its transitions call each other; split, a reader would chase one move
 through several files. Its inputs, replies and context types sit at the top.
 """
 
@@ -24,6 +24,8 @@ from dialogs.state import SUMMARY, Position, RunState
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INTEGER = re.compile(r"^\s*(-?\d{1,3})\s*(?:/\s*10)?\s*[.!]?\s*$")
+_NUMBERS = re.compile(r"^[0-9]{1,3}(?:(?:\s*[,;&+/]\s*|\s+)[0-9]{1,3})*$")
+_BULLET = re.compile(r"^(?:[-•*–]|[0-9]{1,2}[.)])\s+")
 LIST_DONE = "__done__"
 KEEP = "__keep__"
 CONFIRM = "confirm"
@@ -91,6 +93,7 @@ class Ask:
     problem: str | None = None
     previous: Any = None
     collected: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,8 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
         return _keep(script, state, step, ctx)
     if step.kind is StepKind.LIST:
         return _list_input(script, state, step, event, ctx)
+    if step.kind is StepKind.PICK:
+        return _pick_input(script, state, step, event, ctx)
     if event is Command.DONE:
         return Outcome(state, (Note("done_not_here"), _ask(script, state)))
     value, problem = _read(script, step, event, ctx)
@@ -195,7 +200,7 @@ def clean_text(text: str) -> str:
 
 def read_value(script: Dialog, step: Step, text: str, ctx: EngineContext) -> tuple[Any, str | None]:
     """Read typed text as a value of this step (used to apply an edited message), or the problem."""
-    if step.kind is StepKind.LIST or step.kind is StepKind.INFO:
+    if step.kind in (StepKind.LIST, StepKind.INFO, StepKind.PICK):
         return None, "not_understood"
     return _read(script, step, Text(text), ctx)
 
@@ -290,6 +295,8 @@ def _forward(
             if not state.editing:
                 shown.append(Info(step.key))
             continue
+        if step.kind is StepKind.PICK and not _pick_options(step, state):
+            continue
         index = 0
         if step.foreach is not None:
             items = _loop_items(step, state, ctx)
@@ -373,13 +380,13 @@ def _list_input(
         return _answered(script, state, step, items, ctx)
     if not isinstance(event, Text):
         return Outcome(state, (_ask(script, state, problem="not_understood"),))
-    value, problem = _read_list_item(step, event.text)
+    values, problem = _read_list_items(step, event.text)
     if problem is not None:
         return Outcome(state, (_ask(script, state, problem=problem),))
     if len(items) >= step.max_items:  # full already (back at a finished list): keep it as it is
         out = _answered(script, state, step, items, ctx)
         return replace(out, replies=(Note("list_full"), *out.replies))
-    items.append(value)
+    items.extend(values[:step.max_items - len(items)])
     if len(items) >= step.max_items:
         out = _answered(script, state, step, items, ctx)
         return replace(out, replies=(Note("list_full"), *out.replies))
@@ -387,13 +394,79 @@ def _list_input(
     return Outcome(state, (_ask(script, state),), {step.key: items})
 
 
-def _read_list_item(step: Step, raw: str) -> tuple[str, str | None]:
+def _read_list_items(step: Step, raw: str) -> tuple[list[str], str | None]:
+    """One item, or one per line when a message holds several lines, so a list written in one go
+    takes one message; a leading bullet or number ("- ", "2. ") is dropped."""
     text = clean_text(raw)
     if not text:
-        return "", "empty"
+        return [], "empty"
+    lines = [line.strip() for line in text.split("\n") if line.strip()] if "\n" in text else [text]
+    items = [_BULLET.sub("", line).strip() or line for line in lines]
+    if any(len(item) > step.max_length for item in items):
+        return [], "too_long"
+    return items, None
+
+
+def _pick_input(
+    script: Dialog, state: RunState, step: Step, event: Input, ctx: EngineContext
+) -> Outcome:
+    """Choose from the items of an earlier list. A single pick answers at once. For several, each
+    button adds its item (pressed again, removes it) and a typed message adds the items it names
+    ("1, 3", an item's text); "done", or picking every item, ends the step."""
+    options = _pick_options(step, state)
+    single = step.max_items == 1
+    picked = [] if single else [str(p) for p in state.answers.get(step.key) or []]
+    wants_done = event is Command.DONE or (isinstance(event, Pick) and event.value == LIST_DONE)
+    if isinstance(event, Text) and ctx.lexicon.means("done", clean_text(event.text)):
+        wants_done = True
+    if wants_done and single:
+        return Outcome(state, (Note("done_not_here"), _ask(script, state)))
+    if wants_done:
+        if len(picked) < step.min_items:
+            return Outcome(state, (_ask(script, state, problem="list_too_short"),))
+        return _answered(script, state, step, picked, ctx)
+    if isinstance(event, Pick):
+        if event.value not in options:
+            return Outcome(state, (_ask(script, state, problem="not_a_choice"),))
+        chosen = [event.value]
+        if event.value in picked:
+            picked.remove(event.value)
+            chosen = []
+    elif isinstance(event, Text):
+        chosen, problem = _read_picks(step, options, event.text)
+        if problem is None and single and len(chosen) > 1:
+            problem = "not_a_choice"
+        if problem is not None:
+            return Outcome(state, (_ask(script, state, problem=problem),))
+    else:
+        return Outcome(state, (_ask(script, state, problem="not_understood"),))
+    picked.extend(item for item in dict.fromkeys(chosen) if item not in picked)
+    if single or len(picked) >= step.max_items or set(options) <= set(picked):
+        return _answered(script, state, step, picked[:step.max_items], ctx)
+    state = replace(state, answers={**state.answers, step.key: picked})
+    return Outcome(state, (_ask(script, state),), {step.key: picked})
+
+
+def _read_picks(step: Step, options: list[str], raw: str) -> tuple[list[str], str | None]:
+    """The items a typed message names: numbers ("1, 3"), an item's text in any letter case, or
+    (if the step allows it) a new item."""
+    text = clean_text(raw)
+    if not text:
+        return [], "empty"
+    if len(text) <= 200 and _NUMBERS.match(text):
+        numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
+        if all(1 <= n <= len(options) for n in numbers):
+            return [options[n - 1] for n in numbers], None
+        return [], "not_a_choice"
+    folded = " ".join(text.casefold().split())
+    for option in options:
+        if " ".join(option.casefold().split()) == folded:
+            return [option], None
+    if not step.allow_new:
+        return [], "not_a_choice"
     if len(text) > step.max_length:
-        return "", "too_long"
-    return text, None
+        return [], "too_long"
+    return [text], None
 
 
 def _confirm(script: Dialog, state: RunState) -> Outcome:
@@ -454,6 +527,8 @@ def _first_missing(script: Dialog, state: RunState) -> tuple[str, int] | None:
                 _, missing = _loop_entries(state, step)
                 if missing:
                     return step.key, missing[0]
+        elif step.kind is StepKind.PICK and not _pick_options(step, state):
+            continue
         elif step.key not in state.answers:
             return step.key, 0
     return None
@@ -465,6 +540,11 @@ def _applies(step: Step, answers: Mapping[str, Any]) -> bool:
 
 def _step_keys(script: Dialog) -> set[str]:
     return {step.key for step in script.steps}
+
+
+def _pick_options(step: Step, state: RunState) -> list[str]:
+    """The items a pick step offers: the current items of the list it picks from."""
+    return [str(item) for item in state.answers.get(step.pick_from or "") or []]
 
 
 def _loop_items(step: Step, state: RunState, ctx: EngineContext) -> tuple[dict[str, Any], ...]:
@@ -513,6 +593,12 @@ def _ask(
                    problem, earlier if previous else None)
     if step.kind is StepKind.LIST:
         return Ask(step.key, problem=problem, collected=tuple(earlier or ()))
+    if step.kind is StepKind.PICK:
+        options = tuple(_pick_options(step, state))
+        if step.max_items == 1:
+            return Ask(step.key, problem=problem, previous=earlier if previous else None,
+                       options=options)
+        return Ask(step.key, problem=problem, collected=tuple(earlier or ()), options=options)
     return Ask(step.key, problem=problem, previous=earlier if previous else None)
 
 

@@ -16,9 +16,11 @@ from dialogs.stages import Stage
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # Names a dialog's texts may use besides its own steps and other dialogs: the engine gives `item`,
-# `index`, `count` and `collected` inside a foreach; the service gives the rest.
+# `index`, `count` and `collected` inside a foreach; the service gives the rest (`days_left`: days
+# until the relationship's planned end, None when no end is set; `to_raise`: check-in notes the
+# mentee wants to raise at the next meeting, see service/context.py).
 CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
-                           "collected", "lang"})
+                           "collected", "lang", "days_left", "to_raise"})
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 
@@ -32,6 +34,7 @@ class StepKind(StrEnum):
     LIST = "list"
     DATE = "date"
     INFO = "info"
+    PICK = "pick"
 
 
 class Audience(StrEnum):
@@ -117,6 +120,10 @@ class Step(_Strict):
     scale_min: int = 1
     scale_max: int = 10
     foreach: Foreach | None = None
+    # A pick step offers the items of an earlier list (`pick_from`) to choose from: `max_items: 1`
+    # for one, more for several; `allow_new` also takes a typed item that is not on the list.
+    pick_from: Key | None = None
+    allow_new: bool = False
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Step:
@@ -130,8 +137,13 @@ class Step(_Strict):
             raise ValueError("scale_min must be below scale_max")
         if self.min_items > self.max_items:
             raise ValueError("min_items must not exceed max_items")
-        if self.foreach is not None and self.kind in (StepKind.LIST, StepKind.INFO):
+        if self.foreach is not None and self.kind in (StepKind.LIST, StepKind.INFO, StepKind.PICK):
             raise ValueError("foreach works with text, choice, scale, yesno and date steps")
+        if (self.kind is StepKind.PICK) != (self.pick_from is not None):
+            raise ValueError("a pick step, and only a pick step, names the list it picks from "
+                             "(pick_from)")
+        if self.allow_new and self.kind is not StepKind.PICK:
+            raise ValueError("only pick steps have allow_new")
         if self.kind is StepKind.INFO and self.optional:
             raise ValueError("an info step has nothing to skip")
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -11,11 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.engine import Ask, Finished, Info, Reply
 from dialogs.schema import Dialog
+from dialogs.state import RunState, StateError
 from prompts.catalog import Catalog
 from storage.answers import latest_answers
 from storage.goals import GoalRecord, goals_of
+from storage.runs import runs_of
 from storage.users import UserRecord
-from storage.vocabulary import ActionStatus, GoalStatus
+from storage.vocabulary import ActionStatus, GoalStatus, RunStatus
+
+# A check-in note the mentee chose to raise at the next meeting stays on the agenda (the agenda's
+# texts show `to_raise`) until an agenda is completed after it.
+RAISED_NOTE = ("checkin", "for_mentor", "raise_at_meeting")
+AGENDA = "agenda"
 
 
 @cache
@@ -56,12 +64,36 @@ def open_actions(goals: list[GoalRecord]) -> list[dict[str, Any]]:
             for a in g.actions if a.status in (ActionStatus.OPEN, ActionStatus.PARTLY)]
 
 
+async def notes_to_raise(session: AsyncSession, user_id: int, closing: bool) -> list[str]:
+    """The check-in notes marked for the next meeting since the last completed agenda, oldest
+    first. `closing`: an agenda's closing text is rendered, so the agenda completed last is that
+    one, and the notes it carried are those since the agenda before it."""
+    dialog, note, flag = RAISED_NOTE
+    completed = sorted(((run.completed_at, run.id, run) for run in await runs_of(session, user_id)
+                        if run.status is RunStatus.COMPLETED and run.completed_at is not None),
+                       key=lambda entry: (entry[0], entry[1]))
+    agendas = [at for at, _, run in completed if run.dialog == AGENDA]
+    since = agendas[-2 if closing else -1] if len(agendas) >= (2 if closing else 1) else None
+    notes: list[str] = []
+    for at, _, run in completed:
+        if run.dialog != dialog or (since is not None and at <= since):
+            continue
+        try:
+            answers = RunState.from_json(run.state).answers
+        except StateError:
+            continue
+        if answers.get(flag) is True and answers.get(note):
+            notes.append(str(answers[note]))
+    return notes
+
+
 async def template_variables(
     session: AsyncSession, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
     user: UserRecord, answers: Mapping[str, Any], today_iso: str, keys: Iterable[str],
 ) -> dict[str, Any]:
     """Variables for the texts with these keys: this dialog's answers, and — only if those texts
     use them — quoted earlier dialogs, goals and open actions, so a plain step costs no query."""
+    keys = list(keys)
     used: frozenset[str] = frozenset().union(*(template_names(catalog, key) for key in keys))
     variables: dict[str, Any] = {step.key: answers.get(step.key) for step in script.steps}
     earlier = [name for name in used if name in dialogs and name != script.name]
@@ -76,6 +108,10 @@ async def template_variables(
     else:
         variables["goals"] = []
         variables["open_actions"] = []
+    variables["to_raise"] = (await notes_to_raise(session, user.id, f"{AGENDA}.done" in keys)
+                             if "to_raise" in used else [])
     variables["name"] = (user.name or "").split(" ")[0] or None
     variables["today"] = today_iso
+    ends = user.relationship_ends_on
+    variables["days_left"] = (ends - date.fromisoformat(today_iso)).days if ends else None
     return variables

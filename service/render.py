@@ -23,6 +23,7 @@ from service.callbacks import KEEP, LIST_DONE, NO, SKIP, YES, answer_data, summa
 from service.messages import Button, OutMessage, button
 
 ROW_WIDTH = 2
+BUTTON_TEXT = 40  # a mentee's item on a button is cut to this many characters
 
 
 class Renderer:
@@ -87,13 +88,20 @@ class Renderer:
                 bullets = "\n".join(self.text("common.values.bullet", text=i) for i in ask.collected)
                 parts.append(self.text("common.ask.list_so_far", items=Markup(bullets)))
             parts.append(self.text("common.ask.list_hint"))
+        if step.kind is StepKind.PICK:
+            parts.append("\n".join(
+                self.text("common.ask.pick_option", number=number, text=option,
+                          picked=option in ask.collected)
+                for number, option in enumerate(ask.options, start=1)))
+            parts.append(self.text("common.ask.pick_hint", single=step.max_items == 1,
+                                   allow_new=step.allow_new))
         if ask.previous is not None and step.kind is not StepKind.LIST:
             shown = Markup(self.value(script, step, ask.previous))
             parts.append(self.text("common.ask.previous", previous=shown))
         if step.optional:
             parts.append(self.text("common.ask.optional_hint"))
         buttons = self._buttons(script, step, ask, run_id)
-        typed = step.kind in (StepKind.TEXT, StepKind.LIST, StepKind.DATE)
+        typed = step.kind in (StepKind.TEXT, StepKind.LIST, StepKind.DATE) or step.allow_new
         return OutMessage(self._join(*parts), buttons, free_text=typed)
 
     def _buttons(
@@ -115,7 +123,13 @@ class Renderer:
         elif step.kind is StepKind.YESNO:
             rows.append((answer(self.text("common.buttons.yes"), YES),
                          answer(self.text("common.buttons.no"), NO)))
-        elif step.kind is StepKind.LIST and len(ask.collected) >= max(step.min_items, 1):
+        elif step.kind is StepKind.PICK:
+            rows.extend((answer(self.text("common.buttons.pick", number=number, text=_short(option),
+                                          picked=option in ask.collected), str(number - 1)),)
+                        for number, option in enumerate(ask.options, start=1))
+        several = step.kind is StepKind.LIST or (step.kind is StepKind.PICK and step.max_items > 1)
+        least = step.min_items if step.kind is StepKind.LIST else max(step.min_items, 1)
+        if several and len(ask.collected) >= least:  # a list that may stay empty offers it at once
             rows.append((answer(self.text("common.buttons.done"), LIST_DONE),))
         extra: list[Button] = []
         if ask.previous is not None and step.kind is not StepKind.LIST:
@@ -178,7 +192,7 @@ class Renderer:
             return self.text("common.values.scale", value=value, scale_max=step.scale_max)
         if step.kind is StepKind.DATE:
             return str(escape(self.catalog.format_date(self.lang, value)))
-        if step.kind is StepKind.LIST and isinstance(value, list):
+        if step.kind in (StepKind.LIST, StepKind.PICK) and isinstance(value, list):
             return "\n".join(self.text("common.values.bullet", text=item) for item in value)
         return str(escape(value))
 
@@ -187,6 +201,10 @@ class Renderer:
         return "\n\n".join(part for part in parts if part)
 
 
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT else text[:BUTTON_TEXT - 1].rstrip() + "…"
 
 
 def _rows(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:

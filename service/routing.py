@@ -156,8 +156,11 @@ def press_input(
         return Command.SKIP
     if token == callbacks.KEEP:
         return Pick(step.key, KEEP)
-    if step.kind is StepKind.LIST and token == callbacks.LIST_DONE:
+    if step.kind in (StepKind.LIST, StepKind.PICK) and token == callbacks.LIST_DONE:
         return Pick(step.key, LIST_DONE)
+    if step.kind is StepKind.PICK and token.isdigit():  # the item's place in the list picked from
+        items = state.answers.get(step.pick_from or "") or []
+        return Pick(step.key, str(items[int(token)])) if int(token) < len(items) else None
     if step.kind is StepKind.YESNO and token in (callbacks.YES, callbacks.NO):
         return Pick(step.key, "yes" if token == callbacks.YES else "no")
     if step.kind is StepKind.CHOICE and token.isdigit() and int(token) < len(step.choices):

@@ -30,11 +30,14 @@ GROW_IN_GERMAN = [
     "fertig",
     "Ich hätte mehr Ruhe",
     "/skip",
+    "1",  # the first of the options listed above is the one to pursue
+    "fertig",
     "Gespräch mit der Chefin führen",
     "Führungskurs buchen",
     "fertig",
     "nächsten Freitag",
     "in 3 Wochen",
+    "in 2 Wochen",  # the checkpoint
     "Feedback von meiner Mentorin",
     "6",
     "Ein fester Termin mit der Chefin",
@@ -74,6 +77,8 @@ def test_chat_completes_grow_in_german_and_export_shows_the_goal(tmp_path: Path)
     assert [a["text"] for a in goal["actions"]] == ["Gespräch mit der Chefin führen",
                                                      "Führungskurs buchen"]
     assert all(a["due_on"] for a in goal["actions"])
+    assert goal["details"]["chosen_options"] == ["Mit meiner Chefin reden"]
+    assert goal["details"]["checkpoint"] > goal["actions"][0]["due_on"]
     grow_runs = data["answers"]["establishing"]["grow"]
     answers = {a["step"]: a["value"] for a in grow_runs[0]["answers"]}
     assert grow_runs[0]["status"] == "completed"

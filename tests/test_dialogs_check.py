@@ -161,6 +161,17 @@ def test_foreach_over_a_step_that_is_not_a_list(content: Content, capsys: Capsys
                              "is not an earlier list step")
 
 
+def test_pick_from_a_step_that_is_not_an_earlier_list(content: Content, capsys: Capsys) -> None:
+    content.script("grow", lambda d: step_of(d, "chosen_options").update(pick_from="goal_wish"))
+    assert_reported(content, capsys, "grow.yaml: step chosen_options: pick_from refers to "
+                             "'goal_wish', which is not an earlier list step")
+
+
+def test_pick_step_without_a_list_to_pick_from(content: Content, capsys: Capsys) -> None:
+    content.script("grow", lambda d: step_of(d, "chosen_options").pop("pick_from"))
+    assert_reported(content, capsys, "grow.yaml", "pick_from")
+
+
 def test_invalid_yaml_in_a_script(content: Content, capsys: Capsys) -> None:
     path = content.scripts / "grow.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n  - key: [unclosed\n", encoding="utf-8")

@@ -91,7 +91,8 @@ def template_variables(script: Dialog, state: RunState) -> dict[str, Any]:
     variables: dict[str, Any] = {
         name: dict.fromkeys(keys) for name, keys in STEP_KEYS.items() if name != script.name
     }
-    variables.update({"goals": [], "open_actions": [], "name": None, "today": TODAY.isoformat()})
+    variables.update({"goals": [], "open_actions": [], "name": None, "today": TODAY.isoformat(),
+                      "days_left": None, "to_raise": []})
     variables.update({step.key: state.answers.get(step.key) for step in script.steps})
     return variables
 
@@ -232,6 +233,9 @@ class CheckedRun:
             assert not keeping, f"{event!r} changed {key!r}"
             if step.kind is StepKind.LIST:
                 assert new[:len(old)] == old, "a list only grows"
+            if step.kind is StepKind.PICK:
+                assert set(new) ^ set(old) <= set(self.state.answers.get(step.pick_from or "") or []) \
+                    or step.allow_new, "only the items of the list are picked"
 
         if asking and before.step in outcome.saves and isinstance(event, Text | Pick):
             self._check_value(script.step(before.step), before, event, saved_before)
@@ -271,13 +275,19 @@ class CheckedRun:
             assert 0 < len(value) <= step.max_length
         elif step.kind is StepKind.LIST:
             old = earlier or []
-            if len(value) == len(old) + 1:
-                assert value[:-1] == old
-                assert value[-1] == raw
-            else:
-                assert value == old
+            assert value[:len(old)] == old, "a list only grows"
+            added = value[len(old):]
+            for item in added:
+                assert item
+                assert item in raw
+                assert len(item) <= step.max_length
             assert len(value) <= step.max_items
-            assert len(value) >= step.min_items or len(value) == len(old) + 1
+            assert len(value) >= step.min_items or added
+        elif step.kind is StepKind.PICK:
+            options = before.answers.get(step.pick_from or "") or []
+            assert len(value) == len(set(value)) <= step.max_items
+            assert all(item in options or step.allow_new for item in value)
+            assert len(value) >= step.min_items or len(value) != len(earlier or [])
         elif step.kind is StepKind.CHOICE:
             assert value in step.choices
         elif step.kind is StepKind.SCALE:
@@ -343,6 +353,13 @@ def valid_inputs(script: Dialog, state: RunState, lang: str) -> list[Input]:
         found = [Pick(step.key, "yes"), Pick(step.key, "no"), Text("ja"), Text("Nein"), Text("yes")]
     elif step.kind is StepKind.DATE:
         found = [Text(t) for t in ("in 3 weeks", "next friday", "14.03.2027", "tomorrow")]
+    elif step.kind is StepKind.PICK:
+        options = [str(o) for o in state.answers.get(step.pick_from or "") or []]
+        found = [Pick(step.key, o) for o in options] + [Text("1"), Text(options[-1].upper())]
+        if len(options) > 1:
+            found.append(Text(f"1, {len(options)}"))
+        if len(state.answers.get(step.key) or []) >= step.min_items:
+            found += [Command.DONE, Pick(step.key, LIST_DONE)]
     if step.optional:
         found.append(Command.SKIP)
     earlier = current(script, state)[0]
@@ -430,7 +447,8 @@ def test_template_syntax_in_answers_is_shown_literally(lang: str) -> None:
     """grow with `{{ 7*7 }}` everywhere: saved, summarised and confirmed literally."""
     script = SCRIPTS.get("grow")
     run = CheckedRun(script, lang)
-    typed = {StepKind.TEXT: TEMPLATE, StepKind.DATE: "in 3 weeks", StepKind.SCALE: "5"}
+    typed = {StepKind.TEXT: TEMPLATE, StepKind.DATE: "in 3 weeks", StepKind.SCALE: "5",
+             StepKind.PICK: "1"}
     for _ in range(100):
         state = run.state
         if state.step == SUMMARY:

@@ -143,6 +143,7 @@ GROW_TEXTS = {
         "stop_doing": "Saying yes to everything",
         "actions": ["Have the talk with my manager", "Book the leadership course"],
         "action_dates": ["15.01.2027", "01.03.2027"],
+        "checkpoint": "15.02.2027",
         "support": "Feedback from my mentor",
     },
     "de": {
@@ -161,10 +162,12 @@ GROW_TEXTS = {
         "stop_doing": "Zu allem Ja sagen",
         "actions": ["Gespräch mit der Chefin führen", "Führungskurs buchen"],
         "action_dates": ["15.01.2027", "01.03.2027"],
+        "checkpoint": "15.02.2027",
         "support": "Feedback von meiner Mentorin",
     },
 }
 GROW_DUE = "2027-06-30"
+CHECKPOINT = "2027-02-15"
 ACTION_DUES = ["2027-01-15", "2027-03-01"]
 
 
@@ -186,9 +189,13 @@ def grow_steps(lang: str) -> list[Step]:
     steps += list_steps(lang, "options", texts["options"])
     steps += list_steps(lang, "obstacles", texts["obstacles"])
     steps += [Step(key, Type(texts[key])) for key in ("obstacles_gone", "stop_doing")]
+    # the first of the mentee's own options, on its button, then "That's all"
+    steps += [Step("chosen_options", Tap(texts["options"][0])),
+              Step("chosen_options", Tap(say(lang, "common.buttons.done")))]
     steps += list_steps(lang, "actions", texts["actions"])
     steps += [Step("action_dates", Type(when), (("item", item),))
               for item, when in zip(texts["actions"], texts["action_dates"], strict=True)]
+    steps.append(Step("checkpoint", Type(texts["checkpoint"])))
     steps.append(Step("support", Type(texts["support"])))
     steps.append(Step("commitment", Tap("8")))  # 8 >= 7: commitment_raise does not apply
     return steps
@@ -300,7 +307,7 @@ async def test_new_mentee_from_start_through_agreement_and_grow_to_goals(e2e: E2
         assert "&" not in label, f"HTML entity in a button label: {label!r}"
     sent = await confirm_summary(client, lang, "grow")
     assert say(lang, "grow.done", goal_specific=texts["goal_specific"], goal_timebound=GROW_DUE,
-               actions=texts["actions"]) in sent
+               actions=texts["actions"], checkpoint=CHECKPOINT) in sent
     assert (await e2e.run(client.user_id, "grow"))["status"] == "completed"
 
     [goals] = await client.send("/goals")

@@ -198,6 +198,12 @@ def press_label(script: Dialog, step_key: str | None, value: Any, lang: str) -> 
     raise AssertionError(f"no button {value!r} at step {step_key!r}")
 
 
+def picking(script: Dialog, step_key: str | None) -> bool:
+    """Whether the step asked is a pick step (its buttons are the mentee's own items, in order)."""
+    return step_key not in (None, SUMMARY, FINISHED) and \
+        script.step(str(step_key)).kind is StepKind.PICK
+
+
 def last_question(response: Response) -> OutMessage:
     assert response.messages, "the bot said nothing"
     return response.messages[-1]
@@ -258,7 +264,10 @@ async def give(chat: Chat, script: Dialog, turn: Mapping[str, Any], at: At, lang
     if "send" in turn:
         return await chat.send(typed_text(localize(turn["send"], lang)))
     if "press" in turn:
-        label = press_label(script, at.step, localize(turn["press"], lang), lang)
+        value = localize(turn["press"], lang)
+        if picking(script, at.step) and isinstance(value, int):  # the n-th of the mentee's items
+            return await chat.press(value - 1)
+        label = press_label(script, at.step, value, lang)
         labels = [button.label for button in chat.buttons]
         assert label in labels, f"no button {label!r} in {labels}"
         return await chat.press(labels.index(label))
@@ -442,7 +451,7 @@ async def test_change_at_the_summary_saves_the_new_answer(
                     "de": "Wir prüfen bei jedem Treffen meine Ziele"}
     changes: list[Mapping[str, Any]] = [
         {"change": "meeting_rhythm", "expect_step": "meeting_rhythm",
-         "expect_shows": [{"en": "Something else", "de": "Anders"}]},
+         "expect_shows": [{"en": "Something else", "de": "Etwas anderes"}]},
         {"press": "weekly", "expect_summary": True,
          "expect_shows": [{"en": "Every week", "de": "Jede Woche"}]},
         {"change": "progress_check", "expect_step": "progress_check", "expect_shows": [old_progress]},

@@ -1,0 +1,131 @@
+"""What the coaching method asks of a mentee's dialogs beyond one transcript: the GROW closing
+words, the vision map quoting the story, the check-in note raised at the next meeting, and the
+reflection speaking of the end only when it is near."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from dialogs.registry import default_scripts
+from service.conversation import ConversationService
+from storage.users import update_user
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+from tests.test_transcripts import (
+    LANGUAGES,
+    SQLITE_ONLY,
+    localize,
+    set_up,
+    transcript,
+    user_of,
+    walk,
+)
+
+CHECKPOINT = {"en": "5 December 2026", "de": "5. Dezember 2026"}
+
+
+async def walk_transcript(
+    service: ConversationService, chat: Chat, dialog: str, lang: str,
+    turns: list[Mapping[str, Any]] | None = None,
+) -> Mapping[str, Any]:
+    """A new user walks a dialog's transcript (or these turns of it); its data is returned."""
+    data = transcript(dialog)
+    await set_up(service, chat, data, lang)
+    await walk(service, chat, dialog, lang, data["turns"] if turns is None else turns)
+    return data
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_grow_closes_with_the_first_step_and_the_checkpoint(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    data = await walk_transcript(service, chat, "grow", lang)
+    done = chat.texts(chat.log[-1])
+    first_step = localize(data["answers"]["actions"][0], lang)
+    assert f": {first_step}\n" in done, done
+    assert CHECKPOINT[lang] in done, done
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_vision_map_quotes_what_the_story_said_the_mentee_is_proud_of(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    await set_up(service, chat, {}, lang)
+    first = chat.texts(await chat.send("/vision"))
+    assert {"en": "make you proud", "de": "bist du stolz"}[lang] in first  # no story yet: asked here
+    await chat.send("/cancel")
+    story = transcript("story")
+    await walk(service, chat, "story", lang, story["turns"])
+    proud = localize(story["answers"]["proud"], lang)
+    first = chat.texts(await chat.send("/vision"))
+    assert proud in first
+    assert {"en": "make you proud", "de": "bist du stolz"}[lang] not in first
+    assert "proud" not in {step.key for step in default_scripts().get("vision").steps}
+
+
+COMING_TO_AN_END = {"en": "coming to an end", "de": "geht zu Ende"}
+REACHED_THE_END = {"en": "reached its planned end", "de": "geplanten Ende angekommen"}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("ends_in_days", "near", "past"),
+                         [(None, False, False), (200, False, False), (29, False, False),
+                          (28, True, False), (0, True, False), (-3, False, True)])
+async def test_the_reflection_speaks_of_the_end_only_when_it_is_near(
+    service: ConversationService, chat: Chat, lang: str, ends_in_days: int | None, near: bool,
+    past: bool,
+) -> None:
+    await set_up(service, chat, {}, lang)
+    if ends_in_days is not None:
+        ends = service.clock().date() + timedelta(days=ends_in_days)
+        async with service.sessionmaker.begin() as session:
+            user = await user_of(service, chat)
+            await update_user(session, user.id, service.clock(), relationship_ends_on=ends)
+    intro = chat.texts(await chat.send("/reflect"))
+    assert (COMING_TO_AN_END[lang] in intro) is near, intro
+    assert (REACHED_THE_END[lang] in intro) is past, intro
+
+
+async def plan_agenda(chat: Chat, *typed: str) -> str:
+    """Start /agenda (its first question is returned), then type the rest of it."""
+    first = chat.texts(await chat.send("/agenda"))
+    for text in typed:
+        await chat.send(text)
+    return first
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_a_check_in_note_raised_at_the_next_meeting_is_on_the_agenda_until_it_is_held(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    data = await walk_transcript(service, chat, "checkin", lang)  # the note, raised: yes
+    note = localize(data["answers"]["for_mentor"], lang)
+    assert "/agenda" in chat.texts(chat.log[-1])
+    clock.advance(days=1)
+    first = await plan_agenda(chat, {"en": "That's all", "de": "Das war's"}[lang],
+                              "Clear next steps", "/skip", "/skip")
+    assert note in first
+    done = chat.texts(await chat.send({"en": "yes", "de": "ja"}[lang]))
+    assert note in done
+    clock.advance(days=1)
+    assert note not in await plan_agenda(chat)  # it was on the agenda of the meeting held
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_a_check_in_note_kept_from_the_meeting_is_not_on_the_agenda(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    turns = [{**turn, "press": "no"} if turn.get("press") == "yes" else turn
+             for turn in transcript("checkin")["turns"]]
+    data = await walk_transcript(service, chat, "checkin", lang, turns)
+    clock.advance(days=1)
+    assert localize(data["answers"]["for_mentor"], lang) not in await plan_agenda(chat)

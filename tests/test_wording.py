@@ -1,0 +1,100 @@
+"""The wording of the shared texts: a dialog's title fits any sentence it is put in, and German
+uses one inclusive style for mentors and mentees (written out: "deine Mentorin oder dein Mentor";
+"Mentee" without gendered articles), with the words a German speaker would use."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from jinja2 import meta
+
+from prompts.catalog import LANGUAGES, default_catalog
+from service.conversation import ConversationService
+from tests.support.chat import Chat
+
+CATALOG = default_catalog()
+TITLE = "⟦Any Title⟧"
+TAG = re.compile(r"</?b>")
+
+
+def texts_with_titles() -> list[tuple[str, str]]:
+    """Every shared text (language, key) that puts a dialog's title into a sentence."""
+    found = []
+    for lang in LANGUAGES:
+        for key, source in CATALOG.texts[lang].items():
+            if not key.startswith("common.") or not isinstance(source, str):
+                continue
+            names = meta.find_undeclared_variables(CATALOG.env.parse(source))
+            if names & {"title", "open_title"} and not key.startswith(("common.goals.",
+                                                                         "common.answers.")):
+                found.append((lang, key))
+    return found
+
+
+@pytest.mark.parametrize(("lang", "key"), texts_with_titles())
+def test_a_dialog_title_stands_on_its_own_in_every_sentence(lang: str, key: str) -> None:
+    source = CATALOG.raw(lang, key)
+    names = meta.find_undeclared_variables(CATALOG.env.parse(source))
+    values = dict.fromkeys(names, "x")
+    values.update({"title": TITLE, "open_title": TITLE, "description": "Describe it",
+                   "command": "grow", "done": False})
+    shown = TAG.sub("", CATALOG.render(lang, key, **values))
+    assert TITLE in shown
+    for before, after in (part.split(TITLE) for part in _pairs(shown)):
+        # on its own: first on its line (after a list marker at most) or after a colon, then the
+        # end of the sentence or the line (or its command in brackets)
+        line = before.rsplit("\n", 1)[-1]
+        assert line.endswith(": ") or not any(c.isalnum() for c in line), f"{lang} {key}: {shown!r}"
+        assert after == "" or after[0] in "\n.?" or after.startswith(" (/"), f"{lang} {key}: {shown!r}"
+
+
+def _pairs(shown: str) -> list[str]:
+    """The text around each occurrence of the title: what precedes it (since the one before) and
+    what follows it (until the next one), each joined around one title."""
+    parts = shown.split(TITLE)
+    return [parts[i] + TITLE + parts[i + 1] for i in range(len(parts) - 1)]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_suggestion_gives_the_description_its_own_sentence(lang: str) -> None:
+    shown = CATALOG.render(lang, "common.service.suggest", title="Mentoring agreement",
+                           description="Agree why you are doing this", command="agreement")
+    assert "\nAgree why you are doing this." in shown, shown
+    assert ", Agree" not in shown
+
+
+GERMAN = {key: value for key, value in CATALOG.texts["de"].items() if isinstance(value, str)}
+
+
+def test_german_writes_mentor_out_in_both_forms() -> None:
+    for key, text in GERMAN.items():
+        assert not re.search(r"\w:(?:in|innen|e|n|r)\b", text), f"{key}: {text}"
+        for match in re.finditer(r"\bMentor(?:en)?\b", text):
+            before = text[max(match.start() - 30, 0):match.start()]
+            assert re.search(r"Mentorin(?:nen)? (?:oder|und) \w*\s?$", before), f"{key}: {text}"
+        assert not re.search(r"\b(?:deinem|deinen|deines|meinem|meinen|meines) Mentees?\b", text), \
+            f"{key}: {text}"
+
+
+@pytest.mark.parametrize("phrase", ["Denk daran, welche", "Warum es jetzt zählt",
+                                    "getan, das wirklich", "Woran gibt es noch zu arbeiten",
+                                    "Vision-Landkarte", "für <b>{{ title }}</b> geschrieben",
+                                    "mitten in", "Weiter geht's mit"])
+def test_german_phrasings_that_read_as_translations_are_gone(phrase: str) -> None:
+    assert not [key for key, text in GERMAN.items() if phrase in text]
+
+
+def test_german_names_the_other_meeting_rhythm_and_the_vision_map_one_way() -> None:
+    assert CATALOG.raw("de", "agreement.steps.meeting_rhythm.choices.other") == "Etwas anderes"
+    assert "Visionskarte" in CATALOG.raw("de", "common.commands.vision")
+    assert "Visionskarte" in CATALOG.raw("de", "vision.title")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_help_says_resume_continues_now(service: ConversationService, lang: str) -> None:
+    chat = Chat(service, language=lang)
+    shown = chat.texts(await chat.send("/help"))
+    [line] = [line for line in shown.splitlines() if line.startswith("/resume")]
+    assert not re.search(r"later|später", line), line
+    assert re.search(r"[Cc]ontinue|fortsetzen|weitermachen", line), line
