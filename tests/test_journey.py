@@ -60,4 +60,5 @@ async def test_further_away_the_end_is_not_suggested(service: ConversationServic
     chat = Chat(service, user_id=73)
     await in_maturing(service, chat, ends_in_days=60)
     await chat.send("/start")
-    assert [b.label for b in chat.buttons] == ["Start " + say("en", "checkin.title")]
+    assert [b.label for b in chat.buttons] == [
+        say("en", "common.buttons.start", title=say("en", "checkin.title"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.telegram.client import ChatClient
 from tests.telegram.harness import ACTIONS, E2E, say
-from tests.test_telegram_e2e import GROW_TEXTS, confirm_summary, grow_steps, walk
+from tests.test_telegram_e2e import GROW_TEXTS, Step, Type, confirm_summary, grow_steps, walk
 
 TEXTS = GROW_TEXTS["en"]
 
@@ -22,6 +22,13 @@ async def grow_up_to_the_dates(client: ChatClient) -> list[int]:
         assert client.last_update is not None
         message_ids.append(client.last_update["message"]["message_id"])
     return message_ids
+
+
+def after_the_dates() -> list[Step]:
+    """The GROW steps that follow the action dates."""
+    steps = grow_steps("en")
+    last_date = max(i for i, step in enumerate(steps) if step.key == "action_dates")
+    return steps[last_date + 1:]
 
 
 def dates(answers: dict[str, object]) -> list[object]:
@@ -46,8 +53,10 @@ async def test_editing_one_action_date_changes_that_date_and_the_goal_keeps_both
     assert sent == [say("en", "common.problems.not_a_date")]
     assert dates(await e2e.answers(client.user_id, "grow")) == ["2027-02-20", "2027-04-05"]
 
-    await client.send(TEXTS["support"])  # the support question is still above
-    await client.click("8")
+    checkpoint, *rest = after_the_dates()
+    assert isinstance(checkpoint.action, Type)
+    await client.send(checkpoint.action.text)  # its question is still above the edit notes
+    await walk(client, "en", "grow", rest)
     await confirm_summary(client, "en", "grow")
     actions = await e2e.rows(ACTIONS)
     assert [(a["text"], a["due_on"].isoformat()) for a in actions] == [
@@ -58,7 +67,7 @@ async def test_editing_one_action_date_changes_that_date_and_the_goal_keeps_both
 async def test_editing_one_check_in_status_changes_that_status_only(e2e: E2E) -> None:
     client = e2e.client()
     await grow_up_to_the_dates(client)
-    await walk(client, "en", "grow", grow_steps("en")[-2:])
+    await walk(client, "en", "grow", after_the_dates())
     await confirm_summary(client, "en", "grow")
 
     await client.send("/checkin")
