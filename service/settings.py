@@ -13,18 +13,65 @@ from prompts.catalog import Catalog
 from service import callbacks
 from service.messages import OutMessage, Response, button
 from service.render import Renderer
-from service.timezones import COMMON_TIMEZONES, parse_timezone, zone_for_local_time
+from service.timezones import COMMON_TIMEZONES, parse_timezone, zone_for_city, zone_for_local_time
 from service.turn import Turn
 from storage.users import UserRecord, update_user
 
+# What the words after /settings name (common.settings.words) → the setting's name in button data.
+SETTING_NAMES = {"language": "lang", "timezone": "tz", "time": "time", "share": "share"}
+# What to say when the value for a setting cannot be read.
+UNCLEAR = {"lang": "common.settings.language_unknown", "tz": "common.settings.timezone_unknown",
+           "time": "common.settings.time_unclear", "share": "common.settings.share_unclear"}
+
 
 async def settings(turn: Turn, args: str) -> Response:
-    """`/settings` shows them; `/settings timezone Europe/Berlin`, `time 14:30`, `language de`,
-    `share on|off` change one directly (the terminal has no buttons)."""
-    name, _, value = args.strip().partition(" ")
-    if not name:
+    """`/settings` shows them; `/settings timezone Europe/Berlin`, `zeitzone london`, `time 14:30`,
+    `sprache de`, `share on`, or a bare value (`/settings Europe/Berlin`, `/settings 14:30`) change
+    one directly (the terminal has no buttons). Keywords are understood in every language."""
+    if not args.strip():
         return Response((settings_view(turn.user, turn.render, turn.now),))
-    return await apply_setting(turn, name.lower(), value.strip())
+    name, value = read_setting(turn.content.catalog, args)
+    if name is None:
+        name = guess_setting(turn.content.catalog, value, turn.now)
+        if name is None:
+            return turn.message("common.settings.not_understood", text=value[:64])
+    return await apply_setting(turn, name, value)
+
+
+def _words(catalog: Catalog, group: str) -> list[str]:
+    """The words of one group of `common.settings.words`, in every language, lower case."""
+    return [str(word).lower() for lang in catalog.texts
+            for word in catalog.raw(lang, f"common.settings.words.{group}") or []]
+
+
+def read_setting(catalog: Catalog, args: str) -> tuple[str | None, str]:
+    """The setting a keyword at the start names (longest keyword first), and what follows it."""
+    text = " ".join(args.split())
+    lowered = text.lower()
+    keywords = sorted(((word, name) for group, name in SETTING_NAMES.items()
+                       for word in _words(catalog, group)), key=lambda pair: -len(pair[0]))
+    for word, name in keywords:
+        if lowered == word or lowered.startswith(word + " "):
+            return name, text[len(word):].strip()
+    return None, text
+
+
+def guess_setting(catalog: Catalog, value: str, now: datetime) -> str | None:
+    """Which setting a bare value is for: a time zone or city, a clock time, or a language."""
+    if parse_timezone(value) or zone_for_city(value):
+        return "tz"
+    if zone_for_local_time(value, now):
+        return "time"
+    if language_of(catalog, value):
+        return "lang"
+    return None
+
+
+def language_of(catalog: Catalog, text: str) -> str | None:
+    """The language code a typed word means ("de", "Deutsch", "german"), if any."""
+    wanted = text.strip().lower()
+    return next((lang for lang in catalog.texts
+                 if wanted == lang or wanted in _words(catalog, lang)), None)
 
 
 async def apply_setting(turn: Turn, name: str, value: str) -> Response:
@@ -32,8 +79,7 @@ async def apply_setting(turn: Turn, name: str, value: str) -> Response:
     changed = await change_setting(turn.session, turn.user, name, value, turn.now,
                                    turn.content.catalog)
     if changed is None:
-        key = "common.settings.time_unclear" if name == "time" else "common.settings.timezone_unknown"
-        return turn.message(key, text=value[:64])
+        return turn.message(UNCLEAR[name], text=value[:64])
     user, key, variables = changed
     turn.became(user)
     return turn.message(key, **variables)
@@ -67,13 +113,13 @@ async def change_setting(
     catalog: Catalog,
 ) -> tuple[UserRecord, str, dict[str, Any]] | None:
     """Apply one setting; returns the updated user and the confirmation text key, or None."""
-    if name in ("lang", "language") and value in catalog.texts:
-        changes: dict[str, Any] = {"language": value}
+    if name == "lang" and (language := language_of(catalog, value)) is not None:
+        changes: dict[str, Any] = {"language": language}
         key = "common.settings.language_set"
-    elif name in ("tz", "timezone"):
+    elif name == "tz":
         common = value.isascii() and value.isdigit() and len(value) <= 2
         zone = (COMMON_TIMEZONES[int(value)] if common and int(value) < len(COMMON_TIMEZONES)
-                else parse_timezone(value))
+                else parse_timezone(value) or zone_for_city(value))
         if zone is None:
             return None
         changes = {"timezone": zone}
@@ -84,8 +130,8 @@ async def change_setting(
             return None
         changes = {"timezone": zone}
         key = "common.settings.timezone_set"
-    elif name == "share" and value in ("0", "1", "on", "off"):
-        changes = {"share_by_default": value in ("1", "on")}
+    elif name == "share" and value.lower() in (*_words(catalog, "on"), *_words(catalog, "off")):
+        changes = {"share_by_default": value.lower() in _words(catalog, "on")}
         key = "common.settings.share_set_on" if changes["share_by_default"] else \
             "common.settings.share_set_off"
     else:

@@ -31,6 +31,7 @@ def _candidates() -> tuple[tuple[str, ZoneInfo], ...]:
 def load_zones() -> None:
     """Read the tz database now (at start-up, outside any transaction) instead of on first use."""
     _candidates()
+    _cities()
 
 
 @lru_cache(maxsize=4)
@@ -43,6 +44,20 @@ def _zone_by_offset(quarter: datetime) -> dict[timedelta, str]:
         if offset is not None:
             zones.setdefault(offset, name)
     return zones
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """Zones by their city, as people write it ("london", "new york"): the last part of the name."""
+    cities: dict[str, str] = {}
+    for name, _ in _candidates():
+        cities.setdefault(name.rsplit("/", 1)[-1].replace("_", " ").lower(), name)
+    return cities
+
+
+def zone_for_city(text: str) -> str | None:
+    """The zone named after this city (any letter case, spaces or underscores), if there is one."""
+    return _cities().get(" ".join(text.replace("_", " ").split()).lower())
 
 
 def parse_timezone(text: str) -> str | None:

@@ -1,0 +1,80 @@
+"""/settings as people type it: keywords in English or German, a bare zone, a city, a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.terminal import to_plain
+from prompts.catalog import default_catalog
+from service.conversation import ConversationService
+from storage.users import get_user
+from tests.support.chat import Chat
+
+
+def say(lang: str, key: str, **variables: str) -> str:
+    """A catalog text as the chat shows it (plain text)."""
+    return to_plain(default_catalog().render(lang, key, **variables))
+
+
+async def user_field(service: ConversationService, user_id: int, field: str) -> object:
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, user_id)
+        assert user is not None
+        return getattr(user, field)
+
+
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("zeitzone Europe/Berlin", "Europe/Berlin"),
+    ("Europe/Vienna", "Europe/Vienna"),
+    ("timezone london", "Europe/London"),
+    ("London", "Europe/London"),
+    ("zeitzone new york", "America/New_York"),
+    ("time zone Asia/Tokyo", "Asia/Tokyo"),
+    ("tz 3", "Europe/Zurich"),  # the fourth common zone, as its button says
+])
+async def test_a_time_zone_by_keyword_bare_name_or_city(
+    service: ConversationService, typed: str, zone: str
+) -> None:
+    chat = Chat(service, user_id=91, language="de")
+    reply = chat.texts(await chat.send(f"/settings {typed}"))
+    assert await user_field(service, 91, "timezone") == zone
+    assert zone in reply
+
+
+@pytest.mark.parametrize(("typed", "language"), [
+    ("sprache en", "en"), ("language de", "de"), ("Deutsch", "de"), ("lang English", "en")])
+async def test_the_language_by_keyword_code_or_name(
+    service: ConversationService, typed: str, language: str
+) -> None:
+    chat = Chat(service, user_id=92, language="de" if language == "en" else "en")
+    reply = chat.texts(await chat.send(f"/settings {typed}"))
+    assert await user_field(service, 92, "language") == language
+    assert reply == say(language, "common.settings.language_set")
+
+
+async def test_sharing_and_local_time_in_german_words(service: ConversationService) -> None:
+    chat = Chat(service, user_id=93, language="de")
+    await chat.send("/settings teilen an")
+    assert await user_field(service, 93, "share_by_default") is True
+    await chat.send("/settings teilen aus")
+    assert await user_field(service, 93, "share_by_default") is False
+    reply = chat.texts(await chat.send("/settings uhrzeit 14:30"))
+    zone = await user_field(service, 93, "timezone")
+    assert isinstance(zone, str)
+    assert reply.startswith(say("de", "common.settings.timezone_set", timezone=zone,
+                                local_time="14:30")[:20])
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_what_cannot_be_read_is_explained_and_changes_nothing(
+    service: ConversationService, lang: str
+) -> None:
+    chat = Chat(service, user_id=94, language=lang)
+    await chat.send("/start")
+    before = await user_field(service, 94, "timezone")
+    reply = chat.texts(await chat.send("/settings Atlantis"))
+    assert reply == say(lang, "common.settings.not_understood", text="Atlantis")
+    assert await user_field(service, 94, "timezone") == before
+    reply = chat.texts(await chat.send("/settings language klingon"))
+    assert reply == say(lang, "common.settings.language_unknown")
+    assert await user_field(service, 94, "language") == lang
