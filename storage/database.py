@@ -58,7 +58,8 @@ def read_only_url(url: str | URL) -> URL:
 
 
 def _is_locked(error: OperationalError) -> bool:
-    return getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY  # the primary result code
 
 
 def _begin_immediate(connection: Connection) -> None:

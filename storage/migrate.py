@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -21,6 +23,18 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The revisions this version of coachbot migrates to."""
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revisions the database is at; empty when coachbot never migrated it. Only reads."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: tuple(MigrationContext.configure(sync).get_current_heads()))
 
 
 def _run(connection: Connection, direction: str, revision: str) -> None:
