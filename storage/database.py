@@ -38,7 +38,7 @@ def sqlite_file(url: str | URL) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:"):
         return None
     if not asbool(parsed.query.get("uri", False)) or not name.startswith("file:"):
-        return Path(name).expanduser()
+        return Path(name)
     path = unquote(urlsplit(name).path)
     if parsed.query.get("mode") == "memory" or path in ("", ":memory:"):
         return None
@@ -84,10 +84,12 @@ def create_engine(url: str | URL, *, read_only: bool = False,
     Statement parameters are hidden from error messages: they carry answers, which never go to logs.
 
     `read_only` is for commands that only read: they never create a SQLite file, never change
-    it, and never hold the write lock.
+    it, and never hold the write lock; on PostgreSQL their transactions are READ ONLY.
     """
     parsed = read_only_url(url) if read_only else make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if read_only:
+            kwargs["execution_options"] = {"postgresql_readonly": True}
         return create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True, **kwargs)
     engine = create_async_engine(parsed, connect_args={"isolation_level": None},
                                  hide_parameters=True, **kwargs)

@@ -61,8 +61,8 @@ async def test_export_refuses_an_empty_postgres_database_and_hides_the_password(
     async with database_for("postgres", tmp_path) as url:
         # The test server trusts local connections, so any password gets in: it must not show.
         with_password = make_url(url).set(password="pw-never-printed")
-        result = coachbot(tmp_path, "export", "--user-id", "1",
-                          DATABASE_URL=with_password.render_as_string(hide_password=False))
+        url_with_password = with_password.render_as_string(hide_password=False)
+        result = coachbot(tmp_path, "export", "--user-id", "1", DATABASE_URL=url_with_password)
         connection = await asyncpg.connect(make_url(url).set(drivername="postgresql")
                                            .render_as_string(hide_password=False))
         try:
@@ -70,11 +70,14 @@ async def test_export_refuses_an_empty_postgres_database_and_hides_the_password(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         finally:
             await connection.close()
+        assert coachbot(tmp_path, "db", "upgrade", DATABASE_URL=url_with_password).returncode == 0
+        migrated = coachbot(tmp_path, "export", "--user-id", "1", DATABASE_URL=url_with_password)
     assert result.returncode == 1
     line = _one_line(result.stderr)
     assert NO_DATABASE in line
     assert "pw-never-printed" not in result.stderr + result.stdout
     assert tables == []
+    assert (migrated.returncode, migrated.stderr) == (1, "coachbot: no user with id 1\n")
 
 
 def _answer_the_first_agreement_question(tmp_path: Path) -> None:

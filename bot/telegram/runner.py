@@ -80,7 +80,6 @@ async def serve(application: CoachApplication, source: UpdateSource) -> None:
             try:
                 await source.start()
                 await application.start()
-                log.info("bot running")
                 await stop.wait()
             finally:
                 await source.stop()
