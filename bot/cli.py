@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
 from bot.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
 
@@ -73,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
     except KeyboardInterrupt:
         return 130
+    except DatabaseProblem as problem:
+        print(f"coachbot: {problem}", file=sys.stderr)
+        return 1
 
 
 def _dialogs_check(scripts: Path | None, prompts: Path | None) -> int:
@@ -125,14 +129,14 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
 
 
 async def _export(settings: Settings, user_id: int) -> int:
-    from bot.app import open_database, utc_now
+    from bot.app import open_for_reading, utc_now
     from dialogs.registry import default_scripts
     from prompts.catalog import default_catalog
     from service.export import export_user
     from storage.database import create_sessionmaker
     from storage.users import get_user
 
-    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+    async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
         user = await get_user(session, user_id)
         if user is None:
             print(f"coachbot: no user with id {user_id}", file=sys.stderr)

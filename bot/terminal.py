@@ -10,6 +10,9 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
+from sqlalchemy.exc import DBAPIError
+
+from bot.failures import cannot_write, reason
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn, valid_text
 from service.messages import Button, OutMessage, Response
@@ -29,10 +32,11 @@ class TerminalChat:
     """Prints responses and turns typed lines into service inputs (numbers press buttons)."""
 
     def __init__(self, service: ConversationService, person: Person, out: TextIO,
-                 ansi: bool = False) -> None:
+                 ansi: bool = False, err: TextIO | None = None) -> None:
         self.service = service
         self.person = person
         self.out = out
+        self.err = err if err is not None else sys.stderr
         self.ansi = ansi
         self.buttons: list[Button] = []
         self.free_text = True
@@ -77,8 +81,15 @@ class TerminalChat:
         return TextIn(line.rstrip("\n"))
 
     async def send(self, incoming: Incoming) -> None:
-        """Hand one input to the service and print what comes back."""
-        self.show(await self.service.handle(self.person, incoming))
+        """Hand one input to the service and print what comes back. If the service fails, its
+        transaction was rolled back: say so in one line, and let the person go on."""
+        try:
+            response = await self.service.handle(self.person, incoming)
+        except Exception as error:
+            print(f"coachbot: {_what_failed(error)}; that input was not saved and you are still "
+                  "at the same step.", file=self.err, flush=True)
+            return
+        self.show(response)
 
     async def run(self, lines: AsyncIterator[str], first: Incoming) -> None:
         """Talk until the input ends; every answer is already saved, so the end needs no goodbye."""
@@ -87,6 +98,16 @@ class TerminalChat:
             if line.strip().lower() in ("/quit", "/exit"):
                 break
             await self.send(self.parse(line))
+
+
+def _what_failed(error: Exception) -> str:
+    """The database's own words for a database failure; only the kind of anything else (its
+    message could quote what the person typed)."""
+    if cannot_write(error):
+        return f"the database cannot be written ({reason(error)})"
+    if isinstance(error, DBAPIError):
+        return f"the database failed ({reason(error)})"
+    return f"something went wrong ({type(error).__name__})"
 
 
 async def stdin_lines(interactive: bool) -> AsyncIterator[str]:

@@ -179,6 +179,7 @@ def test_export_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> N
 
 
 def test_export_of_an_unknown_user_says_so(tmp_path: Path) -> None:
+    assert coachbot(tmp_path, "db", "upgrade").returncode == 0
     result = coachbot(tmp_path, "export", "--user-id", "999")
     assert result.returncode == 1
     assert "no user" in result.stderr

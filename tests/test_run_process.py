@@ -29,11 +29,11 @@ def _free_port() -> int:
 async def coachbot_run(
     stub: BotApiStub, tmp_path: Path, *args: str, **env: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Start `coachbot run`; on exit make sure the process is gone."""
+    """Start `coachbot run` (``env`` overrides the defaults); on exit make sure it is gone."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "COACHBOT_"))}
-    environment.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=stub.base_url,
-                       DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-                       COACHBOT_LOG_LEVEL="DEBUG", **env)
+    environment.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": stub.base_url,
+                        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+                        "COACHBOT_LOG_LEVEL": "DEBUG"}, **env)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", *args, cwd=tmp_path, env=environment,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

@@ -25,6 +25,7 @@ from telegram.ext import TypeHandler
 
 from bot.telegram.application import ALLOWED_UPDATES, CoachApplication, build_application
 from bot.telegram.context import CoachContext
+from bot.telegram.webhook import WebhookServer
 from dialogs.registry import default_scripts
 from prompts.catalog import Catalog, default_catalog
 from service.conversation import ConversationService
@@ -71,7 +72,7 @@ class Recorder:
 
 @dataclass(frozen=True)
 class Webhook:
-    """Run the Updater in webhook mode instead of polling."""
+    """Take updates through coachbot's webhook server instead of polling."""
 
     port: int
     secret_token: str
@@ -112,6 +113,7 @@ async def running_bot(
     app.add_error_handler(record_error)
     updater = app.updater
     assert updater is not None
+    server: WebhookServer | None = None
     await app.initialize()
     try:
         assert app.post_init is not None
@@ -119,14 +121,15 @@ async def running_bot(
         if webhook is None:
             await updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT,
                                         allowed_updates=ALLOWED_UPDATES)
-        else:
-            await updater.start_webhook(listen="127.0.0.1", port=webhook.port,
-                                        url_path=webhook.url_path, webhook_url=webhook.url,
-                                        secret_token=webhook.secret_token,
-                                        allowed_updates=ALLOWED_UPDATES)
+        else:  # coachbot's own webhook server, as `coachbot run --webhook-url` starts it
+            server = WebhookServer(app, url=webhook.url, listen="127.0.0.1", port=webhook.port,
+                                   url_path=webhook.url_path, secret_token=webhook.secret_token)
+            await server.start()
         await app.start()
         yield RunningBot(app, recorder, application_settler(app, stub))
     finally:
+        if server is not None:
+            await server.stop()
         if updater.running:
             await updater.stop()
         if app.running:
