@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.registry import Scripts
 from service import callbacks
 from service.export import export_user
+from service.export_page import export_page
 from service.inputs import valid_text
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
@@ -29,14 +29,9 @@ async def export_documents(
     json_file = Document(f"coachbot-export-{stamp}.json",
                          valid_text(json.dumps(data, ensure_ascii=False, indent=2)).encode())
     html_file = Document(f"coachbot-export-{stamp}.html",
-                         valid_text(export_html(data, render)).encode())
+                         valid_text(export_page(data, scripts, render)).encode())
     return (OutMessage(render.text("common.export.ready"), document=json_file),
             OutMessage("", document=html_file))
-
-
-def export_html(data: dict[str, Any], render: Renderer) -> str:
-    """A readable, self-contained page of the export (all user text escaped)."""
-    return render.catalog.page(render.lang, "export.html.j2", data=data)
 
 
 async def export(turn: Turn) -> Response:

@@ -135,3 +135,25 @@ async def test_the_export_page_speaks_the_mentees_language(service: Conversation
     assert shown["title"] == ["Deine coachbot-Daten"]
     assert shown["h3"] == ["Ankommen"]
     assert shown["dd"] == ["Ich möchte ein Team leiten"]
+
+
+async def test_the_export_page_reads_like_a_document(service: ConversationService) -> None:
+    chat = Chat(service, user_id=58)
+    await chat.send("/agreement")
+    for text in ("Grow into a lead role", "A team of five", "Honest feedback", "Come prepared",
+                 "No calls after 7pm", "Only what I choose"):
+        await chat.send(text)
+    await chat.press("Yes, share")
+    await chat.press("Every two weeks")
+    await chat.press(0)  # in person
+    for text in ("Ten sessions", "2027-06-30", "We compare notes each month"):
+        await chat.send(text)
+
+    page = await _export_page(chat)
+
+    shown = _Page(page).shown
+    assert "Every two weeks" in shown["dd"]
+    assert "30 June 2027" in shown["dd"]
+    for internal in ("fortnightly", "share", "2027-06-30", "mentor_sees", "meeting_rhythm"):
+        assert internal not in shown["dd"] + shown["dt"]
+    assert any(text.startswith("Exported on 21 November 2026") for text in shown["p"])

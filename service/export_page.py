@@ -1,0 +1,60 @@
+"""The data export as a document to read: labels instead of step keys, choice texts instead of
+values, lists as lists, dates and statuses in the person's language. The page itself is the
+template `prompts/pages/export.html.j2`; this module only decides what it shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from dialogs.registry import DialogNotFound, Scripts
+from dialogs.stages import Stage
+from service.render import Renderer
+
+
+def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str:
+    """The export (as `service.export.export_user` returns it) as a self-contained HTML page."""
+    say, day = render.text, render.catalog.format_date
+    user = data["user"]
+    page = {
+        "exported": day(render.lang, data["exported_at"][:10]),
+        "language": say(f"common.languages.{user['language']}"),
+        "timezone": user["timezone"],
+        "stage": say(f"common.stages.{user['stage']}.name"),
+        "goals": [_goal(goal, render) for goal in data["goals"]],
+        "stages": [{"name": say(f"common.stages.{stage.value}.name"),
+                    "runs": [_run(dialog, run, scripts, render)
+                             for dialog, runs in data["answers"][stage.value].items()
+                             for run in runs]}
+                   for stage in Stage if stage.value in data["answers"]],
+    }
+    return render.catalog.page(render.lang, "export.html.j2", page=page)
+
+
+def _goal(goal: dict[str, Any], render: Renderer) -> dict[str, Any]:
+    say, day = render.text, render.catalog.format_date
+    return {"title": goal["title"], "due": day(render.lang, goal["due_on"]),
+            "status": say(f"common.goals.status.{goal['status']}"),
+            "actions": [{"text": action["text"], "due": day(render.lang, action["due_on"]),
+                         "status": say(f"common.goals.status.{action['status']}")}
+                        for action in goal["actions"]]}
+
+
+def _run(dialog: str, run: dict[str, Any], scripts: Scripts, render: Renderer) -> dict[str, Any]:
+    when = render.catalog.format_date(render.lang, (run["completed_at"] or run["started_at"])[:10])
+    try:
+        script = scripts.get(dialog)
+    except DialogNotFound:  # a dialog that no longer ships: its answers as they were stored
+        return {"title": run["title"], "when": when,
+                "answers": [{"label": a["question"] or a["step"], "value": str(a["value"])}
+                            for a in run["answers"]]}
+    answers = []
+    for answer in run["answers"]:
+        try:
+            step = script.step(answer["step"])
+        except KeyError:
+            continue
+        answers.append({"label": render.label(script, step.key),
+                        "value": Markup(render.value(script, step, answer["value"]))})
+    return {"title": run["title"], "when": when, "answers": answers}
