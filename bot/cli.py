@@ -46,8 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the schema migrations")
 
-    export = commands.add_parser("export", help="one user's data as JSON")
+    export = commands.add_parser("export", help="one user's data, as JSON or as a page to read")
     export.add_argument("--user-id", type=int, required=True, help="the user's Telegram id")
+    export.add_argument("--format", choices=("json", "html"), default="json",
+                        help="json (default) for tools, html for people")
+    export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     return parser
 
 
@@ -68,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
         if args.command == "export":
-            return asyncio.run(_export(settings, args.user_id))
+            return _export(settings, args.user_id, args.format, args.output)
         from bot.telegram.runner import run_bot
 
         return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
@@ -104,7 +107,7 @@ async def _db_upgrade(settings: Settings) -> int:
 
 async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str | None) -> int:
     from bot.app import build_service, open_database
-    from bot.terminal import TerminalChat, stdin_lines
+    from bot.terminal import TerminalChat, stdin_lines, to_plain
     from dialogs.schema import Audience
     from service.commands import command_for_dialog
     from service.inputs import CommandIn, Person
@@ -112,7 +115,7 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
     interactive = sys.stdin.isatty()
     async with open_database(settings) as engine:
         service = build_service(engine, settings)
-        person = Person(external_id=user_id, language=lang)
+        person = Person(external_id=user_id, language=lang)  # someone new starts in this language
         if lang:
             await service.set_language(person, lang)
         chat = TerminalChat(service, person, sys.stdout, ansi=interactive and sys.stdout.isatty())
@@ -122,29 +125,52 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
                   f"{', '.join(service.scripts.by_name)}", file=sys.stderr)
             return 2
         if interactive:
-            print("(Type your answers. Numbers pick a choice; /help lists commands; Ctrl-D ends. "
-                  "Everything is saved as you go.)\n")
+            banner = service.catalog.render(await service.language_for(person), "common.terminal.banner")
+            print(to_plain(banner) + "\n")
         await chat.run(stdin_lines(interactive), first)
     return 0
 
 
-async def _export(settings: Settings, user_id: int) -> int:
+async def _export_text(settings: Settings, user_id: int, form: str) -> str | None:
+    """One user's export as JSON or as the HTML page; None (said on stderr) if there is no such
+    user."""
     from bot.app import open_for_reading, utc_now
     from dialogs.registry import default_scripts
     from prompts.catalog import default_catalog
     from service.export import export_user
+    from service.export_page import export_page
+    from service.inputs import valid_text
+    from service.render import Renderer
     from storage.database import create_sessionmaker
     from storage.users import get_user
 
+    scripts, catalog = default_scripts(), default_catalog()
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
         user = await get_user(session, user_id)
         if user is None:
             print(f"coachbot: no user with id {user_id}", file=sys.stderr)
+            return None
+        data = await export_user(session, user, scripts, catalog, utc_now())
+    # Text saved before inputs were made valid UTF-8 may hold a lone surrogate: shown as U+FFFD.
+    return valid_text(export_page(data, scripts, Renderer(catalog, user.language)) if form == "html"
+                      else json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _export(settings: Settings, user_id: int, form: str, output: Path | None) -> int:
+    """`coachbot export`: to stdout (a reader that stops early is fine), or into a file."""
+    text = asyncio.run(_export_text(settings, user_id, form))
+    if text is None:
+        return 1
+    if output is not None:
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            print(f"coachbot: cannot write {output}: {error.strerror}", file=sys.stderr)
             return 1
-        data = await export_user(session, user, default_scripts(), default_catalog(), utc_now())
+        print(f"coachbot: wrote {output}", file=sys.stderr)
+        return 0
     try:
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        print(flush=True)
+        print(text, flush=True)
     except BrokenPipeError:
         # The reader stopped early (`| head -1`). Python's recipe (signal module docs): point stdout
         # at devnull so the flush at exit cannot fail again, and end quietly, reporting the cut.

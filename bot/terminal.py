@@ -7,7 +7,9 @@ import html
 import io
 import re
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.exc import DBAPIError
@@ -15,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.failures import cannot_write, reason
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn, valid_text
-from service.messages import Button, OutMessage, Response
+from service.messages import Button, Document, OutMessage, Response
 
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
 _NUMBER = re.compile(r"^\s*/?(\d{1,2})\s*$")
@@ -32,11 +34,12 @@ class TerminalChat:
     """Prints responses and turns typed lines into service inputs (numbers press buttons)."""
 
     def __init__(self, service: ConversationService, person: Person, out: TextIO,
-                 ansi: bool = False, err: TextIO | None = None) -> None:
+                 ansi: bool = False, err: TextIO | None = None, files: Path | None = None) -> None:
         self.service = service
         self.person = person
         self.out = out
         self.err = err if err is not None else sys.stderr
+        self.files = files if files is not None else Path.cwd()  # where /export's files go
         self.ansi = ansi
         self.buttons: list[Button] = []
         self.free_text = True
@@ -51,9 +54,10 @@ class TerminalChat:
 
     def _show_message(self, message: OutMessage) -> None:
         bold = (lambda s: f"\033[1m{s}\033[0m") if self.ansi else None
-        self._print(to_plain(message.text, bold))
+        if message.text or message.document is None:
+            self._print(to_plain(message.text, bold))
         if message.document is not None:
-            self._print(f"[file: {message.document.filename}, {len(message.document.content)} bytes]")
+            self._print(f"  → {save_document(message.document, self.files)}")
         if message.buttons:
             self.buttons = message.choices
             self.free_text = message.free_text
@@ -100,6 +104,17 @@ class TerminalChat:
             await self.send(self.parse(line))
 
 
+def save_document(document: Document, folder: Path) -> Path:
+    """Write a file the bot sends into `folder`, never over an existing one; where it went."""
+    path = folder / document.filename
+    stem, suffix, number = path.stem, path.suffix, 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem} ({number}){suffix}"
+    path.write_bytes(document.content)
+    return path.resolve()
+
+
 def _what_failed(error: Exception) -> str:
     """The database's own words for a database failure; only the kind of anything else (its
     message could quote what the person typed)."""
@@ -111,17 +126,31 @@ def _what_failed(error: Exception) -> str:
 
 
 async def stdin_lines(interactive: bool) -> AsyncIterator[str]:
-    """Lines from stdin: with a prompt at a terminal, plainly from a pipe; stops at end of input."""
+    """Lines from stdin: with a prompt at a terminal, plainly from a pipe; stops at end of input.
+
+    A daemon thread reads one line each time the chat asks for the next, so the prompt follows the
+    bot's reply, and Ctrl-C ends the chat at once: nobody waits for a thread blocked in input().
+    """
     if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are no UTF-8 become U+FFFD
         sys.stdin.reconfigure(errors="replace")
-    while True:
-        if interactive:
+    loop = asyncio.get_running_loop()
+    asked = threading.Semaphore(0)
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        line: str | None = ""
+        while line is not None:
+            asked.acquire()
             try:
-                line = await asyncio.to_thread(input, "> ")
+                line = input("> ") if interactive else (sys.stdin.readline() or None)
             except EOFError:
-                return
-        else:
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
-                return
+                line = None
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+
+    threading.Thread(target=read, name="stdin", daemon=True).start()
+    while True:
+        asked.release()
+        line = await lines.get()
+        if line is None:
+            return
         yield line

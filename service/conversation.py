@@ -95,14 +95,26 @@ class ConversationService:
             await set_active(session, external_id, False, self.clock())
 
     async def set_language(self, person: Person, language: str) -> None:
-        """Change a user's language (creating the user if new)."""
+        """Change a known user's language. Someone new is not created here: their first input
+        creates them in the language of their `Person` hint, and greets them as new."""
         if language not in self.catalog.texts:
             raise ValueError(f"unsupported language {language!r}")
         async with self.sessionmaker.begin() as session:
             user = await lock_user(session, person.external_id)
-            if user is None:
-                user, _ = await self._create_user(session, person)
-            await update_user(session, user.id, self.clock(), language=language)
+            if user is not None:
+                await update_user(session, user.id, self.clock(), language=language)
+
+    async def language_for(self, person: Person) -> str:
+        """The language this person is spoken to in: their own once known, else their hint if we
+        speak it, else the default."""
+        async with self.sessionmaker.begin() as session:
+            user = await get_user(session, person.external_id)
+        return user.language if user is not None else self._spoken(person)
+
+    def _spoken(self, person: Person) -> str:
+        """The person's language hint (Telegram's language code) if we speak it, else the default."""
+        hint = (person.language or "")[:2].lower()
+        return hint if hint in self.catalog.texts else self.default_language
 
     async def _reactivated(self, session: AsyncSession, user: UserRecord) -> UserRecord:
         """A user who writes again after blocking the bot is reachable again."""
@@ -114,9 +126,6 @@ class ConversationService:
     async def _create_user(self, session: AsyncSession, person: Person) -> tuple[UserRecord, bool]:
         """A new user in their Telegram language if we speak it, else the default; and whether
         this call created them."""
-        language = (person.language or "")[:2].lower()
-        if language not in self.catalog.texts:
-            language = self.default_language
         return await create_user(
-            session, person.external_id, name=person.name, language=language,
+            session, person.external_id, name=person.name, language=self._spoken(person),
             timezone=self.default_timezone, now=self.clock())

@@ -183,3 +183,40 @@ def test_export_of_an_unknown_user_says_so(tmp_path: Path) -> None:
     result = coachbot(tmp_path, "export", "--user-id", "999")
     assert result.returncode == 1
     assert "no user" in result.stderr
+
+
+def test_a_new_user_chatting_in_german_is_welcomed_as_new(tmp_path: Path) -> None:
+    chat = coachbot(tmp_path, "chat", "--lang", "de", "--user-id", "9", stdin="")
+    assert chat.returncode == 0, chat.stderr
+    first = chat.stdout.splitlines()[0]
+    assert first.startswith("Hallo!")
+    assert "wieder da" not in chat.stdout
+
+
+def test_export_in_the_chat_writes_both_files_where_it_runs(tmp_path: Path) -> None:
+    chat = coachbot(tmp_path, "chat", "--user-id", "9", stdin="/agreement\nMore clarity\n/export\n")
+    assert chat.returncode == 0, chat.stderr
+    [json_file] = tmp_path.glob("coachbot-export-*.json")
+    [html_file] = tmp_path.glob("coachbot-export-*.html")
+    assert f"→ {json_file.resolve()}" in chat.stdout
+    assert f"→ {html_file.resolve()}" in chat.stdout
+    assert json.loads(json_file.read_text())["user"]["telegram_id"] == 9
+    assert "More clarity" in html_file.read_text()
+
+    again = coachbot(tmp_path, "chat", "--user-id", "9", stdin="/export\n")
+    assert again.returncode == 0, again.stderr
+    assert len(list(tmp_path.glob("coachbot-export-*.json"))) == 2  # nothing overwritten
+
+
+def test_export_as_a_page_into_a_file(tmp_path: Path) -> None:
+    coachbot(tmp_path, "chat", "--user-id", "9", "--lang", "de", stdin="/agreement\nKlarheit\n")
+    result = coachbot(tmp_path, "export", "--user-id", "9", "--format", "html", "-o", "page.html")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    page = (tmp_path / "page.html").read_text()
+    assert '<html lang="de">' in page
+    assert "Klarheit" in page
+    failed = coachbot(tmp_path, "export", "--user-id", "9", "-o", "no/such/folder/x.json")
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("coachbot: cannot write no/such/folder/x.json")
+    assert len(failed.stderr.splitlines()) == 1

@@ -37,8 +37,10 @@ def test_bytes_that_are_no_utf8_are_saved_as_replacement_characters(
     assert shown.returncode == 0, shown.stderr.decode(errors="replace")
     assert b"Traceback" not in shown.stderr
     output = shown.stdout.decode()  # valid UTF-8
-    assert "[file: coachbot-export-" in output
+    assert f"→ {tmp_path.resolve()}/coachbot-export-" in output
     assert REPLACED in output  # /answers shows it
+    [page] = tmp_path.glob("coachbot-export-*.html")
+    assert REPLACED in page.read_text(encoding="utf-8")
 
     exported = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--user-id", "1"],
                               capture_output=True, cwd=tmp_path, env=_env(tmp_path), timeout=120,
