@@ -1,9 +1,11 @@
 """Dialog steps per second through the real Telegram Application, with a Bot API that answers at once.
 
 A full dialog step is one typed answer to a free-text step of `grow`, delivered as a Telegram
-`Update` to the Application that `build_application` wires (per-user ordered concurrent update
-processor, AIORateLimiter, typed context, HTML defaults) and processed the way the Application's
-update fetcher does it: `app.update_processor.process_update(update, app.process_update(update))`.
+`Update` to the Application that `build_application` wires (durable update queue, per-user
+ordered concurrent update processor, AIORateLimiter, typed context, HTML defaults): saved in the
+inbox as `Inbox.put` does when the Updater or the webhook hands it over (one SQLite transaction,
+which also forgets the updates handled before), then processed the way the Application's update
+fetcher does it: `app.update_processor.process_update(update, app.process_update(update))`.
 The handler hands the answer to the conversation service (one SQLite transaction: update claimed,
 answer saved, run moved on, next question rendered) and sends the reply with `Bot.send_message`,
 through the rate limiter, to a request layer that answers at once with the Bot API's JSON (no
@@ -101,6 +103,7 @@ from bench.engine import DIALOG, CoreBench, Work, answer_text, count_answers, te
 from bot.telegram import handlers
 from bot.telegram.application import CoachApplication, build_application
 from bot.telegram.context import CoachContext
+from bot.telegram.inbox import Inbox
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 
@@ -233,9 +236,18 @@ class Running:
     request: InstantRequest
     errors: list[BaseException] = field(default_factory=list)
 
+    async def forget_handled(self) -> None:
+        """Before another Application opens the same database: it would take up what this one
+        handled but has not forgotten yet, as after a crash."""
+        if isinstance(self.app.update_queue, Inbox):
+            await self.app.update_queue.flush()
+
     async def process(self, update: Update) -> int:
-        """One update the way the Application's update fetcher runs it; its latency in ns."""
+        """One update the way the Application takes it, its latency in ns: saved in the inbox as
+        `Inbox.put` does (the echo bot has none), then run as the update fetcher runs it."""
         start = time.perf_counter_ns()
+        if isinstance(self.app.update_queue, Inbox):
+            await self.app.update_queue.keep(update)
         await self.app.update_processor.process_update(update, self.app.process_update(update))
         return time.perf_counter_ns() - start
 
@@ -618,6 +630,7 @@ async def paced_section(engine: AsyncEngine, path: Path, full: DialogBench, user
     """The rate limiter as shipped: `users` users (started on the unpaced bot) answer at once."""
     plans = full.concurrent_plans(users, 1)
     await full.prepared(plans)
+    await full.running.forget_handled()
     paced = await coach_bot(service_on(engine, path), paced=True)
     try:
         bench = DialogBench(paced, full.updates, full.steps)
