@@ -87,7 +87,8 @@ def build_application(
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=CoachContext, bot_data=BotData))
         .update_queue(inbox)
-        .concurrent_updates(PerUserUpdateProcessor(256, finished=inbox.forget))
+        .concurrent_updates(PerUserUpdateProcessor(256, finished=inbox.forget,
+                                                   refuse=inbox.refuse))
         .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ExtBot
 
 from bot.telegram.context import CoachContext
@@ -46,6 +46,7 @@ class Inbox(asyncio.Queue[object]):
     def __init__(self) -> None:
         super().__init__()
         self._service: ConversationService | None = None
+        self._bot: ExtBot[None] | None = None
         #: Taken-up updates the service handled before the crash -> catch their person up after it.
         self._catch_up: dict[int, bool] = {}
         self._to_forget: list[int] = []
@@ -59,7 +60,7 @@ class Inbox(asyncio.Queue[object]):
 
     async def open(self, service: ConversationService, bot: ExtBot[None]) -> None:
         """Start keeping updates, and queue what a crash left (call before updates are fetched)."""
-        self._service = service
+        self._service, self._bot = service, bot
         async with service.sessionmaker.begin() as session:
             leftovers = await take_up_leftovers(session)
             given_up = [left.update_id for left in leftovers if left.replays > MAX_REPLAYS]
@@ -138,6 +139,21 @@ class Inbox(asyncio.Queue[object]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._later
         await self._forget_now()
+
+    async def refuse(self, update: Update, first: bool) -> None:
+        """Over the sender's backlog: not handled, never taken up; the first of a burst is answered
+        with a note to slow down."""
+        await self.forget(update)
+        user = update.effective_user
+        if not first or user is None or self._bot is None:
+            return
+        note = await self.service.message_to(user.id, "common.service.slow_down")
+        if note is None:
+            return
+        try:
+            await deliver(self._bot, self.service, note.recipient, note.messages)
+        except TelegramError as error:
+            log.warning("could not ask user %s to slow down: %s", user.id, type(error).__name__)
 
     async def on_taken_up(self, update: Update, context: CoachContext) -> None:
         """Before every other handler: a taken-up update the service had handled before the crash
