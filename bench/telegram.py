@@ -1,9 +1,11 @@
 """Dialog steps per second through the real Telegram Application, with a Bot API that answers at once.
 
 A full dialog step is one typed answer to a free-text step of `grow`, delivered as a Telegram
-`Update` to the Application that `build_application` wires (per-user ordered concurrent update
-processor, AIORateLimiter, typed context, HTML defaults) and processed the way the Application's
-update fetcher does it: `app.update_processor.process_update(update, app.process_update(update))`.
+`Update` to the Application that `build_application` wires (durable update queue, per-user
+ordered concurrent update processor, AIORateLimiter, typed context, HTML defaults): saved in the
+inbox as `Inbox.put` does when the Updater or the webhook hands it over (one SQLite transaction,
+which also forgets the updates handled before), then processed the way the Application's update
+fetcher does it: `app.update_processor.process_update(update, app.process_update(update))`.
 The handler hands the answer to the conversation service (one SQLite transaction: update claimed,
 answer saved, run moved on, next question rendered) and sends the reply with `Bot.send_message`,
 through the rate limiter, to a request layer that answers at once with the Bot API's JSON (no
@@ -30,6 +32,10 @@ To measure what the bot can do, the measured Application's limiter gets an overa
 messages a second (its code still runs on every call). A short paced section (not with --quick)
 then runs the limiter as shipped with 200 users answering at once, to show it sending at Telegram's
 rate, and the capacity in messages per second is printed beside Telegram's 30.
+
+The flood section queues one person's 1,000 messages on the Application's own update queue and
+times another person's /help from `put` to its reply, against the same on an idle bot; target: at
+most 10 × the idle latency (the bot keeps 50 of the flood and refuses the rest with one note).
 
     python bench/telegram.py [--steps N] [--users N] [--answers N] [--waves N] [--rounds N]
                              [--quick] [--profile]
@@ -65,6 +71,7 @@ import math
 import os
 import pstats
 import re
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -101,6 +108,7 @@ from bench.engine import DIALOG, CoreBench, Work, answer_text, count_answers, te
 from bot.telegram import handlers
 from bot.telegram.application import CoachApplication, build_application
 from bot.telegram.context import CoachContext
+from bot.telegram.inbox import Inbox
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 
@@ -112,6 +120,8 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "CoachBot", "username": 
 TARGET_RATIO = 0.5
 TAIL_LIMIT = 5.0
 TELEGRAM_RATE = int(FloodLimit.MESSAGES_PER_SECOND)  # what AIORateLimiter lets through overall
+FLOOD = 1_000  # messages one person has queued in the flood section
+FLOOD_LIMIT = 10.0  # another person's reply during the flood, at most this × idle
 UNPACED_RATE = 1_000_000_000
 FIRST_UPDATE_ID = 100_000_000
 FIRST_USER_ID = 10_000_000
@@ -134,6 +144,8 @@ class InstantRequest(BaseRequest):
         self.calls: Counter[str] = Counter()
         self.unknown: list[str] = []
         self.send_times: list[int] | None = None  # perf_counter_ns of each sendMessage, when set
+        self.sent_to: Counter[int] = Counter()  # sendMessage calls per chat
+        self.watched: dict[int, asyncio.Event] = {}  # chat -> set at its next sendMessage
         self._message_id = 0
 
     @property
@@ -152,9 +164,15 @@ class InstantRequest(BaseRequest):
                          connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         self.calls[name] += 1
-        if name == "sendMessage" and self.send_times is not None:
-            self.send_times.append(time.perf_counter_ns())
-        result = self.result(name, request_data.parameters if request_data is not None else {})
+        parameters = request_data.parameters if request_data is not None else {}
+        if name == "sendMessage":
+            if self.send_times is not None:
+                self.send_times.append(time.perf_counter_ns())
+            chat = int(parameters.get("chat_id", 0))
+            self.sent_to[chat] += 1
+            if chat in self.watched:
+                self.watched.pop(chat).set()
+        result = self.result(name, parameters)
         if result is None:
             self.unknown.append(name)
             return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
@@ -233,9 +251,18 @@ class Running:
     request: InstantRequest
     errors: list[BaseException] = field(default_factory=list)
 
+    async def forget_handled(self) -> None:
+        """Before another Application opens the same database: it would take up what this one
+        handled but has not forgotten yet, as after a crash."""
+        if isinstance(self.app.update_queue, Inbox):
+            await self.app.update_queue.flush()
+
     async def process(self, update: Update) -> int:
-        """One update the way the Application's update fetcher runs it; its latency in ns."""
+        """One update the way the Application takes it, its latency in ns: saved in the inbox as
+        `Inbox.put` does (the echo bot has none), then run as the update fetcher runs it."""
         start = time.perf_counter_ns()
+        if isinstance(self.app.update_queue, Inbox):
+            await self.app.update_queue.keep(update)
         await self.app.update_processor.process_update(update, self.app.process_update(update))
         return time.perf_counter_ns() - start
 
@@ -604,7 +631,9 @@ async def measure(plan: Plan, directory: Path) -> None:
                 await coach.close()
                 await echo.close()
                 await core.close()
+            flood = await flood_section(engine, path, updates)
     report(sections, paced, plan.users)
+    print(flood.report())
     print(f"\n(measured rounds: {measured_seconds:.0f} s including the untimed /{DIALOG} starts; "
           f"answers saved by the service: {full.answered:,}, {warm_answers:,} of them warm-up)")
     answers_seen = [m for m in watch.messages if "Answer " in m or " of user " in m]
@@ -618,6 +647,7 @@ async def paced_section(engine: AsyncEngine, path: Path, full: DialogBench, user
     """The rate limiter as shipped: `users` users (started on the unpaced bot) answer at once."""
     plans = full.concurrent_plans(users, 1)
     await full.prepared(plans)
+    await full.running.forget_handled()
     paced = await coach_bot(service_on(engine, path), paced=True)
     try:
         bench = DialogBench(paced, full.updates, full.steps)
@@ -630,6 +660,64 @@ async def paced_section(engine: AsyncEngine, path: Path, full: DialogBench, user
         return Paced(users, chunk.calls["sendMessage"], chunk.wall_ns / NS_PER_S, steady)
     finally:
         await paced.close()
+
+
+@dataclass(frozen=True)
+class Flood:
+    """Another person's /help latency, idle and while one person's flood is queued."""
+
+    idle_ms: float
+    flooded_ms: float
+    flooder_messages: int
+
+    def report(self) -> str:
+        ratio = self.flooded_ms / self.idle_ms
+        verdict = "MET" if ratio <= FLOOD_LIMIT else "MISSED"
+        return (f"\nflood ({FLOOD:,} messages of one person queued): /help of another person "
+                f"{self.flooded_ms:,.1f} ms / idle {self.idle_ms:,.1f} ms = {ratio:.2f}; "
+                f"target ≤ {FLOOD_LIMIT:g}: {verdict}\n  (the flooding person got "
+                f"{self.flooder_messages:,} messages: the replies to the backlog the bot keeps "
+                f"and one note to slow down)")
+
+
+async def flood_section(engine: AsyncEngine, path: Path, updates: Updates) -> Flood:
+    """One person's messages are queued on the Application's own update queue (the inbox) while
+    it is stopped; started again, its update fetcher and per-person processor take them. Another
+    person's /help is timed from `put` to its reply: idle (median of 5), and right after the flood.
+    The Bot API answers at once and the rate limiter is lifted, as in the sections above: with
+    Telegram's 30 messages a second, the reply may also wait up to 1/30 s for the shared budget."""
+    running = await coach_bot(service_on(engine, path))
+    app, request = running.app, running.request
+    flooder, other = updates.users(2)
+
+    async def reply_ms(user: int, text: str) -> float:
+        replied = request.watched[user] = asyncio.Event()
+        start = time.perf_counter_ns()
+        await app.update_queue.put(updates.text(app.bot, user, text))
+        await asyncio.wait_for(replied.wait(), 300)
+        return (time.perf_counter_ns() - start) / NS_PER_MS
+
+    async def settled(latency: float) -> float:
+        await app.update_queue.join()
+        return latency
+
+    await app.start()
+    try:
+        for user in (other, flooder):
+            await settled(await reply_ms(user, "/start"))
+        idle = statistics.median([await settled(await reply_ms(other, "/help")) for _ in range(5)])
+        before = request.sent_to[flooder]
+        await app.stop()  # the flood is queued (and saved in the inbox) before any of it is handled
+        for number in range(FLOOD):
+            await app.update_queue.put(updates.text(app.bot, flooder, f"message {number}"))
+        await app.start()
+        flooded = await settled(await reply_ms(other, "/help"))
+    finally:
+        if app.running:
+            await app.stop()
+        await running.close()
+    running.check()
+    return Flood(idle, flooded, request.sent_to[flooder] - before)
 
 
 def ratio_line(label: str, measured: float, limit: float) -> str:

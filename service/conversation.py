@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.registry import Scripts
 from prompts.catalog import Catalog, CatalogLexicon
+from service import runs
 from service.inputs import Incoming, Person
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
@@ -78,6 +79,16 @@ class ConversationService:
                 return Response()
             turn = Turn(self.content, session, user, self.clock(), created, open_run)
             return await route(turn, incoming)
+
+    async def catch_up(self, external_id: int) -> Response:
+        """After a crash: this person's last update was handled but its reply may be lost. Say so,
+        with the open dialog's question; nothing for someone unknown."""
+        async with self.sessionmaker.begin() as session:
+            found = await lock_user_with_run(session, external_id)
+            if found is None:
+                return Response()
+            user, open_run = found
+            return await runs.catch_up(Turn(self.content, session, user, self.clock(), False, open_run))
 
     async def message_to(self, external_id: int, key: str, **variables: Any) -> Delivery | None:
         """A catalog text addressed to someone in their own language; None if they are unknown

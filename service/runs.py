@@ -141,3 +141,13 @@ async def resume(turn: Turn) -> Response:
             return turn.message("common.service.nothing_to_resume")
         await set_run_status(turn.session, run.id, RunStatus.ACTIVE, turn.now)
     return await show_run(turn, run, "common.service.resumed")
+
+
+async def catch_up(turn: Turn) -> Response:
+    """After a crash that may have lost a reply (the answer was saved): say so, and show the open
+    dialog's question again. Changes nothing."""
+    note = OutMessage(turn.say("common.service.restarted"))
+    if turn.open_run is None:
+        return Response((note,))
+    shown = await show_run(turn, turn.open_run, None)
+    return Response((note, *shown.messages))

@@ -176,3 +176,16 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(_utc_datetime(), index=True)
+
+
+class InboxUpdate(Base):
+    """A Telegram update saved before Telegram was told it arrived, so a crash cannot lose it;
+    removed once it was handled. `person_id` is the sender's Telegram id (they may be new)."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    person_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    replays: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

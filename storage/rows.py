@@ -12,7 +12,7 @@ from sqlalchemy import Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ActionStep, Answer, DialogRun, Goal, ProcessedUpdate, User
+from storage.models import ActionStep, Answer, DialogRun, Goal, InboxUpdate, ProcessedUpdate, User
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -23,6 +23,7 @@ ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
 GOALS: Table = Goal.__table__  # type: ignore[assignment]
 ACTIONS: Table = ActionStep.__table__  # type: ignore[assignment]
 UPDATES: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
+INBOX: Table = InboxUpdate.__table__  # type: ignore[assignment]
 
 R = TypeVar("R", bound="DataclassInstance")
 

@@ -3,60 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 
+from tests.support.process import TOKEN, coachbot_run, free_port, listening
 from tests.telegram.stub import BotApiStub
-
-TOKEN = "123456:RUN-process-token"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def coachbot_run(
-    stub: BotApiStub, tmp_path: Path, *args: str, **env: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Start `coachbot run` (``env`` overrides the defaults); on exit make sure it is gone."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "COACHBOT_"))}
-    environment.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": stub.base_url,
-                        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-                        "COACHBOT_LOG_LEVEL": "DEBUG"}, **env)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", *args, cwd=tmp_path, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-async def _listening(port: int) -> None:
-    """Readiness probe: python-telegram-bot calls setWebhook just before its server listens."""
-    async with asyncio.timeout(15):
-        while True:
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.05)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return
 
 
 async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
@@ -86,7 +39,7 @@ async def test_polling_process_answers_sets_the_menu_and_stops_cleanly_on_sigter
 
 
 async def test_webhook_process_refuses_a_wrong_secret(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     async with BotApiStub(token=TOKEN) as stub, coachbot_run(
             stub, tmp_path, "--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port),
@@ -97,7 +50,7 @@ async def test_webhook_process_refuses_a_wrong_secret(tmp_path: Path) -> None:
         assert registered["secret_token"] == "process-secret"
         async with aiohttp.ClientSession() as session:
             update = stub.compose_user_message(41, "/start", first_name="Ben")
-            await _listening(port)
+            await listening(port)
             async with session.post(url, json=update, headers={
                     "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as response:
                 assert response.status == 403

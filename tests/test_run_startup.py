@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.process import TOKEN, coachbot_run, free_port
 from tests.telegram.stub import BotApiStub
-from tests.test_run_process import TOKEN, _free_port, coachbot_run
 
 
 async def _failed_start(stub: BotApiStub, tmp_path: Path, *args: str, **env: str
@@ -23,7 +23,7 @@ async def _failed_start(stub: BotApiStub, tmp_path: Path, *args: str, **env: str
 
 
 def _closed_port() -> int:
-    return _free_port()  # nobody listens there once the probe is closed
+    return free_port()  # nobody listens there once the probe is closed
 
 
 @pytest.mark.parametrize(("case", "expected"), [

@@ -15,6 +15,7 @@ from storage import migrate
 from storage.answers import answers_of, save_answers
 from storage.database import create_engine, create_sessionmaker
 from storage.goals import add_actions, create_goal, goals_of, set_action_status
+from storage.inbox import forget_updates, keep_update, take_up_leftovers
 from storage.models import Base
 from storage.runs import active_run, create_run, get_run, lock_user_with_run, runs_of, save_run
 from storage.updates import claim_update
@@ -250,3 +251,21 @@ async def test_of_two_processes_meeting_a_new_user_at_once_only_one_greets_them_
 
     assert to_plain(response.messages[0].text) == say("en", "common.service.welcome_back",
                                                         name="Ana")
+
+
+async def test_the_inbox_keeps_an_update_once_and_knows_which_were_handled(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    payload = {"update_id": 7, "message": {"text": "a lone \udcff surrogate, as Telegram may send"}}
+    async with create_sessionmaker(engine).begin() as session:
+        assert await keep_update(session, 7, 31, payload, clock())
+        assert not await keep_update(session, 7, 31, {"update_id": 7}, clock())  # counts once
+        assert await keep_update(session, 8, 31, {"update_id": 8}, clock())
+        assert await keep_update(session, 9, None, {"update_id": 9}, clock())
+        await claim_update(session, 8, clock())
+        await forget_updates(session, [9])
+    async with create_sessionmaker(engine).begin() as session:
+        left = await take_up_leftovers(session)
+    assert [(r.update_id, r.person_id, r.replays, r.handled) for r in left] == [
+        (7, 31, 1, False), (8, 31, 1, True)]
+    assert left[0].payload == payload

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -24,6 +24,7 @@ from telegram.request import BaseRequest
 from bot.telegram import handlers
 from bot.telegram.context import BotData, CoachContext
 from bot.telegram.delivery import PersonWork
+from bot.telegram.inbox import Inbox
 from bot.telegram.ordering import PerUserUpdateProcessor
 from prompts.catalog import LANGUAGES, Catalog
 from service.commands import COMMANDS, Scope
@@ -50,7 +51,8 @@ def build_application(
     close_service: Hook | None = None, request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None, rate_limit_retries: int = 3,
 ) -> CoachApplication:
-    """The bot: typed context, HTML by default, per-user ordered concurrency, rate limiting.
+    """The bot: typed context, HTML by default, a durable update queue (the inbox), per-user
+    ordered concurrency, rate limiting.
 
     Give either a ready `service` (tests, benchmarks) or `open_service`, which sets
     `application.bot_data.service` in post_init (after migrations) for `coachbot run`.
@@ -61,6 +63,10 @@ def build_application(
             application.bot_data.service = service
         if open_service is not None:
             await open_service(application)
+        ready = application.bot_data.service
+        if ready is None:
+            raise RuntimeError("no conversation service: give `service` or `open_service`")
+        await inbox.open(ready, application.bot)  # before updates are fetched: a crash's leftovers first
         # Everyone starts with the mentees' menu; the first language is the fallback for others.
         for lang in LANGUAGES:
             await application.bot.set_my_commands(
@@ -68,9 +74,11 @@ def build_application(
                 language_code=None if lang == LANGUAGES[0] else lang)
 
     async def post_shutdown(application: CoachApplication) -> None:
+        await inbox.flush()
         if close_service is not None:
             await close_service(application)
 
+    inbox = Inbox()
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -78,7 +86,9 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=CoachContext, bot_data=BotData))
-        .concurrent_updates(PerUserUpdateProcessor(256))
+        .update_queue(inbox)
+        .concurrent_updates(PerUserUpdateProcessor(256, finished=inbox.forget,
+                                                   refuse=inbox.refuse))
         .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -89,6 +99,8 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     application: CoachApplication = builder.build()
     register_handlers(application)
+    # Before all others: updates a crash left that were handled already go no further.
+    application.add_handler(TypeHandler(Update, inbox.on_taken_up), group=-2)
     return application
 
 
