@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
-from bot.settings import SUPPORTED_LANGUAGES, Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
+from prompts.catalog import LANGUAGES
 
 log = logging.getLogger("coachbot")
 
@@ -33,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="the same dialogs in this terminal, no token needed")
     chat.add_argument("--user-id", type=int, default=1, help="whose journey (a Telegram user id)")
-    chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="language of the texts")
+    chat.add_argument("--lang", choices=LANGUAGES, help="language of the texts")
     chat.add_argument("--dialog", help="start this dialog right away (e.g. grow)")
 
     dialogs = commands.add_parser("dialogs", help="content tools")

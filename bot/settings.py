@@ -10,10 +10,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from prompts.catalog import LANGUAGES
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coachbot.sqlite3"
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
                  "postgres": "postgresql+asyncpg"}
-SUPPORTED_LANGUAGES = ("en", "de")
 
 
 class Settings(BaseSettings):
@@ -80,8 +81,8 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        if value not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"choose one of {', '.join(SUPPORTED_LANGUAGES)}")
+        if value not in LANGUAGES:
+            raise ValueError(f"choose one of {', '.join(LANGUAGES)}")
         return value
 
     @field_validator("default_timezone")

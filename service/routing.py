@@ -122,7 +122,7 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = (await account.delete_everything(turn) if press.confirmed
                     else await account.keep_everything(turn))
     elif isinstance(press, callbacks.DismissPress):
-        response = Response()
+        response = await runs.later(turn)
     else:
         return stale
     return response if response.toast else replace(response, accepted=True)

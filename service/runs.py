@@ -132,6 +132,15 @@ async def cancel(turn: Turn) -> Response:
     return turn.message("common.service.cancelled", title=turn.say(f"{run.dialog}.title"))
 
 
+async def later(turn: Turn) -> Response:
+    """"Not now" to the offer to continue: the dialog waits, paused, so that what the person types
+    next is not taken as the answer to a question they did not see again."""
+    run = await active_run(turn.session, turn.user.id)
+    if run is not None:
+        await set_run_status(turn.session, run.id, RunStatus.PAUSED, turn.now)
+    return turn.message("common.service.later")
+
+
 async def resume(turn: Turn) -> Response:
     """/resume: the open dialog, or else the one paused last, at its current question."""
     run = await active_run(turn.session, turn.user.id)

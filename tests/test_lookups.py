@@ -73,3 +73,22 @@ async def test_keeping_ones_data_shows_the_open_question_again(
     await chat.send("/delete")
     response = await chat.press(say(lang, "common.delete.no_button"))
     assert [m.text for m in response.messages] == [say(lang, "common.delete.kept"), question]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_not_now_gets_a_reply_and_the_next_text_is_no_answer(
+    service: ConversationService, lang: str
+) -> None:
+    chat = Chat(service, user_id=84, language=lang)
+    await chat.send("/grow")
+    await chat.send("Lead a team")  # the first answer; the next question is shown
+    await chat.send("/start")  # days later: the greeting offers to continue
+    response = await chat.press(say(lang, "common.buttons.later"))
+    assert [m.text for m in response.messages] == [say(lang, "common.service.later")]
+
+    await chat.send("hello, I just want to see my goals")
+    answers = chat.texts(await chat.send("/answers grow"))
+    assert "Lead a team" in answers
+    assert "see my goals" not in answers
+    resumed = chat.texts(await chat.send("/resume"))
+    assert say(lang, "grow.steps.goal_specific.text").split("\n")[0][:30] in resumed
