@@ -11,12 +11,18 @@ limit):
   x                                               dismiss an offer
   set:lang:<xx> | set:tz:<n> | set:share:<0|1>    change a setting
   del:yes | del:no                                confirm or refuse erasing all of one's data
+  gl                                              the list of one's goals
+  go:<goal>[:<status>]                            show a goal, or mark it (open|achieved|dropped)
+  as:<step>[:<what>]                              show an action step, or: done|dropped|open (its
+                                                  status), text|date (ask for a new one), keep
+                                                  (leave it), delete (ask), delete_sure (do it)
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 # Tokens of answer buttons besides a choice's index or a scale's number.
 KEEP = "k"
@@ -31,6 +37,22 @@ _RUN = re.compile(r"^r:(\d{1,12})$")
 _DIALOG = re.compile(r"^([pg]):([a-z][a-z0-9_]{0,39})$")
 _STAGE = re.compile(r"^j:([+-]1)$")
 _SETTING = re.compile(r"^set:(lang|tz|share):([a-z0-9]{1,3})$")
+_GOAL = re.compile(r"^go:(\d{1,12})(?::(open|achieved|dropped))?$")
+_STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
+GOALS_DATA = "gl"
+
+
+class StepOp(StrEnum):
+    """What a press on an action step's message does."""
+
+    DONE = "done"
+    DROPPED = "dropped"
+    OPEN = "open"
+    TEXT = "text"
+    DATE = "date"
+    KEEP = "keep"
+    DELETE = "delete"
+    DELETE_SURE = "delete_sure"
 
 
 def answer_data(run_id: int, position: int, index: int, token: str) -> str:
@@ -69,6 +91,17 @@ def setting_data(name: str, value: str) -> str:
 def delete_data(confirmed: bool) -> str:
     """Data of the answer to "erase everything?"."""
     return "del:yes" if confirmed else "del:no"
+
+
+def goal_data(goal_id: int, status: str | None = None) -> str:
+    """Data of a button that shows a goal, or marks it with a status (open, achieved, dropped)."""
+    return f"go:{goal_id}" if status is None else f"go:{goal_id}:{status}"
+
+
+def step_data(action_id: int, op: StepOp | None = None) -> str:
+    """Data of a button that shows an action step, or does something to it."""
+    return f"as:{action_id}" if op is None else f"as:{action_id}:{op}"
+
 
 
 @dataclass(frozen=True)
@@ -131,8 +164,29 @@ class DeletePress:
     confirmed: bool
 
 
+@dataclass(frozen=True)
+class GoalsPress:
+    """Show the list of one's goals."""
+
+
+@dataclass(frozen=True)
+class GoalPress:
+    """Show a goal (`status` None) or mark it."""
+
+    goal_id: int
+    status: str | None
+
+
+@dataclass(frozen=True)
+class StepPress:
+    """Show an action step (`op` None) or do something to it."""
+
+    action_id: int
+    op: StepOp | None
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
-         | SettingPress | DeletePress)
+         | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -155,4 +209,16 @@ def parse(data: str | None) -> Press | None:
         return DialogPress(m[2], pause=m[1] == "p")
     if m := _STAGE.match(data):
         return StagePress(int(m[1]))
+    return _goal_press(data)
+
+
+def _goal_press(data: str) -> Press | None:
+    """The goal or step press this data encodes, or None."""
+    if data == GOALS_DATA:
+        return GoalsPress()
+    if (m := _GOAL.match(data)) and int(m[1]) <= MAX_ID:
+        return GoalPress(int(m[1]), m[2])
+    if (m := _STEP.match(data)) and int(m[1]) <= MAX_ID and (
+            m[2] is None or m[2] in set(StepOp)):
+        return StepPress(int(m[1]), None if m[2] is None else StepOp(m[2]))
     return None

@@ -10,7 +10,7 @@ from dialogs.state import RunState, StateError
 from service import callbacks
 from service.answering import engine_context, persist, render_outcome, template_values
 from service.context import reply_keys
-from service.messages import OutMessage, Response, button, plain
+from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from storage.runs import RunRecord, active_run, create_run, get_run, latest_paused_run, set_run_status
 from storage.vocabulary import RunStatus
@@ -114,7 +114,7 @@ async def continue_run(turn: Turn, run_id: int) -> Response:
     """The "continue" button: this run becomes the active one (pausing another) and is shown."""
     run = await get_run(turn.session, run_id)
     if run is None or run.user_id != turn.user.id or not run.status.is_open:
-        return Response(toast=plain(turn.say("common.notes.stale_button")))
+        return turn.stale_press()
     if run.status == RunStatus.PAUSED:
         open_run = await active_run(turn.session, turn.user.id)
         if open_run is not None:
