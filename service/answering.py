@@ -47,8 +47,8 @@ async def persist(
         await save_run(turn.session, run.id, step=state.step, status=status,
                                state=state.to_json(), now=turn.now)
     if outcome.finished and not before.finished:
-        await apply_effects(turn.session, script, run, turn.user, outcome.state.answers,
-                            visibility, turn.now)
+        await apply_effects(turn.session, script, run, turn.user, outcome.state, visibility,
+                            turn.now)
 
 
 def remember_item_message(

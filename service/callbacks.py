@@ -16,6 +16,7 @@ limit):
   as:<step>[:<what>]                              show an action step, or: done|dropped|open (its
                                                   status), text|date (ask for a new one), keep
                                                   (leave it), delete (ask), delete_sure (do it)
+  rv:<dialog>:<goal>|new                          revise this goal in the dialog, or set a new one
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _STAGE = re.compile(r"^j:([+-]1)$")
 _SETTING = re.compile(r"^set:(lang|tz|share):([a-z0-9]{1,3})$")
 _GOAL = re.compile(r"^go:(\d{1,12})(?::(open|achieved|dropped))?$")
 _STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
+_REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
 GOALS_DATA = "gl"
 
 
@@ -102,6 +104,10 @@ def step_data(action_id: int, op: StepOp | None = None) -> str:
     """Data of a button that shows an action step, or does something to it."""
     return f"as:{action_id}" if op is None else f"as:{action_id}:{op}"
 
+
+def revise_data(dialog: str, goal_id: int | None) -> str:
+    """Data of the answer to "revise a goal or set a new one?" (None: a new one)."""
+    return f"rv:{dialog}:{'new' if goal_id is None else goal_id}"
 
 
 @dataclass(frozen=True)
@@ -185,8 +191,16 @@ class StepPress:
     op: StepOp | None
 
 
+@dataclass(frozen=True)
+class RevisePress:
+    """Start a dialog that revises this goal, or (None) sets a new one."""
+
+    dialog: str
+    goal_id: int | None
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
-         | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress)
+         | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -213,7 +227,7 @@ def parse(data: str | None) -> Press | None:
 
 
 def _goal_press(data: str) -> Press | None:
-    """The goal or step press this data encodes, or None."""
+    """The goal, step or revision press this data encodes, or None."""
     if data == GOALS_DATA:
         return GoalsPress()
     if (m := _GOAL.match(data)) and int(m[1]) <= MAX_ID:
@@ -221,4 +235,6 @@ def _goal_press(data: str) -> Press | None:
     if (m := _STEP.match(data)) and int(m[1]) <= MAX_ID and (
             m[2] is None or m[2] in set(StepOp)):
         return StepPress(int(m[1]), None if m[2] is None else StepOp(m[2]))
+    if (m := _REVISE.match(data)) and (m[2] == "new" or int(m[2]) <= MAX_ID):
+        return RevisePress(m[1], None if m[2] == "new" else int(m[2]))
     return None

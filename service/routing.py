@@ -137,6 +137,8 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await goals.show_goal(turn, press)
     elif isinstance(press, callbacks.StepPress):
         response = await goals.on_step(turn, press)
+    elif isinstance(press, callbacks.RevisePress):
+        response = await runs.start_revision(turn, press.dialog, press.goal_id)
     else:
         return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)

@@ -168,6 +168,15 @@ class Views:
                    callbacks.step_data(action.id, callbacks.StepOp.DELETE_SURE)),
             button(say("common.goals.buttons.delete_no"), callbacks.step_data(action.id))),))
 
+    def revise_question(self, dialog: str, goals: Sequence[GoalRecord]) -> OutMessage:
+        """Revise one of these goals in the dialog, or set a new one?"""
+        say = self.render.text
+        buttons = [(button(say("common.goals.buttons.revise", title=goal.title),
+                           callbacks.revise_data(dialog, goal.id)),) for goal in goals]
+        buttons.append((button(say("common.goals.buttons.new_goal"),
+                               callbacks.revise_data(dialog, None)),))
+        return OutMessage(say("common.goals.revise", count=len(goals)), tuple(buttons))
+
     def _goal_line(self, goal: GoalRecord) -> str:
         say = self.render.text
         return say("common.goals.goal", title=goal.title, status=goal.status, due=_iso(goal.due_on),

@@ -114,6 +114,16 @@ async def set_goal_status(
                           .values(status=status, updated_at=now))
 
 
+async def revise_goal(
+    session: AsyncSession, user_id: int, goal_id: int, *, run_id: int, title: str,
+    details: JSONObject, due_on: date | None, now: datetime,
+) -> None:
+    """A revision's new title, details and date for one of the user's goals, and its run."""
+    await session.execute(update(GOALS).where(GOALS.c.id == goal_id, GOALS.c.user_id == user_id)
+                          .values(run_id=run_id, title=title, details=details, due_on=due_on,
+                                  updated_at=now))
+
+
 async def edit_action(
     session: AsyncSession, user_id: int, action_id: int, now: datetime, *,
     text: str | None = None, due_on: date | None = None,

@@ -1,7 +1,8 @@
 """A mentee closes and changes their goals (issue 8, item 9): from /goals a goal is marked reached,
 set aside or opened again, a step done, dropped or opened again, reworded, given a new date, or
 deleted after asking; the new wording or date is the next typed message, and it never takes an
-answer meant for an open dialog. Only the owner's goals change."""
+answer meant for an open dialog. Only the owner's goals change. Running GROW again offers to revise
+a goal instead of adding one. (The reflection's marks per goal are in its transcript.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.terminal import TerminalChat, to_plain
+from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service import callbacks
 from service.callbacks import StepOp
@@ -26,7 +28,8 @@ from storage.runs import active_run, create_run, set_run_status
 from storage.users import get_user
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus, Visibility
 from tests.support.chat import Chat
-from tests.test_transcripts import LANGUAGES, SQLITE_ONLY
+from tests.test_mentee_method import walk_transcript
+from tests.test_transcripts import LANGUAGES, SQLITE_ONLY, localize
 
 CATALOG = default_catalog()
 T = TypeVar("T")
@@ -335,6 +338,7 @@ async def test_another_persons_goals_and_steps_cannot_be_touched(
     step = goal.actions[0].id
     forged = [callbacks.goal_data(goal.id), callbacks.goal_data(goal.id, GoalStatus.ACHIEVED),
               callbacks.step_data(step), *(callbacks.step_data(step, op) for op in StepOp),
+              callbacks.revise_data("grow", goal.id),
               f"go:{callbacks.MAX_ID + 1}:achieved", f"as:{10**12 - 1}:delete_sure"]
     for data in forged:
         assert stale(await other.handle(PressIn(data)), "en"), data
@@ -342,6 +346,94 @@ async def test_another_persons_goals_and_steps_cannot_be_touched(
     assert not await waiting(service, other)
     assert not await waiting(service, owner)
     assert [g.title for g in await goals(service, other)] == ["Run a marathon"]
+
+
+# ---------------------------------------------------------------------------------------------
+# GROW again: revise a goal instead of adding one
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_grow_again_revises_the_goal_and_keeps_what_goals_changed(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    data = await walk_transcript(service, chat, "grow", lang)
+    first, second = (localize(item, lang) for item in data["answers"]["actions"])
+    [goal] = await goals(service, chat)
+    await open_step(chat)  # reworded in /goals before the revision
+    await chat.press(say(lang, "common.goals.buttons.edit_text"))
+    await chat.send("Reworded first step")
+    await open_step(chat, 2)  # and one ticked off
+    await chat.press(say(lang, "common.goals.buttons.done"))
+
+    offer = await chat.send("/grow")
+    assert chat.texts(offer) == say(lang, "common.goals.revise", count=1)
+    revise = say(lang, "common.goals.buttons.revise", title=goal.title)
+    assert [b.label for b in chat.buttons] == [revise, say(lang, "common.goals.buttons.new_goal")]
+    started = await chat.press(revise)
+    assert say(lang, "common.goals.revising", goal=goal.title) in chat.texts(started)
+    assert localize(data["answers"]["goal_measurable"], lang) in chat.texts(started)  # the summary
+
+    specific = {"en": "Lead the platform team by the end of 2027",
+                "de": "Bis Ende 2027 das Plattform-Team leiten"}[lang]
+    await chat.handle(PressIn(_change(chat, "goal_specific")))
+    await chat.send(specific)
+    await chat.handle(PressIn(_change(chat, "actions")))
+    await chat.send("Shadow the current team lead")
+    await chat.send(CATALOG.raw(lang, "common.words.done")[0])
+    await chat.send("/skip")  # the new step's date (the earlier ones keep theirs)
+    await chat.press(say(lang, "common.buttons.confirm"))
+
+    [revised] = await goals(service, chat)
+    assert revised.id == goal.id
+    assert revised.title == specific
+    assert revised.details["goal_wish"] == localize(data["answers"]["goal_wish"], lang)
+    assert [(a.text, a.status) for a in revised.actions] == [
+        ("Reworded first step", ActionStatus.OPEN), (second, ActionStatus.DONE),
+        ("Shadow the current team lead", ActionStatus.OPEN)]
+    assert first not in [a.text for a in revised.actions]
+
+    await chat.send("/grow")  # revised again: from the revision's answers
+    started = await chat.press(say(lang, "common.goals.buttons.revise", title=specific))
+    assert specific in chat.texts(started)
+
+
+def _change(chat: Chat, step: str) -> str:
+    """The data of the summary's change button for a GROW step."""
+    position = default_scripts().get("grow").position(step)
+    [data] = [b.data for b in chat.buttons if b.data.endswith(f":edit:{position}")]
+    return data
+
+
+@SQLITE_ONLY
+async def test_a_new_goal_instead_and_an_offer_that_no_longer_stands(
+    service: ConversationService, chat: Chat
+) -> None:
+    await a_goal(service, chat)
+    await a_goal(service, chat, title="Draw a vision", dialog="vision")
+    await chat.send("/grow")
+    offer = list(chat.buttons)
+    assert len(offer) == 2  # the GROW goal and a new one: the vision map's goal is its own
+    started = await chat.press(say("en", "common.goals.buttons.new_goal"))
+    assert say("en", "grow.intro", name="Ana") in chat.texts(started)
+    for old in offer:  # GROW is open now
+        assert stale(await chat.handle(PressIn(old.data)), "en"), old
+    await chat.send("/cancel")
+    assert stale(await chat.handle(PressIn(offer[0].data)), "en")  # GROW is paused: /grow resumes
+    await chat.send("I want to lead")
+    assert len(await goals(service, chat)) == 2
+
+
+@SQLITE_ONLY
+async def test_a_revision_without_earlier_answers_asks_everything_again(
+    service: ConversationService, chat: Chat
+) -> None:
+    goal = await a_goal(service, chat)  # its run kept no answers
+    await chat.send("/grow")
+    started = await chat.press(0)
+    assert say("en", "common.goals.revising_fresh", goal=goal.title) in chat.texts(started)
+    run = await of_person(service, chat, active_run)
+    assert run is not None
+    assert (run.step, run.state["revises"]) == ("goal_wish", goal.id)
 
 
 # ---------------------------------------------------------------------------------------------
