@@ -1,15 +1,15 @@
-"""What completing a dialog changes besides its answers: goals (new or revised), action statuses,
-user settings."""
+"""What completing a dialog changes besides its answers: goals (new or revised), action and goal
+statuses, user settings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.schema import ActionSource, CreateGoal, Dialog
+from dialogs.schema import ActionSource, CreateGoal, Dialog, UpdateActions, UpdateGoals
 from dialogs.state import RunState, StateError
 from storage.goals import (
     GoalRecord,
@@ -19,10 +19,11 @@ from storage.goals import (
     goal_of,
     revise_goal,
     set_action_status,
+    set_goal_status,
 )
 from storage.runs import RunRecord, get_run
 from storage.users import UserRecord, update_user
-from storage.vocabulary import ActionStatus, JSONObject, Visibility
+from storage.vocabulary import ActionStatus, GoalStatus, JSONObject, Visibility
 
 
 def _date(value: Any) -> date | None:
@@ -109,6 +110,16 @@ async def _merge_actions(
                       start=start)
 
 
+def _per_item(
+    answers: Mapping[str, Any], update: UpdateActions | UpdateGoals
+) -> Iterator[tuple[int, str]]:
+    """(id, new status) for each item of a per-item choice step whose answer names a status."""
+    for entry in answers.get(update.step) or []:
+        status = update.statuses.get(str(entry.get("value")))
+        if status is not None and isinstance(entry.get("ref"), int):
+            yield entry["ref"], status
+
+
 async def apply_effects(
     session: AsyncSession, script: Dialog, run: RunRecord, user: UserRecord, state: RunState,
     visibility: Visibility, now: datetime,
@@ -119,12 +130,11 @@ async def apply_effects(
         if effect.create_goal is not None:
             await _create_goal(session, effect.create_goal, run, user, state, visibility, now)
         elif effect.update_actions is not None:
-            statuses = effect.update_actions.statuses
-            for entry in answers.get(effect.update_actions.step) or []:
-                status = statuses.get(str(entry.get("value")))
-                if status is not None and isinstance(entry.get("ref"), int):
-                    await set_action_status(session, user.id, entry["ref"], ActionStatus(status),
-                                            now)
+            for ref, status in _per_item(answers, effect.update_actions):
+                await set_action_status(session, user.id, ref, ActionStatus(status), now)
+        elif effect.update_goals is not None:
+            for ref, status in _per_item(answers, effect.update_goals):
+                await set_goal_status(session, user.id, ref, GoalStatus(status), now)
         elif effect.set_sharing is not None:
             shared = answers.get(effect.set_sharing.step) in effect.set_sharing.shared
             await update_user(session, user.id, now, share_by_default=shared)
