@@ -37,6 +37,10 @@ def script_references(script: Dialog, scripts: Mapping[str, Dialog]) -> Iterator
                 yield ScriptProblem(file, where, f"{field} refers to {key!r}, "
                                     "which is not an earlier list step")
         seen[step.key] = step
+    contexts = {s.foreach.context for s in script.steps if s.foreach and s.foreach.context}
+    if len(contexts) > 1:
+        yield ScriptProblem(file, "", f"a dialog loops over one context at most, not "
+                            f"{' and '.join(sorted(c for c in contexts if c))}")
     if not any(s.kind is not StepKind.INFO for s in script.steps):
         yield ScriptProblem(file, "", "a dialog needs at least one question")
     yield from _effect_references(script, seen)
@@ -90,15 +94,19 @@ def _effect_references(script: Dialog, steps: Mapping[str, Step]) -> Iterator[Sc
                         due.foreach is None or due.foreach.step != source.items):
                     yield ScriptProblem(file, "effects", f"actions.due {source.due!r} must be a "
                                         f"date step with foreach over {source.items!r}")
-        if (update := effect.update_actions) is not None:
-            yield from need(update.step, "update_actions.step", (StepKind.CHOICE,))
+        updates = (("update_actions", effect.update_actions, "open_actions"),
+                   ("update_goals", effect.update_goals, "open_goals"))
+        for name, update, context in updates:
+            if update is None:
+                continue
+            yield from need(update.step, f"{name}.step", (StepKind.CHOICE,))
             step = steps.get(update.step)
-            if step is not None and (step.foreach is None or step.foreach.context != "open_actions"):
-                yield ScriptProblem(file, "effects", "update_actions needs a step with "
-                                    "foreach: {context: open_actions}")
+            if step is not None and (step.foreach is None or step.foreach.context != context):
+                yield ScriptProblem(file, "effects", f"{name} needs a step with "
+                                    f"foreach: {{context: {context}}}")
             if step is not None:
-                for value in set(step.choices) - set(update.statuses):
-                    yield ScriptProblem(file, "effects", f"update_actions has no status for "
+                for value in sorted(set(step.choices) - set(update.statuses)):
+                    yield ScriptProblem(file, "effects", f"{name} has no status for "
                                         f"choice {value!r}")
         if (sharing := effect.set_sharing) is not None:
             yield from need(sharing.step, "set_sharing.step", (StepKind.CHOICE, StepKind.YESNO))

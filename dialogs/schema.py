@@ -93,10 +93,12 @@ class Condition(_Strict):
 
 
 class Foreach(_Strict):
-    """Ask a step once per item: of an earlier list in this dialog, or of the mentee's open actions."""
+    """Ask a step once per item: of an earlier list in this dialog, or of the mentee's open action
+    steps (`open_actions`) or goals still being worked on (`open_goals`). A dialog loops over one
+    context at most (the engine is given the items of one)."""
 
     step: Key | None = None
-    context: Literal["open_actions"] | None = None
+    context: Literal["open_actions", "open_goals"] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> Foreach:
@@ -179,6 +181,13 @@ class UpdateActions(_Strict):
     statuses: dict[str, Literal["open", "partly", "done", "dropped"]]
 
 
+class UpdateGoals(_Strict):
+    """On completion: set each goal's status from a foreach-over-open_goals choice step."""
+
+    step: Key
+    statuses: dict[str, Literal["open", "partly", "achieved", "dropped"]]
+
+
 class SetSharing(_Strict):
     """On completion: the answer to this choice step sets whether new answers are shared by default."""
 
@@ -197,15 +206,17 @@ class Effect(_Strict):
 
     create_goal: CreateGoal | None = None
     update_actions: UpdateActions | None = None
+    update_goals: UpdateGoals | None = None
     set_sharing: SetSharing | None = None
     set_end_date: SetEndDate | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Effect:
-        fields = (self.create_goal, self.update_actions, self.set_sharing, self.set_end_date)
+        fields = (self.create_goal, self.update_actions, self.update_goals, self.set_sharing,
+                  self.set_end_date)
         if sum(f is not None for f in fields) != 1:
             raise ValueError("an effect names exactly one of: create_goal, update_actions, "
-                             "set_sharing, set_end_date")
+                             "update_goals, set_sharing, set_end_date")
         return self
 
 

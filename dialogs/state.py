@@ -37,6 +37,10 @@ class RunState:
     #: "item"}. The service keeps it so an edit of that message changes that item; the engine
     #: carries it along untouched.
     item_messages: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The goal this run revises (GROW, vision map run again): the service sets it when the
+    #: mentee chooses to revise a goal, and completing the run updates that goal instead of adding
+    #: one. The engine carries it along untouched.
+    revises: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The state as JSON types only."""
@@ -50,6 +54,7 @@ class RunState:
             "editing": self.editing,
             "finished": self.finished,
             "item_messages": {k: dict(v) for k, v in self.item_messages.items()},
+            "revises": self.revises,
         }
 
     @classmethod
@@ -61,6 +66,9 @@ class RunState:
             answers = data["answers"]
             loops = data.get("loops", {})
             item_messages = data.get("item_messages", {})
+            revises = data.get("revises")
+            if revises is not None and (not isinstance(revises, int) or isinstance(revises, bool)):
+                raise StateError("revises must be a goal id")
             if not all(isinstance(part, dict) for part in (answers, loops, item_messages)):
                 raise StateError("answers, loops and item messages must be mappings")
             return cls(
@@ -72,6 +80,7 @@ class RunState:
                 editing=bool(data.get("editing", False)),
                 finished=bool(data.get("finished", False)),
                 item_messages={str(k): dict(v) for k, v in item_messages.items()},
+                revises=revises,
             )
         except StateError:
             raise

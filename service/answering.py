@@ -11,7 +11,7 @@ from dialogs import engine
 from dialogs.engine import EngineContext
 from dialogs.schema import Dialog
 from dialogs.state import RunState, StateError
-from service.context import open_actions, reply_keys, template_variables
+from service.context import open_actions, open_goals, reply_keys, template_variables
 from service.effects import apply_effects
 from service.inputs import EditIn
 from service.journey import suggestion
@@ -24,12 +24,18 @@ from storage.vocabulary import RunStatus, Visibility
 
 
 async def engine_context(turn: Turn, script: Dialog) -> EngineContext:
-    """What the engine may know besides the run: the date, the language, open action steps."""
-    actions: tuple[dict[str, Any], ...] = ()
-    if any(s.foreach is not None and s.foreach.context for s in script.steps):
-        actions = tuple(open_actions(await goals_of(turn.session, turn.user.id)))
+    """What the engine may know besides the run: the date, the language, and the items of the
+    context a step loops over: open action steps, or goals still being worked on. The engine
+    reads a context's items from `open_actions`, whichever context it is (a dialog loops over
+    one context at most; `dialogs check` says so)."""
+    items: tuple[dict[str, Any], ...] = ()
+    context = next((s.foreach.context for s in script.steps if s.foreach and s.foreach.context),
+                   None)
+    if context is not None:
+        goals = await goals_of(turn.session, turn.user.id)
+        items = tuple(open_goals(goals) if context == "open_goals" else open_actions(goals))
     return EngineContext(today=turn.today, lang=turn.lang, lexicon=turn.content.lexicon(turn.lang),
-                         open_actions=actions)
+                         open_actions=items)
 
 
 async def persist(
@@ -47,8 +53,8 @@ async def persist(
         await save_run(turn.session, run.id, step=state.step, status=status,
                                state=state.to_json(), now=turn.now)
     if outcome.finished and not before.finished:
-        await apply_effects(turn.session, script, run, turn.user, outcome.state.answers,
-                            visibility, turn.now)
+        await apply_effects(turn.session, script, run, turn.user, outcome.state, visibility,
+                            turn.now)
 
 
 def remember_item_message(

@@ -11,12 +11,19 @@ limit):
   x                                               dismiss an offer
   set:lang:<xx> | set:tz:<n> | set:share:<0|1>    change a setting
   del:yes | del:no                                confirm or refuse erasing all of one's data
+  gl                                              the list of one's goals
+  go:<goal>[:<status>]                            show a goal, or mark it (open|achieved|dropped)
+  as:<step>[:<what>]                              show an action step, or: done|dropped|open (its
+                                                  status), text|date (ask for a new one), keep
+                                                  (leave it), delete (ask), delete_sure (do it)
+  rv:<dialog>:<goal>|new                          revise this goal in the dialog, or set a new one
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 # Tokens of answer buttons besides a choice's index or a scale's number.
 KEEP = "k"
@@ -31,6 +38,23 @@ _RUN = re.compile(r"^r:(\d{1,12})$")
 _DIALOG = re.compile(r"^([pg]):([a-z][a-z0-9_]{0,39})$")
 _STAGE = re.compile(r"^j:([+-]1)$")
 _SETTING = re.compile(r"^set:(lang|tz|share):([a-z0-9]{1,3})$")
+_GOAL = re.compile(r"^go:(\d{1,12})(?::(open|achieved|dropped))?$")
+_STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
+_REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
+GOALS_DATA = "gl"
+
+
+class StepOp(StrEnum):
+    """What a press on an action step's message does."""
+
+    DONE = "done"
+    DROPPED = "dropped"
+    OPEN = "open"
+    TEXT = "text"
+    DATE = "date"
+    KEEP = "keep"
+    DELETE = "delete"
+    DELETE_SURE = "delete_sure"
 
 
 def answer_data(run_id: int, position: int, index: int, token: str) -> str:
@@ -69,6 +93,21 @@ def setting_data(name: str, value: str) -> str:
 def delete_data(confirmed: bool) -> str:
     """Data of the answer to "erase everything?"."""
     return "del:yes" if confirmed else "del:no"
+
+
+def goal_data(goal_id: int, status: str | None = None) -> str:
+    """Data of a button that shows a goal, or marks it with a status (open, achieved, dropped)."""
+    return f"go:{goal_id}" if status is None else f"go:{goal_id}:{status}"
+
+
+def step_data(action_id: int, op: StepOp | None = None) -> str:
+    """Data of a button that shows an action step, or does something to it."""
+    return f"as:{action_id}" if op is None else f"as:{action_id}:{op}"
+
+
+def revise_data(dialog: str, goal_id: int | None) -> str:
+    """Data of the answer to "revise a goal or set a new one?" (None: a new one)."""
+    return f"rv:{dialog}:{'new' if goal_id is None else goal_id}"
 
 
 @dataclass(frozen=True)
@@ -131,8 +170,37 @@ class DeletePress:
     confirmed: bool
 
 
+@dataclass(frozen=True)
+class GoalsPress:
+    """Show the list of one's goals."""
+
+
+@dataclass(frozen=True)
+class GoalPress:
+    """Show a goal (`status` None) or mark it."""
+
+    goal_id: int
+    status: str | None
+
+
+@dataclass(frozen=True)
+class StepPress:
+    """Show an action step (`op` None) or do something to it."""
+
+    action_id: int
+    op: StepOp | None
+
+
+@dataclass(frozen=True)
+class RevisePress:
+    """Start a dialog that revises this goal, or (None) sets a new one."""
+
+    dialog: str
+    goal_id: int | None
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
-         | SettingPress | DeletePress)
+         | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -155,4 +223,18 @@ def parse(data: str | None) -> Press | None:
         return DialogPress(m[2], pause=m[1] == "p")
     if m := _STAGE.match(data):
         return StagePress(int(m[1]))
+    return _goal_press(data)
+
+
+def _goal_press(data: str) -> Press | None:
+    """The goal, step or revision press this data encodes, or None."""
+    if data == GOALS_DATA:
+        return GoalsPress()
+    if (m := _GOAL.match(data)) and int(m[1]) <= MAX_ID:
+        return GoalPress(int(m[1]), m[2])
+    if (m := _STEP.match(data)) and int(m[1]) <= MAX_ID and (
+            m[2] is None or m[2] in set(StepOp)):
+        return StepPress(int(m[1]), None if m[2] is None else StepOp(m[2]))
+    if (m := _REVISE.match(data)) and (m[2] == "new" or int(m[2]) <= MAX_ID):
+        return RevisePress(m[1], None if m[2] == "new" else int(m[2]))
     return None

@@ -64,6 +64,12 @@ def open_actions(goals: list[GoalRecord]) -> list[dict[str, Any]]:
             for a in g.actions if a.status in (ActionStatus.OPEN, ActionStatus.PARTLY)]
 
 
+def open_goals(goals: list[GoalRecord]) -> list[dict[str, Any]]:
+    """Goals still being worked on (open or partly reached), with the id a reflection marks them
+    by; `text` is the title, as the engine reads a context item."""
+    return [{"ref": g.id, "text": g.title} for g in goals if g.is_open]
+
+
 async def notes_to_raise(session: AsyncSession, user_id: int, closing: bool) -> list[str]:
     """The check-in notes marked for the next meeting since the last completed agenda, oldest
     first. `closing`: an agenda's closing text is rendered, so the agenda completed last is that

@@ -1,18 +1,29 @@
-"""What completing a dialog changes besides its answers: goals, action statuses, user settings."""
+"""What completing a dialog changes besides its answers: goals (new or revised), action and goal
+statuses, user settings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.schema import ActionSource, CreateGoal, Dialog
-from storage.goals import add_actions, create_goal, set_action_status
-from storage.runs import RunRecord
+from dialogs.schema import ActionSource, CreateGoal, Dialog, UpdateActions, UpdateGoals
+from dialogs.state import RunState, StateError
+from storage.goals import (
+    GoalRecord,
+    add_actions,
+    create_goal,
+    edit_action,
+    goal_of,
+    revise_goal,
+    set_action_status,
+    set_goal_status,
+)
+from storage.runs import RunRecord, get_run
 from storage.users import UserRecord, update_user
-from storage.vocabulary import ActionStatus, Visibility
+from storage.vocabulary import ActionStatus, GoalStatus, JSONObject, Visibility
 
 
 def _date(value: Any) -> date | None:
@@ -36,35 +47,94 @@ def _actions(source: ActionSource, answers: Mapping[str, Any]) -> list[tuple[str
 
 async def _create_goal(
     session: AsyncSession, effect: CreateGoal, run: RunRecord, user: UserRecord,
-    answers: Mapping[str, Any], visibility: Visibility, now: datetime,
+    state: RunState, visibility: Visibility, now: datetime,
 ) -> None:
+    answers = state.answers
     title = answers.get(effect.title)
     if not title:
         return
+    details: JSONObject = {k: answers.get(k) for k in effect.details}
+    due = _date(answers.get(effect.due)) if effect.due else None
+    actions = [a for source in effect.actions for a in _actions(source, answers)]
+    revised = None if state.revises is None else await goal_of(session, user.id, state.revises)
+    if revised is not None:
+        earlier = await _answers_of_run(session, user.id, revised.run_id)
+        await revise_goal(session, user.id, revised.id, run_id=run.id, title=str(title),
+                          details=details, due_on=due, now=now)
+        base = [a for source in effect.actions for a in _actions(source, earlier)]
+        await _merge_actions(session, user.id, revised, base, actions, now)
+        return
     goal_id = await create_goal(
         session, user_id=user.id, run_id=run.id, dialog=run.dialog, stage=run.stage,
-        title=str(title), details={k: answers.get(k) for k in effect.details},
-        due_on=_date(answers.get(effect.due)) if effect.due else None,
-        visibility=visibility, now=now)
-    actions = [a for source in effect.actions for a in _actions(source, answers)]
+        title=str(title), details=details, due_on=due, visibility=visibility, now=now)
     await add_actions(session, goal_id=goal_id, user_id=user.id, actions=actions, now=now)
 
 
+async def _answers_of_run(
+    session: AsyncSession, user_id: int, run_id: int | None
+) -> Mapping[str, Any]:
+    """The answers of the run that shaped a goal before (empty when it is gone or unreadable)."""
+    run = None if run_id is None else await get_run(session, run_id)
+    if run is None or run.user_id != user_id:
+        return {}
+    try:
+        return RunState.from_json(run.state).answers
+    except StateError:
+        return {}
+
+
+def _same(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+async def _merge_actions(
+    session: AsyncSession, user_id: int, goal: GoalRecord, base: list[tuple[str, date | None]],
+    revised: list[tuple[str, date | None]], now: datetime,
+) -> None:
+    """A revision's steps merged into the goal's steps as /goals left them: a step the revision
+    adds (not in the run it revised) is added, a date it changes is set, and what was ticked off,
+    dropped, reworded or deleted in /goals stays so. Removing a step is done in /goals."""
+    before = {_same(text): due for text, due in base}
+    current = {_same(action.text): action for action in goal.actions}
+    added: list[tuple[str, date | None]] = []
+    for text, due in revised:
+        key = _same(text)
+        action = current.get(key)
+        if action is None:
+            if key not in before and key not in {_same(new) for new, _ in added}:
+                added.append((text, due))
+        elif due is not None and due != before.get(key) and due != action.due_on:
+            await edit_action(session, user_id, action.id, now, due_on=due)
+    start = max((action.position for action in goal.actions), default=-1) + 1
+    await add_actions(session, goal_id=goal.id, user_id=user_id, actions=added, now=now,
+                      start=start)
+
+
+def _per_item(
+    answers: Mapping[str, Any], update: UpdateActions | UpdateGoals
+) -> Iterator[tuple[int, str]]:
+    """(id, new status) for each item of a per-item choice step whose answer names a status."""
+    for entry in answers.get(update.step) or []:
+        status = update.statuses.get(str(entry.get("value")))
+        if status is not None and isinstance(entry.get("ref"), int):
+            yield entry["ref"], status
+
+
 async def apply_effects(
-    session: AsyncSession, script: Dialog, run: RunRecord, user: UserRecord,
-    answers: Mapping[str, Any], visibility: Visibility, now: datetime,
+    session: AsyncSession, script: Dialog, run: RunRecord, user: UserRecord, state: RunState,
+    visibility: Visibility, now: datetime,
 ) -> None:
     """Carry out every effect of a completed dialog, in the caller's transaction."""
+    answers = state.answers
     for effect in script.effects:
         if effect.create_goal is not None:
-            await _create_goal(session, effect.create_goal, run, user, answers, visibility, now)
+            await _create_goal(session, effect.create_goal, run, user, state, visibility, now)
         elif effect.update_actions is not None:
-            statuses = effect.update_actions.statuses
-            for entry in answers.get(effect.update_actions.step) or []:
-                status = statuses.get(str(entry.get("value")))
-                if status is not None and isinstance(entry.get("ref"), int):
-                    await set_action_status(session, user.id, entry["ref"], ActionStatus(status),
-                                            now)
+            for ref, status in _per_item(answers, effect.update_actions):
+                await set_action_status(session, user.id, ref, ActionStatus(status), now)
+        elif effect.update_goals is not None:
+            for ref, status in _per_item(answers, effect.update_goals):
+                await set_goal_status(session, user.id, ref, GoalStatus(status), now)
         elif effect.set_sharing is not None:
             shared = answers.get(effect.set_sharing.step) in effect.set_sharing.shared
             await update_user(session, user.id, now, share_by_default=shared)

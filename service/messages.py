@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MAX_CALLBACK_BYTES = 64
 
@@ -80,3 +80,13 @@ class Response:
     toast: str | None = None
     accepted: bool = False
     deliveries: tuple[Delivery, ...] = ()  # messages this input causes for other people
+
+
+def with_note(response: Response, note: str) -> Response:
+    """The response with a closing note: on its last message when that has buttons, so they stay
+    the last ones shown (the terminal presses the last buttons shown by number), else on its own."""
+    last = response.messages[-1] if response.messages else None
+    if last is None or not last.buttons:
+        return replace(response, messages=(*response.messages, OutMessage(note)))
+    joined = replace(last, text=f"{last.text}\n\n{note}")
+    return replace(response, messages=(*response.messages[:-1], joined))

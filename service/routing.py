@@ -13,11 +13,11 @@ from dialogs.engine import KEEP, LIST_DONE, Command, Input, Pick, Text
 from dialogs.registry import DialogNotFound
 from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
-from service import account, callbacks, journey, lookups, runs, settings
+from service import account, callbacks, goals, journey, lookups, runs, settings
 from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
-from service.messages import OutMessage, Response, plain
+from service.messages import OutMessage, Response, with_note
 from service.turn import Turn
 from storage.runs import RunRecord
 
@@ -39,11 +39,21 @@ ACTIONS: dict[str, Action] = {
 
 
 async def route(turn: Turn, incoming: Incoming) -> Response:
-    """The response to one input."""
+    """The response to one input. While a goal's step waits for its new wording or date, that is
+    the question last shown, and `goals` decides first what the input means for it."""
+    edit = await goals.waiting_edit(turn)
+    if edit is not None:
+        return await goals.with_pending_edit(
+            turn, edit, incoming, lambda later, remind: dispatch(turn, later, remind))
+    return await dispatch(turn, incoming)
+
+
+async def dispatch(turn: Turn, incoming: Incoming, remind: bool = True) -> Response:
+    """The use case for one input (`remind`: a look-up mid-dialog says the dialog is open)."""
     if isinstance(incoming, TextIn):
         return await on_text(turn, incoming)
     if isinstance(incoming, CommandIn):
-        return await on_command(turn, incoming.name, incoming.args)
+        return await on_command(turn, incoming.name, incoming.args, remind)
     if isinstance(incoming, EditIn):
         return await edit_answer(turn, incoming)
     if isinstance(incoming, MediaIn):
@@ -69,7 +79,7 @@ async def on_media(turn: Turn) -> Response:
     return Response((note, *shown.messages))
 
 
-async def on_command(turn: Turn, name: str, args: str) -> Response:
+async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> Response:
     """A command of the table, for the person's audience."""
     spec = command(name)
     if spec is None:
@@ -85,7 +95,7 @@ async def on_command(turn: Turn, name: str, args: str) -> Response:
             return turn.message("common.service.not_for_you", for_mentors=False)
         return await runs.start_dialog(turn, dialog)
     response = await ACTIONS[spec.name](turn, args)
-    return reminding(turn, response) if spec.kind is Kind.LOOK_UP else response
+    return reminding(turn, response) if spec.kind is Kind.LOOK_UP and remind else response
 
 
 def reminding(turn: Turn, response: Response) -> Response:
@@ -93,21 +103,19 @@ def reminding(turn: Turn, response: Response) -> Response:
     if turn.open_run is None:
         return response
     title = turn.say(f"{turn.open_run.dialog}.title")
-    note = OutMessage(turn.say("common.service.still_open", title=title))
-    return replace(response, messages=(*response.messages, note))
+    return with_note(response, turn.say("common.service.still_open", title=title))
 
 
 async def on_press(turn: Turn, data: str) -> Response:
     """A button press, checked against what it claims to belong to."""
     press = callbacks.parse(data)
-    stale = Response(toast=plain(turn.say("common.notes.stale_button")))
     if isinstance(press, callbacks.AnswerPress | callbacks.SummaryPress):
         run = turn.open_run
         if run is None or run.id != press.run_id:
-            return stale
+            return turn.stale_press()
         event = press_input(turn, run, press)
         if event is None:
-            return stale
+            return turn.stale_press()
         response = await runs.advance(turn, run, event)
         return Response(response.messages, accepted=True)
     if isinstance(press, callbacks.ContinuePress):
@@ -123,8 +131,16 @@ async def on_press(turn: Turn, data: str) -> Response:
                     else await account.keep_everything(turn))
     elif isinstance(press, callbacks.DismissPress):
         response = await runs.later(turn)
+    elif isinstance(press, callbacks.GoalsPress):
+        response = await lookups.goals(turn)
+    elif isinstance(press, callbacks.GoalPress):
+        response = await goals.show_goal(turn, press)
+    elif isinstance(press, callbacks.StepPress):
+        response = await goals.on_step(turn, press)
+    elif isinstance(press, callbacks.RevisePress):
+        response = await runs.start_revision(turn, press.dialog, press.goal_id)
     else:
-        return stale
+        return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)
 
 

@@ -1,17 +1,21 @@
-"""A dialog's life cycle: start, answer, show where it stands, switch, pause, continue, begin anew."""
+"""A dialog's life cycle: start, answer, show where it stands, switch, pause, continue, begin anew;
+run a goal-setting dialog again to revise a goal."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from dialogs import engine
 from dialogs.engine import Input
 from dialogs.registry import DialogNotFound
 from dialogs.schema import Audience, Dialog
-from dialogs.state import RunState, StateError
+from dialogs.state import SUMMARY, RunState, StateError
 from service import callbacks
 from service.answering import engine_context, persist, render_outcome, template_values
 from service.context import reply_keys
-from service.messages import OutMessage, Response, button, plain
+from service.messages import OutMessage, Response, button
 from service.turn import Turn
+from storage.goals import GoalRecord, goals_of
 from storage.runs import RunRecord, active_run, create_run, get_run, latest_paused_run, set_run_status
 from storage.vocabulary import RunStatus
 
@@ -48,13 +52,74 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
     if paused is not None:
         await set_run_status(turn.session, paused.id, RunStatus.ACTIVE, turn.now)
         return await show_run(turn, paused, "common.service.resumed")
+    goals = await revisable_goals(turn, script)
+    if goals:
+        return Response((turn.views.revise_question(script.name, goals),))
     return await new_run(turn, script)
 
 
-async def new_run(turn: Turn, script: Dialog, notes: tuple[str, ...] = ()) -> Response:
+async def revisable_goals(turn: Turn, script: Dialog) -> list[GoalRecord]:
+    """The goals a dialog that sets one (GROW, vision map) may revise instead of adding another:
+    those it set that are still being worked on."""
+    if not any(effect.create_goal is not None for effect in script.effects):
+        return []
+    return [goal for goal in await goals_of(turn.session, turn.user.id)
+            if goal.dialog == script.name and goal.is_open]
+
+
+async def start_revision(turn: Turn, name: str, goal_id: int | None) -> Response:
+    """The answer to "revise a goal or set a new one?": a run that revises that goal, or (None) a
+    new run. A press from an offer that no longer stands (a dialog is open, this one is paused, the
+    goal is closed or not theirs) changes nothing."""
+    try:
+        script = turn.content.scripts.get(name)
+    except DialogNotFound:
+        return turn.stale_press()
+    if (script.audience is not turn.audience or turn.open_run is not None
+            or await latest_paused_run(turn.session, turn.user.id, name) is not None):
+        return turn.stale_press()
+    if goal_id is None:
+        return await new_run(turn, script)
+    goal = next((g for g in await revisable_goals(turn, script) if g.id == goal_id), None)
+    if goal is None:
+        return turn.stale_press()
+    return await new_run(turn, script, revises=goal)
+
+
+async def revision_state(turn: Turn, script: Dialog, goal: GoalRecord) -> RunState | None:
+    """Where revising a goal begins: at the summary of the run that shaped it last, so each earlier
+    answer is kept, or changed with one tap. None when that run is gone or unreadable: the
+    revision then asks every question again."""
+    earlier = await get_run(turn.session, goal.run_id) if goal.run_id is not None else None
+    if not script.summary or earlier is None or earlier.user_id != turn.user.id \
+            or earlier.dialog != script.name:
+        return None
+    try:
+        state = RunState.from_json(earlier.state)
+    except StateError:
+        return None
+    keys = {step.key for step in script.steps}
+    answers = {key: value for key, value in state.answers.items() if key in keys}
+    if not answers:
+        return None
+    loops = {key: items for key, items in state.loops.items() if key in keys}
+    history = tuple(p for p in state.history if p.step in keys)  # what was asked (or skipped)
+    return RunState(step=SUMMARY, answers=answers, history=history, loops=loops, revises=goal.id)
+
+
+async def new_run(
+    turn: Turn, script: Dialog, notes: tuple[str, ...] = (), revises: GoalRecord | None = None
+) -> Response:
     """A fresh run of a dialog: its intro (and a note if it belongs to another stage), then the
-    first question."""
-    outcome = engine.start(script, await engine_context(turn, script))
+    first question. Revising a goal, a note says so instead of the intro, and the run starts at
+    the summary of the goal's earlier answers (or, without them, at the first question)."""
+    seeded = None if revises is None else await revision_state(turn, script, revises)
+    if seeded is not None:
+        outcome = engine.Outcome(seeded, engine.current(script, seeded))
+    else:
+        outcome = engine.start(script, await engine_context(turn, script))
+        if revises is not None:
+            outcome = replace(outcome, state=replace(outcome.state, revises=revises.id))
     run_id = await create_run(
         turn.session, user_id=turn.user.id, dialog=script.name, stage=script.stage.value,
         step=outcome.state.step, state=outcome.state.to_json(), now=turn.now)
@@ -66,7 +131,10 @@ async def new_run(turn: Turn, script: Dialog, notes: tuple[str, ...] = ()) -> Re
     if script.stage.value != turn.user.stage:
         intro.append(turn.say("common.service.other_stage",
                               stage=turn.say(f"common.stages.{script.stage.value}.name")))
-    if turn.content.catalog.has(turn.lang, f"{script.name}.intro"):
+    if revises is not None:
+        intro.append(turn.say("common.goals.revising" if seeded else "common.goals.revising_fresh",
+                              goal=revises.title))
+    elif turn.content.catalog.has(turn.lang, f"{script.name}.intro"):
         variables = await template_values(turn, script, {}, [f"{script.name}.intro"])
         intro.append(turn.say(f"{script.name}.intro", **variables))
     messages = await render_outcome(turn, run_id, script, outcome)
@@ -114,7 +182,7 @@ async def continue_run(turn: Turn, run_id: int) -> Response:
     """The "continue" button: this run becomes the active one (pausing another) and is shown."""
     run = await get_run(turn.session, run_id)
     if run is None or run.user_id != turn.user.id or not run.status.is_open:
-        return Response(toast=plain(turn.say("common.notes.stale_button")))
+        return turn.stale_press()
     if run.status == RunStatus.PAUSED:
         open_run = await active_run(turn.session, turn.user.id)
         if open_run is not None:

@@ -17,7 +17,7 @@ from dialogs.registry import Scripts
 from dialogs.schema import Audience
 from prompts.catalog import Catalog, CatalogLexicon
 from service.commands import Scope
-from service.messages import OutMessage, Response
+from service.messages import OutMessage, Response, plain
 from service.render import Renderer
 from service.views import Views
 from storage.runs import RunRecord
@@ -89,3 +89,7 @@ class Turn:
     def message(self, key: str, **variables: Any) -> Response:
         """A response of one message with one catalog text."""
         return Response((OutMessage(self.say(key, **variables)),))
+
+    def stale_press(self) -> Response:
+        """The answer to a press that no longer counts (or never did): a notice, nothing changed."""
+        return Response(toast=plain(self.say("common.notes.stale_button")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from markupsafe import Markup
 
@@ -15,9 +16,16 @@ from service.commands import CommandSpec, command_for_dialog
 from service.messages import Button, OutMessage, button
 from service.render import Renderer
 from storage.answers import AnswerRecord
-from storage.goals import GoalRecord
+from storage.goals import ActionRecord, GoalRecord
 from storage.runs import RunRecord
-from storage.vocabulary import ActionStatus
+from storage.vocabulary import ActionStatus, GoalStatus
+
+STEP_ROW = 5  # step number buttons in a row
+MAX_STEP_TEXT = 300  # an action step's text, as GROW takes it
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 class Views:
@@ -73,7 +81,7 @@ class Views:
                                      say("common.help.in_dialog"), *inside]))
 
     def goals(self, goals: Sequence[GoalRecord]) -> OutMessage:
-        """Goals with their action steps, statuses and dates."""
+        """Goals with their action steps, statuses and dates; a button per goal opens it."""
         say = self.render.text
         if not goals:
             return OutMessage(say("common.goals.none"))
@@ -84,14 +92,95 @@ class Views:
                                     for status in ActionStatus))
         for goal in goals:
             lines.append("")
-            lines.append(say("common.goals.goal", title=goal.title, status=goal.status,
-                             due=goal.due_on.isoformat() if goal.due_on else None,
-                             status_label=say(f"common.goals.status.{goal.status}")))
+            lines.append(self._goal_line(goal))
             for action in goal.actions:
                 lines.append(say("common.goals.action", text=action.text,
                                  marker=say(f"common.goals.markers.{action.status}"),
-                                 due=action.due_on.isoformat() if action.due_on else None))
-        return OutMessage("\n".join(lines))
+                                 due=_iso(action.due_on)))
+        lines += ["", say("common.goals.list_hint")]
+        buttons = tuple((button(say("common.goals.buttons.goal", number=number, title=goal.title),
+                                callbacks.goal_data(goal.id)),)
+                        for number, goal in enumerate(goals, start=1))
+        return OutMessage("\n".join(lines), buttons)
+
+    def goal(self, goal: GoalRecord, note: str | None = None) -> OutMessage:
+        """One goal: its numbered steps, a button per step (first, so a typed number presses the
+        step of that number), then reached / set aside, or open again."""
+        say = self.render.text
+        lines = [note, ""] if note else []
+        lines.append(self._goal_line(goal))
+        for number, action in enumerate(goal.actions, start=1):
+            lines.append(say("common.goals.step_line", number=number, text=action.text,
+                             marker=say(f"common.goals.markers.{action.status}"),
+                             due=_iso(action.due_on)))
+        lines += ["", say("common.goals.goal_hint" if goal.actions else "common.goals.no_steps")]
+        steps = [button(say("common.goals.buttons.step", number=number),
+                        callbacks.step_data(action.id))
+                 for number, action in enumerate(goal.actions, start=1)]
+        marks: tuple[Button, ...]
+        if goal.is_open:
+            marks = (button(say("common.goals.buttons.achieved"),
+                            callbacks.goal_data(goal.id, GoalStatus.ACHIEVED)),
+                     button(say("common.goals.buttons.dropped"),
+                            callbacks.goal_data(goal.id, GoalStatus.DROPPED)))
+        else:
+            marks = (button(say("common.goals.buttons.reopen"),
+                            callbacks.goal_data(goal.id, GoalStatus.OPEN)),)
+        back = (button(say("common.goals.buttons.all_goals"), callbacks.GOALS_DATA),)
+        numbers = [tuple(steps[i:i + STEP_ROW]) for i in range(0, len(steps), STEP_ROW)]
+        return OutMessage("\n".join(lines), (*numbers, marks, back))
+
+    def step(self, goal: GoalRecord, action: ActionRecord) -> OutMessage:
+        """One action step of a goal, with what can be done to it."""
+        say = self.render.text
+        text = say("common.goals.step", goal=goal.title, text=action.text,
+                   marker=say(f"common.goals.markers.{action.status}"), due=_iso(action.due_on),
+                   status=say(f"common.goals.status.{action.status}"))
+
+        def act(key: str, op: callbacks.StepOp) -> Button:
+            return button(say(f"common.goals.buttons.{key}"), callbacks.step_data(action.id, op))
+
+        if action.status in (ActionStatus.OPEN, ActionStatus.PARTLY):
+            marks: tuple[Button, ...] = (act("done", callbacks.StepOp.DONE),
+                                         act("step_dropped", callbacks.StepOp.DROPPED))
+        else:
+            marks = (act("step_reopen", callbacks.StepOp.OPEN),)
+        return OutMessage(text, (
+            marks, (act("edit_text", callbacks.StepOp.TEXT), act("edit_date", callbacks.StepOp.DATE)),
+            (act("delete", callbacks.StepOp.DELETE),),
+            (button(say("common.goals.buttons.back_to_goal"), callbacks.goal_data(goal.id)),)))
+
+    def edit_prompt(self, action: ActionRecord, field: str, problem: str | None = None) -> OutMessage:
+        """Ask for a step's new text or date; the answer is typed, "leave it" is a button."""
+        say = self.render.text
+        key = "common.goals.ask_date" if field == "date" else "common.goals.ask_text"
+        parts = [say(f"common.problems.{problem}", max_length=MAX_STEP_TEXT)] if problem else []
+        parts.append(say(key, text=action.text, due=_iso(action.due_on)))
+        keep = button(say("common.goals.buttons.keep"),
+                      callbacks.step_data(action.id, callbacks.StepOp.KEEP))
+        return OutMessage("\n\n".join(parts), ((keep,),), free_text=True)
+
+    def delete_question(self, action: ActionRecord) -> OutMessage:
+        """Delete this step for good?"""
+        say = self.render.text
+        return OutMessage(say("common.goals.confirm_delete", text=action.text), ((
+            button(say("common.goals.buttons.delete_yes"),
+                   callbacks.step_data(action.id, callbacks.StepOp.DELETE_SURE)),
+            button(say("common.goals.buttons.delete_no"), callbacks.step_data(action.id))),))
+
+    def revise_question(self, dialog: str, goals: Sequence[GoalRecord]) -> OutMessage:
+        """Revise one of these goals in the dialog, or set a new one?"""
+        say = self.render.text
+        buttons = [(button(say("common.goals.buttons.revise", title=goal.title),
+                           callbacks.revise_data(dialog, goal.id)),) for goal in goals]
+        buttons.append((button(say("common.goals.buttons.new_goal"),
+                               callbacks.revise_data(dialog, None)),))
+        return OutMessage(say("common.goals.revise", count=len(goals)), tuple(buttons))
+
+    def _goal_line(self, goal: GoalRecord) -> str:
+        say = self.render.text
+        return say("common.goals.goal", title=goal.title, status=goal.status, due=_iso(goal.due_on),
+                   status_label=say(f"common.goals.goal_status.{goal.status}"))
 
     def answers(
         self, answers: Sequence[AnswerRecord], runs: Mapping[int, RunRecord], dialog: str | None = None

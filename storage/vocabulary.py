@@ -31,9 +31,11 @@ class RunStatus(StrEnum):
 
 
 class GoalStatus(StrEnum):
-    """A goal is open until the mentee marks it achieved or lets it go."""
+    """A goal is open until the mentee marks it achieved or lets it go; looking back at the end,
+    they may find it partly reached (the column is a plain string: no migration for a new value)."""
 
     OPEN = "open"
+    PARTLY = "partly"
     ACHIEVED = "achieved"
     DROPPED = "dropped"
 

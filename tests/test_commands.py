@@ -70,6 +70,13 @@ BUILT = [
     callbacks.setting_data("tz", "3"),
     callbacks.delete_data(True),
     callbacks.delete_data(False),
+    callbacks.GOALS_DATA,
+    callbacks.goal_data(callbacks.MAX_ID),
+    callbacks.goal_data(callbacks.MAX_ID, "achieved"),
+    callbacks.step_data(callbacks.MAX_ID),
+    *(callbacks.step_data(callbacks.MAX_ID, op) for op in callbacks.StepOp),
+    callbacks.revise_data("mentor_reflection", callbacks.MAX_ID),
+    callbacks.revise_data("grow", None),
 ]
 
 
@@ -84,10 +91,17 @@ def test_button_data_parses_to_what_was_built() -> None:
         callbacks.DialogPress("vision", pause=True)
     assert callbacks.parse(callbacks.stage_data(-1)) == callbacks.StagePress(-1)
     assert callbacks.parse(callbacks.delete_data(False)) == callbacks.DeletePress(confirmed=False)
+    assert callbacks.parse(callbacks.goal_data(7, "dropped")) == callbacks.GoalPress(7, "dropped")
+    assert callbacks.parse(callbacks.step_data(7, callbacks.StepOp.DELETE_SURE)) == \
+        callbacks.StepPress(7, callbacks.StepOp.DELETE_SURE)
+    assert callbacks.parse(callbacks.revise_data("grow", None)) == callbacks.RevisePress("grow", None)
+    for forged in ("go:7:partly", "as:7:erase", "rv:grow:0x1", "gl:1"):
+        assert callbacks.parse(forged) is None, forged
 
 
 @given(st.integers(min_value=callbacks.MAX_ID + 1, max_value=10**12 - 1))
 def test_ids_beyond_the_database_columns_are_refused_as_forged(run_id: int) -> None:
-    for data in (f"r:{run_id}", f"a:{run_id}:0:0:k", f"s:{run_id}:confirm"):
+    for data in (f"r:{run_id}", f"a:{run_id}:0:0:k", f"s:{run_id}:confirm", f"go:{run_id}",
+                 f"as:{run_id}:done", f"rv:grow:{run_id}"):
         assert callbacks.parse(data) is None
     assert callbacks.parse(f"r:{callbacks.MAX_ID}") == callbacks.ContinuePress(callbacks.MAX_ID)

@@ -172,6 +172,22 @@ def test_pick_step_without_a_list_to_pick_from(content: Content, capsys: Capsys)
     assert_reported(content, capsys, "grow.yaml", "pick_from")
 
 
+def test_goal_marks_need_a_step_per_open_goal(content: Content, capsys: Capsys) -> None:
+    content.script("reflection", lambda d: step_of(d, "goal_outcomes")["foreach"].update(
+        context="open_actions"))
+    assert_reported(content, capsys, "reflection.yaml: effects: update_goals needs a step with "
+                             "foreach: {context: open_goals}")
+
+
+def test_a_dialog_loops_over_one_context_at_most(content: Content, capsys: Capsys) -> None:
+    def change(data: dict[str, Any]) -> None:
+        step_of(data, "achieved")["foreach"] = {"context": "open_actions"}
+
+    content.script("reflection", change)
+    assert_reported(content, capsys, "reflection.yaml: a dialog loops over one context at most, "
+                             "not open_actions and open_goals")
+
+
 def test_invalid_yaml_in_a_script(content: Content, capsys: Capsys) -> None:
     path = content.scripts / "grow.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n  - key: [unclosed\n", encoding="utf-8")

@@ -320,7 +320,10 @@ async def test_new_mentee_from_start_through_agreement_and_grow_to_goals(e2e: E2
     expected += [say(lang, "common.goals.action", text=action, due=due,
                      marker=say(lang, "common.goals.markers.open"))
                  for action, due in zip(texts["actions"], ACTION_DUES, strict=True)]
+    expected += ["", say(lang, "common.goals.list_hint")]
     assert goals == "\n".join(expected)
+    assert client.last_buttons == [say(lang, "common.goals.buttons.goal", number=1,
+                                       title=texts["goal_specific"])]
     for due in (GROW_DUE, *ACTION_DUES):
         assert default_catalog().format_date(lang, due) in goals
     [goal_row] = await e2e.rows(GOALS)
