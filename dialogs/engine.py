@@ -66,7 +66,7 @@ class Lexicon(Protocol):
         """The choice value whose label matches the text, if any."""
 
     def means(self, word: str, text: str) -> bool:
-        """Whether the text says `word` (yes, no, done, confirm) in the mentee's language."""
+        """Whether the text says `word` (yes, no, done, confirm, keep) in the mentee's language."""
 
     def step_for_label(self, dialog: str, text: str) -> str | None:
         """The step whose short label matches the text (to pick an answer to change)."""
@@ -171,6 +171,8 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
     if state.step == SUMMARY:
         return _at_summary(script, state, event, ctx)
     step = script.step(state.step)
+    if isinstance(event, Text):
+        event = _typed_button(state, step, event, ctx)
     if event is Command.SKIP:
         return _skip(script, state, step, ctx)
     if isinstance(event, Pick) and event.step != step.key:
@@ -355,12 +357,29 @@ def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
     return _forward(script, state, script.position(step.key) + 1, ctx, (Note("skipped"),))
 
 
+def _typed_button(state: RunState, step: Step, event: Text, ctx: EngineContext) -> Input:
+    """A typed word that stands for a button: "keep" where an earlier answer is shown with its keep
+    button."""
+    text = clean_text(event.text)
+    if len(text) > 40:
+        return event
+    keeps = step.kind is not StepKind.LIST and not (step.kind is StepKind.PICK and step.max_items > 1)
+    if keeps and _earlier(state, step) is not None and ctx.lexicon.means("keep", text):
+        return Pick(step.key, KEEP)
+    return event
+
+
+def _earlier(state: RunState, step: Step) -> Any:
+    """The answer this step (this item of a per-item step) already has, if any."""
+    if step.foreach is not None:
+        entries = _loop_entries(state, step)[0]
+        return entries[state.index].get("value") if state.index < len(entries) else None
+    return state.answers.get(step.key)
+
+
 def _keep(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Outcome:
     """Keep the earlier answer of a step returned to with /back or from the summary."""
-    if step.foreach is not None:
-        earlier = _loop_entries(state, step)[0][state.index].get("value")
-    else:
-        earlier = state.answers.get(step.key)
+    earlier = _earlier(state, step)
     if earlier is None:
         return Outcome(state, (_ask(script, state, problem="not_understood"),))
     return _answered(script, state, step, earlier, ctx)

@@ -157,6 +157,25 @@ class CheckedRun:
         for key in outcome.deletes:
             self.saved.pop(key, None)
 
+    def _keeps(self, event: Input, before: RunState) -> bool:
+        """The keep button, or a typed word that means it where the button is shown: at a step
+        (not a list, not a pick of several) that has an answer for the item asked."""
+        if isinstance(event, Pick):
+            return event.value == KEEP
+        if not isinstance(event, Text) or before.finished or before.step == SUMMARY:
+            return False
+        text = clean_text(event.text)
+        if len(text) > 40 or not self.ctx.lexicon.means("keep", text):
+            return False
+        step = self.script.step(before.step)
+        if step.kind is StepKind.LIST or (step.kind is StepKind.PICK and step.max_items > 1):
+            return False
+        earlier = before.answers.get(step.key)
+        if step.foreach is not None:
+            asked = item_key(before.loops[step.key][before.index])
+            earlier = entry_values(earlier or []).get(asked)
+        return earlier is not None
+
     # -- invariants ------------------------------------------------------------------------------
 
     def _check_state(self) -> None:
@@ -217,7 +236,7 @@ class CheckedRun:
             assert outcome.deletes == ()
             assert dict(after.answers) == dict(before.answers)
 
-        keeping = isinstance(event, Command) or (isinstance(event, Pick) and event.value == KEEP)
+        keeping = isinstance(event, Command) or self._keeps(event, before)
         for key, old in saved_before.items():
             if key in outcome.deletes:
                 continue
@@ -266,7 +285,7 @@ class CheckedRun:
             item = item_key(before.loops[step.key][before.index])
             value = entry_values(value)[item]
             earlier = entry_values(earlier or []).get(item)
-        if isinstance(event, Pick) and event.value == KEEP:
+        if self._keeps(event, before):
             assert value == earlier
             assert value is not None
             return
