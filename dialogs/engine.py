@@ -66,7 +66,7 @@ class Lexicon(Protocol):
         """The choice value whose label matches the text, if any."""
 
     def means(self, word: str, text: str) -> bool:
-        """Whether the text says `word` (yes, no, done, confirm, keep) in the mentee's language."""
+        """Whether the text says `word` (yes, no, done, confirm, keep, skip) in the mentee's language."""
 
     def step_for_label(self, dialog: str, text: str) -> str | None:
         """The step whose short label matches the text (to pick an answer to change)."""
@@ -358,11 +358,14 @@ def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
 
 
 def _typed_button(state: RunState, step: Step, event: Text, ctx: EngineContext) -> Input:
-    """A typed word that stands for a button: "keep" where an earlier answer is shown with its keep
-    button."""
+    """A typed word that stands for a button: "skip" on any step (a message of only that word is
+    no answer; a required step says it can't be skipped), "keep" where an earlier answer is shown
+    with its keep button."""
     text = clean_text(event.text)
     if len(text) > 40:
         return event
+    if ctx.lexicon.means("skip", text):
+        return Command.SKIP
     keeps = step.kind is not StepKind.LIST and not (step.kind is StepKind.PICK and step.max_items > 1)
     if keeps and _earlier(state, step) is not None and ctx.lexicon.means("keep", text):
         return Pick(step.key, KEEP)

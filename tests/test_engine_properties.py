@@ -157,6 +157,12 @@ class CheckedRun:
         for key in outcome.deletes:
             self.saved.pop(key, None)
 
+    def _skips(self, event: Input, before: RunState) -> bool:
+        """A typed word that means skip, at a question: the same as /skip."""
+        text = clean_text(event.text) if isinstance(event, Text) else ""
+        return (not before.finished and before.step != SUMMARY and 0 < len(text) <= 40
+                and self.ctx.lexicon.means("skip", text))
+
     def _keeps(self, event: Input, before: RunState) -> bool:
         """The keep button, or a typed word that means it where the button is shown: at a step
         (not a list, not a pick of several) that has an answer for the item asked."""
@@ -236,7 +242,7 @@ class CheckedRun:
             assert outcome.deletes == ()
             assert dict(after.answers) == dict(before.answers)
 
-        keeping = isinstance(event, Command) or self._keeps(event, before)
+        keeping = isinstance(event, Command) or self._skips(event, before) or self._keeps(event, before)
         for key, old in saved_before.items():
             if key in outcome.deletes:
                 continue
@@ -256,7 +262,8 @@ class CheckedRun:
                 assert set(new) ^ set(old) <= set(self.state.answers.get(step.pick_from or "") or []) \
                     or step.allow_new, "only the items of the list are picked"
 
-        if asking and before.step in outcome.saves and isinstance(event, Text | Pick):
+        if asking and before.step in outcome.saves and isinstance(event, Text | Pick) \
+                and not self._skips(event, before):
             self._check_value(script.step(before.step), before, event, saved_before)
 
     def _check_foreach_change(
