@@ -62,8 +62,9 @@ Input = Text | Pick | Command
 class Lexicon(Protocol):
     """Language knowledge the engine needs to read typed answers (implemented by the renderer)."""
 
-    def choice_for(self, dialog: str, step: str, text: str) -> str | None:
-        """The choice value whose label matches the text, if any."""
+    def choices_for(self, dialog: str, step: str, text: str) -> list[str]:
+        """The choice values the text names: the one whose label it is, else every one whose
+        label begins with it (so more than one is ambiguous, none is no choice)."""
 
     def means(self, word: str, text: str) -> bool:
         """Whether the text says `word` (yes, no, done, confirm, keep, skip) in the mentee's language."""
@@ -252,11 +253,16 @@ def _read_choice(
     number = _list_number(text, len(step.choices))
     if number is not None:
         return step.choices[number - 1], None
-    if len(text) <= 200:
-        value = ctx.lexicon.choice_for(script.name, step.key, text)
-        if value in step.choices:
-            return value, None
-    return None, "not_a_choice"
+    if len(text) > 200:
+        return None, "not_a_choice"
+    if step.yes_no is not None:
+        for word, value in zip(("yes", "no"), step.yes_no, strict=True):
+            if ctx.lexicon.means(word, text):
+                return value, None
+    values = [v for v in ctx.lexicon.choices_for(script.name, step.key, text) if v in step.choices]
+    if len(values) > 1:
+        return None, "ambiguous_choice"
+    return (values[0], None) if values else (None, "not_a_choice")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -124,6 +124,9 @@ class Step(_Strict):
     # for one, more for several; `allow_new` also takes a typed item that is not on the list.
     pick_from: Key | None = None
     allow_new: bool = False
+    # A choice step that asks a yes/no question names the choices a typed yes and a typed no
+    # (common.words, in the mentee's language or English) stand for: `yes_no: [share, private]`.
+    yes_no: tuple[Key, Key] | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Step:
@@ -144,6 +147,9 @@ class Step(_Strict):
                              "(pick_from)")
         if self.allow_new and self.kind is not StepKind.PICK:
             raise ValueError("only pick steps have allow_new")
+        if self.yes_no is not None and (not set(self.yes_no) <= set(self.choices)
+                                        or self.yes_no[0] == self.yes_no[1]):
+            raise ValueError("yes_no names two different choices of this step (yes first)")
         if self.kind is StepKind.INFO and self.optional:
             raise ValueError("an info step has nothing to skip")
         return self

@@ -160,19 +160,22 @@ class CatalogLexicon:
         self._lang = lang
         self._steps = scripts_steps
 
-    def choice_for(self, dialog: str, step: str, text: str) -> str | None:
-        """Match typed text against the step's button labels (loosely) or the value names."""
+    def choices_for(self, dialog: str, step: str, text: str) -> list[str]:
+        """Match typed text against the step's button labels (loosely, in this language or
+        English) or the value names; failing that, every choice whose label in this language
+        begins with it ("every two" → fortnightly; "per" → video and phone)."""
         wanted = fold(text)
         if not wanted:
-            return None
+            return []
         prefix = f"{dialog}.steps.{step}.choices."
-        for lang in (self._lang, "en"):
-            for key, label in self._catalog.texts.get(lang, {}).items():
-                if key.startswith(prefix):
-                    value = key.removeprefix(prefix)
-                    if wanted in (fold(str(label)), fold(value.replace("_", " "))):
-                        return value
-        return None
+        labels = {lang: {key.removeprefix(prefix): fold(str(label))
+                         for key, label in self._catalog.texts.get(lang, {}).items()
+                         if key.startswith(prefix)} for lang in (self._lang, "en")}
+        for lang_labels in labels.values():
+            for value, label in lang_labels.items():
+                if wanted in (label, fold(value.replace("_", " "))):
+                    return [value]
+        return [value for value, label in labels[self._lang].items() if label.startswith(wanted)]
 
     def means(self, word: str, text: str) -> bool:
         """Whether text is one of the word's synonyms in this language or English."""

@@ -174,19 +174,29 @@ def test_means(word: str, text: str, lang: str, expected: bool) -> None:
     ("in person", "en", "in_person"), ("IN PERSON", "de", "in_person"), ("a mix", "en", "mixed"),
     ("mal so mal so", "de", "mixed"), ("fax", "en", None), ("", "en", None), ("!!", "de", None),
 ])
-def test_choice_for_matches_labels_loosely(text: str, lang: str, expected: str | None) -> None:
-    assert lexicon(lang).choice_for("agreement", "meeting_mode", text) == expected
+def test_choices_for_matches_labels_loosely(text: str, lang: str, expected: str | None) -> None:
+    found = lexicon(lang).choices_for("agreement", "meeting_mode", text)
+    assert found == ([] if expected is None else [expected])
 
 
-def test_choice_for_is_per_step() -> None:
-    assert lexicon("en").choice_for("agreement", "meeting_rhythm", "video call") is None
-    assert lexicon("en").choice_for("nonexistent", "meeting_mode", "video call") is None
+def test_choices_for_is_per_step() -> None:
+    assert lexicon("en").choices_for("agreement", "meeting_rhythm", "video call") == []
+    assert lexicon("en").choices_for("nonexistent", "meeting_mode", "video call") == []
 
 
-def test_choice_for_with_accents_and_case() -> None:
-    assert lexicon("de").choice_for("checkin", "action_status", "teilweise ERLEDIGT") == "partly"
-    assert lexicon("de").choice_for("checkin", "action_status", "Noch nicht.") == "not_yet"
-    assert lexicon("en").choice_for("checkin", "action_status", "no longer RELEVANT") == "dropped"
+def test_choices_for_with_accents_and_case() -> None:
+    assert lexicon("de").choices_for("checkin", "action_status", "teilweise ERLEDIGT") == ["partly"]
+    assert lexicon("de").choices_for("checkin", "action_status", "Noch nicht.") == ["not_yet"]
+    assert lexicon("en").choices_for("checkin", "action_status", "no longer RELEVANT") == ["dropped"]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("every two", "en", ["fortnightly"]), ("EVERY", "en", ["weekly", "fortnightly"]),
+    ("some", "en", ["other"]), ("alle", "de", ["fortnightly"]), ("e", "de", ["monthly", "other"]),
+    ("every", "de", []),  # beginnings are read in the mentee's language only
+])
+def test_choices_for_takes_the_beginning_of_a_label(text: str, lang: str, expected: list[str]) -> None:
+    assert lexicon(lang).choices_for("agreement", "meeting_rhythm", text) == expected
 
 
 def test_step_for_label() -> None:

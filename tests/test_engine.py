@@ -572,6 +572,11 @@ def at_mentor_sees(lang: str) -> RunState:
     ("ja teilen", "de", "share"), ("vielleicht", "de", None),
     ("Ja, teilen", "de", "share"), ("JA TEILEN!", "de", "share"),
     ("share", "de", "share"),
+    # a yes/no-like choice (yes_no) takes yes and no words of the mentee's language and English
+    ("yes", "en", "share"), ("Sure!", "en", "share"), ("nope", "en", "private"), ("ja", "de", "share"),
+    ("Klar", "de", "share"), ("NEIN", "de", "private"), ("yes", "de", "share"), ("no", "de", "private"),
+    # the beginning of a label, in any case
+    ("yes, SHARE", "en", "share"), ("nein, priv", "de", "private"),
 ])
 def test_choice_typed_by_number_and_label(typed: str, lang: str, value: str | None) -> None:
     script = shipped("agreement")
@@ -583,6 +588,25 @@ def test_choice_typed_by_number_and_label(typed: str, lang: str, value: str | No
     else:
         assert outcome.saves == {"mentor_sees": value}
         assert outcome.state.step == "meeting_rhythm"
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("per", "de", None), ("Per v", "de", "video"), ("per TEL", "de", "phone"), ("vid", "en", "video"),
+    ("a", "en", "mixed"), ("in", "en", "in_person"),
+])
+def test_a_choice_by_the_beginning_of_its_label_unless_it_is_ambiguous(
+    typed: str, lang: str, value: str | None
+) -> None:
+    script = shipped("agreement")
+    state = advance(script, at_mentor_sees(lang), Text("2"), context(lang)).state
+    state = advance(script, state, Text("1"), context(lang)).state
+    assert state.step == "meeting_mode"
+    outcome = advance(script, state, Text(typed), context(lang))
+    if value is None:
+        assert outcome.state == state
+        assert only_ask(outcome).problem == "ambiguous_choice"
+    else:
+        assert outcome.saves == {"meeting_mode": value}
 
 
 def test_choice_label_with_accents_in_german() -> None:
