@@ -156,7 +156,9 @@ class Step(_Strict):
 
 
 class ActionSource(_Strict):
-    """Where action steps of a new goal come from: a list step (with a foreach date step) or one step."""
+    """Where action steps of a new goal come from: a list step (with a foreach date step) or one step
+    (a text, or the item a pick step chose) with its date. An action named by two sources is
+    stored once, where it comes first, with the first date it is given."""
 
     items: Key | None = None
     text: Key | None = None

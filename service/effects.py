@@ -23,10 +23,13 @@ def _date(value: Any) -> date | None:
 
 
 def _actions(source: ActionSource, answers: Mapping[str, Any]) -> list[tuple[str, date | None]]:
-    """Action steps named by one source: every item of a list (with its foreach date) or one step."""
+    """Action steps named by one source: every item of a list (with its foreach date) or one step
+    (a text, or the item picked from a list)."""
     if source.text is not None:
-        text = answers.get(source.text)
-        return [(str(text), _date(answers.get(source.due)) if source.due else None)] if text else []
+        value = answers.get(source.text)
+        due = _date(answers.get(source.due)) if source.due else None
+        texts = value if isinstance(value, list) else [value]
+        return [(str(text), due) for text in texts if text and str(text).strip()]
     items = answers.get(source.items or "") or []
     dates = answers.get(source.due or "") or []
     due_by_ref = {entry.get("ref"): _date(entry.get("value")) for entry in dates
@@ -46,8 +49,12 @@ async def _create_goal(
         title=str(title), details={k: answers.get(k) for k in effect.details},
         due_on=_date(answers.get(effect.due)) if effect.due else None,
         visibility=visibility, now=now)
-    actions = [a for source in effect.actions for a in _actions(source, answers)]
-    await add_actions(session, goal_id=goal_id, user_id=user.id, actions=actions, now=now)
+    actions: dict[str, date | None] = {}
+    for source in effect.actions:
+        for text, due in _actions(source, answers):
+            actions[text] = actions.get(text) or due  # once, in its first place
+    await add_actions(session, goal_id=goal_id, user_id=user.id, actions=list(actions.items()),
+                      now=now)
 
 
 async def apply_effects(

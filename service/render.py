@@ -192,6 +192,8 @@ class Renderer:
             return self.text("common.values.scale", value=value, scale_max=step.scale_max)
         if step.kind is StepKind.DATE:
             return str(escape(self.catalog.format_date(self.lang, value)))
+        if step.kind is StepKind.PICK and step.max_items == 1 and isinstance(value, list):
+            return str(escape(", ".join(str(item) for item in value)))
         if step.kind in (StepKind.LIST, StepKind.PICK) and isinstance(value, list):
             return "\n".join(self.text("common.values.bullet", text=item) for item in value)
         return str(escape(value))

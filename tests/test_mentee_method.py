@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
 from service.conversation import ConversationService
+from storage.goals import goals_of
 from storage.users import update_user
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
@@ -129,3 +131,35 @@ async def test_a_check_in_note_kept_from_the_meeting_is_not_on_the_agenda(
     data = await walk_transcript(service, chat, "checkin", lang, turns)
     clock.advance(days=1)
     assert localize(data["answers"]["for_mentor"], lang) not in await plan_agenda(chat)
+
+
+NEW_FIRST_STEP = {"en": "Book a call with HR", "de": "Einen Termin mit der Personalabteilung machen"}
+STEPS_DONE = {"en": "0 of {count} steps done", "de": "0 von {count} Schritten erledigt"}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("new_first_step", [False, True])
+async def test_each_step_of_the_vision_map_is_one_action_checked_in_and_counted_once(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str, new_first_step: bool
+) -> None:
+    """The first step is chosen from the steps (the transcript) or is a new one; either way it is
+    the first action, dated, and no step is stored twice."""
+    data = transcript("vision")
+    steps = localize(data["answers"]["steps"], lang)
+    turns = list(data["turns"])
+    if new_first_step:  # at the summary's change of the first step, a new one instead of a listed one
+        at = max(n for n, turn in enumerate(turns) if turn.get("send") == data["answers"]["steps"][0])
+        turns[at] = {"send": NEW_FIRST_STEP, "expect_summary": True}
+    await walk_transcript(service, chat, "vision", lang, turns)
+    first = NEW_FIRST_STEP[lang] if new_first_step else steps[0]
+    expected = [first, *(step for step in steps if step != first)]
+    async with service.sessionmaker.begin() as session:
+        [goal] = await goals_of(session, (await user_of(service, chat)).id)
+    assert [action.text for action in goal.actions] == expected
+    assert [action.due_on is not None for action in goal.actions] == [True] + [False] * (len(expected) - 1)
+    clock.advance(days=1)
+    counter = default_catalog().render(lang, "common.ask.counter", index=1, count=len(expected))
+    assert counter in chat.texts(await chat.send("/checkin"))
+    await chat.send("/cancel")
+    assert STEPS_DONE[lang].format(count=len(expected)) in chat.texts(await chat.send("/reflect"))
