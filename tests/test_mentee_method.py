@@ -4,6 +4,7 @@ reflection speaking of the end only when it is near."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -11,10 +12,14 @@ from typing import Any
 import pytest
 
 from dialogs.registry import default_scripts
+from dialogs.schema import Audience
+from dialogs.state import SUMMARY
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from storage.goals import goals_of
+from storage.runs import create_run, set_run_status
 from storage.users import update_user
+from storage.vocabulary import RunStatus
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.test_transcripts import (
@@ -163,3 +168,33 @@ async def test_each_step_of_the_vision_map_is_one_action_checked_in_and_counted_
     assert counter in chat.texts(await chat.send("/checkin"))
     await chat.send("/cancel")
     assert STEPS_DONE[lang].format(count=len(expected)) in chat.texts(await chat.send("/reflect"))
+
+
+MENTEE_DIALOGS = ("agreement", "story", "vision", "grow", "checkin", "agenda", "reflection")
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("dialog", MENTEE_DIALOGS)
+async def test_what_comes_next_is_said_once_after_a_dialog(
+    service: ConversationService, chat: Chat, lang: str, dialog: str
+) -> None:
+    """The closing words and the next-step suggestion after them name each command once (the
+    dialogs before this one in its stage are done, so the suggestion is the one after it)."""
+    data = transcript(dialog)
+    await set_up(service, chat, data, lang)
+    scripts = default_scripts()
+    stage = scripts.get(dialog).stage
+    before = [d.name for d in scripts.for_stage(stage, Audience.MENTEE)]
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        user = await user_of(service, chat)
+        await update_user(session, user.id, now, stage=stage.value)
+        for name in before[:before.index(dialog)]:
+            run_id = await create_run(session, user_id=user.id, dialog=name, stage=stage.value,
+                                      step=SUMMARY, state={}, now=now)
+            await set_run_status(session, run_id, RunStatus.COMPLETED, now)
+    await walk(service, chat, dialog, lang, data["turns"])
+    closing = chat.texts(chat.log[-1])
+    commands = re.findall(r"/[a-z]+\b", closing)
+    assert len(commands) == len(set(commands)), closing
