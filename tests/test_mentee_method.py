@@ -198,3 +198,31 @@ async def test_what_comes_next_is_said_once_after_a_dialog(
     closing = chat.texts(chat.log[-1])
     commands = re.findall(r"/[a-z]+\b", closing)
     assert len(commands) == len(set(commands)), closing
+
+
+GOAL_WITH_A_FULL_STOP = {"en": "Lead a team of five by the end of next year.",
+                         "de": "Bis Ende nächsten Jahres ein Team von fünf Leuten leiten."}
+
+
+def swapped(value: Any, old: Any, new: Any) -> Any:
+    """Turns (or any YAML data) with every occurrence of one value replaced."""
+    if value == old:
+        return new
+    if isinstance(value, Mapping):
+        return {key: swapped(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [swapped(item, old, new) for item in value]
+    return value
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("dialog", "step"), [("vision", "future"), ("grow", "goal_specific")])
+async def test_a_goal_with_its_own_full_stop_is_quoted_on_a_line_of_its_own(
+    service: ConversationService, chat: Chat, lang: str, dialog: str, step: str
+) -> None:
+    data = transcript(dialog)
+    turns = swapped(data["turns"], data["answers"][step], GOAL_WITH_A_FULL_STOP)
+    await walk_transcript(service, chat, dialog, lang, turns)
+    closing = chat.texts(chat.log[-1])
+    assert f"\n{GOAL_WITH_A_FULL_STOP[lang]}\n" in closing, closing
