@@ -106,9 +106,11 @@ class Info:
 
 @dataclass(frozen=True)
 class Note:
-    """A short remark that is not a question (e.g. 'this one can't be skipped')."""
+    """A short remark that is not a question (e.g. 'this one can't be skipped'), with the value it
+    speaks of, if any (the date a typed date was read as)."""
 
     code: str
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,10 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
     value, problem = _read(script, step, event, ctx)
     if problem is not None:
         return Outcome(state, (_ask(script, state, problem=problem),))
-    return _answered(script, state, step, value, ctx)
+    out = _answered(script, state, step, value, ctx)
+    if step.kind is StepKind.DATE and isinstance(event, Text):  # show which date was understood
+        out = replace(out, replies=(Note("date_understood", value), *out.replies))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -102,6 +102,8 @@ class Catalog:
         self.env = make_environment(self.texts, self.pages)
         self.env.filters["date"] = pass_context(
             lambda context, iso: self.format_date(context.get("lang", "en"), iso))
+        self.env.filters["long_date"] = pass_context(
+            lambda context, iso: self.format_date(context.get("lang", "en"), iso, long=True))
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
         self._templates: dict[str, Template] = {}
 
@@ -138,8 +140,8 @@ class Catalog:
         found = self.raw(lang, f"common.words.{word}") or []
         return {fold(str(w)) for w in found}
 
-    def format_date(self, lang: str, iso: Any) -> str:
-        """A saved ISO date the way people of that language write it."""
+    def format_date(self, lang: str, iso: Any, long: bool = False) -> str:
+        """A saved ISO date the way people of that language write it; `long` with the weekday."""
         if not iso:
             return ""
         try:
@@ -147,9 +149,12 @@ class Catalog:
         except ValueError:
             return str(iso)
         months = self.raw(lang, "common.months") or []
-        pattern = str(self.raw(lang, "common.date_format") or "{day} {month} {year}")
+        weekdays = self.raw(lang, "common.weekdays") or []
+        key = "common.date_format_long" if long else "common.date_format"
+        pattern = str(self.raw(lang, key) or "{day} {month} {year}")
         month = months[day.month - 1] if len(months) == 12 else str(day.month)
-        return pattern.format(day=day.day, month=month, year=day.year)
+        weekday = weekdays[day.weekday()] if len(weekdays) == 7 else ""
+        return pattern.format(day=day.day, month=month, year=day.year, weekday=weekday)
 
 
 class CatalogLexicon:

@@ -45,7 +45,7 @@ class Renderer:
         pending: list[str] = []
         for reply in replies:
             if isinstance(reply, Note):
-                pending.append(self.text(f"common.notes.{reply.code}"))
+                pending.append(self.text(f"common.notes.{reply.code}", value=reply.value))
             elif isinstance(reply, Info):
                 messages.append(OutMessage(self._join(
                     *pending, self.text(f"{script.name}.steps.{reply.step}.text", **variables))))

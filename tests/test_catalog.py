@@ -137,6 +137,14 @@ def test_format_date(lang: str, shown: str) -> None:
     assert catalog.format_date(lang, "2027-03-14") == shown
 
 
+@pytest.mark.parametrize(("lang", "shown"), [("en", "Sunday, 14 March 2027"),
+                                             ("de", "Sonntag, 14. März 2027")])
+def test_long_date_names_the_weekday(lang: str, shown: str) -> None:
+    assert default_catalog().format_date(lang, "2027-03-14", long=True) == shown
+    assert default_catalog().render(lang, "common.notes.date_understood",
+                                    value="2027-03-14") == f"→ {shown}"
+
+
 def test_a_catalog_without_month_names_shows_the_month_number() -> None:
     assert small("{{ d|date }}").render("en", "t", d="2027-03-14") == "14 3 2027"
 
