@@ -18,9 +18,10 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # Names a dialog's texts may use besides its own steps and other dialogs: the engine gives `item`,
 # `index`, `count` and `collected` inside a foreach; the service gives the rest (`days_left`: days
 # until the relationship's planned end, None when no end is set; `to_raise`: check-in notes the
-# mentee wants to raise at the next meeting, see service/context.py).
+# mentee wants to raise at the next meeting; `last_done`: the day this dialog was last completed,
+# None the first time; see service/context.py).
 CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
-                           "collected", "lang", "days_left", "to_raise"})
+                           "collected", "lang", "days_left", "to_raise", "last_done"})
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 

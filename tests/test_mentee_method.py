@@ -226,3 +226,26 @@ async def test_a_goal_with_its_own_full_stop_is_quoted_on_a_line_of_its_own(
     await walk_transcript(service, chat, dialog, lang, turns)
     closing = chat.texts(chat.log[-1])
     assert f"\n{GOAL_WITH_A_FULL_STOP[lang]}\n" in closing, closing
+
+
+SINCE_LAST_CHECK_IN = {"en": "Since your last check-in on 21 November 2026",
+                       "de": "seit deinem letzten Check-in am 21. November 2026"}
+LAST_CHECK_IN = {"en": "last check-in", "de": "letzten Check-in"}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_only_a_later_check_in_speaks_of_the_last_one(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    data = transcript("checkin")
+    turns = data["turns"]
+    helped = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "helped")
+    await walk_transcript(service, chat, "checkin", lang, turns[:helped + 1])
+    assert LAST_CHECK_IN[lang] not in chat.last_text
+    await walk(service, chat, "checkin", lang, turns[helped + 1:])
+    clock.advance(days=7)
+    await chat.send("/checkin")
+    for _ in range(2):  # the two steps still open: partly done, not yet
+        await chat.send("1")
+    assert SINCE_LAST_CHECK_IN[lang] in chat.last_text
