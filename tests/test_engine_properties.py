@@ -11,6 +11,7 @@ The saved answers are modelled the way the conversation service keeps them: ever
 
 from __future__ import annotations
 
+import html
 import json
 import random
 from collections.abc import Mapping, Sequence
@@ -340,7 +341,9 @@ class CheckedRun:
         for reply in (*replies, *current(self.script, self.state)):
             if isinstance(reply, Summary):
                 text = renderer.summary(self.script, reply, 1).text
-                literal = sum(json.dumps(v, ensure_ascii=False).count(TEMPLATE) for _, v in reply.entries)
+                literal = sum(  # as each answer is shown there (a long one is cut)
+                    html.unescape(renderer.short_value(self.script, self.script.step(k), v))
+                    .count(TEMPLATE) for k, v in reply.entries)
                 assert text.count(TEMPLATE) >= literal, text
                 if literal:
                     assert TEMPLATE in text

@@ -249,3 +249,25 @@ async def test_only_a_later_check_in_speaks_of_the_last_one(
     for _ in range(2):  # the two steps still open: partly done, not yet
         await chat.send("1")
     assert SINCE_LAST_CHECK_IN[lang] in chat.last_text
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_summary_of_a_long_dialog_is_compact(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    """One short line per answer, numbered; the change buttons are those numbers, five a row."""
+    turns = transcript("grow")["turns"]
+    at_summary = next(n for n, turn in enumerate(turns, start=1) if turn.get("expect_summary"))
+    await walk_transcript(service, chat, "grow", lang, turns[:at_summary])
+    summary = chat.last
+    rows = summary.buttons
+    count = len(rows[1:]) and sum(len(row) for row in rows[1:])
+    assert count >= 15
+    assert [len(row) for row in rows] == [1, *[5] * (count // 5), *([count % 5] if count % 5 else [])]
+    assert [b.label for row in rows[1:] for b in row] == [f"✏️ {n}" for n in range(1, count + 1)]
+    lines = [line for line in chat.last_text.splitlines() if line.strip()]
+    for number in range(1, count + 1):
+        assert sum(line.startswith(f"{number}. ") for line in lines) == 1, lines
+    assert len(lines) <= count + 4, lines  # the title, the header, the entries, the question
+    assert max(len(line) for line in lines) <= 140, lines
