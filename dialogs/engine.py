@@ -148,9 +148,14 @@ class Outcome:
 # Public API
 
 
-def start(script: Dialog, ctx: EngineContext) -> Outcome:
-    """Open a dialog: find its first applicable step."""
-    state = RunState(step=script.steps[0].key)
+def start(script: Dialog, ctx: EngineContext, earlier: Mapping[str, Any] | None = None) -> Outcome:
+    """Open a dialog: find its first applicable step. `earlier` answers (of a run revised) are
+    shown with each step and kept with the keep button, as after /back; they are saved only
+    once kept or answered anew."""
+    keys = {step.key for step in script.answer_steps}
+    answers = {key: value for key, value in (earlier or {}).items()
+               if key in keys and value is not None}
+    state = RunState(step=script.steps[0].key, answers=answers)
     return _forward(script, state, 0, ctx, ())
 
 

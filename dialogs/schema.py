@@ -225,6 +225,9 @@ class Dialog(_Strict):
     stage: Stage
     audience: Audience = Audience.MENTEE
     summary: bool = True
+    # A living document: run again after it was completed, it starts from the answers of the run
+    # completed last, each shown with its step and kept with one tap.
+    revise: bool = False
     steps: list[Step] = Field(min_length=1)
     effects: list[Effect] = Field(default_factory=list)
 

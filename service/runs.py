@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dialogs import engine
 from dialogs.engine import Input
 from dialogs.registry import DialogNotFound
@@ -12,7 +15,15 @@ from service.answering import engine_context, persist, render_outcome, template_
 from service.context import reply_keys
 from service.messages import OutMessage, Response, button, plain
 from service.turn import Turn
-from storage.runs import RunRecord, active_run, create_run, get_run, latest_paused_run, set_run_status
+from storage.runs import (
+    RunRecord,
+    active_run,
+    create_run,
+    get_run,
+    latest_paused_run,
+    runs_of,
+    set_run_status,
+)
 from storage.vocabulary import RunStatus
 
 
@@ -53,8 +64,9 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
 
 async def new_run(turn: Turn, script: Dialog, notes: tuple[str, ...] = ()) -> Response:
     """A fresh run of a dialog: its intro (and a note if it belongs to another stage), then the
-    first question."""
-    outcome = engine.start(script, await engine_context(turn, script))
+    first question; a revision of a living document starts from the answers completed last."""
+    earlier = await last_answers(turn, script) if script.revise else {}
+    outcome = engine.start(script, await engine_context(turn, script), earlier)
     run_id = await create_run(
         turn.session, user_id=turn.user.id, dialog=script.name, stage=script.stage.value,
         step=outcome.state.step, state=outcome.state.to_json(), now=turn.now)
@@ -69,9 +81,24 @@ async def new_run(turn: Turn, script: Dialog, notes: tuple[str, ...] = ()) -> Re
     if turn.content.catalog.has(turn.lang, f"{script.name}.intro"):
         variables = await template_values(turn, script, {}, [f"{script.name}.intro"])
         intro.append(turn.say(f"{script.name}.intro", **variables))
+    if earlier:
+        intro.append(turn.say("common.service.revising"))
     messages = await render_outcome(turn, run_id, script, outcome)
     head = (OutMessage("\n\n".join(intro)),) if intro else ()
     return Response((*head, *messages))
+
+
+async def last_answers(turn: Turn, script: Dialog) -> Mapping[str, Any]:
+    """The answers of this dialog's run completed last (none if it never was)."""
+    done = [run for run in await runs_of(turn.session, turn.user.id)
+            if run.dialog == script.name and run.status is RunStatus.COMPLETED]
+    if not done:
+        return {}
+    latest = max(done, key=lambda run: (run.completed_at or run.updated_at, run.id))
+    try:
+        return RunState.from_json(latest.state).answers
+    except StateError:
+        return {}
 
 
 async def show_run(turn: Turn, run: RunRecord, note_key: str | None) -> Response:

@@ -126,6 +126,18 @@ def test_back_then_keep_moves_on_with_the_same_answer() -> None:
     assert outcome.saves == {"middle": "two"}
 
 
+def test_a_revision_starts_with_the_earlier_answers_shown_and_saves_each_once_kept() -> None:
+    outcome = start(THREE, context(), {"first": "one", "middle": "two", "unknown": "x"})
+    assert outcome.replies == (Ask("first", previous="one"),)
+    assert outcome.saves == {}
+    assert dict(outcome.state.answers) == {"first": "one", "middle": "two"}
+    kept = advance(THREE, outcome.state, Pick("first", KEEP), context())
+    assert kept.saves == {"first": "one"}
+    assert kept.replies == (Ask("middle", previous="two"),)
+    changed = advance(THREE, kept.state, Text("2"), context())
+    assert changed.saves == {"middle": "2"}
+
+
 def test_back_at_first_step_gives_note_at_first() -> None:
     state = step_to(THREE, [])
     outcome = advance(THREE, state, Command.BACK, context())

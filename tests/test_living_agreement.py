@@ -1,0 +1,52 @@
+"""The agreement is a living document: a revision starts from the earlier answers, each kept with
+one tap, and the agreement's own answers follow the sharing choice made in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.conversation import ConversationService
+from storage.answers import answers_of
+from storage.runs import runs_of
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+from tests.test_mentee_method import walk_transcript
+from tests.test_transcripts import CATALOG, LANGUAGES, SQLITE_ONLY, localize, user_of
+
+REVISING = {"en": "earlier answer", "de": "frühere Antwort"}
+
+
+async def agreement_runs(service: ConversationService, chat: Chat) -> list[dict[str, object]]:
+    """Each agreement run's saved answers, oldest run first."""
+    user = await user_of(service, chat)
+    async with service.sessionmaker.begin() as session:
+        runs = [run.id for run in await runs_of(session, user.id) if run.dialog == "agreement"]
+        answers = await answers_of(session, user.id)
+    return [{a.step_key: a.value for a in answers if a.run_id == run} for run in runs]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_a_revision_shows_each_earlier_answer_and_keeps_it_with_one_tap(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    data = await walk_transcript(service, chat, "agreement", lang)
+    clock.advance(days=30)
+    first = chat.texts(await chat.send("/agreement"))
+    assert localize(data["answers"]["purpose"], lang) in first
+    keep, skip = (CATALOG.render(lang, f"common.buttons.{b}") for b in ("keep", "skip"))
+    summary = CATALOG.render(lang, "common.summary.header",
+                             title=CATALOG.render(lang, "agreement.title")).split("\n")[1]
+    for _ in range(20):
+        labels = [button.label for button in chat.buttons]
+        if summary in chat.last_text:
+            break
+        if keep in labels:
+            await chat.press(keep)
+        else:  # confidentiality was skipped the first time: nothing to keep
+            assert skip in labels, chat.last_text
+            await chat.press(skip)
+    assert summary in chat.last_text
+    await chat.press(CATALOG.render(lang, "common.buttons.confirm"))
+    before, after = await agreement_runs(service, chat)
+    assert after == before == localize(data["answers"], lang)
