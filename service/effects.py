@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.schema import ActionSource, CreateGoal, Dialog
+from storage.answers import answers_of, delete_answers, save_answers
 from storage.goals import add_actions, create_goal, set_action_status
 from storage.runs import RunRecord
 from storage.users import UserRecord, update_user
@@ -57,6 +58,17 @@ async def _create_goal(
                       now=now)
 
 
+async def _set_run_visibility(session: AsyncSession, run: RunRecord, visibility: Visibility) -> None:
+    """The answers of the run that made the sharing choice follow it. Saving keeps an answer's
+    visibility, so each is written again: in its order, with its time and the message that gave
+    it."""
+    given = [a for a in await answers_of(session, run.user_id) if a.run_id == run.id]
+    await delete_answers(session, run.id, [a.step_key for a in given])
+    for answer in given:
+        await save_answers(session, run, {answer.step_key: answer.value}, visibility=visibility,
+                           now=answer.created_at, message_id=answer.message_id)
+
+
 async def apply_effects(
     session: AsyncSession, script: Dialog, run: RunRecord, user: UserRecord,
     answers: Mapping[str, Any], visibility: Visibility, now: datetime,
@@ -75,6 +87,8 @@ async def apply_effects(
         elif effect.set_sharing is not None:
             shared = answers.get(effect.set_sharing.step) in effect.set_sharing.shared
             await update_user(session, user.id, now, share_by_default=shared)
+            await _set_run_visibility(session, run,
+                                      Visibility.SHARED if shared else Visibility.PRIVATE)
         elif effect.set_end_date is not None:
             ends = _date(answers.get(effect.set_end_date.step))
             if ends is not None:

@@ -8,10 +8,11 @@ import pytest
 from service.conversation import ConversationService
 from storage.answers import answers_of
 from storage.runs import runs_of
+from storage.vocabulary import Visibility
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.test_mentee_method import walk_transcript
-from tests.test_transcripts import CATALOG, LANGUAGES, SQLITE_ONLY, localize, user_of
+from tests.test_mentee_method import swapped, walk_transcript
+from tests.test_transcripts import CATALOG, LANGUAGES, SQLITE_ONLY, localize, transcript, user_of
 
 REVISING = {"en": "earlier answer", "de": "frühere Antwort"}
 
@@ -50,3 +51,24 @@ async def test_a_revision_shows_each_earlier_answer_and_keeps_it_with_one_tap(
     await chat.press(CATALOG.render(lang, "common.buttons.confirm"))
     before, after = await agreement_runs(service, chat)
     assert after == before == localize(data["answers"], lang)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("choice", "visibility"), [("share", Visibility.SHARED),
+                                                    ("private", Visibility.PRIVATE)])
+async def test_the_agreements_own_answers_follow_the_sharing_choice_made_in_it(
+    service: ConversationService, chat: Chat, lang: str, choice: str, visibility: Visibility
+) -> None:
+    data = transcript("agreement")
+    turns = data["turns"]
+    if choice == "private":  # the transcript shares (typed yes-word); here the mentee says no
+        turns = swapped(turns, {"en": "sure", "de": "ja"}, {"en": "no", "de": "nein"})
+    await walk_transcript(service, chat, "agreement", lang, turns)
+    user = await user_of(service, chat)
+    async with service.sessionmaker.begin() as session:
+        answers = await answers_of(session, user.id)
+    assert answers
+    assert {a.step_key: a.visibility for a in answers} == dict.fromkeys(
+        (a.step_key for a in answers), visibility)
+    assert answers[0].value == localize(data["answers"]["purpose"], lang)  # still in their order
