@@ -12,7 +12,15 @@ from storage.vocabulary import Visibility
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.test_mentee_method import swapped, walk_transcript
-from tests.test_transcripts import CATALOG, LANGUAGES, SQLITE_ONLY, localize, transcript, user_of
+from tests.test_transcripts import (
+    CATALOG,
+    LANGUAGES,
+    SQLITE_ONLY,
+    localize,
+    transcript,
+    user_of,
+    walk,
+)
 
 REVISING = {"en": "earlier answer", "de": "frühere Antwort"}
 
@@ -72,3 +80,29 @@ async def test_the_agreements_own_answers_follow_the_sharing_choice_made_in_it(
     assert {a.step_key: a.visibility for a in answers} == dict.fromkeys(
         (a.step_key for a in answers), visibility)
     assert answers[0].value == localize(data["answers"]["purpose"], lang)  # still in their order
+
+
+MENTOR_TO_JOIN = {"en": "once your mentor joins", "de": "sobald deine Mentorin oder dein Mentor dazukommt"}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_sharing_speaks_of_a_mentor_who_has_yet_to_join(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    """No mentor is linked yet (pairings come later): every text about sharing says what will be
+    shared once the mentor joins, never that a mentor sees it now."""
+    joins = MENTOR_TO_JOIN[lang]
+    chat.language = lang
+    said = {"welcome": chat.texts(await chat.send("/start"))}
+    turns = transcript("agreement")["turns"]
+    sharing = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "mentor_sees")
+    await walk_transcript(service, chat, "agreement", lang, turns[:sharing + 1])
+    said["the agreement's question"] = chat.last_text
+    await walk(service, chat, "agreement", lang, turns[sharing + 1:])
+    said["the agreement's closing words"] = chat.texts(chat.log[-1])
+    said["/settings"] = chat.texts(await chat.send("/settings"))
+    await chat.send("/settings share off")
+    said["sharing on"] = chat.texts(await chat.send("/settings share on"))
+    for where, text in said.items():
+        assert joins.casefold() in text.casefold(), f"{where}: {text}"
