@@ -577,6 +577,17 @@ def at_mentor_sees(lang: str) -> RunState:
     return state
 
 
+def typed_choice(state: RunState, typed: str, lang: str, value: str | None, problem: str) -> None:
+    """Typed at the agreement's choice step `state` stands at: the value saved, or (None) the
+    state kept and the question asked again with the problem."""
+    outcome = advance(shipped("agreement"), state, Text(typed), context(lang))
+    if value is None:
+        assert outcome.state == state
+        assert only_ask(outcome).problem == problem
+    else:
+        assert outcome.saves == {state.step: value}
+
+
 @pytest.mark.parametrize(("typed", "lang", "value"), [
     ("1", "en", "share"), ("2", "en", "private"), ("2", "de", "private"),
     ("No, keep them private", "en", "private"), ("no keep them PRIVATE", "en", "private"),
@@ -591,43 +602,25 @@ def at_mentor_sees(lang: str) -> RunState:
     ("yes, SHARE", "en", "share"), ("nein, priv", "de", "private"),
 ])
 def test_choice_typed_by_number_and_label(typed: str, lang: str, value: str | None) -> None:
-    script = shipped("agreement")
-    state = at_mentor_sees(lang)
-    outcome = advance(script, state, Text(typed), context(lang))
-    if value is None:
-        assert outcome.state == state
-        assert only_ask(outcome).problem == "not_a_choice"
-    else:
-        assert outcome.saves == {"mentor_sees": value}
-        assert outcome.state.step == "meeting_rhythm"
+    typed_choice(at_mentor_sees(lang), typed, lang, value, "not_a_choice")
 
 
-@pytest.mark.parametrize(("typed", "lang", "value"), [
-    ("per", "de", None), ("Per v", "de", "video"), ("per TEL", "de", "phone"), ("vid", "en", "video"),
-    ("a", "en", "mixed"), ("in", "en", "in_person"),
-])
-def test_a_choice_by_the_beginning_of_its_label_unless_it_is_ambiguous(
-    typed: str, lang: str, value: str | None
-) -> None:
+def at_meeting_mode(lang: str) -> RunState:
     script = shipped("agreement")
     state = advance(script, at_mentor_sees(lang), Text("2"), context(lang)).state
     state = advance(script, state, Text("1"), context(lang)).state
     assert state.step == "meeting_mode"
-    outcome = advance(script, state, Text(typed), context(lang))
-    if value is None:
-        assert outcome.state == state
-        assert only_ask(outcome).problem == "ambiguous_choice"
-    else:
-        assert outcome.saves == {"meeting_mode": value}
+    return state
 
 
-def test_choice_label_with_accents_in_german() -> None:
-    script = shipped("agreement")
-    state = advance(script, at_mentor_sees("de"), Text("2"), context("de")).state
-    state = advance(script, state, Text("1"), context("de")).state
-    assert state.step == "meeting_mode"
-    outcome = advance(script, state, Text("personlich"), context("de"))
-    assert outcome.saves == {"meeting_mode": "in_person"}
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("per", "de", None), ("Per v", "de", "video"), ("per TEL", "de", "phone"), ("vid", "en", "video"),
+    ("a", "en", "mixed"), ("in", "en", "in_person"), ("personlich", "de", "in_person"),
+])
+def test_a_choice_by_the_beginning_of_its_label_unless_it_is_ambiguous(
+    typed: str, lang: str, value: str | None
+) -> None:
+    typed_choice(at_meeting_mode(lang), typed, lang, value, "ambiguous_choice")
 
 
 @pytest.mark.parametrize("typed", ["0", "3", "maybe", "x" * 201])
