@@ -87,7 +87,7 @@ def _effect_references(script: Dialog, steps: Mapping[str, Step]) -> Iterator[Sc
                 yield from need(key, "create_goal.details", tuple(StepKind))
             for source in goal.actions:
                 yield from need(source.items, "actions.items", (StepKind.LIST,))
-                yield from need(source.text, "actions.text", (StepKind.TEXT,))
+                yield from need(source.text, "actions.text", (StepKind.TEXT, StepKind.PICK))
                 yield from need(source.due, "actions.due", (StepKind.DATE,))
                 due = steps.get(source.due or "")
                 if source.items and due is not None and (

@@ -62,11 +62,12 @@ Input = Text | Pick | Command
 class Lexicon(Protocol):
     """Language knowledge the engine needs to read typed answers (implemented by the renderer)."""
 
-    def choice_for(self, dialog: str, step: str, text: str) -> str | None:
-        """The choice value whose label matches the text, if any."""
+    def choices_for(self, dialog: str, step: str, text: str) -> list[str]:
+        """The choice values the text names: the one whose label it is, else every one whose
+        label begins with it (so more than one is ambiguous, none is no choice)."""
 
     def means(self, word: str, text: str) -> bool:
-        """Whether the text says `word` (yes, no, done, confirm) in the mentee's language."""
+        """Whether the text says `word` (yes, no, done, confirm, keep, skip) in the mentee's language."""
 
     def step_for_label(self, dialog: str, text: str) -> str | None:
         """The step whose short label matches the text (to pick an answer to change)."""
@@ -105,9 +106,11 @@ class Info:
 
 @dataclass(frozen=True)
 class Note:
-    """A short remark that is not a question (e.g. 'this one can't be skipped')."""
+    """A short remark that is not a question (e.g. 'this one can't be skipped'), with the value it
+    speaks of, if any (the date a typed date was read as)."""
 
     code: str
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,14 @@ class Outcome:
 # Public API
 
 
-def start(script: Dialog, ctx: EngineContext) -> Outcome:
-    """Open a dialog: find its first applicable step."""
-    state = RunState(step=script.steps[0].key)
+def start(script: Dialog, ctx: EngineContext, earlier: Mapping[str, Any] | None = None) -> Outcome:
+    """Open a dialog: find its first applicable step. `earlier` answers (of a run revised) are
+    shown with each step and kept with the keep button, as after /back; they are saved only
+    once kept or answered anew."""
+    keys = {step.key for step in script.answer_steps}
+    answers = {key: value for key, value in (earlier or {}).items()
+               if key in keys and value is not None}
+    state = RunState(step=script.steps[0].key, answers=answers)
     return _forward(script, state, 0, ctx, ())
 
 
@@ -171,6 +179,8 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
     if state.step == SUMMARY:
         return _at_summary(script, state, event, ctx)
     step = script.step(state.step)
+    if isinstance(event, Text):
+        event = _typed_button(state, step, event, ctx)
     if event is Command.SKIP:
         return _skip(script, state, step, ctx)
     if isinstance(event, Pick) and event.step != step.key:
@@ -186,7 +196,10 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
     value, problem = _read(script, step, event, ctx)
     if problem is not None:
         return Outcome(state, (_ask(script, state, problem=problem),))
-    return _answered(script, state, step, value, ctx)
+    out = _answered(script, state, step, value, ctx)
+    if step.kind is StepKind.DATE and isinstance(event, Text):  # show which date was understood
+        out = replace(out, replies=(Note("date_understood", value), *out.replies))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,11 +263,16 @@ def _read_choice(
     number = _list_number(text, len(step.choices))
     if number is not None:
         return step.choices[number - 1], None
-    if len(text) <= 200:
-        value = ctx.lexicon.choice_for(script.name, step.key, text)
-        if value in step.choices:
-            return value, None
-    return None, "not_a_choice"
+    if len(text) > 200:
+        return None, "not_a_choice"
+    if step.yes_no is not None:
+        for word, value in zip(("yes", "no"), step.yes_no, strict=True):
+            if ctx.lexicon.means(word, text):
+                return value, None
+    values = [v for v in ctx.lexicon.choices_for(script.name, step.key, text) if v in step.choices]
+    if len(values) > 1:
+        return None, "ambiguous_choice"
+    return (values[0], None) if values else (None, "not_a_choice")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,12 +373,32 @@ def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
     return _forward(script, state, script.position(step.key) + 1, ctx, (Note("skipped"),))
 
 
+def _typed_button(state: RunState, step: Step, event: Text, ctx: EngineContext) -> Input:
+    """A typed word that stands for a button: "skip" on any step (a message of only that word is
+    no answer; a required step says it can't be skipped), "keep" where an earlier answer is shown
+    with its keep button."""
+    text = clean_text(event.text)
+    if len(text) > 40:
+        return event
+    if ctx.lexicon.means("skip", text):
+        return Command.SKIP
+    keeps = step.kind is not StepKind.LIST and not (step.kind is StepKind.PICK and step.max_items > 1)
+    if keeps and _earlier(state, step) is not None and ctx.lexicon.means("keep", text):
+        return Pick(step.key, KEEP)
+    return event
+
+
+def _earlier(state: RunState, step: Step) -> Any:
+    """The answer this step (this item of a per-item step) already has, if any."""
+    if step.foreach is not None:
+        entries = _loop_entries(state, step)[0]
+        return entries[state.index].get("value") if state.index < len(entries) else None
+    return state.answers.get(step.key)
+
+
 def _keep(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Outcome:
     """Keep the earlier answer of a step returned to with /back or from the summary."""
-    if step.foreach is not None:
-        earlier = _loop_entries(state, step)[0][state.index].get("value")
-    else:
-        earlier = state.answers.get(step.key)
+    earlier = _earlier(state, step)
     if earlier is None:
         return Outcome(state, (_ask(script, state, problem="not_understood"),))
     return _answered(script, state, step, earlier, ctx)

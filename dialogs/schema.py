@@ -18,9 +18,10 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # Names a dialog's texts may use besides its own steps and other dialogs: the engine gives `item`,
 # `index`, `count` and `collected` inside a foreach; the service gives the rest (`days_left`: days
 # until the relationship's planned end, None when no end is set; `to_raise`: check-in notes the
-# mentee wants to raise at the next meeting, see service/context.py).
+# mentee wants to raise at the next meeting; `last_done`: the day this dialog was last completed,
+# None the first time; see service/context.py).
 CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
-                           "collected", "lang", "days_left", "to_raise"})
+                           "collected", "lang", "days_left", "to_raise", "last_done"})
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 
@@ -126,6 +127,9 @@ class Step(_Strict):
     # for one, more for several; `allow_new` also takes a typed item that is not on the list.
     pick_from: Key | None = None
     allow_new: bool = False
+    # A choice step that asks a yes/no question names the choices a typed yes and a typed no
+    # (common.words, in the mentee's language or English) stand for: `yes_no: [share, private]`.
+    yes_no: tuple[Key, Key] | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Step:
@@ -146,13 +150,18 @@ class Step(_Strict):
                              "(pick_from)")
         if self.allow_new and self.kind is not StepKind.PICK:
             raise ValueError("only pick steps have allow_new")
+        if self.yes_no is not None and (not set(self.yes_no) <= set(self.choices)
+                                        or self.yes_no[0] == self.yes_no[1]):
+            raise ValueError("yes_no names two different choices of this step (yes first)")
         if self.kind is StepKind.INFO and self.optional:
             raise ValueError("an info step has nothing to skip")
         return self
 
 
 class ActionSource(_Strict):
-    """Where action steps of a new goal come from: a list step (with a foreach date step) or one step."""
+    """Where action steps of a new goal come from: a list step (with a foreach date step) or one step
+    (a text, or the item a pick step chose) with its date. An action named by two sources is
+    stored once, where it comes first, with the first date it is given."""
 
     items: Key | None = None
     text: Key | None = None
@@ -227,6 +236,9 @@ class Dialog(_Strict):
     stage: Stage
     audience: Audience = Audience.MENTEE
     summary: bool = True
+    # A living document: run again after it was completed, it starts from the answers of the run
+    # completed last, each shown with its step and kept with one tap.
+    revise: bool = False
     steps: list[Step] = Field(min_length=1)
     effects: list[Effect] = Field(default_factory=list)
 

@@ -102,6 +102,8 @@ class Catalog:
         self.env = make_environment(self.texts, self.pages)
         self.env.filters["date"] = pass_context(
             lambda context, iso: self.format_date(context.get("lang", "en"), iso))
+        self.env.filters["long_date"] = pass_context(
+            lambda context, iso: self.format_date(context.get("lang", "en"), iso, long=True))
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
         self._templates: dict[str, Template] = {}
 
@@ -138,8 +140,8 @@ class Catalog:
         found = self.raw(lang, f"common.words.{word}") or []
         return {fold(str(w)) for w in found}
 
-    def format_date(self, lang: str, iso: Any) -> str:
-        """A saved ISO date the way people of that language write it."""
+    def format_date(self, lang: str, iso: Any, long: bool = False) -> str:
+        """A saved ISO date the way people of that language write it; `long` with the weekday."""
         if not iso:
             return ""
         try:
@@ -147,9 +149,12 @@ class Catalog:
         except ValueError:
             return str(iso)
         months = self.raw(lang, "common.months") or []
-        pattern = str(self.raw(lang, "common.date_format") or "{day} {month} {year}")
+        weekdays = self.raw(lang, "common.weekdays") or []
+        key = "common.date_format_long" if long else "common.date_format"
+        pattern = str(self.raw(lang, key) or "{day} {month} {year}")
         month = months[day.month - 1] if len(months) == 12 else str(day.month)
-        return pattern.format(day=day.day, month=month, year=day.year)
+        weekday = weekdays[day.weekday()] if len(weekdays) == 7 else ""
+        return pattern.format(day=day.day, month=month, year=day.year, weekday=weekday)
 
 
 class CatalogLexicon:
@@ -160,19 +165,22 @@ class CatalogLexicon:
         self._lang = lang
         self._steps = scripts_steps
 
-    def choice_for(self, dialog: str, step: str, text: str) -> str | None:
-        """Match typed text against the step's button labels (loosely) or the value names."""
+    def choices_for(self, dialog: str, step: str, text: str) -> list[str]:
+        """Match typed text against the step's button labels (loosely, in this language or
+        English) or the value names; failing that, every choice whose label in this language
+        begins with it ("every two" → fortnightly; "per" → video and phone)."""
         wanted = fold(text)
         if not wanted:
-            return None
+            return []
         prefix = f"{dialog}.steps.{step}.choices."
-        for lang in (self._lang, "en"):
-            for key, label in self._catalog.texts.get(lang, {}).items():
-                if key.startswith(prefix):
-                    value = key.removeprefix(prefix)
-                    if wanted in (fold(str(label)), fold(value.replace("_", " "))):
-                        return value
-        return None
+        labels = {lang: {key.removeprefix(prefix): fold(str(label))
+                         for key, label in self._catalog.texts.get(lang, {}).items()
+                         if key.startswith(prefix)} for lang in (self._lang, "en")}
+        for lang_labels in labels.values():
+            for value, label in lang_labels.items():
+                if wanted in (label, fold(value.replace("_", " "))):
+                    return [value]
+        return [value for value, label in labels[self._lang].items() if label.startswith(wanted)]
 
     def means(self, word: str, text: str) -> bool:
         """Whether text is one of the word's synonyms in this language or English."""

@@ -80,7 +80,8 @@ async def render_outcome(
     variables = await template_values(turn, script, outcome.state.answers, keys)
     messages = turn.render.replies(script, outcome.replies, run_id, variables)
     if outcome.finished:
-        messages.extend(await suggestion(turn, after=script.name))
+        said = "\n".join(message.text for message in messages)
+        messages.extend(await suggestion(turn, after=script.name, said=said))
     return messages
 
 

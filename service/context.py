@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import meta
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,6 +94,13 @@ async def notes_to_raise(session: AsyncSession, user_id: int, closing: bool) -> 
     return notes
 
 
+async def last_completed(session: AsyncSession, user: UserRecord, dialog: str) -> str | None:
+    """The day (on the person's calendar, ISO) a run of this dialog was last completed, if ever."""
+    done = [run.completed_at for run in await runs_of(session, user.id)
+            if run.dialog == dialog and run.status is RunStatus.COMPLETED and run.completed_at]
+    return max(done).astimezone(ZoneInfo(user.timezone)).date().isoformat() if done else None
+
+
 async def template_variables(
     session: AsyncSession, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
     user: UserRecord, answers: Mapping[str, Any], today_iso: str, keys: Iterable[str],
@@ -116,6 +124,8 @@ async def template_variables(
         variables["open_actions"] = []
     variables["to_raise"] = (await notes_to_raise(session, user.id, f"{AGENDA}.done" in keys)
                              if "to_raise" in used else [])
+    variables["last_done"] = (await last_completed(session, user, script.name)
+                              if "last_done" in used else None)
     variables["name"] = (user.name or "").split(" ")[0] or None
     variables["today"] = today_iso
     ends = user.relationship_ends_on

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.schema import ActionSource, CreateGoal, Dialog, UpdateActions, UpdateGoals
 from dialogs.state import RunState, StateError
+from storage.answers import set_run_visibility
 from storage.goals import (
     GoalRecord,
     add_actions,
@@ -34,15 +35,28 @@ def _date(value: Any) -> date | None:
 
 
 def _actions(source: ActionSource, answers: Mapping[str, Any]) -> list[tuple[str, date | None]]:
-    """Action steps named by one source: every item of a list (with its foreach date) or one step."""
+    """Action steps named by one source: every item of a list (with its foreach date) or one step
+    (a text, or the item picked from a list)."""
     if source.text is not None:
-        text = answers.get(source.text)
-        return [(str(text), _date(answers.get(source.due)) if source.due else None)] if text else []
+        value = answers.get(source.text)
+        due = _date(answers.get(source.due)) if source.due else None
+        texts = value if isinstance(value, list) else [value]
+        return [(str(text), due) for text in texts if text and str(text).strip()]
     items = answers.get(source.items or "") or []
     dates = answers.get(source.due or "") or []
     due_by_ref = {entry.get("ref"): _date(entry.get("value")) for entry in dates
                   if isinstance(entry, dict)}
     return [(str(item), due_by_ref.get(i)) for i, item in enumerate(items) if str(item).strip()]
+
+
+def _unique_actions(effect: CreateGoal, answers: Mapping[str, Any]) -> list[tuple[str, date | None]]:
+    """Every action step the effect's sources name, each once, in its first place (with the first
+    date it was given)."""
+    actions: dict[str, date | None] = {}
+    for source in effect.actions:
+        for text, due in _actions(source, answers):
+            actions[text] = actions.get(text) or due
+    return list(actions.items())
 
 
 async def _create_goal(
@@ -55,13 +69,13 @@ async def _create_goal(
         return
     details: JSONObject = {k: answers.get(k) for k in effect.details}
     due = _date(answers.get(effect.due)) if effect.due else None
-    actions = [a for source in effect.actions for a in _actions(source, answers)]
+    actions = _unique_actions(effect, answers)
     revised = None if state.revises is None else await goal_of(session, user.id, state.revises)
     if revised is not None:
         earlier = await _answers_of_run(session, user.id, revised.run_id)
         await revise_goal(session, user.id, revised.id, run_id=run.id, title=str(title),
                           details=details, due_on=due, now=now)
-        base = [a for source in effect.actions for a in _actions(source, earlier)]
+        base = _unique_actions(effect, earlier)
         await _merge_actions(session, user.id, revised, base, actions, now)
         return
     goal_id = await create_goal(
@@ -138,6 +152,9 @@ async def apply_effects(
         elif effect.set_sharing is not None:
             shared = answers.get(effect.set_sharing.step) in effect.set_sharing.shared
             await update_user(session, user.id, now, share_by_default=shared)
+            # The answers of the run that made the choice follow it.
+            await set_run_visibility(session, run.id,
+                                     Visibility.SHARED if shared else Visibility.PRIVATE)
         elif effect.set_end_date is not None:
             ends = _date(answers.get(effect.set_end_date.step))
             if ends is not None:

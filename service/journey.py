@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -58,8 +59,9 @@ async def move_stage(turn: Turn, by: int) -> Response:
     return Response((OutMessage(text), *await suggestion(turn)))
 
 
-async def suggestion(turn: Turn, after: str | None = None) -> list[OutMessage]:
-    """What to do next: the next dialog of the stage, or the offer to move on."""
+async def suggestion(turn: Turn, after: str | None = None, said: str = "") -> list[OutMessage]:
+    """What to do next: the next dialog of the stage, or the offer to move on. A dialog whose
+    command the closing words just `said` is not suggested again."""
     done = await completed_dialogs(turn.session, turn.user.id)
     if after:
         done.add(after)
@@ -75,9 +77,11 @@ async def suggestion(turn: Turn, after: str | None = None) -> list[OutMessage]:
     if view.next_dialog is None or view.next_dialog.name == after:
         return []
     script = view.next_dialog
+    command = command_for_dialog(script.name, turn.audience)
+    if re.search(rf"/{command}\b", said):
+        return []
     title = turn.say(f"{script.name}.title")
-    text = turn.say("common.service.suggest", title=title,
-                    command=command_for_dialog(script.name, turn.audience),
+    text = turn.say("common.service.suggest", title=title, command=command,
                     description=turn.say(f"{script.name}.description"))
     offer = button(turn.say("common.buttons.start", title=title), callbacks.dialog_data(script.name))
     return [OutMessage(text, ((offer,),))]

@@ -23,7 +23,10 @@ from service.callbacks import KEEP, LIST_DONE, NO, SKIP, YES, answer_data, summa
 from service.messages import Button, OutMessage, button
 
 ROW_WIDTH = 2
+NUMBERS_WIDTH = 5  # the summary's change buttons are numbers, five a row
 BUTTON_TEXT = 40  # a mentee's item on a button is cut to this many characters
+SUMMARY_TEXT = 100  # the summary shows this much of a text answer (a change shows all of it)
+SUMMARY_ITEM = 50  # and of each item of a list
 
 
 class Renderer:
@@ -45,7 +48,7 @@ class Renderer:
         pending: list[str] = []
         for reply in replies:
             if isinstance(reply, Note):
-                pending.append(self.text(f"common.notes.{reply.code}"))
+                pending.append(self.text(f"common.notes.{reply.code}", value=reply.value))
             elif isinstance(reply, Info):
                 messages.append(OutMessage(self._join(
                     *pending, self.text(f"{script.name}.steps.{reply.step}.text", **variables))))
@@ -143,24 +146,26 @@ class Renderer:
     def summary(
         self, script: Dialog, summary: Summary, run_id: int, notes: Sequence[str] = ()
     ) -> OutMessage:
-        """The closing summary, numbered, with a confirm button and one change button per answer."""
+        """The closing summary: one short numbered line per answer, a confirm button, and a change
+        button per answer with its number."""
         title = self.text(f"{script.name}.title")
         parts = list(notes)
         if summary.problem:
             parts.append(self.text(f"common.problems.{summary.problem}"))
         parts.append(self.text("common.summary.header", title=title))
+        entries: list[str] = []
         change: list[Button] = []
         for number, (key, value) in enumerate(summary.entries, start=1):
-            step = script.step(key)
-            label = self.label(script, key)
-            shown = Markup(self.value(script, step, value))
-            parts.append(self.text("common.summary.entry", number=number, label=label, value=shown))
-            change.append(button(self.text("common.buttons.change", label=f"{number}. {label}"),
+            shown = Markup(self.short_value(script, script.step(key), value))
+            entries.append(self.text("common.summary.entry", number=number,
+                                     label=self.label(script, key), value=shown))
+            change.append(button(self.text("common.buttons.change", number=number),
                                  summary_data(run_id, EDIT_PREFIX + str(script.position(key)))))
+        parts.append("\n".join(entries))
         parts.append(self.text("common.summary.footer"))
         confirm = button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
         # Typed answers are read too: a number picks the entry shown with it, "yes" confirms.
-        return OutMessage(self._join(*parts), ((confirm,), *_rows(change, ROW_WIDTH)),
+        return OutMessage(self._join(*parts), ((confirm,), *_rows(change, NUMBERS_WIDTH)),
                           free_text=True)
 
     def label(self, script: Dialog, key: str) -> str:
@@ -180,6 +185,18 @@ class Renderer:
             return "\n".join(lines)
         return self._plain_value(script, step, value)
 
+    def short_value(self, script: Dialog, step: Step, value: Any) -> str:
+        """An answer on one line (HTML): a long text cut, the items of a list joined by "; "."""
+        if step.foreach is not None and isinstance(value, list):
+            return "; ".join(f"{escape(_short(str(entry.get('item', '')), SUMMARY_ITEM))}: "
+                             f"{self._plain_value(script, step, entry.get('value'))}"
+                             for entry in value if isinstance(entry, dict))
+        if step.kind in (StepKind.LIST, StepKind.PICK) and isinstance(value, list):
+            return "; ".join(str(escape(_short(str(item), SUMMARY_ITEM))) for item in value)
+        if step.kind is StepKind.TEXT and isinstance(value, str):
+            return str(escape(_short(" ".join(value.split()), SUMMARY_TEXT)))
+        return self._plain_value(script, step, value)
+
     def _plain_value(self, script: Dialog, step: Step, value: Any) -> str:
         if value is None:
             return self.text("common.values.skipped")
@@ -192,6 +209,8 @@ class Renderer:
             return self.text("common.values.scale", value=value, scale_max=step.scale_max)
         if step.kind is StepKind.DATE:
             return str(escape(self.catalog.format_date(self.lang, value)))
+        if step.kind is StepKind.PICK and step.max_items == 1 and isinstance(value, list):
+            return str(escape(", ".join(str(item) for item in value)))
         if step.kind in (StepKind.LIST, StepKind.PICK) and isinstance(value, list):
             return "\n".join(self.text("common.values.bullet", text=item) for item in value)
         return str(escape(value))
@@ -203,8 +222,8 @@ class Renderer:
 
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT else text[:BUTTON_TEXT - 1].rstrip() + "…"
+def _short(text: str, limit: int = BUTTON_TEXT) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _rows(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:

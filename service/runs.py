@@ -3,7 +3,9 @@ run a goal-setting dialog again to revise a goal."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from dialogs import engine
 from dialogs.engine import Input
@@ -16,7 +18,15 @@ from service.context import reply_keys
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from storage.goals import GoalRecord, goals_of
-from storage.runs import RunRecord, active_run, create_run, get_run, latest_paused_run, set_run_status
+from storage.runs import (
+    RunRecord,
+    active_run,
+    create_run,
+    get_run,
+    latest_paused_run,
+    runs_of,
+    set_run_status,
+)
 from storage.vocabulary import RunStatus
 
 
@@ -112,12 +122,17 @@ async def new_run(
 ) -> Response:
     """A fresh run of a dialog: its intro (and a note if it belongs to another stage), then the
     first question. Revising a goal, a note says so instead of the intro, and the run starts at
-    the summary of the goal's earlier answers (or, without them, at the first question)."""
+    the summary of the goal's earlier answers (or, without them, at the first question). A living
+    document (`revise: true`, the agreement) starts from the answers completed last, each kept
+    with one tap."""
     seeded = None if revises is None else await revision_state(turn, script, revises)
+    earlier: Mapping[str, Any] = {}
     if seeded is not None:
         outcome = engine.Outcome(seeded, engine.current(script, seeded))
     else:
-        outcome = engine.start(script, await engine_context(turn, script))
+        if script.revise and revises is None:
+            earlier = await last_answers(turn, script)
+        outcome = engine.start(script, await engine_context(turn, script), earlier)
         if revises is not None:
             outcome = replace(outcome, state=replace(outcome.state, revises=revises.id))
     run_id = await create_run(
@@ -137,9 +152,24 @@ async def new_run(
     elif turn.content.catalog.has(turn.lang, f"{script.name}.intro"):
         variables = await template_values(turn, script, {}, [f"{script.name}.intro"])
         intro.append(turn.say(f"{script.name}.intro", **variables))
+    if earlier:
+        intro.append(turn.say("common.service.revising"))
     messages = await render_outcome(turn, run_id, script, outcome)
     head = (OutMessage("\n\n".join(intro)),) if intro else ()
     return Response((*head, *messages))
+
+
+async def last_answers(turn: Turn, script: Dialog) -> Mapping[str, Any]:
+    """The answers of this dialog's run completed last (none if it never was)."""
+    done = [run for run in await runs_of(turn.session, turn.user.id)
+            if run.dialog == script.name and run.status is RunStatus.COMPLETED]
+    if not done:
+        return {}
+    latest = max(done, key=lambda run: (run.completed_at or run.updated_at, run.id))
+    try:
+        return RunState.from_json(latest.state).answers
+    except StateError:
+        return {}
 
 
 async def show_run(turn: Turn, run: RunRecord, note_key: str | None) -> Response:

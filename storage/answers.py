@@ -8,7 +8,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,3 +104,10 @@ async def latest_answers(
     for dialog, step_key, value in await session.execute(query):
         latest[dialog][step_key] = value
     return latest
+
+
+async def set_run_visibility(session: AsyncSession, run_id: int, visibility: Visibility) -> None:
+    """Who may read every answer of one run (the run in which the person made that choice); the
+    answers themselves, and when they were given, stay as they are."""
+    await session.execute(update(ANSWERS).where(ANSWERS.c.run_id == run_id)
+                          .values(visibility=visibility))

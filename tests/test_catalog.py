@@ -137,6 +137,14 @@ def test_format_date(lang: str, shown: str) -> None:
     assert catalog.format_date(lang, "2027-03-14") == shown
 
 
+@pytest.mark.parametrize(("lang", "shown"), [("en", "Sunday, 14 March 2027"),
+                                             ("de", "Sonntag, 14. März 2027")])
+def test_long_date_names_the_weekday(lang: str, shown: str) -> None:
+    assert default_catalog().format_date(lang, "2027-03-14", long=True) == shown
+    assert default_catalog().render(lang, "common.notes.date_understood",
+                                    value="2027-03-14") == f"→ {shown}"
+
+
 def test_a_catalog_without_month_names_shows_the_month_number() -> None:
     assert small("{{ d|date }}").render("en", "t", d="2027-03-14") == "14 3 2027"
 
@@ -174,19 +182,29 @@ def test_means(word: str, text: str, lang: str, expected: bool) -> None:
     ("in person", "en", "in_person"), ("IN PERSON", "de", "in_person"), ("a mix", "en", "mixed"),
     ("mal so mal so", "de", "mixed"), ("fax", "en", None), ("", "en", None), ("!!", "de", None),
 ])
-def test_choice_for_matches_labels_loosely(text: str, lang: str, expected: str | None) -> None:
-    assert lexicon(lang).choice_for("agreement", "meeting_mode", text) == expected
+def test_choices_for_matches_labels_loosely(text: str, lang: str, expected: str | None) -> None:
+    found = lexicon(lang).choices_for("agreement", "meeting_mode", text)
+    assert found == ([] if expected is None else [expected])
 
 
-def test_choice_for_is_per_step() -> None:
-    assert lexicon("en").choice_for("agreement", "meeting_rhythm", "video call") is None
-    assert lexicon("en").choice_for("nonexistent", "meeting_mode", "video call") is None
+def test_choices_for_is_per_step() -> None:
+    assert lexicon("en").choices_for("agreement", "meeting_rhythm", "video call") == []
+    assert lexicon("en").choices_for("nonexistent", "meeting_mode", "video call") == []
 
 
-def test_choice_for_with_accents_and_case() -> None:
-    assert lexicon("de").choice_for("checkin", "action_status", "teilweise ERLEDIGT") == "partly"
-    assert lexicon("de").choice_for("checkin", "action_status", "Noch nicht.") == "not_yet"
-    assert lexicon("en").choice_for("checkin", "action_status", "no longer RELEVANT") == "dropped"
+def test_choices_for_with_accents_and_case() -> None:
+    assert lexicon("de").choices_for("checkin", "action_status", "teilweise ERLEDIGT") == ["partly"]
+    assert lexicon("de").choices_for("checkin", "action_status", "Noch nicht.") == ["not_yet"]
+    assert lexicon("en").choices_for("checkin", "action_status", "no longer RELEVANT") == ["dropped"]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("every two", "en", ["fortnightly"]), ("EVERY", "en", ["weekly", "fortnightly"]),
+    ("some", "en", ["other"]), ("alle", "de", ["fortnightly"]), ("e", "de", ["monthly", "other"]),
+    ("every", "de", []),  # beginnings are read in the mentee's language only
+])
+def test_choices_for_takes_the_beginning_of_a_label(text: str, lang: str, expected: list[str]) -> None:
+    assert lexicon(lang).choices_for("agreement", "meeting_rhythm", text) == expected
 
 
 def test_step_for_label() -> None:

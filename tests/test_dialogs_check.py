@@ -219,6 +219,11 @@ def test_choice_step_with_one_choice_names_the_step(content: Content, capsys: Ca
     assert_reported(content, capsys, "agreement.yaml: step mentor_sees")
 
 
+def test_yes_no_of_a_choice_step_names_two_of_its_choices(content: Content, capsys: Capsys) -> None:
+    content.script("agreement", lambda d: step_of(d, "mentor_sees").update(yes_no=["share", "all"]))
+    assert_reported(content, capsys, "agreement.yaml: step mentor_sees", "yes_no")
+
+
 def test_text_for_a_step_the_script_does_not_have(content: Content, capsys: Capsys) -> None:
     content.texts("en", "grow", lambda d: d["steps"].update(goal_extra={"label": "x", "text": "y"}))
     assert_reported(content, capsys, "prompts/en/grow.yaml: steps.goal_extra")

@@ -126,6 +126,18 @@ def test_back_then_keep_moves_on_with_the_same_answer() -> None:
     assert outcome.saves == {"middle": "two"}
 
 
+def test_a_revision_starts_with_the_earlier_answers_shown_and_saves_each_once_kept() -> None:
+    outcome = start(THREE, context(), {"first": "one", "middle": "two", "unknown": "x"})
+    assert outcome.replies == (Ask("first", previous="one"),)
+    assert outcome.saves == {}
+    assert dict(outcome.state.answers) == {"first": "one", "middle": "two"}
+    kept = advance(THREE, outcome.state, Pick("first", KEEP), context())
+    assert kept.saves == {"first": "one"}
+    assert kept.replies == (Ask("middle", previous="two"),)
+    changed = advance(THREE, kept.state, Text("2"), context())
+    assert changed.saves == {"middle": "2"}
+
+
 def test_back_at_first_step_gives_note_at_first() -> None:
     state = step_to(THREE, [])
     outcome = advance(THREE, state, Command.BACK, context())
@@ -565,6 +577,17 @@ def at_mentor_sees(lang: str) -> RunState:
     return state
 
 
+def typed_choice(state: RunState, typed: str, lang: str, value: str | None, problem: str) -> None:
+    """Typed at the agreement's choice step `state` stands at: the value saved, or (None) the
+    state kept and the question asked again with the problem."""
+    outcome = advance(shipped("agreement"), state, Text(typed), context(lang))
+    if value is None:
+        assert outcome.state == state
+        assert only_ask(outcome).problem == problem
+    else:
+        assert outcome.saves == {state.step: value}
+
+
 @pytest.mark.parametrize(("typed", "lang", "value"), [
     ("1", "en", "share"), ("2", "en", "private"), ("2", "de", "private"),
     ("No, keep them private", "en", "private"), ("no keep them PRIVATE", "en", "private"),
@@ -572,26 +595,32 @@ def at_mentor_sees(lang: str) -> RunState:
     ("ja teilen", "de", "share"), ("vielleicht", "de", None),
     ("Ja, teilen", "de", "share"), ("JA TEILEN!", "de", "share"),
     ("share", "de", "share"),
+    # a yes/no-like choice (yes_no) takes yes and no words of the mentee's language and English
+    ("yes", "en", "share"), ("Sure!", "en", "share"), ("nope", "en", "private"), ("ja", "de", "share"),
+    ("Klar", "de", "share"), ("NEIN", "de", "private"), ("yes", "de", "share"), ("no", "de", "private"),
+    # the beginning of a label, in any case
+    ("yes, SHARE", "en", "share"), ("nein, priv", "de", "private"),
 ])
 def test_choice_typed_by_number_and_label(typed: str, lang: str, value: str | None) -> None:
-    script = shipped("agreement")
-    state = at_mentor_sees(lang)
-    outcome = advance(script, state, Text(typed), context(lang))
-    if value is None:
-        assert outcome.state == state
-        assert only_ask(outcome).problem == "not_a_choice"
-    else:
-        assert outcome.saves == {"mentor_sees": value}
-        assert outcome.state.step == "meeting_rhythm"
+    typed_choice(at_mentor_sees(lang), typed, lang, value, "not_a_choice")
 
 
-def test_choice_label_with_accents_in_german() -> None:
+def at_meeting_mode(lang: str) -> RunState:
     script = shipped("agreement")
-    state = advance(script, at_mentor_sees("de"), Text("2"), context("de")).state
-    state = advance(script, state, Text("1"), context("de")).state
+    state = advance(script, at_mentor_sees(lang), Text("2"), context(lang)).state
+    state = advance(script, state, Text("1"), context(lang)).state
     assert state.step == "meeting_mode"
-    outcome = advance(script, state, Text("personlich"), context("de"))
-    assert outcome.saves == {"meeting_mode": "in_person"}
+    return state
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("per", "de", None), ("Per v", "de", "video"), ("per TEL", "de", "phone"), ("vid", "en", "video"),
+    ("a", "en", "mixed"), ("in", "en", "in_person"), ("personlich", "de", "in_person"),
+])
+def test_a_choice_by_the_beginning_of_its_label_unless_it_is_ambiguous(
+    typed: str, lang: str, value: str | None
+) -> None:
+    typed_choice(at_meeting_mode(lang), typed, lang, value, "ambiguous_choice")
 
 
 @pytest.mark.parametrize("typed", ["0", "3", "maybe", "x" * 201])

@@ -11,6 +11,7 @@ The saved answers are modelled the way the conversation service keeps them: ever
 
 from __future__ import annotations
 
+import html
 import json
 import random
 from collections.abc import Mapping, Sequence
@@ -92,7 +93,7 @@ def template_variables(script: Dialog, state: RunState) -> dict[str, Any]:
         name: dict.fromkeys(keys) for name, keys in STEP_KEYS.items() if name != script.name
     }
     variables.update({"goals": [], "open_actions": [], "name": None, "today": TODAY.isoformat(),
-                      "days_left": None, "to_raise": []})
+                      "days_left": None, "to_raise": [], "last_done": None})
     variables.update({step.key: state.answers.get(step.key) for step in script.steps})
     return variables
 
@@ -157,6 +158,31 @@ class CheckedRun:
         for key in outcome.deletes:
             self.saved.pop(key, None)
 
+    def _skips(self, event: Input, before: RunState) -> bool:
+        """A typed word that means skip, at a question: the same as /skip."""
+        text = clean_text(event.text) if isinstance(event, Text) else ""
+        return (not before.finished and before.step != SUMMARY and 0 < len(text) <= 40
+                and self.ctx.lexicon.means("skip", text))
+
+    def _keeps(self, event: Input, before: RunState) -> bool:
+        """The keep button, or a typed word that means it where the button is shown: at a step
+        (not a list, not a pick of several) that has an answer for the item asked."""
+        if isinstance(event, Pick):
+            return event.value == KEEP
+        if not isinstance(event, Text) or before.finished or before.step == SUMMARY:
+            return False
+        text = clean_text(event.text)
+        if len(text) > 40 or not self.ctx.lexicon.means("keep", text):
+            return False
+        step = self.script.step(before.step)
+        if step.kind is StepKind.LIST or (step.kind is StepKind.PICK and step.max_items > 1):
+            return False
+        earlier = before.answers.get(step.key)
+        if step.foreach is not None:
+            asked = item_key(before.loops[step.key][before.index])
+            earlier = entry_values(earlier or []).get(asked)
+        return earlier is not None
+
     # -- invariants ------------------------------------------------------------------------------
 
     def _check_state(self) -> None:
@@ -217,7 +243,7 @@ class CheckedRun:
             assert outcome.deletes == ()
             assert dict(after.answers) == dict(before.answers)
 
-        keeping = isinstance(event, Command) or (isinstance(event, Pick) and event.value == KEEP)
+        keeping = isinstance(event, Command) or self._skips(event, before) or self._keeps(event, before)
         for key, old in saved_before.items():
             if key in outcome.deletes:
                 continue
@@ -237,7 +263,8 @@ class CheckedRun:
                 assert set(new) ^ set(old) <= set(self.state.answers.get(step.pick_from or "") or []) \
                     or step.allow_new, "only the items of the list are picked"
 
-        if asking and before.step in outcome.saves and isinstance(event, Text | Pick):
+        if asking and before.step in outcome.saves and isinstance(event, Text | Pick) \
+                and not self._skips(event, before):
             self._check_value(script.step(before.step), before, event, saved_before)
 
     def _check_foreach_change(
@@ -266,7 +293,7 @@ class CheckedRun:
             item = item_key(before.loops[step.key][before.index])
             value = entry_values(value)[item]
             earlier = entry_values(earlier or []).get(item)
-        if isinstance(event, Pick) and event.value == KEEP:
+        if self._keeps(event, before):
             assert value == earlier
             assert value is not None
             return
@@ -314,7 +341,9 @@ class CheckedRun:
         for reply in (*replies, *current(self.script, self.state)):
             if isinstance(reply, Summary):
                 text = renderer.summary(self.script, reply, 1).text
-                literal = sum(json.dumps(v, ensure_ascii=False).count(TEMPLATE) for _, v in reply.entries)
+                literal = sum(  # as each answer is shown there (a long one is cut)
+                    html.unescape(renderer.short_value(self.script, self.script.step(k), v))
+                    .count(TEMPLATE) for k, v in reply.entries)
                 assert text.count(TEMPLATE) >= literal, text
                 if literal:
                     assert TEMPLATE in text

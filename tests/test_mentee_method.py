@@ -4,6 +4,7 @@ reflection speaking of the end only when it is near."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -11,8 +12,14 @@ from typing import Any
 import pytest
 
 from dialogs.registry import default_scripts
+from dialogs.schema import Audience
+from dialogs.state import SUMMARY
+from prompts.catalog import default_catalog
 from service.conversation import ConversationService
+from storage.goals import goals_of
+from storage.runs import create_run, set_run_status
 from storage.users import update_user
+from storage.vocabulary import RunStatus
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.test_transcripts import (
@@ -129,3 +136,138 @@ async def test_a_check_in_note_kept_from_the_meeting_is_not_on_the_agenda(
     data = await walk_transcript(service, chat, "checkin", lang, turns)
     clock.advance(days=1)
     assert localize(data["answers"]["for_mentor"], lang) not in await plan_agenda(chat)
+
+
+NEW_FIRST_STEP = {"en": "Book a call with HR", "de": "Einen Termin mit der Personalabteilung machen"}
+STEPS_DONE = {"en": "0 of {count} steps done", "de": "0 von {count} Schritten erledigt"}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("new_first_step", [False, True])
+async def test_each_step_of_the_vision_map_is_one_action_checked_in_and_counted_once(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str, new_first_step: bool
+) -> None:
+    """The first step is chosen from the steps (the transcript) or is a new one; either way it is
+    the first action, dated, and no step is stored twice."""
+    data = transcript("vision")
+    steps = localize(data["answers"]["steps"], lang)
+    turns = list(data["turns"])
+    if new_first_step:  # at the summary's change of the first step, a new one instead of a listed one
+        at = max(n for n, turn in enumerate(turns) if turn.get("send") == data["answers"]["steps"][0])
+        turns[at] = {"send": NEW_FIRST_STEP, "expect_summary": True}
+    await walk_transcript(service, chat, "vision", lang, turns)
+    first = NEW_FIRST_STEP[lang] if new_first_step else steps[0]
+    expected = [first, *(step for step in steps if step != first)]
+    async with service.sessionmaker.begin() as session:
+        [goal] = await goals_of(session, (await user_of(service, chat)).id)
+    assert [action.text for action in goal.actions] == expected
+    assert [action.due_on is not None for action in goal.actions] == [True] + [False] * (len(expected) - 1)
+    clock.advance(days=1)
+    counter = default_catalog().render(lang, "common.ask.counter", index=1, count=len(expected))
+    assert counter in chat.texts(await chat.send("/checkin"))
+    await chat.send("/cancel")
+    assert STEPS_DONE[lang].format(count=len(expected)) in chat.texts(await chat.send("/reflect"))
+
+
+MENTEE_DIALOGS = ("agreement", "story", "vision", "grow", "checkin", "agenda", "reflection")
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("dialog", MENTEE_DIALOGS)
+async def test_what_comes_next_is_said_once_after_a_dialog(
+    service: ConversationService, chat: Chat, lang: str, dialog: str
+) -> None:
+    """The closing words and the next-step suggestion after them name each command once (the
+    dialogs before this one in its stage are done, so the suggestion is the one after it)."""
+    data = transcript(dialog)
+    await set_up(service, chat, data, lang)
+    scripts = default_scripts()
+    stage = scripts.get(dialog).stage
+    before = [d.name for d in scripts.for_stage(stage, Audience.MENTEE)]
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        user = await user_of(service, chat)
+        await update_user(session, user.id, now, stage=stage.value)
+        for name in before[:before.index(dialog)]:
+            run_id = await create_run(session, user_id=user.id, dialog=name, stage=stage.value,
+                                      step=SUMMARY, state={}, now=now)
+            await set_run_status(session, run_id, RunStatus.COMPLETED, now)
+    await walk(service, chat, dialog, lang, data["turns"])
+    closing = chat.texts(chat.log[-1])
+    commands = re.findall(r"/[a-z]+\b", closing)
+    assert len(commands) == len(set(commands)), closing
+
+
+GOAL_WITH_A_FULL_STOP = {"en": "Lead a team of five by the end of next year.",
+                         "de": "Bis Ende nächsten Jahres ein Team von fünf Leuten leiten."}
+
+
+def swapped(value: Any, old: Any, new: Any) -> Any:
+    """Turns (or any YAML data) with every occurrence of one value replaced."""
+    if value == old:
+        return new
+    if isinstance(value, Mapping):
+        return {key: swapped(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [swapped(item, old, new) for item in value]
+    return value
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("dialog", "step"), [("vision", "future"), ("grow", "goal_specific")])
+async def test_a_goal_with_its_own_full_stop_is_quoted_on_a_line_of_its_own(
+    service: ConversationService, chat: Chat, lang: str, dialog: str, step: str
+) -> None:
+    data = transcript(dialog)
+    turns = swapped(data["turns"], data["answers"][step], GOAL_WITH_A_FULL_STOP)
+    await walk_transcript(service, chat, dialog, lang, turns)
+    closing = chat.texts(chat.log[-1])
+    assert f"\n{GOAL_WITH_A_FULL_STOP[lang]}\n" in closing, closing
+
+
+SINCE_LAST_CHECK_IN = {"en": "Since your last check-in on 21 November 2026",
+                       "de": "seit deinem letzten Check-in am 21. November 2026"}
+LAST_CHECK_IN = {"en": "last check-in", "de": "letzten Check-in"}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_only_a_later_check_in_speaks_of_the_last_one(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    data = transcript("checkin")
+    turns = data["turns"]
+    helped = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "helped")
+    await walk_transcript(service, chat, "checkin", lang, turns[:helped + 1])
+    assert LAST_CHECK_IN[lang] not in chat.last_text
+    await walk(service, chat, "checkin", lang, turns[helped + 1:])
+    clock.advance(days=7)
+    await chat.send("/checkin")
+    for _ in range(2):  # the two steps still open: partly done, not yet
+        await chat.send("1")
+    assert SINCE_LAST_CHECK_IN[lang] in chat.last_text
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_summary_of_a_long_dialog_is_compact(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    """One short line per answer, numbered; the change buttons are those numbers, five a row."""
+    turns = transcript("grow")["turns"]
+    at_summary = next(n for n, turn in enumerate(turns, start=1) if turn.get("expect_summary"))
+    await walk_transcript(service, chat, "grow", lang, turns[:at_summary])
+    summary = chat.last
+    rows = summary.buttons
+    count = len(rows[1:]) and sum(len(row) for row in rows[1:])
+    assert count >= 15
+    assert [len(row) for row in rows] == [1, *[5] * (count // 5), *([count % 5] if count % 5 else [])]
+    assert [b.label for row in rows[1:] for b in row] == [f"✏️ {n}" for n in range(1, count + 1)]
+    lines = [line for line in chat.last_text.splitlines() if line.strip()]
+    for number in range(1, count + 1):
+        assert sum(line.startswith(f"{number}. ") for line in lines) == 1, lines
+    assert len(lines) <= count + 4, lines  # the title, the header, the entries, the question
+    assert max(len(line) for line in lines) <= 140, lines

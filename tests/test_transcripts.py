@@ -523,11 +523,14 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @SQLITE_ONLY
-async def test_change_buttons_are_plain_text(service: ConversationService, chat: Chat) -> None:
+async def test_summary_labels_and_buttons_are_plain_text(
+    service: ConversationService, chat: Chat
+) -> None:
     await set_up(service, chat, transcript("story"), "en")
     await walk(service, chat, "story", "en", turns_until("story", first_summary("story")))
     labels = [button.label for button in chat.buttons]
-    assert "✏️ 3. What I'm proud of" in labels, labels
+    assert "✏️ 3" in labels, labels
+    assert "3. What I'm proud of: " in chat.last_text
 
 
 @SQLITE_ONLY
