@@ -38,7 +38,7 @@ from storage.goals import (
     edit_action,
     goal_of,
     goal_of_action,
-    pending_edit,
+    pending_edit_of,
     set_action_status,
     set_goal_status,
     set_pending_edit,
@@ -183,4 +183,4 @@ async def _step(turn: Turn, action_id: int) -> tuple[GoalRecord, ActionRecord] |
 
 async def waiting_edit(turn: Turn) -> PendingEdit | None:
     """The step whose new wording or date the person's next typed message is, if one is asked."""
-    return await pending_edit(turn.session, turn.user.id)
+    return pending_edit_of(turn.user)  # loaded with the user: no query

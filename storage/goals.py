@@ -3,9 +3,10 @@
 Every query that reads or changes one goal or step also filters by its owner: an id of another
 user's goal or step finds nothing and changes nothing.
 
-A goal's `details` also hold, under `_editing`, the action step whose text or date the mentee is
-about to type anew (the "pending edit"): at most one per user. It is conversation state, not part
-of the goal, so `GoalRecord.details` never shows it; only the `*_pending_edit` functions touch it.
+The action step whose text or date the mentee is about to type anew (the "pending edit", at most
+one per user) is conversation state, not part of the goal: it is kept on the user row
+(`users.pending_edit`), which every input loads anyway, and only the `*pending_edit*` functions
+here read or change it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.rows import ACTIONS, GOALS, record
+from storage.rows import ACTIONS, GOALS, USERS, record
+from storage.users import UserRecord, user_by_id
 from storage.vocabulary import ActionStatus, GoalStatus, JSONObject, Visibility
 
 
@@ -69,7 +71,6 @@ class PendingEdit:
     field: str
 
 
-EDITING = "_editing"  # the key of the pending edit in a goal's details
 
 
 async def create_goal(
@@ -157,42 +158,33 @@ async def goal_of_action(session: AsyncSession, user_id: int, action_id: int) ->
     return None if goal_id is None else await goal_of(session, user_id, goal_id)
 
 
-async def pending_edit(session: AsyncSession, user_id: int) -> PendingEdit | None:
-    """The action step whose text or date the user's next typed message replaces, if any."""
-    rows = await session.execute(select(GOALS.c.details).where(GOALS.c.user_id == user_id))
-    for (details,) in rows:
-        marker = details.get(EDITING) if isinstance(details, dict) else None
-        if isinstance(marker, dict) and isinstance(marker.get("action"), int) \
-                and marker.get("field") in ("text", "date"):
-            return PendingEdit(marker["action"], str(marker["field"]))
+def pending_edit_of(user: UserRecord) -> PendingEdit | None:
+    """The action step whose text or date this user's next typed message replaces, if any."""
+    marker = user.pending_edit
+    if isinstance(marker, dict) and isinstance(marker.get("action"), int) \
+            and marker.get("field") in ("text", "date"):
+        return PendingEdit(int(str(marker["action"])), str(marker["field"]))
     return None
 
 
+async def pending_edit(session: AsyncSession, user_id: int) -> PendingEdit | None:
+    """`pending_edit_of` for a user by id (read fresh from the database)."""
+    user = await user_by_id(session, user_id)
+    return None if user is None else pending_edit_of(user)
+
+
 async def set_pending_edit(session: AsyncSession, user_id: int, edit: PendingEdit) -> None:
-    """Wait for a new text or date of one of the user's steps (replacing any earlier wait)."""
-    await clear_pending_edit(session, user_id)
+    """Wait for a new text or date of one of the user's steps (replacing any earlier wait); a step
+    that is not theirs makes them wait for nothing."""
     goal = await goal_of_action(session, user_id, edit.action_id)
-    if goal is None:
-        return
-    marker: JSONObject = {"action": edit.action_id, "field": edit.field}
-    await _set_details(session, user_id, goal.id, {**goal.details, EDITING: marker})
+    marker: JSONObject | None = (None if goal is None
+                                 else {"action": edit.action_id, "field": edit.field})
+    await session.execute(update(USERS).where(USERS.c.id == user_id).values(pending_edit=marker))
 
 
 async def clear_pending_edit(session: AsyncSession, user_id: int) -> None:
     """Wait for no new text or date any more."""
-    rows = await session.execute(select(GOALS.c.id, GOALS.c.details).where(
-        GOALS.c.user_id == user_id))
-    for goal_id, details in rows.all():
-        if isinstance(details, dict) and EDITING in details:
-            kept = {key: value for key, value in details.items() if key != EDITING}
-            await _set_details(session, user_id, goal_id, kept)
-
-
-async def _set_details(session: AsyncSession, user_id: int, goal_id: int,
-                       details: JSONObject) -> None:
-    """Only the marker changes: the goal's `updated_at` stays the time it was last changed."""
-    await session.execute(update(GOALS).where(GOALS.c.id == goal_id, GOALS.c.user_id == user_id)
-                          .values(details=details))
+    await session.execute(update(USERS).where(USERS.c.id == user_id).values(pending_edit=None))
 
 
 async def goals_of(session: AsyncSession, user_id: int) -> list[GoalRecord]:
@@ -217,8 +209,7 @@ async def _goals(session: AsyncSession, user_id: int, *where: Any) -> list[GoalR
     goals = []
     for row in goal_rows:
         mapping = row._mapping
-        details = {key: value for key, value in (mapping["details"] or {}).items()
-                   if key != EDITING}
+        details = mapping["details"] or {}
         goals.append(GoalRecord(
             id=mapping["id"], run_id=mapping["run_id"], dialog=mapping["dialog"],
             stage=mapping["stage"], title=mapping["title"], details=details,

@@ -83,6 +83,8 @@ class User(Base):
     share_by_default: Mapped[bool] = mapped_column(Boolean, default=False)
     relationship_ends_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # The goal step whose new wording or date the next typed message is ({action, field}).
+    pending_edit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 

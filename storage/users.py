@@ -10,7 +10,7 @@ from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import ACTIONS, ANSWERS, GOALS, RUNS, USERS, dialect_insert, record
-from storage.vocabulary import Role
+from storage.vocabulary import JSONObject, Role
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class UserRecord:
     relationship_ends_on: date | None
     active: bool
     created_at: datetime
+    pending_edit: JSONObject | None = None  # see storage.goals.PendingEdit
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> UserRecord:
@@ -46,12 +47,19 @@ class UserChanges(TypedDict, total=False):
     share_by_default: bool
     relationship_ends_on: date | None
     active: bool
+    pending_edit: JSONObject | None
 
 
 async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
     """The user, locked for this transaction on PostgreSQL (SQLite's BEGIN IMMEDIATE locks all)."""
     query = select(USERS).where(USERS.c.telegram_id == telegram_id).with_for_update()
     row = (await session.execute(query)).first()
+    return UserRecord.from_row(row) if row else None
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> UserRecord | None:
+    """The user with this row id, if any."""
+    row = (await session.execute(select(USERS).where(USERS.c.id == user_id))).first()
     return UserRecord.from_row(row) if row else None
 
 
