@@ -81,6 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseProblem as problem:
         print(f"coachbot: {problem}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of our output stopped early (`| head`): every answer is saved already. Python's
+    recipe (signal module docs): point stdout at devnull so the flush at exit cannot fail again,
+    and end quietly, reporting the cut as a shell does."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _dialogs_check(scripts: Path | None, prompts: Path | None) -> int:
@@ -170,13 +180,7 @@ def _export(settings: Settings, user_id: int, form: str, output: Path | None) ->
             return 1
         print(f"coachbot: wrote {output}", file=sys.stderr)
         return 0
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:
-        # The reader stopped early (`| head -1`). Python's recipe (signal module docs): point stdout
-        # at devnull so the flush at exit cannot fail again, and end quietly, reporting the cut.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
+    print(text, flush=True)  # a reader that stops early: see `_reader_gone`
     return 0
 
 

@@ -178,6 +178,25 @@ def test_export_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> N
     assert process.returncode == 141  # as a shell reports `cat big | head -1`: cut short
 
 
+def test_chat_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    typed = tmp_path / "typed.txt"
+    typed.write_text("/help\n" * 300)  # far more output than a pipe holds (64 kB)
+    read_end, write_end = os.pipe()
+    with typed.open("rb") as stdin, subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "chat", "--user-id", "7"], stdin=stdin,
+            stdout=write_end, stderr=subprocess.PIPE, cwd=tmp_path, env=_env(tmp_path)) as process:
+        os.close(write_end)  # `… | coachbot chat | head -1`
+        first_line = b""
+        while not first_line.endswith(b"\n"):
+            first_line += os.read(read_end, 1)
+        os.close(read_end)
+        _, stderr = process.communicate(timeout=120)
+
+    assert first_line.startswith(b"Hello")
+    assert stderr.decode() == ""  # no traceback, no "Exception ignored" at exit
+    assert process.returncode == 141
+
+
 def test_export_of_an_unknown_user_says_so(tmp_path: Path) -> None:
     assert coachbot(tmp_path, "db", "upgrade").returncode == 0
     result = coachbot(tmp_path, "export", "--user-id", "999")
