@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.terminal import TerminalChat, to_plain
+from bot.terminal import TerminalChat
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service import callbacks
@@ -28,6 +28,7 @@ from storage.runs import active_run, create_run, set_run_status
 from storage.users import get_user
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus, Visibility
 from tests.support.chat import Chat
+from tests.support.chat import shown as say
 from tests.test_mentee_method import walk_transcript
 from tests.test_transcripts import LANGUAGES, SQLITE_ONLY, localize
 
@@ -35,11 +36,6 @@ CATALOG = default_catalog()
 T = TypeVar("T")
 TALK = "Talk to Sam about the team lead role"
 COURSE = "Book a leadership course"
-
-
-def say(lang: str, key: str, **variables: Any) -> str:
-    """A catalog text as a person reads it (plain text)."""
-    return to_plain(CATALOG.render(lang, key, **variables))
 
 
 async def a_goal(service: ConversationService, chat: Chat, title: str = "Lead a team",

@@ -7,14 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from storage.users import get_user, update_user
 from tests.support.chat import Chat
-
-
-def say(lang: str, key: str, **variables: str) -> str:
-    return default_catalog().render(lang, key, **variables)
+from tests.support.chat import rendered as say
 
 
 async def in_maturing(service: ConversationService, chat: Chat, ends_in_days: int | None) -> None:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from storage.goals import add_actions, create_goal
 from storage.runs import create_run
 from storage.users import get_user
 from storage.vocabulary import Visibility
 from tests.support.chat import Chat
-
-
-def say(lang: str, key: str, **variables: str) -> str:
-    return default_catalog().render(lang, key, **variables)
+from tests.support.chat import rendered as say
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

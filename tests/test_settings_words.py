@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.terminal import to_plain
-from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from storage.users import get_user
 from tests.support.chat import Chat
-
-
-def say(lang: str, key: str, **variables: str) -> str:
-    """A catalog text as the chat shows it (plain text)."""
-    return to_plain(default_catalog().render(lang, key, **variables))
+from tests.support.chat import shown as say
 
 
 async def user_field(service: ConversationService, user_id: int, field: str) -> object:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.terminal import to_plain
+from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn
 from service.messages import Button, OutMessage, Response
+
+
+def rendered(lang: str, key: str, **variables: Any) -> str:
+    """A catalog text as the service returns it (Telegram HTML)."""
+    return default_catalog().render(lang, key, **variables)
+
+
+def shown(lang: str, key: str, **variables: Any) -> str:
+    """A catalog text as the chat shows it (plain text)."""
+    return to_plain(rendered(lang, key, **variables))
 
 
 @dataclass
