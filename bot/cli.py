@@ -1,4 +1,4 @@
-"""The `coachbot` command: run, chat, dialogs check, db upgrade, export."""
+"""The `coachbot` command: run, chat, dialogs check, db upgrade, export, schedule."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from prompts.catalog import LANGUAGES
+from storage.vocabulary import ItemStatus
 
 log = logging.getLogger("coachbot")
 
@@ -52,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "html"), default="json",
                         help="json (default) for tools, html for people")
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+
+    schedule = commands.add_parser("schedule", help="what the bot sends on its own")
+    schedule_commands = schedule.add_subparsers(dest="schedule_command", required=True)
+    listing = schedule_commands.add_parser("list", help="upcoming and recent scheduled items")
+    listing.add_argument("--user-id", type=int, help="only this user's (a Telegram id)")
+    listing.add_argument("--status", choices=[status.value for status in ItemStatus],
+                         help="only items with this status")
+    listing.add_argument("--limit", type=int, default=200, help="at most this many rows")
+    schedule_commands.add_parser(
+        "run-due", help="one dispatch pass: send what is due now (for a cron job instead of `run`)")
     return parser
 
 
@@ -73,6 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db_upgrade(settings))
         if args.command == "export":
             return _export(settings, args.user_id, args.format, args.output)
+        if args.command == "schedule":
+            from bot import schedule_cli
+
+            if args.schedule_command == "list":
+                return asyncio.run(schedule_cli.list_items(
+                    settings, user_id=args.user_id,
+                    status=ItemStatus(args.status) if args.status else None, limit=args.limit))
+            return asyncio.run(schedule_cli.run_due(settings))
         from bot.telegram.runner import run_bot
 
         return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)

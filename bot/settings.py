@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from prompts.catalog import LANGUAGES
+from service.schedule.policy import SchedulePolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coachbot.sqlite3"
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
@@ -34,6 +36,12 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("COACHBOT_WEBHOOK_SECRET", "webhook_secret"))
     log_level: str = Field(default="INFO", alias="COACHBOT_LOG_LEVEL")
+    # Scheduling (see service.schedule.policy.SchedulePolicy).
+    dispatch_every: float = Field(default=5.0, gt=0, le=60, alias="COACHBOT_DISPATCH_EVERY_SECONDS")
+    grace_hours: float = Field(default=6.0, ge=0, alias="COACHBOT_GRACE_HOURS")
+    reminder_hours: float = Field(default=24.0, gt=0, alias="COACHBOT_REMINDER_HOURS")
+    answer_window_hours: float = Field(default=72.0, gt=0, alias="COACHBOT_ANSWER_WINDOW_HOURS")
+    quiet_hours: str = Field(default="21:00-08:00", alias="COACHBOT_QUIET_HOURS")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
@@ -100,6 +108,14 @@ class Settings(BaseSettings):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("choose DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+
+    def schedule_policy(self) -> SchedulePolicy:
+        """The scheduling settings as the service uses them."""
+        return SchedulePolicy(grace=timedelta(hours=self.grace_hours),
+                              reminder_after=timedelta(hours=self.reminder_hours),
+                              answer_window=timedelta(hours=self.answer_window_hours),
+                              quiet_hours=self.quiet_hours)
 
 
 class SettingsError(Exception):

@@ -8,7 +8,8 @@ their Telegram id; the front-end delivers them through the same path as replies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,9 +23,14 @@ from service.inputs import Incoming, Person
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
 from service.routing import route
+from service.schedule.kinds import Registry
+from service.schedule.plan import replan
+from service.schedule.policy import SchedulePolicy
+from service.schedule.registry import default_registry
 from service.timezones import load_zones
 from service.turn import Content, Turn
 from storage.runs import active_run, lock_user_with_run
+from storage.schedule import cancel_pending
 from storage.updates import claim_update
 from storage.users import UserRecord, create_user, get_user, lock_user, set_active, update_user
 
@@ -37,10 +43,12 @@ class ConversationService:
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], *, scripts: Scripts,
         catalog: Catalog, clock: Clock, default_language: str = "en",
-        default_timezone: str = "UTC",
+        default_timezone: str = "UTC", schedule: Registry | None = None,
+        policy: SchedulePolicy | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
-        self.content = Content(scripts, catalog)
+        policy = policy or SchedulePolicy()
+        self.content = Content(scripts, catalog, schedule or default_registry(policy), policy)
         self.clock = clock
         self.default_language = default_language
         self.default_timezone = default_timezone
@@ -73,22 +81,30 @@ class ConversationService:
                 open_run = None if created else await active_run(session, user.id)
             else:
                 (user, open_run), created = found, False
-                user = await self._reactivated(session, user)
             if update_id is not None and not await claim_update(session, update_id,
                                                                         self.clock()):
                 return Response()
+            user = await self._reactivated(session, user)
             turn = Turn(self.content, session, user, self.clock(), created, open_run)
             return await route(turn, incoming)
+
+    @asynccontextmanager
+    async def turn_of(self, external_id: int) -> AsyncIterator[Turn | None]:
+        """A transaction with this person locked, as a turn of their own (None if unknown): for
+        work that is not their input (a scheduled item, a catch-up after a crash)."""
+        async with self.sessionmaker.begin() as session:
+            found = await lock_user_with_run(session, external_id)
+            if found is None:
+                yield None
+                return
+            user, open_run = found
+            yield Turn(self.content, session, user, self.clock(), False, open_run)
 
     async def catch_up(self, external_id: int) -> Response:
         """After a crash: this person's last update was handled but its reply may be lost. Say so,
         with the open dialog's question; nothing for someone unknown."""
-        async with self.sessionmaker.begin() as session:
-            found = await lock_user_with_run(session, external_id)
-            if found is None:
-                return Response()
-            user, open_run = found
-            return await runs.catch_up(Turn(self.content, session, user, self.clock(), False, open_run))
+        async with self.turn_of(external_id) as turn:
+            return Response() if turn is None else await runs.catch_up(turn)
 
     async def message_to(self, external_id: int, key: str, **variables: Any) -> Delivery | None:
         """A catalog text addressed to someone in their own language; None if they are unknown
@@ -101,9 +117,20 @@ class ConversationService:
         return Delivery(external_id, (OutMessage(text),))
 
     async def mark_unreachable(self, external_id: int) -> None:
-        """The user blocked the bot: stop trying until they write again."""
+        """The user blocked the bot: stop trying until they write again (or unblock it); nothing
+        scheduled for them is sent meanwhile."""
         async with self.sessionmaker.begin() as session:
+            user = await get_user(session, external_id)
+            if user is None or not user.active:
+                return
             await set_active(session, external_id, False, self.clock())
+            await cancel_pending(session, user.id, self.clock())
+
+    async def mark_reachable(self, external_id: int) -> None:
+        """The user unblocked the bot: their rules produce items again."""
+        async with self.turn_of(external_id) as turn:
+            if turn is not None and not turn.user.active:
+                await self._reactivated(turn.session, turn.user)
 
     async def set_language(self, person: Person, language: str) -> None:
         """Change a known user's language. Someone new is not created here: their first input
@@ -128,11 +155,14 @@ class ConversationService:
         return hint if hint in self.catalog.texts else self.default_language
 
     async def _reactivated(self, session: AsyncSession, user: UserRecord) -> UserRecord:
-        """A user who writes again after blocking the bot is reachable again."""
+        """A user who writes again after blocking the bot is reachable again, and their rules
+        produce items again."""
         if user.active:
             return user
         await set_active(session, user.telegram_id, True, self.clock())
-        return replace(user, active=True)
+        user = replace(user, active=True)
+        await replan(Turn(self.content, session, user, self.clock()), self.content.schedule)
+        return user
 
     async def _create_user(self, session: AsyncSession, person: Person) -> tuple[UserRecord, bool]:
         """A new user in their Telegram language if we speak it, else the default; and whether

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,13 +24,21 @@ from storage.runs import RunRecord
 from storage.users import UserRecord
 from storage.vocabulary import Role
 
+if TYPE_CHECKING:
+    from service.schedule.kinds import Registry
+    from service.schedule.policy import SchedulePolicy
+
 
 class Content:
-    """The shipped scripts and texts, with what the engine needs to read answers in each language."""
+    """The shipped scripts, texts and kinds of scheduled item, with what the engine needs to read
+    answers in each language, and the operator's scheduling policy."""
 
-    def __init__(self, scripts: Scripts, catalog: Catalog) -> None:
+    def __init__(self, scripts: Scripts, catalog: Catalog, schedule: Registry,
+                 policy: SchedulePolicy) -> None:
         self.scripts = scripts
         self.catalog = catalog
+        self.schedule = schedule
+        self.policy = policy
         self._steps = {name: [s.key for s in d.steps] for name, d in scripts.by_name.items()}
 
     def lexicon(self, lang: str) -> CatalogLexicon:

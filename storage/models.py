@@ -1,4 +1,4 @@
-"""The tables. Programmes, pairings and scheduled items hang off `users` by foreign keys later."""
+"""The tables. Programmes and pairings hang off `users` by foreign keys later."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from typing_extensions import override
 
-from storage.vocabulary import ActionStatus, GoalStatus, Role, RunStatus, Visibility
+from storage.vocabulary import ActionStatus, GoalStatus, ItemStatus, Role, RunStatus, Visibility
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -85,6 +85,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     # The goal step whose new wording or date the next typed message is ({action, field}).
     pending_edit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Scheduling: nothing is sent before `paused_until`; items due in the quiet hours ("21:00-08:00"
+    # local; None = the default) wait for their end.
+    paused_until: Mapped[datetime | None] = mapped_column(_utc_datetime())
+    quiet_hours: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 
@@ -191,3 +195,45 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(_utc_datetime())
     replays: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class Schedule(Base):
+    """A rule that produces scheduled items: a person's check-in rhythm, their next meeting. One
+    per person and kind; `rule` is the rhythm's JSON (service.schedule.rhythm)."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_schedules_user_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
+
+
+class ScheduledItem(Base):
+    """One occurrence of something the bot does on its own: a check-in invitation, a reminder,
+    the daily clean-up. `key` (kind + person + occurrence) makes creating it idempotent; a claim
+    holds it for `lease_until`, after which another dispatcher may take it."""
+
+    __tablename__ = "scheduled_items"
+    __table_args__ = (
+        Index("ix_scheduled_items_status_due", "status", "due_at"),
+        Index("ix_scheduled_items_user_kind", "user_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    status: Mapped[str] = mapped_column(String(12), default=ItemStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    lease_until: Mapped[datetime | None] = mapped_column(_utc_datetime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    sent_at: Mapped[datetime | None] = mapped_column(_utc_datetime())

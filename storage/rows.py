@@ -12,7 +12,17 @@ from sqlalchemy import Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ActionStep, Answer, DialogRun, Goal, InboxUpdate, ProcessedUpdate, User
+from storage.models import (
+    ActionStep,
+    Answer,
+    DialogRun,
+    Goal,
+    InboxUpdate,
+    ProcessedUpdate,
+    Schedule,
+    ScheduledItem,
+    User,
+)
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -24,6 +34,8 @@ GOALS: Table = Goal.__table__  # type: ignore[assignment]
 ACTIONS: Table = ActionStep.__table__  # type: ignore[assignment]
 UPDATES: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
 INBOX: Table = InboxUpdate.__table__  # type: ignore[assignment]
+SCHEDULES: Table = Schedule.__table__  # type: ignore[assignment]
+ITEMS: Table = ScheduledItem.__table__  # type: ignore[assignment]
 
 R = TypeVar("R", bound="DataclassInstance")
 

@@ -9,7 +9,17 @@ from typing import Any, TypedDict, Unpack
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.rows import ACTIONS, ANSWERS, GOALS, RUNS, USERS, dialect_insert, record
+from storage.rows import (
+    ACTIONS,
+    ANSWERS,
+    GOALS,
+    ITEMS,
+    RUNS,
+    SCHEDULES,
+    USERS,
+    dialect_insert,
+    record,
+)
 from storage.vocabulary import JSONObject, Role
 
 
@@ -29,6 +39,8 @@ class UserRecord:
     active: bool
     created_at: datetime
     pending_edit: JSONObject | None = None  # see storage.goals.PendingEdit
+    paused_until: datetime | None = None  # nothing scheduled is sent before then
+    quiet_hours: str | None = None  # "21:00-08:00"; None = the default
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> UserRecord:
@@ -48,6 +60,8 @@ class UserChanges(TypedDict, total=False):
     relationship_ends_on: date | None
     active: bool
     pending_edit: JSONObject | None
+    paused_until: datetime | None
+    quiet_hours: str | None
 
 
 async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
@@ -102,6 +116,6 @@ async def set_active(session: AsyncSession, telegram_id: int, active: bool, now:
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
     """Erase a user and, explicitly, everything that hangs off them."""
-    for table in (ACTIONS, GOALS, ANSWERS, RUNS):
+    for table in (ITEMS, SCHEDULES, ACTIONS, GOALS, ANSWERS, RUNS):
         await session.execute(delete(table).where(table.c.user_id == user_id))
     await session.execute(delete(USERS).where(USERS.c.id == user_id))

@@ -61,3 +61,18 @@ class Role(StrEnum):
 
     MENTEE = "mentee"
     MENTOR = "mentor"
+
+
+class ItemStatus(StrEnum):
+    """Where a scheduled item stands. PENDING until a dispatcher CLAIMS it; then SENT, or SKIPPED
+    (nothing to say any more, or the person said "skip"), MISSED (its moment passed: downtime beyond
+    the grace window, or a check-in nobody started), CANCELLED (its rule changed, a pause, the
+    person blocked the bot), FAILED (sending kept failing)."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"

@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -24,6 +25,7 @@ from telegram.request import BaseRequest
 from bot.telegram import handlers
 from bot.telegram.context import BotData, CoachContext
 from bot.telegram.delivery import PersonWork
+from bot.telegram.dispatching import DispatchJob, dispatch_job
 from bot.telegram.inbox import Inbox
 from bot.telegram.ordering import PerUserUpdateProcessor
 from prompts.catalog import LANGUAGES, Catalog
@@ -32,10 +34,16 @@ from service.commands import menu as commands_menu
 from service.conversation import ConversationService
 from service.messages import plain
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 CoachApplication = Application[Any, CoachContext, Any, Any, BotData, Any]
 Hook = Callable[[CoachApplication], Awaitable[None]]
+
+
+def defaults() -> Defaults:
+    """What every message the bot sends assumes: HTML, no link previews."""
+    return Defaults(parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 def menu(catalog: Catalog, lang: str, scopes: frozenset[Scope] = frozenset({Scope.MENTEE})
@@ -50,13 +58,16 @@ def build_application(
     service: ConversationService | None = None, open_service: Hook | None = None,
     close_service: Hook | None = None, request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None, rate_limit_retries: int = 3,
+    dispatch_every: float | None = None,
 ) -> CoachApplication:
     """The bot: typed context, HTML by default, a durable update queue (the inbox), per-user
     ordered concurrency, rate limiting.
 
     Give either a ready `service` (tests, benchmarks) or `open_service`, which sets
     `application.bot_data.service` in post_init (after migrations) for `coachbot run`.
+    With `dispatch_every` (seconds) the JobQueue ticks the scheduled items' dispatcher.
     """
+    dispatching: list[DispatchJob] = []
 
     async def post_init(application: CoachApplication) -> None:
         if service is not None:
@@ -67,6 +78,10 @@ def build_application(
         if ready is None:
             raise RuntimeError("no conversation service: give `service` or `open_service`")
         await inbox.open(ready, application.bot)  # before updates are fetched: a crash's leftovers first
+        if dispatch_every is not None:
+            assert application.job_queue is not None
+            dispatching.append(dispatch_job(ready))
+            dispatching[0].start(application.job_queue, dispatch_every)
         # Everyone starts with the mentees' menu; the first language is the fallback for others.
         for lang in LANGUAGES:
             await application.bot.set_my_commands(
@@ -75,6 +90,8 @@ def build_application(
 
     async def post_shutdown(application: CoachApplication) -> None:
         await inbox.flush()
+        for job in dispatching:
+            await job.close()
         if close_service is not None:
             await close_service(application)
 
@@ -83,8 +100,7 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(defaults())
         .context_types(ContextTypes(context=CoachContext, bot_data=BotData))
         .update_queue(inbox)
         .concurrent_updates(PerUserUpdateProcessor(256, finished=inbox.forget,
@@ -123,4 +139,6 @@ def register_handlers(application: CoachApplication) -> None:
         handlers.on_media))
     # Work for one person that is not an update (see bot/telegram/delivery.py).
     application.add_handler(TypeHandler(PersonWork, handlers.on_person_work))
+    application.add_handler(ChatMemberHandler(handlers.on_member_change,
+                                              ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(handlers.on_error)

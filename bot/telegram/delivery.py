@@ -21,16 +21,22 @@ from service.messages import Delivery, OutMessage
 log = logging.getLogger(__name__)
 
 Produce = Callable[[ConversationService], Awaitable[Sequence[Delivery]]]
+Failed = Callable[[BaseException], Awaitable[None]]
+Finished = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class PersonWork:
     """Work for one person that is not a Telegram update: put on `application.update_queue`, it is
     handled in that person's turn, in order with their updates (python-telegram-bot's custom-update
-    pattern, handled by a `TypeHandler`). `produce` asks the service what to deliver."""
+    pattern, handled by a `TypeHandler`). `produce` asks the service what to deliver; `failed` hears
+    of a sending failure other than a block (without it, the failure is raised); `finished` is told
+    when the work is over, however it ended."""
 
     person_id: int
     produce: Produce
+    failed: Failed | None = None
+    finished: Finished | None = None
 
 
 def later(delivery: Delivery) -> PersonWork:

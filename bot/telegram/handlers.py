@@ -6,7 +6,7 @@ import contextlib
 import logging
 
 from telegram import Update
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot.telegram.context import CoachContext
@@ -58,8 +58,32 @@ async def respond(update: Update, context: CoachContext, incoming: Incoming) -> 
 
 async def on_person_work(work: PersonWork, context: CoachContext) -> None:
     """Work for one person that is not an update (see `PersonWork`), in that person's turn."""
-    for delivery in await work.produce(context.service):
-        await deliver(context.bot, context.service, delivery.recipient, delivery.messages)
+    try:
+        for delivery in await work.produce(context.service):
+            try:
+                await deliver(context.bot, context.service, delivery.recipient, delivery.messages)
+            except TelegramError as error:  # a block was handled in deliver(); this is not one
+                if work.failed is None:
+                    raise
+                await work.failed(error)
+    finally:
+        if work.finished is not None:
+            await work.finished()
+
+
+async def on_member_change(update: Update, context: CoachContext) -> None:
+    """The person blocked the bot (nothing is sent to them any more) or unblocked it (their
+    rules produce items again)."""
+    change = update.my_chat_member
+    assert change is not None
+    if change.chat.type != ChatType.PRIVATE:
+        return
+    person = change.from_user.id
+    if change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        log.info("user %s blocked the bot; marked inactive", person)
+        await context.service.mark_unreachable(person)
+    else:
+        await context.service.mark_reachable(person)
 
 
 async def on_command(update: Update, context: CoachContext) -> None:

@@ -115,7 +115,8 @@ def run_bot(settings: Settings, *, webhook_url: str | None, listen: str, port: i
         token, base_url=settings.telegram_api_base_url, catalog=default_catalog(),
         open_service=open_service, close_service=close_service,
         request=PlainRequest(connection_pool_size=SEND_CONNECTIONS),
-        get_updates_request=PlainRequest(connection_pool_size=1))
+        get_updates_request=PlainRequest(connection_pool_size=1),
+        dispatch_every=settings.dispatch_every)
     source: UpdateSource = Polling(application)
     if webhook_url:
         secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret

@@ -1,0 +1,117 @@
+"""The dispatcher's decisions: which items are due, what each sends, and what a failure means.
+
+A pass claims due items with a lease (storage.schedule.claim_due), then each item is opened in its
+person's turn: their row locked, the claim checked (a dispatcher whose lease ran out and was
+reclaimed has lost it), its kind asked what to send, the item marked sent and the person's next
+items planned, all in one transaction; the front-end then delivers. Marking before sending means a
+crash in between loses that one message rather than ever sending it twice; a sending failure puts
+the item back with a backoff (`failed`), and only after several is it given up.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from service.conversation import ConversationService
+from service.messages import Delivery
+from service.schedule.plan import replan
+from service.schedule.policy import SchedulePolicy
+from storage.schedule import (
+    Claimed,
+    add_items,
+    claim_due,
+    holds,
+    item_by_id,
+    release,
+    set_status,
+)
+from storage.vocabulary import ItemStatus
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Claims and opens scheduled items for one process (`owner` names its claims)."""
+
+    def __init__(self, conversation: ConversationService, owner: str | None = None) -> None:
+        self.conversation = conversation
+        self.owner = owner or uuid.uuid4().hex
+
+    @property
+    def policy(self) -> SchedulePolicy:
+        return self.conversation.content.policy
+
+    async def claim(self, limit: int | None = None) -> list[Claimed]:
+        """Claim the due items (up to the policy's batch), oldest first; first make sure the
+        recurring items of no person (the daily clean-up) are planned."""
+        now = self.conversation.clock()
+        async with self.conversation.sessionmaker.begin() as session:
+            await add_items(session, [kind.following(now) for kind in
+                                      self.conversation.content.schedule.system.values()], now)
+            return await claim_due(session, now, owner=self.owner, lease=self.policy.lease,
+                                   limit=limit or self.policy.batch)
+
+    async def open(self, claimed: Claimed) -> Sequence[Delivery]:
+        """What to send for a claimed item, decided and recorded in its person's turn."""
+        if claimed.telegram_id is None:
+            await self._run_system(claimed)
+            return ()
+        registry = self.conversation.content.schedule
+        async with self.conversation.turn_of(claimed.telegram_id) as turn:
+            item = None if turn is None else await holds(turn.session, claimed.id, self.owner)
+            if turn is None or item is None:
+                return ()
+            kind = registry.people.get(item.kind)
+            if kind is None:
+                log.warning("scheduled item %s has an unknown kind %r", item.id, item.kind)
+                await set_status(turn.session, item.id, ItemStatus.FAILED, turn.now)
+                return ()
+            if not turn.user.active or (not kind.in_pause and _paused(turn.user.paused_until, turn.now)):
+                await set_status(turn.session, item.id, ItemStatus.CANCELLED, turn.now)
+                return ()
+            if turn.now - item.due_at > self.policy.grace:  # the bot was down past its moment
+                await set_status(turn.session, item.id, ItemStatus.MISSED, turn.now)
+                await kind.missed(turn, item)
+                await replan(turn, registry)
+                return ()
+            response = await kind.due(turn, item)
+            sent = response is not None and bool(response.messages)
+            await set_status(turn.session, item.id, ItemStatus.SENT if sent else ItemStatus.SKIPPED,
+                             turn.now)
+            await replan(turn, registry)
+            if response is None:
+                return ()
+            mine = (Delivery(claimed.telegram_id, response.messages),) if sent else ()
+            return (*mine, *response.deliveries)
+
+    async def failed(self, claimed: Claimed, error: BaseException) -> None:
+        """Sending failed (not a block): try again later with a growing pause, or give up."""
+        now = self.conversation.clock()
+        async with self.conversation.sessionmaker.begin() as session:
+            item = await item_by_id(session, claimed.id)
+            attempts = (item.attempts if item else 0) + 1
+            delay = self.policy.retry_delay(attempts)
+            await release(session, claimed.id, self.owner, now, error=type(error).__name__,
+                          retry_at=None if delay is None else now + delay)
+        log.warning("scheduled item %s (%s) could not be sent (%s); %s", claimed.id, claimed.kind,
+                    type(error).__name__, "will retry" if delay else "given up")
+
+    async def _run_system(self, claimed: Claimed) -> None:
+        kind = self.conversation.content.schedule.system.get(claimed.kind)
+        now = self.conversation.clock()
+        async with self.conversation.sessionmaker.begin() as session:
+            if await holds(session, claimed.id, self.owner) is None:
+                return
+            if kind is None:
+                await set_status(session, claimed.id, ItemStatus.FAILED, now)
+                return
+            await kind.work(session, now)
+            await set_status(session, claimed.id, ItemStatus.SENT, now)
+            await add_items(session, [kind.following(now)], now)
+
+
+def _paused(until: datetime | None, now: datetime) -> bool:
+    return until is not None and until > now

@@ -1,0 +1,82 @@
+"""What each kind of scheduled item does: a small handler per kind, found by name.
+
+A person's kind answers "what do I send now?" inside that person's turn (their row locked, one
+transaction) and may create follow-up items; a planner turns a person's rules into the items they
+should have pending. The mentor and programme issues add kinds here, not special cases elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.messages import Response
+from service.turn import Turn
+from storage.schedule import ItemRecord, NewItem
+from storage.vocabulary import JSONObject
+
+#: What a due item sends (an empty or None response: nothing any more; the item is skipped).
+Due = Callable[[Turn, ItemRecord], Awaitable[Response | None]]
+#: What an item whose moment passed during downtime leaves behind (it is recorded as missed).
+Missed = Callable[[Turn, ItemRecord], Awaitable[None]]
+#: The items a person should have pending, from their rules (by kind) and state.
+Plan = Callable[[Turn, Mapping[str, JSONObject]], Awaitable[Iterable[NewItem]]]
+#: An item of no person (maintenance): its work, in its own transaction.
+Work = Callable[[AsyncSession, datetime], Awaitable[None]]
+#: The next item of a recurring kind of no person, planned from now.
+Following = Callable[[datetime], NewItem]
+
+
+async def _nothing_left(_turn: Turn, _item: ItemRecord) -> None:
+    """A missed item of this kind leaves nothing behind."""
+
+
+@dataclass(frozen=True)
+class PersonKind:
+    """A kind of item sent to one person."""
+
+    name: str
+    due: Due
+    missed: Missed = _nothing_left
+    in_pause: bool = False  # sent even while the person pauses (what ends the pause)
+
+
+@dataclass(frozen=True)
+class Planner:
+    """Creates the pending items of `kinds` from a person's rules; the only source of those kinds,
+    so pending ones it no longer plans are cancelled (a changed rhythm, a new end date)."""
+
+    kinds: frozenset[str]
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class SystemKind:
+    """A kind of item of no person: bookkeeping such as the daily clean-up."""
+
+    name: str
+    work: Work
+    following: Following
+
+
+@dataclass
+class Registry:
+    """The kinds and planners the dispatcher knows."""
+
+    people: dict[str, PersonKind] = field(default_factory=dict)
+    system: dict[str, SystemKind] = field(default_factory=dict)
+    planners: list[Planner] = field(default_factory=list)
+
+    def add(self, *kinds: PersonKind | SystemKind | Planner) -> Registry:
+        """Know these kinds and planners too (a later one of the same name wins)."""
+        for kind in kinds:
+            if isinstance(kind, PersonKind):
+                self.people[kind.name] = kind
+            elif isinstance(kind, SystemKind):
+                self.system[kind.name] = kind
+            else:
+                self.planners.append(kind)
+        return self

@@ -1,0 +1,38 @@
+"""Keep a person's pending items in line with their rules: after any change to a rule, a pause,
+the end date, or once an item was sent (its next occurrence).
+
+Planners are pure functions of the person and their rules; this module applies what they plan:
+new keys are created (an existing key is left alone, so planning twice creates nothing twice),
+pending items of the planners' kinds that are no longer planned are cancelled, nothing is planned
+inside a pause (but what a kind sends *at* its end) and nothing at all for someone unreachable.
+"""
+
+from __future__ import annotations
+
+from service.schedule.kinds import Registry
+from service.turn import Turn
+from storage.schedule import NewItem, add_items, cancel_pending, rules_of
+
+
+def allowed(turn: Turn, registry: Registry, item: NewItem) -> bool:
+    """Whether an item may be sent as planned: not inside the person's pause (unless its kind
+    belongs to the pause's end), not for someone unreachable."""
+    user = turn.user
+    if not user.active:
+        return False
+    paused = user.paused_until is not None and user.paused_until > turn.now
+    if not paused or item.due_at >= (user.paused_until or turn.now):
+        return True
+    kind = registry.people.get(item.kind)
+    return kind is not None and kind.in_pause
+
+
+async def replan(turn: Turn, registry: Registry) -> None:
+    """Create the person's planned items and cancel the pending ones no longer planned."""
+    rules = await rules_of(turn.session, turn.user.id)
+    for planner in registry.planners:
+        planned = [item for item in await planner.plan(turn, rules) if allowed(turn, registry, item)]
+        await cancel_pending(turn.session, turn.user.id, turn.now, kinds=planner.kinds,
+                             keep=[item.key for item in planned])
+        await add_items(turn.session, planned, turn.now)
+

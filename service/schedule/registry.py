@@ -1,0 +1,12 @@
+"""Every kind of scheduled item the bot ships, in one place."""
+
+from __future__ import annotations
+
+from service.schedule.kinds import Registry
+from service.schedule.maintenance import maintenance
+from service.schedule.policy import SchedulePolicy
+
+
+def default_registry(policy: SchedulePolicy | None = None) -> Registry:
+    """The shipped kinds and planners."""
+    return Registry().add(maintenance(policy or SchedulePolicy()))

@@ -1,0 +1,254 @@
+"""Schedules and scheduled items: the rules people set, and each occurrence the dispatcher sends.
+
+An item is created once (its `key` is unique: kind + person + occurrence; a second insert does
+nothing), claimed by one dispatcher at a time with a lease, and finished with a status. Claiming
+takes the oldest due rows: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two dispatchers never
+take the same row; on SQLite every write transaction is `BEGIN IMMEDIATE` (storage.database), so
+the `UPDATE … RETURNING` below runs alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.rows import ITEMS, SCHEDULES, USERS, dialect_insert, record
+from storage.vocabulary import ItemStatus, JSONObject
+
+#: How long `last_error` may be: an exception's class name and a short reason, never message text.
+ERROR_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """A scheduled item as the service sees it."""
+
+    id: int
+    key: str
+    kind: str
+    user_id: int | None
+    due_at: datetime
+    status: ItemStatus
+    attempts: int
+    payload: JSONObject
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> ItemRecord:
+        return record(cls, row, status=ItemStatus)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item to create (if its key is new)."""
+
+    key: str
+    kind: str
+    user_id: int | None
+    due_at: datetime
+    payload: JSONObject
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed item, with whom it is for: `telegram_id` is None for items of no person."""
+
+    id: int
+    kind: str
+    telegram_id: int | None
+
+
+@dataclass(frozen=True)
+class ListedItem:
+    """A row of `coachbot schedule list`."""
+
+    item: ItemRecord
+    telegram_id: int | None
+    timezone: str | None
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+
+async def rules_of(session: AsyncSession, user_id: int) -> dict[str, JSONObject]:
+    """A person's rules by kind."""
+    rows = await session.execute(select(SCHEDULES.c.kind, SCHEDULES.c.rule)
+                                 .where(SCHEDULES.c.user_id == user_id))
+    return {row.kind: row.rule for row in rows}
+
+
+async def set_rule(session: AsyncSession, user_id: int, kind: str, rule: JSONObject | None,
+                   now: datetime) -> None:
+    """Set (or, with None, remove) a person's rule of one kind."""
+    if rule is None:
+        await session.execute(delete(SCHEDULES).where(SCHEDULES.c.user_id == user_id,
+                                                      SCHEDULES.c.kind == kind))
+        return
+    statement = dialect_insert(session)(SCHEDULES).values(
+        user_id=user_id, kind=kind, rule=rule, created_at=now, updated_at=now)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["user_id", "kind"], set_={"rule": rule, "updated_at": now}))
+
+
+# --- Items -----------------------------------------------------------------------------------
+
+
+async def add_items(session: AsyncSession, items: Iterable[NewItem], now: datetime) -> int:
+    """Create the items whose keys are new; how many were created."""
+    values = [{"key": item.key, "kind": item.kind, "user_id": item.user_id, "due_at": item.due_at,
+               "status": ItemStatus.PENDING.value, "attempts": 0, "payload": item.payload,
+               "created_at": now, "updated_at": now} for item in items]
+    if not values:
+        return 0
+    statement = dialect_insert(session)(ITEMS).values(values).on_conflict_do_nothing(
+        index_elements=["key"])
+    result = await session.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def pending_items(session: AsyncSession, user_id: int,
+                        kinds: Iterable[str] | None = None) -> list[ItemRecord]:
+    """A person's pending items (of these kinds), soonest first."""
+    query = select(ITEMS).where(ITEMS.c.user_id == user_id,
+                                ITEMS.c.status == ItemStatus.PENDING.value)
+    if kinds is not None:
+        query = query.where(ITEMS.c.kind.in_(list(kinds)))
+    rows = await session.execute(query.order_by(ITEMS.c.due_at, ITEMS.c.id))
+    return [ItemRecord.from_row(row) for row in rows]
+
+
+async def latest_items(session: AsyncSession, user_id: int, kind: str,
+                       limit: int = 5) -> list[ItemRecord]:
+    """A person's most recent items of one kind that are no longer pending, newest first."""
+    rows = await session.execute(
+        select(ITEMS).where(ITEMS.c.user_id == user_id, ITEMS.c.kind == kind,
+                            ITEMS.c.status != ItemStatus.PENDING.value,
+                            ITEMS.c.status != ItemStatus.CANCELLED.value)
+        .order_by(ITEMS.c.due_at.desc(), ITEMS.c.id.desc()).limit(limit))
+    return [ItemRecord.from_row(row) for row in rows]
+
+
+async def item_by_id(session: AsyncSession, item_id: int) -> ItemRecord | None:
+    """One item."""
+    row = (await session.execute(select(ITEMS).where(ITEMS.c.id == item_id))).first()
+    return ItemRecord.from_row(row) if row else None
+
+
+async def item_by_key(session: AsyncSession, key: str) -> ItemRecord | None:
+    """One item by its key."""
+    row = (await session.execute(select(ITEMS).where(ITEMS.c.key == key))).first()
+    return ItemRecord.from_row(row) if row else None
+
+
+async def set_status(session: AsyncSession, item_id: int, status: ItemStatus, now: datetime, *,
+                     payload: JSONObject | None = None, expect: ItemStatus | None = None) -> bool:
+    """Finish (or move) one item; with `expect`, only if it still has that status. Whether it
+    changed."""
+    values: dict[str, Any] = {"status": status.value, "updated_at": now, "lease_until": None}
+    if status is ItemStatus.SENT:
+        values["sent_at"] = now
+    if payload is not None:
+        values["payload"] = payload
+    statement = update(ITEMS).where(ITEMS.c.id == item_id)
+    if expect is not None:
+        statement = statement.where(ITEMS.c.status == expect.value)
+    result = await session.execute(statement.values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cancel_pending(session: AsyncSession, user_id: int, now: datetime, *,
+                         kinds: Iterable[str] | None = None, keep: Iterable[str] = (),
+                         before: datetime | None = None) -> int:
+    """Cancel a person's pending items (of these kinds; not those whose key is in `keep`; only
+    those due before `before`); how many."""
+    statement = update(ITEMS).where(ITEMS.c.user_id == user_id,
+                                    ITEMS.c.status == ItemStatus.PENDING.value)
+    if kinds is not None:
+        statement = statement.where(ITEMS.c.kind.in_(list(kinds)))
+    keep = list(keep)
+    if keep:
+        statement = statement.where(ITEMS.c.key.not_in(keep))
+    if before is not None:
+        statement = statement.where(ITEMS.c.due_at < before)
+    result = await session.execute(statement.values(status=ItemStatus.CANCELLED.value,
+                                                    updated_at=now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _claimable(now: datetime) -> Any:
+    """Pending and due, or claimed by a dispatcher whose lease ran out (it died)."""
+    return or_(and_(ITEMS.c.status == ItemStatus.PENDING.value, ITEMS.c.due_at <= now),
+               and_(ITEMS.c.status == ItemStatus.CLAIMED.value, ITEMS.c.lease_until < now))
+
+
+async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: timedelta,
+                    limit: int) -> list[Claimed]:
+    """Claim up to `limit` due items, oldest first, for `lease`; never one another dispatcher
+    holds. The caller commits at once, so the claim is visible to everyone."""
+    due = select(ITEMS.c.id).where(_claimable(now)).order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = (update(ITEMS).where(ITEMS.c.id.in_(due.scalar_subquery()))
+               .values(status=ItemStatus.CLAIMED.value, lease_until=now + lease, claimed_by=owner,
+                       updated_at=now)
+               .returning(ITEMS.c.id, ITEMS.c.kind, ITEMS.c.user_id, ITEMS.c.due_at))
+    rows = sorted((await session.execute(claimed)).all(), key=lambda row: (row.due_at, row.id))
+    people = {row.user_id for row in rows if row.user_id is not None}
+    telegram = dict((await session.execute(
+        select(USERS.c.id, USERS.c.telegram_id).where(USERS.c.id.in_(people)))).all()) if people else {}
+    return [Claimed(row.id, row.kind, telegram.get(row.user_id)) for row in rows]
+
+
+async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord | None:
+    """The item, locked, if `owner` still holds its claim (a slow dispatcher whose lease ran out
+    and was reclaimed does not)."""
+    row = (await session.execute(
+        select(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.status == ItemStatus.CLAIMED.value,
+                            ITEMS.c.claimed_by == owner).with_for_update())).first()
+    return ItemRecord.from_row(row) if row else None
+
+
+async def release(session: AsyncSession, item_id: int, owner: str, now: datetime, *,
+                  error: str, retry_at: datetime | None) -> None:
+    """Sending failed: try again at `retry_at` (pending), or give up (failed) when None."""
+    values: dict[str, Any] = {
+        "attempts": ITEMS.c.attempts + 1, "last_error": error[:ERROR_LENGTH], "updated_at": now,
+        "lease_until": None, "claimed_by": None,
+        "status": (ItemStatus.PENDING if retry_at is not None else ItemStatus.FAILED).value}
+    if retry_at is not None:
+        values["due_at"] = retry_at
+    await session.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.claimed_by == owner)
+                          .values(**values))
+
+
+async def listing(session: AsyncSession, *, user_id: int | None = None,
+                  status: ItemStatus | None = None, limit: int = 200) -> list[ListedItem]:
+    """Upcoming and recent items (by due time, soonest first), with whom they are for."""
+    query = (select(ITEMS, USERS.c.telegram_id, USERS.c.timezone)
+             .outerjoin(USERS, USERS.c.id == ITEMS.c.user_id))
+    if user_id is not None:
+        query = query.where(USERS.c.telegram_id == user_id)
+    if status is not None:
+        query = query.where(ITEMS.c.status == status.value)
+    rows = await session.execute(query.order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit))
+    return [ListedItem(ItemRecord.from_row(row), row.telegram_id, row.timezone) for row in rows]
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many items have each status."""
+    rows = await session.execute(select(ITEMS.c.status, func.count()).group_by(ITEMS.c.status))
+    return {status: int(count) for status, count in rows}
+
+
+async def forget_items_before(session: AsyncSession, cutoff: datetime,
+                              statuses: Sequence[ItemStatus]) -> int:
+    """Delete finished items older than `cutoff`."""
+    result = await session.execute(delete(ITEMS).where(
+        ITEMS.c.due_at < cutoff, ITEMS.c.status.in_([s.value for s in statuses])))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
