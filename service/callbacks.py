@@ -17,6 +17,10 @@ limit):
                                                   status), text|date (ask for a new one), keep
                                                   (leave it), delete (ask), delete_sure (do it)
   rv:<dialog>:<goal>|new                          revise this goal in the dialog, or set a new one
+  sc:<item>:<op>                                  a press on a scheduled item's message (start,
+                                                  later, skip…): its kind's handler decides
+  sk:<topic>:<value>                              a scheduling choice (the check-in rhythm, a day,
+                                                  a time, a pause…): the topic's handler decides
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ _SETTING = re.compile(r"^set:(lang|tz|share):([a-z0-9]{1,3})$")
 _GOAL = re.compile(r"^go:(\d{1,12})(?::(open|achieved|dropped))?$")
 _STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
 _REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
+_ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
+_SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,32})$")
 GOALS_DATA = "gl"
 
 
@@ -108,6 +114,17 @@ def step_data(action_id: int, op: StepOp | None = None) -> str:
 def revise_data(dialog: str, goal_id: int | None) -> str:
     """Data of the answer to "revise a goal or set a new one?" (None: a new one)."""
     return f"rv:{dialog}:{'new' if goal_id is None else goal_id}"
+
+
+def item_data(item_id: int, op: str) -> str:
+    """Data of a button on a scheduled item's message (`op`: lower-case letters and _)."""
+    return f"sc:{item_id}:{op}"
+
+
+def scheduling_data(topic: str, value: str = "") -> str:
+    """Data of a scheduling choice (`topic`: lower-case letters and _; `value`: at most 32 of
+    a-z 0-9 _ , : . + -)."""
+    return f"sk:{topic}:{value}"
 
 
 @dataclass(frozen=True)
@@ -199,8 +216,25 @@ class RevisePress:
     goal_id: int | None
 
 
+@dataclass(frozen=True)
+class ItemPress:
+    """A press on a scheduled item's message; the item's kind decides what `op` does."""
+
+    item_id: int
+    op: str
+
+
+@dataclass(frozen=True)
+class SchedulingPress:
+    """A scheduling choice; the handler of `topic` decides what `value` means."""
+
+    topic: str
+    value: str
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
-         | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress)
+         | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress
+         | ItemPress | SchedulingPress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -227,7 +261,7 @@ def parse(data: str | None) -> Press | None:
 
 
 def _goal_press(data: str) -> Press | None:
-    """The goal, step or revision press this data encodes, or None."""
+    """The goal, step, revision or scheduling press this data encodes, or None."""
     if data == GOALS_DATA:
         return GoalsPress()
     if (m := _GOAL.match(data)) and int(m[1]) <= MAX_ID:
@@ -237,4 +271,8 @@ def _goal_press(data: str) -> Press | None:
         return StepPress(int(m[1]), None if m[2] is None else StepOp(m[2]))
     if (m := _REVISE.match(data)) and (m[2] == "new" or int(m[2]) <= MAX_ID):
         return RevisePress(m[1], None if m[2] == "new" else int(m[2]))
+    if (m := _ITEM.match(data)) and int(m[1]) <= MAX_ID:
+        return ItemPress(int(m[1]), m[2])
+    if m := _SCHEDULING.match(data):
+        return SchedulingPress(m[1], m[2])
     return None

@@ -18,6 +18,7 @@ from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, with_note
+from service.schedule import presses
 from service.turn import Turn
 from storage.runs import RunRecord
 
@@ -139,6 +140,10 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await goals.on_step(turn, press)
     elif isinstance(press, callbacks.RevisePress):
         response = await runs.start_revision(turn, press.dialog, press.goal_id)
+    elif isinstance(press, callbacks.ItemPress):
+        response = await presses.on_item_press(turn, press)
+    elif isinstance(press, callbacks.SchedulingPress):
+        response = await presses.on_choice(turn, press)
     else:
         return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)

@@ -22,6 +22,10 @@ from storage.vocabulary import JSONObject
 Due = Callable[[Turn, ItemRecord], Awaitable[Response | None]]
 #: What an item whose moment passed during downtime leaves behind (it is recorded as missed).
 Missed = Callable[[Turn, ItemRecord], Awaitable[None]]
+#: What a press on the item's message does (`op` from the button); the item may be stale.
+OnPress = Callable[[Turn, ItemRecord, str], Awaitable[Response]]
+#: What a scheduling choice of one topic does (`value` from the button).
+OnChoice = Callable[[Turn, str], Awaitable[Response]]
 #: The items a person should have pending, from their rules (by kind) and state.
 Plan = Callable[[Turn, Mapping[str, JSONObject]], Awaitable[Iterable[NewItem]]]
 #: An item of no person (maintenance): its work, in its own transaction.
@@ -42,6 +46,7 @@ class PersonKind:
     due: Due
     missed: Missed = _nothing_left
     in_pause: bool = False  # sent even while the person pauses (what ends the pause)
+    press: OnPress | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,14 @@ class SystemKind:
     following: Following
 
 
+@dataclass(frozen=True)
+class Choice:
+    """The handler of one topic of scheduling choices (`sk:<topic>:<value>` buttons)."""
+
+    topic: str
+    apply: OnChoice
+
+
 @dataclass
 class Registry:
     """The kinds and planners the dispatcher knows."""
@@ -69,14 +82,17 @@ class Registry:
     people: dict[str, PersonKind] = field(default_factory=dict)
     system: dict[str, SystemKind] = field(default_factory=dict)
     planners: list[Planner] = field(default_factory=list)
+    choices: dict[str, OnChoice] = field(default_factory=dict)
 
-    def add(self, *kinds: PersonKind | SystemKind | Planner) -> Registry:
-        """Know these kinds and planners too (a later one of the same name wins)."""
+    def add(self, *kinds: PersonKind | SystemKind | Planner | Choice) -> Registry:
+        """Know these kinds, planners and choices too (a later one of the same name wins)."""
         for kind in kinds:
             if isinstance(kind, PersonKind):
                 self.people[kind.name] = kind
             elif isinstance(kind, SystemKind):
                 self.system[kind.name] = kind
+            elif isinstance(kind, Choice):
+                self.choices[kind.topic] = kind.apply
             else:
                 self.planners.append(kind)
         return self
