@@ -1,0 +1,1 @@
+"""Scheduling: rules, their next occurrences, and the items the dispatcher sends."""
