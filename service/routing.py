@@ -18,13 +18,14 @@ from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, with_note
-from service.schedule import presses
+from service.schedule import meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
 
 Action = Callable[[Turn, str], Awaitable[Response]]
 
-# What the ACTION and LOOK_UP commands of the table do (the arguments matter only to /settings).
+# What the ACTION and LOOK_UP commands of the table do (the arguments matter to /answers,
+# /settings, /pause and /meeting).
 ACTIONS: dict[str, Action] = {
     "start": lambda turn, _: journey.welcome(turn),
     "help": lambda turn, _: lookups.show_help(turn),
@@ -32,6 +33,8 @@ ACTIONS: dict[str, Action] = {
     "goals": lambda turn, _: lookups.goals(turn),
     "answers": lookups.answers,
     "settings": settings.settings,
+    "pause": pause.pause,
+    "meeting": meeting.meeting,
     "cancel": lambda turn, _: runs.cancel(turn),
     "resume": lambda turn, _: runs.resume(turn),
     "export": lambda turn, _: account.export(turn),

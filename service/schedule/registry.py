@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from service.schedule.ending import ending_kinds
 from service.schedule.kinds import Registry
 from service.schedule.maintenance import maintenance
+from service.schedule.meeting import meeting_kinds
+from service.schedule.pause import pause_kinds
 from service.schedule.policy import SchedulePolicy
 
 
 def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     """The shipped kinds and planners."""
-    return Registry().add(maintenance(policy or SchedulePolicy()))
+    return Registry().add(maintenance(policy or SchedulePolicy()), *pause_kinds(),
+                          *meeting_kinds(), *ending_kinds())
