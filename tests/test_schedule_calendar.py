@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.telegram.dispatching import dispatch_job
 from service.conversation import ConversationService
 from service.inputs import PressIn
 from service.messages import OutMessage
@@ -22,6 +23,7 @@ from storage.users import UserRecord, get_user
 from storage.vocabulary import ItemStatus, RunStatus
 from tests.support.chat import Chat, rendered
 from tests.support.clock import FakeClock
+from tests.telegram.harness import E2E, say
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LANGS = ["en", "de"]
@@ -447,3 +449,31 @@ async def test_a_ladder_step_already_past_is_not_created(
     pending = await items(service, ItemStatus.PENDING)
     assert [i.kind for i in pending] == ["reflection_invite", "reflection_day",
                                         "reflection_reminder"]
+
+
+# --- Over Telegram ---------------------------------------------------------------------------
+
+
+async def test_the_agenda_request_arrives_over_telegram_and_its_button_starts_the_agenda(
+    e2e: E2E,
+) -> None:
+    client = e2e.client()
+    await client.send("/settings timezone Europe/Berlin")
+    [confirmed] = await client.send("/meeting next tuesday 17:00")
+    assert confirmed == say("en", "calendar.meeting.set", day="2026-11-24", time="17:00",
+                            recurring=False, ask_day="2026-11-23", ask_time="17:00")
+
+    job = dispatch_job(e2e.service)  # one tick of the JobQueue's dispatcher, at the clock's now
+    e2e.clock.now = local(2026, 11, 23, 17)
+    for claimed in await job.dispatcher.claim():
+        await e2e.bot.app.update_queue.put(job.work(claimed))
+    await e2e.settle()
+    assert client.last_text == say("en", "calendar.meeting.agenda_request", day="2026-11-24",
+                                   time="17:00")
+    assert client.last_buttons == [say("en", "calendar.meeting.agenda_button")]
+
+    started = await client.click(say("en", "calendar.meeting.agenda_button"))
+    assert say("en", "agenda.intro") in "\n".join(started)
+    run = await e2e.run(client.user_id, "agenda")
+    assert run["status"] == "active"
+    assert await items(e2e.service, ItemStatus.PENDING) == []  # a one-off meeting: nothing more
