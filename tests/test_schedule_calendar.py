@@ -17,8 +17,9 @@ from service.conversation import ConversationService
 from service.inputs import PressIn
 from service.messages import OutMessage
 from service.schedule.dispatch import Dispatcher
+from service.schedule.rhythm import Rhythm
 from storage.runs import active_run, save_run
-from storage.schedule import ItemRecord, listing
+from storage.schedule import ItemRecord, listing, set_rule
 from storage.users import UserRecord, get_user
 from storage.vocabulary import ItemStatus, RunStatus
 from tests.support.chat import Chat, rendered
@@ -450,6 +451,25 @@ async def test_a_ladder_step_already_past_is_not_created(
     assert [i.kind for i in pending] == ["reflection_invite", "reflection_day",
                                         "reflection_reminder"]
 
+
+
+async def test_the_ladder_comes_at_the_check_in_time_and_survives_a_replan_during_downtime(
+    service: ConversationService, chat: Chat, clock: FakeClock
+) -> None:
+    await in_berlin(chat, "en")
+    me = await user(service, chat)
+    async with service.sessionmaker.begin() as session:
+        await set_rule(session, me.id, "checkin", Rhythm(time(18, 30)).to_json(), clock.now)
+    await agree(chat, "en", "31.01.2027")
+    pending = await items(service, ItemStatus.PENDING)
+    assert [i.due_at for i in pending] == [local(2027, 1, 3, 18, 30), local(2027, 1, 24, 18, 30),
+                                           local(2027, 1, 31, 18, 30), local(2027, 2, 7, 18, 30)]
+
+    clock.now = local(2027, 1, 3, 20, 30)  # the bot was down when the notice was due
+    await chat.send("/meeting off")  # something replans before the dispatcher runs again
+    assert (await items(service, ItemStatus.PENDING))[0].kind == "ending_notice"
+    [notice] = await dispatch(service)  # within the grace window: sent, late
+    assert notice.texts[0] == rendered("en", "calendar.ending.notice", ends="2027-01-31")
 
 # --- Over Telegram ---------------------------------------------------------------------------
 

@@ -9,19 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from service.schedule.rhythm import QuietHours, out_of_quiet, wall_to_utc, zone_info
+from service.schedule.rhythm import DEFAULT_QUIET, QuietHours, out_of_quiet, wall_to_utc, zone_info
 from service.turn import Turn
 from storage.schedule import NewItem, pending_items
 
 
-def quiet_hours(turn: Turn) -> QuietHours | None:
-    """The person's quiet hours (their own setting, else the policy's default)."""
-    return QuietHours.parse(turn.user.quiet_hours or turn.content.policy.quiet_hours)
-
-
 def placed(turn: Turn, due: datetime) -> datetime:
-    """`due` moved to the end of the person's quiet hours if it falls inside them (UTC)."""
-    return out_of_quiet(due, turn.user.timezone, quiet_hours(turn))
+    """`due` moved to the end of the person's quiet hours (their own, else the policy's) if it
+    falls inside them; unchanged otherwise."""
+    quiet = QuietHours.parse(turn.user.quiet_hours or turn.content.policy.quiet_hours)
+    return out_of_quiet(due, turn.user.timezone, quiet or DEFAULT_QUIET)
 
 
 def local_moment(turn: Turn, day: date, at: time) -> datetime:
