@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answers import AnswerRecord
@@ -18,9 +18,10 @@ from storage.rows import ANSWERS, GOALS, PAIRINGS
 from storage.vocabulary import PairingStatus, Visibility
 
 
-def _paired(mentor_id: int, pairing_id: int) -> list[object]:
-    return [PAIRINGS.c.id == pairing_id, PAIRINGS.c.mentor_id == mentor_id,
-            PAIRINGS.c.status != PairingStatus.ENDED.value]
+def _paired(mentor_id: int, pairing_id: int) -> ColumnElement[bool]:
+    """The pairing is this one, the mentor's own, and not ended."""
+    return and_(PAIRINGS.c.id == pairing_id, PAIRINGS.c.mentor_id == mentor_id,
+                PAIRINGS.c.status != PairingStatus.ENDED.value)
 
 
 async def shared_answers(session: AsyncSession, mentor_id: int, pairing_id: int, *,
@@ -28,7 +29,7 @@ async def shared_answers(session: AsyncSession, mentor_id: int, pairing_id: int,
     """The mentee's shared answers (changed since `since`), in the order they were given; empty
     unless the pairing is this mentor's and open."""
     query = (select(ANSWERS).join(PAIRINGS, PAIRINGS.c.mentee_id == ANSWERS.c.user_id)
-             .where(*_paired(mentor_id, pairing_id),
+             .where(_paired(mentor_id, pairing_id),
                     ANSWERS.c.visibility == Visibility.SHARED.value))
     if since is not None:
         query = query.where(ANSWERS.c.updated_at > since)
@@ -40,7 +41,7 @@ async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int) -
     """The mentee's shared goals with their action steps; empty unless the pairing is this
     mentor's and open."""
     mentee = (await session.execute(select(PAIRINGS.c.mentee_id).where(
-        *_paired(mentor_id, pairing_id)))).scalar_one_or_none()
+        _paired(mentor_id, pairing_id)))).scalar_one_or_none()
     if mentee is None:
         return []
     return await _goals(session, mentee, GOALS.c.visibility == Visibility.SHARED.value)
