@@ -355,3 +355,42 @@ async def test_a_grow_checkpoint_is_a_check_in_of_its_own(chat: Chat, clock: Fak
                                       goal="Run a half marathon")
     response = await chat.press("Start")
     assert "Run 5 km\nHow is this step going?" in chat.texts(response)
+
+
+# --- The proposal when the agreement is done ---------------------------------------------
+
+
+async def complete_agreement(chat: Chat, rhythm: str) -> str:
+    """Answer the whole agreement (meeting `rhythm` by its label); the closing messages' text."""
+    await chat.send("/agreement")
+    for text in ("To grow", "A new role", "Honest feedback", "Preparation", "Evenings off"):
+        await chat.send(text)
+    await chat.send("/skip")
+    await chat.press("Yes, share with my mentor")
+    await chat.press(rhythm)
+    await chat.press("Video call")
+    await chat.send("/skip")
+    await chat.send("2027-06-30")
+    await chat.send("At each meeting")
+    return chat.texts(await chat.press("Looks good"))
+
+
+async def test_the_finished_agreement_proposes_a_rhythm_to_pick(chat: Chat) -> None:
+    closing = await complete_agreement(chat, "Once a month")
+    assert shown("en", "checkins.propose", meeting="monthly") in closing
+    assert [b.label for b in chat.buttons] == ["Weekly", "Every other week", "Not now"]
+    await chat.press("Every other week")
+    await chat.press("Thursday")
+    response = await chat.press("17:30")
+    assert "every other Thursday at 17:30" in chat.texts(response)
+    await chat.press("It's 14:30")  # 09:00 UTC is 14:30 in Kolkata
+    assert "Asia/Kolkata" in chat.last_text
+    assert "Thursday, 26 November 2026 at 17:30" in chat.last_text
+
+
+async def test_weekly_meetings_propose_a_weekly_check_in(chat: Chat) -> None:
+    closing = await complete_agreement(chat, "Every week")
+    assert shown("en", "checkins.propose", meeting="weekly") in closing
+    assert [b.label for b in chat.buttons] == ["Weekly", "Not now"]
+    await chat.press("Not now")
+    assert chat.last_text == shown("en", "checkins.not_now")
