@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.schedule import checkins, invitation
 from service.schedule.kinds import Registry
 from service.schedule.maintenance import maintenance
 from service.schedule.policy import SchedulePolicy
@@ -9,4 +10,5 @@ from service.schedule.policy import SchedulePolicy
 
 def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     """The shipped kinds and planners."""
-    return Registry().add(maintenance(policy or SchedulePolicy()))
+    return Registry().add(maintenance(policy or SchedulePolicy()), *invitation.kinds(),
+                          *checkins.planners())
