@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 from prompts.catalog import LANGUAGES
 from service.schedule.policy import SchedulePolicy
+from service.schedule.rhythm import QuietHours
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coachbot.sqlite3"
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
@@ -101,6 +102,14 @@ class Settings(BaseSettings):
         if parse_timezone(value) is None:
             raise ValueError("not an IANA time zone name such as Europe/Berlin")
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        quiet = QuietHours.parse(value)
+        if quiet is None:
+            raise ValueError("write them like 21:00-08:00 (or off)")
+        return str(quiet)
 
     @field_validator("log_level")
     @classmethod

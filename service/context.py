@@ -58,11 +58,14 @@ def goal_view(goal: GoalRecord) -> dict[str, Any]:
 
 
 def open_actions(goals: list[GoalRecord]) -> list[dict[str, Any]]:
-    """Open or partly done action steps of open goals, with the id check-ins update them by."""
+    """Open or partly done action steps of open goals, with the id check-ins update them by:
+    those with a date first, the earliest first (what fell due since the last check-in leads the
+    commitment loop), then the others in their goal's order."""
+    steps = [(a, g) for g in goals if g.status is GoalStatus.OPEN
+             for a in g.actions if a.status in (ActionStatus.OPEN, ActionStatus.PARTLY)]
+    steps.sort(key=lambda pair: (pair[0].due_on is None, pair[0].due_on or date.min))
     return [{"ref": a.id, "text": a.text, "due": a.due_on.isoformat() if a.due_on else None,
-             "goal": g.title}
-            for g in goals if g.status is GoalStatus.OPEN
-            for a in g.actions if a.status in (ActionStatus.OPEN, ActionStatus.PARTLY)]
+             "goal": g.title} for a, g in steps]
 
 
 def open_goals(goals: list[GoalRecord]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, with_note
-from service.schedule import meeting, pause, presses
+from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
 
@@ -33,6 +33,7 @@ ACTIONS: dict[str, Action] = {
     "goals": lambda turn, _: lookups.goals(turn),
     "answers": lookups.answers,
     "settings": settings.settings,
+    "checkins": checkins.checkins,
     "pause": pause.pause,
     "meeting": meeting.meeting,
     "cancel": lambda turn, _: runs.cancel(turn),
@@ -97,6 +98,8 @@ async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> R
         dialog = dialog_for_command(spec, turn.audience)
         if dialog is None:
             return turn.message("common.service.not_for_you", for_mentors=False)
+        if dialog == checkins.KIND:  # a standing check-in invitation counts as started
+            await invitation.started(turn)
         return await runs.start_dialog(turn, dialog)
     response = await ACTIONS[spec.name](turn, args)
     return reminding(turn, response) if spec.kind is Kind.LOOK_UP and remind else response

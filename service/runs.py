@@ -16,6 +16,7 @@ from service import callbacks
 from service.answering import engine_context, persist, render_outcome, template_values
 from service.context import reply_keys
 from service.messages import OutMessage, Response, button
+from service.schedule import checkins
 from service.turn import Turn
 from storage.goals import GoalRecord, goals_of
 from storage.runs import (
@@ -39,7 +40,10 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
         return await restart_broken(turn, run, script)
     outcome = engine.advance(script, state, event, await engine_context(turn, script))
     await persist(turn, run, script, state, outcome, message_id)
-    return Response(tuple(await render_outcome(turn, run.id, script, outcome)))
+    messages = await render_outcome(turn, run.id, script, outcome)
+    if outcome.finished and not state.finished:
+        messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))
+    return Response(tuple(messages))
 
 
 async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Response:

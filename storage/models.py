@@ -25,7 +25,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from typing_extensions import override
 
-from storage.vocabulary import ActionStatus, GoalStatus, ItemStatus, Role, RunStatus, Visibility
+from storage.vocabulary import (
+    ActionStatus,
+    GoalStatus,
+    ItemStatus,
+    PairingStatus,
+    Role,
+    RunStatus,
+    Visibility,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -89,6 +97,12 @@ class User(Base):
     # local; None = the default) wait for their end.
     paused_until: Mapped[datetime | None] = mapped_column(_utc_datetime())
     quiet_hours: Mapped[str | None] = mapped_column(String(16))
+    # What the person's next typed text is for, outside any dialog: a note to their mentor, a
+    # mentor's reply to one ({"for": "help_note"} | {"for": "help_reply", "request": id}).
+    awaiting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Whether they also work as a mentor (someone may be a mentee in one pairing and a mentor in
+    # another); `role` is the side they came in as.
+    mentors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 
@@ -237,3 +251,61 @@ class ScheduledItem(Base):
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
     sent_at: Mapped[datetime | None] = mapped_column(_utc_datetime())
+
+
+_NOT_ENDED = text("status != 'ended'")
+
+
+class Pairing(Base):
+    """A mentor and a mentee working together; the mentor sees what the mentee shares only while
+    it is not ended. A mentee has at most one pairing that is not ended."""
+
+    __tablename__ = "pairings"
+    __table_args__ = (
+        Index("ix_pairings_mentor_status", "mentor_id", "status"),
+        Index("uq_pairings_one_per_mentee", "mentee_id", unique=True,
+              sqlite_where=_NOT_ENDED, postgresql_where=_NOT_ENDED),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    programme_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default=PairingStatus.ACTIVE.value)
+    started_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    rhythm: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    ended_at: Mapped[datetime | None] = mapped_column(_utc_datetime())
+
+
+class Invite(Base):
+    """An invite link's token, kept only as its SHA-256: who it makes the opener (`role`), whose
+    it is (`created_by`, a mentor inviting a mentee; or a programme), how often and how long."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    programme_id: Mapped[int | None] = mapped_column(Integer)
+    uses_left: Mapped[int] = mapped_column(Integer, default=1)
+    expires_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+
+
+class HelpRequest(Base):
+    """A mentee's note to their mentor ("I need help"), and the mentor's one reply."""
+
+    __tablename__ = "help_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text)
+    reply: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    replied_at: Mapped[datetime | None] = mapped_column(_utc_datetime())

@@ -17,7 +17,10 @@ from storage.models import (
     Answer,
     DialogRun,
     Goal,
+    HelpRequest,
     InboxUpdate,
+    Invite,
+    Pairing,
     ProcessedUpdate,
     Schedule,
     ScheduledItem,
@@ -36,6 +39,9 @@ UPDATES: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
 INBOX: Table = InboxUpdate.__table__  # type: ignore[assignment]
 SCHEDULES: Table = Schedule.__table__  # type: ignore[assignment]
 ITEMS: Table = ScheduledItem.__table__  # type: ignore[assignment]
+PAIRINGS: Table = Pairing.__table__  # type: ignore[assignment]
+INVITES: Table = Invite.__table__  # type: ignore[assignment]
+HELP: Table = HelpRequest.__table__  # type: ignore[assignment]
 
 R = TypeVar("R", bound="DataclassInstance")
 

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import (
     ACTIONS,
     ANSWERS,
     GOALS,
+    HELP,
+    INVITES,
     ITEMS,
+    PAIRINGS,
     RUNS,
     SCHEDULES,
     USERS,
@@ -41,6 +44,8 @@ class UserRecord:
     pending_edit: JSONObject | None = None  # see storage.goals.PendingEdit
     paused_until: datetime | None = None  # nothing scheduled is sent before then
     quiet_hours: str | None = None  # "21:00-08:00"; None = the default
+    awaiting: JSONObject | None = None  # what their next typed text is for, outside a dialog
+    mentors: bool = False  # they also work as a mentor
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> UserRecord:
@@ -62,6 +67,8 @@ class UserChanges(TypedDict, total=False):
     pending_edit: JSONObject | None
     paused_until: datetime | None
     quiet_hours: str | None
+    awaiting: JSONObject | None
+    mentors: bool
 
 
 async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
@@ -118,4 +125,9 @@ async def delete_user(session: AsyncSession, user_id: int) -> None:
     """Erase a user and, explicitly, everything that hangs off them."""
     for table in (ITEMS, SCHEDULES, ACTIONS, GOALS, ANSWERS, RUNS):
         await session.execute(delete(table).where(table.c.user_id == user_id))
+    await session.execute(delete(HELP).where(or_(HELP.c.mentee_id == user_id,
+                                                 HELP.c.mentor_id == user_id)))
+    await session.execute(delete(PAIRINGS).where(or_(PAIRINGS.c.mentee_id == user_id,
+                                                     PAIRINGS.c.mentor_id == user_id)))
+    await session.execute(delete(INVITES).where(INVITES.c.created_by == user_id))
     await session.execute(delete(USERS).where(USERS.c.id == user_id))

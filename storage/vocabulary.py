@@ -76,3 +76,11 @@ class ItemStatus(StrEnum):
     MISSED = "missed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+
+
+class PairingStatus(StrEnum):
+    """A pairing is ACTIVE, PAUSED by either side, or ENDED (the mentor's access ends with it)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"

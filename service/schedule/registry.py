@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.schedule import checkins, invitation
 from service.schedule.ending import ending_kinds
 from service.schedule.kinds import Registry
 from service.schedule.maintenance import maintenance
@@ -12,5 +13,5 @@ from service.schedule.policy import SchedulePolicy
 
 def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     """The shipped kinds and planners."""
-    return Registry().add(maintenance(policy or SchedulePolicy()), *pause_kinds(),
-                          *meeting_kinds(), *ending_kinds())
+    return Registry().add(maintenance(policy or SchedulePolicy()), *invitation.kinds(),
+                          *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds())

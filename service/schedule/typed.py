@@ -13,6 +13,8 @@ Decisions on ambiguous input (the tests pin each one):
   each month (as the issue asks), while "every other tuesday" and "every 2nd week" are
   fortnightly. German two-letter days ("do", "so") are days here: a day list has no English.
 * Hours are 0-23; "12am" is midnight, "12pm" noon; "8" is 08:00, never 20:00.
+* For a meeting a bare weekday is the coming one, once ("tuesday 17:00"); a plural
+  ("dienstags"), "every" or a day list makes it a rule.
 * A meeting date in the past (`gestern`, "yesterday 9:00") is None; a daily meeting too.
 * A pause is at most a year; "until friday" resumes on Saturday (the end is exclusive).
 """

@@ -1,0 +1,371 @@
+"""The mentee's check-in rhythm: proposed when the agreement is done, shown and changed with
+`/checkins` (buttons, or typed in en and de), and planned as items: the next check-in
+invitation, a GROW checkpoint's own invitation, and the question about an action step on its
+due date (unless a check-in falls that day).
+
+Button choices are `sk:checkins:<value>`: `new`, `every:<weeks>` (0: daily) → the day,
+`day:<weeks>:<weekday>` → the time, `at:<weeks>:<weekday|x>:<HHMM>` → the rule; `off`, `no`,
+`tz:<index>` (the time it is for them now), and `keep`/`less`/`pause` (after two missed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from service.callbacks import scheduling_data
+from service.messages import Button, OutMessage, Response, button
+from service.schedule.kinds import Choice, Planner
+from service.schedule.placing import placed
+from service.schedule.plan import replan
+from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
+from service.schedule.typed import Off, parse_rhythm
+from service.timezones import COMMON_TIMEZONES
+from service.turn import Turn
+from storage.goals import goals_of
+from storage.schedule import NewItem, cancel_pending, pending_items, rules_of, set_rule
+from storage.users import update_user
+from storage.vocabulary import ActionStatus, JSONObject
+
+KIND = "checkin"  # the rule's kind, and its invitations'
+STEP = "checkin_step"  # an action step's due date
+SNOOZE = "checkin_snooze"
+REMINDER = "checkin_reminder"
+CLOSE = "checkin_close"
+FOLLOW_UPS = (SNOOZE, REMINDER, CLOSE)
+TOPIC = "checkins"
+#: When an action step's question comes without a check-in rhythm (local).
+STEP_AT = time(9, 0)
+#: The times offered as buttons (local); any other is typed (`/checkins fri 17:45`).
+TIMES = (time(8, 0), time(12, 30), time(17, 30), time(20, 0))
+PAUSE = timedelta(days=14)
+#: The dialog whose completion proposes a check-in rhythm.
+AGREEMENT = "agreement"
+#: The zone a person has before they ever chose one: the tz question is asked then.
+UNSET_ZONE = "UTC"
+
+
+def rhythm_of(rules: Mapping[str, JSONObject]) -> Rhythm | None:
+    """The check-in rhythm of a person's rules (None: none, or an unreadable one)."""
+    rule = rules.get(KIND)
+    if rule is None:
+        return None
+    try:
+        return Rhythm.from_json(rule)
+    except ValueError:
+        return None
+
+
+# --- Showing and describing ------------------------------------------------------------
+
+
+def describe(turn: Turn, rhythm: Rhythm) -> str:
+    """The rhythm in the person's words: "every Monday and Thursday at 08:15"."""
+    names = turn.content.catalog.raw(turn.lang, "common.weekdays") or []
+    days = [str(names[day]) for day in sorted(rhythm.weekdays)]
+    return turn.say("checkins.rhythm", kind=rhythm.kind, days=days, every=rhythm.every_weeks,
+                    nth=rhythm.nth, at=rhythm.at.strftime("%H:%M"))
+
+
+def when(turn: Turn, moment: datetime) -> str:
+    """A moment in the person's local time: "Friday, 27 November 2026 at 17:00"."""
+    local = moment.astimezone(zone_info(turn.user.timezone))
+    return turn.say("checkins.when", day=local.date().isoformat(), at=local.strftime("%H:%M"))
+
+
+async def next_checkin(turn: Turn) -> datetime | None:
+    """When the next check-in invitation goes out."""
+    pending = await pending_items(turn.session, turn.user.id, [KIND])
+    return pending[0].due_at if pending else None
+
+
+async def overview(turn: Turn, note: str | None = None) -> OutMessage:
+    """The rhythm and the next check-in, with buttons to change or stop it."""
+    rhythm = rhythm_of({KIND: rule} if (rule := await _rule(turn)) is not None else {})
+    say = turn.say
+    if rhythm is None:
+        text = say("checkins.none")
+        rows: tuple[tuple[Button, ...], ...] = (
+            (button(say("checkins.buttons.set"), _data("new")),),)
+    else:
+        upcoming = await next_checkin(turn)
+        text = say("checkins.view", rhythm=describe(turn, rhythm),
+                   next=when(turn, upcoming) if upcoming else None,
+                   paused=turn.user.paused_until is not None and turn.user.paused_until > turn.now)
+        rows = ((button(say("checkins.buttons.change"), _data("new")),
+                 button(say("checkins.buttons.stop"), _data("off"))),)
+    return OutMessage(f"{note}\n\n{text}" if note else text, rows)
+
+
+async def _rule(turn: Turn) -> JSONObject | None:
+    return (await rules_of(turn.session, turn.user.id)).get(KIND)
+
+
+# --- /checkins -------------------------------------------------------------------------
+
+
+async def checkins(turn: Turn, args: str) -> Response:
+    """`/checkins` shows the rhythm; `/checkins daily 18:30`, `mon,thu 08:15`,
+    `every 2 weeks fri 17:00`, `off` (and their German forms) change it."""
+    if not args.strip():
+        return Response((await overview(turn),))
+    parsed = parse_rhythm(args, turn.today)
+    if parsed is None:
+        return turn.message("checkins.not_understood", text=args.strip()[:64])
+    if isinstance(parsed, Off):
+        return await stop(turn)
+    return await set_rhythm(turn, parsed)
+
+
+async def set_rhythm(turn: Turn, rhythm: Rhythm) -> Response:
+    """Keep this rhythm, plan its next check-in, and say when that is; someone who never chose a
+    time zone is asked what time it is for them now."""
+    rhythm = soonest(turn, rhythm)
+    await set_rule(turn.session, turn.user.id, KIND, rhythm.to_json(), turn.now)
+    await replan(turn, turn.content.schedule)
+    upcoming = await next_checkin(turn)
+    text = turn.say("checkins.set", rhythm=describe(turn, rhythm),
+                    next=when(turn, upcoming) if upcoming else None)
+    messages = [OutMessage(text)]
+    if turn.user.timezone == UNSET_ZONE:
+        messages.append(zone_question(turn))
+    return Response(tuple(messages))
+
+
+def soonest(turn: Turn, rhythm: Rhythm) -> Rhythm:
+    """Every n weeks counts from this week or the next, whichever makes the first check-in come
+    sooner (fortnightly on Fridays, set on a Saturday, starts six days later, not thirteen)."""
+    if rhythm.every_weeks == 1 or not rhythm.weekdays or rhythm.nth is not None:
+        return rhythm
+    candidates = [replace(rhythm, anchor=turn.today + timedelta(weeks=weeks))
+                  for weeks in range(rhythm.every_weeks)]
+    return min(candidates, key=lambda r: next_occurrence(r, turn.user.timezone, turn.now))
+
+
+async def stop(turn: Turn) -> Response:
+    """No more check-ins (nor what waits on one already sent)."""
+    await set_rule(turn.session, turn.user.id, KIND, None, turn.now)
+    await cancel_pending(turn.session, turn.user.id, turn.now, kinds=FOLLOW_UPS)
+    await replan(turn, turn.content.schedule)
+    return turn.message("checkins.stopped")
+
+
+def zone_question(turn: Turn) -> OutMessage:
+    """"What time is it for you now?": a button per distinct clock among the common zones."""
+    seen: dict[str, Button] = {}
+    for index, zone in enumerate(COMMON_TIMEZONES):
+        shown = turn.now.astimezone(zone_info(zone)).strftime("%H:%M")
+        seen.setdefault(shown, button(turn.say("checkins.buttons.clock", at=shown),
+                                      _data(f"tz:{index}")))
+    buttons = sorted(seen.values(), key=lambda b: b.label)
+    rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
+    return OutMessage(turn.say("checkins.zone_question"), rows)
+
+
+# --- The proposal after the agreement, and the pickers -----------------------------------
+
+
+async def after_dialog(turn: Turn, dialog: str, answers: Mapping[str, object]) -> list[OutMessage]:
+    """A dialog was just completed: its goals and step dates may plan questions (replan); after
+    the agreement, a check-in rhythm is proposed from its meeting rhythm, unless one is set."""
+    await replan(turn, turn.content.schedule)
+    if dialog != AGREEMENT or await _rule(turn) is not None:
+        return []
+    meeting_rhythm = answers.get("meeting_rhythm")
+    weekly = meeting_rhythm == "weekly"
+    rows = [[button(turn.say("checkins.buttons.weekly"), _data("every:1"))]]
+    if not weekly:
+        rows[0].append(button(turn.say("checkins.buttons.fortnightly"), _data("every:2")))
+    rows.append([button(turn.say("checkins.buttons.not_now"), _data("no"))])
+    text = turn.say("checkins.propose", meeting=str(meeting_rhythm or ""))
+    return [OutMessage(text, tuple(tuple(row) for row in rows))]
+
+
+def _data(value: str) -> str:
+    return scheduling_data(TOPIC, value)
+
+
+def rhythm_question(turn: Turn) -> OutMessage:
+    """How often: daily, weekly or fortnightly."""
+    return OutMessage(turn.say("checkins.how_often"), ((
+        button(turn.say("checkins.buttons.daily"), _data("every:0")),
+        button(turn.say("checkins.buttons.weekly"), _data("every:1")),
+        button(turn.say("checkins.buttons.fortnightly"), _data("every:2"))),))
+
+
+def day_question(turn: Turn, weeks: int) -> OutMessage:
+    """Which day of the week."""
+    names = turn.content.catalog.raw(turn.lang, "common.weekdays") or []
+    buttons = [button(str(names[day]), _data(f"day:{weeks}:{day}")) for day in range(7)]
+    return OutMessage(turn.say("checkins.which_day"), (tuple(buttons[:4]), tuple(buttons[4:])))
+
+
+def time_question(turn: Turn, weeks: int, day: str) -> OutMessage:
+    """Which local time (or typed)."""
+    buttons = tuple(button(turn.say("checkins.buttons.at", at=at.strftime("%H:%M")),
+                           _data(f"at:{weeks}:{day}:{at.strftime('%H%M')}")) for at in TIMES)
+    return OutMessage(turn.say("checkins.which_time"), (buttons,))
+
+
+async def choose(turn: Turn, value: str) -> Response:
+    """A press on one of the check-in choices."""
+    head, _, rest = value.partition(":")
+    if value == "new":
+        return Response((rhythm_question(turn),))
+    if value == "off":
+        return await stop(turn)
+    if value == "no":
+        return turn.message("checkins.not_now")
+    if head == "every" and rest in ("0", "1", "2"):
+        return Response((time_question(turn, 0, "x"),)) if rest == "0" \
+            else Response((day_question(turn, int(rest)),))
+    if head == "day" and (parts := rest.split(":")) and len(parts) == 2 \
+            and parts[0] in ("1", "2") and parts[1] in "0123456" and len(parts[1]) == 1:
+        return Response((time_question(turn, int(parts[0]), parts[1]),))
+    if head == "at":
+        rhythm = _picked(turn, rest)
+        return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm)
+    if head == "tz" and rest.isdigit() and int(rest) < len(COMMON_TIMEZONES):
+        return await _set_zone(turn, COMMON_TIMEZONES[int(rest)])
+    if value in ("keep", "less", "pause"):
+        return await _after_missed(turn, value)
+    return turn.stale_press()
+
+
+def _picked(turn: Turn, rest: str) -> Rhythm | None:
+    """The rhythm of an `at:<weeks>:<day>:<HHMM>` choice."""
+    parts = rest.split(":")
+    if len(parts) != 3 or parts[0] not in ("0", "1", "2") or len(parts[2]) != 4 \
+            or not parts[2].isdigit():
+        return None
+    weeks, day, hhmm = int(parts[0]), parts[1], parts[2]
+    if int(hhmm[:2]) > 23 or int(hhmm[2:]) > 59:
+        return None
+    at = time(int(hhmm[:2]), int(hhmm[2:]))
+    if weeks == 0:
+        return Rhythm(at) if day == "x" else None
+    if len(day) != 1 or day not in "0123456":
+        return None
+    return Rhythm(at, frozenset({int(day)}), weeks, turn.today if weeks > 1 else None)
+
+
+async def _set_zone(turn: Turn, zone: str) -> Response:
+    """The time zone the tz question named; the check-ins follow it."""
+    await update_user(turn.session, turn.user.id, turn.now, timezone=zone)
+    turn.became(replace(turn.user, timezone=zone))
+    await replan(turn, turn.content.schedule)
+    upcoming = await next_checkin(turn)
+    return turn.message("checkins.zone_set", zone=zone,
+                        next=when(turn, upcoming) if upcoming else None)
+
+
+async def _after_missed(turn: Turn, answer: str) -> Response:
+    """The answer to "does the rhythm still suit you?" after two missed check-ins."""
+    rule = await _rule(turn)
+    rhythm = rhythm_of({KIND: rule} if rule is not None else {})
+    if answer == "pause":
+        until = turn.now + PAUSE
+        await update_user(turn.session, turn.user.id, turn.now, paused_until=until)
+        turn.became(replace(turn.user, paused_until=until))
+        await replan(turn, turn.content.schedule)
+        return turn.message("checkins.paused", until=when(turn, until))
+    if answer == "less" and rhythm is not None and rhythm.nth is None:
+        return await set_rhythm(turn, less_often(turn, rhythm))
+    return Response((await overview(turn, turn.say("checkins.kept")),))
+
+
+def less_often(turn: Turn, rhythm: Rhythm) -> Rhythm:
+    """Daily → weekly (on today's weekday); weekly on several days → the first of them; else
+    twice the weeks between."""
+    if not rhythm.weekdays:
+        return Rhythm(rhythm.at, frozenset({turn.today.weekday()}))
+    if len(rhythm.weekdays) > 1:
+        return Rhythm(rhythm.at, frozenset({min(rhythm.weekdays)}), rhythm.every_weeks,
+                      rhythm.anchor)
+    weeks = min(rhythm.every_weeks * 2, 52)
+    return Rhythm(rhythm.at, rhythm.weekdays, weeks, rhythm.anchor or turn.today)
+
+
+# --- Planning ----------------------------------------------------------------------------
+
+
+def _local_key(kind: str, user_id: int, moment: datetime, zone: str) -> str:
+    """The occurrence as local wall time with its offset: the same moment in another zone is
+    another key, so a changed zone plans anew."""
+    local = moment.astimezone(zone_info(zone))
+    return f"{kind}:{user_id}:{local.isoformat(timespec='minutes')}"
+
+
+def _keep_or_new(turn: Turn, moment: datetime, key: str, pending: set[str]) -> bool:
+    """A moment is planned if it is still ahead, or it is due and its item waits to be sent."""
+    return moment > turn.now or key in pending
+
+
+async def plan_checkins(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:
+    """The next check-in of the rhythm (and one just due that waits to be sent), and each GROW
+    checkpoint still ahead (on a day without a check-in)."""
+    rhythm = rhythm_of(rules)
+    pending = {item.key for item in await pending_items(turn.session, turn.user.id, [KIND])}
+    zone, uid = turn.user.timezone, turn.user.id
+    items: list[NewItem] = []
+    if rhythm is not None:
+        after = turn.now - turn.content.policy.grace
+        while True:
+            moment = next_occurrence(rhythm, zone, after)
+            key = _local_key(KIND, uid, moment, zone)
+            if _keep_or_new(turn, moment, key, pending):
+                items.append(NewItem(key, KIND, uid, placed(turn, moment), {}))
+            if moment > turn.now:
+                break
+            after = moment
+    at = rhythm.at if rhythm is not None else STEP_AT
+    for goal in await goals_of(turn.session, uid):
+        day = _date(goal.details.get("checkpoint"))
+        if not goal.is_open or day is None or day < turn.today or _falls_on(rhythm, day):
+            continue
+        moment = wall_to_utc(day, at, zone_info(zone))
+        key = f"{KIND}:{uid}:checkpoint:{goal.id}:{day.isoformat()}"
+        if _keep_or_new(turn, moment, key, pending):
+            items.append(NewItem(key, KIND, uid, placed(turn, moment), {"checkpoint": goal.id}))
+    return items
+
+
+async def plan_steps(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:
+    """On each open action step's due date, at the check-in time (09:00 without a rhythm), a
+    question about it; not on a day a check-in falls on, which asks about it anyway."""
+    rhythm = rhythm_of(rules)
+    pending = {item.key for item in await pending_items(turn.session, turn.user.id, [STEP])}
+    zone, uid = turn.user.timezone, turn.user.id
+    at = rhythm.at if rhythm is not None else STEP_AT
+    items: list[NewItem] = []
+    for goal in await goals_of(turn.session, uid):
+        if not goal.is_open:
+            continue
+        for action in goal.actions:
+            day = action.due_on
+            if action.status not in (ActionStatus.OPEN, ActionStatus.PARTLY) or day is None \
+                    or day < turn.today or _falls_on(rhythm, day):
+                continue
+            moment = wall_to_utc(day, at, zone_info(zone))
+            key = f"{STEP}:{uid}:{action.id}:{day.isoformat()}"
+            if _keep_or_new(turn, moment, key, pending):
+                items.append(NewItem(key, STEP, uid, placed(turn, moment), {"action": action.id}))
+    return items
+
+
+def _falls_on(rhythm: Rhythm | None, day: date) -> bool:
+    return rhythm is not None and first_day(rhythm, day) == day
+
+
+def _date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def planners() -> tuple[Planner | Choice, ...]:
+    """The planners and the choice topic of check-ins."""
+    return (Planner(frozenset({KIND}), plan_checkins), Planner(frozenset({STEP}), plan_steps),
+            Choice(TOPIC, choose))

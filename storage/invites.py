@@ -1,0 +1,64 @@
+"""Invites: a link's token is stored only as its SHA-256, used at most `uses_left` times, until it
+expires. Redeeming is one UPDATE that succeeds only for a valid token, so two people opening a
+single-use link at once cannot both use it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.rows import INVITES, record
+from storage.vocabulary import Role
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a token (never the token itself)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class InviteRecord:
+    """An invite as the service sees it (no token: it is not stored)."""
+
+    id: int
+    role: Role
+    created_by: int | None
+    programme_id: int | None
+    uses_left: int
+    expires_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> InviteRecord:
+        return record(cls, row, role=Role)
+
+
+async def create_invite(session: AsyncSession, token: str, *, role: Role, created_by: int | None,
+                        expires_at: datetime, now: datetime, uses: int = 1,
+                        programme_id: int | None = None) -> InviteRecord:
+    """Store a new invite under its token's hash."""
+    row = (await session.execute(INVITES.insert().values(
+        token_hash=token_hash(token), role=role.value, created_by=created_by,
+        programme_id=programme_id, uses_left=uses, expires_at=expires_at, created_at=now)
+        .returning(INVITES))).one()
+    return InviteRecord.from_row(row)
+
+
+async def find_invite(session: AsyncSession, token: str) -> InviteRecord | None:
+    """The invite of this token, whatever its state (to say why it no longer works)."""
+    row = (await session.execute(select(INVITES).where(INVITES.c.token_hash == token_hash(token)))
+           ).first()
+    return InviteRecord.from_row(row) if row else None
+
+
+async def use_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:
+    """Count one use of a valid invite; False if it is used up or expired."""
+    result = await session.execute(
+        update(INVITES).where(INVITES.c.id == invite_id, INVITES.c.uses_left > 0,
+                              INVITES.c.expires_at > now)
+        .values(uses_left=INVITES.c.uses_left - 1))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,94 @@
+"""Pairings: which mentor works with which mentee, and every query that gives a mentor access.
+
+Every read a mentor makes of a mentee goes through `pairing_of_mentor`, which only finds a pairing
+that is the mentor's own and not ended: a forged id or an ended pairing finds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.rows import PAIRINGS, USERS, record
+from storage.users import UserRecord
+from storage.vocabulary import PairingStatus, Role
+
+
+@dataclass(frozen=True)
+class PairingRecord:
+    """A pairing as the service sees it."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    programme_id: int | None
+    status: PairingStatus
+    started_on: date
+    ends_on: date | None
+    rhythm: str | None
+    ended_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> PairingRecord:
+        return record(cls, row, status=PairingStatus)
+
+
+_OPEN = PAIRINGS.c.status != PairingStatus.ENDED.value
+
+
+async def create_pairing(session: AsyncSession, mentor_id: int, mentee_id: int, *, today: date,
+                         ends_on: date | None, now: datetime, programme_id: int | None = None,
+                         rhythm: str | None = None) -> PairingRecord:
+    """A new active pairing (the caller made sure the mentee has none that is open)."""
+    row = (await session.execute(PAIRINGS.insert().values(
+        mentor_id=mentor_id, mentee_id=mentee_id, programme_id=programme_id,
+        status=PairingStatus.ACTIVE.value, started_on=today, ends_on=ends_on, rhythm=rhythm,
+        created_at=now, updated_at=now).returning(PAIRINGS))).one()
+    return PairingRecord.from_row(row)
+
+
+async def pairing_of_mentee(session: AsyncSession, mentee_id: int) -> PairingRecord | None:
+    """The mentee's pairing that is not ended, if any."""
+    row = (await session.execute(select(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN))
+           ).first()
+    return PairingRecord.from_row(row) if row else None
+
+
+async def pairings_of_mentor(session: AsyncSession, mentor_id: int) -> list[tuple[PairingRecord,
+                                                                                  UserRecord]]:
+    """The mentor's pairings that are not ended, with each mentee, oldest first."""
+    mentee = USERS.alias("mentee")
+    rows = await session.execute(
+        select(PAIRINGS, *[c.label(f"mentee_{c.name}") for c in mentee.c])
+        .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
+        .where(PAIRINGS.c.mentor_id == mentor_id, _OPEN).order_by(PAIRINGS.c.id))
+    return [(PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_", role=Role))
+            for row in rows]
+
+
+async def pairing_of_mentor(session: AsyncSession, mentor_id: int,
+                            pairing_id: int) -> PairingRecord | None:
+    """The pairing with this id if it is this mentor's own and not ended; else None."""
+    row = (await session.execute(select(PAIRINGS).where(
+        PAIRINGS.c.id == pairing_id, PAIRINGS.c.mentor_id == mentor_id, _OPEN))).first()
+    return PairingRecord.from_row(row) if row else None
+
+
+async def set_pairing_status(session: AsyncSession, pairing_id: int, status: PairingStatus,
+                             now: datetime) -> None:
+    """Pause, resume or end a pairing."""
+    values: dict[str, Any] = {"status": status.value, "updated_at": now}
+    if status is PairingStatus.ENDED:
+        values["ended_at"] = now
+    await session.execute(update(PAIRINGS).where(PAIRINGS.c.id == pairing_id).values(**values))
+
+
+async def set_pairing_end(session: AsyncSession, mentee_id: int, ends_on: date | None,
+                          now: datetime) -> None:
+    """The mentee's agreement set or revised the planned end: their open pairing follows."""
+    await session.execute(update(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN)
+                          .values(ends_on=ends_on, updated_at=now))

@@ -1,0 +1,396 @@
+"""Check-ins as a mentee lives them, with the clock moved by hand: /checkins sets the rhythm (en
+and de), the invitation arrives at the local time, Later at most twice, Skip, one reminder, the
+silent close that records a missed check-in, the question after two missed, content by stage,
+Start running the check-in, an action step's due date and a GROW checkpoint."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.terminal import to_plain
+from service.conversation import ConversationService
+from service.messages import Delivery, OutMessage
+from service.schedule.dispatch import Dispatcher
+from storage.goals import add_actions, create_goal, goals_of
+from storage.runs import create_run, set_run_status
+from storage.schedule import listing, pending_items
+from storage.users import get_user, update_user
+from storage.vocabulary import ActionStatus, ItemStatus, JSONObject, RunStatus, Visibility
+from tests.support.chat import Chat, shown
+from tests.support.clock import FakeClock
+
+# The FakeClock starts on Saturday, 21 November 2026, 09:00 UTC.
+
+
+async def one_pass(service: ConversationService) -> list[Delivery]:
+    """What each person would get from one dispatch pass at the clock's now."""
+    dispatcher = Dispatcher(service)
+    sent: list[Delivery] = []
+    for claimed in await dispatcher.claim():
+        sent.extend(await dispatcher.open(claimed))
+    return sent
+
+
+async def received(chat: Chat) -> list[OutMessage]:
+    """The messages one dispatch pass sends to this chat; its buttons become the chat's."""
+    messages = [m for d in await one_pass(chat.service) if d.recipient == chat.user_id
+                for m in d.messages]
+    for message in messages:
+        if message.buttons:
+            chat.buttons = message.choices
+    return messages
+
+
+def plain(messages: list[OutMessage]) -> str:
+    return "\n".join(to_plain(m.text) for m in messages)
+
+
+async def move_to(chat: Chat, clock: FakeClock, moment: datetime) -> list[OutMessage]:
+    """Move the clock to `moment` and run one pass there."""
+    assert moment >= clock.now
+    clock.now = moment
+    return await received(chat)
+
+
+async def user_id(chat: Chat) -> int:
+    async with chat.service.sessionmaker.begin() as session:
+        user = await get_user(session, chat.user_id)
+    assert user is not None
+    return user.id
+
+
+async def set_stage(chat: Chat, stage: str) -> None:
+    uid = await user_id(chat)
+    async with chat.service.sessionmaker.begin() as session:
+        await update_user(session, uid, chat.service.clock(), stage=stage)
+
+
+async def add_goal(chat: Chat, steps: list[tuple[str, date | None]],
+                   details: JSONObject | None = None) -> None:
+    """A goal with these action steps, as a completed GROW would leave it."""
+    uid = await user_id(chat)
+    now = chat.service.clock()
+    async with chat.service.sessionmaker.begin() as session:
+        run = await create_run(session, user_id=uid, dialog="grow", stage="establishing",
+                               step="done", state={}, now=now)
+        await set_run_status(session, run, RunStatus.COMPLETED, now)
+        goal = await create_goal(session, user_id=uid, run_id=run, dialog="grow",
+                                 stage="establishing", title="Run a half marathon",
+                                 details=details or {}, due_on=None,
+                                 visibility=Visibility.PRIVATE, now=now)
+        await add_actions(session, goal_id=goal, user_id=uid, actions=steps, now=now)
+
+
+async def statuses(chat: Chat, kind: str) -> list[ItemStatus]:
+    async with chat.service.sessionmaker.begin() as session:
+        return [row.item.status for row in await listing(session, user_id=chat.user_id)
+                if row.item.kind == kind]
+
+
+def at(zone: str, day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+async def berlin(chat: Chat) -> None:
+    await chat.send("/settings timezone Europe/Berlin")
+
+
+# --- /checkins ---------------------------------------------------------------------------
+
+
+async def test_typed_daily_rhythm_sets_the_rule_and_the_next_check_in(chat: Chat) -> None:
+    await berlin(chat)
+    await chat.send("/checkins daily 18:30")
+    assert "I'll check in with you every day at 18:30" in chat.last_text
+    assert "Saturday, 21 November 2026 at 18:30" in chat.last_text
+    async with chat.service.sessionmaker.begin() as session:
+        pending = await pending_items(session, await user_id(chat), ["checkin"])
+    assert [item.due_at for item in pending] == [at("Europe/Berlin", date(2026, 11, 21), 18, 30)]
+    await chat.send("/checkins")
+    assert "every day at 18:30" in chat.last_text
+    assert "Next check-in: Saturday, 21 November 2026 at 18:30" in chat.last_text
+    assert [b.label for b in chat.buttons] == ["Change", "Stop check-ins"]
+
+
+async def test_typed_forms_in_german(service: ConversationService) -> None:
+    chat = Chat(service, language="de")
+    await chat.send("/settings zeitzone Europe/Berlin")
+    await chat.send("/checkins mo,do 08:15")
+    assert "jeden Montag und Donnerstag um 08:15 Uhr" in chat.last_text
+    assert "Montag, 23. November 2026 um 08:15 Uhr" in chat.last_text
+    await chat.send("/checkins alle 2 wochen fr 17:00")
+    assert "jeden zweiten Freitag um 17:00 Uhr" in chat.last_text
+    async with service.sessionmaker.begin() as session:
+        pending = await pending_items(session, await user_id(chat), ["checkin"])
+    assert [item.due_at for item in pending] == [at("Europe/Berlin", date(2026, 11, 27), 17)]
+    await chat.send("/checkins aus")
+    assert chat.last_text == shown("de", "checkins.stopped")
+    async with service.sessionmaker.begin() as session:
+        assert await pending_items(session, await user_id(chat), ["checkin"]) == []
+
+
+async def test_every_two_weeks_and_off_in_english(chat: Chat) -> None:
+    await berlin(chat)
+    await chat.send("/checkins every 2 weeks fri 17:00")
+    assert "every other Friday at 17:00" in chat.last_text
+    await chat.send("/checkins off")
+    assert chat.last_text == shown("en", "checkins.stopped")
+    await chat.send("/checkins")
+    assert chat.last_text.startswith("You haven't set a check-in rhythm yet")
+
+
+async def test_a_bad_form_is_answered_with_examples(chat: Chat) -> None:
+    await chat.send("/checkins sometimes maybe")
+    assert chat.last_text == shown("en", "checkins.not_understood", text="sometimes maybe")
+    assert "/checkins mon,thu 08:15" in chat.last_text
+
+
+async def test_the_buttons_set_a_rhythm_and_ask_the_time_once(chat: Chat) -> None:
+    await chat.send("/checkins")
+    await chat.press("Set a rhythm")
+    await chat.press("Every other week")
+    await chat.press("Tuesday")
+    response = await chat.press("17:30")
+    assert "every other Tuesday at 17:30" in chat.texts(response)
+    assert shown("en", "checkins.zone_question") in chat.texts(response)  # never set a zone
+    await chat.press("It's 10:00")  # 09:00 UTC is 10:00 in Berlin
+    assert "Europe/Berlin" in chat.last_text
+    assert "Tuesday, 24 November 2026 at 17:30" in chat.last_text
+
+
+# --- The invitation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+async def test_the_invitation_arrives_at_the_local_time(
+        chat: Chat, clock: FakeClock, zone: str) -> None:
+    await chat.send(f"/settings timezone {zone}")
+    await chat.send("/checkins daily 19:00")
+    due = at(zone, clock.now.astimezone(ZoneInfo(zone)).date(), 19)
+    if due <= clock.now:
+        due = at(zone, clock.now.astimezone(ZoneInfo(zone)).date() + timedelta(days=1), 19)
+    assert await move_to(chat, clock, due - timedelta(minutes=1)) == []
+    messages = await move_to(chat, clock, due)
+    assert plain(messages).startswith("Hi Ana! Your mentoring agreement isn't finished yet"[:8])
+    assert [b.label for b in messages[0].choices] == ["Start", "Later", "Skip this time"]
+    # Exactly once.
+    assert await move_to(chat, clock, due + timedelta(minutes=5)) == []
+
+
+async def test_later_twice_then_no_more_later(chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await chat.send("/checkins mon 10:00")
+    await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 10))
+    await chat.press("Later")
+    assert "Monday, 23 November 2026 at 13:00" in chat.last_text
+    again = await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 13))
+    assert [b.label for b in again[0].choices] == ["Start", "Later", "Skip this time"]
+    await chat.press("Later")
+    last = await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 16))
+    assert [b.label for b in last[0].choices] == ["Start", "Skip this time"]
+
+
+async def test_skip_leaves_nothing_behind(chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await chat.send("/checkins mon 10:00")
+    await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 10))
+    await chat.press("Skip this time")
+    assert chat.last_text == shown("en", "checkins.skipped")
+    for hours in (24, 72):  # no reminder, and nothing counted as missed
+        assert await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 10)
+                             + timedelta(hours=hours)) == []
+    assert (await statuses(chat, "checkin"))[0] is ItemStatus.SKIPPED
+
+
+async def test_one_reminder_after_a_day_then_missed_silently(chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await chat.send("/checkins mon 10:00")
+    sent = at("Europe/Berlin", date(2026, 11, 23), 10)
+    await move_to(chat, clock, sent)
+    assert await move_to(chat, clock, sent + timedelta(hours=23, minutes=59)) == []
+    reminder = await move_to(chat, clock, sent + timedelta(hours=24))
+    assert plain(reminder).startswith(shown("en", "checkins.reminder"))
+    assert await move_to(chat, clock, sent + timedelta(hours=72)) == []  # the close is silent
+    assert (await statuses(chat, "checkin"))[0] is ItemStatus.MISSED
+
+
+async def test_two_missed_in_a_row_ask_whether_the_rhythm_suits(
+        chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await chat.send("/checkins mon 10:00")
+    first = at("Europe/Berlin", date(2026, 11, 23), 10)
+    for week in range(2):
+        start = first + timedelta(weeks=week)
+        await move_to(chat, clock, start)
+        await move_to(chat, clock, start + timedelta(hours=24))
+        closing = await move_to(chat, clock, start + timedelta(hours=72))
+    assert plain(closing) == shown("en", "checkins.still_suits")
+    assert [b.label for b in closing[0].choices] == ["Keep it", "Less often", "Pause for two weeks"]
+    await chat.press("Pause for two weeks")
+    assert "I'll leave you in peace until Thursday, 17 December 2026" in chat.last_text
+    assert await move_to(chat, clock, first + timedelta(weeks=2)) == []  # paused
+
+
+async def test_less_often_makes_a_weekly_rhythm_fortnightly(chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await chat.send("/checkins mon 10:00")
+    first = at("Europe/Berlin", date(2026, 11, 23), 10)
+    for week in range(2):
+        await move_to(chat, clock, first + timedelta(weeks=week))
+        await move_to(chat, clock, first + timedelta(weeks=week, hours=72))
+    await chat.press("Less often")
+    assert "every other Monday at 10:00" in chat.last_text
+
+
+# --- What the invitation is about --------------------------------------------------------
+
+
+async def invited(chat: Chat, clock: FakeClock, stage: str) -> str:
+    await berlin(chat)
+    await set_stage(chat, stage)
+    await chat.send("/checkins mon 10:00")
+    return plain(await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 10)))
+
+
+async def test_in_initiation_a_nudge_to_finish_the_agreement(chat: Chat, clock: FakeClock) -> None:
+    assert await invited(chat, clock, "initiation") == shown("en", "checkins.invite.initiation",
+                                                             name="Ana")
+    response = await chat.press("Start")
+    assert shown("en", "agreement.steps.purpose.text") in chat.texts(response)
+
+
+async def test_in_establishing_a_nudge_to_what_is_not_done(chat: Chat, clock: FakeClock) -> None:
+    text = await invited(chat, clock, "establishing")
+    assert text == shown("en", "checkins.invite.establishing", name="Ana",
+                         title=shown("en", "story.title"))
+    response = await chat.press("Start")
+    first = chat.service.scripts.get("story").steps[0].key
+    assert shown("en", f"story.steps.{first}.text") in chat.texts(response)
+
+
+async def test_in_ending_the_reflection(chat: Chat, clock: FakeClock) -> None:
+    assert await invited(chat, clock, "ending") == shown("en", "checkins.invite.ending", name="Ana")
+    response = await chat.press("Start")
+    assert shown("en", "reflection.title") in chat.texts(response) or \
+        shown("en", "reflection.intro", name="Ana")[:20] in chat.texts(response)
+
+
+async def test_in_maturing_start_runs_the_check_in_about_the_step(
+        chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await add_goal(chat, [("Run 5 km twice a week", None), ("Buy running shoes", date(2026, 11, 22))])
+    assert await invited(chat, clock, "maturing") == shown("en", "checkins.invite.maturing",
+                                                           name="Ana")
+    response = await chat.press("Start")
+    # The step that fell due since comes first.
+    assert "Buy running shoes\nHow is this step going?" in chat.texts(response)
+    await chat.press("Done")
+    assert "Run 5 km twice a week" in chat.last_text
+    await chat.press("Partly done")
+    await chat.send("My running group")
+    await chat.send("Rainy weather")
+    await chat.press("8")
+    await chat.send("/skip")
+    await chat.send("/skip")
+    await chat.press("Looks good")
+    async with chat.service.sessionmaker.begin() as session:
+        goal, = await goals_of(session, await user_id(chat))
+    assert [a.status for a in goal.actions] == [ActionStatus.PARTLY, ActionStatus.DONE]
+    # Started: no reminder, and nothing is missed.
+    sent = at("Europe/Berlin", date(2026, 11, 23), 10)
+    assert await move_to(chat, clock, sent + timedelta(hours=72)) == []
+    assert (await statuses(chat, "checkin"))[0] is ItemStatus.SENT
+
+
+async def test_typing_checkin_counts_as_started(chat: Chat, clock: FakeClock) -> None:
+    await invited(chat, clock, "maturing")
+    await chat.send("/checkin")
+    sent = at("Europe/Berlin", date(2026, 11, 23), 10)
+    assert await move_to(chat, clock, sent + timedelta(hours=72)) == []
+    assert (await statuses(chat, "checkin_close")) == [ItemStatus.CANCELLED]
+
+
+# --- Action steps and checkpoints --------------------------------------------------------
+
+
+async def test_an_action_step_is_asked_about_on_its_due_date(chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await add_goal(chat, [("Buy running shoes", date(2026, 11, 24))])
+    await chat.send("/checkins off")  # a change of rule plans again (as GROW's completion does)
+    assert await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 24), 8, 59)) == []
+    asked = await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 24), 9))
+    assert shown("en", "checkins.step_due", step="Buy running shoes",
+                 goal="Run a half marathon") == plain(asked)
+    buttons = chat.buttons
+    await chat.press("Done")
+    assert chat.last_text == shown("en", "checkins.step_thanks.done")
+    async with chat.service.sessionmaker.begin() as session:
+        goal, = await goals_of(session, await user_id(chat))
+    assert goal.actions[0].status is ActionStatus.DONE
+    chat.buttons = buttons
+    response = await chat.press("Done")  # a second press changes nothing
+    assert response.toast is not None
+
+
+async def test_no_step_question_on_a_check_in_day(chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await add_goal(chat, [("Buy running shoes", date(2026, 11, 23))])
+    await chat.send("/checkins mon 10:00")
+    sent = await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 10))
+    assert len(sent) == 1
+    assert "check-in" in plain(sent)
+    assert await statuses(chat, "checkin_step") == []
+
+
+async def test_a_grow_checkpoint_is_a_check_in_of_its_own(chat: Chat, clock: FakeClock) -> None:
+    await berlin(chat)
+    await add_goal(chat, [("Run 5 km", None)], details={"checkpoint": "2026-11-25"})
+    await chat.send("/checkins fri 18:00")
+    assert await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 25), 17, 59)) == []
+    invitation = await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 25), 18))
+    assert plain(invitation) == shown("en", "checkins.invite.checkpoint", name="Ana",
+                                      goal="Run a half marathon")
+    response = await chat.press("Start")
+    assert "Run 5 km\nHow is this step going?" in chat.texts(response)
+
+
+# --- The proposal when the agreement is done ---------------------------------------------
+
+
+async def complete_agreement(chat: Chat, rhythm: str) -> str:
+    """Answer the whole agreement (meeting `rhythm` by its label); the closing messages' text."""
+    await chat.send("/agreement")
+    for text in ("To grow", "A new role", "Honest feedback", "Preparation", "Evenings off"):
+        await chat.send(text)
+    await chat.send("/skip")
+    await chat.press("Yes, share with my mentor")
+    await chat.press(rhythm)
+    await chat.press("Video call")
+    await chat.send("/skip")
+    await chat.send("2027-06-30")
+    await chat.send("At each meeting")
+    return chat.texts(await chat.press("Looks good"))
+
+
+async def test_the_finished_agreement_proposes_a_rhythm_to_pick(chat: Chat) -> None:
+    closing = await complete_agreement(chat, "Once a month")
+    assert shown("en", "checkins.propose", meeting="monthly") in closing
+    assert [b.label for b in chat.buttons] == ["Weekly", "Every other week", "Not now"]
+    await chat.press("Every other week")
+    await chat.press("Thursday")
+    response = await chat.press("17:30")
+    assert "every other Thursday at 17:30" in chat.texts(response)
+    await chat.press("It's 14:30")  # 09:00 UTC is 14:30 in Kolkata
+    assert "Asia/Kolkata" in chat.last_text
+    assert "Thursday, 26 November 2026 at 17:30" in chat.last_text
+
+
+async def test_weekly_meetings_propose_a_weekly_check_in(chat: Chat) -> None:
+    closing = await complete_agreement(chat, "Every week")
+    assert shown("en", "checkins.propose", meeting="weekly") in closing
+    assert [b.label for b in chat.buttons] == ["Weekly", "Not now"]
+    await chat.press("Not now")
+    assert chat.last_text == shown("en", "checkins.not_now")
