@@ -11,6 +11,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from prompts.catalog import Catalog
 from service import drawing
@@ -39,6 +40,12 @@ class ChartLine:
 def confidence_chart(series: Sequence[ChartLine], lang: str, catalog: Catalog) -> bytes | None:
     """The chart as PNG bytes (WIDTH × HEIGHT), labels in `lang`; None when no line has a point.
     A single check-in is drawn as a point."""
+    fig = confidence_figure(series, lang, catalog)
+    return None if fig is None else drawing.png(fig)
+
+
+def confidence_figure(series: Sequence[ChartLine], lang: str, catalog: Catalog) -> Figure | None:
+    """The chart as a figure (one plotted line per mentee with a point), before it is drawn."""
     lines = [line for line in series if line.points]
     if not lines:
         return None
@@ -68,7 +75,7 @@ def confidence_chart(series: Sequence[ChartLine], lang: str, catalog: Catalog) -
                        frameon=False, fontsize=15, handlelength=1.8, borderaxespad=0.0)
     for text in legend.get_texts():
         text.set_parse_math(False)
-    return drawing.png(fig)
+    return fig
 
 
 def _date_axis(ax: Axes, days: Sequence[date], lang: str, catalog: Catalog) -> None:
