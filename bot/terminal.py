@@ -39,7 +39,7 @@ class TerminalChat:
         self.person = person
         self.out = out
         self.err = err if err is not None else sys.stderr
-        self.files = files if files is not None else Path.cwd()  # where /export's files go
+        self.files = files if files is not None else Path.cwd()  # where files and pictures go
         self.ansi = ansi
         self.buttons: list[Button] = []
         self.free_text = True
@@ -54,10 +54,13 @@ class TerminalChat:
 
     def _show_message(self, message: OutMessage) -> None:
         bold = (lambda s: f"\033[1m{s}\033[0m") if self.ansi else None
-        if message.text or message.document is None:
+        if message.text or (message.document is None and message.photo is None):
             self._print(to_plain(message.text, bold))
         if message.document is not None:
             self._print(f"  → {save_document(message.document, self.files)}")
+        if message.photo is not None:  # a picture is a file here, saved like a document
+            photo = Document(message.photo.filename, message.photo.content)
+            self._print(f"  → {save_document(photo, self.files)}")
         if message.buttons:
             self.buttons = message.choices
             self.free_text = message.free_text

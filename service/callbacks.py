@@ -21,6 +21,7 @@ limit):
                                                   later, skip…): its kind's handler decides
   sk:<topic>:<value>                              a scheduling choice (the check-in rhythm, a day,
                                                   a time, a pause…): the topic's handler decides
+  vm:<run>                                        send this vision run's map to one's mentor
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ _REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
 _ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
 _SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,32})$")
 GOALS_DATA = "gl"
+_VISION_MAP = re.compile(r"^vm:(\d{1,12})$")
 
 
 class StepOp(StrEnum):
@@ -125,6 +127,11 @@ def scheduling_data(topic: str, value: str = "") -> str:
     """Data of a scheduling choice (`topic`: lower-case letters and _; `value`: at most 32 of
     a-z 0-9 _ , : . + -)."""
     return f"sk:{topic}:{value}"
+
+
+def vision_map_data(run_id: int) -> str:
+    """Data of the button that sends a vision run's map to the mentor."""
+    return f"vm:{run_id}"
 
 
 @dataclass(frozen=True)
@@ -232,9 +239,16 @@ class SchedulingPress:
     value: str
 
 
+@dataclass(frozen=True)
+class VisionMapPress:
+    """Send the map of this vision run to one's mentor."""
+
+    run_id: int
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
          | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress
-         | ItemPress | SchedulingPress)
+         | ItemPress | SchedulingPress | VisionMapPress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -275,4 +289,6 @@ def _goal_press(data: str) -> Press | None:
         return ItemPress(int(m[1]), m[2])
     if m := _SCHEDULING.match(data):
         return SchedulingPress(m[1], m[2])
+    if (m := _VISION_MAP.match(data)) and int(m[1]) <= MAX_ID:
+        return VisionMapPress(int(m[1]))
     return None

@@ -40,8 +40,18 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A picture to send (a chart, the vision map): PNG bytes and the name it is saved under; the
+    message's text is its caption."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class OutMessage:
-    """One message to send: Telegram-HTML text, rows of buttons, or a document with a caption.
+    """One message to send: Telegram-HTML text, rows of buttons, or a document or a photo with a
+    caption (and buttons).
 
     `free_text` says the answer is typed; its buttons (keep, skip, done) are shortcuts only.
     """
@@ -50,6 +60,7 @@ class OutMessage:
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
     free_text: bool = False
+    photo: Photo | None = None
 
     @property
     def choices(self) -> list[Button]:

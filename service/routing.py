@@ -13,7 +13,7 @@ from dialogs.engine import KEEP, LIST_DONE, Command, Input, Pick, Text
 from dialogs.registry import DialogNotFound
 from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
-from service import account, callbacks, goals, journey, lookups, runs, settings
+from service import account, callbacks, goals, journey, lookups, runs, settings, vision_map
 from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
@@ -150,6 +150,8 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await presses.on_item_press(turn, press)
     elif isinstance(press, callbacks.SchedulingPress):
         response = await presses.on_choice(turn, press)
+    elif isinstance(press, callbacks.VisionMapPress):
+        response = await vision_map.share(turn, press.run_id)
     else:
         return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)

@@ -12,7 +12,7 @@ from dialogs.engine import Input
 from dialogs.registry import DialogNotFound
 from dialogs.schema import Audience, Dialog
 from dialogs.state import SUMMARY, RunState, StateError
-from service import callbacks
+from service import callbacks, vision_map
 from service.answering import engine_context, persist, render_outcome, template_values
 from service.context import reply_keys
 from service.messages import OutMessage, Response, button
@@ -42,6 +42,7 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
     await persist(turn, run, script, state, outcome, message_id)
     messages = await render_outcome(turn, run.id, script, outcome)
     if outcome.finished and not state.finished:
+        messages.extend(await vision_map.after_dialog(turn, script.name, outcome.state.answers, run.id))
         messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))
     return Response(tuple(messages))
 

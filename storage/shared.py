@@ -45,3 +45,20 @@ async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int) -
     if mentee is None:
         return []
     return await _goals(session, mentee, GOALS.c.visibility == Visibility.SHARED.value)
+
+
+async def shared_step(session: AsyncSession, mentor_id: int, dialog: str, step: str, *,
+                      pairing_id: int | None = None) -> list[tuple[int, AnswerRecord]]:
+    """One step's shared answers (e.g. the check-in's confidence) across the mentor's open
+    pairings, or of one of them, as (pairing id, answer), oldest first: one query for a chart of
+    all their mentees. Nothing of a pairing that is not this mentor's own and open."""
+    query = (select(PAIRINGS.c.id.label("pairing_id"), ANSWERS)
+             .join(PAIRINGS, PAIRINGS.c.mentee_id == ANSWERS.c.user_id)
+             .where(PAIRINGS.c.mentor_id == mentor_id,
+                    PAIRINGS.c.status != PairingStatus.ENDED.value,
+                    ANSWERS.c.visibility == Visibility.SHARED.value,
+                    ANSWERS.c.dialog == dialog, ANSWERS.c.step_key == step))
+    if pairing_id is not None:
+        query = query.where(PAIRINGS.c.id == pairing_id)
+    rows = await session.execute(query.order_by(ANSWERS.c.created_at, ANSWERS.c.id))
+    return [(row.pairing_id, AnswerRecord.from_row(row)) for row in rows]

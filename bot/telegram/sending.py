@@ -1,10 +1,12 @@
-"""Sending the service's response the way Telegram wants it: HTML within limits, keyboards, files."""
+"""Sending the service's response the way Telegram wants it: HTML within limits, keyboards, files,
+photos."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
@@ -18,6 +20,7 @@ from service.messages import OutMessage, Response
 log = logging.getLogger(__name__)
 
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
+CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)
 _TAG = re.compile(r"<(/?)([a-z\-]+)([^>]*)>")
 _ENTITY = re.compile(r"&[#a-z0-9]+;")
 
@@ -112,10 +115,25 @@ async def send_messages(bot: ExtBot[None], chat_id: int, messages: Sequence[OutM
             await bot.send_document(chat_id, InputFile(document.content, filename=document.filename),
                                     caption=text or None)
             continue
+        if message.photo is not None:
+            await send_photo(bot, chat_id, message, text)
+            continue
         parts = split_html(text)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             await bot.send_message(chat_id, part, reply_markup=keyboard(message) if last else None)
+
+
+async def send_photo(bot: ExtBot[None], chat_id: int, message: OutMessage, text: str) -> None:
+    """A picture with its caption and buttons; a caption longer than Telegram allows under a
+    photo follows it as text, with the buttons."""
+    assert message.photo is not None
+    photo = InputFile(message.photo.content, filename=message.photo.filename)
+    if units(text) <= CAPTION_LIMIT:
+        await bot.send_photo(chat_id, photo, caption=text or None, reply_markup=keyboard(message))
+        return
+    await bot.send_photo(chat_id, photo)
+    await send_messages(bot, chat_id, [replace(message, photo=None)])
 
 
 async def settle_press(query: CallbackQuery, response: Response) -> None:

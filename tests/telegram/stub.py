@@ -236,6 +236,9 @@ class BotApiStub:
         self.callback_answers: list[JSON] = []
         #: Every uploaded file as ``{"chat_id", "message_id", "filename", "content", ...}``.
         self.documents: list[JSON] = []
+        #: Every uploaded photo as ``{"chat_id", "message_id", "filename", "content", "width",
+        #: "height", "caption"}`` (width and height read from the PNG's header).
+        self.photos: list[JSON] = []
         #: Updates removed from the queue because ``allowed_updates`` excluded their type.
         self.dropped_updates: list[JSON] = []
         #: ``(scope as JSON text, language_code)`` -> commands, as setMyCommands stored them.
@@ -283,6 +286,7 @@ class BotApiStub:
                 "setChatMenuButton",
                 "getChatMenuButton",
                 "sendDocument",
+                "sendPhoto",
                 "sendChatAction",
                 "close",
                 "logOut",
@@ -850,7 +854,14 @@ class BotApiStub:
         }
         if "edit_date" in stored:
             message["edit_date"] = stored["edit_date"]
-        if stored.get("file_id"):
+        if stored.get("file_id") and stored.get("photo"):
+            size = {"file_id": stored["file_id"], "file_unique_id": stored["file_id"][-12:],
+                    "width": stored["photo"][0], "height": stored["photo"][1],
+                    "file_size": len(stored.get("content") or b"")}
+            message["photo"] = [size]
+            if stored.get("text"):
+                message["caption"] = stored["text"]
+        elif stored.get("file_id"):
             message["document"] = {
                 "file_name": stored.get("filename"),
                 "mime_type": stored.get("mime_type") or "application/octet-stream",
@@ -1128,6 +1139,43 @@ class BotApiStub:
         self.documents.append(
             {"chat_id": chat_id, "message_id": record["message_id"], **upload, "caption": caption}
         )
+        return self._render(record)
+
+    async def _api_sendPhoto(self, params: JSON) -> JSON:  # noqa: N802
+        """A photo uploaded as multipart: Telegram takes JPEG, PNG, WebP of at most 10 MB with a
+        caption of at most 1024 characters; the stub records the PNG's size from its header."""
+        chat_id = self._known_chat(params)
+        photo = self._require(params, "photo")
+        caption = params.get("caption")
+        if caption is not None:
+            caption = self._plain(caption, params.get("parse_mode"))
+            if _utf16_len(caption) > MAX_CAPTION_LENGTH:
+                raise ApiError(400, "Bad Request: message caption is too long")
+        markup = self._check_markup(params.get("reply_markup"))
+        if not isinstance(photo, dict) or not photo["content"]:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        content = bytes(photo["content"])
+        if len(content) > 10 * 1024 * 1024:
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        if content[:8] != b"\x89PNG\r\n\x1a\n":  # the bot sends PNG only
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        size = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+        upload = {"filename": photo["filename"], "content": content,
+                  "mime_type": photo["mime_type"]}
+        record = self._store(
+            chat_id,
+            {
+                "text": caption or "",
+                "raw_text": params.get("caption"),
+                "parse_mode": params.get("parse_mode"),
+                "reply_markup": markup,
+                "file_id": f"AgACAgIAAxkDAAI{next(self._update_ids)}",
+                "photo": size,
+                **upload,
+            },
+        )
+        self.photos.append({"chat_id": chat_id, "message_id": record["message_id"], **upload,
+                            "width": size[0], "height": size[1], "caption": caption})
         return self._render(record)
 
     async def _api_sendChatAction(self, params: JSON) -> bool:  # noqa: N802
