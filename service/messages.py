@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 MAX_CALLBACK_BYTES = 64
@@ -41,11 +43,22 @@ class Document:
 
 @dataclass(frozen=True)
 class Photo:
-    """A picture to send (a chart, the vision map): PNG bytes and the name it is saved under; the
-    message's text is its caption."""
+    """A picture to send (a chart, the vision map) and the name it is saved under; the message's
+    text is its caption. It is drawn when it is sent (`drawn`), not when it is decided: drawing
+    takes tenths of a second, which must neither hold the person's transaction (on SQLite, the
+    write lock for everyone) nor stop the event loop."""
 
     filename: str
-    content: bytes
+    draw: Callable[[], bytes]
+
+    @property
+    def content(self) -> bytes:
+        """The PNG, drawn here and now (the terminal, tests)."""
+        return self.draw()
+
+    async def drawn(self) -> bytes:
+        """The PNG, drawn in a worker thread."""
+        return await asyncio.to_thread(self.draw)
 
 
 @dataclass(frozen=True)

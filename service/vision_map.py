@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -115,8 +116,8 @@ async def after_dialog(turn: Turn, dialog: str, answers: Mapping[str, object],
     the mentor (it works once they are paired: the press checks)."""
     if dialog != DIALOG:
         return []
-    picture = vision_picture(VisionMap.from_answers(answers), turn.lang, turn.content.catalog,
-                             turn.user.name)
+    picture = partial(vision_picture, VisionMap.from_answers(answers), turn.lang,
+                      turn.content.catalog, turn.user.name)
     mentor = await _mentor_of(turn)
     name = None if mentor is None else mentor.name
     share_button = button(turn.say("pictures.vision.share", mentor=name), vision_map_data(run_id))
@@ -145,8 +146,8 @@ async def share(turn: Turn, run_id: int) -> Response:
     mentor = await _mentor_of(turn)
     if mentor is None:
         return Response(toast=plain(turn.say("pictures.vision.not_paired")))
-    picture = vision_picture(VisionMap.from_answers(answers), mentor.language,
-                             turn.content.catalog, turn.user.name)
+    picture = partial(vision_picture, VisionMap.from_answers(answers), mentor.language,
+                      turn.content.catalog, turn.user.name)
     caption = turn.content.catalog.render(mentor.language, "pictures.vision.received",
                                           name=turn.user.name)
     delivery = Delivery(mentor.telegram_id, (OutMessage(caption, photo=Photo(FILENAME, picture)),))

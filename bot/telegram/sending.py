@@ -128,7 +128,7 @@ async def send_photo(bot: ExtBot[None], chat_id: int, message: OutMessage, text:
     """A picture with its caption and buttons; a caption longer than Telegram allows under a
     photo follows it as text, with the buttons."""
     assert message.photo is not None
-    photo = InputFile(message.photo.content, filename=message.photo.filename)
+    photo = InputFile(await message.photo.drawn(), filename=message.photo.filename)
     if units(text) <= CAPTION_LIMIT:
         await bot.send_photo(chat_id, photo, caption=text or None, reply_markup=keyboard(message))
         return

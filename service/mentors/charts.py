@@ -120,9 +120,12 @@ async def confidence_message(turn: Turn, pairing_id: int | None = None) -> OutMe
     """The chart of the mentor's mentees (or of one) as a photo with its caption, in the mentor's
     language; None when nothing was shared to draw. The mentee detail and the digest send this."""
     series = await confidence_series(turn, pairing_id)
-    picture = confidence_chart(series, turn.lang, turn.content.catalog)
-    if picture is None:
+    if not any(line.points for line in series):
         return None
+    lang, catalog = turn.lang, turn.content.catalog
+
+    def draw() -> bytes:
+        return confidence_chart(series, lang, catalog) or b""
+
     name = series[0].name if pairing_id is not None and series else None
-    return OutMessage(turn.say("pictures.chart.caption", name=name),
-                      photo=Photo(FILENAME, picture))
+    return OutMessage(turn.say("pictures.chart.caption", name=name), photo=Photo(FILENAME, draw))
