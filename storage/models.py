@@ -103,6 +103,9 @@ class User(Base):
     # Whether they also work as a mentor (someone may be a mentee in one pairing and a mentor in
     # another); `role` is the side they came in as.
     mentors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # The programme they joined through (None: on their own).
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 
@@ -270,7 +273,8 @@ class Pairing(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    programme_id: Mapped[int | None] = mapped_column(Integer)
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(12), default=PairingStatus.ACTIVE.value)
     started_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
@@ -290,7 +294,8 @@ class Invite(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    programme_id: Mapped[int | None] = mapped_column(Integer)
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"))
     uses_left: Mapped[int] = mapped_column(Integer, default=1)
     expires_at: Mapped[datetime] = mapped_column(_utc_datetime())
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
@@ -309,3 +314,63 @@ class HelpRequest(Base):
     reply: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     replied_at: Mapped[datetime | None] = mapped_column(_utc_datetime())
+
+
+class Programme(Base):
+    """A cohort run by coordinators: its defaults (check-in rhythm, relationship length, digest
+    rhythm, language, time zone) flow into each new member and pairing; its safety settings
+    (keywords per language, help contacts, whether coordinators are alerted) into signposting."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    defaults: Mapped[dict[str, Any]] = mapped_column(JSON)
+    safety: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
+
+
+class Coordinator(Base):
+    """Who coordinates a programme, by Telegram id (they may not have written to the bot yet).
+    COACHBOT_ADMINS coordinate every programme without a row here."""
+
+    __tablename__ = "coordinators"
+    __table_args__ = (UniqueConstraint("programme_id", "telegram_id",
+                                       name="uq_coordinators_programme_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+
+
+class Broadcast(Base):
+    """A cohort-wide dialog (a check-in) at one local wall time in every member's own zone."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"),
+                                              index=True)
+    dialog: Mapped[str] = mapped_column(String(40))
+    local_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))  # a wall time, no zone
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    reported_at: Mapped[datetime | None] = mapped_column(_utc_datetime())
+
+
+class Pulse(Base):
+    """How one side of a pairing finds the relationship (1-5 and a comment): read by the
+    programme's coordinators as figures, never by the other person."""
+
+    __tablename__ = "pulses"
+    __table_args__ = (Index("ix_pulses_pairing", "pairing_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    side: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_utc_datetime())

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     ActionStep,
     Answer,
+    Broadcast,
+    Coordinator,
     DialogRun,
     Goal,
     HelpRequest,
@@ -22,6 +24,8 @@ from storage.models import (
     Invite,
     Pairing,
     ProcessedUpdate,
+    Programme,
+    Pulse,
     Schedule,
     ScheduledItem,
     User,
@@ -42,6 +46,10 @@ ITEMS: Table = ScheduledItem.__table__  # type: ignore[assignment]
 PAIRINGS: Table = Pairing.__table__  # type: ignore[assignment]
 INVITES: Table = Invite.__table__  # type: ignore[assignment]
 HELP: Table = HelpRequest.__table__  # type: ignore[assignment]
+PROGRAMMES: Table = Programme.__table__  # type: ignore[assignment]
+COORDINATORS: Table = Coordinator.__table__  # type: ignore[assignment]
+BROADCASTS: Table = Broadcast.__table__  # type: ignore[assignment]
+PULSES: Table = Pulse.__table__  # type: ignore[assignment]
 
 R = TypeVar("R", bound="DataclassInstance")
 

@@ -17,6 +17,7 @@ from storage.rows import (
     INVITES,
     ITEMS,
     PAIRINGS,
+    PULSES,
     RUNS,
     SCHEDULES,
     USERS,
@@ -46,6 +47,7 @@ class UserRecord:
     quiet_hours: str | None = None  # "21:00-08:00"; None = the default
     awaiting: JSONObject | None = None  # what their next typed text is for, outside a dialog
     mentors: bool = False  # they also work as a mentor
+    programme_id: int | None = None  # the programme they joined through
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> UserRecord:
@@ -69,6 +71,7 @@ class UserChanges(TypedDict, total=False):
     quiet_hours: str | None
     awaiting: JSONObject | None
     mentors: bool
+    programme_id: int | None
 
 
 async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
@@ -123,7 +126,7 @@ async def set_active(session: AsyncSession, telegram_id: int, active: bool, now:
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
     """Erase a user and, explicitly, everything that hangs off them."""
-    for table in (ITEMS, SCHEDULES, ACTIONS, GOALS, ANSWERS, RUNS):
+    for table in (PULSES, ITEMS, SCHEDULES, ACTIONS, GOALS, ANSWERS, RUNS):
         await session.execute(delete(table).where(table.c.user_id == user_id))
     await session.execute(delete(HELP).where(or_(HELP.c.mentee_id == user_id,
                                                  HELP.c.mentor_id == user_id)))

@@ -1,0 +1,96 @@
+"""Programmes and who coordinates them. Every coordinator-side read names the programme, and
+`coordinated_by` is the one check of who may see it (COACHBOT_ADMINS see every programme)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.rows import COORDINATORS, PROGRAMMES, dialect_insert, record
+from storage.vocabulary import JSONObject
+
+
+@dataclass(frozen=True)
+class ProgrammeRecord:
+    """A programme as the service sees it."""
+
+    id: int
+    name: str
+    defaults: JSONObject
+    safety: JSONObject
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> ProgrammeRecord:
+        return record(cls, row)
+
+
+async def create_programme(session: AsyncSession, name: str, defaults: JSONObject,
+                           safety: JSONObject, now: datetime) -> ProgrammeRecord | None:
+    """A new programme; None if one has that name already."""
+    statement = dialect_insert(session)(PROGRAMMES).values(
+        name=name, defaults=defaults, safety=safety, created_at=now, updated_at=now
+    ).on_conflict_do_nothing(index_elements=["name"]).returning(PROGRAMMES)
+    row = (await session.execute(statement)).first()
+    return ProgrammeRecord.from_row(row) if row else None
+
+
+async def programme_by_name(session: AsyncSession, name: str) -> ProgrammeRecord | None:
+    """The programme with this name (exactly as created)."""
+    row = (await session.execute(select(PROGRAMMES).where(PROGRAMMES.c.name == name))).first()
+    return ProgrammeRecord.from_row(row) if row else None
+
+
+async def programme_by_id(session: AsyncSession, programme_id: int) -> ProgrammeRecord | None:
+    """The programme with this id."""
+    row = (await session.execute(select(PROGRAMMES).where(PROGRAMMES.c.id == programme_id))).first()
+    return ProgrammeRecord.from_row(row) if row else None
+
+
+async def all_programmes(session: AsyncSession) -> list[ProgrammeRecord]:
+    """Every programme, by name."""
+    rows = await session.execute(select(PROGRAMMES).order_by(PROGRAMMES.c.name))
+    return [ProgrammeRecord.from_row(row) for row in rows]
+
+
+async def update_programme(session: AsyncSession, programme_id: int, now: datetime, *,
+                           defaults: JSONObject | None = None,
+                           safety: JSONObject | None = None) -> None:
+    """Change a programme's defaults or safety settings."""
+    values: dict[str, Any] = {"updated_at": now}
+    if defaults is not None:
+        values["defaults"] = defaults
+    if safety is not None:
+        values["safety"] = safety
+    await session.execute(update(PROGRAMMES).where(PROGRAMMES.c.id == programme_id).values(**values))
+
+
+async def grant(session: AsyncSession, programme_id: int, telegram_id: int, now: datetime) -> bool:
+    """Make someone a coordinator of a programme; False if they were one already."""
+    statement = dialect_insert(session)(COORDINATORS).values(
+        programme_id=programme_id, telegram_id=telegram_id, created_at=now
+    ).on_conflict_do_nothing(index_elements=["programme_id", "telegram_id"])
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+
+async def coordinated_by(session: AsyncSession, telegram_id: int,
+                         admins: Collection[int] = ()) -> list[ProgrammeRecord]:
+    """The programmes this person coordinates (all of them for an admin), by name."""
+    if telegram_id in admins:
+        return await all_programmes(session)
+    rows = await session.execute(
+        select(PROGRAMMES).join(COORDINATORS, COORDINATORS.c.programme_id == PROGRAMMES.c.id)
+        .where(COORDINATORS.c.telegram_id == telegram_id).order_by(PROGRAMMES.c.name))
+    return [ProgrammeRecord.from_row(row) for row in rows]
+
+
+async def coordinators_of(session: AsyncSession, programme_id: int) -> list[int]:
+    """The Telegram ids of a programme's coordinators (admins not included)."""
+    rows = await session.execute(select(COORDINATORS.c.telegram_id)
+                                 .where(COORDINATORS.c.programme_id == programme_id))
+    return [telegram_id for (telegram_id,) in rows]
