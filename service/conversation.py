@@ -8,7 +8,7 @@ their Telegram id; the front-end delivers them through the same path as replies.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -44,11 +44,12 @@ class ConversationService:
         self, sessionmaker: async_sessionmaker[AsyncSession], *, scripts: Scripts,
         catalog: Catalog, clock: Clock, default_language: str = "en",
         default_timezone: str = "UTC", schedule: Registry | None = None,
-        policy: SchedulePolicy | None = None,
+        policy: SchedulePolicy | None = None, admins: Collection[int] = (),
     ) -> None:
         self.sessionmaker = sessionmaker
         policy = policy or SchedulePolicy()
-        self.content = Content(scripts, catalog, schedule or default_registry(policy), policy)
+        self.content = Content(scripts, catalog, schedule or default_registry(policy), policy,
+                               frozenset(admins))
         self.clock = clock
         self.default_language = default_language
         self.default_timezone = default_timezone

@@ -34,11 +34,12 @@ class Content:
     answers in each language, and the operator's scheduling policy."""
 
     def __init__(self, scripts: Scripts, catalog: Catalog, schedule: Registry,
-                 policy: SchedulePolicy) -> None:
+                 policy: SchedulePolicy, admins: frozenset[int] = frozenset()) -> None:
         self.scripts = scripts
         self.catalog = catalog
         self.schedule = schedule
         self.policy = policy
+        self.admins = admins  # Telegram ids that coordinate every programme (COACHBOT_ADMINS)
         self._steps = {name: [s.key for s in d.steps] for name, d in scripts.by_name.items()}
 
     def lexicon(self, lang: str) -> CatalogLexicon:
