@@ -36,6 +36,7 @@ class Leadership:
         if self._connection is not None:
             try:
                 await self._connection.execute(select(1))
+                await self._connection.commit()  # never left idle in a transaction
                 return True
             except SQLAlchemyError:  # the connection broke: the lock went with it
                 log.warning("lost the dispatcher lock with its connection")

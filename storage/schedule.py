@@ -100,14 +100,21 @@ async def set_rule(session: AsyncSession, user_id: int, kind: str, rule: JSONObj
 
 
 async def add_items(session: AsyncSession, items: Iterable[NewItem], now: datetime) -> int:
-    """Create the items whose keys are new; how many were created."""
+    """Create the items whose keys are new, and revive those that were cancelled (planned again:
+    the person unblocked the bot, or changed a rule back); how many. An item that was sent,
+    skipped, missed or failed, or is pending or claimed, is left alone: nothing is sent twice."""
     values = [{"key": item.key, "kind": item.kind, "user_id": item.user_id, "due_at": item.due_at,
                "status": ItemStatus.PENDING.value, "attempts": 0, "payload": item.payload,
                "created_at": now, "updated_at": now} for item in items]
     if not values:
         return 0
-    statement = dialect_insert(session)(ITEMS).values(values).on_conflict_do_nothing(
-        index_elements=["key"])
+    insert = dialect_insert(session)(ITEMS).values(values)
+    statement = insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"status": ItemStatus.PENDING.value, "due_at": insert.excluded.due_at,
+              "payload": insert.excluded.payload, "attempts": 0, "last_error": None,
+              "lease_until": None, "claimed_by": None, "updated_at": now},
+        where=ITEMS.c.status == ItemStatus.CANCELLED.value)
     result = await session.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -228,15 +235,26 @@ async def release(session: AsyncSession, item_id: int, owner: str, now: datetime
 
 
 async def listing(session: AsyncSession, *, user_id: int | None = None,
-                  status: ItemStatus | None = None, limit: int = 200) -> list[ListedItem]:
-    """Upcoming and recent items (by due time, soonest first), with whom they are for."""
+                  status: ItemStatus | None = None, limit: int = 200,
+                  now: datetime | None = None) -> list[ListedItem]:
+    """Items with whom they are for, by due time (soonest first). With `now`: the most recent
+    (up to half the limit) and then the upcoming ones, so that months of finished items never
+    hide what comes next; without it, the oldest first."""
     query = (select(ITEMS, USERS.c.telegram_id, USERS.c.timezone)
              .outerjoin(USERS, USERS.c.id == ITEMS.c.user_id))
     if user_id is not None:
         query = query.where(USERS.c.telegram_id == user_id)
     if status is not None:
         query = query.where(ITEMS.c.status == status.value)
-    rows = await session.execute(query.order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit))
+    if now is None:
+        rows = list(await session.execute(query.order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit)))
+    else:
+        upcoming = list(await session.execute(
+            query.where(ITEMS.c.due_at >= now).order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit)))
+        recent = list(await session.execute(
+            query.where(ITEMS.c.due_at < now).order_by(ITEMS.c.due_at.desc(), ITEMS.c.id.desc())
+            .limit(max(limit - len(upcoming), limit // 2))))
+        rows = [*reversed(recent), *upcoming][:limit]
     return [ListedItem(ItemRecord.from_row(row), row.telegram_id, row.timezone) for row in rows]
 
 
