@@ -222,12 +222,13 @@ async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord |
 
 
 async def release(session: AsyncSession, item_id: int, owner: str, now: datetime, *,
-                  error: str, retry_at: datetime | None) -> None:
-    """Sending failed: try again at `retry_at` (pending), or give up (failed) when None."""
+                  error: str, retry_at: datetime | None,
+                  final: ItemStatus = ItemStatus.FAILED) -> None:
+    """Sending failed: try again at `retry_at` (pending), or give up (`final`) when None."""
     values: dict[str, Any] = {
         "attempts": ITEMS.c.attempts + 1, "last_error": error[:ERROR_LENGTH], "updated_at": now,
         "lease_until": None, "claimed_by": None,
-        "status": (ItemStatus.PENDING if retry_at is not None else ItemStatus.FAILED).value}
+        "status": (ItemStatus.PENDING if retry_at is not None else final).value}
     if retry_at is not None:
         values["due_at"] = retry_at
     await session.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.claimed_by == owner)

@@ -4,7 +4,15 @@ clean-up forgets old rows. On a SQLite file and on PostgreSQL, with the test-onl
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -22,8 +30,10 @@ from storage.schedule import ItemRecord, add_items, item_by_id, item_by_key, pen
 from storage.vocabulary import ItemStatus
 from tests.support.clock import FakeClock
 from tests.support.schedule import PING, Pings, dispatch_once, ping_at, ping_registry, ping_text
+from tests.telegram.harness import E2E
 
 ANA, BEN = 4101, 4102
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -198,3 +208,159 @@ async def test_the_daily_clean_up_forgets_old_update_ids_and_old_finished_items(
         assert tomorrow.key != clean_up.key
         assert await item_by_key(session, tomorrow.key) is not None  # and again tomorrow
         assert await add_items(session, [tomorrow], clock.now) == 0  # planned once
+
+
+# --- over the Bot API stub, with the real Application and its JobQueue ------------------------
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll a database condition that the bot reaches on its own (a job, not an update), for at
+    most ten seconds."""
+    for _ in range(500):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def dispatching(e2e: E2E, pings: Pings | None = None) -> ConversationService:
+    """Restart the bot on a service that knows the ping kind, ticking every 50 ms."""
+    await e2e.stop()
+    e2e.service = ConversationService(
+        create_sessionmaker(e2e.engine), scripts=default_scripts(), catalog=default_catalog(),
+        clock=e2e.clock, schedule=ping_registry(pings))
+    await e2e.start(dispatch_every=0.05)
+    return e2e.service
+
+
+async def statuses(e2e: E2E) -> list[ItemStatus]:
+    """The ping items' statuses, by due time."""
+    rows = sorted(await e2e.rows(ITEMS, kind=PING), key=lambda row: row["due_at"])
+    return [ItemStatus(row["status"]) for row in rows]
+
+
+async def test_the_jobqueue_tick_sends_an_item_once_the_clock_passes_its_time(e2e: E2E) -> None:
+    service = await dispatching(e2e)
+    client = e2e.client()
+    await client.send("/start")
+    await ping_at(service, client.user_id, e2e.clock.now + timedelta(hours=1))
+    e2e.clock.advance(minutes=59)
+    await e2e.stub.wait_for(lambda: len(e2e.stub.calls_of("getUpdates")) > 3)  # ticks go by
+    assert not any(text.startswith("ping") for text in client.texts)
+
+    e2e.clock.advance(minutes=1)
+    await e2e.stub.wait_for(lambda: client.texts[-1].startswith("ping "), what="the ping")
+    await e2e.settle()
+    assert [text for text in client.texts if text.startswith("ping")] == [client.texts[-1]]
+    assert await statuses(e2e) == [ItemStatus.SENT]
+
+
+async def test_a_failing_send_is_retried_then_failed_and_listed(e2e: E2E, tmp_path: Path) -> None:
+    service = await dispatching(e2e)
+    client = e2e.client()
+    await client.send("/start")
+    await ping_at(service, client.user_id, e2e.clock.now + timedelta(minutes=1))
+    attempts = service.content.policy.send_attempts
+    e2e.stub.fail_next("sendMessage", status=500, times=attempts, matching="ping")
+    e2e.clock.advance(minutes=1)
+
+    async def tried(times: int) -> bool:
+        [row] = await e2e.rows(ITEMS, kind=PING)
+        return bool(row["attempts"] == times and row["status"] != ItemStatus.CLAIMED.value)
+
+    for attempt in range(1, attempts + 1):
+        await eventually(lambda n=attempt: tried(n), f"attempt {attempt}")  # type: ignore[misc]
+        [row] = await e2e.rows(ITEMS, kind=PING)
+        if attempt < attempts:
+            assert row["status"] == ItemStatus.PENDING.value
+            e2e.clock.now = row["due_at"]  # its pause is over
+    assert await statuses(e2e) == [ItemStatus.FAILED]
+    assert not any(text.startswith("ping") for text in client.texts)
+
+    listed = await coachbot(tmp_path, e2e.database_url, "schedule", "list", "--status", "failed")
+    assert listed.returncode == 0, listed.stderr
+    [header, row_text] = listed.stdout.splitlines()
+    assert "due (UTC)" in header
+    assert PING in row_text
+    assert str(client.user_id) in row_text
+    assert "failed" in row_text
+    assert "NetworkError" in row_text  # the last error, by its kind (never message text)
+
+
+async def test_a_blocked_person_is_marked_inactive_and_their_items_come_back_when_they_write(
+        e2e: E2E) -> None:
+    service = await dispatching(e2e)
+    client = e2e.client()
+    await client.send("/start")
+    start = e2e.clock.now
+    await ping_at(service, client.user_id, *(start + timedelta(hours=h) for h in (1, 2, 3)))
+    e2e.stub.block_user(client.user_id)
+    e2e.clock.advance(hours=1)
+
+    async def inactive() -> bool:
+        user = await e2e.user(client.user_id)
+        return user is not None and not user["active"]
+
+    await eventually(inactive, "the person marked unreachable")  # Telegram answered 403
+    await eventually(lambda: _is(statuses(e2e), [ItemStatus.CANCELLED] * 3), "items cancelled")
+    [first, *_] = sorted(await e2e.rows(ITEMS, kind=PING), key=lambda row: row["due_at"])
+    assert first["last_error"] == "Forbidden"  # never reached them: not counted as sent
+
+    e2e.stub.unblock_user(client.user_id)
+    await client.send("hello again")  # writing again replans the rule
+    assert await statuses(e2e) == [ItemStatus.CANCELLED, ItemStatus.PENDING, ItemStatus.PENDING]
+    e2e.clock.advance(hours=1)
+    await e2e.stub.wait_for(lambda: client.texts[-1].startswith("ping "), what="the ping")
+
+
+async def test_a_my_chat_member_kick_cancels_items_and_a_new_member_update_replans(
+        e2e: E2E) -> None:
+    service = await dispatching(e2e)
+    client = e2e.client()
+    await client.send("/start")
+    await ping_at(service, client.user_id, e2e.clock.now + timedelta(hours=1))
+
+    e2e.stub.raw_update(member_update(e2e, client.user_id, "member", "kicked"))
+    await e2e.settle()
+    user = await e2e.user(client.user_id)
+    assert user is not None
+    assert user["active"] is False
+    assert await statuses(e2e) == [ItemStatus.CANCELLED]
+
+    e2e.stub.raw_update(member_update(e2e, client.user_id, "kicked", "member"))
+    await e2e.settle()
+    user = await e2e.user(client.user_id)
+    assert user is not None
+    assert user["active"] is True
+    assert await statuses(e2e) == [ItemStatus.PENDING]
+
+
+async def _is(value: Awaitable[list[ItemStatus]], expected: list[ItemStatus]) -> bool:
+    return await value == expected
+
+
+def member_update(e2e: E2E, user_id: int, old: str, new: str) -> dict[str, Any]:
+    """A my_chat_member update: the person blocked (kicked) or unblocked (member) the bot."""
+    user = e2e.stub.users[user_id]
+    return {"my_chat_member": {
+        "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]},
+        "from": user, "date": int(time.time()),
+        "old_chat_member": {"status": old, "user": e2e.stub.bot_user,
+                            **({"until_date": 0} if old == "kicked" else {})},
+        "new_chat_member": {"status": new, "user": e2e.stub.bot_user,
+                            **({"until_date": 0} if new == "kicked" else {})}}}
+
+
+async def coachbot(tmp_path: Path, database_url: str, *args: str,
+                   **env: str) -> subprocess.CompletedProcess[str]:
+    """The `coachbot` command as an operator runs it, without blocking this event loop (the stub
+    runs in it)."""
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))}
+    environment.update(DATABASE_URL=database_url, PYTHONPATH=str(ROOT), **env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.support.schedule", *args, cwd=tmp_path, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(args, process.returncode, out.decode(), err.decode())

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from telegram.error import Forbidden
 from telegram.ext import JobQueue
 
 from bot.telegram.context import CoachContext
@@ -61,7 +62,10 @@ class DispatchJob:
             return await self.dispatcher.open(claimed)
 
         async def failed(error: BaseException) -> None:
-            await self.dispatcher.failed(claimed, error)
+            if isinstance(error, Forbidden):  # blocked: marked unreachable, nothing to retry
+                await self.dispatcher.unreachable(claimed)
+            else:
+                await self.dispatcher.failed(claimed, error)
 
         async def finished() -> None:
             self.in_flight -= 1

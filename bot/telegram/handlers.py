@@ -71,12 +71,15 @@ async def on_person_work(work: PersonWork, context: CoachContext) -> None:
             return
         for delivery in deliveries:
             try:
-                await deliver(context.bot, context.service, delivery.recipient, delivery.messages)
+                reached = await deliver(context.bot, context.service, delivery.recipient,
+                                        delivery.messages)
             except TelegramError as error:
                 if work.failed is None:
                     raise
                 await work.failed(error)
                 return  # the rest of this work is retried with it
+            if not reached and delivery.recipient == work.person_id and work.failed is not None:
+                await work.failed(Forbidden("bot was blocked by the user"))  # not sent after all
     finally:
         if work.finished is not None:
             await work.finished()

@@ -99,6 +99,12 @@ class Dispatcher:
         log.warning("scheduled item %s (%s) could not be sent (%s); %s", claimed.id, claimed.kind,
                     type(error).__name__, "will retry" if delay else "given up")
 
+    async def unreachable(self, claimed: Claimed) -> None:
+        """The person blocked the bot before the item reached them: it was not sent after all."""
+        async with self.conversation.sessionmaker.begin() as session:
+            await release(session, claimed.id, self.owner, self.conversation.clock(),
+                          error="Forbidden", retry_at=None, final=ItemStatus.CANCELLED)
+
     async def _run_system(self, claimed: Claimed) -> None:
         kind = self.conversation.content.schedule.system.get(claimed.kind)
         now = self.conversation.clock()

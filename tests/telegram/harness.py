@@ -96,10 +96,13 @@ class RunningBot:
 async def running_bot(
     stub: BotApiStub, service: ConversationService, *, catalog: Catalog | None = None,
     rate_limit_retries: int = 3, webhook: Webhook | None = None,
+    dispatch_every: float | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """Build, initialise and start the product Application; stop it like ``run_polling`` does."""
+    """Build, initialise and start the product Application; stop it like ``run_polling`` does.
+    With ``dispatch_every`` (seconds) its JobQueue ticks the scheduled items' dispatcher."""
     app = build_application(stub.token, base_url=stub.base_url, catalog=catalog or default_catalog(),
-                            service=service, rate_limit_retries=rate_limit_retries)
+                            service=service, rate_limit_retries=rate_limit_retries,
+                            dispatch_every=dispatch_every)
     recorder = Recorder()
 
     async def record_update(update: Update, _context: CoachContext) -> None:
