@@ -154,12 +154,15 @@ async def item_by_key(session: AsyncSession, key: str) -> ItemRecord | None:
 
 
 async def set_status(session: AsyncSession, item_id: int, status: ItemStatus, now: datetime, *,
-                     payload: JSONObject | None = None, expect: ItemStatus | None = None) -> bool:
-    """Finish (or move) one item; with `expect`, only if it still has that status. Whether it
-    changed."""
+                     payload: JSONObject | None = None, expect: ItemStatus | None = None,
+                     unsent: bool = False) -> bool:
+    """Finish (or move) one item; with `expect`, only if it still has that status; with `unsent`,
+    it was not sent after all (`take` marked it). Whether it changed."""
     values: dict[str, Any] = {"status": status.value, "updated_at": now, "lease_until": None}
     if status is ItemStatus.SENT:
         values["sent_at"] = now
+    elif unsent:
+        values["sent_at"] = None
     if payload is not None:
         values["payload"] = payload
     statement = update(ITEMS).where(ITEMS.c.id == item_id)
@@ -218,6 +221,18 @@ async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord |
     row = (await session.execute(
         select(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.status == ItemStatus.CLAIMED.value,
                             ITEMS.c.claimed_by == owner).with_for_update())).first()
+    return ItemRecord.from_row(row) if row else None
+
+
+async def take(session: AsyncSession, item_id: int, owner: str, now: datetime) -> ItemRecord | None:
+    """Mark the item sent if `owner` still holds its claim, in one statement (the dispatcher's
+    usual path: `holds` and `set_status` at once); None if the claim was lost. The caller may
+    still move it to another status in the same transaction (`set_status(..., unsent=True)`)."""
+    row = (await session.execute(
+        update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.status == ItemStatus.CLAIMED.value,
+                            ITEMS.c.claimed_by == owner)
+        .values(status=ItemStatus.SENT.value, sent_at=now, lease_until=None, updated_at=now)
+        .returning(*ITEMS.c))).first()
     return ItemRecord.from_row(row) if row else None
 
 
