@@ -8,18 +8,21 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
-from bot.app import build_service, open_database, open_for_reading
+from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
 from bot.telegram.application import defaults
 from bot.telegram.delivery import deliver
+from bot.telegram.pacing import PacedRateLimiter
 from bot.telegram.runner import NO_TOKEN
 from bot.telegram.startup import PlainRequest, startup_problem
+from service.conversation import ConversationService
 from service.schedule.dispatch import Dispatcher
 from storage.database import create_sessionmaker
-from storage.schedule import ListedItem, listing
+from storage.schedule import Claimed, ListedItem, listing
 from storage.vocabulary import ItemStatus
 
 
@@ -44,7 +47,8 @@ async def list_items(settings: Settings, *, user_id: int | None, status: ItemSta
                      limit: int) -> int:
     """Print the items, soonest first: their person's local time and UTC, status, attempts."""
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
-        rows = await listing(session, user_id=user_id, status=status, limit=max(limit, 1))
+        rows = await listing(session, user_id=user_id, status=status, limit=max(limit, 1),
+                             now=utc_now())
     if not rows:
         print("No scheduled items" + (" match." if user_id is not None or status else "."))
         return 0
@@ -56,7 +60,8 @@ async def list_items(settings: Settings, *, user_id: int | None, status: ItemSta
 
 
 async def run_due(settings: Settings) -> int:
-    """Send everything due now, once, then stop."""
+    """Send everything due now, once, then stop. A failure to send one item puts it back to be
+    retried later (with a growing pause) and the pass goes on; it never ends in a traceback."""
     if settings.telegram_bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2
@@ -65,26 +70,35 @@ async def run_due(settings: Settings) -> int:
     async with open_database(settings) as engine:
         service = build_service(engine, settings)
         dispatcher = Dispatcher(service)
-        # ExtBot[None] as the handlers see it; the limiter's per-call arguments are never used.
-        limiter: Any = AIORateLimiter()
+        # ExtBot[None] as the handlers see it; Telegram's budget holds across the whole pass.
+        limiter: Any = PacedRateLimiter(max_retries=3)
         bot: ExtBot[None] = ExtBot(token, base_url=settings.telegram_api_base_url,
                                    defaults=defaults(), rate_limiter=limiter,
-                                   request=PlainRequest())
+                                   request=PlainRequest(connection_pool_size=8))
         try:
             async with bot:
                 while claimed := await dispatcher.claim():
                     for item in claimed:
-                        for delivery in await dispatcher.open(item):
-                            try:
-                                await deliver(bot, service, delivery.recipient, delivery.messages)
-                                sent += 1
-                            except TelegramError as error:
-                                await dispatcher.failed(item, error)
-                                failed += 1
-        except TelegramError as error:
+                        done = await _send(bot, service, dispatcher, item)
+                        sent, failed = sent + done, failed + (not done)
+        except TelegramError as error:  # the bot could not start (token, address)
             print("coachbot: " + startup_problem(error, token=token,
                                                  base_url=settings.telegram_api_base_url),
                   file=sys.stderr)
             return 1
-    print(f"Sent {sent} message(s)" + (f"; {failed} failed and will be retried." if failed else "."))
+    print(f"Sent {sent} scheduled item(s)" + (f"; {failed} could not be sent and will be retried."
+                                              if failed else "."))
     return 0
+
+
+async def _send(bot: ExtBot[None], service: ConversationService, dispatcher: Dispatcher,
+                item: Claimed) -> bool:
+    """Decide and deliver one claimed item; False (and the item put back) if that failed."""
+    try:
+        deliveries = await dispatcher.open(item)
+        for delivery in deliveries:
+            await deliver(bot, service, delivery.recipient, delivery.messages)
+    except (TelegramError, SQLAlchemyError, OSError) as error:
+        await dispatcher.failed(item, error)
+        return False
+    return True

@@ -36,6 +36,7 @@ class Leadership:
         if self._connection is not None:
             try:
                 await self._connection.execute(select(1))
+                await self._connection.commit()  # never left idle in a transaction
                 return True
             except SQLAlchemyError:  # the connection broke: the lock went with it
                 log.warning("lost the dispatcher lock with its connection")
@@ -59,7 +60,16 @@ class Leadership:
         await self._drop()
 
     async def _drop(self) -> None:
+        """Free the lock and the connection. A pooled connection outlives `close()`, and the
+        session lock with it: unlock first, and if that fails, discard the connection for good."""
         connection, self._connection = self._connection, None
-        if connection is not None:
+        if connection is None:
+            return
+        try:
+            await connection.execute(select(func.pg_advisory_unlock(DISPATCHER_LOCK_KEY)))
+            await connection.commit()
+        except SQLAlchemyError:
             with contextlib.suppress(SQLAlchemyError):
-                await connection.close()
+                await connection.invalidate()
+        with contextlib.suppress(SQLAlchemyError):
+            await connection.close()

@@ -111,10 +111,11 @@ async def add_items(session: AsyncSession, items: Iterable[NewItem], now: dateti
         return 0
     insert = dialect_insert(session)(ITEMS).values(values)
     statement = insert.on_conflict_do_update(
-        index_elements=["key"], where=ITEMS.c.status == ItemStatus.CANCELLED.value,
+        index_elements=["key"],
         set_={"status": ItemStatus.PENDING.value, "due_at": insert.excluded.due_at,
               "payload": insert.excluded.payload, "attempts": 0, "last_error": None,
-              "updated_at": now})
+              "lease_until": None, "claimed_by": None, "updated_at": now},
+        where=ITEMS.c.status == ItemStatus.CANCELLED.value)
     result = await session.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -154,12 +155,15 @@ async def item_by_key(session: AsyncSession, key: str) -> ItemRecord | None:
 
 
 async def set_status(session: AsyncSession, item_id: int, status: ItemStatus, now: datetime, *,
-                     payload: JSONObject | None = None, expect: ItemStatus | None = None) -> bool:
-    """Finish (or move) one item; with `expect`, only if it still has that status. Whether it
-    changed."""
+                     payload: JSONObject | None = None, expect: ItemStatus | None = None,
+                     unsent: bool = False) -> bool:
+    """Finish (or move) one item; with `expect`, only if it still has that status; with `unsent`,
+    it was not sent after all (`take` marked it). Whether it changed."""
     values: dict[str, Any] = {"status": status.value, "updated_at": now, "lease_until": None}
     if status is ItemStatus.SENT:
         values["sent_at"] = now
+    elif unsent:
+        values["sent_at"] = None
     if payload is not None:
         values["payload"] = payload
     statement = update(ITEMS).where(ITEMS.c.id == item_id)
@@ -221,13 +225,26 @@ async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord |
     return ItemRecord.from_row(row) if row else None
 
 
+async def take(session: AsyncSession, item_id: int, owner: str, now: datetime) -> ItemRecord | None:
+    """Mark the item sent if `owner` still holds its claim, in one statement (the dispatcher's
+    usual path: `holds` and `set_status` at once); None if the claim was lost. The caller may
+    still move it to another status in the same transaction (`set_status(..., unsent=True)`)."""
+    row = (await session.execute(
+        update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.status == ItemStatus.CLAIMED.value,
+                            ITEMS.c.claimed_by == owner)
+        .values(status=ItemStatus.SENT.value, sent_at=now, lease_until=None, updated_at=now)
+        .returning(*ITEMS.c))).first()
+    return ItemRecord.from_row(row) if row else None
+
+
 async def release(session: AsyncSession, item_id: int, owner: str, now: datetime, *,
-                  error: str, retry_at: datetime | None) -> None:
-    """Sending failed: try again at `retry_at` (pending), or give up (failed) when None."""
+                  error: str, retry_at: datetime | None,
+                  final: ItemStatus = ItemStatus.FAILED) -> None:
+    """Sending failed: try again at `retry_at` (pending), or give up (`final`) when None."""
     values: dict[str, Any] = {
         "attempts": ITEMS.c.attempts + 1, "last_error": error[:ERROR_LENGTH], "updated_at": now,
         "lease_until": None, "claimed_by": None,
-        "status": (ItemStatus.PENDING if retry_at is not None else ItemStatus.FAILED).value}
+        "status": (ItemStatus.PENDING if retry_at is not None else final).value}
     if retry_at is not None:
         values["due_at"] = retry_at
     await session.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.claimed_by == owner)
@@ -235,15 +252,26 @@ async def release(session: AsyncSession, item_id: int, owner: str, now: datetime
 
 
 async def listing(session: AsyncSession, *, user_id: int | None = None,
-                  status: ItemStatus | None = None, limit: int = 200) -> list[ListedItem]:
-    """Upcoming and recent items (by due time, soonest first), with whom they are for."""
+                  status: ItemStatus | None = None, limit: int = 200,
+                  now: datetime | None = None) -> list[ListedItem]:
+    """Items with whom they are for, by due time (soonest first). With `now`: the most recent
+    (up to half the limit) and then the upcoming ones, so that months of finished items never
+    hide what comes next; without it, the oldest first."""
     query = (select(ITEMS, USERS.c.telegram_id, USERS.c.timezone)
              .outerjoin(USERS, USERS.c.id == ITEMS.c.user_id))
     if user_id is not None:
         query = query.where(USERS.c.telegram_id == user_id)
     if status is not None:
         query = query.where(ITEMS.c.status == status.value)
-    rows = await session.execute(query.order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit))
+    if now is None:
+        rows = list(await session.execute(query.order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit)))
+    else:
+        upcoming = list(await session.execute(
+            query.where(ITEMS.c.due_at >= now).order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit)))
+        recent = list(await session.execute(
+            query.where(ITEMS.c.due_at < now).order_by(ITEMS.c.due_at.desc(), ITEMS.c.id.desc())
+            .limit(max(limit - len(upcoming), limit // 2))))
+        rows = [*reversed(recent), *upcoming][:limit]
     return [ListedItem(ItemRecord.from_row(row), row.telegram_id, row.timezone) for row in rows]
 
 

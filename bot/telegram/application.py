@@ -8,7 +8,6 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -28,6 +27,7 @@ from bot.telegram.delivery import PersonWork
 from bot.telegram.dispatching import DispatchJob, dispatch_job
 from bot.telegram.inbox import Inbox
 from bot.telegram.ordering import PerUserUpdateProcessor
+from bot.telegram.pacing import PacedRateLimiter
 from prompts.catalog import LANGUAGES, Catalog
 from service.commands import COMMANDS, Scope
 from service.commands import menu as commands_menu
@@ -105,7 +105,7 @@ def build_application(
         .update_queue(inbox)
         .concurrent_updates(PerUserUpdateProcessor(256, finished=inbox.forget,
                                                    refuse=inbox.refuse))
-        .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
+        .rate_limiter(PacedRateLimiter(max_retries=rate_limit_retries))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

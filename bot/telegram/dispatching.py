@@ -3,16 +3,20 @@ few seconds and once at start-up; each claimed item goes through the same per-pe
 as an update (`PersonWork`), so a check-in never overtakes the person's own messages.
 
 Only the leading process dispatches (storage.leader). A pass claims no more while the previous
-batch is still being delivered, so claims never wait in a queue until their lease runs out.
+batch is still being fed, so claims never wait in a queue until their lease runs out.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from telegram.error import Forbidden
 from telegram.ext import JobQueue
 
 from bot.telegram.context import CoachContext
@@ -29,12 +33,26 @@ JOB_NAME = "coachbot-dispatch"
 
 
 class DispatchJob:
-    """One process's dispatcher, ticked by the JobQueue."""
+    """One process's dispatcher, ticked by the JobQueue.
 
-    def __init__(self, dispatcher: Dispatcher, leadership: Leadership) -> None:
+    A claimed batch is fed to the people's turns `window` items at a time: one transaction each,
+    so more at once would only queue for the database (SQLite has one writer) while the batch's
+    leases run. When the batch is used up and it was full, the next is claimed at once instead
+    of at the next tick."""
+
+    def __init__(self, dispatcher: Dispatcher, leadership: Leadership, window: int = 8, *,
+                 one_writer: bool = False) -> None:
         self.dispatcher = dispatcher
         self.leadership = leadership
+        self.window = window
+        # SQLite: the dispatcher's transactions take turns here rather than in SQLite's busy
+        # handler, which polls with sleeps of up to 100 ms; sending still overlaps them.
+        self.writing = asyncio.Lock() if one_writer else contextlib.nullcontext()
         self.in_flight = 0
+        self.waiting: deque[Claimed] = deque()
+        self.more = False  # the last claim filled a whole batch: there may be more due
+        self.claiming = False
+        self.queue: asyncio.Queue[object] | None = None
 
     def start(self, job_queue: JobQueue[Any], every: float) -> None:
         """Tick every `every` seconds, the first at once; ticks that fall behind are merged."""
@@ -43,28 +61,55 @@ class DispatchJob:
             job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
 
     async def tick(self, context: CoachContext) -> None:
-        """One pass: claim what is due, hand each item to its person's turn."""
-        if self.in_flight or not await self.leadership.held():
+        """One pass: claim what is due (unless a batch is still being fed), hand it on."""
+        self.queue = context.update_queue
+        if self.waiting or self.claiming or not await self.leadership.held():
             return
-        for claimed in await self.dispatcher.claim():
-            if claimed.telegram_id is None:
-                await self.dispatcher.open(claimed)
-                continue
+        await self._claim()
+
+    async def _claim(self) -> None:
+        self.claiming = True
+        try:
+            async with self.writing:
+                claimed = await self.dispatcher.claim()
+        finally:
+            self.claiming = False
+        self.more = len(claimed) >= self.dispatcher.policy.batch
+        for item in claimed:
+            if item.telegram_id is None:
+                async with self.writing:
+                    await self.dispatcher.open(item)
+            else:
+                self.waiting.append(item)
+        await self._feed()
+
+    async def _feed(self) -> None:
+        """Keep `window` items in the people's turns while any are waiting."""
+        assert self.queue is not None
+        while self.waiting and self.in_flight < self.window:
             self.in_flight += 1
-            await context.update_queue.put(self.work(claimed))
+            await self.queue.put(self.work(self.waiting.popleft()))
+        if not self.waiting and self.more and not self.claiming:
+            self.more = False
+            await self._claim()
 
     def work(self, claimed: Claimed) -> PersonWork:
         """The item as work in its person's turn."""
         assert claimed.telegram_id is not None
 
         async def produce(_service: ConversationService) -> Sequence[Delivery]:
-            return await self.dispatcher.open(claimed)
+            async with self.writing:
+                return await self.dispatcher.open(claimed)
 
         async def failed(error: BaseException) -> None:
-            await self.dispatcher.failed(claimed, error)
+            if isinstance(error, Forbidden):  # blocked: marked unreachable, nothing to retry
+                await self.dispatcher.unreachable(claimed)
+            else:
+                await self.dispatcher.failed(claimed, error)
 
         async def finished() -> None:
             self.in_flight -= 1
+            await self._feed()
 
         return PersonWork(claimed.telegram_id, produce, failed=failed, finished=finished)
 
@@ -76,4 +121,5 @@ class DispatchJob:
 def dispatch_job(service: ConversationService) -> DispatchJob:
     """The dispatcher of this process over the service's database."""
     engine = service.sessionmaker.kw["bind"]
-    return DispatchJob(Dispatcher(service), Leadership(engine))
+    return DispatchJob(Dispatcher(service), Leadership(engine),
+                       one_writer=engine.dialect.name == "sqlite")

@@ -57,15 +57,29 @@ async def respond(update: Update, context: CoachContext, incoming: Incoming) -> 
 
 
 async def on_person_work(work: PersonWork, context: CoachContext) -> None:
-    """Work for one person that is not an update (see `PersonWork`), in that person's turn."""
+    """Work for one person that is not an update (see `PersonWork`), in that person's turn.
+    With a `failed` hook, a failure to decide or to send is reported there (to be retried later)
+    instead of raised; a block was handled in deliver() and fails nothing else."""
     try:
-        for delivery in await work.produce(context.service):
+        try:
+            deliveries = await work.produce(context.service)
+        except Exception as error:  # its transaction was rolled back
+            if work.failed is None:
+                raise
+            log.exception("work for user %s failed", work.person_id)
+            await work.failed(error)
+            return
+        for delivery in deliveries:
             try:
-                await deliver(context.bot, context.service, delivery.recipient, delivery.messages)
-            except TelegramError as error:  # a block was handled in deliver(); this is not one
+                reached = await deliver(context.bot, context.service, delivery.recipient,
+                                        delivery.messages)
+            except TelegramError as error:
                 if work.failed is None:
                     raise
                 await work.failed(error)
+                return  # the rest of this work is retried with it
+            if not reached and delivery.recipient == work.person_id and work.failed is not None:
+                await work.failed(Forbidden("bot was blocked by the user"))  # not sent after all
     finally:
         if work.finished is not None:
             await work.finished()

@@ -27,6 +27,7 @@ from storage.schedule import (
     item_by_id,
     release,
     set_status,
+    take,
 )
 from storage.vocabulary import ItemStatus
 
@@ -61,26 +62,27 @@ class Dispatcher:
             return ()
         registry = self.conversation.content.schedule
         async with self.conversation.turn_of(claimed.telegram_id) as turn:
-            item = None if turn is None else await holds(turn.session, claimed.id, self.owner)
-            if turn is None or item is None:
+            item = None if turn is None else await take(turn.session, claimed.id, self.owner,
+                                                        turn.now)
+            if turn is None or item is None:  # unknown, or a slower dispatcher lost its claim
                 return ()
             kind = registry.people.get(item.kind)
             if kind is None:
                 log.warning("scheduled item %s has an unknown kind %r", item.id, item.kind)
-                await set_status(turn.session, item.id, ItemStatus.FAILED, turn.now)
+                await set_status(turn.session, item.id, ItemStatus.FAILED, turn.now, unsent=True)
                 return ()
             if not turn.user.active or (not kind.in_pause and _paused(turn.user.paused_until, turn.now)):
-                await set_status(turn.session, item.id, ItemStatus.CANCELLED, turn.now)
+                await set_status(turn.session, item.id, ItemStatus.CANCELLED, turn.now, unsent=True)
                 return ()
             if turn.now - item.due_at > self.policy.grace:  # the bot was down past its moment
-                await set_status(turn.session, item.id, ItemStatus.MISSED, turn.now)
+                await set_status(turn.session, item.id, ItemStatus.MISSED, turn.now, unsent=True)
                 await kind.missed(turn, item)
                 await replan(turn, registry)
                 return ()
             response = await kind.due(turn, item)
             sent = response is not None and bool(response.messages)
-            await set_status(turn.session, item.id, ItemStatus.SENT if sent else ItemStatus.SKIPPED,
-                             turn.now)
+            if not sent:
+                await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
             await replan(turn, registry)
             if response is None:
                 return ()
@@ -98,6 +100,12 @@ class Dispatcher:
                           retry_at=None if delay is None else now + delay)
         log.warning("scheduled item %s (%s) could not be sent (%s); %s", claimed.id, claimed.kind,
                     type(error).__name__, "will retry" if delay else "given up")
+
+    async def unreachable(self, claimed: Claimed) -> None:
+        """The person blocked the bot before the item reached them: it was not sent after all."""
+        async with self.conversation.sessionmaker.begin() as session:
+            await release(session, claimed.id, self.owner, self.conversation.clock(),
+                          error="Forbidden", retry_at=None, final=ItemStatus.CANCELLED)
 
     async def _run_system(self, claimed: Claimed) -> None:
         kind = self.conversation.content.schedule.system.get(claimed.kind)
