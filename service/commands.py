@@ -79,6 +79,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("answers", Kind.LOOK_UP, slow=True),
     CommandSpec("settings", Kind.LOOK_UP),
     CommandSpec("checkins", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
+    CommandSpec("askmentor", Kind.ACTION, scopes=frozenset({Scope.MENTEE})),
     _navigation("skip", Navigation.SKIP),
     _navigation("back", Navigation.BACK),
     _navigation("done", Navigation.DONE, listed=False),
@@ -86,6 +87,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", Kind.ACTION, in_dialog=True),
     CommandSpec("export", Kind.ACTION, slow=True),
     CommandSpec("delete", Kind.ACTION),
+    CommandSpec("digest", Kind.LOOK_UP, scopes=frozenset({Scope.MENTOR})),
 )
 BY_NAME: Mapping[str, CommandSpec] = MappingProxyType({c.name: c for c in COMMANDS})
 

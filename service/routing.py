@@ -17,6 +17,7 @@ from service import account, callbacks, goals, journey, lookups, runs, settings
 from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
+from service.mentors import alerts, digest
 from service.messages import OutMessage, Response, with_note
 from service.schedule import checkins, invitation, presses
 from service.turn import Turn
@@ -33,6 +34,8 @@ ACTIONS: dict[str, Action] = {
     "answers": lookups.answers,
     "settings": settings.settings,
     "checkins": checkins.checkins,
+    "askmentor": alerts.askmentor,
+    "digest": digest.digest_command,
     "cancel": lambda turn, _: runs.cancel(turn),
     "resume": lambda turn, _: runs.resume(turn),
     "export": lambda turn, _: account.export(turn),
@@ -42,11 +45,16 @@ ACTIONS: dict[str, Action] = {
 
 async def route(turn: Turn, incoming: Incoming) -> Response:
     """The response to one input. While a goal's step waits for its new wording or date, that is
-    the question last shown, and `goals` decides first what the input means for it."""
+    the question last shown, and `goals` decides first what the input means for it; so does
+    `alerts` while a note for the mentor (or a mentor's reply) is asked for."""
     edit = await goals.waiting_edit(turn)
     if edit is not None:
         return await goals.with_pending_edit(
             turn, edit, incoming, lambda later, remind: dispatch(turn, later, remind))
+    awaiting = alerts.awaited(turn)
+    if awaiting is not None:
+        return await alerts.while_awaiting(
+            turn, awaiting, incoming, lambda later, remind: dispatch(turn, later, remind))
     return await dispatch(turn, incoming)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.mentors import alerts, brief, digest, own_checkin, planning
 from service.schedule import checkins, invitation
 from service.schedule.kinds import Registry
 from service.schedule.maintenance import maintenance
@@ -11,4 +12,5 @@ from service.schedule.policy import SchedulePolicy
 def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     """The shipped kinds and planners."""
     return Registry().add(maintenance(policy or SchedulePolicy()), *invitation.kinds(),
-                          *checkins.planners())
+                          *checkins.planners(), *digest.kinds(), *alerts.kinds(), *brief.kinds(),
+                          *own_checkin.kinds(), *planning.planners())
