@@ -65,8 +65,10 @@ async def test_default_weekly_friday_and_only_shared_answers(service: Conversati
     assert await digest_at(mentor, clock, FRIDAY_16 - timedelta(minutes=1)) == ""
     text = await digest_at(mentor, clock, FRIDAY_16)
     assert "Your digest" in text
-    assert "Ana" in text and "Lopez" not in text
-    assert "my running group" in text and "Talk about pacing" in text
+    assert "Ana" in text
+    assert "Lopez" not in text
+    assert "my running group" in text
+    assert "Talk about pacing" in text
     assert "My confidence: 7" in text
     assert "SECRET" not in text
 
@@ -82,8 +84,10 @@ async def test_nothing_new_means_no_digest_then_only_what_is_new(service: Conver
     clock.now += timedelta(days=2)
     await saved_run(mentee, "checkin", checkin("third week notes", 6), shared=True)
     text = await digest_at(mentor, clock, FRIDAY_16 + timedelta(weeks=2))
-    assert "third week notes" in text and "first week notes" not in text
-    assert "shared since Friday" not in text and "27 November 2026" in text
+    assert "third week notes" in text
+    assert "first week notes" not in text
+    assert "shared since Friday" not in text
+    assert "27 November 2026" in text
 
 
 async def test_flags_confidence_down_help_and_ending(service: ConversationService,
@@ -161,7 +165,8 @@ async def test_digest_frame_in_the_mentors_language_words_as_written(
     await pair(mentor, mentee)
     await saved_run(mentee, "checkin", checkin("my running group", 7), shared=True)
     text = await digest_at(mentor, clock, FRIDAY_16)
-    assert "Dein Digest" in text and "Meine Zuversicht: 7" in text
+    assert "Dein Digest" in text
+    assert "Meine Zuversicht: 7" in text
     assert "my running group" in text
     assert "How confident" not in text
 
@@ -177,7 +182,8 @@ async def test_a_long_digest_is_split_for_telegram(service: ConversationService,
     messages = to(mentor, await one_pass(service))
     assert sum(len(m.text) for m in messages) > LIMIT
     parts = [part for m in messages for part in split_html(m.text)]
-    assert len(parts) > 1 and all(len(part) <= LIMIT for part in parts)
+    assert len(parts) > 1
+    assert all(len(part) <= LIMIT for part in parts)
     joined = "".join(parts)
     assert all(f"week {week} " in joined for week in range(12))
 
