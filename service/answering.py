@@ -16,6 +16,7 @@ from service.effects import apply_effects
 from service.inputs import EditIn
 from service.journey import suggestion
 from service.messages import OutMessage, Response
+from service.schedule.plan import replan
 from service.turn import Turn
 from storage.answers import answer_by_message, delete_answers, save_answers
 from storage.goals import goals_of
@@ -53,8 +54,12 @@ async def persist(
         await save_run(turn.session, run.id, step=state.step, status=status,
                                state=state.to_json(), now=turn.now)
     if outcome.finished and not before.finished:
-        await apply_effects(turn.session, script, run, turn.user, outcome.state, visibility,
-                            turn.now)
+        changed = await apply_effects(turn.session, script, run, turn.user, outcome.state,
+                                      visibility, turn.now)
+        if changed:
+            turn.became(replace(turn.user, **changed))
+        if "relationship_ends_on" in changed:  # the ending's reminders follow the new date
+            await replan(turn, turn.content.schedule)
 
 
 def remember_item_message(

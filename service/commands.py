@@ -79,6 +79,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("answers", Kind.LOOK_UP, slow=True),
     CommandSpec("settings", Kind.LOOK_UP),
     CommandSpec("checkins", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
+    CommandSpec("pause", Kind.LOOK_UP),
+    CommandSpec("meeting", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
     CommandSpec("askmentor", Kind.ACTION, scopes=frozenset({Scope.MENTEE})),
     _navigation("skip", Navigation.SKIP),
     _navigation("back", Navigation.BACK),

@@ -23,7 +23,7 @@ from storage.goals import (
     set_goal_status,
 )
 from storage.runs import RunRecord, get_run
-from storage.users import UserRecord, update_user
+from storage.users import UserChanges, UserRecord, update_user
 from storage.vocabulary import ActionStatus, GoalStatus, JSONObject, Visibility
 
 
@@ -137,9 +137,11 @@ def _per_item(
 async def apply_effects(
     session: AsyncSession, script: Dialog, run: RunRecord, user: UserRecord, state: RunState,
     visibility: Visibility, now: datetime,
-) -> None:
-    """Carry out every effect of a completed dialog, in the caller's transaction."""
+) -> UserChanges:
+    """Carry out every effect of a completed dialog, in the caller's transaction; what changed on
+    the user (a new end date replans what is scheduled: the caller does that)."""
     answers = state.answers
+    changed: UserChanges = {}
     for effect in script.effects:
         if effect.create_goal is not None:
             await _create_goal(session, effect.create_goal, run, user, state, visibility, now)
@@ -152,10 +154,13 @@ async def apply_effects(
         elif effect.set_sharing is not None:
             shared = answers.get(effect.set_sharing.step) in effect.set_sharing.shared
             await update_user(session, user.id, now, share_by_default=shared)
+            changed["share_by_default"] = shared
             # The answers of the run that made the choice follow it.
             await set_run_visibility(session, run.id,
                                      Visibility.SHARED if shared else Visibility.PRIVATE)
         elif effect.set_end_date is not None:
             ends = _date(answers.get(effect.set_end_date.step))
-            if ends is not None:
+            if ends is not None and ends != user.relationship_ends_on:
                 await update_user(session, user.id, now, relationship_ends_on=ends)
+                changed["relationship_ends_on"] = ends
+    return changed

@@ -27,6 +27,7 @@ from service.callbacks import StepOp
 from service.commands import Kind, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, PressIn, TextIn
 from service.messages import OutMessage, Response, with_note
+from service.schedule.plan import replan
 from service.turn import Turn
 from service.views import MAX_STEP_TEXT
 from storage.goals import (
@@ -66,6 +67,7 @@ async def show_goal(turn: Turn, press: callbacks.GoalPress) -> Response:
     if goal.is_open == (status is GoalStatus.OPEN):  # shown for the other kind of goal
         return turn.stale_press()
     await set_goal_status(turn.session, turn.user.id, goal.id, status, turn.now)
+    await replan(turn, turn.content.schedule)  # a closed goal's checkpoint is not asked about
     return Response((turn.views.goal(replace(goal, status=status),
                                      turn.say(f"common.goals.goal_marked.{status}")),))
 
@@ -164,7 +166,9 @@ async def _leave(turn: Turn, goal: GoalRecord) -> Response:
 
 async def _goal_after(turn: Turn, goal_id: int, note: str, dialog: bool = False) -> Response:
     """The goal as it is now, after a note on what changed; with `dialog`, then the open dialog's
-    question again (it is what typed text answers next)."""
+    question again (it is what typed text answers next). A step's new date or status changes
+    when the bot asks about it: the person's items are planned again."""
+    await replan(turn, turn.content.schedule)
     goal = await goal_of(turn.session, turn.user.id, goal_id)
     assert goal is not None
     messages = [turn.views.goal(goal, note)]

@@ -19,13 +19,14 @@ from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.mentors import alerts, digest
 from service.messages import OutMessage, Response, with_note
-from service.schedule import checkins, invitation, presses
+from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
 
 Action = Callable[[Turn, str], Awaitable[Response]]
 
-# What the ACTION and LOOK_UP commands of the table do (the arguments matter only to /settings).
+# What the ACTION and LOOK_UP commands of the table do (the arguments matter to /answers,
+# /settings, /pause and /meeting).
 ACTIONS: dict[str, Action] = {
     "start": lambda turn, _: journey.welcome(turn),
     "help": lambda turn, _: lookups.show_help(turn),
@@ -34,6 +35,8 @@ ACTIONS: dict[str, Action] = {
     "answers": lookups.answers,
     "settings": settings.settings,
     "checkins": checkins.checkins,
+    "pause": pause.pause,
+    "meeting": meeting.meeting,
     "askmentor": alerts.askmentor,
     "digest": digest.digest_command,
     "cancel": lambda turn, _: runs.cancel(turn),

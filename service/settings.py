@@ -1,4 +1,5 @@
-"""A person's settings: language, time zone, and whether answers are shared by default."""
+"""A person's settings: language, time zone, whether answers are shared by default, and the quiet
+hours in which nothing scheduled arrives."""
 
 from __future__ import annotations
 
@@ -13,23 +14,31 @@ from prompts.catalog import Catalog
 from service import callbacks
 from service.messages import OutMessage, Response, button
 from service.render import Renderer
+from service.schedule.plan import replan
+from service.schedule.rhythm import QuietHours
 from service.timezones import COMMON_TIMEZONES, parse_timezone, zone_for_city, zone_for_local_time
 from service.turn import Turn
 from storage.users import UserRecord, update_user
 
 # What the words after /settings name (common.settings.words) → the setting's name in button data.
-SETTING_NAMES = {"language": "lang", "timezone": "tz", "time": "time", "share": "share"}
+SETTING_NAMES = {"language": "lang", "timezone": "tz", "time": "time", "share": "share",
+                 "quiet": "quiet"}
 # What to say when the value for a setting cannot be read.
 UNCLEAR = {"lang": "common.settings.language_unknown", "tz": "common.settings.timezone_unknown",
-           "time": "common.settings.time_unclear", "share": "common.settings.share_unclear"}
+           "time": "common.settings.time_unclear", "share": "common.settings.share_unclear",
+           "quiet": "common.settings.quiet_unclear"}
+# Settings that move what is scheduled (its local times): changing one replans.
+REPLANS = frozenset({"tz", "time", "quiet"})
 
 
 async def settings(turn: Turn, args: str) -> Response:
     """`/settings` shows them; `/settings timezone Europe/Berlin`, `zeitzone london`, `time 14:30`,
-    `sprache de`, `share on`, or a bare value (`/settings Europe/Berlin`, `/settings 14:30`) change
-    one directly (the terminal has no buttons). Keywords are understood in every language."""
+    `sprache de`, `share on`, `quiet 22:00-07:30`, `ruhezeit aus`, or a bare value
+    (`/settings Europe/Berlin`, `/settings 14:30`) change one directly (the terminal has no
+    buttons). Keywords are understood in every language."""
     if not args.strip():
-        return Response((settings_view(turn.user, turn.render, turn.now),))
+        return Response((settings_view(turn.user, turn.render, turn.now,
+                                       turn.content.policy.quiet_hours),))
     name, value = read_setting(turn.content.catalog, args)
     if name is None:
         name = guess_setting(turn.content.catalog, value, turn.now)
@@ -82,6 +91,8 @@ async def apply_setting(turn: Turn, name: str, value: str) -> Response:
         return turn.message(UNCLEAR[name], text=value[:64])
     user, key, variables = changed
     turn.became(user)
+    if name in REPLANS:
+        await replan(turn, turn.content.schedule)
     return turn.message(key, **variables)
 
 
@@ -90,13 +101,22 @@ def local_time(user_timezone: str, now: datetime) -> str:
     return now.astimezone(ZoneInfo(user_timezone)).strftime("%H:%M")
 
 
-def settings_view(user: UserRecord, render: Renderer, now: datetime) -> OutMessage:
+def quiet_text(quiet: str | None, render: Renderer) -> str:
+    """Quiet hours as shown: "21:00–08:00", or that there are none."""
+    hours = QuietHours.parse(quiet or "")
+    return str(hours) if hours is not None and hours.active else render.text(
+        "common.settings.quiet_off")
+
+
+def settings_view(user: UserRecord, render: Renderer, now: datetime,
+                  default_quiet: str) -> OutMessage:
     """Current settings with buttons to change language, time zone and sharing."""
     say = render.text
     text = say("common.settings.view", language=say(f"common.languages.{user.language}"),
                timezone=user.timezone, local_time=local_time(user.timezone, now),
                sharing=say("common.settings.sharing_on" if user.share_by_default
-                           else "common.settings.sharing_off"))
+                           else "common.settings.sharing_off"),
+               quiet=quiet_text(user.quiet_hours or default_quiet, render))
     languages = tuple(button(say(f"common.languages.{lang}"), callbacks.setting_data("lang", lang))
                       for lang in render.catalog.texts if lang != user.language)
     zones = [button(say("common.settings.timezone_button", zone=zone), callbacks.setting_data("tz", str(i)))
@@ -134,11 +154,16 @@ async def change_setting(
         changes = {"share_by_default": value.lower() in _words(catalog, "on")}
         key = "common.settings.share_set_on" if changes["share_by_default"] else \
             "common.settings.share_set_off"
+    elif name == "quiet" and (hours := QuietHours.parse(value)) is not None:
+        stored = f"{hours.start:%H:%M}-{hours.end:%H:%M}"
+        changes = {"quiet_hours": stored}
+        key = "common.settings.quiet_set" if hours.active else "common.settings.quiet_set_off"
     else:
         return None
     await update_user(session, user.id, now, **changes)
     updated = replace(user, **changes)
     return updated, key, {"timezone": updated.timezone,
-                          "local_time": local_time(updated.timezone, now)}
+                          "local_time": local_time(updated.timezone, now),
+                          "quiet": str(QuietHours.parse(updated.quiet_hours or "") or "")}
 
 

@@ -100,14 +100,21 @@ async def set_rule(session: AsyncSession, user_id: int, kind: str, rule: JSONObj
 
 
 async def add_items(session: AsyncSession, items: Iterable[NewItem], now: datetime) -> int:
-    """Create the items whose keys are new; how many were created."""
-    values = [{"key": item.key, "kind": item.kind, "user_id": item.user_id, "due_at": item.due_at,
-               "status": ItemStatus.PENDING.value, "attempts": 0, "payload": item.payload,
-               "created_at": now, "updated_at": now} for item in items]
+    """Create the items whose keys are new, and make those that were cancelled pending again (a
+    pause ended early, a rule changed back: planned again, the occurrence is wanted again); how
+    many. An item sent, skipped, missed or failed stays as it is."""
+    values = list({item.key: {
+        "key": item.key, "kind": item.kind, "user_id": item.user_id, "due_at": item.due_at,
+        "status": ItemStatus.PENDING.value, "attempts": 0, "payload": item.payload,
+        "created_at": now, "updated_at": now} for item in reversed(list(items))}.values())
     if not values:
         return 0
-    statement = dialect_insert(session)(ITEMS).values(values).on_conflict_do_nothing(
-        index_elements=["key"])
+    insert = dialect_insert(session)(ITEMS).values(values)
+    statement = insert.on_conflict_do_update(
+        index_elements=["key"], where=ITEMS.c.status == ItemStatus.CANCELLED.value,
+        set_={"status": ItemStatus.PENDING.value, "due_at": insert.excluded.due_at,
+              "payload": insert.excluded.payload, "attempts": 0, "last_error": None,
+              "updated_at": now})
     result = await session.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -909,7 +909,7 @@ async def test_settings_language_timezone_local_time_and_sharing(e2e: E2E) -> No
     [view] = await client.send("/settings")
     assert view == say("en", "common.settings.view", language="English", timezone="UTC",
                        local_time=now.strftime("%H:%M"),
-                       sharing=say("en", "common.settings.sharing_off"))
+                       sharing=say("en", "common.settings.sharing_off"), quiet="21:00–08:00")
 
     sent = await client.click("Deutsch")
     assert sent == [say("de", "common.settings.language_set")]
@@ -923,7 +923,8 @@ async def test_settings_language_timezone_local_time_and_sharing(e2e: E2E) -> No
     [view] = await client.send("/settings")
     assert view.startswith(say("de", "common.settings.view", language="Deutsch", timezone="UTC",
                                 local_time=now.strftime("%H:%M"),
-                                sharing=say("de", "common.settings.sharing_off")).split("\n")[0])
+                                sharing=say("de", "common.settings.sharing_off"),
+                                quiet="21:00–08:00").split("\n")[0])
     sent = await client.click(say("de", "common.settings.timezone_button", zone="Europe/London"))
     london = now.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
     assert sent == [say("de", "common.settings.timezone_set", timezone="Europe/London",

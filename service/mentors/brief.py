@@ -18,8 +18,11 @@ from service.mentors.rules import placed_for
 from service.mentors.shared_text import answers_text
 from service.messages import OutMessage, Response
 from service.schedule.kinds import PersonKind
-from service.schedule.placing import placed
-from service.schedule.rhythm import Rhythm, next_occurrence, wall_to_utc, zone_info
+from service.schedule.meeting import BEFORE as AGENDA_BEFORE
+from service.schedule.meeting import RULE as MEETING_RULE
+from service.schedule.meeting import meetings
+from service.schedule.placing import local_moment, placed
+from service.schedule.rhythm import zone_info
 from service.turn import Turn
 from storage.pairings import PairingRecord, pairing_of_mentor, pairings_of_mentor
 from storage.schedule import ItemRecord, NewItem, cancel_pending, last_sent_at
@@ -28,40 +31,16 @@ from storage.users import UserRecord
 from storage.vocabulary import JSONObject
 
 KIND = "meeting_brief"
-MEETING_RULE = "meeting"  # the calendar slice's rule of the mentee's next meeting
 AGENDA = "agenda"
 BEFORE = timedelta(hours=24)
-AGENDA_REQUEST_BEFORE = timedelta(days=1)  # the calendar slice's agenda request (same wall time)
 AFTER_AGENDA = timedelta(hours=4)
 LAST_CALL = timedelta(hours=1)
-LOOK_AHEAD = 3
-
-
-def meetings(rule: JSONObject | None, zone: str, after: datetime) -> list[datetime]:
-    """The next meetings of a meeting rule after `after` (UTC): {"once": local ISO} or
-    {"rule": a Rhythm}. The calendar slice's `meeting.meetings` reads the rule the same way."""
-    if not rule:
-        return []
-    try:
-        if isinstance(once := rule.get("once"), str):
-            local = datetime.fromisoformat(once)
-            moment = wall_to_utc(local.date(), local.time(), zone_info(zone))
-            return [moment] if moment > after else []
-        rhythm = Rhythm.from_json(rule["rule"])  # type: ignore[arg-type]
-    except (KeyError, TypeError, ValueError):
-        return []
-    found: list[datetime] = []
-    for _ in range(LOOK_AHEAD):
-        after = next_occurrence(rhythm, zone, after)
-        found.append(after)
-    return found
 
 
 def brief_moment(turn: Turn, mentor: UserRecord, meeting: datetime) -> datetime:
     """When the brief for this meeting goes out (see the module's docstring)."""
     wall = meeting.astimezone(zone_info(turn.user.timezone))
-    agenda = placed(turn, wall_to_utc(wall.date() - AGENDA_REQUEST_BEFORE, wall.time().replace(
-        tzinfo=None), zone_info(turn.user.timezone)))
+    agenda = placed(turn, local_moment(turn, wall.date() - AGENDA_BEFORE, wall.time()))
     due = min(max(meeting - BEFORE, agenda + AFTER_AGENDA), meeting - LAST_CALL)
     moved = placed_for(mentor, turn.content.policy, due)
     return moved if moved <= meeting - LAST_CALL else due
@@ -76,7 +55,7 @@ async def plan_for_mentor(turn: Turn, pairing: PairingRecord, mentor: UserRecord
     """The mentor's brief before the mentee's next meeting still ahead; a pending one for
     another moment is cancelled."""
     items: list[NewItem] = []
-    for meeting in meetings(rules.get(MEETING_RULE), turn.user.timezone, turn.now):
+    for meeting in meetings(turn, rules.get(MEETING_RULE), turn.now):
         due = brief_moment(turn, mentor, meeting)
         if due > turn.now:
             items.append(NewItem(f"{_prefix(mentor.id, pairing)}{meeting.isoformat()}", KIND,

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from service.callbacks import scheduling_data
 from service.messages import Button, OutMessage, Response, button
 from service.schedule.kinds import Choice, Planner
+from service.schedule.pause import start_pause
 from service.schedule.placing import placed
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
@@ -264,12 +265,9 @@ async def _after_missed(turn: Turn, answer: str) -> Response:
     """The answer to "does the rhythm still suit you?" after two missed check-ins."""
     rule = await _rule(turn)
     rhythm = rhythm_of({KIND: rule} if rule is not None else {})
-    if answer == "pause":
-        until = turn.now + PAUSE
-        await update_user(turn.session, turn.user.id, turn.now, paused_until=until)
-        turn.became(replace(turn.user, paused_until=until))
-        await replan(turn, turn.content.schedule)
-        return turn.message("checkins.paused", until=when(turn, until))
+    if answer == "pause":  # the same pause as `/pause 2 weeks`
+        await start_pause(turn, turn.today + PAUSE)
+        return turn.message("checkins.paused", until=when(turn, turn.user.paused_until or turn.now))
     if answer == "less" and rhythm is not None and rhythm.nth is None:
         return await set_rhythm(turn, less_often(turn, rhythm))
     return Response((await overview(turn, turn.say("checkins.kept")),))

@@ -1,11 +1,17 @@
-"""Where a planned moment lands for one person: out of their quiet hours."""
+"""Where a planned moment lands: out of the person's quiet hours, and never in the past.
+
+Every due time a planner makes goes through `placed`, so an item due inside the quiet hours
+(the person's own, or the policy's default 21:00–08:00 local) arrives when they end.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime, time
 
-from service.schedule.rhythm import DEFAULT_QUIET, QuietHours, out_of_quiet
+from service.schedule.rhythm import DEFAULT_QUIET, QuietHours, out_of_quiet, wall_to_utc, zone_info
 from service.turn import Turn
+from storage.schedule import NewItem, pending_items
 
 
 def placed(turn: Turn, due: datetime) -> datetime:
@@ -13,3 +19,31 @@ def placed(turn: Turn, due: datetime) -> datetime:
     falls inside them; unchanged otherwise."""
     quiet = QuietHours.parse(turn.user.quiet_hours or turn.content.policy.quiet_hours)
     return out_of_quiet(due, turn.user.timezone, quiet or DEFAULT_QUIET)
+
+
+def local_moment(turn: Turn, day: date, at: time) -> datetime:
+    """A wall time on the person's calendar as a UTC instant (the DST policy of rhythm)."""
+    return wall_to_utc(day, at, zone_info(turn.user.timezone))
+
+
+def local_iso(turn: Turn, moment: datetime) -> str:
+    """A moment as the person's local wall time, ISO to the minute (for keys and payloads)."""
+    local = moment.astimezone(zone_info(turn.user.timezone)).replace(tzinfo=None)
+    return local.isoformat(timespec="minutes")
+
+
+async def ahead(turn: Turn, items: Iterable[NewItem], kinds: Iterable[str]) -> list[NewItem]:
+    """The planned items not in the past: one whose moment passed when planned is not created,
+    but one still pending (the bot was down) is kept, for the dispatcher's grace window."""
+    planned = list(items)
+    if all(item.due_at >= turn.now for item in planned):
+        return planned
+    pending = {item.key for item in await pending_items(turn.session, turn.user.id, kinds)}
+    return [item for item in planned if item.due_at >= turn.now or item.key in pending]
+
+
+def local_day_and_time(turn: Turn, moment: datetime) -> dict[str, str]:
+    """What a text shows of a moment: the person's local date (ISO, for the `long_date` filter)
+    and wall time (HH:MM)."""
+    local = moment.astimezone(zone_info(turn.user.timezone))
+    return {"day": local.date().isoformat(), "time": local.strftime("%H:%M")}

@@ -1,0 +1,148 @@
+"""`/meeting`: the next meeting with the mentor, once or recurring; a day before it the mentee is
+asked for the agenda.
+
+The rule (kind "meeting") is {"once": local ISO wall time} or {"rule": a Rhythm's JSON}. The agenda
+request is planned for the next meeting whose request is still ahead, so a recurring meeting plans
+the next one once a request went out, and a one-off meeting that passed plans nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from service import callbacks, runs
+from service.messages import OutMessage, Response, button
+from service.schedule.kinds import Choice, PersonKind, Planner
+from service.schedule.placing import ahead, local_day_and_time, local_iso, local_moment, placed
+from service.schedule.plan import replan
+from service.schedule.rhythm import Rhythm, next_occurrence, zone_info
+from service.schedule.typed import MeetingWhen, is_off, parse_meeting
+from service.turn import Turn
+from storage.schedule import ItemRecord, NewItem, pending_items, rules_of, set_rule
+from storage.vocabulary import JSONObject
+
+RULE = "meeting"
+KIND = "agenda_request"
+TOPIC = "meeting"
+AGENDA = "agenda"
+#: How long before the meeting the agenda is asked for: the day before, at the same local time
+#: (a DST change in between does not shift it by an hour).
+BEFORE = timedelta(days=1)
+#: How many meetings ahead are looked at for a request still to come.
+LOOK_AHEAD = 3
+
+
+def meetings(turn: Turn, rule: JSONObject | None, after: datetime) -> list[datetime]:
+    """The next meetings after `after` (UTC), at most LOOK_AHEAD; none for a rule unreadable."""
+    if not rule:
+        return []
+    try:
+        if isinstance(once := rule.get("once"), str):
+            local = datetime.fromisoformat(once)
+            moment = local_moment(turn, local.date(), local.time())
+            return [moment] if moment > after else []
+        rhythm = Rhythm.from_json(rule["rule"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return []
+    found: list[datetime] = []
+    for _ in range(LOOK_AHEAD):
+        after = next_occurrence(rhythm, turn.user.timezone, after)
+        found.append(after)
+    return found
+
+
+def _rule(when: MeetingWhen) -> JSONObject:
+    if when.once is not None:
+        return {"once": when.once.isoformat(timespec="minutes")}
+    assert when.rule is not None
+    return {"rule": when.rule.to_json()}
+
+
+async def meeting(turn: Turn, args: str) -> Response:
+    """`/meeting` shows the next meeting; `/meeting next tuesday 17:00`, `/meeting 14.12. 18:30`,
+    `/meeting every 2nd tuesday 17:00`, `/meeting jeden 2. Dienstag 17 Uhr` set it;
+    `/meeting off` clears it."""
+    text = args.strip()
+    if not text:
+        return await view(turn)
+    if is_off(text):
+        return await clear(turn)
+    when = parse_meeting(text, turn.today)
+    if when is None:
+        return turn.message("calendar.meeting.unclear", text=text[:64])
+    await set_rule(turn.session, turn.user.id, RULE, _rule(when), turn.now)
+    await replan(turn, turn.content.schedule)
+    return await view(turn, set_now=True)
+
+
+async def view(turn: Turn, set_now: bool = False) -> Response:
+    """The next meeting and when the agenda is asked for, or how to set one."""
+    rule = (await rules_of(turn.session, turn.user.id)).get(RULE)
+    upcoming = meetings(turn, rule, turn.now)
+    if not upcoming:
+        return turn.message("calendar.meeting.none")
+    requests = [item for item in await pending_items(turn.session, turn.user.id, (KIND,))
+                if _meeting_of(item) == upcoming[0]]
+    ask = local_day_and_time(turn, requests[0].due_at) if requests else None
+    text = turn.say("calendar.meeting.set" if set_now else "calendar.meeting.view",
+                    recurring="rule" in (rule or {}), ask_day=ask and ask["day"],
+                    ask_time=ask and ask["time"], **local_day_and_time(turn, upcoming[0]))
+    clear_button = button(turn.say("calendar.meeting.clear_button"),
+                          callbacks.scheduling_data(TOPIC, "off"))
+    return Response((OutMessage(text, ((clear_button,),)),))
+
+
+async def clear(turn: Turn) -> Response:
+    """No meeting planned any more: nor any agenda request."""
+    await set_rule(turn.session, turn.user.id, RULE, None, turn.now)
+    await replan(turn, turn.content.schedule)
+    return turn.message("calendar.meeting.cleared")
+
+
+async def choose(turn: Turn, value: str) -> Response:
+    """The meeting's button: clear it."""
+    return await clear(turn) if value == "off" else turn.stale_press()
+
+
+async def plan(turn: Turn, rules: Mapping[str, JSONObject]) -> list[NewItem]:
+    """The agenda request a day before the next meeting whose request is still ahead (and one
+    still pending whose moment passed while the bot was down)."""
+    items = []
+    for moment in meetings(turn, rules.get(RULE), turn.now):
+        wall = moment.astimezone(zone_info(turn.user.timezone))
+        due = placed(turn, local_moment(turn, wall.date() - BEFORE, wall.time()))
+        meeting_iso = local_iso(turn, moment)
+        items.append(NewItem(f"{KIND}:{turn.user.id}:{meeting_iso}@{local_iso(turn, due)}", KIND,
+                             turn.user.id, due, {"meeting": moment.isoformat()}))
+        if due > turn.now:  # (one due right now may be the one just sent: look further)
+            break
+    return await ahead(turn, items, (KIND,))
+
+
+def _meeting_of(item: ItemRecord) -> datetime | None:
+    value = item.payload.get("meeting")
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+async def agenda_request(turn: Turn, item: ItemRecord) -> Response | None:
+    """A day before the meeting: would they gather their agenda?"""
+    moment = _meeting_of(item)
+    if moment is None or moment <= turn.now:
+        return None
+    start = button(turn.say("calendar.meeting.agenda_button"), callbacks.item_data(item.id, "start"))
+    text = turn.say("calendar.meeting.agenda_request", **local_day_and_time(turn, moment))
+    return Response((OutMessage(text, ((start,),)),))
+
+
+async def on_press(turn: Turn, _item: ItemRecord, op: str) -> Response:
+    """Start the agenda (an open dialog is offered to pause, as always)."""
+    if op != "start":
+        return turn.stale_press()
+    return await runs.start_dialog(turn, AGENDA)
+
+
+def meeting_kinds() -> tuple[PersonKind, Planner, Choice]:
+    """The agenda request, its planner, and the meeting's button."""
+    return (PersonKind(KIND, agenda_request, press=on_press),
+            Planner(frozenset({KIND}), plan), Choice(TOPIC, choose))

@@ -1,0 +1,135 @@
+"""`/pause`: nothing scheduled is sent until a day the person picks, nothing counts as missed,
+and when the pause ends the bot says welcome back (with the next check-in).
+
+The pause is `users.paused_until`: the start (00:00 local) of the day things resume, in UTC.
+Setting it cancels every pending item inside it (but what belongs to its end) and replans;
+`/pause off` clears it and replans, so what the rules plan comes back at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from service import callbacks
+from service.messages import OutMessage, Response, button
+from service.schedule.kinds import Choice, PersonKind, Planner
+from service.schedule.placing import local_day_and_time, local_iso, local_moment, placed
+from service.schedule.plan import replan
+from service.schedule.typed import is_off, parse_pause
+from service.turn import Turn
+from storage.schedule import ItemRecord, NewItem, cancel_pending, pending_items
+from storage.users import update_user
+from storage.vocabulary import JSONObject
+
+KIND = "welcome_back"
+TOPIC = "pause"
+#: The kinds of the check-in (the checkins slice): the welcome back names the next one.
+CHECKIN_KINDS = ("checkin",)
+#: The pause buttons: their value → days until things resume ("date": how to type one).
+LENGTHS = {"1w": 7, "2w": 14}
+
+
+def paused_until(turn: Turn) -> datetime | None:
+    """When the person's pause ends, if they are in one now."""
+    until = turn.user.paused_until
+    return until if until is not None and until > turn.now else None
+
+
+async def pause(turn: Turn, args: str) -> Response:
+    """`/pause` shows the pause (or the choice of one); `/pause 2 weeks`, `/pause bis 24.12.`
+    pause until then; `/pause off` ends it."""
+    text = args.strip()
+    if not text:
+        return view(turn)
+    if is_off(text):
+        return await end_pause(turn)
+    resume = parse_pause(text, turn.today)
+    if resume is None:
+        return turn.message("calendar.pause.unclear", text=text[:64])
+    return await start_pause(turn, resume)
+
+
+def view(turn: Turn) -> Response:
+    """The pause as it stands, with buttons to start or end one."""
+    until = paused_until(turn)
+    if until is not None:
+        end = button(turn.say("calendar.pause.end_button"), callbacks.scheduling_data(TOPIC, "off"))
+        return Response((OutMessage(turn.say("calendar.pause.view_paused", **_days(turn, until)),
+                                    ((end,),)),))
+    choices = tuple(button(turn.say(f"calendar.pause.button_{value}"),
+                           callbacks.scheduling_data(TOPIC, value)) for value in (*LENGTHS, "date"))
+    return Response((OutMessage(turn.say("calendar.pause.view"), (choices[:2], choices[2:])),))
+
+
+async def start_pause(turn: Turn, resume: date) -> Response:
+    """Pause until the start of `resume` (local): what was planned inside it is cancelled."""
+    until = local_moment(turn, resume, time(0))
+    await update_user(turn.session, turn.user.id, turn.now, paused_until=until)
+    turn.became(replace(turn.user, paused_until=until))
+    registry = turn.content.schedule
+    inside = [name for name, kind in registry.people.items() if not kind.in_pause]
+    await cancel_pending(turn.session, turn.user.id, turn.now, kinds=inside, before=until)
+    await replan(turn, registry)
+    return turn.message("calendar.pause.started", **_days(turn, until))
+
+
+async def end_pause(turn: Turn) -> Response:
+    """End the pause now (`/pause off`): the rules plan their items again."""
+    if paused_until(turn) is None:
+        return turn.message("calendar.pause.not_paused")
+    await _resume(turn)
+    return turn.message("calendar.pause.ended", **await next_checkin(turn))
+
+
+async def _resume(turn: Turn) -> None:
+    await update_user(turn.session, turn.user.id, turn.now, paused_until=None)
+    turn.became(replace(turn.user, paused_until=None))
+    await replan(turn, turn.content.schedule)
+
+
+def _days(turn: Turn, until: datetime) -> dict[str, str]:
+    """The last paused day and the day things resume, local ISO dates."""
+    resume = date.fromisoformat(local_day_and_time(turn, until)["day"])
+    return {"last": (resume - timedelta(days=1)).isoformat(), "resume": resume.isoformat()}
+
+
+async def next_checkin(turn: Turn) -> dict[str, str | None]:
+    """The next planned check-in as `day` and `time` (None when there is none)."""
+    upcoming = await pending_items(turn.session, turn.user.id, CHECKIN_KINDS)
+    if not upcoming:
+        return {"day": None, "time": None}
+    return {**local_day_and_time(turn, upcoming[0].due_at)}
+
+
+async def choose(turn: Turn, value: str) -> Response:
+    """A pause button: a week, two weeks, how to type a date, or end the pause."""
+    if value in LENGTHS:
+        return await start_pause(turn, turn.today + timedelta(days=LENGTHS[value]))
+    if value == "date":
+        return turn.message("calendar.pause.ask_date")
+    if value == "off":
+        return await end_pause(turn)
+    return turn.stale_press()
+
+
+async def welcome_back(turn: Turn, _item: ItemRecord) -> Response:
+    """The pause is over: say so, with the next check-in the rules now plan."""
+    await _resume(turn)
+    return turn.message("calendar.pause.welcome_back", **await next_checkin(turn))
+
+
+async def plan(turn: Turn, _rules: Mapping[str, JSONObject]) -> list[NewItem]:
+    """The welcome back at the end of a pause (out of the quiet hours)."""
+    until = paused_until(turn)
+    if until is None:
+        return []
+    due = placed(turn, until)
+    return [NewItem(f"{KIND}:{turn.user.id}:{local_iso(turn, due)}", KIND, turn.user.id, due, {})]
+
+
+def pause_kinds() -> tuple[PersonKind, Planner, Choice]:
+    """The welcome back, its planner, and the pause buttons."""
+    return (PersonKind(KIND, welcome_back, in_pause=True),
+            Planner(frozenset({KIND}), plan), Choice(TOPIC, choose))

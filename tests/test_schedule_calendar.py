@@ -1,0 +1,501 @@
+"""The calendar around the mentoring, as a mentee lives it: a pause (nothing sent inside it,
+nothing missed, welcome back at its end), quiet hours, the next meeting and its agenda request,
+and the planned ending's ladder. The clock is moved to each item's moment and the dispatcher run
+directly: what it returns is what the person would get."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.telegram.dispatching import dispatch_job
+from service.conversation import ConversationService
+from service.inputs import PressIn
+from service.messages import OutMessage
+from service.schedule.dispatch import Dispatcher
+from service.schedule.rhythm import Rhythm
+from storage.runs import active_run, save_run
+from storage.schedule import ItemRecord, listing, set_rule
+from storage.users import UserRecord, get_user
+from storage.vocabulary import ItemStatus, RunStatus
+from tests.support.chat import Chat, rendered
+from tests.support.clock import FakeClock
+from tests.telegram.harness import E2E, say
+
+BERLIN = ZoneInfo("Europe/Berlin")
+LANGS = ["en", "de"]
+
+
+@dataclass
+class Got:
+    """What one item sent to its person, and when."""
+
+    kind: str
+    at: datetime
+    messages: list[OutMessage]
+
+    @property
+    def texts(self) -> list[str]:
+        return [message.text for message in self.messages]
+
+    @property
+    def local(self) -> datetime:
+        return self.at.astimezone(BERLIN)
+
+
+async def dispatch(service: ConversationService) -> list[Got]:
+    """One dispatch pass at the clock's now: what each person's items sent (empty: skipped)."""
+    dispatcher = Dispatcher(service)
+    got = []
+    for claimed in await dispatcher.claim():
+        deliveries = await dispatcher.open(claimed)
+        if claimed.telegram_id is not None:
+            got.append(Got(claimed.kind, service.clock(),
+                           [m for delivery in deliveries for m in delivery.messages]))
+    return got
+
+
+async def items(service: ConversationService, status: ItemStatus | None = None) -> list[ItemRecord]:
+    """Every item of a person, soonest first."""
+    async with service.sessionmaker.begin() as session:
+        rows = await listing(session, status=status)
+    return [row.item for row in rows if row.item.user_id is not None]
+
+
+async def next_sent(service: ConversationService, clock: FakeClock) -> Got | None:
+    """Move the clock to the next pending item and dispatch until something is sent."""
+    while pending := await items(service, ItemStatus.PENDING):
+        clock.now = max(clock.now, pending[0].due_at)
+        sent = [got for got in await dispatch(service) if got.messages]
+        if sent:
+            return sent[0]
+    return None
+
+
+async def user(service: ConversationService, chat: Chat) -> UserRecord:
+    async with service.sessionmaker.begin() as session:
+        found = await get_user(session, chat.user_id)
+    assert found is not None
+    return found
+
+
+async def in_berlin(chat: Chat, lang: str) -> None:
+    chat.language = lang
+    await chat.send("/settings timezone Europe/Berlin")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN).astimezone(UTC)  # type: ignore[misc]
+
+
+async def press_item(chat: Chat, got: Got, label: str) -> list[str]:
+    """Press a button of a scheduled item's message."""
+    for message in got.messages:
+        for button in message.choices:
+            if button.label == label:
+                return [m.text for m in (await chat.handle(PressIn(button.data))).messages]
+    raise AssertionError(f"no button {label!r} in {got.messages}")
+
+
+def label(lang: str, key: str) -> str:
+    """A button's label as shown."""
+    return html.unescape(rendered(lang, key))
+
+
+# --- Pause -----------------------------------------------------------------------------------
+
+WEEKLY_MEETING = {"en": "/meeting every tuesday 17:00", "de": "/meeting jeden dienstag 17 uhr"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_pause_sends_nothing_counts_nothing_missed_and_welcomes_back(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    await chat.send(WEEKLY_MEETING[lang])  # an agenda request every Monday 17:00
+    assert [i.due_at for i in await items(service, ItemStatus.PENDING)] == [local(2026, 11, 23, 17)]
+
+    response = await chat.send({"en": "/pause 2 weeks", "de": "/pause 2 wochen"}[lang])
+    assert chat.texts(response) == chat.texts(chat.log[-1])
+    assert response.messages[0].text == rendered(lang, "calendar.pause.started",
+                                                 last="2026-12-04", resume="2026-12-05")
+    assert (await user(service, chat)).paused_until == local(2026, 12, 5)
+
+    welcome = await next_sent(service, clock)  # the first thing sent: nothing inside the pause
+    assert welcome is not None
+    assert welcome.kind == "welcome_back"
+    assert welcome.local == datetime(2026, 12, 5, 8, 0, tzinfo=BERLIN)  # out of the quiet hours
+    assert welcome.texts == [rendered(lang, "calendar.pause.welcome_back", day=None, time=None)]
+    assert (await user(service, chat)).paused_until is None
+    statuses = {i.status for i in await items(service)}
+    assert ItemStatus.MISSED not in statuses
+
+    following = await next_sent(service, clock)
+    assert following is not None
+    assert following.kind == "agenda_request"
+    assert following.at == local(2026, 12, 7, 17)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_pause_by_buttons_and_ended_early(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    await chat.send(WEEKLY_MEETING[lang])
+    shown = await chat.send("/pause")
+    assert shown.messages[0].text == rendered(lang, "calendar.pause.view")
+    assert [b.label for b in chat.buttons] == [
+        label(lang, "calendar.pause.button_1w"), label(lang, "calendar.pause.button_2w"),
+        label(lang, "calendar.pause.button_date")]
+    asked = await chat.press(label(lang, "calendar.pause.button_date"))
+    assert asked.messages[0].text == rendered(lang, "calendar.pause.ask_date")
+
+    await chat.send("/pause")
+    started = await chat.press(label(lang, "calendar.pause.button_1w"))
+    assert started.messages[0].text == rendered(lang, "calendar.pause.started",
+                                                last="2026-11-27", resume="2026-11-28")
+    pending = await items(service, ItemStatus.PENDING)
+    assert [i.kind for i in pending] == ["welcome_back"]  # Monday's agenda request is cancelled
+
+    clock.advance(days=2)
+    shown = await chat.send("/pause")
+    assert shown.messages[0].text == rendered(lang, "calendar.pause.view_paused",
+                                              last="2026-11-27", resume="2026-11-28")
+    ended = await chat.press(label(lang, "calendar.pause.end_button"))
+    assert ended.messages[0].text == rendered(lang, "calendar.pause.ended", day=None, time=None)
+    assert (await user(service, chat)).paused_until is None
+    pending = await items(service, ItemStatus.PENDING)
+    assert [(i.kind, i.due_at) for i in pending] == [("agenda_request", local(2026, 11, 23, 17))]
+    assert (await chat.send("/pause off")).messages[0].text == rendered(
+        lang, "calendar.pause.not_paused")
+    sent = await next_sent(service, clock)
+    assert sent is not None
+    assert sent.kind == "agenda_request"
+
+
+async def test_a_pause_typed_in_german_until_a_date(
+    service: ConversationService, chat: Chat
+) -> None:
+    await in_berlin(chat, "de")
+    response = await chat.send("/pause bis 24.12.")
+    assert response.messages[0].text == rendered("de", "calendar.pause.started",
+                                                 last="2026-12-24", resume="2026-12-25")
+    unclear = await chat.send("/pause irgendwann")
+    assert unclear.messages[0].text == rendered("de", "calendar.pause.unclear", text="irgendwann")
+    ended = await chat.send("/pause aus")
+    assert ended.messages[0].text == rendered("de", "calendar.pause.ended", day=None, time=None)
+    assert await items(service, ItemStatus.PENDING) == []
+
+
+# --- Quiet hours -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_quiet_hours_move_an_item_to_their_end_and_are_set_in_settings(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    view = await chat.send("/settings")
+    assert "21:00–08:00" in view.messages[0].text
+    await chat.send({"en": "/meeting next tuesday 22:00", "de": "/meeting nächsten dienstag 22 uhr"}[lang])
+    # The request would be due Monday 22:00: inside the default quiet hours, so Tuesday 08:00.
+    [request] = await items(service, ItemStatus.PENDING)
+    assert request.due_at == local(2026, 11, 24, 8)
+
+    words = {"en": "/settings quiet 22:30-07:30", "de": "/settings ruhezeit 22:30 bis 7:30"}
+    changed = await chat.send(words[lang])
+    assert changed.messages[0].text == rendered(lang, "common.settings.quiet_set",
+                                                quiet="22:30–07:30")
+    assert "22:30–07:30" in (await chat.send("/settings")).messages[0].text
+    [request] = await items(service, ItemStatus.PENDING)
+    assert request.due_at == local(2026, 11, 23, 22)  # no longer quiet: when it is due
+
+    await chat.send({"en": "/settings quiet 21-8", "de": "/settings ruhezeit 21-8"}[lang])
+    sent = await next_sent(service, clock)
+    assert sent is not None
+    assert sent.local == datetime(2026, 11, 24, 8, 0, tzinfo=BERLIN)
+    assert sent.texts == [rendered(lang, "calendar.meeting.agenda_request",
+                                   day="2026-11-24", time="22:00")]
+
+    off = await chat.send({"en": "/settings quiet off", "de": "/settings ruhezeit aus"}[lang])
+    assert off.messages[0].text == rendered(lang, "common.settings.quiet_set_off")
+    assert rendered(lang, "common.settings.quiet_off") in (await chat.send("/settings")).messages[0].text
+    unclear = await chat.send({"en": "/settings quiet later", "de": "/settings ruhezeit später"}[lang])
+    assert unclear.messages[0].text == rendered(
+        lang, "common.settings.quiet_unclear", text={"en": "later", "de": "später"}[lang])
+
+
+@pytest.mark.parametrize(("start", "meeting", "arrives"), [
+    # Spring forward (28 March 2027): the evening before is CET, the morning after CEST.
+    (datetime(2027, 3, 20, 9, tzinfo=UTC), "/meeting 28.3. 21:30", datetime(2027, 3, 28, 6, tzinfo=UTC)),
+    # Fall back (31 October 2027): the evening before is CEST, the morning after CET.
+    (datetime(2027, 10, 25, 9, tzinfo=UTC), "/meeting 31.10. 21:30", datetime(2027, 10, 31, 7, tzinfo=UTC)),
+])
+async def test_quiet_hours_end_at_08_00_local_across_a_dst_change(
+    service: ConversationService, chat: Chat, clock: FakeClock, start: datetime, meeting: str,
+    arrives: datetime,
+) -> None:
+    clock.now = start
+    await in_berlin(chat, "en")
+    await chat.send(meeting)
+    sent = await next_sent(service, clock)
+    assert sent is not None
+    assert sent.kind == "agenda_request"
+    assert sent.at == arrives
+    assert sent.local.hour == 8
+    assert sent.local.minute == 0
+
+
+# --- The next meeting and its agenda ---------------------------------------------------------
+
+ONE_OFF = {"en": ("/meeting next tuesday 17:00", "2026-11-24", "17:00"),
+           "de": ("/meeting 14.12. 18:30", "2026-12-14", "18:30")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_meeting_brings_the_agenda_request_a_day_before_and_its_button_starts_the_agenda(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    typed, day, at = ONE_OFF[lang]
+    before = datetime.combine(date.fromisoformat(day) - timedelta(days=1),
+                              time.fromisoformat(at), BERLIN)
+    response = await chat.send(typed)
+    assert response.messages[0].text == rendered(
+        lang, "calendar.meeting.set", day=day, time=at, recurring=False,
+        ask_day=before.date().isoformat(), ask_time=at)
+    shown = await chat.send("/meeting")
+    assert shown.messages[0].text == rendered(
+        lang, "calendar.meeting.view", day=day, time=at, recurring=False,
+        ask_day=before.date().isoformat(), ask_time=at)
+
+    await chat.send("/agreement")  # a dialog is open when the request arrives
+    sent = await next_sent(service, clock)
+    assert sent is not None
+    assert sent.kind == "agenda_request"
+    assert sent.at == before.astimezone(UTC)
+    assert sent.texts == [rendered(lang, "calendar.meeting.agenda_request", day=day, time=at)]
+
+    offered = await press_item(chat, sent, label(lang, "calendar.meeting.agenda_button"))
+    titles = {"open_title": rendered(lang, "agreement.title"), "title": rendered(lang, "agenda.title")}
+    assert offered == [rendered(lang, "common.service.switch_question", **titles)]
+    await chat.press(html.unescape(rendered(lang, "common.buttons.pause_and_start",
+                                            title=titles["title"])))
+    async with service.sessionmaker.begin() as session:
+        run = await active_run(session, (await user(service, chat)).id)
+    assert run is not None
+    assert run.dialog == "agenda"
+
+    # A one-off meeting that passed plans nothing more.
+    clock.advance(days=2)
+    assert await items(service, ItemStatus.PENDING) == []
+    none = await chat.send("/meeting")
+    assert none.messages[0].text.startswith(rendered(lang, "calendar.meeting.none")[:20])
+
+
+RECURRING = {"en": "/meeting every 2nd tuesday 17:00", "de": "/meeting jeden 2. Dienstag 17 Uhr"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    response = await chat.send(RECURRING[lang])
+    assert response.messages[0].text == rendered(
+        lang, "calendar.meeting.set", day="2026-12-08", time="17:00", recurring=True,
+        ask_day="2026-12-07", ask_time="17:00")
+    sent = await next_sent(service, clock)
+    assert sent is not None
+    assert sent.at == local(2026, 12, 7, 17)
+    assert sent.texts == [rendered(lang, "calendar.meeting.agenda_request",
+                                   day="2026-12-08", time="17:00")]
+    [following] = await items(service, ItemStatus.PENDING)
+    assert following.due_at == local(2027, 1, 11, 17)  # the day before the 2nd Tuesday of January
+    shown = await chat.send("/meeting")
+    assert shown.messages[0].text == rendered(  # tomorrow's meeting: its request went out
+        lang, "calendar.meeting.view", day="2026-12-08", time="17:00", recurring=True,
+        ask_day=None, ask_time=None)
+
+    cleared = await chat.press(label(lang, "calendar.meeting.clear_button"))
+    assert cleared.messages[0].text == rendered(lang, "calendar.meeting.cleared")
+    assert await items(service, ItemStatus.PENDING) == []
+    unclear = await chat.send("/meeting someday")
+    assert unclear.messages[0].text == rendered(lang, "calendar.meeting.unclear", text="someday")
+
+
+async def test_a_meeting_less_than_a_day_away_asks_for_nothing_in_the_past(
+    service: ConversationService, chat: Chat
+) -> None:
+    await in_berlin(chat, "en")  # Saturday 10:00 in Berlin
+    response = await chat.send("/meeting tomorrow 09:00")
+    assert response.messages[0].text == rendered(
+        "en", "calendar.meeting.set", day="2026-11-22", time="09:00", recurring=False,
+        ask_day=None, ask_time=None)
+    assert await items(service, ItemStatus.PENDING) == []
+
+
+# --- The planned ending ----------------------------------------------------------------------
+
+AGREEMENT = {
+    "en": ["To grow into a team lead role", "I lead my first project team", "Honest feedback",
+           "I come prepared", "No calls after 8 pm", "/skip", "yes", "1", "2", "About ten"],
+    "de": ["In eine Teamleitung hineinwachsen", "Ich leite ein Projektteam", "Ehrliches Feedback",
+           "Ich komme vorbereitet", "Keine Anrufe nach 20 Uhr", "/skip", "ja", "1", "2", "Etwa zehn"],
+}
+
+
+async def agree(chat: Chat, lang: str, ends: str) -> None:
+    """Walk the agreement (again: a revision), with this end date."""
+    await chat.send("/agreement")
+    for text in [*AGREEMENT[lang], ends, {"en": "Every second meeting", "de": "Jedes zweite Treffen"}[lang]]:
+        await chat.send(text)
+    confirm = next(b for b in chat.buttons if b.data.endswith(":confirm"))
+    await chat.handle(PressIn(confirm.data))
+
+
+def ladder(lang: str, ends: str) -> list[tuple[str, str]]:
+    return [("ending_notice", rendered(lang, "calendar.ending.notice", ends=ends)),
+            ("reflection_invite", rendered(lang, "calendar.ending.invite", ends=ends)),
+            ("reflection_day", rendered(lang, "calendar.ending.day")),
+            ("reflection_reminder", rendered(lang, "calendar.ending.reminder"))]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_ending_ladder_in_order_with_consent_to_move_to_the_ending(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    await agree(chat, lang, "31.01.2027")
+    assert (await user(service, chat)).relationship_ends_on == date(2027, 1, 31)
+    expected = ladder(lang, "2027-01-31")
+    moments = [local(2027, 1, 3, 10), local(2027, 1, 24, 10), local(2027, 1, 31, 10),
+               local(2027, 2, 7, 10)]
+
+    notice = await next_sent(service, clock)
+    assert notice is not None
+    assert (notice.kind, notice.texts[0]) == expected[0]
+    assert notice.at == moments[0]
+    not_yet = await press_item(chat, notice, label(lang, "calendar.ending.not_yet_button"))
+    assert not_yet == [rendered(lang, "calendar.ending.not_yet")]
+    assert (await user(service, chat)).stage == "initiation"  # nothing moves without consent
+    await press_item(chat, notice, label(lang, "calendar.ending.move_button"))
+    assert (await user(service, chat)).stage == "ending"
+
+    for (kind, text), moment in zip(expected[1:], moments[1:], strict=True):
+        sent = await next_sent(service, clock)
+        assert sent is not None
+        assert (sent.kind, sent.texts[0]) == (kind, text)
+        assert sent.at == moment
+    assert await next_sent(service, clock) is None
+
+
+async def test_on_the_day_the_reflection_begins_and_no_reminder_follows_once_it_is_done(
+    service: ConversationService, chat: Chat, clock: FakeClock
+) -> None:
+    await in_berlin(chat, "en")
+    await agree(chat, "en", "31.01.2027")
+    for _ in range(2):
+        await next_sent(service, clock)
+    day = await next_sent(service, clock)
+    assert day is not None
+    assert day.kind == "reflection_day"
+    assert day.texts[0] == rendered("en", "calendar.ending.day")
+    assert len(day.texts) > 1  # and the reflection's first question
+    me = await user(service, chat)
+    async with service.sessionmaker.begin() as session:
+        run = await active_run(session, me.id)
+        assert run is not None
+        assert run.dialog == "reflection"
+        await save_run(session, run.id, step=run.step, status=RunStatus.COMPLETED, state=run.state,
+                       now=clock.now)
+    assert await next_sent(service, clock) is None  # the reminder is skipped
+    [reminder] = [i for i in await items(service) if i.kind == "reflection_reminder"]
+    assert reminder.status is ItemStatus.SKIPPED
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_revised_end_date_recomputes_the_ladder(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    await agree(chat, lang, "31.01.2027")
+    first = await items(service, ItemStatus.PENDING)
+    assert [i.due_at for i in first] == [local(2027, 1, 3, 10), local(2027, 1, 24, 10),
+                                         local(2027, 1, 31, 10), local(2027, 2, 7, 10)]
+    await agree(chat, lang, "28.02.2027")  # the living agreement, revised
+    pending = await items(service, ItemStatus.PENDING)
+    assert [i.due_at for i in pending] == [local(2027, 1, 31, 10), local(2027, 2, 21, 10),
+                                           local(2027, 2, 28, 10), local(2027, 3, 7, 10)]
+    cancelled = {i.id for i in await items(service, ItemStatus.CANCELLED)}
+    assert {i.id for i in first} <= cancelled
+    notice = await next_sent(service, clock)
+    assert notice is not None
+    assert notice.texts[0] == rendered(lang, "calendar.ending.notice", ends="2027-02-28")
+
+
+async def test_a_ladder_step_already_past_is_not_created(
+    service: ConversationService, chat: Chat
+) -> None:
+    await in_berlin(chat, "en")
+    await agree(chat, "en", "10.12.2026")  # 19 days away: the four-week notice has passed
+    pending = await items(service, ItemStatus.PENDING)
+    assert [i.kind for i in pending] == ["reflection_invite", "reflection_day",
+                                        "reflection_reminder"]
+
+
+
+async def test_the_ladder_comes_at_the_check_in_time_and_survives_a_replan_during_downtime(
+    service: ConversationService, chat: Chat, clock: FakeClock
+) -> None:
+    await in_berlin(chat, "en")
+    me = await user(service, chat)
+    async with service.sessionmaker.begin() as session:
+        await set_rule(session, me.id, "checkin", Rhythm(time(18, 30)).to_json(), clock.now)
+    await agree(chat, "en", "31.01.2027")
+    ladder_kinds = {"ending_notice", "reflection_invite", "reflection_day", "reflection_reminder"}
+    pending = [i for i in await items(service, ItemStatus.PENDING) if i.kind in ladder_kinds]
+    assert [i.due_at for i in pending] == [local(2027, 1, 3, 18, 30), local(2027, 1, 24, 18, 30),
+                                           local(2027, 1, 31, 18, 30), local(2027, 2, 7, 18, 30)]
+
+    clock.now = local(2027, 1, 3, 20, 30)  # the bot was down when the notice was due
+    await chat.send("/meeting off")  # something replans before the dispatcher runs again
+    assert pending[0].id in {i.id for i in await items(service, ItemStatus.PENDING)}
+    sent = {got.kind: got for got in await dispatch(service)}  # within the grace window: sent
+    assert sent["ending_notice"].texts[0] == rendered("en", "calendar.ending.notice",
+                                                      ends="2027-01-31")
+
+# --- Over Telegram ---------------------------------------------------------------------------
+
+
+async def test_the_agenda_request_arrives_over_telegram_and_its_button_starts_the_agenda(
+    e2e: E2E,
+) -> None:
+    client = e2e.client()
+    await client.send("/settings timezone Europe/Berlin")
+    [confirmed] = await client.send("/meeting next tuesday 17:00")
+    assert confirmed == say("en", "calendar.meeting.set", day="2026-11-24", time="17:00",
+                            recurring=False, ask_day="2026-11-23", ask_time="17:00")
+
+    job = dispatch_job(e2e.service)  # one tick of the JobQueue's dispatcher, at the clock's now
+    e2e.clock.now = local(2026, 11, 23, 17)
+    for claimed in await job.dispatcher.claim():
+        await e2e.bot.app.update_queue.put(job.work(claimed))
+    await e2e.settle()
+    assert client.last_text == say("en", "calendar.meeting.agenda_request", day="2026-11-24",
+                                   time="17:00")
+    assert client.last_buttons == [say("en", "calendar.meeting.agenda_button")]
+
+    started = await client.click(say("en", "calendar.meeting.agenda_button"))
+    assert say("en", "agenda.intro") in "\n".join(started)
+    run = await e2e.run(client.user_id, "agenda")
+    assert run["status"] == "active"
+    assert await items(e2e.service, ItemStatus.PENDING) == []  # a one-off meeting: nothing more
