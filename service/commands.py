@@ -78,6 +78,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("goals", Kind.LOOK_UP, slow=True),
     CommandSpec("answers", Kind.LOOK_UP, slow=True),
     CommandSpec("settings", Kind.LOOK_UP),
+    CommandSpec("mentees", Kind.LOOK_UP, frozenset({Scope.MENTOR}), slow=True),
     _navigation("skip", Navigation.SKIP),
     _navigation("back", Navigation.BACK),
     _navigation("done", Navigation.DONE, listed=False),
