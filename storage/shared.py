@@ -57,12 +57,12 @@ async def paired_mentee(session: AsyncSession, mentor_id: int,
     """The pairing and its mentee, if the pairing is this mentor's own and open; else None."""
     mentee = USERS.alias("mentee")
     row = (await session.execute(
-        select(PAIRINGS, *[c.label(f"mentee_{c.name}") for c in mentee.c])
+        select(PAIRINGS, *[c.label(f"paired_{c.name}") for c in mentee.c])
         .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
         .where(_paired(mentor_id, pairing_id)))).first()
     if row is None:
         return None
-    return (PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_", role=Role))
+    return (PairingRecord.from_row(row), record(UserRecord, row, prefix="paired_", role=Role))
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,11 @@ async def activity(session: AsyncSession, mentor_id: int, pairing_id: int, *,
         HELP.c.pairing_id == pairing_id, HELP.c.mentor_id == mentor_id,
         HELP.c.reply.is_(None)))).scalar_one()
     return Activity(last, tuple(ItemStatus(s) for s in statuses), int(help_waiting))
+
+
+async def open_pairings(session: AsyncSession, mentor_id: int) -> list[int]:
+    """The ids of the mentor's pairings that are not ended, oldest first."""
+    rows = await session.execute(select(PAIRINGS.c.id).where(
+        PAIRINGS.c.mentor_id == mentor_id, PAIRINGS.c.status != PairingStatus.ENDED.value)
+        .order_by(PAIRINGS.c.id))
+    return list(rows.scalars())

@@ -7,10 +7,13 @@ from datetime import date
 
 import pytest
 
+from service import callbacks
 from service.conversation import ConversationService
+from service.inputs import PressIn
 from storage.answers import answers_of
-from storage.goals import goals_of
+from storage.goals import create_goal, goals_of
 from storage.pairings import create_pairing
+from storage.runs import create_run
 from storage.users import get_user, update_user
 from storage.vocabulary import Role, Visibility
 from tests.support.chat import Chat, shown
@@ -27,7 +30,8 @@ async def pair(service: ConversationService, mentor: Chat, mentee: Chat,
     async with service.sessionmaker.begin() as session:
         mentor_user = await get_user(session, mentor.user_id)
         mentee_user = await get_user(session, mentee.user_id)
-        assert mentor_user is not None and mentee_user is not None
+        assert mentor_user is not None
+        assert mentee_user is not None
         await update_user(session, mentor_user.id, service.clock(), role=Role.MENTOR)
         await update_user(session, mentee_user.id, service.clock(),
                           share_by_default=share_by_default)
@@ -98,7 +102,7 @@ async def test_a_paired_mentee_is_asked_at_the_end_and_sharing_all_shares_the_ru
         Visibility.SHARED}
 
 
-async def test_unpaired_mentees_keep_todays_ending(service: ConversationService,
+async def test_unpaired_mentees_keep_todays_ending(
                                                    mentee: Chat) -> None:
     await mentee.send("/start")
     await mentee.send("/cancel")
@@ -115,7 +119,8 @@ async def test_choosing_answers_toggles_each_and_done_keeps_the_choice(
     assert mentee.last.choices[0].label.startswith("✓ ")  # shared, as the agreement says
     await mentee.press("Choose answers")
     listing = mentee.last_text
-    assert "Talking to Sam helped" in listing and "👥" in listing
+    assert "Talking to Sam helped" in listing
+    assert "👥" in listing
     await mentee.press("1 👥")  # "What helped": private now
     assert mentee.last.choices[0].label == "1 🔒"
     await mentee.press("Done")
@@ -135,7 +140,8 @@ async def test_the_note_for_the_mentor_is_shared_by_its_nature(
     await mentee.send("Too many meetings")
     await mentee.send("6")
     await mentee.send("/skip")
-    assert "Maria" in mentee.last_text and "share" in mentee.last_text  # the step says so
+    assert "Maria" in mentee.last_text
+    assert "share" in mentee.last_text
     await mentee.send("I might change teams")
     assert "I've shared your note with Maria" in mentee.last_text
     await mentee.send("no")
@@ -153,15 +159,11 @@ async def test_a_goal_follows_the_runs_choice(service: ConversationService, ment
     async with service.sessionmaker.begin() as session:
         user = await get_user(session, MENTEE_ID)
         assert user is not None
-        from storage.goals import create_goal
-        from storage.runs import create_run
         run_id = await create_run(session, user_id=user.id, dialog="grow", stage="establishing",
                                   step="goal", state={}, now=service.clock())
         await create_goal(session, user_id=user.id, run_id=run_id, dialog="grow",
                           stage="establishing", title="Lead a team", details={}, due_on=None,
                           visibility=Visibility.PRIVATE, now=service.clock())
-    from service import callbacks
-    from service.inputs import PressIn
     await mentee.handle(PressIn(callbacks.share_data(run_id, callbacks.ShareOp.ALL)))
     async with service.sessionmaker.begin() as session:
         [goal] = await goals_of(session, user.id)
@@ -177,7 +179,8 @@ async def test_answers_shows_visibility_and_changes_any_past_answer(
     await checkin(mentee, confidence=6)
     await mentee.send("/answers")
     text = mentee.last_text
-    assert "🔒" in text and "Maria" in text
+    assert "🔒" in text
+    assert "Maria" in text
     await mentee.press(shown(lang, "checkin.title"))
     await mentee.press("2 🔒")  # "What got in the way"
     seen = await visibilities(service, MENTEE_ID, "checkin")
@@ -187,9 +190,7 @@ async def test_answers_shows_visibility_and_changes_any_past_answer(
     assert "👥" in mentee.last_text
 
 
-async def test_answers_without_a_mentor_say_what_sharing_will_mean(
-    service: ConversationService, mentee: Chat,
-) -> None:
+async def test_answers_without_a_mentor_say_what_sharing_will_mean(mentee: Chat) -> None:
     await mentee.send("/start")
     await mentee.send("/cancel")
     await checkin(mentee, confidence=6)
@@ -207,13 +208,12 @@ async def test_someone_elses_answer_or_run_cannot_be_changed(
         assert user is not None
         answers = await answers_of(session, user.id)
     before = await visibilities(service, MENTEE_ID, "checkin")
-    from service import callbacks
-    from service.inputs import PressIn
     stranger = Chat(service, user_id=503)
     await stranger.send("/start")
     for data in (callbacks.visibility_data(answers[0].id),
                  callbacks.share_data(answers[0].run_id, callbacks.ShareOp.ALL),
                  callbacks.share_data(answers[0].run_id, callbacks.ShareOp.PICK)):
         response = await stranger.handle(PressIn(data))
-        assert response.toast is not None and not response.messages
+        assert response.toast is not None
+        assert not response.messages
     assert await visibilities(service, MENTEE_ID, "checkin") == before

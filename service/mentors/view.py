@@ -18,8 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answers import AnswerRecord
 from storage.goals import GoalRecord
-from storage.pairings import PairingRecord, pairings_of_mentor
-from storage.shared import CHECKIN, Activity, activity, paired_mentee, shared_answers, shared_goals
+from storage.pairings import PairingRecord
+from storage.shared import (
+    CHECKIN,
+    Activity,
+    activity,
+    open_pairings,
+    paired_mentee,
+    shared_answers,
+    shared_goals,
+)
 from storage.users import UserRecord
 from storage.vocabulary import ItemStatus
 
@@ -131,8 +139,8 @@ async def mentee_summaries(session: AsyncSession, mentor_id: int, today: date,
                            zone: ZoneInfo) -> list[MenteeSummary]:
     """Every open pairing of the mentor, oldest first."""
     summaries = []
-    for pairing, _ in await pairings_of_mentor(session, mentor_id):
-        summary = await mentee_summary(session, mentor_id, pairing.id, today, zone)
+    for pairing_id in await open_pairings(session, mentor_id):
+        summary = await mentee_summary(session, mentor_id, pairing_id, today, zone)
         if summary is not None:
             summaries.append(summary)
     return summaries
