@@ -102,8 +102,7 @@ async def test_a_paired_mentee_is_asked_at_the_end_and_sharing_all_shares_the_ru
         Visibility.SHARED}
 
 
-async def test_unpaired_mentees_keep_todays_ending(
-                                                   mentee: Chat) -> None:
+async def test_unpaired_mentees_keep_todays_ending(mentee: Chat) -> None:
     await mentee.send("/start")
     await mentee.send("/cancel")
     await checkin(mentee, confidence=6)
