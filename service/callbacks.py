@@ -21,6 +21,12 @@ limit):
                                                   later, skip…): its kind's handler decides
   sk:<topic>:<value>                              a scheduling choice (the check-in rhythm, a day,
                                                   a time, a pause…): the topic's handler decides
+  sh:<run>:<op>                                   a run's sharing: all, none, pick (choose
+                                                  answers), done (the choice is made)
+  sv:<answer>                                     share one's own answer, or keep it private again
+  mv:<pairing>                                    a mentor opens one mentee (checked: their own,
+                                                  open pairing)
+  ml                                              a mentor's list of mentees
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ _REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
 _ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
 _SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,32})$")
 GOALS_DATA = "gl"
+_SHARE = re.compile(r"^sh:(\d{1,12}):(all|none|pick|done)$")
+_VISIBILITY = re.compile(r"^sv:(\d{1,12})$")
+_MENTEE = re.compile(r"^mv:(\d{1,12})$")
+MENTEES_DATA = "ml"
 
 
 class StepOp(StrEnum):
@@ -125,6 +135,30 @@ def scheduling_data(topic: str, value: str = "") -> str:
     """Data of a scheduling choice (`topic`: lower-case letters and _; `value`: at most 32 of
     a-z 0-9 _ , : . + -)."""
     return f"sk:{topic}:{value}"
+
+
+class ShareOp(StrEnum):
+    """What a press on a run's sharing question does."""
+
+    ALL = "all"
+    NONE = "none"
+    PICK = "pick"
+    DONE = "done"
+
+
+def share_data(run_id: int, op: ShareOp) -> str:
+    """Data of a button of a run's sharing question (or of its list of answers)."""
+    return f"sh:{run_id}:{op}"
+
+
+def visibility_data(answer_id: int) -> str:
+    """Data of a button that shares one answer, or keeps it private again."""
+    return f"sv:{answer_id}"
+
+
+def mentee_data(pairing_id: int) -> str:
+    """Data of a button that opens one mentee for their mentor."""
+    return f"mv:{pairing_id}"
 
 
 @dataclass(frozen=True)
@@ -232,9 +266,36 @@ class SchedulingPress:
     value: str
 
 
+@dataclass(frozen=True)
+class SharePress:
+    """A run's sharing: all, none, choose answers, or done choosing."""
+
+    run_id: int
+    op: ShareOp
+
+
+@dataclass(frozen=True)
+class VisibilityPress:
+    """Share one answer, or keep it private again."""
+
+    answer_id: int
+
+
+@dataclass(frozen=True)
+class MenteePress:
+    """A mentor opens one mentee (the pairing id is untrusted)."""
+
+    pairing_id: int
+
+
+@dataclass(frozen=True)
+class MenteesPress:
+    """A mentor's list of mentees."""
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
          | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress
-         | ItemPress | SchedulingPress)
+         | ItemPress | SchedulingPress | SharePress | VisibilityPress | MenteePress | MenteesPress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -275,4 +336,17 @@ def _goal_press(data: str) -> Press | None:
         return ItemPress(int(m[1]), m[2])
     if m := _SCHEDULING.match(data):
         return SchedulingPress(m[1], m[2])
+    return _mentor_press(data)
+
+
+def _mentor_press(data: str) -> Press | None:
+    """The sharing or mentor's-view press this data encodes, or None."""
+    if data == MENTEES_DATA:
+        return MenteesPress()
+    if (m := _SHARE.match(data)) and int(m[1]) <= MAX_ID:
+        return SharePress(int(m[1]), ShareOp(m[2]))
+    if (m := _VISIBILITY.match(data)) and int(m[1]) <= MAX_ID:
+        return VisibilityPress(int(m[1]))
+    if (m := _MENTEE.match(data)) and int(m[1]) <= MAX_ID:
+        return MenteePress(int(m[1]))
     return None

@@ -17,7 +17,7 @@ from service import account, callbacks, goals, journey, lookups, runs, settings
 from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
-from service.mentors import alerts, digest
+from service.mentors import alerts, digest, mentees, sharing
 from service.messages import OutMessage, Response, with_note
 from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
@@ -33,6 +33,7 @@ ACTIONS: dict[str, Action] = {
     "journey": lambda turn, _: journey.journey(turn),
     "goals": lambda turn, _: lookups.goals(turn),
     "answers": lookups.answers,
+    "mentees": mentees.mentees,
     "settings": settings.settings,
     "checkins": checkins.checkins,
     "pause": pause.pause,
@@ -158,6 +159,14 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await presses.on_item_press(turn, press)
     elif isinstance(press, callbacks.SchedulingPress):
         response = await presses.on_choice(turn, press)
+    elif isinstance(press, callbacks.SharePress):
+        response = await sharing.on_share(turn, press)
+    elif isinstance(press, callbacks.VisibilityPress):
+        response = await sharing.on_toggle(turn, press)
+    elif isinstance(press, callbacks.MenteePress):
+        response = await mentees.show_mentee(turn, press.pairing_id)
+    elif isinstance(press, callbacks.MenteesPress):
+        response = await mentees.list_mentees(turn)
     else:
         return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)

@@ -21,6 +21,7 @@ from service.callbacks import scheduling_data
 from service.mentors.help_button import first_name
 from service.mentors.rules import DIGEST, OFF, is_mentor, occurrences, rhythm_of
 from service.mentors.shared_text import answers_text, goals_text, local_day
+from service.mentors.view import missed_in_row
 from service.messages import Button, OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.checkins import TIMES, describe, when
@@ -35,7 +36,7 @@ from storage.goals import GoalRecord
 from storage.help import HelpRecord, help_asked_since
 from storage.pairings import PairingRecord, pairings_of_mentor
 from storage.schedule import ItemRecord, NewItem, last_sent_at, pending_items, rules_of, set_rule
-from storage.shared import shared_answers, shared_goals
+from storage.shared import activity, shared_answers, shared_goals
 from storage.users import UserRecord
 from storage.vocabulary import JSONObject
 
@@ -57,6 +58,7 @@ class MenteeNews:
     help: tuple[HelpRecord, ...]
     flags: tuple[str, ...]
     days_left: int | None
+    missed: int = 0  # check-in invitations missed in a row
 
     @property
     def empty(self) -> bool:
@@ -98,10 +100,13 @@ async def gather(session: AsyncSession, mentor_id: int, since: datetime | None,
         new = tuple(a for a in answers if since is None or a.updated_at > since)
         goals = tuple(await shared_goals(session, mentor_id, pairing.id, since=since))
         asked = tuple(await help_asked_since(session, mentor_id, pairing.id, since))
+        facts = await activity(session, mentor_id, pairing.id)
+        missed = missed_in_row(facts.checkin_statuses) if facts else 0
+        flags = ["missed"] if missed else []
+        flags += flags_of(pairing, mentee, answers, new, asked, today)
         ends = pairing.ends_on or mentee.relationship_ends_on
         news.append(MenteeNews(pairing.id, first_name(mentee.name), new, goals, asked,
-                               tuple(flags_of(pairing, mentee, answers, new, asked, today)),
-                               (ends - today).days if ends else None))
+                               tuple(flags), (ends - today).days if ends else None, missed))
     return news
 
 
@@ -115,8 +120,8 @@ def render_digest(render: Renderer, scripts: Scripts, news: Sequence[MenteeNews]
     parts = []
     for mentee in told:
         blocks = [say("digest.mentee", name=mentee.name)]
-        blocks += [say(f"digest.flags.{flag}", name=mentee.name, days=mentee.days_left)
-                   for flag in mentee.flags]
+        blocks += [say(f"digest.flags.{flag}", name=mentee.name, days=mentee.days_left,
+                       count=mentee.missed) for flag in mentee.flags]
         blocks += [say("digest.help", note=h.note, day=local_day(h.created_at, zone),
                        answered=h.reply is not None) for h in mentee.help]
         blocks += answers_text(render, scripts, mentee.answers, zone)

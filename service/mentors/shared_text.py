@@ -38,23 +38,27 @@ def local_day(moment: datetime, zone: str) -> str:
 
 def answers_text(render: Renderer, scripts: Scripts, answers: Sequence[AnswerRecord],
                  zone: str) -> list[str]:
-    """One block per dialog run: its title and day, then each shared answer by its label."""
+    """One block per dialog run: its title and day, then each shared answer by its label (one
+    template render per run; titles and labels rendered once per call)."""
     blocks: list[str] = []
+    frames: dict[tuple[str, str], Markup] = {}
+
+    def frame(key: str, dialog: str, render_key: str) -> Markup:
+        if (dialog, key) not in frames:
+            frames[(dialog, key)] = Markup(render.text(render_key))
+        return frames[(dialog, key)]
+
     for group in _runs(answers):
         try:
             script = scripts.get(group[0].dialog)
         except DialogNotFound:
             continue
-        lines = [render.text("digest.run", title=render.text(f"{script.name}.title"),
-                             day=local_day(max(a.updated_at for a in group), zone))]
         steps = {step.key: step for step in script.steps}
-        for answer in group:
-            step = steps.get(answer.step_key)
-            if step is None or answer.value is None:
-                continue
-            lines.append(render.text("digest.answer", label=Markup(render.label(script, step.key)),
-                                     value=Markup(render.value(script, step, answer.value))))
-        blocks.append("\n".join(lines))
+        rows = [(frame(answer.step_key, script.name, f"{script.name}.steps.{answer.step_key}.label"),
+                 Markup(render.value(script, steps[answer.step_key], answer.value)))
+                for answer in group if answer.step_key in steps and answer.value is not None]
+        blocks.append(render.text("digest.run", title=frame("", script.name, f"{script.name}.title"),
+                                  day=local_day(max(a.updated_at for a in group), zone), rows=rows))
     return blocks
 
 
