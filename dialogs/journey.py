@@ -11,7 +11,7 @@ from dialogs.stages import Stage
 
 # Dialogs that are repeated throughout a stage (check-ins, agendas) do not hold a stage open, and
 # do not close one either: a stage of nothing else (maturing) goes on until its end is near.
-RECURRING = frozenset({"checkin", "agenda"})
+RECURRING = frozenset({"checkin", "agenda", "mentor_checkin"})
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from typing import Any
 
 from dialogs import engine
 from dialogs.engine import EngineContext
-from dialogs.schema import Dialog
+from dialogs.schema import Audience, Dialog
 from dialogs.state import RunState, StateError
 from service.context import open_actions, open_goals, reply_keys, template_variables
 from service.effects import apply_effects
 from service.inputs import EditIn
 from service.journey import suggestion
+from service.mentors import sharing
 from service.messages import OutMessage, Response
 from service.schedule.plan import replan
 from service.turn import Turn
@@ -44,8 +45,17 @@ async def persist(
     message_id: int | None = None,
 ) -> None:
     """Answers, deletions and the new position, all in the caller's transaction."""
-    visibility = Visibility.SHARED if turn.user.share_by_default else Visibility.PRIVATE
-    await save_answers(turn.session, run, outcome.saves, visibility=visibility,
+    # A mentor's own dialogs are never shared with a mentor of theirs; a note meant for the
+    # mentor is shared while there is one.
+    shares = turn.user.share_by_default and script.audience is Audience.MENTEE
+    visibility = Visibility.SHARED if shares else Visibility.PRIVATE
+    saves = dict(outcome.saves)
+    meant = {k: saves.pop(k) for k in list(saves) if (script.name, k) in sharing.FOR_MENTOR}
+    if meant:
+        paired = await sharing.mentor_of(turn) is not None
+        await save_answers(turn.session, run, meant, now=turn.now, message_id=message_id,
+                           visibility=Visibility.SHARED if paired else visibility)
+    await save_answers(turn.session, run, saves, visibility=visibility,
                                now=turn.now, message_id=message_id)
     await delete_answers(turn.session, run.id, outcome.deletes)
     state = remember_item_message(script, before, outcome, message_id)
@@ -85,6 +95,11 @@ async def render_outcome(
     variables = await template_values(turn, script, outcome.state.answers, keys)
     messages = turn.render.replies(script, outcome.replies, run_id, variables)
     if outcome.finished:
+        # A paired mentee is asked what to share; what to do next follows their answer.
+        question = await sharing.consent_question(turn, run_id, script)
+        if question is not None:
+            messages.append(question)
+            return messages
         said = "\n".join(message.text for message in messages)
         messages.extend(await suggestion(turn, after=script.name, said=said))
     return messages

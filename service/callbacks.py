@@ -22,6 +22,12 @@ limit):
   sk:<topic>:<value>                              a scheduling choice (the check-in rhythm, a day,
                                                   a time, a pause…): the topic's handler decides
   vm:<run>                                        send this vision run's map to one's mentor
+  sh:<run>:<op>                                   a run's sharing: all, none, pick (choose
+                                                  answers), done (the choice is made)
+  sv:<answer>                                     share one's own answer, or keep it private again
+  mv:<pairing>                                    a mentor opens one mentee (checked: their own,
+                                                  open pairing)
+  ml                                              a mentor's list of mentees
 """
 
 from __future__ import annotations
@@ -50,6 +56,10 @@ _ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
 _SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,32})$")
 GOALS_DATA = "gl"
 _VISION_MAP = re.compile(r"^vm:(\d{1,12})$")
+_SHARE = re.compile(r"^sh:(\d{1,12}):(all|none|pick|done)$")
+_VISIBILITY = re.compile(r"^sv:(\d{1,12})$")
+_MENTEE = re.compile(r"^mv:(\d{1,12})$")
+MENTEES_DATA = "ml"
 
 
 class StepOp(StrEnum):
@@ -132,6 +142,30 @@ def scheduling_data(topic: str, value: str = "") -> str:
 def vision_map_data(run_id: int) -> str:
     """Data of the button that sends a vision run's map to the mentor."""
     return f"vm:{run_id}"
+
+
+class ShareOp(StrEnum):
+    """What a press on a run's sharing question does."""
+
+    ALL = "all"
+    NONE = "none"
+    PICK = "pick"
+    DONE = "done"
+
+
+def share_data(run_id: int, op: ShareOp) -> str:
+    """Data of a button of a run's sharing question (or of its list of answers)."""
+    return f"sh:{run_id}:{op}"
+
+
+def visibility_data(answer_id: int) -> str:
+    """Data of a button that shares one answer, or keeps it private again."""
+    return f"sv:{answer_id}"
+
+
+def mentee_data(pairing_id: int) -> str:
+    """Data of a button that opens one mentee for their mentor."""
+    return f"mv:{pairing_id}"
 
 
 @dataclass(frozen=True)
@@ -246,9 +280,37 @@ class VisionMapPress:
     run_id: int
 
 
+@dataclass(frozen=True)
+class SharePress:
+    """A run's sharing: all, none, choose answers, or done choosing."""
+
+    run_id: int
+    op: ShareOp
+
+
+@dataclass(frozen=True)
+class VisibilityPress:
+    """Share one answer, or keep it private again."""
+
+    answer_id: int
+
+
+@dataclass(frozen=True)
+class MenteePress:
+    """A mentor opens one mentee (the pairing id is untrusted)."""
+
+    pairing_id: int
+
+
+@dataclass(frozen=True)
+class MenteesPress:
+    """A mentor's list of mentees."""
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
          | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress
-         | ItemPress | SchedulingPress | VisionMapPress)
+         | ItemPress | SchedulingPress | VisionMapPress | SharePress | VisibilityPress | MenteePress
+         | MenteesPress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -291,4 +353,17 @@ def _goal_press(data: str) -> Press | None:
         return SchedulingPress(m[1], m[2])
     if (m := _VISION_MAP.match(data)) and int(m[1]) <= MAX_ID:
         return VisionMapPress(int(m[1]))
+    return _mentor_press(data)
+
+
+def _mentor_press(data: str) -> Press | None:
+    """The sharing or mentor's-view press this data encodes, or None."""
+    if data == MENTEES_DATA:
+        return MenteesPress()
+    if (m := _SHARE.match(data)) and int(m[1]) <= MAX_ID:
+        return SharePress(int(m[1]), ShareOp(m[2]))
+    if (m := _VISIBILITY.match(data)) and int(m[1]) <= MAX_ID:
+        return VisibilityPress(int(m[1]))
+    if (m := _MENTEE.match(data)) and int(m[1]) <= MAX_ID:
+        return MenteePress(int(m[1]))
     return None

@@ -81,6 +81,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("checkins", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
     CommandSpec("pause", Kind.LOOK_UP),
     CommandSpec("meeting", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
+    CommandSpec("askmentor", Kind.ACTION, scopes=frozenset({Scope.MENTEE})),
     _navigation("skip", Navigation.SKIP),
     _navigation("back", Navigation.BACK),
     _navigation("done", Navigation.DONE, listed=False),
@@ -88,6 +89,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", Kind.ACTION, in_dialog=True),
     CommandSpec("export", Kind.ACTION, slow=True),
     CommandSpec("delete", Kind.ACTION),
+    CommandSpec("mentees", Kind.LOOK_UP, frozenset({Scope.MENTOR}), slow=True),
+    CommandSpec("digest", Kind.LOOK_UP, scopes=frozenset({Scope.MENTOR})),
 )
 BY_NAME: Mapping[str, CommandSpec] = MappingProxyType({c.name: c for c in COMMANDS})
 

@@ -17,8 +17,9 @@ from dialogs.state import RunState, StateError
 from prompts.catalog import Catalog
 from storage.answers import latest_answers
 from storage.goals import GoalRecord, goals_of
+from storage.pairings import pairing_of_mentee
 from storage.runs import runs_of
-from storage.users import UserRecord
+from storage.users import UserRecord, user_by_id
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus
 
 # A check-in note the mentee chose to raise at the next meeting stays on the agenda (the agenda's
@@ -104,6 +105,13 @@ async def last_completed(session: AsyncSession, user: UserRecord, dialog: str) -
     return max(done).astimezone(ZoneInfo(user.timezone)).date().isoformat() if done else None
 
 
+async def _mentor(session: AsyncSession, user: UserRecord) -> tuple[bool, str | None]:
+    """Whether the person has a mentor now, and the mentor's first name (texts use it)."""
+    pairing = await pairing_of_mentee(session, user.id)
+    mentor = None if pairing is None else await user_by_id(session, pairing.mentor_id)
+    return pairing is not None, None if mentor is None else (mentor.name or "").split(" ")[0] or None
+
+
 async def template_variables(
     session: AsyncSession, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
     user: UserRecord, answers: Mapping[str, Any], today_iso: str, keys: Iterable[str],
@@ -130,6 +138,8 @@ async def template_variables(
     variables["last_done"] = (await last_completed(session, user, script.name)
                               if "last_done" in used else None)
     variables["name"] = (user.name or "").split(" ")[0] or None
+    variables["paired"], variables["mentor"] = (await _mentor(session, user)
+                                                if used & {"paired", "mentor"} else (False, None))
     variables["today"] = today_iso
     ends = user.relationship_ends_on
     variables["days_left"] = (ends - date.fromisoformat(today_iso)).days if ends else None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from service.commands import command, dialog_for_command, menu
-from service.messages import Response
+from service.mentors import sharing
+from service.messages import Response, with_note
 from service.turn import Turn
 from storage.answers import answers_of
 from storage.goals import goals_of
@@ -34,4 +35,10 @@ async def answers(turn: Turn, args: str = "") -> Response:
             return turn.message("common.service.unknown_dialog", name=args.strip()[:40])
     found = await answers_of(turn.session, turn.user.id)
     runs = {run.id: run for run in await runs_of(turn.session, turn.user.id)}
-    return Response(tuple(turn.views.answers(found, runs, dialog)))
+    response = Response(tuple(turn.views.answers(found, runs, dialog)))
+    if not any(dialog in (None, a.dialog) for a in found):
+        return response
+    mentor = await sharing.mentor_of(turn)  # what sharing means: who sees it, or will
+    return with_note(response, turn.say("sharing.answers_note", paired=mentor is not None,
+                                        mentor=None if mentor is None else
+                                        sharing.first_name(mentor)))

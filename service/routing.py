@@ -17,6 +17,7 @@ from service import account, callbacks, goals, journey, lookups, runs, settings,
 from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
+from service.mentors import alerts, digest, mentees, sharing
 from service.messages import OutMessage, Response, with_note
 from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
@@ -32,10 +33,13 @@ ACTIONS: dict[str, Action] = {
     "journey": lambda turn, _: journey.journey(turn),
     "goals": lambda turn, _: lookups.goals(turn),
     "answers": lookups.answers,
+    "mentees": mentees.mentees,
     "settings": settings.settings,
     "checkins": checkins.checkins,
     "pause": pause.pause,
     "meeting": meeting.meeting,
+    "askmentor": alerts.askmentor,
+    "digest": digest.digest_command,
     "cancel": lambda turn, _: runs.cancel(turn),
     "resume": lambda turn, _: runs.resume(turn),
     "export": lambda turn, _: account.export(turn),
@@ -45,11 +49,16 @@ ACTIONS: dict[str, Action] = {
 
 async def route(turn: Turn, incoming: Incoming) -> Response:
     """The response to one input. While a goal's step waits for its new wording or date, that is
-    the question last shown, and `goals` decides first what the input means for it."""
+    the question last shown, and `goals` decides first what the input means for it; so does
+    `alerts` while a note for the mentor (or a mentor's reply) is asked for."""
     edit = await goals.waiting_edit(turn)
     if edit is not None:
         return await goals.with_pending_edit(
             turn, edit, incoming, lambda later, remind: dispatch(turn, later, remind))
+    awaiting = alerts.awaited(turn)
+    if awaiting is not None:
+        return await alerts.while_awaiting(
+            turn, awaiting, incoming, lambda later, remind: dispatch(turn, later, remind))
     return await dispatch(turn, incoming)
 
 
@@ -152,6 +161,14 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await presses.on_choice(turn, press)
     elif isinstance(press, callbacks.VisionMapPress):
         response = await vision_map.share(turn, press.run_id)
+    elif isinstance(press, callbacks.SharePress):
+        response = await sharing.on_share(turn, press)
+    elif isinstance(press, callbacks.VisibilityPress):
+        response = await sharing.on_toggle(turn, press)
+    elif isinstance(press, callbacks.MenteePress):
+        response = await mentees.show_mentee(turn, press.pairing_id)
+    elif isinstance(press, callbacks.MenteesPress):
+        response = await mentees.list_mentees(turn)
     else:
         return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)

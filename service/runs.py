@@ -15,6 +15,7 @@ from dialogs.state import SUMMARY, RunState, StateError
 from service import callbacks, vision_map
 from service.answering import engine_context, persist, render_outcome, template_values
 from service.context import reply_keys
+from service.mentors.help_button import with_help_button
 from service.messages import OutMessage, Response, button
 from service.schedule import checkins
 from service.turn import Turn
@@ -41,6 +42,7 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
     outcome = engine.advance(script, state, event, await engine_context(turn, script))
     await persist(turn, run, script, state, outcome, message_id)
     messages = await render_outcome(turn, run.id, script, outcome)
+    messages = await with_help_button(turn, script.name, outcome.state.step, messages)
     if outcome.finished and not state.finished:
         messages.extend(await vision_map.after_dialog(turn, script.name, outcome.state.answers, run.id))
         messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))

@@ -12,13 +12,14 @@ from dialogs.registry import DialogNotFound, Scripts
 from dialogs.schema import Audience
 from dialogs.stages import Stage
 from service import callbacks
+from service.callbacks import ShareOp
 from service.commands import CommandSpec, command_for_dialog
 from service.messages import Button, OutMessage, button
 from service.render import Renderer
 from storage.answers import AnswerRecord
 from storage.goals import ActionRecord, GoalRecord
 from storage.runs import RunRecord
-from storage.vocabulary import ActionStatus, GoalStatus
+from storage.vocabulary import ActionStatus, GoalStatus, Visibility
 
 STEP_ROW = 5  # step number buttons in a row
 MAX_STEP_TEXT = 300  # an action step's text, as GROW takes it
@@ -186,7 +187,8 @@ class Views:
         self, answers: Sequence[AnswerRecord], runs: Mapping[int, RunRecord], dialog: str | None = None
     ) -> list[OutMessage]:
         """Every answer (of one dialog, if given), grouped by stage and dialog run, one message per
-        stage."""
+        stage; each run says how much of it is shared, and a button per run opens its answers to
+        share or keep private."""
         say = self.render.text
         if dialog is not None:
             answers = [a for a in answers if a.dialog == dialog]
@@ -197,6 +199,7 @@ class Views:
         messages = [OutMessage(say("common.answers.header"))]
         for stage in Stage:
             lines: list[str] = []
+            share: list[Button] = []
             for run_id in sorted({a.run_id for a in answers if a.stage == stage.value}):
                 run = runs[run_id]
                 try:
@@ -204,17 +207,22 @@ class Views:
                 except DialogNotFound:
                     continue
                 when = (run.completed_at or run.updated_at).date().isoformat()
+                of_run = [a for a in answers if a.run_id == run_id]
+                shared = sum(a.visibility is Visibility.SHARED for a in of_run)
                 lines.append(say("common.answers.dialog", title=say(f"{run.dialog}.title"),
-                                 when=when))
-                for answer in (a for a in answers if a.run_id == run_id):
+                                 when=when, shared=shared, total=len(of_run)))
+                share.append(button(say("sharing.buttons.run", title=say(f"{run.dialog}.title"),
+                                        when=when), callbacks.share_data(run_id, ShareOp.PICK)))
+                for answer in of_run:
                     try:
                         step = script.step(answer.step_key)
                     except KeyError:
                         continue
                     value = Markup(self.render.value(script, step, answer.value))
                     lines.append(say("common.answers.entry", label=self.render.label(script, step.key),
-                                     value=value))
+                                     value=value, shared=answer.visibility is Visibility.SHARED))
             if lines:
                 header = say("common.answers.stage", name=say(f"common.stages.{stage.value}.name"))
-                messages.append(OutMessage("\n\n".join([header, *lines])))
+                messages.append(OutMessage("\n\n".join([header, *lines]),
+                                           tuple((b,) for b in share)))
         return messages

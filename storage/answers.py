@@ -111,3 +111,18 @@ async def set_run_visibility(session: AsyncSession, run_id: int, visibility: Vis
     answers themselves, and when they were given, stay as they are."""
     await session.execute(update(ANSWERS).where(ANSWERS.c.run_id == run_id)
                           .values(visibility=visibility))
+
+
+async def answer_of(session: AsyncSession, user_id: int, answer_id: int) -> AnswerRecord | None:
+    """One of the user's own answers (None for an id that is not theirs)."""
+    row = (await session.execute(select(ANSWERS).where(
+        ANSWERS.c.id == answer_id, ANSWERS.c.user_id == user_id))).first()
+    return AnswerRecord.from_row(row) if row else None
+
+
+async def set_answer_visibility(session: AsyncSession, user_id: int, answer_id: int,
+                                visibility: Visibility) -> None:
+    """Who may read one of the user's answers; someone else's answer id changes nothing."""
+    await session.execute(update(ANSWERS).where(ANSWERS.c.id == answer_id,
+                                                ANSWERS.c.user_id == user_id)
+                          .values(visibility=visibility))

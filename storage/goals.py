@@ -115,6 +115,14 @@ async def set_goal_status(
                           .values(status=status, updated_at=now))
 
 
+async def set_run_goals_visibility(
+    session: AsyncSession, user_id: int, run_id: int, visibility: Visibility
+) -> None:
+    """The goals a run set (or revised last) follow that run's sharing choice."""
+    await session.execute(update(GOALS).where(GOALS.c.run_id == run_id, GOALS.c.user_id == user_id)
+                          .values(visibility=visibility))
+
+
 async def revise_goal(
     session: AsyncSession, user_id: int, goal_id: int, *, run_id: int, title: str,
     details: JSONObject, due_on: date | None, now: datetime,

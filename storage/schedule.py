@@ -142,6 +142,17 @@ async def latest_items(session: AsyncSession, user_id: int, kind: str,
     return [ItemRecord.from_row(row) for row in rows]
 
 
+async def last_sent_at(session: AsyncSession, user_id: int, kind: str, *,
+                       key_prefix: str | None = None) -> datetime | None:
+    """When a person's last item of this kind (whose key starts with `key_prefix`) was sent."""
+    query = select(func.max(ITEMS.c.sent_at)).where(
+        ITEMS.c.user_id == user_id, ITEMS.c.kind == kind,
+        ITEMS.c.status == ItemStatus.SENT.value)
+    if key_prefix is not None:
+        query = query.where(ITEMS.c.key.startswith(key_prefix, autoescape=True))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def item_by_id(session: AsyncSession, item_id: int) -> ItemRecord | None:
     """One item."""
     row = (await session.execute(select(ITEMS).where(ITEMS.c.id == item_id))).first()
@@ -175,11 +186,13 @@ async def set_status(session: AsyncSession, item_id: int, status: ItemStatus, no
 
 async def cancel_pending(session: AsyncSession, user_id: int, now: datetime, *,
                          kinds: Iterable[str] | None = None, keep: Iterable[str] = (),
-                         before: datetime | None = None) -> int:
+                         before: datetime | None = None, key_prefix: str | None = None) -> int:
     """Cancel a person's pending items (of these kinds; not those whose key is in `keep`; only
-    those due before `before`); how many."""
+    those due before `before`; only those whose key starts with `key_prefix`); how many."""
     statement = update(ITEMS).where(ITEMS.c.user_id == user_id,
                                     ITEMS.c.status == ItemStatus.PENDING.value)
+    if key_prefix is not None:
+        statement = statement.where(ITEMS.c.key.startswith(key_prefix, autoescape=True))
     if kinds is not None:
         statement = statement.where(ITEMS.c.kind.in_(list(kinds)))
     keep = list(keep)

@@ -7,15 +7,24 @@ query. The mentor's view, digests and meeting briefs read through this module on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answers import AnswerRecord
 from storage.goals import GoalRecord, _goals
-from storage.rows import ANSWERS, GOALS, PAIRINGS
-from storage.vocabulary import PairingStatus, Visibility
+from storage.pairings import PairingRecord
+from storage.rows import ACTIONS, ANSWERS, GOALS, HELP, ITEMS, PAIRINGS, RUNS, USERS, record
+from storage.users import UserRecord
+from storage.vocabulary import ItemStatus, PairingStatus, Role, RunStatus, Visibility
+
+CHECKIN = "checkin"  # the dialog, and the kind of its scheduled invitation
+
+#: A mentor's own dialogs (mentor_story, mentor_checkin, mentor_reflection) are never shown to
+#: anyone, even when their author is someone's mentee too.
+MENTOR_DIALOGS = "mentor_"
 
 
 def _paired(mentor_id: int, pairing_id: int) -> ColumnElement[bool]:
@@ -30,21 +39,27 @@ async def shared_answers(session: AsyncSession, mentor_id: int, pairing_id: int,
     unless the pairing is this mentor's and open."""
     query = (select(ANSWERS).join(PAIRINGS, PAIRINGS.c.mentee_id == ANSWERS.c.user_id)
              .where(_paired(mentor_id, pairing_id),
-                    ANSWERS.c.visibility == Visibility.SHARED.value))
+                    ANSWERS.c.visibility == Visibility.SHARED.value,
+                    ~ANSWERS.c.dialog.startswith(MENTOR_DIALOGS, autoescape=True)))
     if since is not None:
         query = query.where(ANSWERS.c.updated_at > since)
     rows = await session.execute(query.order_by(ANSWERS.c.run_id, ANSWERS.c.id))
     return [AnswerRecord.from_row(row) for row in rows]
 
 
-async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int) -> list[GoalRecord]:
-    """The mentee's shared goals with their action steps; empty unless the pairing is this
-    mentor's and open."""
+async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int, *,
+                       since: datetime | None = None) -> list[GoalRecord]:
+    """The mentee's shared goals with their action steps (new or changed since `since`: the goal
+    or one of its steps); empty unless the pairing is this mentor's and open."""
     mentee = (await session.execute(select(PAIRINGS.c.mentee_id).where(
         _paired(mentor_id, pairing_id)))).scalar_one_or_none()
     if mentee is None:
         return []
-    return await _goals(session, mentee, GOALS.c.visibility == Visibility.SHARED.value)
+    where = [GOALS.c.visibility == Visibility.SHARED.value]
+    if since is not None:
+        where.append(or_(GOALS.c.updated_at > since, exists().where(
+            ACTIONS.c.goal_id == GOALS.c.id, ACTIONS.c.updated_at > since)))
+    return await _goals(session, mentee, *where)
 
 
 async def shared_step(session: AsyncSession, mentor_id: int, dialog: str, step: str, *,
@@ -62,3 +77,57 @@ async def shared_step(session: AsyncSession, mentor_id: int, dialog: str, step: 
         query = query.where(PAIRINGS.c.id == pairing_id)
     rows = await session.execute(query.order_by(ANSWERS.c.created_at, ANSWERS.c.id))
     return [(row.pairing_id, AnswerRecord.from_row(row)) for row in rows]
+
+
+async def paired_mentee(session: AsyncSession, mentor_id: int,
+                        pairing_id: int) -> tuple[PairingRecord, UserRecord] | None:
+    """The pairing and its mentee, if the pairing is this mentor's own and open; else None."""
+    mentee = USERS.alias("mentee")
+    row = (await session.execute(
+        select(PAIRINGS, *[c.label(f"paired_{c.name}") for c in mentee.c])
+        .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
+        .where(_paired(mentor_id, pairing_id)))).first()
+    if row is None:
+        return None
+    return (PairingRecord.from_row(row), record(UserRecord, row, prefix="paired_", role=Role))
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What a mentor may know of a mentee's engagement without reading any answer: when they
+    last completed a check-in, how the recent check-in invitations went (newest first), and
+    how many notes asking for help wait for the mentor's reply."""
+
+    last_checkin_at: datetime | None
+    checkin_statuses: tuple[ItemStatus, ...]
+    open_help: int
+
+
+async def activity(session: AsyncSession, mentor_id: int, pairing_id: int, *,
+                   recent: int = 10) -> Activity | None:
+    """The mentee's engagement facts; None unless the pairing is this mentor's and open."""
+    mentee = (await session.execute(select(PAIRINGS.c.mentee_id).where(
+        _paired(mentor_id, pairing_id)))).scalar_one_or_none()
+    if mentee is None:
+        return None
+    last = (await session.execute(select(func.max(RUNS.c.completed_at)).where(
+        RUNS.c.user_id == mentee, RUNS.c.dialog == CHECKIN,
+        RUNS.c.status == RunStatus.COMPLETED.value))).scalar_one_or_none()
+    statuses = (await session.execute(
+        select(ITEMS.c.status).where(ITEMS.c.user_id == mentee, ITEMS.c.kind == CHECKIN,
+                                     ITEMS.c.status.in_([ItemStatus.SENT.value,
+                                                         ItemStatus.SKIPPED.value,
+                                                         ItemStatus.MISSED.value]))
+        .order_by(ITEMS.c.due_at.desc(), ITEMS.c.id.desc()).limit(recent))).scalars()
+    help_waiting = (await session.execute(select(func.count()).select_from(HELP).where(
+        HELP.c.pairing_id == pairing_id, HELP.c.mentor_id == mentor_id,
+        HELP.c.reply.is_(None)))).scalar_one()
+    return Activity(last, tuple(ItemStatus(s) for s in statuses), int(help_waiting))
+
+
+async def open_pairings(session: AsyncSession, mentor_id: int) -> list[int]:
+    """The ids of the mentor's pairings that are not ended, oldest first."""
+    rows = await session.execute(select(PAIRINGS.c.id).where(
+        PAIRINGS.c.mentor_id == mentor_id, PAIRINGS.c.status != PairingStatus.ENDED.value)
+        .order_by(PAIRINGS.c.id))
+    return list(rows.scalars())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.mentors import alerts, brief, digest, own_checkin, planning
 from service.schedule import checkins, invitation
 from service.schedule.ending import ending_kinds
 from service.schedule.kinds import Registry
@@ -14,4 +15,6 @@ from service.schedule.policy import SchedulePolicy
 def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     """The shipped kinds and planners."""
     return Registry().add(maintenance(policy or SchedulePolicy()), *invitation.kinds(),
-                          *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds())
+                          *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds(),
+                          *digest.kinds(), *alerts.kinds(), *brief.kinds(), *own_checkin.kinds(),
+                          *planning.planners())

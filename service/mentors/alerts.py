@@ -1,0 +1,164 @@
+"""Help alerts: a mentee's note reaches their mentor at once, and the mentor's one reply reaches
+the mentee, both through the bot (neither needs the other's Telegram handle).
+
+`/askmentor <note>` sends it; `/askmentor` alone (or the check-in's button when confidence is low)
+asks for the note, and the next typed text is it (`users.awaiting {"for": "help_note"}`). The
+mentor's Reply button (`sk:help:reply:<request>`) counts only for an unanswered request addressed
+to them in a pairing still open; their next typed text is the reply
+(`users.awaiting {"for": "help_reply", "request": id}`). `routing.route` hands every input to
+`while_awaiting` while either waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from service import runs
+from service.callbacks import scheduling_data
+from service.commands import command
+from service.inputs import CommandIn, Incoming, MediaIn, TextIn
+from service.mentors.help_button import NOTE, TOPIC, first_name
+from service.messages import Delivery, OutMessage, Response, button
+from service.render import Renderer
+from service.schedule.kinds import Choice
+from service.turn import Turn
+from storage.help import answer_help, ask_help, request_for_mentor
+from storage.pairings import pairing_of_mentee
+from storage.users import UserRecord, update_user, user_by_id
+from storage.vocabulary import JSONObject
+
+REPLY = "help_reply"
+MAX_NOTE = 2000  # a note or a reply longer than this is cut (Telegram's message is 4096)
+
+Dispatch = Callable[[Incoming, bool], Awaitable[Response]]
+
+
+def reply_data(request_id: int) -> str:
+    """Data of the mentor's Reply button under a note."""
+    return scheduling_data(TOPIC, f"reply:{request_id}")
+
+
+async def _mentor(turn: Turn) -> tuple[int, UserRecord] | None:
+    """The mentee's open pairing's id and their mentor."""
+    pairing = await pairing_of_mentee(turn.session, turn.user.id)
+    mentor = None if pairing is None else await user_by_id(turn.session, pairing.mentor_id)
+    return None if pairing is None or mentor is None else (pairing.id, mentor)
+
+
+async def _wait_for(turn: Turn, awaiting: JSONObject | None) -> None:
+    await update_user(turn.session, turn.user.id, turn.now, awaiting=awaiting)
+    turn.became(replace(turn.user, awaiting=awaiting))
+
+
+# --- The mentee's side -------------------------------------------------------------------
+
+
+async def askmentor(turn: Turn, args: str) -> Response:
+    """`/askmentor <note>` sends the note; `/askmentor` alone asks for it."""
+    note = args.strip()
+    if note:
+        return await send_note(turn, note)
+    return await ask_note(turn)
+
+
+async def ask_note(turn: Turn) -> Response:
+    """What would they like to tell their mentor? (Unpaired: there is no one to ask yet.)"""
+    found = await _mentor(turn)
+    if found is None:
+        return turn.message("alerts.unpaired")
+    await _wait_for(turn, {"for": NOTE})
+    return Response((OutMessage(turn.say("alerts.ask_note", mentor=first_name(found[1].name)),
+                                free_text=True),))
+
+
+async def send_note(turn: Turn, note: str) -> Response:
+    """Save the note and deliver it to the mentor at once, with a Reply button."""
+    found = await _mentor(turn)
+    if found is None:
+        return turn.message("alerts.unpaired")
+    pairing_id, mentor = found
+    request = await ask_help(turn.session, pairing_id=pairing_id, mentee_id=turn.user.id,
+                             mentor_id=mentor.id, note=note[:MAX_NOTE], now=turn.now)
+    say = Renderer(turn.content.catalog, mentor.language).text
+    alert = OutMessage(say("alerts.alert", mentee=first_name(turn.user.name), note=request.note),
+                       ((button(say("alerts.reply_button"), reply_data(request.id)),),))
+    sent = OutMessage(turn.say("alerts.sent", mentor=first_name(mentor.name)))
+    return Response((sent,), deliveries=(Delivery(mentor.telegram_id, (alert,)),))
+
+
+# --- The mentor's side -------------------------------------------------------------------
+
+
+async def ask_reply(turn: Turn, request_id: int) -> Response:
+    """The Reply button: their next typed text is the reply (refused unless it is theirs)."""
+    request = await request_for_mentor(turn.session, turn.user.id, request_id)
+    if request is None:
+        return turn.stale_press()
+    mentee = await user_by_id(turn.session, request.mentee_id)
+    await _wait_for(turn, {"for": REPLY, "request": request.id})
+    return Response((OutMessage(turn.say("alerts.ask_reply",
+                                         mentee=first_name(mentee.name if mentee else None)),
+                                free_text=True),))
+
+
+async def send_reply(turn: Turn, request_id: int, reply: str) -> Response:
+    """Deliver the mentor's reply to the mentee, once."""
+    request = await request_for_mentor(turn.session, turn.user.id, request_id)
+    mentee = None if request is None else await user_by_id(turn.session, request.mentee_id)
+    if request is None or mentee is None or not await answer_help(
+            turn.session, turn.user.id, request.id, reply[:MAX_NOTE], turn.now):
+        return turn.message("alerts.reply_gone")
+    say = Renderer(turn.content.catalog, mentee.language).text
+    message = OutMessage(say("alerts.reply", mentor=first_name(turn.user.name),
+                             reply=reply[:MAX_NOTE], note=request.note))
+    sent = OutMessage(turn.say("alerts.reply_sent", mentee=first_name(mentee.name)))
+    return Response((sent,), deliveries=(Delivery(mentee.telegram_id, (message,)),))
+
+
+# --- The next typed text -----------------------------------------------------------------
+
+
+def awaited(turn: Turn) -> JSONObject | None:
+    """What the person's next typed text is for, if it is a note or a reply."""
+    awaiting = turn.user.awaiting or {}
+    return awaiting if awaiting.get("for") in (NOTE, REPLY) else None
+
+
+async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
+                         dispatch: Dispatch) -> Response:
+    """An input while a note or reply is asked for: typed text is it; /cancel drops it (an open
+    dialog stays as it was); anything else ends the wait and goes its own way."""
+    spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
+    if isinstance(incoming, MediaIn):
+        return turn.message("alerts.text_only")
+    await _wait_for(turn, None)
+    if spec is not None and spec.name == "cancel":
+        return turn.message("alerts.dropped")
+    if not isinstance(incoming, TextIn) or not incoming.text.strip():
+        return await dispatch(incoming, True)
+    text = incoming.text.strip()
+    if awaiting.get("for") == NOTE:
+        response = await send_note(turn, text)
+    else:
+        request = awaiting.get("request")
+        response = await send_reply(turn, request if isinstance(request, int) else 0, text)
+    if turn.open_run is None:
+        return response
+    shown = await runs.show_run(turn, turn.open_run, None)  # the dialog's question again
+    return replace(response, messages=(*response.messages, *shown.messages))
+
+
+async def choose(turn: Turn, value: str) -> Response:
+    """The check-in's "ask my mentor" (`ask`) and the mentor's Reply (`reply:<id>`)."""
+    if value == "ask":
+        return await ask_note(turn)
+    head, _, rest = value.partition(":")
+    if head == "reply" and rest.isdigit() and len(rest) <= 10:
+        return await ask_reply(turn, int(rest))
+    return turn.stale_press()
+
+
+def kinds() -> tuple[Choice, ...]:
+    """The help alerts' buttons."""
+    return (Choice(TOPIC, choose),)
