@@ -93,7 +93,8 @@ def template_variables(script: Dialog, state: RunState) -> dict[str, Any]:
         name: dict.fromkeys(keys) for name, keys in STEP_KEYS.items() if name != script.name
     }
     variables.update({"goals": [], "open_actions": [], "name": None, "today": TODAY.isoformat(),
-                      "days_left": None, "to_raise": [], "last_done": None})
+                      "days_left": None, "to_raise": [], "last_done": None,
+                      "paired": False, "mentor": None})
     variables.update({step.key: state.answers.get(step.key) for step in script.steps})
     return variables
 
