@@ -143,11 +143,14 @@ async def latest_items(session: AsyncSession, user_id: int, kind: str,
 
 
 async def last_sent_at(session: AsyncSession, user_id: int, kind: str, *,
-                       key_prefix: str | None = None) -> datetime | None:
-    """When a person's last item of this kind (whose key starts with `key_prefix`) was sent."""
+                       key_prefix: str | None = None, besides: int | None = None) -> datetime | None:
+    """When a person's last item of this kind (whose key starts with `key_prefix`) was sent;
+    `besides` leaves out the item being sent now (it counts as sent from the moment it is taken)."""
     query = select(func.max(ITEMS.c.sent_at)).where(
         ITEMS.c.user_id == user_id, ITEMS.c.kind == kind,
         ITEMS.c.status == ItemStatus.SENT.value)
+    if besides is not None:
+        query = query.where(ITEMS.c.id != besides)
     if key_prefix is not None:
         query = query.where(ITEMS.c.key.startswith(key_prefix, autoescape=True))
     return (await session.execute(query)).scalar_one_or_none()

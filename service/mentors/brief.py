@@ -78,7 +78,7 @@ async def due(turn: Turn, item: ItemRecord) -> Response | None:
     mentee = next((m for p, m in await pairings_of_mentor(turn.session, turn.user.id)
                    if p.id == pairing.id), None)
     since = await last_sent_at(turn.session, turn.user.id, KIND,
-                               key_prefix=_prefix(turn.user.id, pairing))
+                               key_prefix=_prefix(turn.user.id, pairing), besides=item.id)
     answers = await shared_answers(turn.session, turn.user.id, pairing.id)
     agendas = [a.run_id for a in answers if a.dialog == AGENDA]
     latest = max(agendas) if agendas else None

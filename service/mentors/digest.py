@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.registry import Scripts
 from service.callbacks import scheduling_data
+from service.mentors.charts import confidence_message
 from service.mentors.help_button import first_name
 from service.mentors.rules import DIGEST, OFF, is_mentor, occurrences, rhythm_of
 from service.mentors.shared_text import answers_text, goals_text, local_day
@@ -140,12 +141,15 @@ def render_digest(render: Renderer, scripts: Scripts, news: Sequence[MenteeNews]
 # --- The kind ------------------------------------------------------------------------------
 
 
-async def due(turn: Turn, _item: ItemRecord) -> Response | None:
+async def due(turn: Turn, item: ItemRecord) -> Response | None:
     """The digest at the mentor's time, or nothing when there is nothing to tell."""
-    since = await last_sent_at(turn.session, turn.user.id, KIND)
+    since = await last_sent_at(turn.session, turn.user.id, KIND, besides=item.id)
     news = await gather(turn.session, turn.user.id, since, turn.today)
     messages = render_digest(turn.render, turn.content.scripts, news, turn.user.timezone, since)
-    return Response(tuple(messages)) if messages else None
+    if not messages:
+        return None
+    chart = await confidence_message(turn)  # the trend of every mentee who shared check-ins
+    return Response((*messages, *((chart,) if chart else ())))
 
 
 async def mentor_items(session: AsyncSession, mentor: UserRecord, rules: Mapping[str, JSONObject],

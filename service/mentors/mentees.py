@@ -15,6 +15,7 @@ from dialogs.stages import Stage
 from service import callbacks
 from service.commands import Scope
 from service.context import goal_view
+from service.mentors.charts import confidence_message
 from service.mentors.view import (
     MenteeDetail,
     MenteeSummary,
@@ -67,7 +68,8 @@ async def show_mentee(turn: Turn, pairing_id: int) -> Response:
                                  ZoneInfo(turn.user.timezone))
     if detail is None:
         return turn.message("mentor_view.not_yours")
-    return Response(tuple(_detail_messages(turn, detail)))
+    chart = await confidence_message(turn, pairing_id)
+    return Response((*_detail_messages(turn, detail), *((chart,) if chart else ())))
 
 
 def _name(turn: Turn, summary: MenteeSummary) -> str:
