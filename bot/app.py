@@ -105,4 +105,5 @@ def build_service(engine: AsyncEngine, settings: Settings, clock: Clock = utc_no
     return ConversationService(
         create_sessionmaker(engine), scripts=default_scripts(), catalog=default_catalog(),
         clock=clock, default_language=settings.default_language,
-        default_timezone=settings.default_timezone, policy=settings.schedule_policy())
+        default_timezone=settings.default_timezone, policy=settings.schedule_policy(),
+        invites=settings.invite_policy())

@@ -19,9 +19,11 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # `index`, `count` and `collected` inside a foreach; the service gives the rest (`days_left`: days
 # until the relationship's planned end, None when no end is set; `to_raise`: check-in notes the
 # mentee wants to raise at the next meeting; `last_done`: the day this dialog was last completed,
-# None the first time; see service/context.py).
+# None the first time; `mentor`: the first name of the mentee's mentor while they are paired, None
+# otherwise; see service/context.py).
 CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
-                           "collected", "lang", "days_left", "to_raise", "last_done"})
+                           "collected", "lang", "days_left", "to_raise", "last_done",
+                           "mentor"})
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 

@@ -85,6 +85,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", Kind.ACTION, in_dialog=True),
     CommandSpec("export", Kind.ACTION, slow=True),
     CommandSpec("delete", Kind.ACTION),
+    CommandSpec("invite", Kind.ACTION, frozenset({Scope.MENTOR})),
 )
 BY_NAME: Mapping[str, CommandSpec] = MappingProxyType({c.name: c for c in COMMANDS})
 

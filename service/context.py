@@ -17,8 +17,9 @@ from dialogs.state import RunState, StateError
 from prompts.catalog import Catalog
 from storage.answers import latest_answers
 from storage.goals import GoalRecord, goals_of
+from storage.pairings import pairing_of_mentee
 from storage.runs import runs_of
-from storage.users import UserRecord
+from storage.users import UserRecord, user_by_id
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus
 
 # A check-in note the mentee chose to raise at the next meeting stays on the agenda (the agenda's
@@ -101,6 +102,13 @@ async def last_completed(session: AsyncSession, user: UserRecord, dialog: str) -
     return max(done).astimezone(ZoneInfo(user.timezone)).date().isoformat() if done else None
 
 
+async def _mentor_name(session: AsyncSession, user: UserRecord) -> str | None:
+    """The first name of the person's mentor while they are paired (sharing texts name them)."""
+    pairing = await pairing_of_mentee(session, user.id)
+    mentor = await user_by_id(session, pairing.mentor_id) if pairing is not None else None
+    return None if mentor is None else (mentor.name or "").split(" ")[0] or "…"
+
+
 async def template_variables(
     session: AsyncSession, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
     user: UserRecord, answers: Mapping[str, Any], today_iso: str, keys: Iterable[str],
@@ -126,6 +134,7 @@ async def template_variables(
                              if "to_raise" in used else [])
     variables["last_done"] = (await last_completed(session, user, script.name)
                               if "last_done" in used else None)
+    variables["mentor"] = await _mentor_name(session, user) if "mentor" in used else None
     variables["name"] = (user.name or "").split(" ")[0] or None
     variables["today"] = today_iso
     ends = user.relationship_ends_on

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import PAIRINGS, USERS, record
@@ -92,3 +92,17 @@ async def set_pairing_end(session: AsyncSession, mentee_id: int, ends_on: date |
     """The mentee's agreement set or revised the planned end: their open pairing follows."""
     await session.execute(update(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN)
                           .values(ends_on=ends_on, updated_at=now))
+
+
+async def pairings_of_user(session: AsyncSession, user_id: int
+                           ) -> list[tuple[PairingRecord, bool, str | None]]:
+    """Every pairing the user is in, ended ones too, oldest first, for their own export: the
+    pairing, whether they are its mentor, and the other person's name (nothing else of theirs)."""
+    other = USERS.alias("other")
+    as_mentor = PAIRINGS.c.mentor_id == user_id
+    rows = await session.execute(
+        select(PAIRINGS, other.c.name.label("other_name"))
+        .join(other, other.c.id == case((as_mentor, PAIRINGS.c.mentee_id),
+                                         else_=PAIRINGS.c.mentor_id))
+        .where(or_(as_mentor, PAIRINGS.c.mentee_id == user_id)).order_by(PAIRINGS.c.id))
+    return [(PairingRecord.from_row(row), row.mentor_id == user_id, row.other_name) for row in rows]
