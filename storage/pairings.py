@@ -63,10 +63,11 @@ async def pairings_of_mentor(session: AsyncSession, mentor_id: int) -> list[tupl
     """The mentor's pairings that are not ended, with each mentee, oldest first."""
     mentee = USERS.alias("mentee")
     rows = await session.execute(
-        select(PAIRINGS, *[c.label(f"mentee_{c.name}") for c in mentee.c])
+        # "mentee_user_": "mentee_id" is a column of the pairing itself.
+        select(PAIRINGS, *[c.label(f"mentee_user_{c.name}") for c in mentee.c])
         .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
         .where(PAIRINGS.c.mentor_id == mentor_id, _OPEN).order_by(PAIRINGS.c.id))
-    return [(PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_", role=Role))
+    return [(PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_user_", role=Role))
             for row in rows]
 
 
