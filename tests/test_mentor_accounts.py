@@ -4,6 +4,7 @@ that change nothing, ending a pairing, deletion and export (issue 10, items 1, 2
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -268,3 +269,22 @@ async def test_the_mentors_export_has_pairings_by_first_name_and_no_mentee_conte
     assert "A secret purpose" not in content
     assert '"with": "Ana"' in content
     assert '"as": "mentor"' in content
+
+
+def test_chat_rehearses_the_mentors_side(tmp_path: Path) -> None:
+    from tests.test_cli import coachbot
+
+    story = coachbot(tmp_path, "chat", "--user-id", "21", "--dialog", "mentor_story",
+                     stdin="/cancel\n")
+    assert story.returncode == 0, story.stderr
+    assert "I don't know that command" not in story.stdout
+    assert shown("en", "mentors.roles.mentor_welcome", name=None).splitlines()[0] in story.stdout
+    assert shown("en", "mentor_story.intro", name=None).splitlines()[0] in story.stdout
+
+    mentor = coachbot(tmp_path, "chat", "--user-id", "22", "--role", "mentor", stdin="/invite\n")
+    assert mentor.returncode == 0, mentor.stderr
+    token = TOKEN.search(mentor.stdout)
+    assert token is not None  # the terminal has no bot username: the /start form
+    mentee = coachbot(tmp_path, "chat", "--user-id", "23", stdin=f"/start {token[1]}\n")
+    assert mentee.returncode == 0, mentee.stderr
+    assert "You're now paired with" in mentee.stdout
