@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service import callbacks
+from service.commands import Scope
 from service.messages import Delivery, OutMessage, Response, button
 from service.render import Renderer
 from service.turn import Turn
@@ -93,7 +94,7 @@ async def settings_part(turn: Turn) -> tuple[OutMessage, ...]:
     if mentees:
         lines.append(turn.say("mentors.pairing.your_mentees", mentees=[
             {"name": side.name, "since": side.pairing.started_on.isoformat()} for side in mentees]))
-    elif turn.user.mentors or turn.audience.value == "mentor":
+    elif Scope.MENTOR in turn.scopes:
         lines.append(turn.say("mentors.pairing.no_mentees"))
     if not lines:
         return ()
