@@ -106,4 +106,4 @@ def build_service(engine: AsyncEngine, settings: Settings, clock: Clock = utc_no
         create_sessionmaker(engine), scripts=default_scripts(), catalog=default_catalog(),
         clock=clock, default_language=settings.default_language,
         default_timezone=settings.default_timezone, policy=settings.schedule_policy(),
-        admins=settings.coachbot_admins)
+        admins=settings.coachbot_admins, invites=settings.invite_policy())

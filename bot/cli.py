@@ -36,7 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="the same dialogs in this terminal, no token needed")
     chat.add_argument("--user-id", type=int, default=1, help="whose journey (a Telegram user id)")
     chat.add_argument("--lang", choices=LANGUAGES, help="language of the texts")
-    chat.add_argument("--dialog", help="start this dialog right away (e.g. grow)")
+    chat.add_argument("--dialog", help="start this dialog right away (e.g. grow, mentor_story)")
+    chat.add_argument("--role", choices=("mentee", "mentor"),
+                      help="rehearse this side: a new user starts as it, a known one adds it "
+                           "(a mentor's dialog implies mentor)")
 
     dialogs = commands.add_parser("dialogs", help="content tools")
     dialogs_commands = dialogs.add_subparsers(dest="dialogs_command", required=True)
@@ -79,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level)
     try:
         if args.command == "chat":
-            return asyncio.run(_chat(settings, args.user_id, args.lang, args.dialog))
+            return asyncio.run(_chat(settings, args.user_id, args.lang, args.dialog, args.role))
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
         if args.command == "export":
@@ -135,12 +138,14 @@ async def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
-async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str | None) -> int:
+async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str | None,
+                role: str | None = None) -> int:
     from bot.app import build_service, open_database
     from bot.terminal import TerminalChat, stdin_lines, to_plain
     from dialogs.schema import Audience
+    from service import callbacks
     from service.commands import command_for_dialog
-    from service.inputs import CommandIn, Person
+    from service.inputs import CommandIn, Incoming, Person, PressIn
 
     interactive = sys.stdin.isatty()
     async with open_database(settings) as engine:
@@ -149,14 +154,21 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
         if lang:
             await service.set_language(person, lang)
         chat = TerminalChat(service, person, sys.stdout, ansi=interactive and sys.stdout.isatty())
-        first = CommandIn(command_for_dialog(dialog, Audience.MENTEE)) if dialog else CommandIn("start")
         if dialog and dialog not in service.scripts.by_name:
             print(f"coachbot: no dialog called {dialog!r}; there are: "
                   f"{', '.join(service.scripts.by_name)}", file=sys.stderr)
             return 2
+        mentors_dialog = dialog is not None and service.scripts.get(dialog).audience is Audience.MENTOR
+        role = role or ("mentor" if mentors_dialog else None)
+        first: Incoming = CommandIn("start", role or "")
+        if dialog:  # a mentor's dialog by name: /story would start the mentee's for a mentee
+            first = (PressIn(callbacks.dialog_data(dialog)) if mentors_dialog
+                     else CommandIn(command_for_dialog(dialog, Audience.MENTEE)))
         if interactive:
             banner = service.catalog.render(await service.language_for(person), "common.terminal.banner")
             print(to_plain(banner) + "\n")
+        if dialog and role:
+            await chat.send(CommandIn("start", role))  # the side first, then the dialog
         await chat.run(stdin_lines(interactive), first)
     return 0
 

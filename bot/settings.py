@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from prompts.catalog import LANGUAGES
+from service.mentors.invites import InvitePolicy
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import QuietHours
 
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
     reminder_hours: float = Field(default=24.0, gt=0, alias="COACHBOT_REMINDER_HOURS")
     answer_window_hours: float = Field(default=72.0, gt=0, alias="COACHBOT_ANSWER_WINDOW_HOURS")
     quiet_hours: str = Field(default="21:00-08:00", alias="COACHBOT_QUIET_HOURS")
+    # How long a mentor's invite link works (see service.mentors.invites.InvitePolicy).
+    invite_days: float = Field(default=14.0, gt=0, le=365, alias="COACHBOT_INVITE_DAYS")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
@@ -125,6 +128,11 @@ class Settings(BaseSettings):
                               reminder_after=timedelta(hours=self.reminder_hours),
                               answer_window=timedelta(hours=self.answer_window_hours),
                               quiet_hours=self.quiet_hours)
+
+
+    def invite_policy(self) -> InvitePolicy:
+        """The invite settings as the service uses them."""
+        return InvitePolicy(valid_for=timedelta(days=self.invite_days))
 
 
 class SettingsError(Exception):

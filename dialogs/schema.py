@@ -19,8 +19,8 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # `index`, `count` and `collected` inside a foreach; the service gives the rest (`days_left`: days
 # until the relationship's planned end, None when no end is set; `to_raise`: check-in notes the
 # mentee wants to raise at the next meeting; `last_done`: the day this dialog was last completed,
-# None the first time; `paired`: the mentee has a mentor now, `mentor`: the mentor's first name;
-# see service/context.py).
+# None the first time; `paired`: the mentee has a mentor now, `mentor`: the mentor's first name
+# while they are paired, None otherwise; see service/context.py).
 CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
                            "collected", "lang", "days_left", "to_raise", "last_done", "paired",
                            "mentor"})

@@ -12,6 +12,7 @@ from service import callbacks
 from service.export import export_user
 from service.export_page import export_page
 from service.inputs import valid_text
+from service.mentors.pairing import farewells, mentor_name
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
 from service.runs import show_run
@@ -41,17 +42,19 @@ async def export(turn: Turn) -> Response:
 
 
 async def ask_delete(turn: Turn) -> Response:
-    """/delete: ask before erasing everything."""
+    """/delete: ask before erasing everything (naming the mentor, who will be told)."""
     say = turn.say
-    return Response((OutMessage(say("common.delete.confirm"), (
+    return Response((OutMessage(say("common.delete.confirm", mentor=await mentor_name(turn)), (
         (button(say("common.delete.yes_button"), callbacks.delete_data(True)),
          button(say("common.delete.no_button"), callbacks.delete_data(False))),)),))
 
 
 async def delete_everything(turn: Turn) -> Response:
-    """The person confirmed: every row about them is erased."""
+    """The person confirmed: whoever they are paired with is told they no longer are, then every
+    row about them is erased (their pairings with it)."""
+    told = await farewells(turn)
     await delete_user(turn.session, turn.user.id)
-    return turn.message("common.delete.done")
+    return Response(turn.message("common.delete.done").messages, deliveries=told)
 
 
 async def keep_everything(turn: Turn) -> Response:

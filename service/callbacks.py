@@ -28,6 +28,8 @@ limit):
   mv:<pairing>                                    a mentor opens one mentee (checked: their own,
                                                   open pairing)
   ml                                              a mentor's list of mentees
+  ro:<mentee|mentor>                              a newcomer's answer: which side they are on
+  pe:<pairing>[:<y|n>]                            end this pairing (ask), or the answer to "really?"
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+from storage.vocabulary import Role
 
 # Tokens of answer buttons besides a choice's index or a scale's number.
 KEEP = "k"
@@ -54,6 +58,8 @@ _STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
 _REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
 _ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
 _SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,32})$")
+_ROLE = re.compile(r"^ro:(mentee|mentor)$")
+_END_PAIRING = re.compile(r"^pe:(\d{1,12})(?::([yn]))?$")
 GOALS_DATA = "gl"
 _VISION_MAP = re.compile(r"^vm:(\d{1,12})$")
 _SHARE = re.compile(r"^sh:(\d{1,12}):(all|none|pick|done)$")
@@ -166,6 +172,18 @@ def visibility_data(answer_id: int) -> str:
 def mentee_data(pairing_id: int) -> str:
     """Data of a button that opens one mentee for their mentor."""
     return f"mv:{pairing_id}"
+
+
+def role_data(role: Role) -> str:
+    """Data of the answer to "mentee or mentor?"."""
+    return f"ro:{role.value}"
+
+
+def end_pairing_data(pairing_id: int, confirmed: bool | None = None) -> str:
+    """Data of a button that asks to end a pairing (None), or answers "really end it?"."""
+    if confirmed is None:
+        return f"pe:{pairing_id}"
+    return f"pe:{pairing_id}:{YES if confirmed else NO}"
 
 
 @dataclass(frozen=True)
@@ -307,10 +325,25 @@ class MenteesPress:
     """A mentor's list of mentees."""
 
 
+@dataclass(frozen=True)
+class RolePress:
+    """A newcomer chose their side."""
+
+    role: Role
+
+
+@dataclass(frozen=True)
+class EndPairingPress:
+    """End this pairing: ask (`confirmed` None), or the answer to "really?"."""
+
+    pairing_id: int
+    confirmed: bool | None
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
          | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress
          | ItemPress | SchedulingPress | VisionMapPress | SharePress | VisibilityPress | MenteePress
-         | MenteesPress)
+         | MenteesPress | RolePress | EndPairingPress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -353,6 +386,10 @@ def _goal_press(data: str) -> Press | None:
         return SchedulingPress(m[1], m[2])
     if (m := _VISION_MAP.match(data)) and int(m[1]) <= MAX_ID:
         return VisionMapPress(int(m[1]))
+    if m := _ROLE.match(data):
+        return RolePress(Role(m[1]))
+    if (m := _END_PAIRING.match(data)) and int(m[1]) <= MAX_ID:
+        return EndPairingPress(int(m[1]), None if m[2] is None else m[2] == YES)
     return _mentor_press(data)
 
 

@@ -89,6 +89,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", Kind.ACTION, in_dialog=True),
     CommandSpec("export", Kind.ACTION, slow=True),
     CommandSpec("delete", Kind.ACTION),
+    CommandSpec("invite", Kind.ACTION, frozenset({Scope.MENTOR})),
     CommandSpec("mentees", Kind.LOOK_UP, frozenset({Scope.MENTOR}), slow=True),
     CommandSpec("digest", Kind.LOOK_UP, scopes=frozenset({Scope.MENTOR})),
 )

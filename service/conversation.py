@@ -20,6 +20,8 @@ from dialogs.registry import Scripts
 from prompts.catalog import Catalog, CatalogLexicon
 from service import runs
 from service.inputs import Incoming, Person
+from service.mentors import roles
+from service.mentors.invites import InvitePolicy
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
 from service.routing import route
@@ -44,16 +46,26 @@ class ConversationService:
         self, sessionmaker: async_sessionmaker[AsyncSession], *, scripts: Scripts,
         catalog: Catalog, clock: Clock, default_language: str = "en",
         default_timezone: str = "UTC", schedule: Registry | None = None,
-        policy: SchedulePolicy | None = None, admins: Collection[int] = (),
+        policy: SchedulePolicy | None = None, invites: InvitePolicy | None = None,
+        admins: Collection[int] = (),
     ) -> None:
         self.sessionmaker = sessionmaker
         policy = policy or SchedulePolicy()
         self.content = Content(scripts, catalog, schedule or default_registry(policy), policy,
-                               frozenset(admins))
+                               invites or InvitePolicy(), frozenset(admins))
         self.clock = clock
         self.default_language = default_language
         self.default_timezone = default_timezone
         load_zones()  # once per process, so `/settings time` reads no files in its transaction
+
+    @property
+    def bot_username(self) -> str | None:
+        """The bot's Telegram username, for invite links (the front-end sets it once known)."""
+        return self.content.bot_username
+
+    @bot_username.setter
+    def bot_username(self, username: str | None) -> None:
+        self.content.bot_username = username
 
     @property
     def scripts(self) -> Scripts:
@@ -87,6 +99,7 @@ class ConversationService:
                 return Response()
             user = await self._reactivated(session, user)
             turn = Turn(self.content, session, user, self.clock(), created, open_run)
+            await roles.load_roles(turn)
             return await route(turn, incoming)
 
     @asynccontextmanager
@@ -99,7 +112,9 @@ class ConversationService:
                 yield None
                 return
             user, open_run = found
-            yield Turn(self.content, session, user, self.clock(), False, open_run)
+            turn = Turn(self.content, session, user, self.clock(), False, open_run)
+            await roles.load_roles(turn)
+            yield turn
 
     async def catch_up(self, external_id: int) -> Response:
         """After a crash: this person's last update was handled but its reply may be lost. Say so,

@@ -11,6 +11,7 @@ from dialogs.registry import DialogNotFound, Scripts
 from prompts.catalog import Catalog
 from storage.answers import answers_of
 from storage.goals import goals_of
+from storage.pairings import pairings_of_user
 from storage.runs import runs_of
 from storage.users import UserRecord
 from storage.vocabulary import RunStatus
@@ -27,6 +28,7 @@ async def export_user(
     runs = await runs_of(session, user.id)
     answers = await answers_of(session, user.id)
     goals = await goals_of(session, user.id)
+    pairings = await pairings_of_user(session, user.id)
     by_stage: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for run in runs:
         run_answers = [a for a in answers if a.run_id == run.id]
@@ -60,4 +62,9 @@ async def export_user(
                    "created_at": _iso(g.created_at),
                    "actions": [{"text": a.text, "due_on": _iso(a.due_on), "status": a.status}
                                for a in g.actions]} for g in goals],
+        # Their pairings: the other person by first name only; nothing of the mentee's content.
+        "pairings": [{"id": p.id, "as": "mentor" if as_mentor else "mentee",
+                      "with": (name or "").split(" ")[0] or None, "status": p.status,
+                      "started_on": _iso(p.started_on), "ends_on": _iso(p.ends_on),
+                      "ended_at": _iso(p.ended_at)} for p, as_mentor, name in pairings],
     }

@@ -10,6 +10,7 @@ from dialogs.journey import view as journey_view
 from dialogs.stages import Stage
 from service import callbacks
 from service.commands import command_for_dialog
+from service.mentors.pairing import first_name, mentor_name
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from storage.runs import active_run, completed_dialogs, latest_paused_run
@@ -24,11 +25,13 @@ def end_near(turn: Turn) -> bool:
     return ends_on is not None and ends_on - turn.today <= END_NEAR
 
 
-async def welcome(turn: Turn) -> Response:
-    """/start: a greeting, then the open dialog to continue or the next one to begin."""
-    name = (turn.user.name or "").split(" ")[0] or None
-    key = "common.service.welcome_new" if turn.created else "common.service.welcome_back"
-    greeting = OutMessage(turn.say(key, name=name))
+async def welcome(turn: Turn, new: bool | None = None) -> Response:
+    """/start: a greeting (`new`: the newcomer's, with the promise of privacy; by default for
+    someone created this turn), then the open dialog to continue or the next one to begin."""
+    name = first_name(turn.user.name)
+    new = turn.created if new is None else new
+    key = "common.service.welcome_new" if new else "common.service.welcome_back"
+    greeting = OutMessage(turn.say(key, name=name, mentor=await mentor_name(turn) if new else None))
     run = await active_run(turn.session, turn.user.id)
     run = run or await latest_paused_run(turn.session, turn.user.id)
     if run is not None:

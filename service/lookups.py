@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from service.commands import command, dialog_for_command, menu
 from service.mentors import sharing
+from service.mentors.roles import help_sides
 from service.messages import Response, with_note
 from service.turn import Turn
 from storage.answers import answers_of
@@ -12,8 +15,10 @@ from storage.runs import runs_of
 
 
 async def show_help(turn: Turn) -> Response:
-    """/help: the commands of this person's menu, each with its description."""
-    return Response((turn.views.help(menu(turn.scopes)),))
+    """/help: the commands of this person's menu, each with its description, and how their sides
+    (mentee, mentor) work."""
+    shown = turn.views.help(menu(turn.scopes))
+    return Response((replace(shown, text=f"{shown.text}\n\n{help_sides(turn)}"),))
 
 
 async def goals(turn: Turn) -> Response:

@@ -7,6 +7,8 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from service.commands import Scope
+
 MAX_CALLBACK_BYTES = 64
 
 
@@ -91,19 +93,30 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class MenuChange:
+    """The person's roles (or language) changed: the command menu of their chat follows, with the
+    commands of these scopes in this language."""
+
+    scopes: frozenset[Scope]
+    language: str
+
+
+@dataclass(frozen=True)
 class Response:
     """The service's answer to one input.
 
     `messages` go to the sender. `toast` is a short notice for a button press (Telegram's
     answerCallbackQuery); `accepted` says the press counted, so the front-end marks the choice on
     the pressed message and removes its keyboard. A stale or forged press is not accepted and
-    changes nothing. `deliveries` go to other people.
+    changes nothing. `deliveries` go to other people. `menu` says the sender's command menu
+    changed (their roles or language did).
     """
 
     messages: tuple[OutMessage, ...] = ()
     toast: str | None = None
     accepted: bool = False
     deliveries: tuple[Delivery, ...] = ()  # messages this input causes for other people
+    menu: MenuChange | None = None
 
 
 def with_note(response: Response, note: str) -> Response:

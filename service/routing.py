@@ -15,9 +15,10 @@ from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
 from service import account, callbacks, goals, journey, lookups, runs, settings, vision_map
 from service.answering import edit_answer
-from service.commands import Kind, command, dialog_for_command
+from service.commands import Kind, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
-from service.mentors import alerts, digest, mentees, sharing
+from service.mentors import alerts, digest, invites, mentees, pairing, roles, sharing
+from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
 from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
@@ -28,7 +29,7 @@ Action = Callable[[Turn, str], Awaitable[Response]]
 # What the ACTION and LOOK_UP commands of the table do (the arguments matter to /answers,
 # /settings, /pause and /meeting).
 ACTIONS: dict[str, Action] = {
-    "start": lambda turn, _: journey.welcome(turn),
+    "start": start,
     "help": lambda turn, _: lookups.show_help(turn),
     "journey": lambda turn, _: journey.journey(turn),
     "goals": lambda turn, _: lookups.goals(turn),
@@ -44,6 +45,7 @@ ACTIONS: dict[str, Action] = {
     "resume": lambda turn, _: runs.resume(turn),
     "export": lambda turn, _: account.export(turn),
     "delete": lambda turn, _: account.ask_delete(turn),
+    "invite": lambda turn, _: invites.invite(turn),
 }
 
 
@@ -76,7 +78,12 @@ async def dispatch(turn: Turn, incoming: Incoming, remind: bool = True) -> Respo
 
 
 async def on_text(turn: Turn, incoming: TextIn) -> Response:
-    """Typed text answers the open dialog's question; without one, the next step is suggested."""
+    """Typed text answers the open dialog's question; without one, the next step is suggested
+    (or it answers the newcomer's question: mentee or mentor?)."""
+    if turn.open_run is None and roles.asked(turn):
+        chosen = await roles.on_role_text(turn, incoming.text)
+        if chosen is not None:
+            return chosen
     if turn.open_run is None:
         return Response((OutMessage(turn.say("common.service.not_in_dialog")),
                          *await journey.suggestion(turn)))
@@ -94,17 +101,20 @@ async def on_media(turn: Turn) -> Response:
 
 
 async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> Response:
-    """A command of the table, for the person's audience."""
+    """A command of the table, for the person's sides: a shared one (/story) starts the dialog of
+    their primary side; a command of a side they are not on is refused."""
     spec = command(name)
     if spec is None:
         return turn.message("common.service.unknown_command")
+    if spec.kind in (Kind.ACTION, Kind.LOOK_UP) and not spec.scopes & turn.scopes:
+        return roles.not_yours(turn, spec)
     if spec.kind is Kind.NAVIGATION:
         if turn.open_run is None:
             return turn.message("common.service.nothing_to_cancel")
         assert spec.navigation is not None
         return await runs.advance(turn, turn.open_run, spec.navigation)
     if spec.kind is Kind.DIALOG:
-        dialog = dialog_for_command(spec, turn.audience)
+        dialog = roles.dialog_for(turn, spec)
         if dialog is None:
             return turn.message("common.service.not_for_you", for_mentors=False)
         if dialog == checkins.KIND:  # a standing check-in invitation counts as started
@@ -169,6 +179,10 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await mentees.show_mentee(turn, press.pairing_id)
     elif isinstance(press, callbacks.MenteesPress):
         response = await mentees.list_mentees(turn)
+    elif isinstance(press, callbacks.RolePress):
+        response = await roles.on_role_press(turn, press.role)
+    elif isinstance(press, callbacks.EndPairingPress):
+        response = await pairing.on_end_press(turn, press)
     else:
         return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)

@@ -55,7 +55,7 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
         script = turn.content.scripts.get(name)
     except DialogNotFound:
         return turn.message("common.service.unknown_dialog", name=name)
-    if script.audience is not turn.audience:
+    if not turn.serves(script.audience):
         return turn.message("common.service.not_for_you",
                             for_mentors=script.audience is Audience.MENTOR)
     open_run = await active_run(turn.session, turn.user.id)
@@ -92,7 +92,7 @@ async def start_revision(turn: Turn, name: str, goal_id: int | None) -> Response
         script = turn.content.scripts.get(name)
     except DialogNotFound:
         return turn.stale_press()
-    if (script.audience is not turn.audience or turn.open_run is not None
+    if (not turn.serves(script.audience) or turn.open_run is not None
             or await latest_paused_run(turn.session, turn.user.id, name) is not None):
         return turn.stale_press()
     if goal_id is None:

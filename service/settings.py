@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts.catalog import Catalog
 from service import callbacks
+from service.mentors.pairing import mentor_name, settings_part
 from service.messages import OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.plan import replan
@@ -37,8 +38,9 @@ async def settings(turn: Turn, args: str) -> Response:
     (`/settings Europe/Berlin`, `/settings 14:30`) change one directly (the terminal has no
     buttons). Keywords are understood in every language."""
     if not args.strip():
-        return Response((settings_view(turn.user, turn.render, turn.now,
-                                       turn.content.policy.quiet_hours),))
+        view = settings_view(turn.user, turn.render, turn.now, turn.content.policy.quiet_hours,
+                             await mentor_name(turn))
+        return Response((view, *await settings_part(turn)))
     name, value = read_setting(turn.content.catalog, args)
     if name is None:
         name = guess_setting(turn.content.catalog, value, turn.now)
@@ -90,10 +92,13 @@ async def apply_setting(turn: Turn, name: str, value: str) -> Response:
     if changed is None:
         return turn.message(UNCLEAR[name], text=value[:64])
     user, key, variables = changed
+    language_changed = user.language != turn.user.language
     turn.became(user)
     if name in REPLANS:
         await replan(turn, turn.content.schedule)
-    return turn.message(key, **variables)
+    said = turn.message(key, mentor=await mentor_name(turn), **variables)
+    # The chat's command menu follows the new language (mentors' holds their commands too).
+    return replace(said, menu=turn.menu_change()) if language_changed else said
 
 
 def local_time(user_timezone: str, now: datetime) -> str:
@@ -109,10 +114,12 @@ def quiet_text(quiet: str | None, render: Renderer) -> str:
 
 
 def settings_view(user: UserRecord, render: Renderer, now: datetime,
-                  default_quiet: str) -> OutMessage:
-    """Current settings with buttons to change language, time zone and sharing."""
+                  default_quiet: str, mentor: str | None = None) -> OutMessage:
+    """Current settings with buttons to change language, time zone and sharing (with whom:
+    `mentor`, their linked mentor's first name)."""
     say = render.text
     text = say("common.settings.view", language=say(f"common.languages.{user.language}"),
+               mentor=mentor,
                timezone=user.timezone, local_time=local_time(user.timezone, now),
                sharing=say("common.settings.sharing_on" if user.share_by_default
                            else "common.settings.sharing_off"),

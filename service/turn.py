@@ -17,7 +17,7 @@ from dialogs.registry import Scripts
 from dialogs.schema import Audience
 from prompts.catalog import Catalog, CatalogLexicon
 from service.commands import Scope
-from service.messages import OutMessage, Response, plain
+from service.messages import MenuChange, OutMessage, Response, plain
 from service.render import Renderer
 from service.views import Views
 from storage.runs import RunRecord
@@ -25,20 +25,25 @@ from storage.users import UserRecord
 from storage.vocabulary import Role
 
 if TYPE_CHECKING:
+    from service.mentors.invites import InvitePolicy
     from service.schedule.kinds import Registry
     from service.schedule.policy import SchedulePolicy
 
 
 class Content:
     """The shipped scripts, texts and kinds of scheduled item, with what the engine needs to read
-    answers in each language, and the operator's scheduling policy."""
+    answers in each language, the operator's scheduling and invite policies, and the bot's
+    Telegram username once the front-end knows it (invite links need it; None: the terminal)."""
 
     def __init__(self, scripts: Scripts, catalog: Catalog, schedule: Registry,
-                 policy: SchedulePolicy, admins: frozenset[int] = frozenset()) -> None:
+                 policy: SchedulePolicy, invites: InvitePolicy,
+                 admins: frozenset[int] = frozenset()) -> None:
         self.scripts = scripts
         self.catalog = catalog
         self.schedule = schedule
         self.policy = policy
+        self.invites = invites
+        self.bot_username: str | None = None
         self.admins = admins  # Telegram ids that coordinate every programme (COACHBOT_ADMINS)
         self._steps = {name: [s.key for s in d.steps] for name, d in scripts.by_name.items()}
 
@@ -50,7 +55,8 @@ class Content:
 @dataclass
 class Turn:
     """The context of one input. `open_run` is the active run as loaded with the user, before any
-    change this turn makes; `created` says the user was new."""
+    change this turn makes; `created` says the user was new; `paired_as_mentee` that someone who
+    came in as a mentor is also someone's mentee (loaded only for them: see mentors.roles)."""
 
     content: Content
     session: AsyncSession
@@ -58,6 +64,7 @@ class Turn:
     now: datetime
     created: bool = False
     open_run: RunRecord | None = None
+    paired_as_mentee: bool = False
     render: Renderer = field(init=False)
     views: Views = field(init=False)
 
@@ -71,13 +78,29 @@ class Turn:
 
     @property
     def audience(self) -> Audience:
-        """Whose dialogs this person gets."""
+        """Their primary side, the one they came in as: whose dialog a shared command (/story,
+        /reflect) starts for them."""
         return Audience.MENTOR if self.user.role == Role.MENTOR else Audience.MENTEE
 
     @property
     def scopes(self) -> frozenset[Scope]:
-        """Whose commands this person may use."""
-        return frozenset({Scope(self.audience.value)})
+        """Whose commands this person may use: the mentee side (they came in as a mentee, or a
+        mentor paired them as a mentee) and the mentor side (they came in as a mentor, or added it
+        later; only mentors invite, so a mentor pairing implies it)."""
+        scopes = set()
+        if self.user.role == Role.MENTEE or self.paired_as_mentee:
+            scopes.add(Scope.MENTEE)
+        if self.user.role == Role.MENTOR or self.user.mentors:
+            scopes.add(Scope.MENTOR)
+        return frozenset(scopes)
+
+    def serves(self, audience: Audience) -> bool:
+        """Whether dialogs of this audience are theirs (on either side)."""
+        return Scope(audience.value) in self.scopes
+
+    def menu_change(self) -> MenuChange:
+        """Their chat's command menu as it should be now."""
+        return MenuChange(self.scopes, self.lang)
 
     @property
     def today(self) -> date:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import PAIRINGS, USERS, record
@@ -63,11 +63,12 @@ async def pairings_of_mentor(session: AsyncSession, mentor_id: int) -> list[tupl
     """The mentor's pairings that are not ended, with each mentee, oldest first."""
     mentee = USERS.alias("mentee")
     rows = await session.execute(
+        # "mentee_user_": "mentee_id" is a column of the pairing itself.
         select(PAIRINGS, *[c.label(f"mentee_user_{c.name}") for c in mentee.c])
         .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
         .where(PAIRINGS.c.mentor_id == mentor_id, _OPEN).order_by(PAIRINGS.c.id))
-    return [(PairingRecord.from_row(row),
-             record(UserRecord, row, prefix="mentee_user_", role=Role)) for row in rows]
+    return [(PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_user_", role=Role))
+            for row in rows]
 
 
 async def pairing_of_mentor(session: AsyncSession, mentor_id: int,
@@ -92,3 +93,17 @@ async def set_pairing_end(session: AsyncSession, mentee_id: int, ends_on: date |
     """The mentee's agreement set or revised the planned end: their open pairing follows."""
     await session.execute(update(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN)
                           .values(ends_on=ends_on, updated_at=now))
+
+
+async def pairings_of_user(session: AsyncSession, user_id: int
+                           ) -> list[tuple[PairingRecord, bool, str | None]]:
+    """Every pairing the user is in, ended ones too, oldest first, for their own export: the
+    pairing, whether they are its mentor, and the other person's name (nothing else of theirs)."""
+    other = USERS.alias("other")
+    as_mentor = PAIRINGS.c.mentor_id == user_id
+    rows = await session.execute(
+        select(PAIRINGS, other.c.name.label("other_name"))
+        .join(other, other.c.id == case((as_mentor, PAIRINGS.c.mentee_id),
+                                         else_=PAIRINGS.c.mentor_id))
+        .where(or_(as_mentor, PAIRINGS.c.mentee_id == user_id)).order_by(PAIRINGS.c.id))
+    return [(PairingRecord.from_row(row), row.mentor_id == user_id, row.other_name) for row in rows]

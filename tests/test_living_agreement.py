@@ -94,7 +94,8 @@ async def test_sharing_speaks_of_a_mentor_who_has_yet_to_join(
     shared once the mentor joins, never that a mentor sees it now."""
     joins = MENTOR_TO_JOIN[lang]
     chat.language = lang
-    said = {"welcome": chat.texts(await chat.send("/start"))}
+    await chat.send("/start")  # a newcomer: mentee or mentor?
+    said = {"welcome": chat.texts(await chat.press(0))}
     turns = transcript("agreement")["turns"]
     sharing = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "mentor_sees")
     await walk_transcript(service, chat, "agreement", lang, turns[:sharing + 1])

@@ -30,7 +30,7 @@ async def test_polling_process_answers_sets_the_menu_and_stops_cleanly_on_sigter
         menus = {call.get("language_code") for call in stub.calls_of("setMyCommands")}
         assert menus == {None, "de"}
         stub.user_message(31, "/agreement")
-        await stub.wait_for(lambda: len(stub.chats[31]) >= 4, timeout=15, what="the first question")
+        await stub.wait_for(lambda: len(stub.chats[31]) >= 3, timeout=15, what="the first question")
         code, stderr = await _stop(process)
     assert code == 0, stderr
     assert "Traceback" not in stderr

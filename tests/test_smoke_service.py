@@ -7,7 +7,8 @@ from tests.support.chat import Chat
 
 
 async def test_start_offers_first_dialog_and_agreement_runs(chat: Chat) -> None:
-    response = await chat.send("/start")
+    await chat.send("/start")  # a newcomer: mentee or mentor?
+    response = await chat.press("mentee")
     assert "private" in chat.texts(response)
     response = await chat.press("Start")
     # The agreement's intro, then its first question (purpose): typed, with no buttons at all.

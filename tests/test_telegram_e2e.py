@@ -264,7 +264,9 @@ PRIVACY_WORD = {"en": "private", "de": "privat"}
 async def test_new_mentee_from_start_through_agreement_and_grow_to_goals(e2e: E2E, lang: str) -> None:
     client = e2e.client(lang=lang)
 
-    greeting, offer = await client.send("/start")
+    [asked] = await client.send("/start")
+    assert asked == say(lang, "mentors.roles.ask", name="Ana")
+    greeting, offer = await client.click(say(lang, "mentors.roles.mentee_button"))
     assert greeting == say(lang, "common.service.welcome_new", name="Ana")
     assert len(greeting.splitlines()) == 3
     assert PRIVACY_WORD[lang] in greeting.splitlines()[2]
@@ -786,8 +788,8 @@ async def test_delete_asks_first_and_then_erases_every_row_of_the_user(e2e: E2E)
     for name, table in owned.items():
         assert await e2e.rows(table, user_id=user["id"]) == [], name
     assert await e2e.answers(bystander.user_id) == {"purpose": "Ben's purpose"}
-    greeting, _ = await client.send("/start")
-    assert greeting == say("en", "common.service.welcome_new", name="Ana")
+    [asked] = await client.send("/start")
+    assert asked == say("en", "mentors.roles.ask", name="Ana")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -874,7 +876,7 @@ async def test_webhook_rejects_a_wrong_secret_and_processes_the_right_one(e2e: E
 
     assert bot.recorder.update_ids == [update["update_id"]]
     greeting = e2e.stub.chats[user_id][0]["text"]
-    assert greeting == say("en", "common.service.welcome_new", name="Ana")
+    assert greeting == say("en", "mentors.roles.ask", name="Ana")
     assert await e2e.user(user_id) is not None
 
 

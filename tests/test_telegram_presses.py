@@ -22,6 +22,7 @@ def answered(e2e: E2E, *updates: dict[str, object]) -> bool:
 async def test_a_double_tap_on_start_answers_both_taps_and_starts_the_dialog_once(e2e: E2E) -> None:
     client = e2e.client()
     await client.send("/start")
+    await client.click(say("en", "mentors.roles.mentee_button"))  # a newcomer: which side?
     offer = client.last_message
     [[start]] = offer["reply_markup"]["inline_keyboard"]
     sent_mark = len(e2e.stub.sent_messages)
@@ -45,7 +46,8 @@ async def test_a_double_tap_on_start_answers_both_taps_and_starts_the_dialog_onc
 async def test_a_forged_press_on_a_message_without_buttons_gets_its_reply(e2e: E2E) -> None:
     client = e2e.client()
     await client.send("/start")
-    greeting, offer = client.messages
+    await client.click(say("en", "mentors.roles.mentee_button"))  # a newcomer: which side?
+    *_, greeting, offer = client.messages
     [[start]] = offer["reply_markup"]["inline_keyboard"]
     assert greeting["reply_markup"] is None
 
@@ -80,6 +82,7 @@ async def test_when_a_press_fails_after_its_answer_the_user_still_gets_the_error
 ) -> None:
     client = e2e.client()
     await client.send("/start")
+    await client.click(say("en", "mentors.roles.mentee_button"))  # a newcomer: which side?
     e2e.stub.fail_next("sendMessage", status=400, description="Bad Request: injected failure")
 
     sent = await client.click(0)

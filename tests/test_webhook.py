@@ -42,4 +42,4 @@ async def test_a_body_that_is_not_an_update_gets_400_and_a_good_one_still_works(
             assert response.status == 200
         await e2e.settle()
     assert bot.recorder.update_ids == [update["update_id"]]
-    assert e2e.stub.chats[6262][0]["text"] == say("en", "common.service.welcome_new", name="Ana")
+    assert e2e.stub.chats[6262][0]["text"] == say("en", "mentors.roles.ask", name="Ana")

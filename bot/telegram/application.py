@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -26,13 +26,12 @@ from bot.telegram.context import BotData, CoachContext
 from bot.telegram.delivery import PersonWork
 from bot.telegram.dispatching import DispatchJob, dispatch_job
 from bot.telegram.inbox import Inbox
+from bot.telegram.menus import menu
 from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.pacing import PacedRateLimiter
 from prompts.catalog import LANGUAGES, Catalog
-from service.commands import COMMANDS, Scope
-from service.commands import menu as commands_menu
+from service.commands import COMMANDS
 from service.conversation import ConversationService
-from service.messages import plain
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
@@ -44,13 +43,6 @@ def defaults() -> Defaults:
     """What every message the bot sends assumes: HTML, no link previews."""
     return Defaults(parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True))
-
-
-def menu(catalog: Catalog, lang: str, scopes: frozenset[Scope] = frozenset({Scope.MENTEE})
-         ) -> list[BotCommand]:
-    """The command menu of people with these scopes, in one language (mentees' by default)."""
-    return [BotCommand(c.name, plain(catalog.render(lang, f"common.commands.{c.name}")))
-            for c in commands_menu(scopes)]
 
 
 def build_application(
@@ -77,6 +69,7 @@ def build_application(
         ready = application.bot_data.service
         if ready is None:
             raise RuntimeError("no conversation service: give `service` or `open_service`")
+        ready.bot_username = application.bot.username  # invite links: t.me/<username>?start=…
         await inbox.open(ready, application.bot)  # before updates are fetched: a crash's leftovers first
         if dispatch_every is not None:
             assert application.job_queue is not None

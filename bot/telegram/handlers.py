@@ -11,6 +11,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.telegram.context import CoachContext
 from bot.telegram.delivery import PersonWork, deliver, later
+from bot.telegram.menus import set_chat_menu
 from bot.telegram.sending import settle_press
 from prompts.catalog import LANGUAGES, default_catalog
 from service.commands import command
@@ -51,6 +52,8 @@ async def respond(update: Update, context: CoachContext, incoming: Incoming) -> 
         with contextlib.suppress(Forbidden):  # blocked: deliver() below marks the user inactive
             await settle_press(update.callback_query, response)
     await deliver(context.bot, context.service, reply_chat(update), response.messages)
+    if response.menu is not None:  # their roles or language changed: so does their chat's menu
+        await set_chat_menu(context.bot, context.service.catalog, reply_chat(update), response.menu)
     for delivery in response.deliveries:
         await context.update_queue.put(later(delivery))
     return response

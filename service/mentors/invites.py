@@ -1,0 +1,132 @@
+"""A mentor's invite for one mentee: `/invite` makes it, `/start <token>` (the deep link) redeems it.
+
+The token is 24 random bytes, URL-safe (32 characters: Telegram allows 64 in a start parameter),
+stored only as its SHA-256. A link works once, until it expires. A link that is unknown, expired,
+used, one's own, or opened by someone who has a mentor already is refused with a clear message,
+and nothing changes.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from service import journey
+from service.mentors.pairing import first_name, mentor_name
+from service.mentors.roles import ask_role
+from service.messages import Delivery, OutMessage, Response
+from service.render import Renderer
+from service.turn import Turn
+from storage.invites import InviteRecord, create_invite, find_invite, use_invite
+from storage.pairings import create_pairing, pairing_of_mentee
+from storage.users import UserRecord, update_user, user_by_id
+from storage.vocabulary import Role
+
+TOKEN_BYTES = 24  # 192 bits
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what a start parameter may be that we made
+
+
+@dataclass(frozen=True)
+class InvitePolicy:
+    """How long an invite link works (COACHBOT_INVITE_DAYS)."""
+
+    valid_for: timedelta = timedelta(days=14)
+
+
+def new_token() -> str:
+    """An opaque, URL-safe token of 192 random bits."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def looks_like_token(text: str) -> bool:
+    """The /start argument could be a token of ours (anything else is not even looked up)."""
+    return TOKEN.match(text) is not None
+
+
+async def invite(turn: Turn) -> Response:
+    """/invite (mentors): a new single-use link for one mentee; in the terminal, where there is
+    no bot username, the token and the `/start <token>` to type."""
+    token = new_token()
+    expires = turn.now + turn.content.invites.valid_for
+    await create_invite(turn.session, token, role=Role.MENTEE, created_by=turn.user.id,
+                        expires_at=expires, now=turn.now)
+    until = expires.astimezone(ZoneInfo(turn.user.timezone)).date().isoformat()
+    username = turn.content.bot_username
+    if username:
+        return turn.message("mentors.invite.link", until=until,
+                            link=f"https://t.me/{username}?start={token}")
+    return turn.message("mentors.invite.code", token=token, until=until)
+
+
+async def redeem(turn: Turn, token: str) -> Response:
+    """`/start <token>`: pair the person with the mentor who made the link (a newcomer is
+    welcomed as a mentee first), or say why not and change nothing."""
+    found = await find_invite(turn.session, token) if looks_like_token(token) else None
+    creator = (await user_by_id(turn.session, found.created_by)
+               if found is not None and found.created_by is not None else None)
+    refusal = await _refusal(turn, found, creator)
+    if refusal is not None:
+        return refusal
+    assert found is not None
+    if found.role is Role.MENTOR:
+        return await _mentor_invite(turn)
+    assert creator is not None
+    pairing = await create_pairing(turn.session, creator.id, turn.user.id, today=turn.today,
+                                   ends_on=turn.user.relationship_ends_on, now=turn.now,
+                                   programme_id=found.programme_id)
+    if turn.user.role == Role.MENTOR:
+        turn.paired_as_mentee = True
+    mentor, mentee = first_name(creator.name), first_name(turn.user.name)
+    paired = OutMessage(turn.say("mentors.pairing.paired_mentee", mentor=mentor))
+    told = ((Delivery(creator.telegram_id, (OutMessage(
+        Renderer(turn.content.catalog, creator.language).text(
+            "mentors.pairing.paired_mentor", mentee=mentee)),)),) if creator.active else ())
+    assert pairing.mentor_id == creator.id
+    if turn.created:
+        welcome = await journey.welcome(turn, new=True)
+        first, *rest = welcome.messages
+        return Response((first, paired, *rest), deliveries=told, menu=turn.menu_change())
+    return Response((paired,), deliveries=told, menu=turn.menu_change())
+
+
+async def _refusal(turn: Turn, found: InviteRecord | None,
+                   creator: UserRecord | None) -> Response | None:
+    """Why this invite cannot be used by this person now, if it cannot; a newcomer is then asked
+    which side they are on, as without a link."""
+    key: str | None = None
+    mentor = first_name(creator.name) if creator is not None else None
+    if found is None or (found.role is Role.MENTEE and creator is None):
+        key = "mentors.invite.unknown"
+    elif found.created_by == turn.user.id:
+        key = "mentors.invite.own"
+    elif found.expires_at <= turn.now:
+        key = "mentors.invite.expired"
+    elif found.uses_left <= 0:
+        key = "mentors.invite.used"
+    elif found.role is Role.MENTEE and (await pairing_of_mentee(turn.session, turn.user.id)
+                                        is not None):
+        key = "mentors.invite.already_paired"
+        mentor = await mentor_name(turn)
+    elif not await use_invite(turn.session, found.id, turn.now):  # someone was quicker
+        key = "mentors.invite.used"
+    if key is None:
+        return None
+    refused = turn.message(key, mentor=mentor)
+    if turn.created:
+        asked = await ask_role(turn)
+        return Response((*refused.messages, *asked.messages))
+    return refused
+
+
+async def _mentor_invite(turn: Turn) -> Response:
+    """A link that makes its opener a mentor (a coordinator's; its programme is the programmes'
+    issue)."""
+    role = Role.MENTOR if turn.created else turn.user.role  # someone known keeps their side
+    await update_user(turn.session, turn.user.id, turn.now, mentors=True, role=role)
+    turn.became(replace(turn.user, mentors=True, role=role))
+    return Response((OutMessage(turn.say("mentors.invite.became_mentor",
+                                         name=first_name(turn.user.name))),
+                     *await journey.suggestion(turn)), menu=turn.menu_change())

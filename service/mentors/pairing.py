@@ -1,0 +1,155 @@
+"""A pairing from either side: who someone's mentor or mentees are, ending it (with a
+confirmation; both are told), and what the other person hears when one of them deletes their data.
+
+Ending sets the status to ended: every mentor-side read (storage.shared) returns nothing from then
+on. The button data names the pairing; a press counts only for one's own open pairing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service import callbacks
+from service.commands import Scope
+from service.messages import Delivery, OutMessage, Response, button
+from service.render import Renderer
+from service.turn import Turn
+from storage.pairings import (
+    PairingRecord,
+    pairing_of_mentee,
+    pairing_of_mentor,
+    pairings_of_mentor,
+    set_pairing_status,
+)
+from storage.users import UserRecord, user_by_id
+from storage.vocabulary import PairingStatus
+
+
+def first_name(name: str | None) -> str | None:
+    """How people are named to each other: by first name."""
+    return (name or "").split(" ")[0] or None
+
+
+@dataclass(frozen=True)
+class Side:
+    """One open pairing as one of its two people sees it: the other person, and whether the one
+    looking is the mentor."""
+
+    pairing: PairingRecord
+    other: UserRecord
+    as_mentor: bool
+
+    @property
+    def name(self) -> str:
+        return first_name(self.other.name) or "…"
+
+
+async def mentor_of(turn: Turn) -> UserRecord | None:
+    """The person's mentor, while a pairing of theirs is open."""
+    pairing = await pairing_of_mentee(turn.session, turn.user.id)
+    return None if pairing is None else await user_by_id(turn.session, pairing.mentor_id)
+
+
+async def mentor_name(turn: Turn) -> str | None:
+    """The first name of the person's mentor while they are paired (sharing texts use it)."""
+    mentor = await mentor_of(turn)
+    return None if mentor is None else first_name(mentor.name) or "…"
+
+
+async def own_side(turn: Turn, pairing_id: int) -> Side | None:
+    """The open pairing with this id if the person is in it (as mentor or as mentee); else None
+    (a forged or stale id, someone else's pairing, an ended one)."""
+    pairing = await pairing_of_mentor(turn.session, turn.user.id, pairing_id)
+    as_mentor = pairing is not None
+    if pairing is None:
+        pairing = await pairing_of_mentee(turn.session, turn.user.id)
+        if pairing is None or pairing.id != pairing_id:
+            return None
+    other = await user_by_id(turn.session, pairing.mentee_id if as_mentor else pairing.mentor_id)
+    return None if other is None else Side(pairing, other, as_mentor)
+
+
+async def open_sides(turn: Turn) -> list[Side]:
+    """Every open pairing the person is in: their mentor's first, then their mentees."""
+    sides: list[Side] = []
+    own = await pairing_of_mentee(turn.session, turn.user.id)
+    if own is not None:
+        mentor = await user_by_id(turn.session, own.mentor_id)
+        if mentor is not None:
+            sides.append(Side(own, mentor, as_mentor=False))
+    sides += [Side(pairing, mentee, as_mentor=True)
+              for pairing, mentee in await pairings_of_mentor(turn.session, turn.user.id)]
+    return sides
+
+
+async def settings_part(turn: Turn) -> tuple[OutMessage, ...]:
+    """For /settings: their mentor and their mentees, each with a button to end the pairing."""
+    sides = await open_sides(turn)
+    lines: list[str] = []
+    mentor = next((side for side in sides if not side.as_mentor), None)
+    if mentor is not None:
+        lines.append(turn.say("mentors.pairing.your_mentor", mentor=mentor.name,
+                              since=mentor.pairing.started_on.isoformat()))
+    mentees = [side for side in sides if side.as_mentor]
+    if mentees:
+        lines.append(turn.say("mentors.pairing.your_mentees", mentees=[
+            {"name": side.name, "since": side.pairing.started_on.isoformat()} for side in mentees]))
+    elif Scope.MENTOR in turn.scopes:
+        lines.append(turn.say("mentors.pairing.no_mentees"))
+    if not lines:
+        return ()
+    rows = tuple((button(turn.say("mentors.pairing.end_button", name=side.name),
+                         callbacks.end_pairing_data(side.pairing.id)),) for side in sides)
+    return (OutMessage("\n\n".join(lines), rows),)
+
+
+async def end_pairing_offer(turn: Turn, pairing_id: int) -> Response:
+    """Ask before ending one's own open pairing (from /settings, or the mentor's mentee list)."""
+    side = await own_side(turn, pairing_id)
+    if side is None:
+        return turn.stale_press()
+    say = turn.say
+    question = OutMessage(say("mentors.pairing.end_confirm", name=side.name,
+                              as_mentor=side.as_mentor), ((
+        button(say("mentors.pairing.end_yes"), callbacks.end_pairing_data(pairing_id, True)),
+        button(say("mentors.pairing.end_no"), callbacks.end_pairing_data(pairing_id, False))),))
+    return Response((question,))
+
+
+async def on_end_press(turn: Turn, press: callbacks.EndPairingPress) -> Response:
+    """A press about ending a pairing: ask, end it (both are told), or keep it."""
+    if press.confirmed is None:
+        return await end_pairing_offer(turn, press.pairing_id)
+    side = await own_side(turn, press.pairing_id)
+    if side is None:
+        return turn.stale_press()
+    if not press.confirmed:
+        return turn.message("mentors.pairing.kept")
+    await set_pairing_status(turn.session, side.pairing.id, PairingStatus.ENDED, turn.now)
+    if not side.as_mentor:
+        turn.paired_as_mentee = False
+    told = _told(turn, side.other, "mentors.pairing.ended_other", first_name(turn.user.name),
+                 as_mentor=not side.as_mentor)
+    return Response((OutMessage(turn.say("mentors.pairing.ended_you", name=side.name,
+                                         as_mentor=side.as_mentor)),),
+                    deliveries=told, menu=turn.menu_change())
+
+
+async def farewells(turn: Turn) -> tuple[Delivery, ...]:
+    """Before someone's data is erased: everyone paired with them hears they are no longer paired
+    (their pairings go with the data)."""
+    told: list[Delivery] = []
+    for side in await open_sides(turn):
+        told += _told(turn, side.other, "mentors.pairing.gone", first_name(turn.user.name),
+                      as_mentor=not side.as_mentor)
+    return tuple(told)
+
+
+def _told(turn: Turn, person: UserRecord, key: str, name: str | None,
+          as_mentor: bool) -> tuple[Delivery, ...]:
+    """A text for the other person of a pairing, in their language (nothing if unreachable)."""
+    if not person.active:
+        return ()
+    text = Renderer(turn.content.catalog, person.language).text(key, name=name,
+                                                                as_mentor=as_mentor)
+    return (Delivery(person.telegram_id, (OutMessage(text),)),)

@@ -1,0 +1,139 @@
+"""Which side a person is on: the question a newcomer answers, becoming a mentor, and what the
+sides allow.
+
+A person comes in as a mentee or a mentor (`users.role`, their primary side: whose dialog /story
+starts) and may add the mentor side later (`users.mentors`, by `/start mentor`); someone who came
+in as a mentor is also a mentee while a mentor has paired them (`Turn.paired_as_mentee`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from prompts.catalog import fold
+from service import callbacks, journey
+from service.commands import CommandSpec, Scope, dialog_for_command
+from service.mentors.pairing import first_name
+from service.messages import OutMessage, Response, button
+from service.turn import Turn
+from storage.pairings import pairing_of_mentee
+from storage.users import update_user
+from storage.vocabulary import Role
+
+ROLE_QUESTION = {"for": "role"}  # users.awaiting while a newcomer's side is not chosen
+MENTOR_STORY = "mentor_story"
+
+
+async def load_roles(turn: Turn) -> None:
+    """What the user row does not say: whether someone who came in as a mentor has a mentor
+    themselves (one indexed query, only for them)."""
+    if turn.user.role == Role.MENTOR:
+        turn.paired_as_mentee = await pairing_of_mentee(turn.session, turn.user.id) is not None
+
+
+def role_named(turn: Turn, text: str) -> Role | None:
+    """The side a typed word names ("mentor", "Mentorin", "as a mentee"), in any language."""
+    wanted = fold(" ".join(text.split()))
+    for role in Role:
+        for lang in turn.content.catalog.texts:
+            words = turn.content.catalog.raw(lang, f"mentors.roles.words.{role.value}") or []
+            if wanted in {fold(str(word)) for word in words}:
+                return role
+    return None
+
+
+def dialog_for(turn: Turn, spec: CommandSpec) -> str | None:
+    """The dialog a DIALOG command starts: their primary side's, else (a mentee-only command for
+    someone who is also a mentee) the other side's."""
+    primary = dialog_for_command(spec, turn.audience)
+    if primary is not None:
+        return primary
+    return next((dialog for audience, dialog in spec.dialogs.items() if turn.serves(audience)),
+                None)
+
+
+def help_sides(turn: Turn) -> str:
+    """For /help: which side's dialog a shared command starts, or how to add the other side."""
+    both = {Scope.MENTEE, Scope.MENTOR} <= turn.scopes
+    side = "both" if both else "mentee" if Scope.MENTEE in turn.scopes else "mentor"
+    return turn.say("mentors.roles.help_sides", side=side,
+                    primary=turn.say(f"mentors.roles.primary.{turn.audience.value}"))
+
+
+def not_yours(turn: Turn, spec: CommandSpec) -> Response:
+    """A command of the other side: said, nothing done."""
+    return turn.message("mentors.roles.not_yours", for_mentors=Scope.MENTOR in spec.scopes)
+
+
+async def ask_role(turn: Turn) -> Response:
+    """A newcomer without an invite: mentee or mentor? Until they answer they are a mentee, so
+    a command such as /agreement simply goes on as one."""
+    await update_user(turn.session, turn.user.id, turn.now, awaiting=dict(ROLE_QUESTION))
+    say = turn.say
+    question = OutMessage(say("mentors.roles.ask", name=first_name(turn.user.name)), ((
+        button(say("mentors.roles.mentee_button"), callbacks.role_data(Role.MENTEE)),
+        button(say("mentors.roles.mentor_button"), callbacks.role_data(Role.MENTOR))),))
+    return Response((question,))
+
+
+def asked(turn: Turn) -> bool:
+    """The role question is waiting for its answer."""
+    return (turn.user.awaiting or {}).get("for") == ROLE_QUESTION["for"]
+
+
+async def on_role_text(turn: Turn, text: str) -> Response | None:
+    """Typed text while the role question waits: a side's word answers it; anything else lets
+    the question go (they went on without answering), and the text is handled as usual (None)."""
+    role = role_named(turn, text)
+    if role is None:
+        await _answered(turn)
+        return None
+    return await choose_role(turn, role)
+
+
+async def on_role_press(turn: Turn, role: Role) -> Response:
+    """A press on the role question's buttons; it counts only while the question waits."""
+    if not asked(turn):
+        return turn.stale_press()
+    return await choose_role(turn, role)
+
+
+async def choose_role(turn: Turn, role: Role) -> Response:
+    """The newcomer said which side they are on: a mentee is welcomed as before (the promise of
+    privacy, the first dialog); a mentor gets the mentor's welcome and `mentor_story`."""
+    await _answered(turn)
+    if role is Role.MENTEE:
+        return await journey.welcome(turn, new=True)
+    return await _made_mentor(turn, "mentors.roles.mentor_welcome")
+
+
+async def become_mentor(turn: Turn) -> Response:
+    """`/start mentor`: a newcomer starts as a mentor; someone known adds the mentor side."""
+    if turn.created or asked(turn):
+        await _answered(turn)
+        return await _made_mentor(turn, "mentors.roles.mentor_welcome")
+    if Scope.MENTOR in turn.scopes:
+        return turn.message("mentors.roles.mentor_already")
+    await update_user(turn.session, turn.user.id, turn.now, mentors=True)
+    turn.became(replace(turn.user, mentors=True))
+    offer = OutMessage(turn.say("mentors.roles.story_offer"), ((button(
+        turn.say("common.buttons.start", title=turn.say(f"{MENTOR_STORY}.title")),
+        callbacks.dialog_data(MENTOR_STORY)),),))
+    return Response((OutMessage(turn.say("mentors.roles.mentor_added")), offer),
+                    menu=turn.menu_change())
+
+
+async def _made_mentor(turn: Turn, key: str) -> Response:
+    """They are a mentor from now on (their primary side): the welcome and `mentor_story`."""
+    await update_user(turn.session, turn.user.id, turn.now, role=Role.MENTOR, mentors=True)
+    turn.became(replace(turn.user, role=Role.MENTOR, mentors=True))
+    await load_roles(turn)
+    welcome = OutMessage(turn.say(key, name=first_name(turn.user.name)))
+    return Response((welcome, *await journey.suggestion(turn)), menu=turn.menu_change())
+
+
+async def _answered(turn: Turn) -> None:
+    """The role question no longer waits."""
+    if asked(turn):
+        await update_user(turn.session, turn.user.id, turn.now, awaiting=None)
+        turn.became(replace(turn.user, awaiting=None))
