@@ -155,8 +155,8 @@ async def test_digest_command_in_german_and_buttons(service: ConversationService
 
 
 async def test_digest_is_for_mentors(chat: Chat) -> None:
-    await chat.send("/digest")
-    assert chat.last_text == shown("en", "digest.not_mentor")
+    await chat.send("/digest")  # the command table refuses a mentor's command to a mentee
+    assert chat.last_text == shown("en", "mentors.roles.not_yours", for_mentors=True)
 
 
 async def test_digest_frame_in_the_mentors_language_words_as_written(
