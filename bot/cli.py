@@ -1,5 +1,5 @@
-"""The `coachbot` command: run, chat, dialogs check, db upgrade, export, schedule, programme
-safety, report."""
+"""The `coachbot` command: run, chat, dialogs check, db upgrade, export, schedule, broadcast,
+stats, programme safety, report."""
 
 from __future__ import annotations
 
@@ -65,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     schedule_commands.add_parser(
         "run-due", help="one dispatch pass: send what is due now (for a cron job instead of `run`)")
 
+    broadcast = commands.add_parser(
+        "broadcast", help="a dialog for a whole programme at one local time in each member's zone")
+    broadcast.add_argument("--programme", required=True, help="the programme's name")
+    broadcast.add_argument("--dialog", default="checkin", help="the dialog (default: checkin)")
+    broadcast.add_argument("--at", required=True, help='local date and time, e.g. "2027-01-12 18:00"')
+
+    stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
+    stats.add_argument("--programme", required=True, help="the programme's name")
+    stats.add_argument("--csv", type=Path, help="also write one row per pair into this file")
+
     programme = commands.add_parser("programme", help="a programme's settings (coordinators)")
     programme_commands = programme.add_subparsers(dest="programme_command", required=True)
     safety = programme_commands.add_parser(
@@ -110,6 +120,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings, user_id=args.user_id,
                     status=ItemStatus(args.status) if args.status else None, limit=args.limit))
             return asyncio.run(schedule_cli.run_due(settings))
+        if args.command in ("broadcast", "stats"):
+            from bot import cohort_cli
+
+            if args.command == "broadcast":
+                return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
+                                                        args.at))
+            return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv))
         if args.command == "programme":
             from bot.safety_cli import safety
 

@@ -88,6 +88,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", Kind.ACTION, in_dialog=True),
     CommandSpec("export", Kind.ACTION, slow=True),
     CommandSpec("delete", Kind.ACTION),
+    CommandSpec("stats", Kind.LOOK_UP, scopes=frozenset({Scope.COORDINATOR}), slow=True),
 )
 BY_NAME: Mapping[str, CommandSpec] = MappingProxyType({c.name: c for c in COMMANDS})
 

@@ -18,6 +18,7 @@ from service.answering import edit_answer
 from service.commands import Kind, command, dialog_for_command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, with_note
+from service.programmes import figures, pulse
 from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
@@ -40,6 +41,7 @@ ACTIONS: dict[str, Action] = {
     "resume": lambda turn, _: runs.resume(turn),
     "export": lambda turn, _: account.export(turn),
     "delete": lambda turn, _: account.ask_delete(turn),
+    "stats": figures.stats,
 }
 
 
@@ -50,6 +52,10 @@ async def route(turn: Turn, incoming: Incoming) -> Response:
     if edit is not None:
         return await goals.with_pending_edit(
             turn, edit, incoming, lambda later, remind: dispatch(turn, later, remind))
+    awaiting = pulse.awaited(turn)  # a pulse's comment for the programme team
+    if awaiting is not None:
+        return await pulse.while_awaiting(
+            turn, awaiting, incoming, lambda later, remind: dispatch(turn, later, remind))
     return await dispatch(turn, incoming)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.programmes import broadcasts, figures, pulse
 from service.schedule import checkins, invitation
 from service.schedule.ending import ending_kinds
 from service.schedule.kinds import Registry
@@ -14,4 +15,5 @@ from service.schedule.policy import SchedulePolicy
 def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     """The shipped kinds and planners."""
     return Registry().add(maintenance(policy or SchedulePolicy()), *invitation.kinds(),
-                          *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds())
+                          *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds(),
+                          *broadcasts.kinds(), *pulse.kinds(), *figures.choices())
