@@ -122,9 +122,14 @@ class _Say:
     def __call__(self, key: str, **variables: Any) -> str:
         return plain(self.catalog.render(self.lang, key, **variables))
 
-    def short_date(self, day: date) -> str:
+    def month(self, day: date) -> str:
+        """The month's short name."""
         months = self.catalog.raw(self.lang, "report.short_months") or []
-        month = months[day.month - 1] if len(months) == 12 else str(day.month)
+        return str(months[day.month - 1]) if len(months) == 12 else str(day.month)
+
+    def short_date(self, day: date) -> str:
+        """Day and month, the way the language writes them briefly."""
+        month = self.month(day)
         pattern = str(self.catalog.raw(self.lang, "report.short_date") or "{day} {month}")
         return pattern.format(day=day.day, month=month, number=day.month, year=day.year)
 
@@ -142,7 +147,7 @@ def _weeks(data: ReportData, say: _Say) -> Chart:
 
 def _trend(data: ReportData, say: _Say) -> Chart:
     return scale_line(say("report.pulse.title"),
-                      [(say.short_date(p.starts_on), p.average, _decimal(say.lang, p.average))
+                      [(say.month(p.starts_on), p.average, _decimal(say.lang, p.average))
                        for p in data.pulse])
 
 

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts.catalog import LANGUAGES, Catalog
 from service.messages import Delivery, OutMessage, Response
-from service.programmes.first_names import first_name
 from service.turn import Turn
 from storage.answers import latest_answers
 from storage.programmes import (
@@ -30,6 +29,7 @@ from storage.programmes import (
     programme_by_id,
     update_programme,
 )
+from storage.stats import first_name
 from storage.users import get_user
 from storage.vocabulary import JSONObject
 
@@ -141,7 +141,7 @@ async def _alerts(turn: Turn, programme: ProgrammeRecord) -> tuple[Delivery, ...
         coordinator = await get_user(turn.session, telegram_id)
         lang = coordinator.language if coordinator else fallback
         text = turn.content.catalog.render(lang, "safety.alert", programme=programme.name,
-                                           name=first_name(turn.user.name),
+                                           name=first_name(turn.user.name) if turn.user.name else "",
                                            telegram_id=turn.user.telegram_id)
         deliveries.append(Delivery(telegram_id, (OutMessage(text),)))
     return tuple(deliveries)
