@@ -1,4 +1,5 @@
-"""The `coachbot` command: run, chat, dialogs check, db upgrade, export, schedule."""
+"""The `coachbot` command: run, chat, dialogs check, db upgrade, export, schedule, broadcast,
+stats, programme safety, report."""
 
 from __future__ import annotations
 
@@ -66,6 +67,33 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=200, help="at most this many rows")
     schedule_commands.add_parser(
         "run-due", help="one dispatch pass: send what is due now (for a cron job instead of `run`)")
+
+    broadcast = commands.add_parser(
+        "broadcast", help="a dialog for a whole programme at one local time in each member's zone")
+    broadcast.add_argument("--programme", required=True, help="the programme's name")
+    broadcast.add_argument("--dialog", default="checkin", help="the dialog (default: checkin)")
+    broadcast.add_argument("--at", required=True, help='local date and time, e.g. "2027-01-12 18:00"')
+
+    stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
+    stats.add_argument("--programme", required=True, help="the programme's name")
+    stats.add_argument("--csv", type=Path, help="also write one row per pair into this file")
+
+    programme = commands.add_parser("programme", help="a programme's settings (coordinators)")
+    programme_commands = programme.add_subparsers(dest="programme_command", required=True)
+    safety = programme_commands.add_parser(
+        "safety", help="help contacts, own phrases and coordinator alerts of safety signposting")
+    safety.add_argument("name", help="the programme's name")
+    safety.add_argument("--contacts", type=Path, help="a text file with the help contacts")
+    safety.add_argument("--alert", choices=("on", "off"),
+                        help="tell coordinators when a member who agreed may need support")
+    safety.add_argument("--keywords", type=Path,
+                        help="YAML with the programme's own phrases: en: [...], de: [...]")
+
+    report = commands.add_parser("report", help="a programme's health as one page to print")
+    report.add_argument("--programme", required=True, help="the programme's name")
+    report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--lang", choices=LANGUAGES,
+                        help="language of the page (default: the programme's)")
     return parser
 
 
@@ -95,6 +123,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings, user_id=args.user_id,
                     status=ItemStatus(args.status) if args.status else None, limit=args.limit))
             return asyncio.run(schedule_cli.run_due(settings))
+        if args.command in ("broadcast", "stats"):
+            from bot import cohort_cli
+
+            if args.command == "broadcast":
+                return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
+                                                        args.at))
+            return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv))
+        if args.command == "programme":
+            from bot.safety_cli import safety
+
+            return safety(settings, args.name, contacts=args.contacts, alert=args.alert,
+                          keywords=args.keywords)
+        if args.command == "report":
+            from bot.report_cli import report
+
+            return report(settings, args.programme, args.output, args.lang)
         from bot.telegram.runner import run_bot
 
         return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)

@@ -92,6 +92,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("invite", Kind.ACTION, frozenset({Scope.MENTOR})),
     CommandSpec("mentees", Kind.LOOK_UP, frozenset({Scope.MENTOR}), slow=True),
     CommandSpec("digest", Kind.LOOK_UP, scopes=frozenset({Scope.MENTOR})),
+    CommandSpec("stats", Kind.LOOK_UP, scopes=frozenset({Scope.COORDINATOR}), slow=True),
 )
 BY_NAME: Mapping[str, CommandSpec] = MappingProxyType({c.name: c for c in COMMANDS})
 

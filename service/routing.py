@@ -15,11 +15,12 @@ from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
 from service import account, callbacks, goals, journey, lookups, runs, settings, vision_map
 from service.answering import edit_answer
-from service.commands import Kind, command
+from service.commands import Kind, Scope, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.mentors import alerts, digest, invites, mentees, pairing, roles, sharing
 from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
+from service.programmes import figures, pulse
 from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
@@ -46,6 +47,7 @@ ACTIONS: dict[str, Action] = {
     "export": lambda turn, _: account.export(turn),
     "delete": lambda turn, _: account.ask_delete(turn),
     "invite": lambda turn, _: invites.invite(turn),
+    "stats": figures.stats,
 }
 
 
@@ -60,6 +62,10 @@ async def route(turn: Turn, incoming: Incoming) -> Response:
     awaiting = alerts.awaited(turn)
     if awaiting is not None:
         return await alerts.while_awaiting(
+            turn, awaiting, incoming, lambda later, remind: dispatch(turn, later, remind))
+    awaiting = pulse.awaited(turn)  # a pulse's comment for the programme team
+    if awaiting is not None:
+        return await pulse.while_awaiting(
             turn, awaiting, incoming, lambda later, remind: dispatch(turn, later, remind))
     return await dispatch(turn, incoming)
 
@@ -106,6 +112,8 @@ async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> R
     spec = command(name)
     if spec is None:
         return turn.message("common.service.unknown_command")
+    if Scope.COORDINATOR in spec.scopes or spec.name == "help":
+        await roles.load_coordination(turn)
     if spec.kind in (Kind.ACTION, Kind.LOOK_UP) and not spec.scopes & turn.scopes:
         return roles.not_yours(turn, spec)
     if spec.kind is Kind.NAVIGATION:

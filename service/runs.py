@@ -17,6 +17,7 @@ from service.answering import engine_context, persist, render_outcome, template_
 from service.context import reply_keys
 from service.mentors.help_button import with_help_button
 from service.messages import OutMessage, Response, button
+from service.programmes import safety
 from service.schedule import checkins
 from service.turn import Turn
 from storage.goals import GoalRecord, goals_of
@@ -46,7 +47,8 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
     if outcome.finished and not state.finished:
         messages.extend(await vision_map.after_dialog(turn, script.name, outcome.state.answers, run.id))
         messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))
-    return Response(tuple(messages))
+    signpost = await safety.after_answer(turn, outcome.saves)  # after the reply, never instead
+    return Response((*messages, *signpost.messages), deliveries=signpost.deliveries)
 
 
 async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Response:

@@ -65,6 +65,7 @@ class Turn:
     created: bool = False
     open_run: RunRecord | None = None
     paired_as_mentee: bool = False
+    coordinates: bool = False  # loaded where it matters: see mentors.roles.load_coordination
     render: Renderer = field(init=False)
     views: Views = field(init=False)
 
@@ -92,6 +93,8 @@ class Turn:
             scopes.add(Scope.MENTEE)
         if self.user.role == Role.MENTOR or self.user.mentors:
             scopes.add(Scope.MENTOR)
+        if self.coordinates or self.user.telegram_id in self.content.admins:
+            scopes.add(Scope.COORDINATOR)
         return frozenset(scopes)
 
     def serves(self, audience: Audience) -> bool:

@@ -105,7 +105,7 @@ class User(Base):
     mentors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # The programme they joined through (None: on their own).
     programme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes.id", ondelete="SET NULL"))
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 
@@ -274,7 +274,7 @@ class Pairing(Base):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     programme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes.id", ondelete="SET NULL"))
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(12), default=PairingStatus.ACTIVE.value)
     started_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)

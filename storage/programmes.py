@@ -89,6 +89,13 @@ async def coordinated_by(session: AsyncSession, telegram_id: int,
     return [ProgrammeRecord.from_row(row) for row in rows]
 
 
+async def coordinates_any(session: AsyncSession, telegram_id: int) -> bool:
+    """Whether this person coordinates at least one programme (one indexed look-up)."""
+    row = (await session.execute(select(COORDINATORS.c.id)
+                                 .where(COORDINATORS.c.telegram_id == telegram_id).limit(1))).first()
+    return row is not None
+
+
 async def coordinators_of(session: AsyncSession, programme_id: int) -> list[int]:
     """The Telegram ids of a programme's coordinators (admins not included)."""
     rows = await session.execute(select(COORDINATORS.c.telegram_id)

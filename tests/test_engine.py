@@ -608,6 +608,7 @@ def test_choice_typed_by_number_and_label(typed: str, lang: str, value: str | No
 def at_meeting_mode(lang: str) -> RunState:
     script = shipped("agreement")
     state = advance(script, at_mentor_sees(lang), Text("2"), context(lang)).state
+    state = advance(script, state, Text("2"), context(lang)).state  # the programme team: no
     state = advance(script, state, Text("1"), context(lang)).state
     assert state.step == "meeting_mode"
     return state

@@ -347,9 +347,10 @@ async def test_a_meeting_less_than_a_day_away_asks_for_nothing_in_the_past(
 
 AGREEMENT = {
     "en": ["To grow into a team lead role", "I lead my first project team", "Honest feedback",
-           "I come prepared", "No calls after 8 pm", "/skip", "yes", "1", "2", "About ten"],
+           "I come prepared", "No calls after 8 pm", "/skip", "yes", "/skip", "1", "2", "About ten"],
     "de": ["In eine Teamleitung hineinwachsen", "Ich leite ein Projektteam", "Ehrliches Feedback",
-           "Ich komme vorbereitet", "Keine Anrufe nach 20 Uhr", "/skip", "ja", "1", "2", "Etwa zehn"],
+           "Ich komme vorbereitet", "Keine Anrufe nach 20 Uhr", "/skip", "ja", "/skip", "1", "2",
+           "Etwa zehn"],
 }
 
 

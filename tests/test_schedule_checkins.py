@@ -367,6 +367,7 @@ async def complete_agreement(chat: Chat, rhythm: str) -> str:
         await chat.send(text)
     await chat.send("/skip")
     await chat.press("Yes, share with my mentor")
+    await chat.send("/skip")  # whether the programme team may know: no
     await chat.press(rhythm)
     await chat.press("Video call")
     await chat.send("/skip")

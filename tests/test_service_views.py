@@ -145,6 +145,7 @@ async def test_the_export_page_reads_like_a_document(service: ConversationServic
                  "No calls after 7pm", "Only what I choose"):
         await chat.send(text)
     await chat.press("Yes, share")
+    await chat.press("No, please don't")  # the programme team need not know
     await chat.press("Every two weeks")
     await chat.press(0)  # in person
     for text in ("Ten sessions", "2027-06-30", "We compare notes each month"):

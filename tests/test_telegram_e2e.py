@@ -108,7 +108,8 @@ AGREEMENT_TEXTS = {
         "progress_check": "Wir schauen einmal im Monat auf meine Ziele",
     },
 }
-AGREEMENT_CHOICES = {"mentor_sees": "share", "meeting_rhythm": "weekly", "meeting_mode": "video"}
+AGREEMENT_CHOICES = {"mentor_sees": "share", "team_may_know": "no", "meeting_rhythm": "weekly",
+                     "meeting_mode": "video"}
 
 
 def agreement_steps(lang: str) -> list[Step]:
@@ -391,6 +392,7 @@ async def test_stale_and_forged_button_presses_are_explained_and_change_nothing(
     mentor_sees = client.last_message
     assert question(lang, "agreement", "mentor_sees") in mentor_sees["text"]
     await client.send("2")  # typed instead of tapped: the keyboard of that question stays
+    await client.send("/skip")  # whether the programme team may know: no
     assert question(lang, "agreement", "meeting_rhythm") in client.last_text
     current = client.last_message
     run = await e2e.run(client.user_id, "agreement")
@@ -403,7 +405,7 @@ async def test_stale_and_forged_button_presses_are_explained_and_change_nothing(
     forged = [
         "a:999:0:0:0",  # another run
         f"a:{run['id']}:9:0:1",  # a later step of this run
-        f"a:{run['id']}:7:0:9",  # the current step, a choice that does not exist
+        f"a:{run['id']}:8:0:9",  # the current step, a choice that does not exist
         f"s:{run['id']}:confirm",  # the summary, which is not showing
         "s:1:confirm",
         f"r:{run['id'] + 1000}",  # continue a run that is not theirs

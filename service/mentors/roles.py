@@ -17,6 +17,7 @@ from service.mentors.pairing import first_name
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from storage.pairings import pairing_of_mentee
+from storage.programmes import coordinates_any
 from storage.users import update_user
 from storage.vocabulary import Role
 
@@ -29,6 +30,12 @@ async def load_roles(turn: Turn) -> None:
     themselves (one indexed query, only for them)."""
     if turn.user.role == Role.MENTOR:
         turn.paired_as_mentee = await pairing_of_mentee(turn.session, turn.user.id) is not None
+
+
+async def load_coordination(turn: Turn) -> None:
+    """Whether they coordinate a programme: asked only where it changes the answer (a
+    coordinator's command, /help), so no other input pays the look-up."""
+    turn.coordinates = await coordinates_any(turn.session, turn.user.telegram_id)
 
 
 def role_named(turn: Turn, text: str) -> Role | None:
@@ -62,7 +69,8 @@ def help_sides(turn: Turn) -> str:
 
 def not_yours(turn: Turn, spec: CommandSpec) -> Response:
     """A command of the other side: said, nothing done."""
-    return turn.message("mentors.roles.not_yours", for_mentors=Scope.MENTOR in spec.scopes)
+    return turn.message("mentors.roles.not_yours", for_mentors=Scope.MENTOR in spec.scopes,
+                        for_coordinators=spec.scopes == {Scope.COORDINATOR})
 
 
 async def ask_role(turn: Turn) -> Response:

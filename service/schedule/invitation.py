@@ -55,9 +55,14 @@ STEP_ANSWERS = {"done": ActionStatus.DONE, "partly": ActionStatus.PARTLY,
 
 
 async def subject(turn: Turn, invitation: ItemRecord) -> tuple[str, str, dict[str, object]]:
-    """(text key, dialog Start runs, variables): a checkpoint's own check-in, else by stage —
-    initiation: finish the agreement; establishing: the story, vision map or GROW not done yet;
-    maturing: the check-in; ending: the reflection."""
+    """(text key, dialog Start runs, variables): a programme's cohort check-in runs its own
+    dialog; a checkpoint's own check-in; else by stage — initiation: finish the agreement;
+    establishing: the story, vision map or GROW not done yet; maturing: the check-in; ending:
+    the reflection."""
+    cohort = invitation.payload.get("dialog")
+    if isinstance(cohort, str) and cohort in turn.content.scripts.by_name:
+        return "programmes.broadcast.invite", cohort, {
+            "title": turn.say(f"{cohort}.title"), "programme": invitation.payload.get("programme")}
     goal_id = invitation.payload.get("checkpoint")
     if isinstance(goal_id, int):
         goal = await goal_of(turn.session, turn.user.id, goal_id)
@@ -105,7 +110,8 @@ def _standing(invitation: ItemRecord | None) -> bool:
 
 
 async def _invitation_of(turn: Turn, item: ItemRecord) -> ItemRecord | None:
-    if item.kind == KIND:
+    """The invitation itself (a check-in's or a cohort's), or the one a follow-up names."""
+    if "invitation" not in item.payload:
         return item
     ref = item.payload.get("invitation")
     found = await item_by_id(turn.session, ref) if isinstance(ref, int) else None
@@ -121,7 +127,7 @@ async def invite(turn: Turn, item: ItemRecord) -> Response:
     policy: SchedulePolicy = turn.content.policy
     closes = turn.now + policy.answer_window
     rhythm = rhythm_of(await rules_of(turn.session, turn.user.id))
-    if rhythm is not None:
+    if rhythm is not None and "dialog" not in item.payload:  # a cohort's keeps its whole window
         closes = min(closes, next_occurrence(rhythm, turn.user.timezone, turn.now))
     follow: list[NewItem] = [NewItem(f"{CLOSE}:{turn.user.id}:{item.id}", CLOSE, turn.user.id,
                                      closes, {"invitation": item.id})]

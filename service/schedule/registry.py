@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.mentors import alerts, brief, digest, own_checkin, planning
+from service.programmes import broadcasts, figures, pulse
 from service.schedule import checkins, invitation
 from service.schedule.ending import ending_kinds
 from service.schedule.kinds import Registry
@@ -17,4 +18,5 @@ def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     return Registry().add(maintenance(policy or SchedulePolicy()), *invitation.kinds(),
                           *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds(),
                           *digest.kinds(), *alerts.kinds(), *brief.kinds(), *own_checkin.kinds(),
-                          *planning.planners())
+                          *planning.planners(), *broadcasts.kinds(), *pulse.kinds(),
+                          *figures.choices())

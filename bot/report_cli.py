@@ -1,0 +1,42 @@
+"""`coachbot report --programme NAME -o report.html`: a programme's health as one self-contained
+page (counts and first names only), in the coordinator's language."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.app import open_for_reading, utc_now
+from bot.settings import Settings
+from prompts.catalog import LANGUAGES, default_catalog
+from service.programmes.report import report_page
+from service.programmes.report_data import report_data
+from storage.database import create_sessionmaker
+from storage.programmes import programme_by_name
+
+
+async def _page(settings: Settings, name: str, lang: str | None) -> str | None:
+    """The page; None (said on stderr) when there is no such programme."""
+    async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
+        programme = await programme_by_name(session, name)
+        if programme is None:
+            print(f"coachbot: no programme called {name!r}", file=sys.stderr)
+            return None
+        data = await report_data(session, programme, utc_now())
+    default = str(programme.defaults.get("language") or "en")
+    return report_page(data, default_catalog(), lang or (default if default in LANGUAGES else "en"))
+
+
+def report(settings: Settings, name: str, output: Path, lang: str | None) -> int:
+    """Write the report; one line on stderr when there is no such programme or no such file."""
+    page = asyncio.run(_page(settings, name, lang))
+    if page is None:
+        return 1
+    try:
+        output.write_text(page, encoding="utf-8")
+    except OSError as error:
+        print(f"coachbot: cannot write {output}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"coachbot: wrote {output}", file=sys.stderr)
+    return 0

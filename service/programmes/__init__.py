@@ -1,0 +1,1 @@
+"""Programmes: cohorts, coordinators, broadcasts, health figures, reports and safety."""

@@ -1,0 +1,236 @@
+"""Cohort check-ins: a broadcast reaches every member at the same local wall time in their own
+zone (`coachbot broadcast --programme NAME --dialog checkin --at "2027-01-12 18:00"`), and a
+programme's recurring cohort check-in (defaults["cohort_checkin"], a Rhythm's JSON) plans like a
+rule for each member. Both are check-in invitations (service.schedule.invitation: Start / Later /
+Skip, one reminder, the close); after the answer window each coordinator gets a response report:
+answered, missed, paused, unreachable, with the first names of who has not answered, never what
+anyone answered.
+
+Keys: `broadcast:<id>:<user>`, `cohort_checkin:<user>:<local ISO>`, `broadcast_report:<id>:<user>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.messages import OutMessage, Response
+from service.schedule import invitation
+from service.schedule.kinds import PersonKind, Planner
+from service.schedule.policy import SchedulePolicy
+from service.schedule.rhythm import (
+    DEFAULT_QUIET,
+    QuietHours,
+    Rhythm,
+    next_occurrence,
+    out_of_quiet,
+    wall_to_utc,
+    zone_info,
+)
+from service.turn import Turn
+from storage.broadcasts import (
+    KIND,
+    BroadcastRecord,
+    broadcast_by_id,
+    create_broadcast,
+    item_key,
+    mark_reported,
+    members_of,
+    open_broadcasts,
+    responses,
+    user_ids_of,
+)
+from storage.programmes import ProgrammeRecord, coordinators_of, programme_by_id
+from storage.schedule import ItemRecord, NewItem, add_items, pending_items
+from storage.vocabulary import ItemStatus, JSONObject
+
+RECURRING = "cohort_checkin"
+REPORT = "broadcast_report"
+#: The report waits this long after the last member's answer window closed.
+REPORT_MARGIN = timedelta(hours=1)
+#: How many first names of who has not answered a report lists.
+NAMES = 30
+CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What `schedule_broadcast` planned: how many members, the first and last UTC moments."""
+
+    broadcast: BroadcastRecord
+    members: int
+    first: datetime | None
+    last: datetime | None
+    report_at: datetime | None
+    reports: int
+
+
+def parse_at(text: str) -> datetime | None:
+    """"2027-01-12 18:00" (or ISO with a T) as a naive wall time."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        return None
+    return moment.replace(second=0, microsecond=0) if moment.tzinfo is None else None
+
+
+def due_for(local_at: datetime, zone: str, quiet_hours: str | None, policy: SchedulePolicy) -> datetime:
+    """The wall time in the member's zone as UTC (the DST policy of rhythm), out of their quiet
+    hours (a coordinator's 18:00 is not inside the default ones; an early one waits)."""
+    due = wall_to_utc(local_at.date(), local_at.time(), zone_info(zone))
+    quiet = QuietHours.parse(quiet_hours or policy.quiet_hours)
+    return out_of_quiet(due, zone, quiet or DEFAULT_QUIET)
+
+
+def _payload(broadcast: BroadcastRecord, programme: str) -> JSONObject:
+    return {"broadcast": broadcast.id, "dialog": broadcast.dialog, "programme": programme}
+
+
+async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, dialog: str,
+                             local_at: datetime, *, created_by: int | None,
+                             policy: SchedulePolicy, now: datetime) -> Planned:
+    """Store the broadcast and plan one item per reachable member (not for someone paused past
+    its moment), then one report per coordinator who can be written to."""
+    broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now)
+    items: list[NewItem] = []
+    for member in await members_of(session, programme.id):
+        due = due_for(local_at, member.timezone, member.quiet_hours, policy)
+        if not member.active or (member.paused_until is not None and member.paused_until > due):
+            continue
+        items.append(NewItem(item_key(broadcast.id, member.user_id), KIND, member.user_id, due,
+                             _payload(broadcast, programme.name)))
+    for start in range(0, len(items), CHUNK):
+        await add_items(session, items[start:start + CHUNK], now)
+    moments = [item.due_at for item in items]
+    first, last = (min(moments), max(moments)) if moments else (None, None)
+    report_at = (last or now) + policy.answer_window + REPORT_MARGIN
+    readers = list(dict.fromkeys([*await coordinators_of(session, programme.id),
+                                  *([created_by] if created_by is not None else [])]))
+    known = await user_ids_of(session, readers)
+    await add_items(session, [NewItem(f"{REPORT}:{broadcast.id}:{user_id}", REPORT, user_id,
+                                      report_at, {"broadcast": broadcast.id})
+                              for user_id in known.values()], now)
+    return Planned(broadcast, len(items), first, last, report_at, len(known))
+
+
+# --- Planning for one member (late joiners, a changed zone, the recurring rule) ---------------
+
+
+async def plan_member(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:
+    """A member's items of their programme's open broadcasts (one whose moment passed within the
+    grace window too: a late joiner still gets it) and the next recurring cohort check-in."""
+    programme_id = turn.user.programme_id
+    if programme_id is None:
+        return ()
+    programme = await programme_by_id(turn.session, programme_id)
+    if programme is None:
+        return ()
+    policy: SchedulePolicy = turn.content.policy
+    user = turn.user
+    items: list[NewItem] = []
+    for broadcast in await open_broadcasts(turn.session, programme_id):
+        due = due_for(broadcast.local_at, user.timezone, user.quiet_hours, policy)
+        if due >= turn.now - policy.grace:
+            items.append(NewItem(item_key(broadcast.id, user.id), KIND, user.id, due,
+                                 _payload(broadcast, programme.name)))
+    items.extend(await _recurring(turn, programme))
+    return items
+
+
+async def _recurring(turn: Turn, programme: ProgrammeRecord) -> list[NewItem]:
+    rule = programme.defaults.get(RECURRING)
+    if not isinstance(rule, dict):
+        return []
+    try:
+        rhythm = Rhythm.from_json(rule)
+    except ValueError:
+        return []
+    policy: SchedulePolicy = turn.content.policy
+    zone, uid = turn.user.timezone, turn.user.id
+    pending = {item.key for item in await pending_items(turn.session, uid, [RECURRING])}
+    payload: JSONObject = {"dialog": "checkin", "programme": programme.name}
+    items: list[NewItem] = []
+    after = turn.now - policy.grace
+    while True:
+        moment = next_occurrence(rhythm, zone, after)
+        local = moment.astimezone(zone_info(zone)).isoformat(timespec="minutes")
+        key = f"{RECURRING}:{uid}:{local}"
+        if moment > turn.now or key in pending:
+            quiet = QuietHours.parse(turn.user.quiet_hours or policy.quiet_hours)
+            items.append(NewItem(key, RECURRING, uid,
+                                 out_of_quiet(moment, zone, quiet or DEFAULT_QUIET), payload))
+        if moment > turn.now:
+            return items
+        after = moment
+
+
+# --- The response report ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a broadcast went: counts, and who has not answered (first names)."""
+
+    answered: int
+    missed: int
+    paused: int
+    unreachable: int
+    not_answered: list[str]
+
+
+async def report_of(session: AsyncSession, broadcast: BroadcastRecord) -> Report:
+    """Answered: started. Unreachable: blocked the bot (or it could not be sent). Paused: their
+    item was held back by a pause. Missed: sent (or skipped) and not started."""
+    answered = missed = paused = unreachable = 0
+    names: list[str] = []
+    for row in await responses(session, broadcast):
+        if row.started:
+            answered += 1
+        elif not row.active or row.status == ItemStatus.FAILED.value:
+            unreachable += 1
+        elif row.status == ItemStatus.CANCELLED.value or (
+                row.status is None and row.paused_until is not None):
+            paused += 1
+        elif row.status in (ItemStatus.SENT.value, ItemStatus.MISSED.value,
+                            ItemStatus.SKIPPED.value):
+            missed += 1
+            names.append(row.first_name)
+    return Report(answered, missed, paused, unreachable, names)
+
+
+async def report_due(turn: Turn, item: ItemRecord) -> Response | None:
+    """The report to one coordinator (still a coordinator of the programme, or the admin who set
+    the broadcast); the broadcast counts as reported from then on."""
+    ref = item.payload.get("broadcast")
+    broadcast = await broadcast_by_id(turn.session, ref) if isinstance(ref, int) else None
+    if broadcast is None:
+        return None
+    programme = await programme_by_id(turn.session, broadcast.programme_id)
+    admin_who_set_it = turn.user.telegram_id in turn.content.admins \
+        and broadcast.created_by == turn.user.telegram_id
+    coordinator = turn.user.telegram_id in await coordinators_of(turn.session,
+                                                                 broadcast.programme_id)
+    if programme is None or not (coordinator or admin_who_set_it):
+        return None
+    report = await report_of(turn.session, broadcast)
+    await mark_reported(turn.session, broadcast.id, turn.now)
+    text = turn.say("programmes.broadcast.report", programme=programme.name,
+                    day=broadcast.local_at.date().isoformat(),
+                    at=broadcast.local_at.strftime("%H:%M"), answered=report.answered,
+                    missed=report.missed, paused=report.paused, unreachable=report.unreachable,
+                    names=report.not_answered[:NAMES],
+                    more=max(len(report.not_answered) - NAMES, 0))
+    return Response((OutMessage(text),))
+
+
+def kinds() -> tuple[PersonKind | Planner, ...]:
+    """The broadcast and recurring cohort invitations (the check-in invitation's shape), the
+    report, and the planner of a member's cohort items."""
+    return (PersonKind(KIND, invitation.invite, press=invitation.press),
+            PersonKind(RECURRING, invitation.invite, press=invitation.press),
+            PersonKind(REPORT, report_due, in_pause=True),
+            Planner(frozenset({KIND, RECURRING}), plan_member))
+

@@ -1,0 +1,68 @@
+"""`/stats`: a coordinator's view of their programmes' health figures, counts and first names only.
+
+Who may see a programme is decided by storage.programmes.coordinated_by alone, for the command and
+for each button press (`sk:stats:<programme id>`): forged data for another programme is refused
+with the same words as for someone who coordinates nothing, so nothing about it leaks.
+"""
+
+from __future__ import annotations
+
+from service.callbacks import scheduling_data
+from service.messages import OutMessage, Response, button
+from service.programmes.stats import ProgrammeStats, programme_stats
+from service.schedule.kinds import Choice
+from service.turn import Turn
+from storage.programmes import ProgrammeRecord, coordinated_by
+
+TOPIC = "stats"
+
+
+async def mine(turn: Turn) -> list[ProgrammeRecord]:
+    """The programmes this person coordinates (all for an admin)."""
+    return await coordinated_by(turn.session, turn.user.telegram_id, turn.content.admins)
+
+
+async def stats(turn: Turn, _args: str = "") -> Response:
+    """`/stats`: the figures of the one programme they coordinate, or a button per programme."""
+    programmes = await mine(turn)
+    if not programmes:
+        return turn.message("programmes.stats.not_coordinator")
+    if len(programmes) == 1:
+        return await show(turn, programmes[0])
+    rows = tuple((button(p.name, scheduling_data(TOPIC, str(p.id))),) for p in programmes)
+    return Response((OutMessage(turn.say("programmes.stats.pick"), rows),))
+
+
+async def choose(turn: Turn, value: str) -> Response:
+    """A programme's button: shown only if it is one of theirs."""
+    programme = next((p for p in await mine(turn) if str(p.id) == value), None)
+    if programme is None:
+        return turn.message("programmes.stats.not_coordinator")
+    return await show(turn, programme)
+
+
+async def show(turn: Turn, programme: ProgrammeRecord) -> Response:
+    figures = await programme_stats(turn.session, programme, turn.now, turn.today)
+    return Response((OutMessage(render(turn, figures)),))
+
+
+def render(turn: Turn, figures: ProgrammeStats) -> str:
+    """The figures in the coordinator's language."""
+    rate = figures.response_rate
+    return turn.say(
+        "programmes.stats.view", programme=figures.programme, members=figures.members,
+        pairs=figures.pairs,
+        stages=[(turn.say(f"common.stages.{stage}.name"), count)
+                for stage, count in figures.pairs_by_stage.items()],
+        started=figures.started, invited=figures.invited,
+        rate=None if rate is None else round(rate * 100), streaks=figures.missed_streaks,
+        stalled=figures.stalled, stalled_names=figures.stalled_names,
+        inactive=figures.inactive, unreachable=figures.unreachable,
+        endings=[{"on": e.on.isoformat(), "mentor": e.mentor, "mentee": e.mentee}
+                 for e in figures.endings],
+        pulse_mentor=figures.pulse_mentor, pulse_mentee=figures.pulse_mentee)
+
+
+def choices() -> tuple[Choice, ...]:
+    """The programme buttons of /stats."""
+    return (Choice(TOPIC, choose),)

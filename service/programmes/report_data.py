@@ -1,0 +1,104 @@
+"""The report's figures, taken from the programme's statistics (service.programmes.stats and
+storage.stats): the one place that turns them into `ReportData`. The week-by-week response rate
+is the statistics' window read four times (invitations since each week's start, less those since
+the next); the pulse trend is one grouped query per report."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.programmes.report import Ending, PairAttention, PulsePoint, ReportData, WeekRate
+from service.programmes.stats import STREAK, PairRow, ProgrammeStats, programme_stats
+from storage.programmes import ProgrammeRecord
+from storage.pulse_trend import pulse_by_period
+from storage.stats import MemberFigures, member_figures, pair_figures
+
+WEEKS = 4  # the response rate by week: as far back as the statistics' window
+MONTHS = 6  # the pulse trend: this many calendar months, this one included
+
+
+def programme_today(programme: ProgrammeRecord, now: datetime) -> date:
+    """The date in the programme's time zone (UTC without one)."""
+    try:
+        return now.astimezone(ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))).date()
+    except (KeyError, ValueError):
+        return now.astimezone(UTC).date()
+
+
+async def report_data(session: AsyncSession, programme: ProgrammeRecord,
+                      now: datetime) -> ReportData:
+    """The figures of one programme as of now: counts and first names, never answer text."""
+    today = programme_today(programme, now)
+    stats = await programme_stats(session, programme, now, today)
+    members = {m.user_id: m for m in await member_figures(session, programme.id, now)}
+    return ReportData(
+        programme=programme.name, today=today, members=stats.members, pairs=stats.pairs,
+        stages=dict(stats.pairs_by_stage),
+        weeks=await _weeks(session, programme, stats, now),
+        pulse=await _pulse(session, programme, now),
+        attention=tuple(await _attention(session, programme, stats, members, today)),
+        endings=tuple(Ending(e.mentee, e.mentor, e.on) for e in stats.endings))
+
+
+async def _weeks(session: AsyncSession, programme: ProgrammeRecord, stats: ProgrammeStats,
+                 now: datetime) -> tuple[WeekRate, ...]:
+    """Invitations sent and started per week, oldest first; none when none went out."""
+    if not stats.invited:
+        return ()
+    since = [(stats.invited, stats.started)]  # since WEEKS weeks ago (the statistics' window)
+    for back in range(WEEKS - 1, 0, -1):
+        figures = await member_figures(session, programme.id, now - timedelta(weeks=back))
+        since.append((sum(m.invited for m in figures), sum(m.started for m in figures)))
+    since.append((0, 0))
+    return tuple(WeekRate((now - timedelta(weeks=WEEKS - i)).date(),
+                          since[i][0] - since[i + 1][0], since[i][1] - since[i + 1][1])
+                 for i in range(WEEKS))
+
+
+def _month_starts(now: datetime) -> list[datetime]:
+    year, month = now.year, now.month
+    starts = []
+    for _ in range(MONTHS):
+        starts.append(datetime(year, month, 1, tzinfo=UTC))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+async def _pulse(session: AsyncSession, programme: ProgrammeRecord,
+                 now: datetime) -> tuple[PulsePoint, ...]:
+    starts = _month_starts(now)
+    periods = await pulse_by_period(session, programme.id, starts)
+    return tuple(PulsePoint(starts[i].date(), round(average, 2), count)
+                 for i, (average, count) in sorted(periods.items()))
+
+
+def _score(text: str) -> float | None:
+    return float(text) if text else None
+
+
+async def _attention(session: AsyncSession, programme: ProgrammeRecord, stats: ProgrammeStats,
+                     members: dict[int, MemberFigures], today: date) -> list[PairAttention]:
+    """Every open pair with what makes it need a look (the report keeps those that do)."""
+    sides = {p.pairing_id: (p.mentor_id, p.mentee_id)
+             for p in await pair_figures(session, programme.id)}
+    pairs = []
+    for row in stats.rows:
+        unreachable = tuple(members[i].first_name for i in sides.get(row.pairing, ())
+                            if i in members and not members[i].active)
+        scores = [s for s in (_score(row.pulse_mentor), _score(row.pulse_mentee)) if s is not None]
+        pairs.append(PairAttention(
+            row.mentee, row.mentor, stalled_days=_stalled_days(row, today),
+            missed_streak=row.missed_streak if row.missed_streak >= STREAK else 0,
+            pulse=min(scores) if scores else None, unreachable=unreachable))
+    return pairs
+
+
+def _stalled_days(row: PairRow, today: date) -> int | None:
+    """How long a stalled pair has been quiet (since pairing when never active)."""
+    if not row.stalled:
+        return None
+    return int(row.days_silent) if row.days_silent else (
+        today - date.fromisoformat(row.started_on)).days

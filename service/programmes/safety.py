@@ -1,0 +1,193 @@
+"""Safety signposting: an answer that sounds like a crisis (self-harm, abuse, violence) gets, after
+the usual reply, a short message with help contacts: never a diagnosis, never advice. A programme's
+coordinators are told that someone may need support (their first name, never what they wrote) only
+where the programme's policy says so AND the person agreed to it in their agreement.
+
+The phrases are data: `safety.keywords` in each language's catalog, plus a programme's own
+(programmes.safety). Matching is cheap: one compiled pattern per list of phrases, cached."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from prompts.catalog import LANGUAGES, Catalog
+from service.messages import Delivery, OutMessage, Response
+from service.turn import Turn
+from storage.answers import latest_answers
+from storage.programmes import (
+    ProgrammeRecord,
+    coordinators_of,
+    programme_by_id,
+    update_programme,
+)
+from storage.stats import first_name
+from storage.users import get_user
+from storage.vocabulary import JSONObject
+
+#: The agreement's step in which a mentee says whether the programme team may be told.
+CONSENT_DIALOG, CONSENT_STEP, CONSENT_YES = "agreement", "team_may_know", "yes"
+MAX_CONTACTS = 1500  # characters: a few lines of phone numbers and addresses, in one message
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+@dataclass(frozen=True)
+class SafetySettings:
+    """A programme's safety settings (programmes.safety): phrases of its own per language (added
+    to the shipped ones), its help contacts (plain text; None: the shipped general ones), and
+    whether its coordinators are alerted."""
+
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    contacts: str | None = None
+    alert: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> SafetySettings:
+        """The settings as stored; anything unreadable counts as not set."""
+        data = data or {}
+        raw = data.get("keywords")
+        keywords = {str(lang): tuple(str(p) for p in phrases if str(p).strip())
+                    for lang, phrases in (raw.items() if isinstance(raw, dict) else ())
+                    if isinstance(phrases, list)}
+        contacts = data.get("contacts")
+        return cls(keywords, contacts if isinstance(contacts, str) and contacts.strip() else None,
+                   data.get("alert") is True)
+
+    def to_json(self) -> JSONObject:
+        """The settings to store."""
+        return {"keywords": {lang: list(phrases) for lang, phrases in self.keywords.items()},
+                "contacts": self.contacts, "alert": self.alert}
+
+
+def normalised(text: str) -> str:
+    """Text as the phrases are written: typographic apostrophes as plain ones."""
+    return text.translate(_APOSTROPHES)
+
+
+@lru_cache(maxsize=64)
+def pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a list of phrases: any of them as whole words, in any case, with any run of
+    spaces between their words. None for no phrases."""
+    parts = sorted({r"\s+".join(re.escape(word) for word in normalised(p).split())
+                    for p in phrases if p.split()}, key=len, reverse=True)
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+def phrases(catalog: Catalog, lang: str, settings: SafetySettings) -> tuple[str, ...]:
+    """The shipped phrases of one language and the programme's own."""
+    shipped = catalog.texts.get(lang, {}).get("safety.keywords") or []
+    return (*(str(p) for p in shipped), *settings.keywords.get(lang, ()))
+
+
+def matches(catalog: Catalog, settings: SafetySettings, texts: Iterable[str]) -> bool:
+    """Whether any text holds a phrase of any language (people mix languages)."""
+    patterns = [p for p in (pattern(phrases(catalog, lang, settings)) for lang in LANGUAGES) if p]
+    return any(p.search(normalised(text)) for text in texts for p in patterns)
+
+
+def texts_of(value: Any) -> Iterator[str]:
+    """Every piece of text in a saved answer (a text, a list of items, per-item values)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from texts_of(item)
+    elif isinstance(value, dict):
+        for key in ("item", "value"):
+            yield from texts_of(value.get(key))
+
+
+async def after_answer(turn: Turn, saves: Mapping[str, Any]) -> Response:
+    """What follows a saved answer that holds a crisis phrase: the help contacts for the person,
+    and the coordinators' alert where policy and consent allow. Nothing otherwise."""
+    texts = list(texts_of(list(saves.values())))
+    if not texts:
+        return Response()
+    programme = (None if turn.user.programme_id is None
+                 else await programme_by_id(turn.session, turn.user.programme_id))
+    settings = SafetySettings.from_json(programme.safety if programme else None)
+    if not matches(turn.content.catalog, settings, texts):
+        return Response()
+    contacts = settings.contacts or Markup(turn.say("safety.default_contacts"))
+    message = OutMessage(turn.say("safety.signpost", contacts=contacts))
+    alerts = await _alerts(turn, programme) if programme and settings.alert else ()
+    return Response((message,), deliveries=alerts)
+
+
+async def consented(turn: Turn) -> bool:
+    """Whether the person's agreement, as they answered it last, lets the programme team know."""
+    answers = await latest_answers(turn.session, turn.user.id, [CONSENT_DIALOG])
+    return answers[CONSENT_DIALOG].get(CONSENT_STEP) == CONSENT_YES
+
+
+async def _alerts(turn: Turn, programme: ProgrammeRecord) -> tuple[Delivery, ...]:
+    """"Someone may need support" for each coordinator of the programme, in their language: the
+    person's first name, never what they wrote. None without the person's consent."""
+    if not await consented(turn):
+        return ()
+    fallback = str(programme.defaults.get("language") or "en")
+    deliveries = []
+    for telegram_id in await coordinators_of(turn.session, programme.id):
+        coordinator = await get_user(turn.session, telegram_id)
+        lang = coordinator.language if coordinator else fallback
+        text = turn.content.catalog.render(lang, "safety.alert", programme=programme.name,
+                                           name=first_name(turn.user.name) if turn.user.name else "",
+                                           telegram_id=turn.user.telegram_id)
+        deliveries.append(Delivery(telegram_id, (OutMessage(text),)))
+    return tuple(deliveries)
+
+
+class SafetyFileError(ValueError):
+    """A keywords or contacts file that cannot be used; the message says why, in one line."""
+
+
+def read_keywords(text: str) -> dict[str, tuple[str, ...]]:
+    """A programme's own phrases from YAML: `en: [...]`, `de: [...]` (either may be left out)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise SafetyFileError(f"not valid YAML ({str(error).splitlines()[0]})") from error
+    if not isinstance(data, dict) or not data:
+        raise SafetyFileError("expected a list of phrases per language, like  en: [\"...\"]")
+    keywords: dict[str, tuple[str, ...]] = {}
+    for lang, phrases_of_lang in data.items():
+        if lang not in LANGUAGES:
+            raise SafetyFileError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+        if not isinstance(phrases_of_lang, list) or not all(
+                isinstance(p, str) and p.strip() for p in phrases_of_lang):
+            raise SafetyFileError(f"{lang}: expected a list of phrases (text)")
+        keywords[lang] = tuple(" ".join(p.split()) for p in phrases_of_lang)
+    return keywords
+
+
+def read_contacts(text: str) -> str:
+    """A programme's help contacts: the file's text as it is, without surrounding blank lines."""
+    contacts = text.strip()
+    if not contacts:
+        raise SafetyFileError("is empty: write the help contacts in it")
+    if len(contacts) > MAX_CONTACTS:
+        raise SafetyFileError(f"is longer than {MAX_CONTACTS} characters; keep the contacts short")
+    return contacts
+
+
+async def set_safety(session: AsyncSession, programme: ProgrammeRecord, now: datetime, *,
+                     contacts: str | None = None, alert: bool | None = None,
+                     keywords: Mapping[str, tuple[str, ...]] | None = None) -> SafetySettings:
+    """Change what is given of a programme's safety settings; the rest stays."""
+    current = SafetySettings.from_json(programme.safety)
+    changed = replace(current,
+                      contacts=current.contacts if contacts is None else contacts,
+                      alert=current.alert if alert is None else alert,
+                      keywords=current.keywords if keywords is None else dict(keywords))
+    await update_programme(session, programme.id, now, safety=changed.to_json())
+    return changed

@@ -1,0 +1,167 @@
+"""A programme's health figures: pairs per stage, check-in response rate over four weeks, missed
+streaks, stalled pairs, inactive and unreachable people, endings coming up, pulse averages.
+
+Computed from storage.stats' grouped queries (one pass over their rows, no query per person).
+Coordinators see counts and first names only, never what anyone answered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.stages import Stage
+from storage.programmes import ProgrammeRecord
+from storage.stats import MemberFigures, PairFigures, member_figures, pair_figures
+
+WINDOW = timedelta(weeks=4)  # the response rate's window
+STALLED = timedelta(days=21)  # a pair with no activity this long (and paired this long)
+SILENT = timedelta(days=30)  # a person silent this long is inactive
+ENDING_SOON = timedelta(days=30)
+STREAK = 2  # missed invitations in a row that count as a missed streak
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """One open pair: the CSV's row (first names only)."""
+
+    pairing: int
+    mentor: str
+    mentee: str
+    stage: str
+    status: str
+    started_on: str
+    ends_on: str
+    invited_4w: int
+    started_4w: int
+    response_rate_4w: str
+    missed_streak: int
+    days_silent: str
+    stalled: bool
+    unreachable: bool
+    ends_within_30d: bool
+    pulse_mentor: str
+    pulse_mentee: str
+
+
+@dataclass(frozen=True)
+class Ending:
+    """A pair whose relationship ends soon."""
+
+    on: date
+    mentor: str
+    mentee: str
+
+
+@dataclass(frozen=True)
+class ProgrammeStats:
+    """The figures of one programme at one moment."""
+
+    programme: str
+    at: datetime
+    members: int
+    pairs: int
+    pairs_by_stage: dict[str, int]
+    invited: int  # invitations that went out in the last four weeks
+    started: int
+    missed_streaks: int  # people with STREAK or more missed in a row
+    stalled: int
+    stalled_names: list[str]  # "Ana & Ben"
+    inactive: int  # reachable, silent for 30 days
+    unreachable: int  # blocked the bot
+    endings: list[Ending]
+    pulse_mentor: float | None
+    pulse_mentee: float | None
+    rows: list[PairRow]
+
+    @property
+    def response_rate(self) -> float | None:
+        """Started / invited over the window (None: nobody was invited)."""
+        return self.started / self.invited if self.invited else None
+
+
+def _silent_days(member: MemberFigures | None, now: datetime) -> int | None:
+    if member is None or member.last_active is None:
+        return None
+    return (now - member.last_active).days
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return round(sum(present) / len(present), 2) if present else None
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
+                          now: datetime, today: date) -> ProgrammeStats:
+    """Every figure of one programme (the caller checked the reader coordinates it)."""
+    members = await member_figures(session, programme.id, now - WINDOW)
+    pairs = await pair_figures(session, programme.id)
+    by_id = {member.user_id: member for member in members}
+    rows: list[PairRow] = []
+    stages: Counter[str] = Counter()
+    endings: list[Ending] = []
+    for pair in pairs:
+        rows.append(_row(pair, by_id, now, today))
+        mentee = by_id.get(pair.mentee_id)
+        stages[mentee.stage if mentee else "?"] += 1
+        if pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON:
+            endings.append(Ending(pair.ends_on, rows[-1].mentor, rows[-1].mentee))
+    silent_since = now - SILENT
+    return ProgrammeStats(
+        programme=programme.name, at=now, members=len(members), pairs=len(pairs),
+        pairs_by_stage={stage.value: stages.get(stage.value, 0) for stage in Stage},
+        invited=sum(m.invited for m in members), started=sum(m.started for m in members),
+        missed_streaks=sum(m.missed_streak >= STREAK for m in members),
+        stalled=sum(row.stalled for row in rows),
+        stalled_names=[f"{row.mentor} & {row.mentee}" for row in rows if row.stalled],
+        inactive=sum(m.active and (m.last_active is None or m.last_active < silent_since)
+                     for m in members),
+        unreachable=sum(not m.active for m in members),
+        endings=sorted(endings, key=lambda ending: ending.on),
+        pulse_mentor=_mean([pair.pulse_mentor for pair in pairs]),
+        pulse_mentee=_mean([pair.pulse_mentee for pair in pairs]),
+        rows=rows)
+
+
+def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
+         today: date) -> PairRow:
+    mentor, mentee = by_id.get(pair.mentor_id), by_id.get(pair.mentee_id)
+    silent = _silent_days(mentee, now)
+    paired_long = (today - pair.started_on) >= STALLED
+    stalled = paired_long and (silent is None or silent >= STALLED.days)
+    invited = mentee.invited if mentee else 0
+    started = mentee.started if mentee else 0
+    return PairRow(
+        pairing=pair.pairing_id, mentor=mentor.first_name if mentor else "?",
+        mentee=mentee.first_name if mentee else "?", stage=mentee.stage if mentee else "",
+        status=pair.status, started_on=pair.started_on.isoformat(),
+        ends_on=pair.ends_on.isoformat() if pair.ends_on else "", invited_4w=invited,
+        started_4w=started, response_rate_4w=_fmt(started / invited) if invited else "",
+        missed_streak=mentee.missed_streak if mentee else 0,
+        days_silent="" if silent is None else str(silent), stalled=stalled,
+        unreachable=any(m is not None and not m.active for m in (mentor, mentee)),
+        ends_within_30d=pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON,
+        pulse_mentor=_fmt(pair.pulse_mentor), pulse_mentee=_fmt(pair.pulse_mentee))
+
+
+CSV_COLUMNS = tuple(field.name for field in fields(PairRow))
+
+
+def to_csv(stats: ProgrammeStats) -> str:
+    """One row per open pair, with a header."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in stats.rows:
+        writer.writerow({key: int(value) if isinstance(value, bool) else value
+                         for key, value in asdict(row).items()})
+    return out.getvalue()

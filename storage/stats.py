@@ -1,0 +1,122 @@
+"""A programme's health figures, read with a few grouped queries (never one query per person).
+
+Coordinators see counts and first names, never answer text: nothing here selects an answer's
+value, a goal, a note or a pulse comment. Each function names the programme it reads; the caller
+has checked who may see it (storage.programmes.coordinated_by).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from storage.rows import ITEMS, PAIRINGS, PULSES, RUNS, USERS
+from storage.vocabulary import ItemStatus, PairingStatus
+
+#: The kinds of item that invite someone to answer (their payload notes `started`).
+INVITATIONS = ("checkin", "broadcast", "cohort_checkin")
+#: An invitation that went out (whatever became of it since).
+WENT_OUT = (ItemStatus.SENT.value, ItemStatus.MISSED.value, ItemStatus.SKIPPED.value)
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    """One member: who (first name only), where they are, how they answer."""
+
+    user_id: int
+    first_name: str
+    stage: str
+    active: bool
+    last_active: datetime | None  # their last dialog step (None: never)
+    invited: int  # invitations that went out since the window's start
+    started: int  # of those, started
+    missed_streak: int  # invitations missed in a row since the last one started
+
+
+@dataclass(frozen=True)
+class PairFigures:
+    """One open pairing of the programme, with its pulse averages per side."""
+
+    pairing_id: int
+    mentor_id: int
+    mentee_id: int
+    status: str
+    started_on: date
+    ends_on: date | None
+    pulse_mentor: float | None
+    pulse_mentee: float | None
+    pulses: int
+
+
+def started_flag() -> ColumnElement[Any]:
+    """1 where an invitation's payload says it was started, else 0 (both backends)."""
+    flag = ITEMS.c.payload["started"].as_boolean()
+    return case((flag.is_(True), 1), else_=0)
+
+
+def first_name(name: str | None) -> str:
+    return (name or "").strip().split(" ")[0] or "?"
+
+
+async def member_figures(session: AsyncSession, programme_id: int,
+                         since: datetime) -> list[MemberFigures]:
+    """Every member of the programme with their last activity, invitations since `since` and
+    their current missed streak: three grouped sub-queries joined to the members."""
+    members = select(USERS.c.id).where(USERS.c.programme_id == programme_id).subquery()
+    activity = (select(RUNS.c.user_id, func.max(RUNS.c.updated_at).label("last_active"))
+                .where(RUNS.c.user_id.in_(select(members.c.id)))
+                .group_by(RUNS.c.user_id).subquery())
+    own = and_(ITEMS.c.user_id.in_(select(members.c.id)), ITEMS.c.kind.in_(INVITATIONS))
+    invited = (select(ITEMS.c.user_id, func.count().label("invited"),
+                      func.sum(started_flag()).label("started"))
+               .where(own, ITEMS.c.status.in_(WENT_OUT), ITEMS.c.due_at >= since)
+               .group_by(ITEMS.c.user_id).subquery())
+    last_started = (select(ITEMS.c.user_id, func.max(ITEMS.c.due_at).label("at"))
+                    .where(own, started_flag() == 1).group_by(ITEMS.c.user_id).subquery())
+    streak = (select(ITEMS.c.user_id, func.count().label("streak"))
+              .select_from(ITEMS.outerjoin(last_started, last_started.c.user_id == ITEMS.c.user_id))
+              .where(own, ITEMS.c.status == ItemStatus.MISSED.value,
+                     or_(last_started.c.at.is_(None), ITEMS.c.due_at > last_started.c.at))
+              .group_by(ITEMS.c.user_id).subquery())
+    query = (select(USERS.c.id, USERS.c.name, USERS.c.stage, USERS.c.active,
+                    activity.c.last_active, invited.c.invited, invited.c.started, streak.c.streak)
+             .outerjoin(activity, activity.c.user_id == USERS.c.id)
+             .outerjoin(invited, invited.c.user_id == USERS.c.id)
+             .outerjoin(streak, streak.c.user_id == USERS.c.id)
+             .where(USERS.c.programme_id == programme_id).order_by(USERS.c.id))
+    return [MemberFigures(row.id, first_name(row.name), row.stage, bool(row.active),
+                          row.last_active,  # max() keeps the column's type: aware UTC
+                          int(row.invited or 0), int(row.started or 0), int(row.streak or 0))
+            for row in await session.execute(query)]
+
+
+async def pair_figures(session: AsyncSession, programme_id: int) -> list[PairFigures]:
+    """The programme's pairings that are not ended, with their pulse averages per side."""
+    def side_avg(side: str) -> ColumnElement[Any]:
+        return func.avg(case((PULSES.c.side == side, PULSES.c.score)))
+
+    pulses = (select(PULSES.c.pairing_id, side_avg("mentor").label("mentor"),
+                     side_avg("mentee").label("mentee"), func.count().label("pulses"))
+              .where(PULSES.c.pairing_id.in_(
+                  select(PAIRINGS.c.id).where(PAIRINGS.c.programme_id == programme_id)))
+              .group_by(PULSES.c.pairing_id).subquery())
+    query = (select(PAIRINGS.c.id, PAIRINGS.c.mentor_id, PAIRINGS.c.mentee_id, PAIRINGS.c.status,
+                    PAIRINGS.c.started_on, PAIRINGS.c.ends_on, pulses.c.mentor, pulses.c.mentee,
+                    func.coalesce(pulses.c.pulses, literal(0, Integer)).label("pulses"))
+             .outerjoin(pulses, pulses.c.pairing_id == PAIRINGS.c.id)
+             .where(PAIRINGS.c.programme_id == programme_id,
+                    PAIRINGS.c.status != PairingStatus.ENDED.value)
+             .order_by(PAIRINGS.c.id))
+    return [PairFigures(row.id, row.mentor_id, row.mentee_id, row.status, row.started_on,
+                        row.ends_on, _float(row.mentor), _float(row.mentee), int(row.pulses))
+            for row in await session.execute(query)]
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else round(float(value), 2)  # type: ignore[arg-type]
+
