@@ -66,29 +66,30 @@ def first_name(name: str | None) -> str:
 async def member_figures(session: AsyncSession, programme_id: int,
                          since: datetime) -> list[MemberFigures]:
     """Every member of the programme with their last activity, invitations since `since` and
-    their current missed streak: three grouped sub-queries joined to the members."""
-    members = select(USERS.c.id).where(USERS.c.programme_id == programme_id).subquery()
+    their current missed streak: grouped sub-queries over the members' own rows (users by
+    programme, then runs and items by person), joined to the members."""
+    member = USERS.c.programme_id == programme_id
     activity = (select(RUNS.c.user_id, func.max(RUNS.c.updated_at).label("last_active"))
-                .where(RUNS.c.user_id.in_(select(members.c.id)))
+                .select_from(USERS.join(RUNS, RUNS.c.user_id == USERS.c.id)).where(member)
                 .group_by(RUNS.c.user_id).subquery())
-    own = and_(ITEMS.c.user_id.in_(select(members.c.id)), ITEMS.c.kind.in_(INVITATIONS))
-    invited = (select(ITEMS.c.user_id, func.count().label("invited"),
-                      func.sum(started_flag()).label("started"))
-               .where(own, ITEMS.c.status.in_(WENT_OUT), ITEMS.c.due_at >= since)
-               .group_by(ITEMS.c.user_id).subquery())
-    last_started = (select(ITEMS.c.user_id, func.max(ITEMS.c.due_at).label("at"))
-                    .where(own, started_flag() == 1).group_by(ITEMS.c.user_id).subquery())
+    theirs = USERS.join(ITEMS, and_(ITEMS.c.user_id == USERS.c.id, ITEMS.c.kind.in_(INVITATIONS)))
+    flag = started_flag()
+    recent = and_(ITEMS.c.status.in_(WENT_OUT), ITEMS.c.due_at >= since)
+    invited = (select(ITEMS.c.user_id, func.sum(case((recent, 1), else_=0)).label("invited"),
+                      func.sum(case((recent, flag), else_=0)).label("started"),
+                      func.max(case((flag == 1, ITEMS.c.due_at))).label("last_started"))
+               .select_from(theirs).where(member).group_by(ITEMS.c.user_id).subquery())
     streak = (select(ITEMS.c.user_id, func.count().label("streak"))
-              .select_from(ITEMS.outerjoin(last_started, last_started.c.user_id == ITEMS.c.user_id))
-              .where(own, ITEMS.c.status == ItemStatus.MISSED.value,
-                     or_(last_started.c.at.is_(None), ITEMS.c.due_at > last_started.c.at))
+              .select_from(theirs.outerjoin(invited, invited.c.user_id == ITEMS.c.user_id))
+              .where(member, ITEMS.c.status == ItemStatus.MISSED.value,
+                     or_(invited.c.last_started.is_(None), ITEMS.c.due_at > invited.c.last_started))
               .group_by(ITEMS.c.user_id).subquery())
     query = (select(USERS.c.id, USERS.c.name, USERS.c.stage, USERS.c.active,
                     activity.c.last_active, invited.c.invited, invited.c.started, streak.c.streak)
              .outerjoin(activity, activity.c.user_id == USERS.c.id)
              .outerjoin(invited, invited.c.user_id == USERS.c.id)
              .outerjoin(streak, streak.c.user_id == USERS.c.id)
-             .where(USERS.c.programme_id == programme_id).order_by(USERS.c.id))
+             .where(member).order_by(USERS.c.id))
     return [MemberFigures(row.id, first_name(row.name), row.stage, bool(row.active),
                           row.last_active,  # max() keeps the column's type: aware UTC
                           int(row.invited or 0), int(row.started or 0), int(row.streak or 0))

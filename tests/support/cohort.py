@@ -7,6 +7,7 @@ from datetime import date
 from service.conversation import ConversationService
 from service.messages import Delivery
 from service.schedule.dispatch import Dispatcher
+from service.schedule.plan import replan
 from storage.answers import save_answers
 from storage.pairings import create_pairing
 from storage.programmes import ProgrammeRecord, create_programme, grant
@@ -67,3 +68,11 @@ async def seed_answer(service: ConversationService, user: UserRecord, text: str,
         run = await get_run(session, run_id)
         assert run is not None
         await save_answers(session, run, {step: text}, visibility=Visibility.PRIVATE, now=now)
+
+
+async def replan_people(service: ConversationService, *telegram_ids: int) -> None:
+    """What creating a pairing does for both people: their items planned anew."""
+    for telegram_id in telegram_ids:
+        async with service.turn_of(telegram_id) as turn:
+            assert turn is not None
+            await replan(turn, turn.content.schedule)

@@ -1,0 +1,283 @@
+"""A programme of 10,000 members: health figures, and a broadcast planned and dispatched.
+
+1. Stats: a programme of 10,000 members (5,000 pairs, 4 invitations and a dialog run each, two
+   pulses per pair) on a SQLite file; `service.programmes.stats.programme_stats` timed (best of 5;
+   target under 1 s), and SQLite's EXPLAIN QUERY PLAN of each query it ran, briefly (which index
+   each table is read by).
+2. The report's rendering: `coachbot report` is built on the report slice; its renderer is not on
+   this branch, so it is not timed here.
+3. A broadcast to the 10,000: planned (`schedule_broadcast`, one item per member at 18:00 in their
+   own zone) and dispatched by the product Application (`build_application(dispatch_every=…)`)
+   against a Bot API that answers at once with the rate limiter lifted, beside a bare loop calling
+   `bot.send_message` on the same bot in the same run (the scheduling bench's baseline). Target:
+   dispatch ≥ 0.5 × the bare loop. The service's clock stands just after the last member's 18:00
+   and the grace window is two days, so all 10,000 are due at once.
+
+    python bench/cohort.py [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python bench/cohort.py`
+    _BENCH = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+    sys.path.insert(0, str(_BENCH.parent))
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.common import NS_PER_S, environment_lines, load_average, migrated_engine
+from bench.telegram import InstantRequest, unpace
+from bot.telegram.application import CoachApplication, build_application
+from bot.telegram.context import CoachContext
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
+from service.conversation import ConversationService
+from service.programmes.broadcasts import parse_at, schedule_broadcast
+from service.programmes.stats import programme_stats
+from service.schedule.policy import SchedulePolicy
+from storage.database import create_sessionmaker
+from storage.programmes import ProgrammeRecord, create_programme
+from storage.rows import ITEMS, PAIRINGS, PULSES, RUNS, USERS
+from storage.vocabulary import ItemStatus
+
+TARGET_SECONDS = 1.0
+TARGET_RATIO = 0.5
+FIRST_USER = 30_000_000
+ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Asia/Kolkata", "UTC",
+         "Australia/Sydney", "America/Sao_Paulo", "Africa/Nairobi", "Europe/London",
+         "Pacific/Auckland")
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+CHUNK = 5_000
+
+
+class BenchError(RuntimeError):
+    """The benchmark's run did not do what it counts on."""
+
+
+def verdict(met: bool) -> str:
+    return "MET" if met else "MISSED"
+
+
+async def seed(engine: AsyncEngine, members: int) -> ProgrammeRecord:
+    """A programme of `members` people: half mentors, half mentees, paired one to one."""
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker.begin() as session:
+        programme = await create_programme(session, "Bench cohort", {}, {}, NOW)
+        assert programme is not None
+        ids = list(range(FIRST_USER, FIRST_USER + members))
+        for start in range(0, members, CHUNK):
+            await session.execute(insert(USERS), [{
+                "telegram_id": i, "name": f"Member{i} Lastname", "language": "en",
+                "timezone": ZONES[i % len(ZONES)], "role": "mentor" if i % 2 else "mentee",
+                "stage": ("initiation", "establishing", "maturing", "ending")[i % 4],
+                "share_by_default": False, "active": i % 50 != 0, "mentors": False,
+                "programme_id": programme.id, "created_at": NOW, "updated_at": NOW}
+                for i in ids[start:start + CHUNK]])
+        user = dict((await session.execute(select(USERS.c.telegram_id, USERS.c.id)
+                                           .where(USERS.c.programme_id == programme.id))).all())
+        pairs = [(user[i + 1], user[i]) for i in ids[::2]]  # (mentor, mentee)
+        for start in range(0, len(pairs), CHUNK):
+            await session.execute(insert(PAIRINGS), [{
+                "mentor_id": mentor, "mentee_id": mentee, "programme_id": programme.id,
+                "status": "active", "started_on": date(2026, 9, 1) + timedelta(days=n % 120),
+                "ends_on": date(2027, 1, 1) + timedelta(days=n % 90), "created_at": NOW,
+                "updated_at": NOW} for n, (mentor, mentee) in enumerate(pairs[start:start + CHUNK],
+                                                                        start)])
+        pairing_ids = [row for (row,) in await session.execute(
+            select(PAIRINGS.c.id).where(PAIRINGS.c.programme_id == programme.id))]
+        for start in range(0, members, CHUNK):
+            part = [user[i] for i in ids[start:start + CHUNK]]
+            await session.execute(insert(RUNS), [{
+                "user_id": uid, "dialog": "checkin", "stage": "maturing", "step": "done",
+                "status": "completed", "state": {}, "started_at": NOW,
+                "updated_at": NOW - timedelta(days=uid % 45)} for uid in part])
+            statuses = (ItemStatus.SENT, ItemStatus.MISSED, ItemStatus.SKIPPED, ItemStatus.SENT)
+            await session.execute(insert(ITEMS), [{
+                "key": f"checkin:{uid}:{week}", "kind": "checkin", "user_id": uid,
+                "due_at": NOW - timedelta(days=7 * week + 1),
+                "status": statuses[(uid + week) % 4].value, "attempts": 0,
+                "payload": {"started": True} if (uid + week) % 4 == 0 else {},
+                "created_at": NOW, "updated_at": NOW} for uid in part for week in range(4)])
+        for start in range(0, len(pairing_ids), CHUNK):
+            await session.execute(insert(PULSES), [{
+                "pairing_id": pid, "user_id": pairs[n % len(pairs)][side], "side": label,
+                "score": 1 + (pid + side) % 5, "created_at": NOW}
+                for n, pid in enumerate(pairing_ids[start:start + CHUNK], start)
+                for side, label in ((0, "mentor"), (1, "mentee"))])
+    return programme
+
+
+async def time_stats(engine: AsyncEngine, programme: ProgrammeRecord,
+                     runs: int) -> tuple[float, list[str]]:
+    """Best seconds of `runs` computations, and the statements the first one ran."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    sessionmaker = create_sessionmaker(engine)
+    best = float("inf")
+    for run in range(runs):
+        if run == 0:
+            event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        begin = time.perf_counter_ns()
+        async with sessionmaker.begin() as session:
+            figures = await programme_stats(session, programme, NOW, NOW.date())
+        best = min(best, (time.perf_counter_ns() - begin) / NS_PER_S)
+        if run == 0:
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+            if figures.pairs == 0:
+                raise BenchError("no pairs were counted")
+    plans: list[str] = []
+    async with engine.connect() as connection:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            raw = await connection.get_raw_connection()
+            cursor = await raw.driver_connection.execute(  # type: ignore[union-attr]
+                "EXPLAIN QUERY PLAN " + statement, parameters)
+            rows = await cursor.fetchall()
+            plans.append("; ".join(str(row[3]) for row in rows))
+    return best, plans
+
+
+class Bot:
+    """The product Application on an instant Bot API, its dispatcher ticking every 20 ms."""
+
+    def __init__(self, service: ConversationService) -> None:
+        self.request = InstantRequest()
+        self.request.send_times = []
+        self.app: CoachApplication = build_application(
+            "123456:BENCH-cohort", base_url="https://api.telegram.invalid/bot",
+            catalog=default_catalog(), service=service, request=self.request,
+            get_updates_request=InstantRequest(), dispatch_every=0.02)
+        self.errors: list[BaseException] = []
+
+        async def record(_update: object, context: CoachContext) -> None:
+            assert context.error is not None
+            self.errors.append(context.error)
+
+        self.app.add_error_handler(record)
+
+    async def bare(self, chats: list[int]) -> float:
+        """Messages a second of a loop calling bot.send_message once per chat."""
+        begin = time.perf_counter_ns()
+        for chat in chats:
+            await self.app.bot.send_message(chat, "It's check-in time for the whole cohort.")
+        return len(chats) * NS_PER_S / (time.perf_counter_ns() - begin)
+
+    async def dispatch(self, expected: int, timeout: float) -> float:  # noqa: ASYNC109
+        """Start the application and wait for `expected` messages: seconds to the last one."""
+        before = self.request.sent()
+        assert self.app.post_init is not None
+        begin = time.perf_counter_ns()
+        await self.app.post_init(self.app)
+        await self.app.start()
+        deadline = time.perf_counter() + timeout
+        while self.request.sent() - before < expected and time.perf_counter() < deadline:
+            if self.errors:
+                raise BenchError(f"dispatch failed: {self.errors[0]!r}")
+            await asyncio.sleep(0.005)
+        assert self.request.send_times is not None
+        last = self.request.send_times[-1]
+        await self.app.stop()
+        if self.request.sent() - before < expected:
+            raise BenchError(f"only {self.request.sent() - before} of {expected} sent in time")
+        return (last - begin) / NS_PER_S
+
+
+async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord,
+                    members: int) -> tuple[float, int, float, float]:
+    """(seconds to plan, items planned, dispatched items/s, bare send_message/s)."""
+    policy = SchedulePolicy(grace=timedelta(days=2))
+    local_at = parse_at("2027-01-12 18:00")
+    assert local_at is not None
+    clock_at = [NOW]
+    service = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=lambda: clock_at[0],
+                                  policy=policy)
+    begin = time.perf_counter_ns()
+    async with service.sessionmaker.begin() as session:
+        planned = await schedule_broadcast(session, programme, "checkin", local_at,
+                                           created_by=None, policy=policy, now=NOW)
+    planning = (time.perf_counter_ns() - begin) / NS_PER_S
+    if planned.last is None:
+        raise BenchError("nothing was planned")
+    clock_at[0] = planned.last + timedelta(minutes=1)
+    async with service.sessionmaker.begin() as session:  # the seeded check-ins are history
+        await session.execute(text("UPDATE scheduled_items SET status = 'sent' "
+                                   "WHERE status = 'pending' AND kind != 'broadcast'"))
+    chats = list(range(FIRST_USER, FIRST_USER + members))
+    bot = Bot(service)
+    await bot.app.initialize()
+    unpace(bot.app)
+    try:
+        bare_before = await bot.bare(chats[: planned.members // 2])
+        seconds = await bot.dispatch(planned.members, timeout=900)
+        bare_after = await bot.bare(chats[: planned.members // 2])
+    finally:
+        if bot.app.running:
+            await bot.app.stop()
+        await bot.app.shutdown()
+        if bot.app.post_shutdown is not None:
+            await bot.app.post_shutdown(bot.app)
+    return planning, planned.members, planned.members / seconds, (bare_before + bare_after) / 2
+
+
+async def run(members: int, directory: Path) -> None:
+    async with migrated_engine(directory / "cohort.sqlite3") as engine:
+        begin = time.perf_counter()
+        programme = await seed(engine, members)
+        print(f"  seeded {members:,} members in {time.perf_counter() - begin:.1f} s")
+        seconds, plans = await time_stats(engine, programme, runs=5)
+        print(f"\nhealth figures of {members:,} members ({members // 2:,} pairs), best of 5:")
+        print(f"stats: {seconds:.3f} s; target < {TARGET_SECONDS:.0f} s: "
+              f"{verdict(seconds < TARGET_SECONDS)}")
+        print("query plans (SQLite EXPLAIN QUERY PLAN, per query):")
+        for number, plan in enumerate(plans, 1):
+            print(f"  {number}. {plan[:400]}")
+        print("\nreport rendering: not timed (the report slice's renderer is not on this branch)")
+        try:
+            planning, items, dispatched, bare = await broadcast(engine, programme, members)
+        except BenchError as error:
+            print(f"\nbroadcast dispatch: did not complete ({error}); target ≥ {TARGET_RATIO}: "
+                  "MISSED")
+            return
+        ratio = dispatched / bare
+        print(f"\nbroadcast to {members:,} members: {items:,} items planned in {planning:.2f} s "
+              f"({members // 50:,} unreachable members left out)")
+        print(f"broadcast dispatch: {dispatched:,.1f} items/s / baseline bare send_message "
+              f"{bare:,.1f} messages/s = {ratio:.2f}; target ≥ {TARGET_RATIO}: "
+              f"{verdict(ratio >= TARGET_RATIO)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="1,000 members instead of 10,000")
+    parser.add_argument("--members", type=int, default=None, help="members (default 10,000)")
+    args = parser.parse_args(argv)
+    members = args.members or (1_000 if args.quick else 10_000)
+    started = time.perf_counter()
+    print("coachbot cohort benchmark")
+    for line in environment_lines():
+        print("  " + line)
+    with tempfile.TemporaryDirectory(prefix="coachbot-bench-") as name:
+        asyncio.run(run(members, Path(name)))
+    print(f"\ndone in {time.perf_counter() - started:.0f} s; load average now {load_average()}")
+
+
+if __name__ == "__main__":
+    main()

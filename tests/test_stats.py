@@ -1,0 +1,188 @@
+"""Health figures on a seeded programme: exact numbers, the CSV's columns, /stats for the
+coordinator of the programme only (a non-coordinator, and a forged button for another programme,
+are refused with nothing leaked), and no coordinator output holding anyone's answer text."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.terminal import to_plain
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
+from service.callbacks import scheduling_data
+from service.conversation import ConversationService
+from service.inputs import PressIn
+from service.programmes.stats import CSV_COLUMNS, programme_stats, to_csv
+from storage.database import create_sessionmaker
+from storage.programmes import ProgrammeRecord
+from storage.pulses import add_pulse, set_comment
+from storage.schedule import NewItem, add_items, item_by_key, set_status
+from storage.users import UserRecord, set_active
+from storage.vocabulary import ItemStatus, JSONObject, Role
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+from tests.support.cohort import member, pair, programme, seed_answer
+from tests.test_cli import coachbot
+
+COORDINATOR, OTHER_COORDINATOR, ADMIN, STRANGER = 700, 701, 702, 703
+SECRETS = ("Ana's secret fear of failing", "Zed's private plan", "pulse comment: he never listens")
+
+
+@dataclass
+class Seeded:
+    service: ConversationService
+    spring: ProgrammeRecord
+    autumn: ProgrammeRecord
+
+
+async def invitation(service: ConversationService, user: UserRecord, key: str, due: datetime,
+                     status: ItemStatus, payload: JSONObject, kind: str = "checkin") -> None:
+    async with service.sessionmaker.begin() as session:
+        await add_items(session, [NewItem(key, kind, user.id, due, {})], service.clock())
+        item = await item_by_key(session, key)
+        assert item is not None
+        await set_status(session, item.id, status, service.clock(), payload=payload)
+
+
+async def seed(engine: AsyncEngine, clock: FakeClock) -> Seeded:
+    """Spring: Max & Ana (maturing, 51 days, ends in 19 days), Mo & Ben (establishing, 6 days),
+    Mia & Dee (initiation, 51 days, silent: stalled), Cem (unpaired, blocked the bot).
+    Autumn: Zed alone. Now: Saturday 21 November 2026, 09:00 UTC."""
+    service = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=clock, admins=(ADMIN,))
+    spring = await programme(service, "Spring", coordinators=(COORDINATOR,))
+    autumn = await programme(service, "Autumn", coordinators=(OTHER_COORDINATOR,))
+    zone = "Europe/Berlin"
+    people = {name: await member(service, 100 + n, f"{name} Surname", zone, spring.id,
+                                 role=Role.MENTOR if name in ("Max", "Mo", "Mia") else Role.MENTEE,
+                                 stage=stage)
+              for n, (name, stage) in enumerate([
+                  ("Max", "maturing"), ("Ana", "maturing"), ("Mo", "maturing"),
+                  ("Ben", "establishing"), ("Mia", "maturing"), ("Dee", "initiation"),
+                  ("Cem", "initiation")])}
+    zed = await member(service, 200, "Zed", zone, autumn.id)
+    ana_pair = await pair(service, people["Max"], people["Ana"], spring.id, date(2026, 10, 1),
+                          date(2026, 12, 10))
+    ben_pair = await pair(service, people["Mo"], people["Ben"], spring.id, date(2026, 11, 15))
+    await pair(service, people["Mia"], people["Dee"], spring.id, date(2026, 10, 1))
+    await seed_answer(service, people["Ana"], SECRETS[0])
+    await seed_answer(service, zed, SECRETS[1])
+    now = clock()
+    ana, ben = people["Ana"], people["Ben"]
+    started: JSONObject = {"started": True}
+    await invitation(service, ana, "a1", now - timedelta(days=40), ItemStatus.SENT, started)
+    await invitation(service, ana, "a2", now - timedelta(days=20), ItemStatus.SENT, started)
+    await invitation(service, ana, "a3", now - timedelta(days=13), ItemStatus.MISSED,
+                     {"unanswered": True})
+    await invitation(service, ana, "a4", now - timedelta(days=6), ItemStatus.MISSED,
+                     {"unanswered": True})
+    await invitation(service, ben, "b1", now - timedelta(days=2), ItemStatus.SENT, started,
+                     kind="broadcast")
+    await invitation(service, ben, "b2", now - timedelta(days=1), ItemStatus.SKIPPED, {},
+                     kind="broadcast")
+    async with service.sessionmaker.begin() as session:
+        await set_active(session, 106, False, now)  # Cem blocked the bot
+        await add_pulse(session, ana_pair, people["Max"].id, "mentor", 4, now)
+        await add_pulse(session, ana_pair, ana.id, "mentee", 2, now)
+        pulse = await add_pulse(session, ana_pair, ana.id, "mentee", 4, now)
+        await set_comment(session, pulse, ana.id, SECRETS[2])
+        await add_pulse(session, ben_pair, ben.id, "mentee", 5, now)
+    return Seeded(service, spring, autumn)
+
+
+async def test_the_figures_of_a_seeded_programme(engine: AsyncEngine, clock: FakeClock) -> None:
+    seeded = await seed(engine, clock)
+    async with seeded.service.sessionmaker.begin() as session:
+        figures = await programme_stats(session, seeded.spring, clock(), date(2026, 11, 21))
+    assert figures.members == 7
+    assert figures.pairs == 3
+    assert figures.pairs_by_stage == {"initiation": 1, "establishing": 1, "maturing": 1,
+                                      "ending": 0}
+    assert (figures.invited, figures.started) == (5, 2)  # a1 is older than four weeks
+    assert figures.response_rate == pytest.approx(0.4)
+    assert figures.missed_streaks == 1  # Ana: two missed since her last start
+    assert figures.stalled == 1
+    assert figures.stalled_names == ["Mia & Dee"]
+    assert figures.inactive == 5  # everyone but Ana (answered today) and Cem (unreachable)
+    assert figures.unreachable == 1
+    assert [(e.on, e.mentor, e.mentee) for e in figures.endings] == [
+        (date(2026, 12, 10), "Max", "Ana")]
+    assert figures.pulse_mentor == 4.0
+    assert figures.pulse_mentee == 4.0  # Ana 3.0 and Ben 5.0
+
+    rows = list(csv.DictReader(io.StringIO(to_csv(figures))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [(r["mentor"], r["mentee"], r["stage"], r["invited_4w"], r["started_4w"],
+             r["response_rate_4w"], r["missed_streak"], r["stalled"], r["ends_within_30d"],
+             r["pulse_mentor"], r["pulse_mentee"]) for r in rows] == [
+        ("Max", "Ana", "maturing", "3", "1", "0.33", "2", "0", "1", "4.00", "3.00"),
+        ("Mo", "Ben", "establishing", "2", "1", "0.50", "0", "0", "0", "", "5.00"),
+        ("Mia", "Dee", "initiation", "0", "0", "", "0", "1", "0", "", ""),
+    ]
+    assert not any(secret in to_csv(figures) for secret in SECRETS)
+
+
+async def test_stats_for_the_coordinator_only(engine: AsyncEngine, clock: FakeClock) -> None:
+    seeded = await seed(engine, clock)
+    coordinator = Chat(seeded.service, user_id=COORDINATOR, name="Cora")
+    text = coordinator.texts(await coordinator.send("/stats"))
+    assert "Spring: how the programme is doing" in text
+    assert "7 members, 3 pairs" in text
+    assert "Check-ins in the last 4 weeks: 2 of 5 started (40 %)" in text
+    assert "Stalled pairs (21 days without activity): 1 (Mia & Dee)" in text
+    assert "Relationship pulse (1–5): mentors 4.0, mentees 4.0" in text
+    outputs = [text]
+
+    forged = coordinator.texts(await coordinator.handle(PressIn(
+        scheduling_data("stats", str(seeded.autumn.id)))))
+    assert forged == to_plain(default_catalog().render("en", "programmes.stats.not_coordinator"))
+    stranger = Chat(seeded.service, user_id=STRANGER, name="Sam")
+    refused = stranger.texts(await stranger.send("/stats"))
+    assert refused == forged
+    pressed = stranger.texts(await stranger.handle(PressIn(
+        scheduling_data("stats", str(seeded.spring.id)))))
+    assert pressed == forged
+    outputs += [forged, refused, pressed]
+
+    admin = Chat(seeded.service, user_id=ADMIN, name="Ada")
+    outputs.append(admin.texts(await admin.send("/stats")))
+    assert [b.label for b in admin.buttons] == ["Autumn", "Spring"]
+    outputs.append(admin.texts(await admin.press("Autumn")))
+    assert "Autumn: how the programme is doing" in outputs[-1]
+    for output in outputs:
+        assert "Zed" not in output or "Autumn" in output
+        assert not any(secret in output for secret in SECRETS)
+
+
+def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
+    assert coachbot(tmp_path, "db", "upgrade").returncode == 0
+    missing = coachbot(tmp_path, "stats", "--programme", "Nowhere")
+    assert (missing.returncode, missing.stderr) == (1, "coachbot: no programme called 'Nowhere'\n")
+
+    import asyncio
+
+    from storage import migrate  # noqa: F401  (the schema is there already)
+    from storage.database import create_engine
+
+    async def make() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}")
+        try:
+            await seed(engine, FakeClock(datetime.now(UTC)))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(make())
+    done = coachbot(tmp_path, "stats", "--programme", "Spring", "--csv", "spring.csv")
+    assert done.returncode == 0, done.stderr
+    assert "Spring: 7 member(s), 3 open pair(s)" in done.stdout
+    assert "wrote 3 row(s) to spring.csv" in done.stdout
+    written = (tmp_path / "spring.csv").read_text(encoding="utf-8")
+    assert written.splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert not any(secret in done.stdout + written for secret in SECRETS)
