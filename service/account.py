@@ -41,7 +41,8 @@ async def export(turn: Turn) -> Response:
 
 
 async def ask_delete(turn: Turn) -> Response:
-    """/delete: ask before erasing everything."""
+    """/delete: ask before erasing everything (its answer is a button, never the text typed)."""
+    await turn.hide_question()
     say = turn.say
     return Response((OutMessage(say("common.delete.confirm"), (
         (button(say("common.delete.yes_button"), callbacks.delete_data(True)),

@@ -29,6 +29,7 @@ async def welcome(turn: Turn) -> Response:
     name = (turn.user.name or "").split(" ")[0] or None
     key = "common.service.welcome_new" if turn.created else "common.service.welcome_back"
     greeting = OutMessage(turn.say(key, name=name))
+    await turn.hide_question()  # the offer to continue is asked instead
     run = await active_run(turn.session, turn.user.id)
     run = run or await latest_paused_run(turn.session, turn.user.id)
     if run is not None:
@@ -52,6 +53,7 @@ async def move_stage(turn: Turn, by: int) -> Response:
     """Move the journey a stage forward or back, and suggest what the new stage begins with."""
     stage = Stage(turn.user.stage).moved(by)
     await update_user(turn.session, turn.user.id, turn.now, stage=stage.value)
+    await turn.hide_question()  # the stage's news and its offer are shown instead
     turn.became(replace(turn.user, stage=stage.value))
     text = turn.say("common.service.stage_moved",
                     stage=turn.say(f"common.stages.{stage.value}.name"),

@@ -40,16 +40,27 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Question:
+    """The question of a dialog run a message shows: a step's key, or the summary."""
+
+    run_id: int
+    step: str
+
+
+@dataclass(frozen=True)
 class OutMessage:
     """One message to send: Telegram-HTML text, rows of buttons, or a document with a caption.
 
     `free_text` says the answer is typed; its buttons (keep, skip, done) are shortcuts only.
+    `question` names the run's question it shows: the one typed text answers while it is the
+    question last shown (front-ends need not read it; tests check the rule by it).
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
     free_text: bool = False
+    question: Question | None = None
 
     @property
     def choices(self) -> list[Button]:
