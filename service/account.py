@@ -42,7 +42,9 @@ async def export(turn: Turn) -> Response:
 
 
 async def ask_delete(turn: Turn) -> Response:
-    """/delete: ask before erasing everything (naming the mentor, who will be told)."""
+    """/delete: ask before erasing everything (naming the mentor, who will be told); its answer is
+    a button, never the text typed."""
+    await turn.hide_question()
     say = turn.say
     return Response((OutMessage(say("common.delete.confirm", mentor=await mentor_name(turn)), (
         (button(say("common.delete.yes_button"), callbacks.delete_data(True)),

@@ -174,5 +174,5 @@ async def edit_answer(turn: Turn, incoming: EditIn) -> Response:
     await save_answers(turn.session, run, {step.key: value}, visibility=Visibility.PRIVATE,
                                now=turn.now)
     await save_run(turn.session, run.id, step=new_state.step, status=run.status,
-                           state=new_state.to_json(), now=turn.now)
+                           state=new_state.to_json(), now=turn.now, shown=run.shown)
     return turn.message("common.edit.saved", label=turn.render.label(script, step.key))

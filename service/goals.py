@@ -90,8 +90,10 @@ async def on_step(turn: Turn, press: callbacks.StepPress) -> Response:
         return await _goal_after(turn, goal.id, turn.say(f"common.goals.step_marked.{status}"))
     if op in (StepOp.TEXT, StepOp.DATE):
         await set_pending_edit(turn.session, turn.user.id, PendingEdit(action.id, op.value))
+        await turn.hide_question()
         return Response((turn.views.edit_prompt(action, op.value),))
     if op is StepOp.DELETE:
+        await turn.hide_question()
         return Response((turn.views.delete_question(action),))
     await delete_action(turn.session, turn.user.id, action.id)
     return await _goal_after(turn, goal.id, turn.say("common.goals.deleted"))

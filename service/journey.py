@@ -32,6 +32,7 @@ async def welcome(turn: Turn, new: bool | None = None) -> Response:
     new = turn.created if new is None else new
     key = "common.service.welcome_new" if new else "common.service.welcome_back"
     greeting = OutMessage(turn.say(key, name=name, mentor=await mentor_name(turn) if new else None))
+    await turn.hide_question()  # the offer to continue is asked instead
     run = await active_run(turn.session, turn.user.id)
     run = run or await latest_paused_run(turn.session, turn.user.id)
     if run is not None:
@@ -55,6 +56,7 @@ async def move_stage(turn: Turn, by: int) -> Response:
     """Move the journey a stage forward or back, and suggest what the new stage begins with."""
     stage = Stage(turn.user.stage).moved(by)
     await update_user(turn.session, turn.user.id, turn.now, stage=stage.value)
+    await turn.hide_question()  # the stage's news and its offer are shown instead
     turn.became(replace(turn.user, stage=stage.value))
     text = turn.say("common.service.stage_moved",
                     stage=turn.say(f"common.stages.{stage.value}.name"),

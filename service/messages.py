@@ -64,11 +64,21 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Question:
+    """The question of a dialog run a message shows: a step's key, or the summary."""
+
+    run_id: int
+    step: str
+
+
+@dataclass(frozen=True)
 class OutMessage:
     """One message to send: Telegram-HTML text, rows of buttons, or a document or a photo with a
     caption (and buttons).
 
     `free_text` says the answer is typed; its buttons (keep, skip, done) are shortcuts only.
+    `question` names the run's question it shows: the one typed text answers while it is the
+    question last shown (front-ends need not read it; tests check the rule by it).
     """
 
     text: str
@@ -76,6 +86,7 @@ class OutMessage:
     document: Document | None = None
     free_text: bool = False
     photo: Photo | None = None
+    question: Question | None = None
 
     @property
     def choices(self) -> list[Button]:

@@ -18,9 +18,10 @@ from dialogs.engine import (
     Summary,
 )
 from dialogs.schema import Dialog, Step, StepKind
+from dialogs.state import SUMMARY
 from prompts.catalog import Catalog
 from service.callbacks import KEEP, LIST_DONE, NO, SKIP, YES, answer_data, summary_data
-from service.messages import Button, OutMessage, button
+from service.messages import Button, OutMessage, Question, button
 
 ROW_WIDTH = 2
 NUMBERS_WIDTH = 5  # the summary's change buttons are numbers, five a row
@@ -105,7 +106,8 @@ class Renderer:
             parts.append(self.text("common.ask.optional_hint"))
         buttons = self._buttons(script, step, ask, run_id)
         typed = step.kind in (StepKind.TEXT, StepKind.LIST, StepKind.DATE) or step.allow_new
-        return OutMessage(self._join(*parts), buttons, free_text=typed)
+        return OutMessage(self._join(*parts), buttons, free_text=typed,
+                          question=Question(run_id, step.key))
 
     def _buttons(
         self, script: Dialog, step: Step, ask: Ask, run_id: int
@@ -166,7 +168,7 @@ class Renderer:
         confirm = button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
         # Typed answers are read too: a number picks the entry shown with it, "yes" confirms.
         return OutMessage(self._join(*parts), ((confirm,), *_rows(change, NUMBERS_WIDTH)),
-                          free_text=True)
+                          free_text=True, question=Question(run_id, SUMMARY))
 
     def label(self, script: Dialog, key: str) -> str:
         """A step's short label."""

@@ -1,6 +1,10 @@
 """From one input to the use case that answers it: typed text, a command, a button, an edit, media.
 
-Button data is untrusted: a press counts only if it belongs to the open run's current position.
+Typed text is only ever saved to the question last shown to this person: while something else was
+asked after the open run's question (an offer, a switch question, /delete), text and /skip, /back
+do not move the run; the question is shown again first. Look-ups leave the question the last one
+shown. Button data is untrusted: a press counts only if it belongs to the open run's current
+position; every press gets a visible reply, messages or at least a notice.
 """
 
 from __future__ import annotations
@@ -93,6 +97,9 @@ async def on_text(turn: Turn, incoming: TextIn) -> Response:
     if turn.open_run is None:
         return Response((OutMessage(turn.say("common.service.not_in_dialog")),
                          *await journey.suggestion(turn)))
+    unseen = await runs.show_unless_shown(turn, turn.open_run, "common.service.not_saved_yet")
+    if unseen is not None:
+        return unseen
     return await runs.advance(turn, turn.open_run, Text(incoming.text),
                               message_id=incoming.message_id)
 
@@ -120,7 +127,8 @@ async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> R
         if turn.open_run is None:
             return turn.message("common.service.nothing_to_cancel")
         assert spec.navigation is not None
-        return await runs.advance(turn, turn.open_run, spec.navigation)
+        unseen = await runs.show_unless_shown(turn, turn.open_run, "common.service.before_moving")
+        return unseen or await runs.advance(turn, turn.open_run, spec.navigation)
     if spec.kind is Kind.DIALOG:
         dialog = roles.dialog_for(turn, spec)
         if dialog is None:

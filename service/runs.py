@@ -28,6 +28,7 @@ from storage.runs import (
     get_run,
     latest_paused_run,
     runs_of,
+    set_run_shown,
     set_run_status,
 )
 from storage.vocabulary import RunStatus
@@ -42,6 +43,8 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
         return await restart_broken(turn, run, script)
     outcome = engine.advance(script, state, event, await engine_context(turn, script))
     await persist(turn, run, script, state, outcome, message_id)
+    if not run.shown and not outcome.finished:  # the reply asks its question (again)
+        await set_run_shown(turn.session, run.id, True)
     messages = await render_outcome(turn, run.id, script, outcome)
     messages = await with_help_button(turn, script.name, outcome.state.step, messages)
     if outcome.finished and not state.finished:
@@ -49,6 +52,13 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
         messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))
     signpost = await safety.after_answer(turn, outcome.saves)  # after the reply, never instead
     return Response((*messages, *signpost.messages), deliveries=signpost.deliveries)
+
+
+async def show_unless_shown(turn: Turn, run: RunRecord, note_key: str) -> Response | None:
+    """When the open run's question is not the question last shown (something else was asked
+    since), an input that would answer or move it does not: the question is shown again after a
+    note (the next such input counts). None when it is the question last shown."""
+    return None if run.shown else await show_run(turn, run, note_key)
 
 
 async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Response:
@@ -65,6 +75,7 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
         return await show_run(turn, open_run, "common.service.resumed")
     if open_run is not None:
         if not pause_open:
+            await turn.hide_question()
             return switch_question(turn, open_run, script)
         await set_run_status(turn.session, open_run.id, RunStatus.PAUSED, turn.now)
     paused = await latest_paused_run(turn.session, turn.user.id, name)
@@ -182,12 +193,15 @@ async def last_answers(turn: Turn, script: Dialog) -> Mapping[str, Any]:
 
 
 async def show_run(turn: Turn, run: RunRecord, note_key: str | None) -> Response:
-    """Show where an open run stands, after a short note."""
+    """Show where an open run stands, after a short note. Its question is then the question last
+    shown, which typed text answers."""
     script = turn.content.scripts.get(run.dialog)
     try:
         state = RunState.from_json(run.state)
     except StateError:
         return await restart_broken(turn, run, script)
+    if not run.shown:
+        await set_run_shown(turn.session, run.id, True)
     replies = engine.current(script, state)
     variables = await template_values(turn, script, state.answers, reply_keys(script, replies))
     messages = turn.render.replies(script, replies, run.id, variables)

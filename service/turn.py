@@ -20,7 +20,7 @@ from service.commands import Scope
 from service.messages import MenuChange, OutMessage, Response, plain
 from service.render import Renderer
 from service.views import Views
-from storage.runs import RunRecord
+from storage.runs import RunRecord, set_run_shown
 from storage.users import UserRecord
 from storage.vocabulary import Role
 
@@ -116,6 +116,13 @@ class Turn:
         if self.render.lang != user.language:
             self.render = Renderer(self.content.catalog, user.language)
             self.views = Views(self.content.scripts, self.render)
+
+    async def hide_question(self) -> None:
+        """Something other than the open run's question is asked now (an offer, another dialog's
+        switch question, /delete, a goal step's new wording): typed text must not answer the
+        question shown before it, until it is shown again (`runs.show_run`)."""
+        if self.open_run is not None and self.open_run.shown:
+            await set_run_shown(self.session, self.open_run.id, False)
 
     def say(self, key: str, **variables: Any) -> str:
         """A catalog text in the person's language."""

@@ -130,6 +130,8 @@ class DialogRun(Base):
     step: Mapped[str] = mapped_column(String(48))
     status: Mapped[str] = mapped_column(String(16))
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The run's current question is the question last shown to its person: typed text answers it.
+    shown: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     started_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
     completed_at: Mapped[datetime | None] = mapped_column(_utc_datetime())

@@ -16,7 +16,8 @@ from storage.vocabulary import JSONObject, RunStatus
 
 @dataclass(frozen=True)
 class RunRecord:
-    """A dialog run with its engine state."""
+    """A dialog run with its engine state. `shown`: its current question is the question last
+    shown to its person, so typed text may answer it."""
 
     id: int
     user_id: int
@@ -28,6 +29,7 @@ class RunRecord:
     started_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    shown: bool
 
     @classmethod
     def from_row(cls, row: Row[Any], prefix: str = "") -> RunRecord:
@@ -105,10 +107,12 @@ async def create_run(
 
 async def save_run(
     session: AsyncSession, run_id: int, *, step: str, status: RunStatus, state: JSONObject,
-    now: datetime,
+    now: datetime, shown: bool = True,
 ) -> None:
-    """Store a run's new position (and completion time when it completed)."""
-    values: dict[str, object] = {"step": step, "status": status, "state": state, "updated_at": now}
+    """Store a run's new position (and completion time when it completed). `shown`: the reply
+    shows its question (after an answer, the next one); an edit of an earlier answer keeps it."""
+    values: dict[str, object] = {"step": step, "status": status, "state": state,
+                                 "updated_at": now, "shown": shown}
     if status == RunStatus.COMPLETED:
         values["completed_at"] = now
     await session.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
@@ -120,6 +124,12 @@ async def set_run_status(
     """Pause, resume or cancel a run."""
     await session.execute(update(RUNS).where(RUNS.c.id == run_id)
                           .values(status=status, updated_at=now))
+
+
+async def set_run_shown(session: AsyncSession, run_id: int, shown: bool) -> None:
+    """Whether the run's current question is the question last shown to its person (see
+    `RunRecord.shown`); nothing else about the run changes."""
+    await session.execute(update(RUNS).where(RUNS.c.id == run_id).values(shown=shown))
 
 
 async def completed_dialogs(session: AsyncSession, user_id: int) -> set[str]:

@@ -83,6 +83,8 @@ class Dispatcher:
             sent = response is not None and bool(response.messages)
             if not sent:
                 await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
+            else:  # it arrives in the middle of whatever was asked: typed text no longer answers that
+                await turn.hide_question()
             await replan(turn, registry)
             if response is None:
                 return ()
