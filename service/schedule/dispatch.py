@@ -83,8 +83,8 @@ class Dispatcher:
             sent = response is not None and bool(response.messages)
             if not sent:
                 await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
-            else:  # it arrives in the middle of whatever was asked: typed text no longer answers that
-                await turn.hide_question()
+            elif response is not None and not any(m.question for m in response.messages):
+                await turn.hide_question()  # it arrives amid a dialog: typed text answers it no more
             await replan(turn, registry)
             if response is None:
                 return ()
