@@ -80,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
 
     programme = commands.add_parser("programme", help="a programme's settings (coordinators)")
     programme_commands = programme.add_subparsers(dest="programme_command", required=True)
+    create = programme_commands.add_parser("create", help="a new programme and its defaults")
+    create.add_argument("name", help="the programme's name")
+    create.add_argument("--checkin", help='each mentee\'s check-in rhythm, e.g. "mon 18:00"')
+    create.add_argument("--length", help="how long a pairing lasts: 6mo, 26w or 180d")
+    create.add_argument("--digest", help='each mentor\'s digest rhythm, e.g. "fri 16:00"')
+    create.add_argument("--lang", choices=LANGUAGES, help="the language new members start in")
+    create.add_argument("--timezone", help="the time zone new members start in (Europe/Berlin)")
+    programme_commands.add_parser("list", help="every programme with its counts")
+    show = programme_commands.add_parser("show", help="a programme's defaults and counts")
+    show.add_argument("name", help="the programme's name")
+    grant = programme_commands.add_parser("grant", help="make someone a coordinator of it")
+    grant.add_argument("name", help="the programme's name")
+    grant.add_argument("--user-id", type=int, required=True, help="their Telegram id")
     safety = programme_commands.add_parser(
         "safety", help="help contacts, own phrases and coordinator alerts of safety signposting")
     safety.add_argument("name", help="the programme's name")
@@ -88,6 +101,26 @@ def _parser() -> argparse.ArgumentParser:
                         help="tell coordinators when a member who agreed may need support")
     safety.add_argument("--keywords", type=Path,
                         help="YAML with the programme's own phrases: en: [...], de: [...]")
+
+    invite = commands.add_parser("invite", help="a programme's invite link (and QR code)")
+    invite.add_argument("--programme", required=True, help="the programme's name")
+    invite.add_argument("--role", choices=("mentor", "mentee"), required=True,
+                        help="which side the link makes its openers")
+    invite.add_argument("--uses", type=int, default=1, help="how many people may use it (a cohort)")
+    invite.add_argument("--expires", default="14d", help="how long it works: 14d, 2w, 1mo")
+    invite.add_argument("--qr", type=Path, help="also write the link as a QR code PNG here")
+    invite.add_argument("--bot-username", help="the bot's username (else COACHBOT_BOT_USERNAME)")
+
+    pair = commands.add_parser("pair", help="pair a mentor and a mentee of a programme (or a CSV)")
+    pair.add_argument("--programme", required=True, help="the programme's name")
+    pair.add_argument("--mentor", type=int, help="the mentor's Telegram id")
+    pair.add_argument("--mentee", type=int, help="the mentee's Telegram id")
+    pair.add_argument("--csv", type=Path,
+                      help="one pair a line: mentor,mentee (Telegram ids or members' first names)")
+
+    unpair = commands.add_parser("unpair", help="end a mentee's pairing in a programme")
+    unpair.add_argument("--programme", required=True, help="the programme's name")
+    unpair.add_argument("--mentee", type=int, required=True, help="the mentee's Telegram id")
 
     report = commands.add_parser("report", help="a programme's health as one page to print")
     report.add_argument("--programme", required=True, help="the programme's name")
@@ -130,11 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
                                                         args.at))
             return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv))
-        if args.command == "programme":
-            from bot.safety_cli import safety
-
-            return safety(settings, args.name, contacts=args.contacts, alert=args.alert,
-                          keywords=args.keywords)
+        if args.command in ("programme", "invite", "pair", "unpair"):
+            return _programme(settings, args)
         if args.command == "report":
             from bot.report_cli import report
 
@@ -149,6 +179,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return _reader_gone()
+
+
+def _programme(settings: Settings, args: argparse.Namespace) -> int:
+    """The programme's administration (bot.programme_cli) and its safety (bot.safety_cli)."""
+    from bot import programme_cli as cli
+
+    if args.command == "invite":
+        return asyncio.run(cli.invite(settings, args.programme, args.role, uses=args.uses,
+                                      expires=args.expires, qr=args.qr,
+                                      bot_username=args.bot_username))
+    if args.command == "pair":
+        if args.csv is not None:
+            if args.mentor is not None or args.mentee is not None:
+                return cli.fail("give either --csv or --mentor and --mentee, not both")
+            return asyncio.run(cli.pair_file(settings, args.programme, args.csv))
+        if args.mentor is None or args.mentee is None:
+            return cli.fail("give --mentor and --mentee (Telegram ids), or --csv FILE")
+        return asyncio.run(cli.pair_one(settings, args.programme, args.mentor, args.mentee))
+    if args.command == "unpair":
+        return asyncio.run(cli.unpair_one(settings, args.programme, args.mentee))
+    command = args.programme_command
+    if command == "create":
+        return asyncio.run(cli.create(settings, args.name, checkin=args.checkin, length=args.length,
+                                      digest=args.digest, lang=args.lang, timezone=args.timezone))
+    if command == "list":
+        return asyncio.run(cli.listing(settings))
+    if command == "show":
+        return asyncio.run(cli.show(settings, args.name))
+    if command == "grant":
+        return asyncio.run(cli.grant_coordinator(settings, args.name, args.user_id))
+    from bot.safety_cli import safety
+
+    return safety(settings, args.name, contacts=args.contacts, alert=args.alert,
+                  keywords=args.keywords)
 
 
 def _reader_gone() -> int:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     quiet_hours: str = Field(default="21:00-08:00", alias="COACHBOT_QUIET_HOURS")
     # How long a mentor's invite link works (see service.mentors.invites.InvitePolicy).
     invite_days: float = Field(default=14.0, gt=0, le=365, alias="COACHBOT_INVITE_DAYS")
+    # The bot's Telegram username, for links `coachbot invite` prints (the CLI has no Telegram
+    # connection; `--bot-username` overrides it).
+    bot_username: str | None = Field(default=None, alias="COACHBOT_BOT_USERNAME")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod

@@ -89,10 +89,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", Kind.ACTION, in_dialog=True),
     CommandSpec("export", Kind.ACTION, slow=True),
     CommandSpec("delete", Kind.ACTION),
-    CommandSpec("invite", Kind.ACTION, frozenset({Scope.MENTOR})),
+    CommandSpec("invite", Kind.ACTION, frozenset({Scope.MENTOR, Scope.COORDINATOR})),
     CommandSpec("mentees", Kind.LOOK_UP, frozenset({Scope.MENTOR}), slow=True),
     CommandSpec("digest", Kind.LOOK_UP, scopes=frozenset({Scope.MENTOR})),
     CommandSpec("stats", Kind.LOOK_UP, scopes=frozenset({Scope.COORDINATOR}), slow=True),
+    CommandSpec("programme", Kind.LOOK_UP, scopes=frozenset({Scope.COORDINATOR})),
 )
 BY_NAME: Mapping[str, CommandSpec] = MappingProxyType({c.name: c for c in COMMANDS})
 

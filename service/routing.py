@@ -21,10 +21,10 @@ from service import account, callbacks, goals, journey, lookups, runs, settings,
 from service.answering import edit_answer
 from service.commands import Kind, Scope, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
-from service.mentors import alerts, digest, invites, mentees, pairing, roles, sharing
+from service.mentors import alerts, digest, mentees, pairing, roles, sharing
 from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
-from service.programmes import figures, pulse
+from service.programmes import admin_view, figures, pulse
 from service.schedule import checkins, invitation, meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
@@ -50,8 +50,9 @@ ACTIONS: dict[str, Action] = {
     "resume": lambda turn, _: runs.resume(turn),
     "export": lambda turn, _: account.export(turn),
     "delete": lambda turn, _: account.ask_delete(turn),
-    "invite": lambda turn, _: invites.invite(turn),
+    "invite": admin_view.invite,
     "stats": figures.stats,
+    "programme": admin_view.programme,
 }
 
 

@@ -71,6 +71,8 @@ async def redeem(turn: Turn, token: str) -> Response:
     if refusal is not None:
         return refusal
     assert found is not None
+    if found.programme_id is not None:
+        return await _programme_invite(turn, found)
     if found.role is Role.MENTOR:
         return await _mentor_invite(turn)
     assert creator is not None
@@ -98,7 +100,8 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
     which side they are on, as without a link."""
     key: str | None = None
     mentor = first_name(creator.name) if creator is not None else None
-    if found is None or (found.role is Role.MENTEE and creator is None):
+    if found is None or (found.role is Role.MENTEE and found.programme_id is None
+                         and creator is None):
         key = "mentors.invite.unknown"
     elif found.created_by == turn.user.id:
         key = "mentors.invite.own"
@@ -106,8 +109,8 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         key = "mentors.invite.expired"
     elif found.uses_left <= 0:
         key = "mentors.invite.used"
-    elif found.role is Role.MENTEE and (await pairing_of_mentee(turn.session, turn.user.id)
-                                        is not None):
+    elif (found.role is Role.MENTEE and found.programme_id is None
+          and await pairing_of_mentee(turn.session, turn.user.id) is not None):
         key = "mentors.invite.already_paired"
         mentor = await mentor_name(turn)
     elif not await use_invite(turn.session, found.id, turn.now):  # someone was quicker
@@ -119,6 +122,27 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         asked = await ask_role(turn)
         return Response((*refused.messages, *asked.messages))
     return refused
+
+
+async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:
+    """A coordinator's invite for a programme (several uses serve a cohort): the opener joins it
+    on the invite's side with the programme's defaults; pairs are made by the coordinators."""
+    from service.programmes.joining import join  # the programmes build on the mentors' invites
+    from storage.programmes import programme_by_id
+
+    assert found.programme_id is not None
+    programme = await programme_by_id(turn.session, found.programme_id)
+    if programme is None:  # deleted since: the link no longer leads anywhere
+        return turn.message("mentors.invite.unknown", mentor=None)
+    await join(turn, programme, found.role)
+    joined = OutMessage(turn.say("programme_admin.joined", programme=programme.name,
+                                 as_mentor=found.role is Role.MENTOR,
+                                 name=first_name(turn.user.name)))
+    if turn.created:
+        welcome = await journey.welcome(turn, new=True)
+        first, *rest = welcome.messages
+        return Response((first, joined, *rest), menu=turn.menu_change())
+    return Response((joined, *await journey.suggestion(turn)), menu=turn.menu_change())
 
 
 async def _mentor_invite(turn: Turn) -> Response:

@@ -1,0 +1,206 @@
+"""`coachbot programme create|list|show|grant`, `coachbot invite`, `coachbot pair` and `coachbot
+unpair`: a programme's administration from the shell. Every problem is one line on stderr and
+exit code 1; what is shown are settings, counts and first names, never answers.
+
+Invite links need the bot's username: `--bot-username`, else COACHBOT_BOT_USERNAME (the CLI does
+not talk to Telegram). Without either, the token is printed with the `/start <token>` to type."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import open_database, open_for_reading, utc_now
+from bot.settings import Settings
+from service.programmes.admin import ProgrammeError, ProgrammeFacts, facts_of, new_programme
+from service.programmes.defaults import DefaultsError, ProgrammeDefaults
+from service.programmes.invites import (
+    check_uses,
+    deep_link,
+    parse_valid_for,
+    programme_invite,
+    qr_png,
+)
+from service.programmes.pairs import PairError, pair, pair_csv, unpair
+from storage.database import create_sessionmaker
+from storage.programmes import ProgrammeRecord, all_programmes, grant, programme_by_name
+from storage.vocabulary import Role
+
+
+def fail(message: str) -> int:
+    print(f"coachbot: {message}", file=sys.stderr)
+    return 1
+
+
+class _Missing(Exception):
+    """No programme of that name (said in one line)."""
+
+
+async def _programme(session: AsyncSession, name: str) -> ProgrammeRecord:
+    programme = await programme_by_name(session, name)
+    if programme is None:
+        raise _Missing(f"no programme called {name!r}")
+    return programme
+
+
+def describe(facts: ProgrammeFacts) -> str:
+    """A programme's facts as plain lines."""
+    d, c = facts.defaults, facts.counts
+    checkin = "-" if d.checkin is None else _rhythm_text(d.checkin.to_json())
+    digest = "-" if d.digest is None else _rhythm_text(d.digest.to_json())
+    return "\n".join([
+        f"{facts.programme.name}",
+        f"members: {c.members} ({c.mentors} mentor(s), {c.mentees} mentee(s)); open pairs: {c.pairs}",
+        f"coordinators: {c.coordinators}; invites with uses left: {c.invites}",
+        f"language: {d.language or '-'}; time zone: {d.timezone or '-'}",
+        f"check-in: {checkin}; mentor digest: {digest}",
+        f"length: {'-' if d.length_days is None else f'{d.length_days} days'}",
+    ])
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _rhythm_text(data: Mapping[str, object]) -> str:
+    days = data.get("weekdays")
+    names = ",".join(WEEKDAYS[int(day)] for day in days) if isinstance(days, list) else "daily"
+    every = data.get("every_weeks")
+    nth = data.get("nth")
+    prefix = f"every {every} weeks " if every else (f"{nth}. " if nth else "")
+    return f"{prefix}{names} {data.get('at')}"
+
+
+async def create(settings: Settings, name: str, *, checkin: str | None, length: str | None,
+                 digest: str | None, lang: str | None, timezone: str | None) -> int:
+    now = utc_now()
+    try:
+        defaults = ProgrammeDefaults.parse(today=now.date(), checkin=checkin, length=length,
+                                           digest=digest, language=lang, timezone=timezone)
+    except DefaultsError as error:
+        return fail(str(error))
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            made = await new_programme(session, name, defaults, now)
+        except ProgrammeError as error:
+            return fail(str(error))
+        facts = await facts_of(session, made)
+    print(f"Created programme {made.name!r}.")
+    print(describe(facts))
+    return 0
+
+
+async def listing(settings: Settings) -> int:
+    async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
+        shown = [await facts_of(session, p) for p in await all_programmes(session)]
+    if not shown:
+        print("No programmes yet: coachbot programme create NAME")
+    for facts in shown:
+        c = facts.counts
+        print(f"{facts.programme.name}: {c.members} member(s), {c.pairs} open pair(s), "
+              f"{c.coordinators} coordinator(s)")
+    return 0
+
+
+async def show(settings: Settings, name: str) -> int:
+    async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            facts = await facts_of(session, await _programme(session, name))
+        except _Missing as error:
+            return fail(str(error))
+    print(describe(facts))
+    return 0
+
+
+async def grant_coordinator(settings: Settings, name: str, user_id: int) -> int:
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            programme = await _programme(session, name)
+        except _Missing as error:
+            return fail(str(error))
+        added = await grant(session, programme.id, user_id, utc_now())
+    print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}.")
+    return 0
+
+
+async def invite(settings: Settings, name: str, role: str, *, uses: int, expires: str,
+                 qr: Path | None, bot_username: str | None) -> int:
+    try:
+        valid_for = parse_valid_for(expires)
+        check_uses(uses)
+    except DefaultsError as error:
+        return fail(str(error))
+    username = bot_username or settings.bot_username
+    if qr is not None and not username:
+        return fail("a QR code needs the bot's username: --bot-username or COACHBOT_BOT_USERNAME")
+    now = utc_now()
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            programme = await _programme(session, name)
+        except _Missing as error:
+            return fail(str(error))
+        made = await programme_invite(session, programme, Role(role), uses=uses,
+                                      valid_for=valid_for, created_by=None, now=now)
+    zone = ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))
+    until: date = made.invite.expires_at.astimezone(zone).date()
+    if not username:
+        print(f"/start {made.token}")
+        print(f"coachbot: no bot username (--bot-username or COACHBOT_BOT_USERNAME): type the line "
+              f"above in the bot; {uses} use(s) as {role} of {name} until {until}", file=sys.stderr)
+        return 0
+    link = deep_link(username, made.token)
+    print(link)
+    print(f"coachbot: {uses} use(s) as {role} of {name} until {until}", file=sys.stderr)
+    if qr is not None:
+        try:
+            qr.write_bytes(qr_png(link))  # noqa: ASYNC240 (one small file)
+        except OSError as error:
+            return fail(f"cannot write {qr}: {error.strerror}")
+        print(f"coachbot: wrote {qr}", file=sys.stderr)
+    return 0
+
+
+async def pair_one(settings: Settings, name: str, mentor: int, mentee: int) -> int:
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            made = await pair(session, await _programme(session, name), mentor, mentee, utc_now())
+        except (_Missing, PairError) as error:
+            return fail(str(error))
+    print(f"Paired {made.mentor.telegram_id} (mentor) with {made.mentee.telegram_id} (mentee) in "
+          f"{name}; both are introduced by the running bot.")
+    return 0
+
+
+async def pair_file(settings: Settings, name: str, path: Path) -> int:
+    try:
+        text = path.read_text(encoding="utf-8")  # noqa: ASYNC240 (one small file)
+    except OSError as error:
+        return fail(f"cannot read {path}: {error.strerror}")
+    except UnicodeDecodeError:
+        return fail(f"{path} is not UTF-8 text")
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            result = await pair_csv(session, await _programme(session, name), text, utc_now())
+        except (_Missing, PairError) as error:
+            return fail(str(error))
+    for made in result.made:
+        print(f"paired: {made.mentor.telegram_id} (mentor) with {made.mentee.telegram_id} (mentee)")
+    for bad in result.bad:
+        print(f"line {bad.line}: not paired: {bad.reason}")
+    print(f"{len(result.made)} pair(s) made, {len(result.bad)} row(s) not paired.")
+    return 0 if not result.bad else 1
+
+
+async def unpair_one(settings: Settings, name: str, mentee: int) -> int:
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            made = await unpair(session, await _programme(session, name), mentee, utc_now())
+        except (_Missing, PairError) as error:
+            return fail(str(error))
+    print(f"Ended the pairing of {made.mentee.telegram_id} with {made.mentor.telegram_id} in {name}; "
+          "both are told by the running bot.")
+    return 0

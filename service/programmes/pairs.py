@@ -1,0 +1,206 @@
+"""Pairs made by a programme's coordinators (`coachbot pair`, `coachbot pair --csv`, `coachbot
+unpair`): a mentor and a mentee who are both members of the programme. A mentor may have several
+mentees; a mentee has one open pairing. The pairing takes the programme's length (unless the
+mentee's agreement set an end already) and its check-in rhythm.
+
+Both people are introduced by first name. The command line has no running bot, so the
+introductions are scheduled items of the kind "introduction", due now: the running bot's
+dispatcher sends them, the same durable path as every message the bot sends on its own.
+
+A CSV file is read whole first (a malformed line is reported, not guessed at), then each row is
+paired in turn in one transaction: a good row is paired completely (pairing and both
+introductions), a bad one is reported with its reason and changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.mentors.pairing import first_name
+from service.messages import OutMessage, Response
+from service.programmes.defaults import ProgrammeDefaults
+from service.schedule.kinds import PersonKind
+from service.turn import Turn
+from storage.pairings import PairingRecord, create_pairing, pairing_of_mentee, set_pairing_status
+from storage.programme_members import members_named
+from storage.programmes import ProgrammeRecord
+from storage.schedule import ItemRecord, NewItem, add_items
+from storage.users import UserRecord, get_user, user_by_id
+from storage.vocabulary import PairingStatus, Role
+
+KIND = "introduction"
+MAX_ROWS = 5000
+
+
+class PairError(ValueError):
+    """Why a pair cannot be made or ended (one short reason)."""
+
+
+@dataclass(frozen=True)
+class Made:
+    """A pair made: the pairing and its two people."""
+
+    pairing: PairingRecord
+    mentor: UserRecord
+    mentee: UserRecord
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A CSV line that was not paired, and why."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CsvResult:
+    made: list[Made]
+    bad: list[BadRow]
+
+
+def _name(user: UserRecord) -> str:
+    return first_name(user.name) or str(user.telegram_id)
+
+
+async def _member(session: AsyncSession, programme: ProgrammeRecord, who: str | int,
+                  side: str) -> UserRecord:
+    """A member by Telegram id, or by first name among the programme's members when that name
+    is theirs alone."""
+    if isinstance(who, int) or who.lstrip("-").isdigit():
+        user = await get_user(session, int(who))
+        if user is None:
+            raise PairError(f"unknown {side} id {who}")
+        if user.programme_id != programme.id:
+            raise PairError(f"{side} {who} is not a member of {programme.name}")
+        return user
+    wanted = who.strip().casefold()
+    found = [user for user in await members_named(session, programme.id)
+             if (first_name(user.name) or "").casefold() == wanted]
+    if not found:
+        raise PairError(f"no member of {programme.name} is called {who.strip()!r}")
+    if len(found) > 1:
+        raise PairError(f"{len(found)} members of {programme.name} are called {who.strip()!r}; "
+                        "use their Telegram ids")
+    return found[0]
+
+
+def _note(user: UserRecord, pairing_id: int, other: UserRecord, *, as_mentor: bool,
+          ended: bool, programme: str, now: datetime) -> list[NewItem]:
+    """The introduction (or the note that the pair ended) for one of the two, due now."""
+    if not user.active:
+        return []
+    key = f"{KIND}:{user.id}:{pairing_id}:{'end' if ended else 'start'}"
+    return [NewItem(key, KIND, user.id, now, {"other": _name(other), "as_mentor": as_mentor,
+                                              "ended": ended, "programme": programme})]
+
+
+async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: str | int,
+               mentee_ref: str | int, now: datetime) -> Made:
+    """Pair two members of the programme and queue both introductions; PairError if not."""
+    mentor = await _member(session, programme, mentor_ref, "mentor")
+    mentee = await _member(session, programme, mentee_ref, "mentee")
+    if mentor.id == mentee.id:
+        raise PairError(f"{_name(mentor)} cannot be their own mentor")
+    if not (mentor.role == Role.MENTOR or mentor.mentors):
+        raise PairError(f"{_name(mentor)} ({mentor.telegram_id}) has not joined as a mentor")
+    if await pairing_of_mentee(session, mentee.id) is not None:
+        raise PairError(f"mentee {_name(mentee)} ({mentee.telegram_id}) is already paired")
+    defaults = ProgrammeDefaults.of(programme.defaults)
+    today = now.astimezone(ZoneInfo(mentee.timezone)).date()
+    pairing = await create_pairing(
+        session, mentor.id, mentee.id, today=today, now=now, programme_id=programme.id,
+        ends_on=mentee.relationship_ends_on or defaults.ends_on(today),
+        rhythm=None if defaults.checkin is None else defaults.checkin.kind)
+    await add_items(session, [
+        *_note(mentor, pairing.id, mentee, as_mentor=True, ended=False, programme=programme.name,
+               now=now),
+        *_note(mentee, pairing.id, mentor, as_mentor=False, ended=False, programme=programme.name,
+               now=now)], now)
+    return Made(pairing, mentor, mentee)
+
+
+async def unpair(session: AsyncSession, programme: ProgrammeRecord, mentee_ref: str | int,
+                 now: datetime) -> Made:
+    """End the mentee's open pairing in this programme; both are told."""
+    mentee = await _member(session, programme, mentee_ref, "mentee")
+    pairing = await pairing_of_mentee(session, mentee.id)
+    if pairing is None or pairing.programme_id != programme.id:
+        raise PairError(f"mentee {_name(mentee)} ({mentee.telegram_id}) has no open pairing in "
+                        f"{programme.name}")
+    mentor = await user_by_id(session, pairing.mentor_id)
+    if mentor is None:  # a pairing's people are deleted with it; kept for the type
+        raise PairError(f"mentee {_name(mentee)} has no mentor any more")
+    await set_pairing_status(session, pairing.id, PairingStatus.ENDED, now)
+    await add_items(session, [
+        *_note(mentee, pairing.id, mentor, as_mentor=False, ended=True, programme=programme.name,
+               now=now),
+        *_note(mentor, pairing.id, mentee, as_mentor=True, ended=True, programme=programme.name,
+               now=now)], now)
+    return Made(pairing, mentor, mentee)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def read_rows(text: str) -> tuple[list[tuple[int, str, str, str]], list[BadRow]]:
+    """The file's rows as (line, text, mentor, mentee), and its malformed lines; blank lines and
+    a header "mentor,mentee" are skipped."""
+    rows: list[tuple[int, str, str, str]] = []
+    bad: list[BadRow] = []
+    lines = text.splitlines()
+    if len(lines) > MAX_ROWS:
+        raise PairError(f"the file has {len(lines)} lines; at most {MAX_ROWS} at a time")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        fields = [field.strip() for field in next(csv.reader(io.StringIO(line)), [])]
+        if number == 1 and [f.casefold() for f in fields] == ["mentor", "mentee"]:
+            continue
+        if len(fields) != 2 or not all(fields):
+            bad.append(BadRow(number, line, "malformed line: write mentor,mentee"))
+            continue
+        rows.append((number, line, fields[0], fields[1]))
+    return rows, bad
+
+
+async def pair_csv(session: AsyncSession, programme: ProgrammeRecord, text: str,
+                   now: datetime) -> CsvResult:
+    """Every good row paired (completely), every bad one reported with its reason."""
+    rows, bad = read_rows(text)
+    made: list[Made] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, line, mentor, mentee in rows:
+        key = (mentor.casefold(), mentee.casefold())
+        if key in seen:
+            bad.append(BadRow(number, line, f"duplicate row (same as line {seen[key]})"))
+            continue
+        seen[key] = number
+        try:
+            made.append(await pair(session, programme, mentor, mentee, now))
+        except PairError as error:
+            bad.append(BadRow(number, line, str(error)))
+    return CsvResult(made, sorted(bad, key=lambda row: row.line))
+
+
+# --- The kind ---------------------------------------------------------------------------------
+
+
+async def due(turn: Turn, item: ItemRecord) -> Response | None:
+    """The introduction (or the end of the pair) in the person's language."""
+    payload = item.payload
+    key = "programme_admin.ended" if payload.get("ended") else "programme_admin.introduction"
+    return Response((OutMessage(turn.say(key, other=payload.get("other"),
+                                         as_mentor=bool(payload.get("as_mentor")),
+                                         programme=payload.get("programme"))),))
+
+
+def kinds() -> tuple[PersonKind, ...]:
+    """Introductions are sent even in a pause: they are about the pairing, not a check-in."""
+    return (PersonKind(KIND, due, in_pause=True),)

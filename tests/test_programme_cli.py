@@ -1,0 +1,233 @@
+"""`coachbot programme create|list|show|grant`, `coachbot invite` (with its QR code) and
+`coachbot pair|unpair`: the happy paths and one-line errors, on a SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zlib
+from pathlib import Path
+
+import pytest
+import segno
+
+from bot.cli import main
+from storage import migrate
+from storage.database import create_engine, create_sessionmaker
+from storage.invites import find_invite
+from storage.programmes import coordinated_by, programme_by_name
+from storage.schedule import listing
+from storage.users import create_user, update_user
+from storage.vocabulary import Role
+from tests.support.clock import FakeClock
+
+
+def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}"
+
+    async def upgrade() -> None:
+        engine = create_engine(url)
+        await migrate.upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(upgrade())
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "COACHBOT_ADMINS", "COACHBOT_BOT_USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def _members(url: str, programme: str, people: list[tuple[int, str, Role]]) -> None:
+    async def seed() -> None:
+        engine = create_engine(url)
+        now = FakeClock()()
+        async with create_sessionmaker(engine).begin() as session:
+            found = await programme_by_name(session, programme)
+            assert found is not None
+            for telegram_id, name, role in people:
+                user, _ = await create_user(session, telegram_id, name=name, language="en",
+                                            timezone="UTC", now=now, role=role)
+                await update_user(session, user.id, now, programme_id=found.id)
+        await engine.dispose()
+
+    asyncio.run(seed())
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    error = capsys.readouterr().err
+    assert error.startswith("coachbot: ")
+    assert error.count("\n") == 1
+    assert "Traceback" not in error
+    return error.strip()
+
+
+def test_create_show_list_and_grant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring", "--checkin", "mon 18:00", "--length", "6mo",
+                 "--digest", "fri 16:00", "--lang", "de", "--timezone", "Europe/Berlin"]) == 0
+    out = capsys.readouterr().out
+    assert "Created programme 'Spring'" in out
+    assert "check-in: mon 18:00; mentor digest: fri 16:00" in out
+    assert "length: 180 days" in out
+    assert "language: de; time zone: Europe/Berlin" in out
+
+    _members(url, "Spring", [(1, "Mia", Role.MENTOR), (2, "Jo", Role.MENTEE)])
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "members: 2 (1 mentor(s), 1 mentee(s)); open pairs: 0" in capsys.readouterr().out
+    assert main(["programme", "create", "Autumn"]) == 0
+    capsys.readouterr()
+    assert main(["programme", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Autumn: 0 member(s), 0 open pair(s), 0 coordinator(s)",
+        "Spring: 2 member(s), 0 open pair(s), 0 coordinator(s)"]
+    assert main(["programme", "grant", "Spring", "--user-id", "77"]) == 0
+    assert "77 now coordinates Spring" in capsys.readouterr().out
+
+    async def granted() -> list[str]:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            names = [p.name for p in await coordinated_by(session, 77)]
+        await engine.dispose()
+        return names
+
+    assert asyncio.run(granted()) == ["Spring"]
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["programme", "create", "Spring", "--checkin", "sometimes"],
+     "coachbot: cannot read --checkin 'sometimes'; write e.g. \"mon 18:00\""),
+    (["programme", "create", "Spring", "--length", "forever"],
+     "coachbot: cannot read length 'forever'; write e.g. 6mo, 26w or 180d"),
+    (["programme", "create", "Spring", "--timezone", "Mars/Olympus"],
+     "coachbot: no time zone called 'Mars/Olympus' (e.g. Europe/Berlin)"),
+    (["programme", "create", "Taken"], "coachbot: there is a programme called 'Taken' already"),
+    (["programme", "show", "Nope"], "coachbot: no programme called 'Nope'"),
+    (["programme", "grant", "Nope", "--user-id", "5"], "coachbot: no programme called 'Nope'"),
+    (["invite", "--programme", "Nope", "--role", "mentee"], "coachbot: no programme called 'Nope'"),
+    (["invite", "--programme", "Taken", "--role", "mentee", "--expires", "soon"],
+     "coachbot: cannot read --expires 'soon'; write e.g. 14d, 2w or 1mo"),
+    (["invite", "--programme", "Taken", "--role", "mentee", "--uses", "0"],
+     "coachbot: --uses must be between 1 and 10000"),
+    (["invite", "--programme", "Taken", "--role", "mentee", "--qr", "x.png"],
+     "coachbot: a QR code needs the bot's username: --bot-username or COACHBOT_BOT_USERNAME"),
+    (["pair", "--programme", "Taken", "--mentor", "1"],
+     "coachbot: give --mentor and --mentee (Telegram ids), or --csv FILE"),
+    (["pair", "--programme", "Taken", "--mentor", "404", "--mentee", "2"],
+     "coachbot: unknown mentor id 404"),
+    (["pair", "--programme", "Taken", "--csv", "missing.csv"],
+     "coachbot: cannot read missing.csv: No such file or directory"),
+    (["unpair", "--programme", "Taken", "--mentee", "404"], "coachbot: unknown mentee id 404"),
+])
+def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str], args: list[str], error: str) -> None:
+    _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Taken"]) == 0
+    capsys.readouterr()
+    assert main(args) == 1
+    assert _one_line(capsys) == error
+
+
+def _modules(png: bytes) -> list[list[bool]]:
+    """The dark modules of segno's 1-bit greyscale PNG (8 px a module, 4 modules border):
+    enough of a decoder to read back the code the file holds, without an image library."""
+    chunks, at = {}, 8
+    data = b""
+    while at < len(png):
+        length = int.from_bytes(png[at:at + 4], "big")
+        kind = png[at + 4:at + 8]
+        body = png[at + 8:at + 8 + length]
+        if kind == b"IDAT":
+            data += body
+        chunks[kind] = body
+        at += 12 + length
+    width = int.from_bytes(chunks[b"IHDR"][0:4], "big")
+    depth, colour = chunks[b"IHDR"][8], chunks[b"IHDR"][9]
+    assert (depth, colour) == (1, 0)  # 1-bit greyscale
+    raw = zlib.decompress(data)
+    stride = 1 + (width + 7) // 8
+    rows: list[bytes] = []
+    previous = bytes(stride)
+    for i in range(width):  # undo PNG's row filters (bytes per pixel: 1)
+        kind, line = raw[i * stride], bytearray(raw[i * stride + 1:(i + 1) * stride])
+        for j in range(len(line)):
+            left, up = (line[j - 1] if j else 0), previous[j + 1]
+            upleft = previous[j] if j else 0
+            guess = {0: 0, 1: left, 2: up, 3: (left + up) // 2,
+                     4: min((left, up, upleft), key=lambda v: (abs(left + up - upleft - v),
+                                                             (left, up, upleft).index(v)))}[kind]
+            line[j] = (line[j] + guess) % 256
+        previous = bytes([0]) + bytes(line)
+        rows.append(previous)
+    size = width // 8 - 8
+    def dark(x: int, y: int) -> bool:
+        row = rows[(y + 4) * 8 + 4]
+        bit = (x + 4) * 8 + 4
+        return not (row[1 + bit // 8] >> (7 - bit % 8)) & 1
+    return [[dark(x, y) for x in range(size)] for y in range(size)]
+
+
+def test_invite_prints_the_link_and_writes_its_qr_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    capsys.readouterr()
+    assert main(["invite", "--programme", "Spring", "--role", "mentee", "--uses", "30",
+                 "--expires", "2w", "--qr", "invite.png", "--bot-username", "coach_bot"]) == 0
+    captured = capsys.readouterr()
+    link = captured.out.strip()
+    assert link.startswith("https://t.me/coach_bot?start=")
+    assert "30 use(s) as mentee of Spring" in captured.err
+    png = (tmp_path / "invite.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    expected = segno.make_qr(link, error="m")
+    out = io.StringIO()
+    expected.save(out, kind="txt", border=0)
+    assert _modules(png) == [[c == "1" for c in line] for line in out.getvalue().splitlines()]
+
+    async def stored() -> tuple[int, str] | None:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            found = await find_invite(session, link.rsplit("=", 1)[1])
+        await engine.dispose()
+        return None if found is None else (found.uses_left, found.role.value)
+
+    assert asyncio.run(stored()) == (30, "mentee")
+
+    monkeypatch.setenv("COACHBOT_BOT_USERNAME", "from_env_bot")
+    assert main(["invite", "--programme", "Spring", "--role", "mentor"]) == 0
+    assert capsys.readouterr().out.startswith("https://t.me/from_env_bot?start=")
+
+
+def test_pair_and_unpair_queue_the_introductions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring", "--length", "26w", "--checkin", "tue 09:00"]) == 0
+    _members(url, "Spring", [(1, "Mia Long", Role.MENTOR), (2, "Jo", Role.MENTEE),
+                             (3, "Lu", Role.MENTEE)])
+    capsys.readouterr()
+    assert main(["pair", "--programme", "Spring", "--mentor", "1", "--mentee", "2"]) == 0
+    assert main(["pair", "--programme", "Spring", "--mentor", "1", "--mentee", "3"]) == 0  # several
+    assert "Paired 1 (mentor) with 3 (mentee)" in capsys.readouterr().out
+    assert main(["pair", "--programme", "Spring", "--mentor", "1", "--mentee", "2"]) == 1
+    assert _one_line(capsys) == "coachbot: mentee Jo (2) is already paired"
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "open pairs: 2" in capsys.readouterr().out
+
+    async def items() -> list[tuple[str, dict[str, object]]]:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            rows = await listing(session, limit=50)
+        await engine.dispose()
+        return [(row.item.kind, dict(row.item.payload)) for row in rows
+                if row.item.kind == "introduction"]
+
+    queued = asyncio.run(items())
+    assert len(queued) == 4
+    assert {"other": "Mia", "as_mentor": False, "ended": False, "programme": "Spring"} in [
+        payload for _, payload in queued]
+    assert main(["unpair", "--programme", "Spring", "--mentee", "2"]) == 0
+    assert main(["unpair", "--programme", "Spring", "--mentee", "2"]) == 1
+    assert _one_line(capsys) == "coachbot: mentee Jo (2) has no open pairing in Spring"
+    assert len([p for _, p in asyncio.run(items()) if p["ended"]]) == 2

@@ -1,0 +1,134 @@
+"""Programme invites: a cohort link used by as many people as it allows, then refused; the
+programme's defaults flow into whoever joins; /programme and a coordinator's /invite show only
+their own programmes (forged button data for another is refused, nothing leaked)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from service.callbacks import scheduling_data
+from service.conversation import ConversationService
+from service.inputs import CommandIn, PressIn
+from service.programmes.defaults import ProgrammeDefaults
+from service.programmes.invites import programme_invite
+from storage.programmes import ProgrammeRecord, create_programme, grant
+from storage.schedule import pending_items, rules_of
+from storage.users import get_user
+from storage.vocabulary import Role
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+
+
+async def _programme(service: ConversationService, name: str, coordinators: tuple[int, ...] = (),
+                     **options: str) -> ProgrammeRecord:
+    now = service.clock()
+    defaults = ProgrammeDefaults.parse(today=now.date(), **options)
+    async with service.sessionmaker.begin() as session:
+        made = await create_programme(session, name, defaults.to_json(), {}, now)
+        assert made is not None
+        for telegram_id in coordinators:
+            await grant(session, made.id, telegram_id, now)
+    return made
+
+
+async def _token(service: ConversationService, programme: ProgrammeRecord, role: Role,
+                 uses: int) -> str:
+    async with service.sessionmaker.begin() as session:
+        made = await programme_invite(session, programme, role, uses=uses,
+                                      valid_for=timedelta(days=14), created_by=None,
+                                      now=service.clock())
+    return made.token
+
+
+async def test_a_cohort_invite_serves_its_uses_then_is_refused(service: ConversationService) -> None:
+    spring = await _programme(service, "Spring", checkin="mon 18:00", language="de",
+                              timezone="Europe/Berlin")
+    token = await _token(service, spring, Role.MENTEE, uses=3)
+    for user_id in (11, 12, 13):
+        chat = Chat(service, user_id=user_id, name=f"Person{user_id} Long")
+        response = await chat.send(f"/start {token}")
+        assert "Spring" in chat.texts(response)
+        async with service.sessionmaker.begin() as session:
+            user = await get_user(session, user_id)
+            assert user is not None
+            assert (user.programme_id, user.role, user.language, user.timezone) == (
+                spring.id, Role.MENTEE, "de", "Europe/Berlin")
+            rules = await rules_of(session, user.id)
+            assert rules["checkin"]["weekdays"] == [0]
+            assert rules["checkin"]["at"] == "18:00"
+            assert await pending_items(session, user.id, ["checkin"])  # planned at once
+    late = Chat(service, user_id=14, name="Late")
+    response = await late.send(f"/start {token}")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 14)
+    assert user is None or user.programme_id is None
+    assert "Spring" not in late.texts(response)
+
+
+async def test_a_mentor_invite_makes_a_mentor_member_with_the_digest_rule(
+        service: ConversationService) -> None:
+    spring = await _programme(service, "Spring", digest="fri 16:00")
+    token = await _token(service, spring, Role.MENTOR, uses=5)
+    chat = Chat(service, user_id=21, name="Mia")
+    await chat.send(f"/start {token}")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 21)
+        assert user is not None
+        assert (user.programme_id, user.role, user.mentors) == (spring.id, Role.MENTOR, True)
+        assert (await rules_of(session, user.id))["digest"] == {"at": "16:00", "weekdays": [4]}
+
+
+async def test_a_forged_token_changes_nothing(service: ConversationService) -> None:
+    await _programme(service, "Spring")
+    chat = Chat(service, user_id=31)
+    await chat.send("/start " + "A" * 32)
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 31)
+    assert user is None or user.programme_id is None
+
+
+async def test_programme_is_for_coordinators_of_that_programme_only(
+        service: ConversationService, clock: FakeClock) -> None:
+    spring = await _programme(service, "Spring", coordinators=(41,), length="6mo")
+    autumn = await _programme(service, "Autumn secret", coordinators=(42,))
+    stranger = Chat(service, user_id=40)
+    await stranger.send("/start")
+    refused = stranger.texts(await stranger.send("/programme"))
+    assert "Spring" not in refused
+    assert "Autumn" not in refused
+
+    coordinator = Chat(service, user_id=41)
+    await coordinator.send("/start")
+    shown = coordinator.texts(await coordinator.send("/programme"))
+    assert "Spring" in shown
+    assert "180 days" in shown
+    assert "Autumn" not in shown
+    forged = await coordinator.handle(PressIn(scheduling_data("prog", str(autumn.id))))
+    assert "Autumn" not in coordinator.texts(forged)
+    assert "Members" not in coordinator.texts(forged)
+
+    await coordinator.handle(CommandIn("invite", ""))
+    picked = await coordinator.press("Spring")
+    assert "Spring" in coordinator.texts(picked)
+    made = await coordinator.press("Mentees")
+    assert "/start " in coordinator.texts(made)  # no bot username in this service: the token
+    forged = await coordinator.handle(PressIn(scheduling_data("pinv", f"{autumn.id}:mentee")))
+    assert "Autumn" not in coordinator.texts(forged)
+    assert "/start" not in coordinator.texts(forged)
+    del spring, clock
+
+
+async def test_a_coordinator_s_invite_in_telegram_comes_with_a_qr_code(
+        service: ConversationService) -> None:
+    spring = await _programme(service, "Spring", coordinators=(51,))
+    service.content.bot_username = "coach_test_bot"
+    coordinator = Chat(service, user_id=51)
+    await coordinator.send("/start")
+    await coordinator.send("/invite")
+    await coordinator.press("Spring")
+    response = await coordinator.press("Mentors")
+    link, picture = response.messages
+    assert "https://t.me/coach_test_bot?start=" in link.text
+    assert picture.photo is not None
+    assert picture.photo.content.startswith(b"\x89PNG\r\n\x1a\n")
+    del spring
