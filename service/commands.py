@@ -72,7 +72,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _dialog("story", mentee="story", mentor="mentor_story"),
     _dialog("vision", mentee="vision"),
     _dialog("grow", mentee="grow"),
-    _dialog("checkin", mentee="checkin"),
+    _dialog("checkin", mentee="checkin", mentor="mentor_checkin"),
     _dialog("agenda", mentee="agenda"),
     _dialog("reflect", mentee="reflection", mentor="mentor_reflection"),
     CommandSpec("goals", Kind.LOOK_UP, slow=True),

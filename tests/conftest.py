@@ -12,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
-from storage import migrate
 from storage.database import create_engine, create_sessionmaker
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.support.databases import database_for
+from tests.support.databases import database_for, migrated_database_for
 from tests.telegram.harness import E2E, TOKEN, new_service
 from tests.telegram.stub import BotApiStub
 
@@ -30,16 +29,23 @@ def clock() -> FakeClock:
 
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a SQLite file, or a fresh PostgreSQL database."""
+    """A database with the schema at head (a SQLite file, or a fresh PostgreSQL database): a copy
+    of one migrated once per test run."""
+    async with migrated_database_for(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database, for tests of the migrations themselves."""
     async with database_for(request.param, tmp_path) as url:
         yield url
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on that database with the schema migrated to head."""
+    """An engine on a database with the schema migrated to head."""
     engine = create_engine(database_url)
-    await migrate.upgrade(engine)
     yield engine
     await engine.dispose()
 
@@ -76,9 +82,8 @@ async def e2e(
     # PTB 22 warns about int time periods (RetryAfter) unless opted in; warnings are errors here.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     backend = getattr(request, "param", "sqlite")
-    async with database_for(backend, tmp_path) as url:
+    async with migrated_database_for(backend, tmp_path) as url:
         engine = create_engine(url)
-        await migrate.upgrade(engine)
         clock = FakeClock()
         harness = E2E(stub=stub, database_url=url, clock=clock, engine=engine,
                       service=new_service(engine, clock))

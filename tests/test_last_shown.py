@@ -92,9 +92,9 @@ def shows_question_again(chat: Chat, response: Response, lang: str, key: str, qu
     assert texts == [say(lang, key, title=say(lang, f"{dialog}.title")), question]
 
 
-async def test_a_run_open_before_the_upgrade_counts_as_shown(database_url: str) -> None:
+async def test_a_run_open_before_the_upgrade_counts_as_shown(empty_database_url: str) -> None:
     """Its question is what its person saw last: their next text still answers it."""
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await migrate.upgrade(engine, "0003")
         async with engine.begin() as connection:

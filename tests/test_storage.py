@@ -269,3 +269,33 @@ async def test_the_inbox_keeps_an_update_once_and_knows_which_were_handled(
     assert [(r.update_id, r.person_id, r.replays, r.handled) for r in left] == [
         (7, 31, 1, False), (8, 31, 1, True)]
     assert left[0].payload == payload
+
+
+async def test_upgrading_a_database_in_use_keeps_every_row(empty_database_url: str) -> None:
+    """Each migration since the first release adds to a database people use: no run, answer or
+    user is lost on the way (SQLite's copy-and-move of a referenced table would cascade-delete)."""
+    engine = create_engine(empty_database_url)
+    try:
+        await migrate.upgrade(engine, "0003")
+        async with engine.begin() as connection:
+            now = {"now": FakeClock()()}
+            await connection.execute(text(
+                "INSERT INTO users (id, telegram_id, language, timezone, role, stage, "
+                "share_by_default, created_at, updated_at) VALUES "
+                "(1, 77, 'en', 'UTC', 'mentee', 'initiation', false, :now, :now)"), now)
+            await connection.execute(text(
+                "INSERT INTO dialog_runs (id, user_id, dialog, stage, step, status, state, "
+                "started_at, updated_at) VALUES "
+                "(1, 1, 'agreement', 'initiation', 'purpose', 'active', '{}', :now, :now)"), now)
+            await connection.execute(text(
+                "INSERT INTO answers (run_id, user_id, stage, dialog, step_key, value, visibility, "
+                "created_at, updated_at) VALUES "
+                "(1, 1, 'initiation', 'agreement', 'purpose', '\"mine\"', 'private', :now, :now)"),
+                now)
+        await migrate.upgrade(engine)
+        async with engine.begin() as connection:
+            counts = [(await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar()
+                      for table in ("users", "dialog_runs", "answers")]
+        assert counts == [1, 1, 1]
+    finally:
+        await engine.dispose()

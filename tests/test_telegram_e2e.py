@@ -889,7 +889,7 @@ async def test_webhook_rejects_a_wrong_secret_and_processes_the_right_one(e2e: E
 # The mentee's menu, in DESIGN.md's order.
 MENTEE_MENU = ("start", "help", "journey", "agreement", "story", "vision", "grow", "checkin",
                "agenda", "reflect", "goals", "answers", "settings", "checkins", "pause",
-               "meeting", "skip", "back", "cancel",
+               "meeting", "askmentor", "skip", "back", "cancel",
                "resume", "export", "delete")
 
 

@@ -36,7 +36,7 @@ from tests.support.chat import Chat
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 DIALOGS = ("agreement", "story", "vision", "grow", "checkin", "agenda", "reflection", "mentor_story",
-           "mentor_reflection")
+           "mentor_checkin", "mentor_reflection")
 LANGUAGES = ("en", "de")
 CASES = [pytest.param(dialog, lang, id=f"{dialog}-{lang}") for dialog in DIALOGS for lang in LANGUAGES]
 EXPECTATIONS = ("expect_step", "expect_problem", "expect_summary", "expect_finished")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -58,3 +62,92 @@ async def database_for(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
     async with fresh_postgres_database() as url:
         yield url
+
+
+# --- Migrated databases, fast -----------------------------------------------------------------
+# Running every migration for every test costs about half a second each (SQLite's batch
+# alterations copy tables). Each backend is migrated once per test process into a template, and
+# every test gets a copy: the same schema `coachbot db upgrade` makes (tests of the migrations
+# themselves still run them on empty databases).
+
+_templates: dict[str, str] = {}
+
+
+async def _sqlite_template() -> str:
+    from storage import migrate
+    from storage.database import create_engine
+
+    if "sqlite" not in _templates:
+        folder = Path(tempfile.mkdtemp(prefix="coachbot-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "template.sqlite3"
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()  # the last connection's close folds the WAL into the file
+        assert not path.with_name(path.name + "-wal").exists()
+        _templates["sqlite"] = str(path)
+    return _templates["sqlite"]
+
+
+def _drop_postgres_template(admin_dsn: str, name: str) -> None:
+    async def drop() -> None:
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
+async def _postgres_template(admin_dsn: str, base: str) -> str:
+    from storage import migrate
+    from storage.database import create_engine
+
+    if "postgres" not in _templates:
+        name = f"coachbot_template_{uuid.uuid4().hex[:12]}"
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+        atexit.register(_drop_postgres_template, admin_dsn, name)
+        engine = create_engine(make_url(base).set(database=name))
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+        _templates["postgres"] = name
+    return _templates["postgres"]
+
+
+@asynccontextmanager
+async def migrated_database_for(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """Like `database_for`, with the schema already at head (a copy of a migrated template)."""
+    if backend == "sqlite":
+        path = tmp_path / "coachbot.sqlite3"
+        shutil.copyfile(await _sqlite_template(), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    base = postgres_url()
+    if base is None:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
+    parsed = make_url(base)
+    admin_dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    template = await _postgres_template(admin_dsn, base)
+    name = f"coachbot_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(admin_dsn)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await connection.close()
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()

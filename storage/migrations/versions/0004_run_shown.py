@@ -20,9 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("dialog_runs") as batch:
-        batch.add_column(sa.Column("shown", sa.Boolean(), server_default=sa.text("true"),
-                                   nullable=False))
+    # A plain ALTER TABLE ADD COLUMN: SQLite's batch mode would copy the table, and dropping the
+    # old one would cascade-delete every answer of every run.
+    op.add_column("dialog_runs", sa.Column("shown", sa.Boolean(), server_default=sa.text("true"),
+                                           nullable=False))
 
 
 def downgrade() -> None:

@@ -16,9 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("quiet_hours", sa.String(16), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN (never a copy of `users`: dropping it would cascade).
+    op.add_column("users", sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("users", sa.Column("quiet_hours", sa.String(16), nullable=True))
     op.create_table(
         "schedules",
         sa.Column("id", sa.Integer(), nullable=False),

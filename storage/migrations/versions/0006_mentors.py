@@ -18,10 +18,10 @@ _NOT_ENDED = sa.text("status != 'ended'")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("awaiting", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("mentors", sa.Boolean(), server_default=sa.text("false"),
-                                   nullable=False))
+    # Plain ALTER TABLE ADD COLUMN (never a copy of `users`: dropping it would cascade).
+    op.add_column("users", sa.Column("awaiting", sa.JSON(), nullable=True))
+    op.add_column("users", sa.Column("mentors", sa.Boolean(), server_default=sa.text("false"),
+                                     nullable=False))
     op.create_table(
         "pairings",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -70,23 +70,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pulses")),
     )
     op.create_index("ix_pulses_pairing", "pulses", ["pairing_id", "created_at"])
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("programme_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_users_programme_id_programmes", "programmes",
-                                 ["programme_id"], ["id"], ondelete="SET NULL")
-    for table in ("pairings", "invites"):
-        with op.batch_alter_table(table) as batch:
-            batch.create_foreign_key(f"fk_{table}_programme_id_programmes", "programmes",
-                                     ["programme_id"], ["id"], ondelete="SET NULL")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a constraint only by copying the table, and dropping the old `users` would
+        # cascade-delete every run, answer and goal: the column comes with its REFERENCES inline,
+        # and the two older columns stay plain integers there (PostgreSQL gets all three).
+        op.execute("ALTER TABLE users ADD COLUMN programme_id INTEGER "
+                   "REFERENCES programmes (id) ON DELETE SET NULL")
+        return
+    op.add_column("users", sa.Column("programme_id", sa.Integer(), nullable=True))
+    for table in ("users", "pairings", "invites"):
+        op.create_foreign_key(f"fk_{table}_programme_id_programmes", table, "programmes",
+                              ["programme_id"], ["id"], ondelete="SET NULL")
 
 
 def downgrade() -> None:
-    for table in ("invites", "pairings"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_constraint(f"fk_{table}_programme_id_programmes", type_="foreignkey")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_constraint("fk_users_programme_id_programmes", type_="foreignkey")
-        batch.drop_column("programme_id")
+    if op.get_bind().dialect.name != "sqlite":
+        for table in ("invites", "pairings", "users"):
+            op.drop_constraint(f"fk_{table}_programme_id_programmes", table, type_="foreignkey")
+    op.drop_column("users", "programme_id")  # SQLite ≥ 3.35 drops a column in place
     op.drop_index("ix_pulses_pairing", table_name="pulses")
     op.drop_table("pulses")
     op.drop_index(op.f("ix_broadcasts_programme_id"), table_name="broadcasts")
