@@ -72,7 +72,7 @@ async def test_a_shared_checkin_reaches_the_mentors_view_and_forgeries_are_refus
     await e2e.settle()
     assert other.last_text == refused
     assert await other.send(f"/mentees {pairing}") == [refused]
-    assert await mentee.send("/mentees") == [say("en", "mentor_view.only_mentors")]
+    assert await mentee.send("/mentees") == [say("en", "mentors.roles.not_yours", for_mentors=True)]
     e2e.stub.press_button(mentee.user_id, mentee.last_message["message_id"],
                           callbacks.mentee_data(pairing), strict=False)
     await e2e.settle()

@@ -85,7 +85,8 @@ class DispatchJob:
 
     async def _feed(self) -> None:
         """Keep `window` items in the people's turns while any are waiting."""
-        assert self.queue is not None
+        if self.queue is None:  # never ticked: its work was handed on by someone else
+            return
         while self.waiting and self.in_flight < self.window:
             self.in_flight += 1
             await self.queue.put(self.work(self.waiting.popleft()))
