@@ -14,7 +14,6 @@ last shown once more.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
 
@@ -23,6 +22,7 @@ from dialogs.engine import EngineContext
 from dialogs.schema import Dialog, Step, StepKind
 from dialogs.stages import Stage
 from service import callbacks, runs
+from service.awaiting import Dispatch
 from service.callbacks import StepOp
 from service.commands import Kind, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, PressIn, TextIn
@@ -99,7 +99,6 @@ async def on_step(turn: Turn, press: callbacks.StepPress) -> Response:
     return await _goal_after(turn, goal.id, turn.say("common.goals.deleted"))
 
 
-Dispatch = Callable[[Incoming, bool], Awaitable[Response]]
 
 
 async def with_pending_edit(

@@ -19,6 +19,7 @@ from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
 from service import account, callbacks, goals, journey, lookups, runs, settings, vision_map
 from service.answering import edit_answer
+from service.awaiting import Waiter
 from service.commands import Kind, Scope, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
 from service.mentors import alerts, digest, mentees, pairing, roles, sharing
@@ -55,22 +56,27 @@ ACTIONS: dict[str, Action] = {
     "programme": admin_view.programme,
 }
 
+# Who decides what an input means while typed text is asked for outside a dialog (the
+# newcomer's role question lets anything but its own words pass: `on_text`).
+WAITERS: dict[str, Waiter] = {
+    alerts.NOTE: alerts.while_awaiting,  # a note for the mentor
+    alerts.REPLY: alerts.while_awaiting,  # the mentor's reply to it
+    pulse.WAITING: pulse.while_awaiting,  # a pulse's comment for the programme team
+}
+
 
 async def route(turn: Turn, incoming: Incoming) -> Response:
     """The response to one input. While a goal's step waits for its new wording or date, that is
     the question last shown, and `goals` decides first what the input means for it; so does
-    `alerts` while a note for the mentor (or a mentor's reply) is asked for."""
+    the `WAITERS` while a question of theirs waits for typed text (service.awaiting)."""
     edit = await goals.waiting_edit(turn)
     if edit is not None:
         return await goals.with_pending_edit(
             turn, edit, incoming, lambda later, remind: dispatch(turn, later, remind))
-    awaiting = alerts.awaited(turn)
-    if awaiting is not None:
-        return await alerts.while_awaiting(
-            turn, awaiting, incoming, lambda later, remind: dispatch(turn, later, remind))
-    awaiting = pulse.awaited(turn)  # a pulse's comment for the programme team
-    if awaiting is not None:
-        return await pulse.while_awaiting(
+    awaiting = turn.user.awaiting or {}
+    waiter = WAITERS.get(str(awaiting.get("for")))
+    if waiter is not None:
+        return await waiter(
             turn, awaiting, incoming, lambda later, remind: dispatch(turn, later, remind))
     return await dispatch(turn, incoming)
 

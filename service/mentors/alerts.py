@@ -11,10 +11,10 @@ to them in a pairing still open; their next typed text is the reply
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from service import runs
+from service.awaiting import Dispatch, wait_for
 from service.callbacks import scheduling_data
 from service.commands import command
 from service.inputs import CommandIn, Incoming, MediaIn, TextIn
@@ -25,13 +25,12 @@ from service.schedule.kinds import Choice
 from service.turn import Turn
 from storage.help import answer_help, ask_help, request_for_mentor
 from storage.pairings import pairing_of_mentee
-from storage.users import UserRecord, update_user, user_by_id
+from storage.users import UserRecord, user_by_id
 from storage.vocabulary import JSONObject
 
 REPLY = "help_reply"
 MAX_NOTE = 2000  # a note or a reply longer than this is cut (Telegram's message is 4096)
 
-Dispatch = Callable[[Incoming, bool], Awaitable[Response]]
 
 
 def reply_data(request_id: int) -> str:
@@ -44,11 +43,6 @@ async def _mentor(turn: Turn) -> tuple[int, UserRecord] | None:
     pairing = await pairing_of_mentee(turn.session, turn.user.id)
     mentor = None if pairing is None else await user_by_id(turn.session, pairing.mentor_id)
     return None if pairing is None or mentor is None else (pairing.id, mentor)
-
-
-async def _wait_for(turn: Turn, awaiting: JSONObject | None) -> None:
-    await update_user(turn.session, turn.user.id, turn.now, awaiting=awaiting)
-    turn.became(replace(turn.user, awaiting=awaiting))
 
 
 # --- The mentee's side -------------------------------------------------------------------
@@ -67,7 +61,7 @@ async def ask_note(turn: Turn) -> Response:
     found = await _mentor(turn)
     if found is None:
         return turn.message("alerts.unpaired")
-    await _wait_for(turn, {"for": NOTE})
+    await wait_for(turn, {"for": NOTE})
     return Response((OutMessage(turn.say("alerts.ask_note", mentor=first_name(found[1].name)),
                                 free_text=True),))
 
@@ -96,7 +90,7 @@ async def ask_reply(turn: Turn, request_id: int) -> Response:
     if request is None:
         return turn.stale_press()
     mentee = await user_by_id(turn.session, request.mentee_id)
-    await _wait_for(turn, {"for": REPLY, "request": request.id})
+    await wait_for(turn, {"for": REPLY, "request": request.id})
     return Response((OutMessage(turn.say("alerts.ask_reply",
                                          mentee=first_name(mentee.name if mentee else None)),
                                 free_text=True),))
@@ -119,12 +113,6 @@ async def send_reply(turn: Turn, request_id: int, reply: str) -> Response:
 # --- The next typed text -----------------------------------------------------------------
 
 
-def awaited(turn: Turn) -> JSONObject | None:
-    """What the person's next typed text is for, if it is a note or a reply."""
-    awaiting = turn.user.awaiting or {}
-    return awaiting if awaiting.get("for") in (NOTE, REPLY) else None
-
-
 async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                          dispatch: Dispatch) -> Response:
     """An input while a note or reply is asked for: typed text is it; /cancel drops it (an open
@@ -132,7 +120,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
     if isinstance(incoming, MediaIn):
         return turn.message("alerts.text_only")
-    await _wait_for(turn, None)
+    await wait_for(turn, None)
     if spec is not None and spec.name == "cancel":
         return turn.message("alerts.dropped")
     if not isinstance(incoming, TextIn) or not incoming.text.strip():

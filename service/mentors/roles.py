@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from prompts.catalog import fold
 from service import callbacks, journey
+from service.awaiting import awaited, wait_for
 from service.commands import CommandSpec, Scope, dialog_for_command
 from service.mentors.pairing import first_name
 from service.messages import OutMessage, Response, button
@@ -21,7 +22,7 @@ from storage.programmes import coordinates_any
 from storage.users import update_user
 from storage.vocabulary import Role
 
-ROLE_QUESTION = {"for": "role"}  # users.awaiting while a newcomer's side is not chosen
+ROLE = "role"  # what waits (service.awaiting) while a newcomer's side is not chosen
 MENTOR_STORY = "mentor_story"
 
 
@@ -76,7 +77,7 @@ def not_yours(turn: Turn, spec: CommandSpec) -> Response:
 async def ask_role(turn: Turn) -> Response:
     """A newcomer without an invite: mentee or mentor? Until they answer they are a mentee, so
     a command such as /agreement simply goes on as one."""
-    await update_user(turn.session, turn.user.id, turn.now, awaiting=dict(ROLE_QUESTION))
+    await wait_for(turn, {"for": ROLE})
     say = turn.say
     question = OutMessage(say("mentors.roles.ask", name=first_name(turn.user.name)), ((
         button(say("mentors.roles.mentee_button"), callbacks.role_data(Role.MENTEE)),
@@ -86,7 +87,7 @@ async def ask_role(turn: Turn) -> Response:
 
 def asked(turn: Turn) -> bool:
     """The role question is waiting for its answer."""
-    return (turn.user.awaiting or {}).get("for") == ROLE_QUESTION["for"]
+    return awaited(turn, ROLE) is not None
 
 
 async def on_role_text(turn: Turn, text: str) -> Response | None:
@@ -143,5 +144,4 @@ async def _made_mentor(turn: Turn, key: str) -> Response:
 async def _answered(turn: Turn) -> None:
     """The role question no longer waits."""
     if asked(turn):
-        await update_user(turn.session, turn.user.id, turn.now, awaiting=None)
-        turn.became(replace(turn.user, awaiting=None))
+        await wait_for(turn, None)

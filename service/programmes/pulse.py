@@ -6,10 +6,10 @@ the programme team, as figures, never the other person.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
 from datetime import date, time, timedelta
 
+from service.awaiting import Dispatch, wait_for
 from service.callbacks import item_data
 from service.commands import command
 from service.inputs import CommandIn, Incoming, MediaIn, TextIn
@@ -20,7 +20,6 @@ from service.schedule.rhythm import wall_to_utc, zone_info
 from service.turn import Turn
 from storage.pulses import add_pulse, pulse_pairings, set_comment
 from storage.schedule import ItemRecord, NewItem, pending_items, set_status
-from storage.users import update_user
 from storage.vocabulary import ItemStatus, JSONObject
 
 KIND = "pulse"
@@ -31,7 +30,6 @@ SCORES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 WAITING = "pulse_comment"
 COMMENT_LENGTH = 2000
 
-Dispatch = Callable[[Incoming, bool], Awaitable[Response]]
 
 
 def pulse_days(started_on: date, today: date) -> tuple[date, date]:
@@ -88,19 +86,8 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
     pulse_id = await add_pulse(turn.session, pairing_id, turn.user.id, side, score, turn.now)
     await set_status(turn.session, item.id, ItemStatus.SENT, turn.now,
                      payload={**item.payload, "answered": True}, expect=ItemStatus.SENT)
-    await _wait_for(turn, {"for": WAITING, "pulse": pulse_id})
+    await wait_for(turn, {"for": WAITING, "pulse": pulse_id})
     return turn.message("programmes.pulse.comment", other=other)
-
-
-async def _wait_for(turn: Turn, awaiting: JSONObject | None) -> None:
-    await update_user(turn.session, turn.user.id, turn.now, awaiting=awaiting)
-    turn.became(replace(turn.user, awaiting=awaiting))
-
-
-def awaited(turn: Turn) -> JSONObject | None:
-    """The pulse whose comment the person's next typed text is, if any."""
-    awaiting = turn.user.awaiting or {}
-    return awaiting if awaiting.get("for") == WAITING else None
 
 
 async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
@@ -108,7 +95,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     """Typed text is the comment; /cancel drops it; anything else ends the wait and goes its way."""
     if isinstance(incoming, MediaIn):
         return turn.message("programmes.pulse.text_only")
-    await _wait_for(turn, None)
+    await wait_for(turn, None)
     spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
     if spec is not None and spec.name == "cancel":
         return turn.message("programmes.pulse.dropped")
