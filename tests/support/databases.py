@@ -28,27 +28,33 @@ def postgres_url() -> str | None:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-@asynccontextmanager
-async def fresh_postgres_database() -> AsyncIterator[str]:
-    """Create an empty database on the test server, yield its URL, drop it afterwards."""
+def _admin_dsn() -> str:
     base = postgres_url()
     assert base is not None
-    parsed = make_url(base)
-    name = f"coachbot_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(admin_dsn)
+    return make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _on_server(statement: str) -> None:
+    """One statement outside any database (CREATE or DROP DATABASE)."""
+    connection = await asyncpg.connect(_admin_dsn())
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def fresh_postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """Create a database on the test server (empty, or a copy of `template`), yield its URL,
+    drop it afterwards."""
+    base = postgres_url()
+    assert base is not None
+    name = f"coachbot_test_{uuid.uuid4().hex[:12]}"
+    await _on_server(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+        await _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @asynccontextmanager
@@ -91,29 +97,17 @@ async def _sqlite_template() -> str:
     return _templates["sqlite"]
 
 
-def _drop_postgres_template(admin_dsn: str, name: str) -> None:
-    async def drop() -> None:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-    asyncio.run(drop())
-
-
-async def _postgres_template(admin_dsn: str, base: str) -> str:
+async def _postgres_template() -> str:
     from storage import migrate
     from storage.database import create_engine
 
     if "postgres" not in _templates:
         name = f"coachbot_template_{uuid.uuid4().hex[:12]}"
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-        atexit.register(_drop_postgres_template, admin_dsn, name)
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        await _on_server(f'CREATE DATABASE "{name}"')
+        atexit.register(lambda: asyncio.run(_on_server(drop)))
+        base = postgres_url()
+        assert base is not None
         engine = create_engine(make_url(base).set(database=name))
         try:
             await migrate.upgrade(engine)
@@ -131,23 +125,7 @@ async def migrated_database_for(backend: str, tmp_path: Path) -> AsyncIterator[s
         shutil.copyfile(await _sqlite_template(), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    base = postgres_url()
-    if base is None:
+    if postgres_url() is None:
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
-    parsed = make_url(base)
-    admin_dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    template = await _postgres_template(admin_dsn, base)
-    name = f"coachbot_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(admin_dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await connection.close()
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+    async with fresh_postgres_database(await _postgres_template()) as url:
+        yield url
