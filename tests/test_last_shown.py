@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from service import callbacks
 from service.callbacks import StepOp
@@ -36,6 +35,7 @@ from storage.users import get_user
 from tests.support.chat import Chat
 from tests.support.chat import shown as say
 from tests.support.clock import FakeClock
+from tests.support.databases import mentee_mid_agreement_at_0003
 from tests.test_goals import a_goal, open_step
 from tests.test_transcripts import LANGUAGES, SQLITE_ONLY
 
@@ -96,17 +96,7 @@ async def test_a_run_open_before_the_upgrade_counts_as_shown(empty_database_url:
     """Its question is what its person saw last: their next text still answers it."""
     engine = create_engine(empty_database_url)
     try:
-        await migrate.upgrade(engine, "0003")
-        async with engine.begin() as connection:
-            now = {"now": FakeClock()()}
-            await connection.execute(text(
-                "INSERT INTO users (id, telegram_id, language, timezone, role, stage, "
-                "share_by_default, created_at, updated_at) VALUES "
-                "(1, 77, 'en', 'UTC', 'mentee', 'initiation', false, :now, :now)"), now)
-            await connection.execute(text(
-                "INSERT INTO dialog_runs (id, user_id, dialog, stage, step, status, state, "
-                "started_at, updated_at) VALUES "
-                "(1, 1, 'agreement', 'initiation', 'purpose', 'active', '{}', :now, :now)"), now)
+        await mentee_mid_agreement_at_0003(engine, FakeClock()())
         await migrate.upgrade(engine)
         async with create_sessionmaker(engine).begin() as session:
             run = await get_run(session, 1)

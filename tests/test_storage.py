@@ -23,6 +23,7 @@ from storage.users import create_user, get_user
 from storage.vocabulary import ActionStatus, GoalStatus, Role, RunStatus, Visibility
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
+from tests.support.databases import mentee_mid_agreement_at_0003
 
 
 async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: object) -> None:
@@ -276,22 +277,7 @@ async def test_upgrading_a_database_in_use_keeps_every_row(empty_database_url: s
     user is lost on the way (SQLite's copy-and-move of a referenced table would cascade-delete)."""
     engine = create_engine(empty_database_url)
     try:
-        await migrate.upgrade(engine, "0003")
-        async with engine.begin() as connection:
-            now = {"now": FakeClock()()}
-            await connection.execute(text(
-                "INSERT INTO users (id, telegram_id, language, timezone, role, stage, "
-                "share_by_default, created_at, updated_at) VALUES "
-                "(1, 77, 'en', 'UTC', 'mentee', 'initiation', false, :now, :now)"), now)
-            await connection.execute(text(
-                "INSERT INTO dialog_runs (id, user_id, dialog, stage, step, status, state, "
-                "started_at, updated_at) VALUES "
-                "(1, 1, 'agreement', 'initiation', 'purpose', 'active', '{}', :now, :now)"), now)
-            await connection.execute(text(
-                "INSERT INTO answers (run_id, user_id, stage, dialog, step_key, value, visibility, "
-                "created_at, updated_at) VALUES "
-                "(1, 1, 'initiation', 'agreement', 'purpose', '\"mine\"', 'private', :now, :now)"),
-                now)
+        await mentee_mid_agreement_at_0003(engine, FakeClock()(), answered=True)
         await migrate.upgrade(engine)
         async with engine.begin() as connection:
             counts = [(await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar()

@@ -10,11 +10,14 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 POSTGRES_URL_VARIABLE = "COACHBOT_TEST_POSTGRES_URL"
 
@@ -129,3 +132,28 @@ async def migrated_database_for(backend: str, tmp_path: Path) -> AsyncIterator[s
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
     async with fresh_postgres_database(await _postgres_template()) as url:
         yield url
+
+
+async def mentee_mid_agreement_at_0003(engine: AsyncEngine, now: datetime,
+                                       answered: bool = False) -> None:
+    """Migrate an empty database to 0003 (the first release's schema) and put in what a mentee
+    left there: user 1 (Telegram 77) with the agreement open at `purpose`, answered or not."""
+    from storage import migrate
+
+    await migrate.upgrade(engine, "0003")
+    at = {"now": now}
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO users (id, telegram_id, language, timezone, role, stage, "
+            "share_by_default, created_at, updated_at) VALUES "
+            "(1, 77, 'en', 'UTC', 'mentee', 'initiation', false, :now, :now)"), at)
+        await connection.execute(text(
+            "INSERT INTO dialog_runs (id, user_id, dialog, stage, step, status, state, "
+            "started_at, updated_at) VALUES "
+            "(1, 1, 'agreement', 'initiation', 'purpose', 'active', '{}', :now, :now)"), at)
+        if answered:
+            await connection.execute(text(
+                "INSERT INTO answers (run_id, user_id, stage, dialog, step_key, value, "
+                "visibility, created_at, updated_at) VALUES "
+                "(1, 1, 'initiation', 'agreement', 'purpose', '\"mine\"', 'private', :now, :now)"),
+                at)
