@@ -274,11 +274,17 @@ async def test_the_inbox_keeps_an_update_once_and_knows_which_were_handled(
 
 async def test_upgrading_a_database_in_use_keeps_every_row(empty_database_url: str) -> None:
     """Each migration since the first release adds to a database people use: no run, answer or
-    user is lost on the way (SQLite's copy-and-move of a referenced table would cascade-delete)."""
+    user is lost on the way up or back down (SQLite's copy-and-move of a referenced table would
+    cascade-delete)."""
     engine = create_engine(empty_database_url)
     try:
         await mentee_mid_agreement_at_0003(engine, FakeClock()(), answered=True)
         await migrate.upgrade(engine)
+        async with engine.begin() as connection:
+            counts = [(await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar()
+                      for table in ("users", "dialog_runs", "answers")]
+        assert counts == [1, 1, 1]
+        await migrate.downgrade(engine, "0003")  # and back: columns dropped in place
         async with engine.begin() as connection:
             counts = [(await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar()
                       for table in ("users", "dialog_runs", "answers")]

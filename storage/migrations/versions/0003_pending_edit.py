@@ -24,5 +24,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("pending_edit")
+    op.drop_column("users", "pending_edit")  # in place: a batch copy of users would cascade-delete

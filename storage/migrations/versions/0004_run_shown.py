@@ -27,5 +27,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("dialog_runs") as batch:
-        batch.drop_column("shown")
+    op.drop_column("dialog_runs", "shown")  # in place: a batch copy of dialog_runs would cascade-delete

@@ -62,6 +62,5 @@ def downgrade() -> None:
     op.drop_index("ix_scheduled_items_status_due", table_name="scheduled_items")
     op.drop_table("scheduled_items")
     op.drop_table("schedules")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("quiet_hours")
-        batch.drop_column("paused_until")
+    op.drop_column("users", "quiet_hours")  # in place: a batch copy of users would cascade-delete
+    op.drop_column("users", "paused_until")

@@ -87,6 +87,5 @@ def downgrade() -> None:
     op.drop_index("uq_pairings_one_per_mentee", table_name="pairings")
     op.drop_index("ix_pairings_mentor_status", table_name="pairings")
     op.drop_table("pairings")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("mentors")
-        batch.drop_column("awaiting")
+    op.drop_column("users", "mentors")  # in place: a batch copy of users would cascade-delete
+    op.drop_column("users", "awaiting")
