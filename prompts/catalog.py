@@ -9,6 +9,7 @@ variable: autoescaped for Telegram HTML, never evaluated.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,6 +65,18 @@ def fold(text: str) -> str:
     return " ".join(kept.split())
 
 
+# A block tag that ends a line of text (`<b>{{ label }}</b>{% if shared %} 👥{% endif %}`) keeps
+# the line break after it; `trim_blocks` would join the next line on. A line of nothing but tags
+# (`{% for … %}` alone) still vanishes whole.
+_TAG_ENDS_TEXT = re.compile(
+    r"^(?P<line>(?!\s*(?:\{%(?:(?!%\}).)*%\}\s*)+$).*\S.*?)(?<![-+])%\}(?=[ \t]*$)", re.MULTILINE)
+
+
+def keep_line_breaks(source: str) -> str:
+    """The text with each block tag that ends a line of text marked `+%}` (no trim)."""
+    return _TAG_ENDS_TEXT.sub(r"\g<line>+%}", source)
+
+
 class _CatalogLoader(BaseLoader):
     """Jinja2 loads templates straight from the flattened texts (name = `<lang>:<key>`)."""
 
@@ -76,7 +89,7 @@ class _CatalogLoader(BaseLoader):
         source = self._texts.get(lang, {}).get(key)
         if not isinstance(source, str):
             raise TemplateNotFound(template)
-        return source, None, lambda: True
+        return keep_line_breaks(source), None, lambda: True
 
 
 def make_environment(

@@ -219,3 +219,31 @@ def test_step_for_label() -> None:
 ])
 def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded
+
+
+# --- line breaks ------------------------------------------------------------------------------------
+
+
+def test_a_block_tag_at_the_end_of_a_line_of_text_keeps_its_line_break() -> None:
+    """`{% endif %}` closing a line of text must not join the next line on (trim_blocks would)."""
+    catalog = small("<b>{{ label }}</b>{% if shared %} 👥{% endif %}\n{{ value }}\n"
+                    "Total: {{ n }}{% for x in xs %}\n· {{ x }}{% endfor %}\n"
+                    "  {% if n %}\nalone tags vanish\n  {% endif %}\nend")
+    assert catalog.render("en", "t", label="Purpose", shared=True, value="lead", n=2,
+                          xs=["a", "b"]) == (
+        "<b>Purpose</b> 👥\nlead\nTotal: 2\n· a\n· b\nalone tags vanish\nend")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_answers_digests_and_figures_keep_one_thing_a_line(lang: str) -> None:
+    """What the walk-through found run together: an answer's label and its text, a digest's rows,
+    the list of mentees, the programme's figures."""
+    catalog = default_catalog()
+    entry = catalog.render(lang, "common.answers.entry", label="L", shared=True, value="V")
+    assert entry.splitlines() == ["<b>L</b> 👥", "V"]
+    run = catalog.render(lang, "digest.run", title="T", day="2026-12-01",
+                         rows=[("Focus", "slides"), ("Note", "call me")])
+    assert run.splitlines()[1:] == ["Focus: slides", "Note: call me"]
+    mentees = catalog.render(lang, "mentors.pairing.your_mentees", mentees=[
+        {"name": "Ana", "since": "2026-11-01"}, {"name": "Ben", "since": "2026-11-02"}])
+    assert len(mentees.splitlines()) == 3
