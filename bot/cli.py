@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     broadcast.add_argument("--programme", required=True, help="the programme's name")
     broadcast.add_argument("--dialog", default="checkin", help="the dialog (default: checkin)")
     broadcast.add_argument("--at", required=True, help='local date and time, e.g. "2027-01-12 18:00"')
+    broadcast.add_argument("--to", choices=("mentees", "mentors", "all"),
+                           help="who gets it (default: the dialog's side, mentees for checkin, "
+                                "mentors for mentor_checkin)")
 
     stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
     stats.add_argument("--programme", required=True, help="the programme's name")
@@ -161,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.command == "broadcast":
                 return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
-                                                        args.at))
+                                                        args.at, args.to))
             return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv))
         if args.command in ("programme", "invite", "pair", "unpair"):
             return _programme(settings, args)
