@@ -116,14 +116,15 @@ def _parser() -> argparse.ArgumentParser:
 
     pair = commands.add_parser("pair", help="pair a mentor and a mentee of a programme (or a CSV)")
     pair.add_argument("--programme", required=True, help="the programme's name")
-    pair.add_argument("--mentor", type=int, help="the mentor's Telegram id")
-    pair.add_argument("--mentee", type=int, help="the mentee's Telegram id")
+    pair.add_argument("--mentor", help="the mentor's Telegram id, or first name in the programme")
+    pair.add_argument("--mentee", help="the mentee's Telegram id, or first name in the programme")
     pair.add_argument("--csv", type=Path,
                       help="one pair a line: mentor,mentee (Telegram ids or members' first names)")
 
     unpair = commands.add_parser("unpair", help="end a mentee's pairing in a programme")
     unpair.add_argument("--programme", required=True, help="the programme's name")
-    unpair.add_argument("--mentee", type=int, required=True, help="the mentee's Telegram id")
+    unpair.add_argument("--mentee", required=True,
+                        help="the mentee's Telegram id, or first name in the programme")
 
     report = commands.add_parser("report", help="a programme's health as one page to print")
     report.add_argument("--programme", required=True, help="the programme's name")
@@ -198,7 +199,7 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
                 return cli.fail("give either --csv or --mentor and --mentee, not both")
             return asyncio.run(cli.pair_file(settings, args.programme, args.csv))
         if args.mentor is None or args.mentee is None:
-            return cli.fail("give --mentor and --mentee (Telegram ids), or --csv FILE")
+            return cli.fail("give --mentor and --mentee (Telegram ids or first names), or --csv FILE")
         return asyncio.run(cli.pair_one(settings, args.programme, args.mentor, args.mentee))
     if args.command == "unpair":
         return asyncio.run(cli.unpair_one(settings, args.programme, args.mentee))
