@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.terminal import to_plain
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
+from service.inputs import EditIn
 from service.messages import Response
 from service.programmes.safety import (
     SafetyFileError,
@@ -182,3 +183,25 @@ def test_keyword_files_are_checked() -> None:
             read_keywords(bad)
     with pytest.raises(SafetyFileError):
         read_contacts("  \n ")
+
+
+async def test_an_answer_edited_into_a_crisis_phrase_is_signposted_and_alerted_too(
+        chat: Chat, engine: AsyncEngine, clock: FakeClock) -> None:
+    await chat.send("/start")
+    await _join(engine, clock, chat, alert=True)
+    await _agree(chat, "yes")
+    response = await chat.send("About ten", message_id=77)
+    assert not _signposted(response)
+    assert not response.deliveries
+
+    edited = await chat.handle(EditIn(77, f"About ten. {CRISIS_EN}"))
+    assert to_plain(edited.messages[0].text).startswith("I've updated your answer")
+    assert _signposted(edited)
+    assert f"About ten. {CRISIS_EN}" in await _answers(engine, chat.user_id)
+    [delivery] = edited.deliveries
+    assert delivery.recipient == COORDINATOR
+    assert "live" not in to_plain(delivery.messages[0].text)
+
+    calm = await chat.handle(EditIn(77, "About eight"))  # an everyday edit: just saved
+    assert len(calm.messages) == 1
+    assert not calm.deliveries
