@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     safety.add_argument("--contacts", type=Path, help="a text file with the help contacts")
     safety.add_argument("--alert", choices=("on", "off"),
                         help="tell coordinators when a member who agreed may need support")
+    safety.add_argument("--alert-hours", type=int, metavar="N",
+                        help="at most one alert per member every N hours (default 24; 0: each "
+                             "match); matches in between are counted")
     safety.add_argument("--keywords", type=Path,
                         help="YAML with the programme's own phrases: en: [...], de: [...]")
 
@@ -216,7 +219,7 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
     from bot.safety_cli import safety
 
     return safety(settings, args.name, contacts=args.contacts, alert=args.alert,
-                  keywords=args.keywords)
+                  keywords=args.keywords, alert_hours=args.alert_hours)
 
 
 def _reader_gone() -> int:

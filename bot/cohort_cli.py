@@ -71,6 +71,8 @@ def describe(figures: ProgrammeStats) -> str:
         + (f"{figures.pulse_mentor:.2f}" if figures.pulse_mentor is not None else "-")
         + ", mentees "
         + (f"{figures.pulse_mentee:.2f}" if figures.pulse_mentee is not None else "-"),
+        f"safety phrases matched in the last 4 weeks (members who agreed the team may know): "
+        f"{figures.safety_matches} from {figures.safety_people} person(s)",
     ]
     return "\n".join(lines)
 
