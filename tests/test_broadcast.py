@@ -97,7 +97,7 @@ async def test_a_broadcast_reaches_its_audience_and_the_report_counts_only_them(
     async with service.sessionmaker.begin() as session:
         planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
                                            created_by=None, policy=service.content.policy,
-                                           now=clock())
+                                           now=clock(), audience="mentees")
     assert planned.members == 2
     clock.now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
     sent = await one_pass(service)
@@ -144,7 +144,7 @@ async def test_a_late_joiner_gets_an_open_broadcast_of_their_side_only(
     async with service.sessionmaker.begin() as session:
         planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
                                            created_by=None, policy=service.content.policy,
-                                           now=clock())
+                                           now=clock(), audience="mentees")
     ana = await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
     max_ = await member(service, 23, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
     await replan_people(service, 21, 23)

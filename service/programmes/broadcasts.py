@@ -103,9 +103,11 @@ def audience_of(dialog: Dialog) -> str:
 async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, dialog: str,
                              local_at: datetime, *, created_by: int | None,
                              policy: SchedulePolicy, now: datetime,
-                             audience: str = "mentees") -> Planned:
+                             audience: str = "all") -> Planned:
     """Store the broadcast and plan one item per reachable member of its audience (not for
-    someone paused past its moment), then one report per coordinator who can be written to."""
+    someone paused past its moment), then one report per coordinator who can be written to.
+    The audience is the caller's to choose (`audience_of` gives the dialog's own side, as
+    `coachbot broadcast` does); unsaid, it is everyone, as before audiences existed."""
     broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now,
                                        audience)
     members = [m for m in await members_of(session, programme.id)
