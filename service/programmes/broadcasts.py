@@ -44,6 +44,7 @@ from storage.broadcasts import (
     members_of,
     occurrence,
     open_broadcasts,
+    reaches,
     responses,
     user_ids_of,
 )
@@ -58,8 +59,9 @@ REPORT_MARGIN = timedelta(hours=1)
 #: How many first names of who has not answered a report lists.
 NAMES = 30
 CHUNK = 2_000
-#: A broadcast set this long before now (wall time) can reach nobody any more: not looked at.
+#: A broadcast set this long before now (wall time) beyond the grace can reach nobody any more.
 STALE = timedelta(days=2)
+MENTEES = "mentees"  # the recurring cohort check-in's audience: it runs the mentee's check-in
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ async def plan_member(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[
     policy: SchedulePolicy = turn.content.policy
     user = turn.user
     await _next_occurrence(turn, programme)
-    since = turn.now.replace(tzinfo=None) - STALE
+    since = turn.now.replace(tzinfo=None) - policy.grace - STALE
     items: list[NewItem] = []
     for broadcast in await open_broadcasts(turn.session, programme_id, since):
         if not broadcast.reaches(user.role, user.mentors):
@@ -176,7 +178,7 @@ async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> None:
     """The broadcast of the member's next occurrence of the programme's recurring cohort check-in
     (a mentee's rule): found, or made with its coordinators' reports."""
     rule = programme.defaults.get(RECURRING)
-    if not isinstance(rule, dict):
+    if not isinstance(rule, dict) or not reaches(MENTEES, turn.user.role, turn.user.mentors):
         return
     try:
         rhythm = Rhythm.from_json(rule)
@@ -186,7 +188,7 @@ async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> None:
     moment = next_occurrence(rhythm, turn.user.timezone, turn.now)
     local_at = datetime.combine(moment.astimezone(zone).date(), rhythm.at)
     broadcast, made = await occurrence(turn.session, programme.id, RECURRING, "checkin", local_at,
-                                       "mentees", turn.now)
+                                       MENTEES, turn.now)
     if made:
         policy: SchedulePolicy = turn.content.policy
         last = max((due_for(local_at, m.timezone, m.quiet_hours, policy)
