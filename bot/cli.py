@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
@@ -24,8 +25,15 @@ log = logging.getLogger("coachbot")
 EXIT_BROKEN_PIPE = 141
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A wrong argument is one line that says what is wrong and where help is, not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coachbot", description=(
+    parser = _OneLineParser(prog="coachbot", description=(
         "A mentoring companion between meetings, on Telegram and in the terminal."))
     commands = parser.add_subparsers(dest="command", required=True)
 
