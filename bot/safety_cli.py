@@ -60,7 +60,7 @@ def safety(settings: Settings, name: str, *, contacts: Path | None, alert: str |
     try:
         new_contacts = None if contacts is None else read_contacts(_read(contacts))
     except SafetyFileError as error:
-        return _problem(f"{contacts} {error}")
+        return _problem(f"{contacts}: {error}")
     try:
         new_keywords = None if keywords is None else read_keywords(_read(keywords))
     except SafetyFileError as error:
