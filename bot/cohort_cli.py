@@ -8,7 +8,12 @@ from pathlib import Path
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
-from service.programmes.broadcasts import audience_of, parse_at, schedule_broadcast
+from service.programmes.broadcasts import (
+    BroadcastError,
+    audience_of,
+    parse_at,
+    schedule_broadcast,
+)
 from service.programmes.stats import ProgrammeStats, programme_stats, to_csv
 from storage.database import create_sessionmaker
 from storage.programmes import programme_by_name
@@ -38,9 +43,12 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
             programme = await programme_by_name(session, programme_name)
             if programme is None:
                 return _fail(f"no programme called {programme_name!r}")
-            planned = await schedule_broadcast(session, programme, dialog, local_at,
-                                               created_by=None, policy=service.content.policy,
-                                               now=now, audience=audience)
+            try:
+                planned = await schedule_broadcast(session, programme, dialog, local_at,
+                                                   created_by=None, policy=service.content.policy,
+                                                   now=now, audience=audience)
+            except BroadcastError as error:
+                return _fail(str(error))
     stamp = "%Y-%m-%d %H:%M UTC"
     print(f"Broadcast {planned.broadcast.id}: {dialog} at {local_at:%Y-%m-%d %H:%M} local time "
           f"for {planned.members} {PEOPLE[audience]}(s) of "
@@ -49,6 +57,10 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
         print(f"First at {planned.first:{stamp}}, last at {planned.last:{stamp}}.")
     if planned.report_at is not None:
         print(f"Response report to {planned.reports} coordinator(s) at {planned.report_at:{stamp}}.")
+    if not planned.reports:
+        print(f"coachbot: warning: no coordinator of {programme_name} has written to the bot yet; "
+              f"the report goes to whoever coordinates it by then (coachbot programme grant "
+              f"{programme_name!r} --user-id N, then /start in the bot)", file=sys.stderr)
     return 0
 
 

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import open_database, open_for_reading, utc_now
+from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
 from service.programmes.admin import ProgrammeError, ProgrammeFacts, facts_of, new_programme
+from service.programmes.broadcasts import report_to_new_coordinator
 from service.programmes.defaults import DefaultsError, ProgrammeDefaults
 from service.programmes.invites import (
     check_uses,
@@ -119,13 +120,19 @@ async def show(settings: Settings, name: str) -> int:
 
 
 async def grant_coordinator(settings: Settings, name: str, user_id: int) -> int:
+    """The grant, and the reports still to come of the programme's broadcasts for them."""
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
             programme = await _programme(session, name)
         except _Missing as error:
             return fail(str(error))
-        added = await grant(session, programme.id, user_id, utc_now())
-    print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}.")
+        now = utc_now()
+        added = await grant(session, programme.id, user_id, now)
+        reports = await report_to_new_coordinator(
+            session, programme, user_id, policy=build_service(engine, settings).content.policy,
+            now=now)
+    print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}"
+          + (f"; {reports} broadcast report(s) to come are theirs too." if reports else "."))
     return 0
 
 
