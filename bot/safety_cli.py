@@ -33,7 +33,7 @@ def _read(path: Path) -> str:
     except OSError as error:
         raise SafetyFileError(f"cannot read it ({error.strerror})") from error
     except UnicodeDecodeError as error:
-        raise SafetyFileError("is not UTF-8 text") from error
+        raise SafetyFileError("it is not UTF-8 text") from error
 
 
 def _shown(name: str, settings: SafetySettings) -> str:
