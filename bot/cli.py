@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
     stats.add_argument("--programme", required=True, help="the programme's name")
     stats.add_argument("--csv", type=Path, help="also write one row per pair into this file")
+    stats.add_argument("--lang", choices=LANGUAGES,
+                       help="language of the stage names (default: the programme's)")
 
     programme = commands.add_parser("programme", help="a programme's settings (coordinators)")
     programme_commands = programme.add_subparsers(dest="programme_command", required=True)
@@ -177,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "broadcast":
                 return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
                                                         args.at, args.to))
-            return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv))
+            return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv, args.lang))
         if args.command in ("programme", "invite", "pair", "unpair"):
             return _programme(settings, args)
         if args.command == "report":
