@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     grant = programme_commands.add_parser("grant", help="make someone a coordinator of it")
     grant.add_argument("name", help="the programme's name")
     grant.add_argument("--user-id", type=int, required=True, help="their Telegram id")
+    revoke = programme_commands.add_parser("revoke", help="end someone's coordination of it")
+    revoke.add_argument("name", help="the programme's name")
+    revoke.add_argument("--user-id", type=int, required=True, help="their Telegram id")
     safety = programme_commands.add_parser(
         "safety", help="help contacts, own phrases and coordinator alerts of safety signposting")
     safety.add_argument("name", help="the programme's name")
@@ -226,6 +229,8 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(cli.show(settings, args.name))
     if command == "grant":
         return asyncio.run(cli.grant_coordinator(settings, args.name, args.user_id))
+    if command == "revoke":
+        return asyncio.run(cli.revoke_coordinator(settings, args.name, args.user_id))
     from bot.safety_cli import safety
 
     return safety(settings, args.name, contacts=args.contacts, alert=args.alert,

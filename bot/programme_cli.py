@@ -1,4 +1,4 @@
-"""`coachbot programme create|list|show|grant`, `coachbot invite`, `coachbot pair` and `coachbot
+"""`coachbot programme create|list|show|grant|revoke`, `coachbot invite`, `coachbot pair` and `coachbot
 unpair`: a programme's administration from the shell. Every problem is one line on stderr and
 exit code 1; what is shown are settings, counts and first names, never answers.
 
@@ -31,7 +31,13 @@ from service.programmes.invites import (
 )
 from service.programmes.pairs import PairError, pair, pair_csv, unpair
 from storage.database import create_sessionmaker
-from storage.programmes import ProgrammeRecord, all_programmes, grant, programme_by_name
+from storage.programmes import (
+    ProgrammeRecord,
+    all_programmes,
+    grant,
+    programme_by_name,
+    revoke,
+)
 from storage.vocabulary import Role
 
 
@@ -133,6 +139,20 @@ async def grant_coordinator(settings: Settings, name: str, user_id: int) -> int:
             now=now)
     print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}"
           + (f"; {reports} broadcast report(s) to come are theirs too." if reports else "."))
+    return 0
+
+
+async def revoke_coordinator(settings: Settings, name: str, user_id: int) -> int:
+    """End a coordination (a coordinator's own /delete leaves it: it is the programme's grant)."""
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            programme = await _programme(session, name)
+        except _Missing as error:
+            return fail(str(error))
+        removed = await revoke(session, programme.id, user_id)
+    if not removed:
+        return fail(f"{user_id} does not coordinate {name}")
+    print(f"{user_id} no longer coordinates {name}.")
     return 0
 
 

@@ -306,3 +306,25 @@ def test_rough_edges_are_one_line_and_leave_nothing_half_done(
     assert main(["programme", "safety", "Spring", "--contacts", "/nonexistent.txt"]) == 1
     assert _one_line(capsys) == ("coachbot: /nonexistent.txt: cannot read it (No such file or "
                                  "directory)")
+
+
+def test_revoke_ends_a_coordination(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """What a coordinator's /delete points to: the grant is the programme's, removed here."""
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    assert main(["programme", "grant", "Spring", "--user-id", "900"]) == 0
+    capsys.readouterr()
+    assert main(["programme", "revoke", "Spring", "--user-id", "900"]) == 0
+    assert capsys.readouterr().out == "900 no longer coordinates Spring.\n"
+    assert main(["programme", "revoke", "Spring", "--user-id", "900"]) == 1
+    assert _one_line(capsys) == "coachbot: 900 does not coordinate Spring"
+
+    async def coordinates() -> list[str]:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            found = await coordinated_by(session, 900)
+        await engine.dispose()
+        return [programme.name for programme in found]
+
+    assert asyncio.run(coordinates()) == []
