@@ -141,7 +141,7 @@ async def change_setting(
 ) -> tuple[UserRecord, str, dict[str, Any]] | None:
     """Apply one setting; returns the updated user and the confirmation text key, or None."""
     if name == "lang" and (language := language_of(catalog, value)) is not None:
-        changes: dict[str, Any] = {"language": language}
+        changes: dict[str, Any] = {"language": language, "language_chosen": True}
         key = "common.settings.language_set"
     elif name == "tz":
         common = value.isascii() and value.isdigit() and len(value) <= 2
