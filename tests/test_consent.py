@@ -10,12 +10,12 @@ import pytest
 from service import callbacks
 from service.conversation import ConversationService
 from service.inputs import PressIn
-from storage.answers import answers_of
+from storage.answers import answers_of, save_answers
 from storage.goals import create_goal, goals_of
 from storage.pairings import create_pairing
-from storage.runs import create_run
+from storage.runs import create_run, get_run, set_run_status
 from storage.users import get_user, update_user
-from storage.vocabulary import Role, Visibility
+from storage.vocabulary import Role, RunStatus, Visibility
 from tests.support.chat import Chat, shown
 
 MENTOR_ID = 501
@@ -100,6 +100,32 @@ async def test_a_paired_mentee_is_asked_at_the_end_and_sharing_all_shares_the_ru
                                     title=shown(lang, "checkin.title")))
     assert set((await visibilities(service, MENTEE_ID, "checkin")).values()) == {
         Visibility.SHARED}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_the_question_names_the_agreement_only_when_it_said_so(
+    service: ConversationService, mentor: Chat, mentee: Chat, lang: str,
+) -> None:
+    mentee.language = lang
+    await pair(service, mentor, mentee)
+    await checkin(mentee, confidence=6)  # no agreement yet
+    said = {"en": "As your agreement says", "de": "Wie in deiner Vereinbarung festgehalten"}[lang]
+    plain = {"en": "They are private for now, as everything is until you share it.",
+             "de": "Sie sind vorerst privat, wie alles, bis du es teilst."}[lang]
+    assert said not in mentee.last_text
+    assert plain in mentee.last_text
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, MENTEE_ID)
+        assert user is not None
+        run_id = await create_run(session, user_id=user.id, dialog="agreement", stage="initiation",
+                                  step="done", state={}, now=service.clock())
+        run = await get_run(session, run_id)
+        assert run is not None
+        await save_answers(session, run, {"mentor_sees": "private"}, now=service.clock(),
+                           visibility=Visibility.PRIVATE)
+        await set_run_status(session, run_id, RunStatus.COMPLETED, service.clock())
+    await checkin(mentee, confidence=6)
+    assert said in mentee.last_text
 
 
 async def test_unpaired_mentees_keep_todays_ending(mentee: Chat) -> None:
