@@ -62,6 +62,7 @@ WAITERS: dict[str, Waiter] = {
     alerts.NOTE: alerts.while_awaiting,  # a note for the mentor
     alerts.REPLY: alerts.while_awaiting,  # the mentor's reply to it
     pulse.WAITING: pulse.while_awaiting,  # a pulse's comment for the programme team
+    pause.WAITING: pause.while_awaiting,  # the last day of a pause, after "Until a date…"
 }
 
 

@@ -181,6 +181,28 @@ async def test_the_pause_by_buttons_and_ended_early(
     assert sent.kind == "agenda_request"
 
 
+@pytest.mark.parametrize(("lang", "friday", "never"), [("en", "next friday", "someday"),
+                                                       ("de", "nächsten freitag", "irgendwann")])
+async def test_until_a_date_takes_the_typed_day(
+    service: ConversationService, chat: Chat, lang: str, friday: str, never: str
+) -> None:
+    await in_berlin(chat, lang)
+    await chat.send("/pause")
+    await chat.press(label(lang, "calendar.pause.button_date"))
+    again = await chat.send(never)
+    assert again.messages[0].text == rendered(lang, "calendar.pause.unclear_date", text=never)
+    started = await chat.send(friday)
+    assert started.messages[0].text == rendered(lang, "calendar.pause.started",
+                                                last="2026-11-27", resume="2026-11-28")
+    assert (await user(service, chat)).awaiting is None
+    await chat.send("/pause off")
+    await chat.send("/pause")
+    await chat.press(label(lang, "calendar.pause.button_date"))
+    await chat.send("/cancel")  # the wait ends: a day typed now is no pause
+    await chat.send(friday)
+    assert (await user(service, chat)).paused_until is None
+
+
 async def test_a_pause_typed_in_german_until_a_date(
     service: ConversationService, chat: Chat
 ) -> None:
