@@ -115,6 +115,21 @@ async def test_typed_daily_rhythm_sets_the_rule_and_the_next_check_in(chat: Chat
     assert [b.label for b in chat.buttons] == ["Change", "Stop check-ins"]
 
 
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "06:00 falls in your quiet hours (21:00–08:00), so I'll come at 08:00 instead"),
+    ("de", "06:00 Uhr liegt in deinen Ruhezeiten (21:00–08:00), deshalb melde ich mich erst um "
+           "08:00 Uhr")])
+async def test_a_time_in_the_quiet_hours_is_explained(service: ConversationService, lang: str,
+                                                      said: str) -> None:
+    chat = Chat(service, language=lang)
+    await berlin(chat)
+    await chat.send("/checkins daily 06:00")
+    assert said in chat.last_text
+    assert "/settings" in chat.last_text
+    await chat.send("/checkins daily 18:30")
+    assert "(21:00–08:00)" not in chat.last_text
+
+
 async def test_typed_forms_in_german(service: ConversationService) -> None:
     chat = Chat(service, language="de")
     await chat.send("/settings zeitzone Europe/Berlin")

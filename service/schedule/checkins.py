@@ -18,7 +18,7 @@ from service.callbacks import scheduling_data
 from service.messages import Button, OutMessage, Response, button
 from service.schedule.kinds import Choice, Planner
 from service.schedule.pause import start_pause
-from service.schedule.placing import placed
+from service.schedule.placing import placed, quiet_hours
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import Off, parse_rhythm
@@ -126,8 +126,11 @@ async def set_rhythm(turn: Turn, rhythm: Rhythm) -> Response:
     await set_rule(turn.session, turn.user.id, KIND, rhythm.to_json(), turn.now)
     await replan(turn, turn.content.schedule)
     upcoming = await next_checkin(turn)
+    quiet = quiet_hours(turn)
     text = turn.say("checkins.set", rhythm=describe(turn, rhythm),
-                    next=when(turn, upcoming) if upcoming else None)
+                    next=when(turn, upcoming) if upcoming else None,
+                    quiet=str(quiet) if quiet.contains(rhythm.at) else None,
+                    at=f"{rhythm.at:%H:%M}", quiet_end=f"{quiet.end:%H:%M}")
     messages = [OutMessage(text)]
     if turn.user.timezone == UNSET_ZONE:
         messages.append(zone_question(turn))
