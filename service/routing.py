@@ -63,6 +63,7 @@ WAITERS: dict[str, Waiter] = {
     alerts.REPLY: alerts.while_awaiting,  # the mentor's reply to it
     pulse.WAITING: pulse.while_awaiting,  # a pulse's comment for the programme team
     pause.WAITING: pause.while_awaiting,  # the last day of a pause, after "Until a date…"
+    meeting.WAITING: meeting.while_awaiting,  # the time of a meeting typed as a day alone
 }
 
 
