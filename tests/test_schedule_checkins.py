@@ -404,6 +404,29 @@ async def test_the_finished_agreement_proposes_a_rhythm_to_pick(chat: Chat) -> N
     assert "Thursday, 26 November 2026 at 17:30" in chat.last_text
 
 
+async def test_the_proposal_and_pickers_take_the_buttons_words_typed(chat: Chat) -> None:
+    await complete_agreement(chat, "Once a month")
+    await chat.send("every other week")
+    assert chat.last_text == shown("en", "checkins.which_day")
+    await chat.send("Thursday")
+    assert "every other Thursday at 17:30" in chat.texts(await chat.send("17:30"))
+
+
+async def test_the_pickers_take_the_buttons_words_typed_in_german(
+        service: ConversationService) -> None:
+    chat = Chat(service, language="de")
+    await chat.send("/settings zeitzone Europe/Berlin")
+    await chat.send("/checkins")
+    await chat.press("Rhythmus festlegen")
+    await chat.send("jede zweite woche")
+    assert chat.last_text == shown("de", "checkins.which_day")
+    await chat.send("donnerstag")
+    await chat.send("17:30 Uhr")
+    assert "jeden zweiten Donnerstag um 17:30 Uhr" in chat.last_text
+    await chat.send("Jede Woche")  # nothing is offered now: no rhythm changes
+    assert "jeden zweiten Donnerstag" not in chat.last_text
+
+
 async def test_weekly_meetings_propose_a_weekly_check_in(chat: Chat) -> None:
     closing = await complete_agreement(chat, "Every week")
     assert shown("en", "checkins.propose", meeting="weekly") in closing

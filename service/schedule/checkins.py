@@ -24,6 +24,7 @@ from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_
 from service.schedule.typed import Off, parse_rhythm
 from service.timezones import COMMON_TIMEZONES
 from service.turn import Turn
+from service.typed_buttons import offer
 from storage.goals import goals_of
 from storage.schedule import NewItem, cancel_pending, pending_items, rules_of, set_rule
 from storage.users import update_user
@@ -183,7 +184,7 @@ async def after_dialog(turn: Turn, dialog: str, answers: Mapping[str, object]) -
         rows[0].append(button(turn.say("checkins.buttons.fortnightly"), _data("every:2")))
     rows.append([button(turn.say("checkins.buttons.not_now"), _data("no"))])
     text = turn.say("checkins.propose", meeting=str(meeting_rhythm or ""))
-    return [OutMessage(text, tuple(tuple(row) for row in rows))]
+    return [await offer(turn, OutMessage(text, tuple(tuple(row) for row in rows)))]
 
 
 def _data(value: str) -> str:
@@ -216,17 +217,17 @@ async def choose(turn: Turn, value: str) -> Response:
     """A press on one of the check-in choices."""
     head, _, rest = value.partition(":")
     if value == "new":
-        return Response((rhythm_question(turn),))
+        return Response((await offer(turn, rhythm_question(turn)),))
     if value == "off":
         return await stop(turn)
     if value == "no":
         return turn.message("checkins.not_now")
     if head == "every" and rest in ("0", "1", "2"):
-        return Response((time_question(turn, 0, "x"),)) if rest == "0" \
-            else Response((day_question(turn, int(rest)),))
+        return Response((await offer(turn, time_question(turn, 0, "x") if rest == "0"
+                                     else day_question(turn, int(rest))),))
     if head == "day" and (parts := rest.split(":")) and len(parts) == 2 \
             and parts[0] in ("1", "2") and parts[1] in "0123456" and len(parts[1]) == 1:
-        return Response((time_question(turn, int(parts[0]), parts[1]),))
+        return Response((await offer(turn, time_question(turn, int(parts[0]), parts[1])),))
     if head == "at":
         rhythm = _picked(turn, rest)
         return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm)
