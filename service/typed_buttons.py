@@ -5,7 +5,7 @@ text is for the choice (service.awaiting): anything else ends the wait and goes 
 from __future__ import annotations
 
 from service.awaiting import Dispatch, wait_for
-from service.inputs import Incoming, PressIn, TextIn
+from service.inputs import EditIn, Incoming, PressIn, TextIn
 from service.messages import OutMessage, Response
 from service.turn import Turn
 from storage.vocabulary import JSONObject
@@ -27,7 +27,10 @@ async def offer(turn: Turn, message: OutMessage) -> OutMessage:
 
 async def while_offered(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                         dispatch: Dispatch) -> Response:
-    """A typed label is its button's press; anything else goes its usual way."""
+    """A typed label is its button's press; anything else goes its usual way (an edit of an
+    earlier message leaves the choice on offer)."""
+    if isinstance(incoming, EditIn):
+        return await dispatch(incoming, True)
     await wait_for(turn, None)
     choices = awaiting.get("choices")
     if isinstance(incoming, TextIn) and isinstance(choices, dict):
