@@ -10,13 +10,14 @@ import pytest
 from service import callbacks
 from service.conversation import ConversationService
 from service.inputs import PressIn
-from storage.answers import answers_of, save_answers
+from storage.answers import answers_of
 from storage.goals import create_goal, goals_of
 from storage.pairings import create_pairing
-from storage.runs import create_run, get_run, set_run_status
+from storage.runs import create_run
 from storage.users import get_user, update_user
-from storage.vocabulary import Role, RunStatus, Visibility
+from storage.vocabulary import Role, Visibility
 from tests.support.chat import Chat, shown
+from tests.support.mentoring import saved_run
 
 MENTOR_ID = 501
 MENTEE_ID = 502
@@ -114,16 +115,8 @@ async def test_the_question_names_the_agreement_only_when_it_said_so(
              "de": "Sie sind vorerst privat, wie alles, bis du es teilst."}[lang]
     assert said not in mentee.last_text
     assert plain in mentee.last_text
-    async with service.sessionmaker.begin() as session:
-        user = await get_user(session, MENTEE_ID)
-        assert user is not None
-        run_id = await create_run(session, user_id=user.id, dialog="agreement", stage="initiation",
-                                  step="done", state={}, now=service.clock())
-        run = await get_run(session, run_id)
-        assert run is not None
-        await save_answers(session, run, {"mentor_sees": "private"}, now=service.clock(),
-                           visibility=Visibility.PRIVATE)
-        await set_run_status(session, run_id, RunStatus.COMPLETED, service.clock())
+    await saved_run(mentee, "agreement", {"mentor_sees": "private"}, shared=False,
+                    stage="initiation")
     await checkin(mentee, confidence=6)
     assert said in mentee.last_text
 

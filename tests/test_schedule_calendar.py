@@ -18,13 +18,13 @@ from service.inputs import PressIn
 from service.messages import OutMessage
 from service.schedule.dispatch import Dispatcher
 from service.schedule.rhythm import Rhythm
-from storage.answers import save_answers
-from storage.runs import active_run, create_run, get_run, save_run
+from storage.runs import active_run, save_run
 from storage.schedule import ItemRecord, listing, set_rule
 from storage.users import UserRecord, get_user
-from storage.vocabulary import ItemStatus, RunStatus, Visibility
+from storage.vocabulary import ItemStatus, RunStatus
 from tests.support.chat import Chat, rendered
 from tests.support.clock import FakeClock
+from tests.support.mentoring import saved_run
 from tests.telegram.harness import E2E, say
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -385,18 +385,9 @@ async def test_a_day_without_a_time_asks_for_the_time_and_cancel_clears(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-async def test_an_agendas_day_is_the_meeting_meeting_knows_of(
-    service: ConversationService, chat: Chat, lang: str
-) -> None:
+async def test_an_agendas_day_is_the_meeting_meeting_knows_of(chat: Chat, lang: str) -> None:
     await in_berlin(chat, lang)
-    async with service.sessionmaker.begin() as session:
-        uid = (await user(service, chat)).id
-        run_id = await create_run(session, user_id=uid, dialog="agenda", stage="maturing",
-                                  step="done", state={}, now=service.clock())
-        run = await get_run(session, run_id)
-        assert run is not None
-        await save_answers(session, run, {"meeting_date": "2026-12-02"}, now=service.clock(),
-                           visibility=Visibility.PRIVATE)
+    await saved_run(chat, "agenda", {"meeting_date": "2026-12-02"}, shared=False)
     shown = (await chat.send("/meeting")).messages[0].text
     assert shown == rendered(lang, "calendar.meeting.none", agenda_day="2026-12-02")
     assert "/meeting 2.12. 17:00" in shown
