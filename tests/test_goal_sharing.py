@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from tests.support.clock import FakeClock
 from tests.support.mentoring import pair, saved_run, user_id
 from tests.test_digest import FRIDAY_16
 from tests.test_meeting_brief import BRIEF_AT, MEETING, at, set_meeting
+from tests.test_mentee_method import walk_transcript
+from tests.test_transcripts import LANGUAGES, SQLITE_ONLY, localize
 
 PARTS = ("goal_specific", "goal_timebound", "actions", "action_dates")
 _counter = iter(range(70_000, 1_000_000, 2))
@@ -91,3 +94,23 @@ async def test_property_view_digest_and_brief_hold_exactly_the_shared_goal_parts
     assert seen(brief, mark) == expected, brief
     digest = await at(mentor, clock, FRIDAY_16)
     assert seen(digest, mark) == expected, digest
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_sharing_grows_goal_alone_shows_the_goal_and_no_private_step(
+        service: ConversationService, chat: Chat, lang: str) -> None:
+    """The walk-through: GROW done, then only "My goal, specifically" shared in /answers."""
+    data = await walk_transcript(service, chat, "grow", lang)
+    mentor = Chat(service, 9001, name="Maria", language=lang)
+    pairing = await pair(mentor, chat)
+    async with service.sessionmaker.begin() as session:
+        [specific] = [a for a in await answers_of(session, await user_id(chat))
+                      if a.step_key == "goal_specific"]
+    await chat.handle(PressIn(callbacks.visibility_data(specific.id)))  # its share button
+
+    view = mentor.texts(await mentor.handle(PressIn(callbacks.mentee_data(pairing.id))))
+    assert localize(data["answers"]["goal_specific"], lang) in view
+    for step in data["answers"]["actions"]:
+        assert localize(step, lang) not in view, view
+    assert "2027" not in view  # the goal's date came from a private answer
