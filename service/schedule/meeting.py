@@ -69,8 +69,8 @@ def _rule(when: MeetingWhen) -> JSONObject:
 
 async def meeting(turn: Turn, args: str) -> Response:
     """`/meeting` shows the next meeting; `/meeting next tuesday 17:00`, `/meeting 14.12. 18:30`,
-    `/meeting every 2nd tuesday 17:00`, `/meeting jeden 2. Dienstag 17 Uhr` set it;
-    `/meeting off` clears it."""
+    `/meeting every 2nd tuesday 17:00`, `/meeting jeden 2. Dienstag 17 Uhr` set it (a day alone,
+    `/meeting tomorrow`, asks for the time); `/meeting off`, `cancel`, `aus`, `absagen` clear it."""
     text = args.strip()
     if not text:
         return await view(turn)
