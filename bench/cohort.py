@@ -1,11 +1,15 @@
-"""A programme of 10,000 members: health figures, and a broadcast planned and dispatched.
+"""A programme of 10,000 members: health figures, the report, and a broadcast planned and
+dispatched.
 
 1. Stats: a programme of 10,000 members (5,000 pairs, 4 invitations and a dialog run each, two
    pulses per pair) on a SQLite file; `service.programmes.stats.programme_stats` timed (best of 5;
    target under 1 s), and SQLite's EXPLAIN QUERY PLAN of each query it ran, briefly (which index
    each table is read by).
-2. The report's rendering: `coachbot report` is built on the report slice; its renderer is not on
-   this branch, so it is not timed here.
+2. The report: what `coachbot report` does for the same 10,000 members — its figures read
+   (`service.programmes.report_data.report_data`: the health figures, response rate by week,
+   pulse trend, pairs needing attention) and its page rendered (`report_page`: Jinja2 template,
+   inline SVG charts), timed apart and together (best of 3). A plain figure: there is no
+   baseline to compare with and the issue sets no target.
 3. A broadcast to the 10,000: planned (`schedule_broadcast`, one item per member at 18:00 in their
    own zone) and dispatched by the product Application (`build_application(dispatch_every=…)`)
    against a Bot API that answers at once with the rate limiter lifted, beside a bare loop calling
@@ -45,6 +49,8 @@ from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from service.programmes.broadcasts import parse_at, schedule_broadcast
+from service.programmes.report import report_page
+from service.programmes.report_data import report_data
 from service.programmes.stats import programme_stats
 from service.schedule.policy import SchedulePolicy
 from storage.database import create_sessionmaker
@@ -117,6 +123,28 @@ async def seed(engine: AsyncEngine, members: int) -> ProgrammeRecord:
                 for n, pid in enumerate(pairing_ids[start:start + CHUNK], start)
                 for side, label in ((0, "mentor"), (1, "mentee"))])
     return programme
+
+
+async def time_report(engine: AsyncEngine, programme: ProgrammeRecord,
+                      runs: int) -> tuple[float, float, int, int]:
+    """Best seconds to read the report's figures and to render its page (apart, each best of
+    `runs`), the page's size in bytes, and how many pairs it lists as needing attention."""
+    sessionmaker = create_sessionmaker(engine)
+    catalog = default_catalog()
+    reading = rendering = float("inf")
+    page = ""
+    data = None
+    for _ in range(runs):
+        begin = time.perf_counter_ns()
+        async with sessionmaker.begin() as session:
+            data = await report_data(session, programme, NOW)
+        reading = min(reading, (time.perf_counter_ns() - begin) / NS_PER_S)
+        begin = time.perf_counter_ns()
+        page = report_page(data, catalog, "en")
+        rendering = min(rendering, (time.perf_counter_ns() - begin) / NS_PER_S)
+    if data is None or "<svg" not in page:
+        raise BenchError("the report has no chart")
+    return reading, rendering, len(page.encode()), len(data.attention)
 
 
 async def time_stats(engine: AsyncEngine, programme: ProgrammeRecord,
@@ -248,7 +276,11 @@ async def run(members: int, directory: Path) -> None:
         print("query plans (SQLite EXPLAIN QUERY PLAN, per query):")
         for number, plan in enumerate(plans, 1):
             print(f"  {number}. {plan[:400]}")
-        print("\nreport rendering: not timed (the report slice's renderer is not on this branch)")
+        reading, rendering, size, attention = await time_report(engine, programme, runs=3)
+        print(f"\nreport of {members:,} members, best of 3:")
+        print(f"report: {reading + rendering:.3f} s (figures read {reading:.3f} s, page rendered "
+              f"{rendering:.3f} s); {size / 1024:,.0f} KiB of HTML, {attention:,} pairs needing "
+              "attention listed")
         try:
             planning, items, dispatched, bare = await broadcast(engine, programme, members)
         except BenchError as error:

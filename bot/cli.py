@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
@@ -24,8 +25,15 @@ log = logging.getLogger("coachbot")
 EXIT_BROKEN_PIPE = 141
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A wrong argument is one line that says what is wrong and where help is, not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coachbot", description=(
+    parser = _OneLineParser(prog="coachbot", description=(
         "A mentoring companion between meetings, on Telegram and in the terminal."))
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -73,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     broadcast.add_argument("--programme", required=True, help="the programme's name")
     broadcast.add_argument("--dialog", default="checkin", help="the dialog (default: checkin)")
     broadcast.add_argument("--at", required=True, help='local date and time, e.g. "2027-01-12 18:00"')
+    broadcast.add_argument("--to", choices=("mentees", "mentors", "all"),
+                           help="who gets it (default: the dialog's side, mentees for checkin, "
+                                "mentors for mentor_checkin)")
 
     stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
     stats.add_argument("--programme", required=True, help="the programme's name")
@@ -99,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     safety.add_argument("--contacts", type=Path, help="a text file with the help contacts")
     safety.add_argument("--alert", choices=("on", "off"),
                         help="tell coordinators when a member who agreed may need support")
+    safety.add_argument("--alert-hours", type=int, metavar="N",
+                        help="at most one alert per member every N hours (default 24; 0: each "
+                             "match); matches in between are counted")
     safety.add_argument("--keywords", type=Path,
                         help="YAML with the programme's own phrases: en: [...], de: [...]")
 
@@ -113,14 +127,15 @@ def _parser() -> argparse.ArgumentParser:
 
     pair = commands.add_parser("pair", help="pair a mentor and a mentee of a programme (or a CSV)")
     pair.add_argument("--programme", required=True, help="the programme's name")
-    pair.add_argument("--mentor", type=int, help="the mentor's Telegram id")
-    pair.add_argument("--mentee", type=int, help="the mentee's Telegram id")
+    pair.add_argument("--mentor", help="the mentor's Telegram id, or first name in the programme")
+    pair.add_argument("--mentee", help="the mentee's Telegram id, or first name in the programme")
     pair.add_argument("--csv", type=Path,
                       help="one pair a line: mentor,mentee (Telegram ids or members' first names)")
 
     unpair = commands.add_parser("unpair", help="end a mentee's pairing in a programme")
     unpair.add_argument("--programme", required=True, help="the programme's name")
-    unpair.add_argument("--mentee", type=int, required=True, help="the mentee's Telegram id")
+    unpair.add_argument("--mentee", required=True,
+                        help="the mentee's Telegram id, or first name in the programme")
 
     report = commands.add_parser("report", help="a programme's health as one page to print")
     report.add_argument("--programme", required=True, help="the programme's name")
@@ -161,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.command == "broadcast":
                 return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
-                                                        args.at))
+                                                        args.at, args.to))
             return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv))
         if args.command in ("programme", "invite", "pair", "unpair"):
             return _programme(settings, args)
@@ -195,7 +210,7 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
                 return cli.fail("give either --csv or --mentor and --mentee, not both")
             return asyncio.run(cli.pair_file(settings, args.programme, args.csv))
         if args.mentor is None or args.mentee is None:
-            return cli.fail("give --mentor and --mentee (Telegram ids), or --csv FILE")
+            return cli.fail("give --mentor and --mentee (Telegram ids or first names), or --csv FILE")
         return asyncio.run(cli.pair_one(settings, args.programme, args.mentor, args.mentee))
     if args.command == "unpair":
         return asyncio.run(cli.unpair_one(settings, args.programme, args.mentee))
@@ -212,7 +227,7 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
     from bot.safety_cli import safety
 
     return safety(settings, args.name, contacts=args.contacts, alert=args.alert,
-                  keywords=args.keywords)
+                  keywords=args.keywords, alert_hours=args.alert_hours)
 
 
 def _reader_gone() -> int:

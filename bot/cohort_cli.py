@@ -8,10 +8,12 @@ from pathlib import Path
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
-from service.programmes.broadcasts import parse_at, schedule_broadcast
+from service.programmes.broadcasts import audience_of, parse_at, schedule_broadcast
 from service.programmes.stats import ProgrammeStats, programme_stats, to_csv
 from storage.database import create_sessionmaker
 from storage.programmes import programme_by_name
+
+PEOPLE = {"mentees": "mentee", "mentors": "mentor", "all": "member"}
 
 
 def _fail(message: str) -> int:
@@ -19,8 +21,10 @@ def _fail(message: str) -> int:
     return 1
 
 
-async def broadcast(settings: Settings, programme_name: str, dialog: str, at: str) -> int:
-    """Plan a cohort-wide dialog at a local wall time in every member's own zone."""
+async def broadcast(settings: Settings, programme_name: str, dialog: str, at: str,
+                    to: str | None = None) -> int:
+    """Plan a cohort-wide dialog at a local wall time in every member's own zone, for its
+    audience (`to`; by default the dialog's own side)."""
     local_at = parse_at(at)
     if local_at is None:
         return _fail(f"cannot read {at!r} as a local date and time; write e.g. \"2027-01-12 18:00\"")
@@ -28,6 +32,7 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
         service = build_service(engine, settings)
         if dialog not in service.scripts.by_name:
             return _fail(f"no dialog called {dialog!r}; there are: {', '.join(service.scripts.by_name)}")
+        audience = to or audience_of(service.scripts.get(dialog))
         now = service.clock()
         async with service.sessionmaker.begin() as session:
             programme = await programme_by_name(session, programme_name)
@@ -35,10 +40,11 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
                 return _fail(f"no programme called {programme_name!r}")
             planned = await schedule_broadcast(session, programme, dialog, local_at,
                                                created_by=None, policy=service.content.policy,
-                                               now=now)
+                                               now=now, audience=audience)
     stamp = "%Y-%m-%d %H:%M UTC"
     print(f"Broadcast {planned.broadcast.id}: {dialog} at {local_at:%Y-%m-%d %H:%M} local time "
-          f"for {planned.members} member(s) of {programme_name}.")
+          f"for {planned.members} {PEOPLE[audience]}(s) of "
+          f"{programme_name}.")
     if planned.first is not None and planned.last is not None:
         print(f"First at {planned.first:{stamp}}, last at {planned.last:{stamp}}.")
     if planned.report_at is not None:
@@ -65,6 +71,8 @@ def describe(figures: ProgrammeStats) -> str:
         + (f"{figures.pulse_mentor:.2f}" if figures.pulse_mentor is not None else "-")
         + ", mentees "
         + (f"{figures.pulse_mentee:.2f}" if figures.pulse_mentee is not None else "-"),
+        f"safety phrases matched in the last 4 weeks (members who agreed the team may know): "
+        f"{figures.safety_matches} from {figures.safety_people} person(s)",
     ]
     return "\n".join(lines)
 

@@ -164,7 +164,7 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
     return 0
 
 
-async def pair_one(settings: Settings, name: str, mentor: int, mentee: int) -> int:
+async def pair_one(settings: Settings, name: str, mentor: str, mentee: str) -> int:
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
             made = await pair(session, await _programme(session, name), mentor, mentee, utc_now())
@@ -195,7 +195,7 @@ async def pair_file(settings: Settings, name: str, path: Path) -> int:
     return 0 if not result.bad else 1
 
 
-async def unpair_one(settings: Settings, name: str, mentee: int) -> int:
+async def unpair_one(settings: Settings, name: str, mentee: str) -> int:
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
             made = await unpair(session, await _programme(session, name), mentee, utc_now())

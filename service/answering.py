@@ -1,5 +1,5 @@
 """The pieces of an answer's path: the engine's context, saving its outcome in the turn's transaction,
-rendering its replies. Also the edit of an answer already given."""
+rendering its replies. Also the edit of an answer already given (signposted like a new one)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from service.inputs import EditIn
 from service.journey import suggestion
 from service.mentors import sharing
 from service.messages import OutMessage, Response
+from service.programmes import safety
 from service.schedule.plan import replan
 from service.turn import Turn
 from storage.answers import answer_by_message, delete_answers, save_answers
@@ -175,4 +176,6 @@ async def edit_answer(turn: Turn, incoming: EditIn) -> Response:
                                now=turn.now)
     await save_run(turn.session, run.id, step=new_state.step, status=run.status,
                            state=new_state.to_json(), now=turn.now, shown=run.shown)
-    return turn.message("common.edit.saved", label=turn.render.label(script, step.key))
+    saved = turn.message("common.edit.saved", label=turn.render.label(script, step.key))
+    signpost = await safety.after_answer(turn, {step.key: value})  # as for a new answer
+    return Response((*saved.messages, *signpost.messages), deliveries=signpost.deliveries)

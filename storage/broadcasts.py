@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, cast, select, update
+from sqlalchemy import ColumnElement, Row, String, cast, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.rows import BROADCASTS, ITEMS, USERS, record
+from storage.rows import BROADCASTS, ITEMS, USERS, dialect_insert, record
 from storage.stats import first_name, started_flag
+from storage.vocabulary import Role
 
 KIND = "broadcast"
+AUDIENCES = ("mentees", "mentors", "all")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,12 @@ class BroadcastRecord:
     created_by: int | None
     created_at: datetime
     reported_at: datetime | None
+    audience: str = "all"  # mentees | mentors | all
+    rule: str | None = None  # the recurring rule this is an occurrence of
+
+    def reaches(self, role: Role, mentors: bool) -> bool:
+        """Whether someone of this side is in the broadcast's audience."""
+        return reaches(self.audience, role, mentors)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> BroadcastRecord:
@@ -43,6 +51,26 @@ class Member:
     quiet_hours: str | None
     active: bool
     paused_until: datetime | None
+    role: Role = Role.MENTEE
+    mentors: bool = False
+
+
+def reaches(audience: str, role: Role, mentors: bool) -> bool:
+    """Mentees: whose side is the mentee's; mentors: who came as a mentor or added that side."""
+    if audience == "mentees":
+        return role == Role.MENTEE
+    if audience == "mentors":
+        return role == Role.MENTOR or mentors
+    return True
+
+
+def _in_audience(audience: str) -> ColumnElement[bool]:
+    """`reaches` as a condition on users."""
+    if audience == "mentees":
+        return USERS.c.role == Role.MENTEE.value
+    if audience == "mentors":
+        return or_(USERS.c.role == Role.MENTOR.value, USERS.c.mentors.is_(True))
+    return true()
 
 
 @dataclass(frozen=True)
@@ -62,11 +90,29 @@ def item_key(broadcast_id: int, user_id: int) -> str:
 
 async def create_broadcast(session: AsyncSession, programme_id: int, dialog: str,
                            local_at: datetime, created_by: int | None,
-                           now: datetime) -> BroadcastRecord:
+                           now: datetime, audience: str = "all") -> BroadcastRecord:
     row = (await session.execute(BROADCASTS.insert().values(
         programme_id=programme_id, dialog=dialog, local_at=local_at, created_by=created_by,
-        created_at=now).returning(BROADCASTS))).one()
+        created_at=now, audience=audience).returning(BROADCASTS))).one()
     return BroadcastRecord.from_row(row)
+
+
+async def occurrence(session: AsyncSession, programme_id: int, rule: str, dialog: str,
+                     local_at: datetime, audience: str,
+                     now: datetime) -> tuple[BroadcastRecord, bool]:
+    """The broadcast of one occurrence of a programme's recurring rule, made by whichever
+    member's planning reaches it first; and whether this call made it."""
+    statement = dialect_insert(session)(BROADCASTS).values(
+        programme_id=programme_id, dialog=dialog, local_at=local_at, created_by=None,
+        created_at=now, audience=audience, rule=rule,
+    ).on_conflict_do_nothing(index_elements=["programme_id", "rule", "local_at"])
+    made = (await session.execute(statement.returning(BROADCASTS))).first()
+    if made is not None:
+        return BroadcastRecord.from_row(made), True
+    row = (await session.execute(select(BROADCASTS).where(
+        BROADCASTS.c.programme_id == programme_id, BROADCASTS.c.rule == rule,
+        BROADCASTS.c.local_at == local_at))).one()
+    return BroadcastRecord.from_row(row), False
 
 
 async def broadcast_by_id(session: AsyncSession, broadcast_id: int) -> BroadcastRecord | None:
@@ -74,11 +120,15 @@ async def broadcast_by_id(session: AsyncSession, broadcast_id: int) -> Broadcast
     return BroadcastRecord.from_row(row) if row else None
 
 
-async def open_broadcasts(session: AsyncSession, programme_id: int) -> list[BroadcastRecord]:
-    """A programme's broadcasts not yet reported on (their members may still get them)."""
-    rows = await session.execute(select(BROADCASTS).where(
-        BROADCASTS.c.programme_id == programme_id, BROADCASTS.c.reported_at.is_(None))
-        .order_by(BROADCASTS.c.id))
+async def open_broadcasts(session: AsyncSession, programme_id: int,
+                          since: datetime | None = None) -> list[BroadcastRecord]:
+    """A programme's broadcasts not yet reported on (their members may still get them); with
+    `since` (a naive wall time), only those set at or after it."""
+    query = select(BROADCASTS).where(BROADCASTS.c.programme_id == programme_id,
+                                     BROADCASTS.c.reported_at.is_(None))
+    if since is not None:
+        query = query.where(BROADCASTS.c.local_at >= since)
+    rows = await session.execute(query.order_by(BROADCASTS.c.id))
     return [BroadcastRecord.from_row(row) for row in rows]
 
 
@@ -92,10 +142,10 @@ async def members_of(session: AsyncSession, programme_id: int) -> list[Member]:
     """Every member of a programme (users.programme_id), by id."""
     rows = await session.execute(
         select(USERS.c.id, USERS.c.telegram_id, USERS.c.timezone, USERS.c.quiet_hours,
-               USERS.c.active, USERS.c.paused_until)
+               USERS.c.active, USERS.c.paused_until, USERS.c.role, USERS.c.mentors)
         .where(USERS.c.programme_id == programme_id).order_by(USERS.c.id))
     return [Member(row.id, row.telegram_id, row.timezone, row.quiet_hours, bool(row.active),
-                   row.paused_until) for row in rows]
+                   row.paused_until, Role(row.role), bool(row.mentors)) for row in rows]
 
 
 async def user_ids_of(session: AsyncSession, telegram_ids: list[int]) -> dict[int, int]:
@@ -108,12 +158,14 @@ async def user_ids_of(session: AsyncSession, telegram_ids: list[int]) -> dict[in
 
 
 async def responses(session: AsyncSession, broadcast: BroadcastRecord) -> list[Response]:
-    """Each member's item of the broadcast (found by its key: one indexed lookup per row)."""
+    """Each audience member's item of the broadcast (found by its key: one indexed lookup per
+    row); members outside its audience are not counted."""
     key = cast(f"{KIND}:{broadcast.id}:", String) + cast(USERS.c.id, String)
     rows = await session.execute(
         select(USERS.c.name, USERS.c.active, USERS.c.paused_until, ITEMS.c.status,
                started_flag().label("started"))
         .select_from(USERS.outerjoin(ITEMS, ITEMS.c.key == key))
-        .where(USERS.c.programme_id == broadcast.programme_id).order_by(USERS.c.id))
+        .where(USERS.c.programme_id == broadcast.programme_id, _in_audience(broadcast.audience))
+        .order_by(USERS.c.id))
     return [Response(first_name(row.name), bool(row.active), row.paused_until, row.status,
                      bool(row.started) and row.status is not None) for row in rows]

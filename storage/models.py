@@ -351,11 +351,17 @@ class Broadcast(Base):
     """A cohort-wide dialog (a check-in) at one local wall time in every member's own zone."""
 
     __tablename__ = "broadcasts"
+    # One row per occurrence of a programme's recurring rule (get-or-create by this index); NULL
+    # rules (one-off broadcasts) never collide.
+    __table_args__ = (Index("uq_broadcasts_occurrence", "programme_id", "rule", "local_at",
+                            unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"),
                                               index=True)
     dialog: Mapped[str] = mapped_column(String(40))
+    audience: Mapped[str] = mapped_column(String(16), server_default="all")  # mentees|mentors|all
+    rule: Mapped[str | None] = mapped_column(String(40))  # set: an occurrence of this rule
     local_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))  # a wall time, no zone
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
@@ -376,3 +382,18 @@ class Pulse(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
+
+
+class SafetyMatch(Base):
+    """A saved answer that matched a safety phrase, for a member whose programme alerts its
+    coordinators and who agreed to it: when, and whether an alert told of it. No text."""
+
+    __tablename__ = "safety_matches"
+    __table_args__ = (Index("ix_safety_matches_user", "user_id", "matched_at"),
+                      Index("ix_safety_matches_programme", "programme_id", "matched_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    matched_at: Mapped[datetime] = mapped_column(_utc_datetime())
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)

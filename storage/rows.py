@@ -26,6 +26,7 @@ from storage.models import (
     ProcessedUpdate,
     Programme,
     Pulse,
+    SafetyMatch,
     Schedule,
     ScheduledItem,
     User,
@@ -50,6 +51,7 @@ PROGRAMMES: Table = Programme.__table__  # type: ignore[assignment]
 COORDINATORS: Table = Coordinator.__table__  # type: ignore[assignment]
 BROADCASTS: Table = Broadcast.__table__  # type: ignore[assignment]
 PULSES: Table = Pulse.__table__  # type: ignore[assignment]
+SAFETY: Table = SafetyMatch.__table__  # type: ignore[assignment]
 
 R = TypeVar("R", bound="DataclassInstance")
 

@@ -19,6 +19,7 @@ from storage.rows import (
     PAIRINGS,
     PULSES,
     RUNS,
+    SAFETY,
     SCHEDULES,
     USERS,
     dialect_insert,
@@ -126,7 +127,7 @@ async def set_active(session: AsyncSession, telegram_id: int, active: bool, now:
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
     """Erase a user and, explicitly, everything that hangs off them."""
-    for table in (PULSES, ITEMS, SCHEDULES, ACTIONS, GOALS, ANSWERS, RUNS):
+    for table in (SAFETY, PULSES, ITEMS, SCHEDULES, ACTIONS, GOALS, ANSWERS, RUNS):
         await session.execute(delete(table).where(table.c.user_id == user_id))
     await session.execute(delete(HELP).where(or_(HELP.c.mentee_id == user_id,
                                                  HELP.c.mentor_id == user_id)))

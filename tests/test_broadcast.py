@@ -1,22 +1,37 @@
-"""`coachbot broadcast` from the shell: what it planned, one-line errors; and a programme's
-recurring cohort check-in planned for a member like their own rule."""
+"""`coachbot broadcast` from the shell: what it planned, for whom (`--to`), one-line errors; a
+broadcast reaches its audience only and its report counts only them; a programme's recurring
+cohort check-in makes one broadcast per occurrence, each with its coordinators' report."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+from bot.terminal import to_plain
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
+from service.callbacks import item_data
 from service.conversation import ConversationService
+from service.inputs import Person, PressIn
+from service.programmes.broadcasts import audience_of, parse_at, schedule_broadcast
 from service.schedule.rhythm import Rhythm
 from storage.database import create_engine, create_sessionmaker
 from storage.programmes import update_programme
-from storage.schedule import pending_items
+from storage.schedule import item_by_key, latest_items, pending_items
+from storage.users import update_user
+from storage.vocabulary import Role
 from tests.support.clock import FakeClock
-from tests.support.cohort import member, programme, replan_people
+from tests.support.cohort import member, one_pass, programme, replan_people, seed_answer
 from tests.test_cli import coachbot
+
+SECRET = "my secret worry about work"
+
+
+def _local(text: str) -> datetime:
+    moment = parse_at(text)
+    assert moment is not None
+    return moment
 
 
 def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
@@ -30,6 +45,7 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
             cohort = await programme(service, "Spring")
             await member(service, 11, "Ana", "Asia/Tokyo", cohort.id)
             await member(service, 12, "Ben", "America/New_York", cohort.id)
+            await member(service, 13, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
         finally:
             await engine.dispose()
 
@@ -37,8 +53,17 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
     done = coachbot(tmp_path, "broadcast", "--programme", "Spring", "--at", "2027-01-12 18:00")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[:2] == [
-        "Broadcast 1: checkin at 2027-01-12 18:00 local time for 2 member(s) of Spring.",
+        "Broadcast 1: checkin at 2027-01-12 18:00 local time for 2 mentee(s) of Spring.",
         "First at 2027-01-12 09:00 UTC, last at 2027-01-12 23:00 UTC."]
+    done = coachbot(tmp_path, "broadcast", "--programme", "Spring", "--dialog", "mentor_checkin",
+                    "--at", "2027-01-12 18:00")
+    assert done.stdout.splitlines()[:2] == [
+        "Broadcast 2: mentor_checkin at 2027-01-12 18:00 local time for 1 mentor(s) of Spring.",
+        "First at 2027-01-12 17:00 UTC, last at 2027-01-12 17:00 UTC."]
+    done = coachbot(tmp_path, "broadcast", "--programme", "Spring", "--to", "all",
+                    "--at", "2027-01-12 18:00")
+    assert done.stdout.splitlines()[0] == (
+        "Broadcast 3: checkin at 2027-01-12 18:00 local time for 3 member(s) of Spring.")
     for args, error in [
         (("--programme", "Nowhere", "--at", "2027-01-12 18:00"), "no programme called 'Nowhere'"),
         (("--programme", "Spring", "--at", "tomorrow"), "cannot read 'tomorrow'"),
@@ -51,16 +76,122 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
         assert failed.stderr.count("\n") == 1
 
 
-async def test_a_recurring_cohort_check_in_is_planned_for_each_member(
+async def _reports(service: ConversationService, clock: FakeClock, until: datetime,
+                   coordinator: int) -> list[str]:
+    """Dispatch every half hour up to `until`; the coordinator's reports as plain text."""
+    texts = []
+    while clock.now <= until:
+        texts += [to_plain(d.messages[0].text) for d in await one_pass(service)
+                  if d.recipient == coordinator]
+        clock.advance(minutes=30)
+    return texts
+
+
+async def test_a_broadcast_reaches_its_audience_and_the_report_counts_only_them(
+        service: ConversationService, clock: FakeClock) -> None:
+    cohort = await programme(service, coordinators=(900,))
+    await member(service, 900, "Cora", "Europe/Berlin", None)
+    ana = await member(service, 21, "Ana Lastname", "Europe/Berlin", cohort.id)
+    await member(service, 22, "Ben", "Europe/Berlin", cohort.id)
+    await member(service, 23, "Max Mentor", "Europe/Berlin", cohort.id, role=Role.MENTOR)
+    async with service.sessionmaker.begin() as session:
+        planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
+                                           created_by=None, policy=service.content.policy,
+                                           now=clock(), audience="mentees")
+    assert planned.members == 2
+    clock.now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    sent = await one_pass(service)
+    assert {d.recipient for d in sent} == {21, 22}  # the mentor is not invited to a mentee's
+    async with service.sessionmaker.begin() as session:
+        item = await item_by_key(session, f"broadcast:{planned.broadcast.id}:{ana.id}")
+    assert item is not None
+    await service.handle(Person(21, None, "en"), PressIn(item_data(item.id, "start")))
+    [report] = await _reports(service, clock, clock.now + timedelta(days=4), 900)
+    assert "responses of the mentees" in report
+    assert "Answered: 1" in report
+    assert "Not answered: 1 (Ben)" in report
+    assert "Max" not in report
+
+
+async def test_a_mentor_check_in_goes_to_mentors_and_to_all_when_asked(
         service: ConversationService, clock: FakeClock) -> None:
     cohort = await programme(service)
+    await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
+    max_ = await member(service, 23, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
+    both = await member(service, 24, "Bo", "Europe/Berlin", cohort.id)  # a mentee, and a mentor
+    async with service.sessionmaker.begin() as session:
+        await update_user(session, both.id, clock(), mentors=True)
+        script = service.scripts.get("mentor_checkin")
+        audience = audience_of(script)
+        to_mentors = await schedule_broadcast(session, cohort, "mentor_checkin",
+                                              _local("2026-11-23 18:00"), created_by=None,
+                                              policy=service.content.policy, now=clock(),
+                                              audience=audience)
+        to_all = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-24 18:00"),
+                                          created_by=None, policy=service.content.policy,
+                                          now=clock(), audience="all")
+    assert audience == "mentors"
+    assert audience_of(service.scripts.get("checkin")) == "mentees"
+    assert (to_mentors.members, to_all.members) == (2, 3)
+    async with service.sessionmaker.begin() as session:
+        assert await item_by_key(session, f"broadcast:{to_mentors.broadcast.id}:{max_.id}")
+        assert await item_by_key(session, f"broadcast:{to_mentors.broadcast.id}:{both.id}")
+
+
+async def test_a_late_joiner_gets_an_open_broadcast_of_their_side_only(
+        service: ConversationService, clock: FakeClock) -> None:
+    cohort = await programme(service)
+    async with service.sessionmaker.begin() as session:
+        planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
+                                           created_by=None, policy=service.content.policy,
+                                           now=clock(), audience="mentees")
+    ana = await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
+    max_ = await member(service, 23, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
+    await replan_people(service, 21, 23)
+    async with service.sessionmaker.begin() as session:
+        assert await item_by_key(session, f"broadcast:{planned.broadcast.id}:{ana.id}")
+        assert await item_by_key(session, f"broadcast:{planned.broadcast.id}:{max_.id}") is None
+
+
+async def test_each_occurrence_of_a_recurring_cohort_check_in_is_reported(
+        service: ConversationService, clock: FakeClock) -> None:
+    cohort = await programme(service, coordinators=(900,))
+    await member(service, 900, "Cora", "Europe/Berlin", None)
     async with service.sessionmaker.begin() as session:
         rule = Rhythm(time(18, 0), frozenset({0})).to_json()  # Mondays 18:00
         await update_programme(session, cohort.id, clock(), defaults={"cohort_checkin": rule})
     ana = await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
-    await replan_people(service, 21)
+    await member(service, 22, "Ben", "America/New_York", cohort.id)
+    await member(service, 23, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
+    await seed_answer(service, ana, SECRET)
+    await replan_people(service, 21, 22, 23)
     async with service.sessionmaker.begin() as session:
-        items = await pending_items(session, ana.id, ["cohort_checkin"])
-    assert [(i.due_at, i.payload) for i in items] == [
-        (datetime(2026, 11, 23, 17, 0, tzinfo=UTC),
-         {"dialog": "checkin", "programme": "Spring cohort"})]
+        items = await pending_items(session, ana.id, ["broadcast"])
+    assert [(i.due_at, i.payload["dialog"]) for i in items] == [
+        (datetime(2026, 11, 23, 17, 0, tzinfo=UTC), "checkin")]
+
+    received: dict[int, list[datetime]] = {}
+    reports: list[str] = []
+    while clock.now <= datetime(2026, 12, 4, tzinfo=UTC):  # two Mondays and their windows
+        for delivery in await one_pass(service):
+            if delivery.recipient == 900:
+                reports.append(to_plain(delivery.messages[0].text))
+            else:
+                received.setdefault(delivery.recipient, []).append(clock.now)
+                if delivery.recipient == 21 and len(received[21]) == 1:  # Ana starts the first
+                    async with service.sessionmaker.begin() as session:
+                        [item, *_] = await latest_items(session, ana.id, "broadcast")
+                    await service.handle(Person(21, None, "en"),
+                                         PressIn(item_data(item.id, "start")))
+        clock.advance(minutes=30)
+    for telegram_id, utc_hour in ((21, 17), (22, 23)):  # each Monday 18:00 in their zone
+        assert datetime(2026, 11, 23, utc_hour, 0, tzinfo=UTC) in received[telegram_id]
+        assert datetime(2026, 11, 30, utc_hour, 0, tzinfo=UTC) in received[telegram_id]
+    assert 23 not in received  # a mentor: the cohort check-in is the mentees'
+    assert len(reports) == 2, reports
+    first, second = reports
+    assert "Answered: 1" in first
+    assert "Not answered: 1 (Ben)" in first
+    assert "Answered: 0" in second
+    assert "Not answered: 2 (Ana, Ben)" in second
+    assert all(SECRET not in text and "Max" not in text for text in reports)

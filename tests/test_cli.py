@@ -148,6 +148,21 @@ def test_a_bad_setting_stops_with_one_clear_line(tmp_path: Path, variable: str, 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("args", [
+    ("broadcast", "--programme", "x", "--at", "2027-01-12 18:00", "--to", "everyone"),
+    ("chat", "--colour", "red"),
+    ("schedule",),
+    (),
+])
+def test_a_wrong_argument_is_one_line_that_says_where_help_is(
+        tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = coachbot(tmp_path, *args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--help" in result.stderr
+    assert "usage:" not in result.stderr
+
+
 def test_db_upgrade_creates_the_sqlite_file_and_is_repeatable(tmp_path: Path) -> None:
     assert coachbot(tmp_path, "db", "upgrade").returncode == 0
     assert (tmp_path / "coachbot.sqlite3").exists()

@@ -113,7 +113,7 @@ def test_create_show_list_and_grant(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (["invite", "--programme", "Taken", "--role", "mentee", "--qr", "x.png"],
      "coachbot: a QR code needs the bot's username: --bot-username or COACHBOT_BOT_USERNAME"),
     (["pair", "--programme", "Taken", "--mentor", "1"],
-     "coachbot: give --mentor and --mentee (Telegram ids), or --csv FILE"),
+     "coachbot: give --mentor and --mentee (Telegram ids or first names), or --csv FILE"),
     (["pair", "--programme", "Taken", "--mentor", "404", "--mentee", "2"],
      "coachbot: unknown mentor id 404"),
     (["pair", "--programme", "Taken", "--csv", "missing.csv"],
@@ -231,3 +231,35 @@ def test_pair_and_unpair_queue_the_introductions(
     assert main(["unpair", "--programme", "Spring", "--mentee", "2"]) == 1
     assert _one_line(capsys) == "coachbot: mentee Jo (2) has no open pairing in Spring"
     assert len([p for _, p in asyncio.run(items()) if p["ended"]]) == 2
+
+
+def test_pair_and_unpair_take_first_names_as_pair_csv_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    _members(url, "Spring", [(1, "Mia Long", Role.MENTOR), (2, "Jo Smith", Role.MENTEE),
+                             (3, "Lu", Role.MENTEE), (4, "Lu Other", Role.MENTEE)])
+    assert main(["programme", "create", "Autumn"]) == 0
+    _members(url, "Autumn", [(5, "Kim", Role.MENTEE)])
+    capsys.readouterr()
+    assert main(["pair", "--programme", "Spring", "--mentor", "mia", "--mentee", "Jo"]) == 0
+    assert "Paired 1 (mentor) with 2 (mentee)" in capsys.readouterr().out
+    assert main(["pair", "--programme", "Spring", "--mentor", "Mia", "--mentee", "4"]) == 0
+    capsys.readouterr()
+
+    assert main(["unpair", "--programme", "Spring", "--mentee", "Lu"]) == 1
+    assert _one_line(capsys) == ("coachbot: 2 members of Spring are called 'Lu'; "
+                                 "use their Telegram ids")
+    assert main(["unpair", "--programme", "Spring", "--mentee", "Kim"]) == 1
+    assert _one_line(capsys) == "coachbot: no member of Spring is called 'Kim'"
+    assert main(["unpair", "--programme", "Spring", "--mentee", "Nobody"]) == 1
+    assert _one_line(capsys) == "coachbot: no member of Spring is called 'Nobody'"
+    assert main(["unpair", "--programme", "Spring", "--mentee", "5"]) == 1
+    assert _one_line(capsys) == "coachbot: mentee 5 is not a member of Spring"
+
+    assert main(["unpair", "--programme", "Spring", "--mentee", "jo"]) == 0
+    assert capsys.readouterr().out.startswith("Ended the pairing of 2 with 1 in Spring")
+    assert main(["unpair", "--programme", "Spring", "--mentee", "Jo"]) == 1
+    assert _one_line(capsys) == "coachbot: mentee Jo (2) has no open pairing in Spring"
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "open pairs: 1" in capsys.readouterr().out  # Lu Other's pairing stays

@@ -11,11 +11,13 @@ from service.conversation import ConversationService
 from service.inputs import CommandIn, PressIn
 from service.programmes.defaults import ProgrammeDefaults
 from service.programmes.invites import programme_invite
+from storage.invites import find_invite
+from storage.pairings import create_pairing, pairing_of_mentee
 from storage.programmes import ProgrammeRecord, create_programme, grant
 from storage.schedule import pending_items, rules_of
-from storage.users import get_user
+from storage.users import get_user, update_user
 from storage.vocabulary import Role
-from tests.support.chat import Chat
+from tests.support.chat import Chat, shown
 from tests.support.clock import FakeClock
 
 
@@ -132,3 +134,68 @@ async def test_a_coordinator_s_invite_in_telegram_comes_with_a_qr_code(
     assert picture.photo is not None
     assert picture.photo.content.startswith(b"\x89PNG\r\n\x1a\n")
     del spring
+
+
+async def _with_a_mentor(service: ConversationService, mentee_id: int) -> None:
+    """Mentee `mentee_id` (Ana) paired with a mentor (Max) outside any programme."""
+    await Chat(service, user_id=mentee_id, name="Ana").send("/start")
+    await Chat(service, user_id=mentee_id + 100, name="Max Long").send("/start")
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        mentee, mentor = await get_user(session, mentee_id), await get_user(session, mentee_id + 100)
+        assert mentee is not None
+        assert mentor is not None
+        await update_user(session, mentor.id, now, role=Role.MENTOR, mentors=True)
+        await create_pairing(session, mentor.id, mentee.id, today=now.date(), ends_on=None,
+                             now=now)
+
+
+async def test_someone_with_a_mentor_cannot_join_a_cohort_as_a_mentee(
+        service: ConversationService) -> None:
+    spring = await _programme(service, "Spring", checkin="mon 18:00")
+    token = await _token(service, spring, Role.MENTEE, uses=1)
+    await _with_a_mentor(service, 31)
+    ana = Chat(service, user_id=31, name="Ana")
+    response = await ana.send(f"/start {token}")
+    assert ana.texts(response) == shown("en", "programme_admin.already_paired", mentor="Max",
+                                        programme="Spring")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 31)
+        assert user is not None
+        assert (user.programme_id, user.role, user.mentors) == (None, Role.MENTEE, False)
+        assert "checkin" not in await rules_of(session, user.id)  # no default taken either
+        invite = await find_invite(session, token)
+        assert invite is not None
+        assert invite.uses_left == 1  # its use is not consumed: the next person joins
+    ben = Chat(service, user_id=32, name="Ben")
+    assert "Spring" in ben.texts(await ben.send(f"/start {token}"))
+
+
+async def test_the_refusal_is_said_in_german(service: ConversationService) -> None:
+    spring = await _programme(service, "Frühjahr")
+    token = await _token(service, spring, Role.MENTEE, uses=2)
+    await _with_a_mentor(service, 41)
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 41)
+        assert user is not None
+        await update_user(session, user.id, service.clock(), language="de")
+    lena = Chat(service, user_id=41, name="Ana", language="de")
+    assert lena.texts(await lena.send(f"/start {token}")) == shown(
+        "de", "programme_admin.already_paired", mentor="Max", programme="Frühjahr")
+
+
+async def test_a_mentee_with_a_mentor_may_join_a_cohort_as_a_mentor(
+        service: ConversationService) -> None:
+    spring = await _programme(service, "Spring")
+    token = await _token(service, spring, Role.MENTOR, uses=1)
+    await _with_a_mentor(service, 51)
+    ana = Chat(service, user_id=51, name="Ana")
+    assert "Spring" in ana.texts(await ana.send(f"/start {token}"))
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 51)
+        assert user is not None
+        assert (user.programme_id, user.role, user.mentors) == (spring.id, Role.MENTEE, True)
+        assert await pairing_of_mentee(session, user.id) is not None  # still Max's mentee
+        invite = await find_invite(session, token)
+        assert invite is not None
+        assert invite.uses_left == 0

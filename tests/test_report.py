@@ -270,6 +270,14 @@ def test_programme_safety_command(
     out = capsys.readouterr().out
     assert "its own (42 characters)" in out  # what was not given stays
     assert "coordinators alerted: off" in out
+    assert "at most once per member every 24 hours" in out  # the default
+
+    assert main(["programme", "safety", "Spring cohort", "--alert-hours", "6"]) == 0
+    assert "at most once per member every 6 hours" in capsys.readouterr().out
+    assert main(["programme", "safety", "Spring cohort", "--alert-hours", "-1"]) == 1
+    assert capsys.readouterr().err == "coachbot: --alert-hours must be between 0 and 720\n"
+    assert main(["programme", "safety", "Spring cohort"]) == 0
+    assert "every 6 hours" in capsys.readouterr().out  # the bad value changed nothing
 
 
 @pytest.mark.parametrize(("args", "files", "error"), [

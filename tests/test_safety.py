@@ -4,12 +4,15 @@ the programme says so and the person agreed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.terminal import to_plain
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
+from service.inputs import EditIn
 from service.messages import Response
 from service.programmes.safety import (
     SafetyFileError,
@@ -17,14 +20,17 @@ from service.programmes.safety import (
     matches,
     read_contacts,
     read_keywords,
+    set_safety,
 )
+from service.programmes.stats import programme_stats
 from storage.answers import answers_of
 from storage.database import create_sessionmaker
-from storage.programmes import create_programme, grant
+from storage.programmes import coordinated_by, create_programme, grant
 from storage.users import get_user, update_user
 from tests.support.chat import Chat, shown
 from tests.support.clock import FakeClock
 
+START = FakeClock()()
 COORDINATOR = 5001
 CRISIS_EN = "Honestly, some days I don't want to live anymore"
 CRISIS_DE = "Manchmal denke ich an Suizid"
@@ -185,3 +191,81 @@ def test_keyword_files_are_checked() -> None:
             read_keywords(bad)
     with pytest.raises(SafetyFileError):
         read_contacts("  \n ")
+
+
+async def test_an_answer_edited_into_a_crisis_phrase_is_signposted_and_alerted_too(
+        chat: Chat, engine: AsyncEngine, clock: FakeClock) -> None:
+    await chat.send("/start")
+    await _join(engine, clock, chat, alert=True)
+    await _agree(chat, "yes")
+    response = await chat.send("About ten", message_id=77)
+    assert not _signposted(response)
+    assert not response.deliveries
+
+    edited = await chat.handle(EditIn(77, f"About ten. {CRISIS_EN}"))
+    assert to_plain(edited.messages[0].text).startswith("I've updated your answer")
+    assert _signposted(edited)
+    assert f"About ten. {CRISIS_EN}" in await _answers(engine, chat.user_id)
+    [delivery] = edited.deliveries
+    assert delivery.recipient == COORDINATOR
+    assert "live" not in to_plain(delivery.messages[0].text)
+
+    calm = await chat.handle(EditIn(77, "About eight"))  # an everyday edit: just saved
+    assert len(calm.messages) == 1
+    assert not calm.deliveries
+
+
+async def test_alerts_come_at_most_once_a_day_per_person_and_count_every_match(
+        chat: Chat, service: ConversationService, engine: AsyncEngine, clock: FakeClock) -> None:
+    await chat.send("/start")
+    await _join(engine, clock, chat, alert=True)
+    await _agree(chat, "yes")
+    await chat.send("About ten", message_id=77)
+    alerts: list[str] = []
+
+    async def crisis_edit(text: str) -> None:
+        response = await chat.handle(EditIn(77, text))
+        assert _signposted(response)  # the person always gets the contacts
+        alerts.extend(to_plain(d.messages[0].text) for d in response.deliveries)
+
+    await crisis_edit(CRISIS_EN)
+    assert len(alerts) == 1
+    assert "Ana" in alerts[0]
+    assert "Since the last alert" not in alerts[0]
+    for hours in (1, 10, 22):  # within 24 hours of the alert: counted, not alerted
+        clock.advance(hours=hours - (clock.now - START).total_seconds() / 3600)
+        await crisis_edit(f"{CRISIS_EN} ({hours})")
+    assert len(alerts) == 1
+
+    async with create_sessionmaker(engine).begin() as session:
+        [programme] = await coordinated_by(session, COORDINATOR)
+        figures = await programme_stats(session, programme, clock(), clock().date())
+    assert (figures.safety_matches, figures.safety_people) == (4, 1)  # nothing lost
+    coordinator = Chat(service, user_id=COORDINATOR, name="Jo")
+    await coordinator.send("/start")
+    stats = coordinator.texts(await coordinator.send("/stats"))
+    assert "Answers with safety phrases in the last 4 weeks" in stats
+    assert ": 4, from 1 person" in stats
+    assert CRISIS_EN not in stats
+
+    clock.now = START + timedelta(hours=24, minutes=1)
+    await crisis_edit(CRISIS_EN)
+    assert len(alerts) == 2
+    assert "Since the last alert about them, 4 of their answers matched" in alerts[1]
+    assert "live" not in alerts[1]
+    clock.advance(hours=1)
+    await crisis_edit(CRISIS_EN)
+    assert len(alerts) == 2  # the interval starts again from the second alert
+
+
+async def test_a_programme_may_alert_at_every_match(
+        chat: Chat, engine: AsyncEngine, clock: FakeClock) -> None:
+    await chat.send("/start")
+    await _join(engine, clock, chat, alert=True)
+    async with create_sessionmaker(engine).begin() as session:
+        [programme] = await coordinated_by(session, COORDINATOR)
+        await set_safety(session, programme, clock(), alert_hours=0)
+    await _agree(chat, "yes")
+    await chat.send("About ten", message_id=77)
+    for _ in range(2):
+        assert len((await chat.handle(EditIn(77, CRISIS_EN))).deliveries) == 1

@@ -1,8 +1,12 @@
 """Editing the message that answered one item of a per-item step (one action's date in GROW, one
-action's status in a check-in) changes that item, and only it; the rest of the list stays."""
+action's status in a check-in) changes that item, and only it; the rest of the list stays. An
+answer edited into a crisis phrase is signposted like a new one."""
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from prompts.catalog import default_catalog
 from tests.telegram.client import ChatClient
 from tests.telegram.harness import ACTIONS, E2E, say
 from tests.test_telegram_e2e import GROW_TEXTS, Step, Type, confirm_summary, grow_steps, walk
@@ -90,3 +94,19 @@ async def test_editing_one_check_in_status_changes_that_status_only(e2e: E2E) ->
         await client.send(typed)
     await confirm_summary(client, "en", "checkin")
     assert [action["status"] for action in await e2e.rows(ACTIONS)] == ["partly", "open"]
+
+
+async def test_an_answer_edited_into_a_crisis_phrase_gets_the_help_contacts(e2e: E2E) -> None:
+    client = e2e.client()
+    await client.send("/agreement")
+    await client.send("To lead a team")
+    assert client.last_update is not None
+    answered = client.last_update["message"]["message_id"]
+    crisis = "To lead a team, but some days I don't want to live anymore"
+
+    sent = await client.edit(answered, crisis)
+    label = say("en", "agreement.steps.purpose.label")
+    contacts = Markup(default_catalog().render("en", "safety.default_contacts"))
+    assert sent[0] == say("en", "common.edit.saved", label=label)
+    assert sent[1:] == [say("en", "safety.signpost", contacts=contacts)]
+    assert (await e2e.answers(client.user_id, "agreement"))["purpose"] == crisis

@@ -22,6 +22,7 @@ from service.render import Renderer
 from service.turn import Turn
 from storage.invites import InviteRecord, create_invite, find_invite, use_invite
 from storage.pairings import create_pairing, pairing_of_mentee
+from storage.programmes import programme_by_id
 from storage.users import UserRecord, update_user, user_by_id
 from storage.vocabulary import Role
 
@@ -100,6 +101,7 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
     which side they are on, as without a link."""
     key: str | None = None
     mentor = first_name(creator.name) if creator is not None else None
+    programme: str | None = None
     if found is None or (found.role is Role.MENTEE and found.programme_id is None
                          and creator is None):
         key = "mentors.invite.unknown"
@@ -113,11 +115,19 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
           and await pairing_of_mentee(turn.session, turn.user.id) is not None):
         key = "mentors.invite.already_paired"
         mentor = await mentor_name(turn)
+    elif (found.role is Role.MENTEE and found.programme_id is not None
+          and await pairing_of_mentee(turn.session, turn.user.id) is not None):
+        # a cohort's mentee link for someone who has a mentor: not joined, its use kept (one
+        # person may still be a mentor in one pairing and a mentee in another: mentor links pass)
+        key = "programme_admin.already_paired"
+        mentor = await mentor_name(turn)
+        joining = await programme_by_id(turn.session, found.programme_id)
+        programme = joining.name if joining is not None else None
     elif not await use_invite(turn.session, found.id, turn.now):  # someone was quicker
         key = "mentors.invite.used"
     if key is None:
         return None
-    refused = turn.message(key, mentor=mentor)
+    refused = turn.message(key, mentor=mentor, programme=programme)
     if turn.created:
         asked = await ask_role(turn)
         return Response((*refused.messages, *asked.messages))
@@ -128,7 +138,6 @@ async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:
     """A coordinator's invite for a programme (several uses serve a cohort): the opener joins it
     on the invite's side with the programme's defaults; pairs are made by the coordinators."""
     from service.programmes.joining import join  # the programmes build on the mentors' invites
-    from storage.programmes import programme_by_id
 
     assert found.programme_id is not None
     programme = await programme_by_id(turn.session, found.programme_id)

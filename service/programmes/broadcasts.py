@@ -1,12 +1,14 @@
-"""Cohort check-ins: a broadcast reaches every member at the same local wall time in their own
-zone (`coachbot broadcast --programme NAME --dialog checkin --at "2027-01-12 18:00"`), and a
-programme's recurring cohort check-in (defaults["cohort_checkin"], a Rhythm's JSON) plans like a
-rule for each member. Both are check-in invitations (service.schedule.invitation: Start / Later /
-Skip, one reminder, the close); after the answer window each coordinator gets a response report:
-answered, missed, paused, unreachable, with the first names of who has not answered, never what
-anyone answered.
+"""Cohort check-ins: a broadcast reaches every member of its audience (mentees, mentors or all)
+at the same local wall time in their own zone (`coachbot broadcast --programme NAME --dialog
+checkin --at "2027-01-12 18:00" [--to mentees]`), and a programme's recurring cohort check-in
+(defaults["cohort_checkin"], a Rhythm's JSON) makes one broadcast per occurrence, found or made by
+whichever member's planning reaches it first. Both are check-in invitations
+(service.schedule.invitation: Start / Later / Skip, one reminder, the close); after the answer
+window each coordinator gets a response report: answered, missed, paused, unreachable, among the
+audience only, with the first names of who has not answered, never what anyone answered.
 
-Keys: `broadcast:<id>:<user>`, `cohort_checkin:<user>:<local ISO>`, `broadcast_report:<id>:<user>`.
+Keys: `broadcast:<id>:<user>`, `broadcast_report:<id>:<user>` (`cohort_checkin:<user>:<local
+ISO>` for items planned before occurrences were broadcasts: still sent as they are).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.schema import Audience, Dialog
 from service.messages import OutMessage, Response
 from service.schedule import invitation
 from service.schedule.kinds import PersonKind, Planner
@@ -39,12 +42,14 @@ from storage.broadcasts import (
     item_key,
     mark_reported,
     members_of,
+    occurrence,
     open_broadcasts,
+    reaches,
     responses,
     user_ids_of,
 )
 from storage.programmes import ProgrammeRecord, coordinators_of, programme_by_id
-from storage.schedule import ItemRecord, NewItem, add_items, pending_items
+from storage.schedule import ItemRecord, NewItem, add_items
 from storage.vocabulary import ItemStatus, JSONObject
 
 RECURRING = "cohort_checkin"
@@ -54,6 +59,9 @@ REPORT_MARGIN = timedelta(hours=1)
 #: How many first names of who has not answered a report lists.
 NAMES = 30
 CHUNK = 2_000
+#: A broadcast set this long before now (wall time) beyond the grace can reach nobody any more.
+STALE = timedelta(days=2)
+MENTEES = "mentees"  # the recurring cohort check-in's audience: it runs the mentee's check-in
 
 
 @dataclass(frozen=True)
@@ -89,14 +97,25 @@ def _payload(broadcast: BroadcastRecord, programme: str) -> JSONObject:
     return {"broadcast": broadcast.id, "dialog": broadcast.dialog, "programme": programme}
 
 
+def audience_of(dialog: Dialog) -> str:
+    """Whom a broadcast of this dialog is for unless the coordinator says: its own side."""
+    return "mentors" if dialog.audience is Audience.MENTOR else "mentees"
+
+
 async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, dialog: str,
                              local_at: datetime, *, created_by: int | None,
-                             policy: SchedulePolicy, now: datetime) -> Planned:
-    """Store the broadcast and plan one item per reachable member (not for someone paused past
-    its moment), then one report per coordinator who can be written to."""
-    broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now)
+                             policy: SchedulePolicy, now: datetime,
+                             audience: str = "all") -> Planned:
+    """Store the broadcast and plan one item per reachable member of its audience (not for
+    someone paused past its moment), then one report per coordinator who can be written to.
+    The audience is the caller's to choose (`audience_of` gives the dialog's own side, as
+    `coachbot broadcast` does); unsaid, it is everyone, as before audiences existed."""
+    broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now,
+                                       audience)
+    members = [m for m in await members_of(session, programme.id)
+               if broadcast.reaches(m.role, m.mentors)]
     items: list[NewItem] = []
-    for member in await members_of(session, programme.id):
+    for member in members:
         due = due_for(local_at, member.timezone, member.quiet_hours, policy)
         if not member.active or (member.paused_until is not None and member.paused_until > due):
             continue
@@ -106,22 +125,34 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
         await add_items(session, items[start:start + CHUNK], now)
     moments = [item.due_at for item in items]
     first, last = (min(moments), max(moments)) if moments else (None, None)
-    report_at = (last or now) + policy.answer_window + REPORT_MARGIN
+    report_at, reports = await _plan_reports(session, programme, broadcast, last or now,
+                                             policy=policy, now=now)
+    return Planned(broadcast, len(items), first, last, report_at, reports)
+
+
+async def _plan_reports(session: AsyncSession, programme: ProgrammeRecord,
+                        broadcast: BroadcastRecord, last: datetime, *, policy: SchedulePolicy,
+                        now: datetime) -> tuple[datetime, int]:
+    """One response report per coordinator who has written to the bot (and the admin who set the
+    broadcast), after the last member's answer window; when, and for how many."""
+    report_at = last + policy.answer_window + REPORT_MARGIN
+    created_by = broadcast.created_by
     readers = list(dict.fromkeys([*await coordinators_of(session, programme.id),
                                   *([created_by] if created_by is not None else [])]))
     known = await user_ids_of(session, readers)
     await add_items(session, [NewItem(f"{REPORT}:{broadcast.id}:{user_id}", REPORT, user_id,
                                       report_at, {"broadcast": broadcast.id})
                               for user_id in known.values()], now)
-    return Planned(broadcast, len(items), first, last, report_at, len(known))
+    return report_at, len(known)
 
 
 # --- Planning for one member (late joiners, a changed zone, the recurring rule) ---------------
 
 
 async def plan_member(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:
-    """A member's items of their programme's open broadcasts (one whose moment passed within the
-    grace window too: a late joiner still gets it) and the next recurring cohort check-in."""
+    """A member's items of their programme's open broadcasts for their side (one whose moment
+    passed within the grace window too: a late joiner still gets it), the next occurrence of the
+    recurring cohort check-in among them."""
     programme_id = turn.user.programme_id
     if programme_id is None:
         return ()
@@ -130,41 +161,40 @@ async def plan_member(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[
         return ()
     policy: SchedulePolicy = turn.content.policy
     user = turn.user
+    await _next_occurrence(turn, programme)
+    since = turn.now.replace(tzinfo=None) - policy.grace - STALE
     items: list[NewItem] = []
-    for broadcast in await open_broadcasts(turn.session, programme_id):
+    for broadcast in await open_broadcasts(turn.session, programme_id, since):
+        if not broadcast.reaches(user.role, user.mentors):
+            continue
         due = due_for(broadcast.local_at, user.timezone, user.quiet_hours, policy)
         if due >= turn.now - policy.grace:
             items.append(NewItem(item_key(broadcast.id, user.id), KIND, user.id, due,
                                  _payload(broadcast, programme.name)))
-    items.extend(await _recurring(turn, programme))
     return items
 
 
-async def _recurring(turn: Turn, programme: ProgrammeRecord) -> list[NewItem]:
+async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> None:
+    """The broadcast of the member's next occurrence of the programme's recurring cohort check-in
+    (a mentee's rule): found, or made with its coordinators' reports."""
     rule = programme.defaults.get(RECURRING)
-    if not isinstance(rule, dict):
-        return []
+    if not isinstance(rule, dict) or not reaches(MENTEES, turn.user.role, turn.user.mentors):
+        return
     try:
         rhythm = Rhythm.from_json(rule)
     except ValueError:
-        return []
-    policy: SchedulePolicy = turn.content.policy
-    zone, uid = turn.user.timezone, turn.user.id
-    pending = {item.key for item in await pending_items(turn.session, uid, [RECURRING])}
-    payload: JSONObject = {"dialog": "checkin", "programme": programme.name}
-    items: list[NewItem] = []
-    after = turn.now - policy.grace
-    while True:
-        moment = next_occurrence(rhythm, zone, after)
-        local = moment.astimezone(zone_info(zone)).isoformat(timespec="minutes")
-        key = f"{RECURRING}:{uid}:{local}"
-        if moment > turn.now or key in pending:
-            quiet = QuietHours.parse(turn.user.quiet_hours or policy.quiet_hours)
-            items.append(NewItem(key, RECURRING, uid,
-                                 out_of_quiet(moment, zone, quiet or DEFAULT_QUIET), payload))
-        if moment > turn.now:
-            return items
-        after = moment
+        return
+    zone = zone_info(turn.user.timezone)
+    moment = next_occurrence(rhythm, turn.user.timezone, turn.now)
+    local_at = datetime.combine(moment.astimezone(zone).date(), rhythm.at)
+    broadcast, made = await occurrence(turn.session, programme.id, RECURRING, "checkin", local_at,
+                                       MENTEES, turn.now)
+    if made:
+        policy: SchedulePolicy = turn.content.policy
+        last = max((due_for(local_at, m.timezone, m.quiet_hours, policy)
+                    for m in await members_of(turn.session, programme.id)
+                    if broadcast.reaches(m.role, m.mentors)), default=turn.now)
+        await _plan_reports(turn.session, programme, broadcast, last, policy=policy, now=turn.now)
 
 
 # --- The response report ---------------------------------------------------------------------
@@ -218,6 +248,7 @@ async def report_due(turn: Turn, item: ItemRecord) -> Response | None:
     report = await report_of(turn.session, broadcast)
     await mark_reported(turn.session, broadcast.id, turn.now)
     text = turn.say("programmes.broadcast.report", programme=programme.name,
+                    audience=broadcast.audience,
                     day=broadcast.local_at.date().isoformat(),
                     at=broadcast.local_at.strftime("%H:%M"), answered=report.answered,
                     missed=report.missed, paused=report.paused, unreachable=report.unreachable,

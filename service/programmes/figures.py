@@ -60,7 +60,8 @@ def render(turn: Turn, figures: ProgrammeStats) -> str:
         inactive=figures.inactive, unreachable=figures.unreachable,
         endings=[{"on": e.on.isoformat(), "mentor": e.mentor, "mentee": e.mentee}
                  for e in figures.endings],
-        pulse_mentor=figures.pulse_mentor, pulse_mentee=figures.pulse_mentee)
+        pulse_mentor=figures.pulse_mentor, pulse_mentee=figures.pulse_mentee,
+        safety_matches=figures.safety_matches, safety_people=figures.safety_people)
 
 
 def choices() -> tuple[Choice, ...]:

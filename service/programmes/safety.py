@@ -1,7 +1,9 @@
 """Safety signposting: an answer that sounds like a crisis (self-harm, abuse, violence) gets, after
 the usual reply, a short message with help contacts: never a diagnosis, never advice. A programme's
 coordinators are told that someone may need support (their first name, never what they wrote) only
-where the programme's policy says so AND the person agreed to it in their agreement.
+where the programme's policy says so AND the person agreed to it in their agreement; at most one
+alert per person in the programme's alert interval (24 hours unless set), each naming how many
+matches there were since the last one (storage.safety counts them: moments only, never text).
 
 The phrases are data: `safety.keywords` in each language's catalog, plus a programme's own
 (programmes.safety). Matching is cheap: one compiled pattern per list of phrases, cached."""
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +31,7 @@ from storage.programmes import (
     programme_by_id,
     update_programme,
 )
+from storage.safety import alerted_since, record_match, take_untold
 from storage.stats import first_name
 from storage.users import get_user
 from storage.vocabulary import JSONObject
@@ -36,6 +39,10 @@ from storage.vocabulary import JSONObject
 #: The agreement's step in which a mentee says whether the programme team may be told.
 CONSENT_DIALOG, CONSENT_STEP, CONSENT_YES = "agreement", "team_may_know", "yes"
 MAX_CONTACTS = 1500  # characters: a few lines of phone numbers and addresses, in one message
+#: A coordinator hears of one member at most once in this many hours (a programme may change it);
+#: matches in between are counted and the next alert names how many there were.
+ALERT_HOURS = 24
+MAX_ALERT_HOURS = 24 * 30
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 
 
@@ -48,6 +55,7 @@ class SafetySettings:
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     contacts: str | None = None
     alert: bool = False
+    alert_hours: int = ALERT_HOURS  # at most one alert per member this often; matches are counted
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> SafetySettings:
@@ -58,13 +66,16 @@ class SafetySettings:
                     for lang, phrases in (raw.items() if isinstance(raw, dict) else ())
                     if isinstance(phrases, list)}
         contacts = data.get("contacts")
+        hours = data.get("alert_hours")
         return cls(keywords, contacts if isinstance(contacts, str) and contacts.strip() else None,
-                   data.get("alert") is True)
+                   data.get("alert") is True,
+                   hours if isinstance(hours, int) and not isinstance(hours, bool)
+                   and 0 <= hours <= MAX_ALERT_HOURS else ALERT_HOURS)
 
     def to_json(self) -> JSONObject:
         """The settings to store."""
         return {"keywords": {lang: list(phrases) for lang, phrases in self.keywords.items()},
-                "contacts": self.contacts, "alert": self.alert}
+                "contacts": self.contacts, "alert": self.alert, "alert_hours": self.alert_hours}
 
 
 def normalised(text: str) -> str:
@@ -120,7 +131,7 @@ async def after_answer(turn: Turn, saves: Mapping[str, Any]) -> Response:
         return Response()
     contacts = settings.contacts or Markup(turn.say("safety.default_contacts"))
     message = OutMessage(turn.say("safety.signpost", contacts=contacts))
-    alerts = await _alerts(turn, programme) if programme and settings.alert else ()
+    alerts = await _alerts(turn, programme, settings) if programme and settings.alert else ()
     return Response((message,), deliveries=alerts)
 
 
@@ -130,11 +141,20 @@ async def consented(turn: Turn) -> bool:
     return answers[CONSENT_DIALOG].get(CONSENT_STEP) == CONSENT_YES
 
 
-async def _alerts(turn: Turn, programme: ProgrammeRecord) -> tuple[Delivery, ...]:
+async def _alerts(turn: Turn, programme: ProgrammeRecord,
+                  settings: SafetySettings) -> tuple[Delivery, ...]:
     """"Someone may need support" for each coordinator of the programme, in their language: the
-    person's first name, never what they wrote. None without the person's consent."""
+    person's first name and how many matches since the last alert, never what they wrote. None
+    without the person's consent; none (the match only counted) within the programme's alert
+    interval after the last alert about them."""
     if not await consented(turn):
         return ()
+    uid, pid = turn.user.id, programme.id
+    await record_match(turn.session, uid, pid, turn.now)
+    if settings.alert_hours and await alerted_since(
+            turn.session, uid, pid, turn.now - timedelta(hours=settings.alert_hours)):
+        return ()
+    count = await take_untold(turn.session, uid, pid)
     fallback = str(programme.defaults.get("language") or "en")
     deliveries = []
     for telegram_id in await coordinators_of(turn.session, programme.id):
@@ -142,7 +162,8 @@ async def _alerts(turn: Turn, programme: ProgrammeRecord) -> tuple[Delivery, ...
         lang = coordinator.language if coordinator else fallback
         text = turn.content.catalog.render(lang, "safety.alert", programme=programme.name,
                                            name=first_name(turn.user.name) if turn.user.name else "",
-                                           telegram_id=turn.user.telegram_id)
+                                           telegram_id=turn.user.telegram_id, count=count,
+                                           hours=settings.alert_hours)
         deliveries.append(Delivery(telegram_id, (OutMessage(text),)))
     return tuple(deliveries)
 
@@ -182,12 +203,14 @@ def read_contacts(text: str) -> str:
 
 async def set_safety(session: AsyncSession, programme: ProgrammeRecord, now: datetime, *,
                      contacts: str | None = None, alert: bool | None = None,
-                     keywords: Mapping[str, tuple[str, ...]] | None = None) -> SafetySettings:
+                     keywords: Mapping[str, tuple[str, ...]] | None = None,
+                     alert_hours: int | None = None) -> SafetySettings:
     """Change what is given of a programme's safety settings; the rest stays."""
     current = SafetySettings.from_json(programme.safety)
     changed = replace(current,
                       contacts=current.contacts if contacts is None else contacts,
                       alert=current.alert if alert is None else alert,
-                      keywords=current.keywords if keywords is None else dict(keywords))
+                      keywords=current.keywords if keywords is None else dict(keywords),
+                      alert_hours=current.alert_hours if alert_hours is None else alert_hours)
     await update_programme(session, programme.id, now, safety=changed.to_json())
     return changed

@@ -1,5 +1,6 @@
 """A programme's health figures: pairs per stage, check-in response rate over four weeks, missed
-streaks, stalled pairs, inactive and unreachable people, endings coming up, pulse averages.
+streaks, stalled pairs, inactive and unreachable people, endings coming up, pulse averages, and how
+many answers matched a safety phrase (of members who agreed the team may know; a count only).
 
 Computed from storage.stats' grouped queries (one pass over their rows, no query per person).
 Coordinators see counts and first names only, never what anyone answered.
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.stages import Stage
 from storage.programmes import ProgrammeRecord
+from storage.safety import matches_since
 from storage.stats import MemberFigures, PairFigures, member_figures, pair_figures
 
 WINDOW = timedelta(weeks=4)  # the response rate's window
@@ -78,6 +80,8 @@ class ProgrammeStats:
     pulse_mentor: float | None
     pulse_mentee: float | None
     rows: list[PairRow]
+    safety_matches: int = 0  # answers that matched a safety phrase, of members who let it be told
+    safety_people: int = 0  # (last four weeks; every one, also those no alert was sent for)
 
     @property
     def response_rate(self) -> float | None:
@@ -116,6 +120,7 @@ async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
         if pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON:
             endings.append(Ending(pair.ends_on, rows[-1].mentor, rows[-1].mentee))
     silent_since = now - SILENT
+    safety_matches, safety_people = await matches_since(session, programme.id, now - WINDOW)
     return ProgrammeStats(
         programme=programme.name, at=now, members=len(members), pairs=len(pairs),
         pairs_by_stage={stage.value: stages.get(stage.value, 0) for stage in Stage},
@@ -129,7 +134,7 @@ async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
         endings=sorted(endings, key=lambda ending: ending.on),
         pulse_mentor=_mean([pair.pulse_mentor for pair in pairs]),
         pulse_mentee=_mean([pair.pulse_mentee for pair in pairs]),
-        rows=rows)
+        rows=rows, safety_matches=safety_matches, safety_people=safety_people)
 
 
 def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,

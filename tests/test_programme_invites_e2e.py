@@ -1,0 +1,80 @@
+"""A coordinator's /invite over the Telegram stub: the programme and the side chosen with buttons,
+the deep link in the text and its QR code as a photo (sendPhoto, the link in the caption's
+message above it), which a newcomer then opens to join; someone who coordinates nothing is refused
+and gets neither a link nor a picture (also for a forged button press), and no invite is made."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.callbacks import scheduling_data
+from service.programmes.admin_view import INVITE
+from service.programmes.invites import qr_png
+from storage.programmes import create_programme, grant
+from storage.rows import INVITES, PROGRAMMES
+from tests.telegram.harness import E2E, say
+from tests.telegram.stub import BOT_USERNAME
+
+COORDINATOR, NEWCOMER, OUTSIDER = 8101, 8102, 8103
+LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]{{32}})")
+
+
+async def _spring(e2e: E2E) -> None:
+    """Programme "Spring" with one coordinator."""
+    now = e2e.clock()
+    async with e2e.service.sessionmaker.begin() as session:
+        made = await create_programme(session, "Spring", {}, {}, now)
+        assert made is not None
+        await grant(session, made.id, COORDINATOR, now)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_coordinator_s_invite_arrives_as_a_link_and_a_qr_photo(e2e: E2E, lang: str) -> None:
+    await _spring(e2e)
+    cora = e2e.client(COORDINATOR, lang=lang, first_name="Cora")
+    await cora.send("/start")
+    assert await cora.send("/invite") == [say(lang, "programme_admin.invite.pick_programme")]
+    await cora.click("Spring")
+    assert cora.last_text == say(lang, "programme_admin.invite.pick_role", programme="Spring")
+    sent = await cora.click(say(lang, "programme_admin.invite.mentee"))
+
+    [text, caption] = sent
+    found = LINK.search(text)
+    assert found is not None, text
+    link = found[0]
+    assert caption == say(lang, "programme_admin.invite.caption", programme="Spring")
+    [photo] = [p for p in e2e.stub.photos if p["chat_id"] == COORDINATOR]
+    assert photo["mime_type"] == "image/png"
+    assert photo["content"] == qr_png(link)  # the picture is the code of the link in the text
+    assert cora.messages[-1]["message_id"] == photo["message_id"]
+
+    newcomer = e2e.client(NEWCOMER, lang=lang, first_name="Nia")
+    joined = await newcomer.send(f"/start {found[1]}")
+    assert any("Spring" in message for message in joined)
+    user = await e2e.user(NEWCOMER)
+    assert user is not None
+    assert user["programme_id"] is not None
+    assert user["role"] == "mentee"
+
+
+async def test_someone_who_coordinates_nothing_gets_no_link_and_no_picture(e2e: E2E) -> None:
+    await _spring(e2e)
+    olaf = e2e.client(OUTSIDER, first_name="Olaf")
+    await olaf.send("/start")
+    sent = await olaf.send("/invite")
+    assert sent == [say("en", "mentors.roles.not_yours", for_mentors=True,
+                        for_coordinators=False)]
+    assert not LINK.search(" ".join(sent))
+    assert [p for p in e2e.stub.photos if p["chat_id"] == OUTSIDER] == []
+
+    # A forged press of a coordinator's button (programme and side) is refused the same way.
+    [programme] = await e2e.rows(PROGRAMMES)
+    data = scheduling_data(INVITE, f"{programme['id']}:mentee")
+    message_id = olaf.last_message["message_id"]
+    e2e.stub.press_button(OUTSIDER, message_id, data, strict=False)
+    await e2e.settle()
+    assert olaf.last_text == say("en", "programme_admin.programme.not_coordinator")
+    assert [p for p in e2e.stub.photos if p["chat_id"] == OUTSIDER] == []
+    assert await e2e.rows(INVITES) == []
