@@ -197,10 +197,16 @@ async def test_until_a_date_takes_the_typed_day(
                                                 last="2026-11-27", resume="2026-11-28")
     assert (await user(service, chat)).awaiting is None
     await chat.send("/pause off")
+    await chat.send("/agreement")  # a dialog is open: /cancel drops the wait, not the dialog
     await chat.send("/pause")
     await chat.press(label(lang, "calendar.pause.button_date"))
-    await chat.send("/cancel")  # the wait ends: a day typed now is no pause
-    await chat.send(friday)
+    dropped = await chat.send("/cancel")
+    assert dropped.messages[0].text == rendered(lang, "calendar.pause.date_dropped")
+    async with service.sessionmaker.begin() as session:
+        run = await active_run(session, (await user(service, chat)).id)
+    assert run is not None
+    assert run.dialog == "agreement"
+    await chat.send(friday)  # the wait ended: a day typed now is no pause
     assert (await user(service, chat)).paused_until is None
 
 
@@ -380,6 +386,9 @@ async def test_a_day_without_a_time_asks_for_the_time_and_cancel_clears(
     assert [b.label for b in chat.buttons] == [label(lang, "calendar.meeting.clear_button")]
     cleared = await chat.send(cancel)
     assert cleared.messages[0].text == rendered(lang, "calendar.meeting.cleared")
+    await chat.send(tomorrow)
+    dropped = await chat.send("/cancel")  # the time is not given: nothing changes
+    assert dropped.messages[0].text == rendered(lang, "calendar.meeting.time_dropped")
     assert (await chat.send("/meeting off")).messages[0].text == rendered(
         lang, "calendar.meeting.cleared")
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from service import callbacks, runs
-from service.awaiting import Dispatch, wait_for
+from service.awaiting import Dispatch, cancels, wait_for
 from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.checkins import describe
@@ -95,8 +95,12 @@ async def _set(turn: Turn, when: MeetingWhen) -> Response:
 async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                          dispatch: Dispatch) -> Response:
     """Typed text after a day without a time is that time (unreadable: asked again, and it keeps
-    waiting); anything else ends the wait and goes its way."""
+    waiting); /cancel ends the wait and nothing else; anything else ends the wait and goes its
+    way."""
     day = awaiting.get("day")
+    if cancels(incoming):
+        await wait_for(turn, None)
+        return turn.message("calendar.meeting.time_dropped")
     if not isinstance(incoming, TextIn) or not incoming.text.strip() or not isinstance(day, str):
         await wait_for(turn, None)
         return await dispatch(incoming, True)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from service import callbacks
-from service.awaiting import Dispatch, wait_for
+from service.awaiting import Dispatch, cancels, wait_for
 from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import Choice, PersonKind, Planner
@@ -121,7 +121,11 @@ async def choose(turn: Turn, value: str) -> Response:
 async def while_awaiting(turn: Turn, _awaiting: JSONObject, incoming: Incoming,
                          dispatch: Dispatch) -> Response:
     """Typed text after "Until a date…" is the pause's last day (unreadable: asked again, and it
-    keeps waiting); anything else ends the wait and goes its way."""
+    keeps waiting); /cancel ends the wait and nothing else; anything else ends the wait and goes
+    its way."""
+    if cancels(incoming):
+        await wait_for(turn, None)
+        return turn.message("calendar.pause.date_dropped")
     if not isinstance(incoming, TextIn) or not incoming.text.strip():
         await wait_for(turn, None)
         return await dispatch(incoming, True)
