@@ -38,6 +38,13 @@ class PairingRecord:
 
 
 _OPEN = PAIRINGS.c.status != PairingStatus.ENDED.value
+#: The mentee and "the other person" of a pairing, aliased once: an alias made per call builds
+#: new columns whose reference cycles wait for the garbage collector, so a digest run over many
+#: mentors would leave heaps of them behind.
+_MENTEE = USERS.alias("mentee")
+# "mentee_user_": "mentee_id" is a column of the pairing itself.
+_MENTEE_COLUMNS = tuple(c.label(f"mentee_user_{c.name}") for c in _MENTEE.c)
+_OTHER = USERS.alias("other")
 
 
 async def create_pairing(session: AsyncSession, mentor_id: int, mentee_id: int, *, today: date,
@@ -61,11 +68,9 @@ async def pairing_of_mentee(session: AsyncSession, mentee_id: int) -> PairingRec
 async def pairings_of_mentor(session: AsyncSession, mentor_id: int) -> list[tuple[PairingRecord,
                                                                                   UserRecord]]:
     """The mentor's pairings that are not ended, with each mentee, oldest first."""
-    mentee = USERS.alias("mentee")
     rows = await session.execute(
-        # "mentee_user_": "mentee_id" is a column of the pairing itself.
-        select(PAIRINGS, *[c.label(f"mentee_user_{c.name}") for c in mentee.c])
-        .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
+        select(PAIRINGS, *_MENTEE_COLUMNS)
+        .join(_MENTEE, _MENTEE.c.id == PAIRINGS.c.mentee_id)
         .where(PAIRINGS.c.mentor_id == mentor_id, _OPEN).order_by(PAIRINGS.c.id))
     return [(PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_user_", role=Role))
             for row in rows]
@@ -99,7 +104,7 @@ async def pairings_of_user(session: AsyncSession, user_id: int
                            ) -> list[tuple[PairingRecord, bool, str | None]]:
     """Every pairing the user is in, ended ones too, oldest first, for their own export: the
     pairing, whether they are its mentor, and the other person's name (nothing else of theirs)."""
-    other = USERS.alias("other")
+    other = _OTHER
     as_mentor = PAIRINGS.c.mentor_id == user_id
     rows = await session.execute(
         select(PAIRINGS, other.c.name.label("other_name"))

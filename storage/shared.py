@@ -26,6 +26,15 @@ CHECKIN = "checkin"  # the dialog, and the kind of its scheduled invitation
 #: A mentor's own dialogs (mentor_story, mentor_checkin, mentor_reflection) are never shown to
 #: anyone, even when their author is someone's mentee too.
 MENTOR_DIALOGS = "mentor_"
+#: The mentee of a pairing, aliased once (see storage.pairings: an alias per call is garbage
+#: with reference cycles).
+_PAIRED = USERS.alias("mentee")
+_PAIRED_COLUMNS = tuple(c.label(f"paired_{c.name}") for c in _PAIRED.c)
+#: Not an answer of a mentor's own dialog (built once, for the same reason).
+_NOT_MENTORS_OWN = ~ANSWERS.c.dialog.startswith(MENTOR_DIALOGS, autoescape=True)
+#: A check-in invitation whose moment is over: sent, skipped or missed (an expanding IN).
+_INVITATION_OVER = ITEMS.c.status.in_([ItemStatus.SENT.value, ItemStatus.SKIPPED.value,
+                                       ItemStatus.MISSED.value])
 
 
 def _paired(mentor_id: int, pairing_id: int) -> ColumnElement[bool]:
@@ -41,7 +50,7 @@ async def shared_answers(session: AsyncSession, mentor_id: int, pairing_id: int,
     query = (select(ANSWERS).join(PAIRINGS, PAIRINGS.c.mentee_id == ANSWERS.c.user_id)
              .where(_paired(mentor_id, pairing_id),
                     ANSWERS.c.visibility == Visibility.SHARED.value,
-                    ~ANSWERS.c.dialog.startswith(MENTOR_DIALOGS, autoescape=True)))
+                    _NOT_MENTORS_OWN))
     if since is not None:
         query = query.where(ANSWERS.c.updated_at > since)
     rows = await session.execute(query.order_by(ANSWERS.c.run_id, ANSWERS.c.id))
@@ -120,10 +129,9 @@ async def shared_step(session: AsyncSession, mentor_id: int, dialog: str, step: 
 async def paired_mentee(session: AsyncSession, mentor_id: int,
                         pairing_id: int) -> tuple[PairingRecord, UserRecord] | None:
     """The pairing and its mentee, if the pairing is this mentor's own and open; else None."""
-    mentee = USERS.alias("mentee")
     row = (await session.execute(
-        select(PAIRINGS, *[c.label(f"paired_{c.name}") for c in mentee.c])
-        .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
+        select(PAIRINGS, *_PAIRED_COLUMNS)
+        .join(_PAIRED, _PAIRED.c.id == PAIRINGS.c.mentee_id)
         .where(_paired(mentor_id, pairing_id)))).first()
     if row is None:
         return None
@@ -153,9 +161,7 @@ async def activity(session: AsyncSession, mentor_id: int, pairing_id: int, *,
         RUNS.c.status == RunStatus.COMPLETED.value))).scalar_one_or_none()
     statuses = (await session.execute(
         select(ITEMS.c.status).where(ITEMS.c.user_id == mentee, ITEMS.c.kind == CHECKIN,
-                                     ITEMS.c.status.in_([ItemStatus.SENT.value,
-                                                         ItemStatus.SKIPPED.value,
-                                                         ItemStatus.MISSED.value]))
+                                     _INVITATION_OVER)
         .order_by(ITEMS.c.due_at.desc(), ITEMS.c.id.desc()).limit(recent))).scalars()
     help_waiting = (await session.execute(select(func.count()).select_from(HELP).where(
         HELP.c.pairing_id == pairing_id, HELP.c.mentor_id == mentor_id,
