@@ -78,7 +78,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("goals", Kind.LOOK_UP, slow=True),
     CommandSpec("answers", Kind.LOOK_UP, slow=True),
     CommandSpec("settings", Kind.LOOK_UP),
-    CommandSpec("checkins", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
+    CommandSpec("checkins", Kind.LOOK_UP),
     CommandSpec("pause", Kind.LOOK_UP),
     CommandSpec("meeting", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
     CommandSpec("askmentor", Kind.ACTION, scopes=frozenset({Scope.MENTEE})),

@@ -22,7 +22,7 @@ from service.answering import edit_answer
 from service.awaiting import Waiter
 from service.commands import Kind, Scope, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
-from service.mentors import alerts, digest, mentees, pairing, roles, sharing
+from service.mentors import alerts, digest, mentees, own_rhythm, pairing, roles, sharing
 from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
 from service.programmes import admin_view, figures, pulse
@@ -42,7 +42,7 @@ ACTIONS: dict[str, Action] = {
     "answers": lookups.answers,
     "mentees": mentees.mentees,
     "settings": settings.settings,
-    "checkins": checkins.checkins,
+    "checkins": own_rhythm.checkins_command,
     "pause": pause.pause,
     "meeting": meeting.meeting,
     "askmentor": alerts.askmentor,

@@ -142,7 +142,7 @@ async def test_typed_forms_in_german(service: ConversationService) -> None:
         pending = await pending_items(session, await user_id(chat), ["checkin"])
     assert [item.due_at for item in pending] == [at("Europe/Berlin", date(2026, 11, 27), 17)]
     await chat.send("/checkins aus")
-    assert chat.last_text == shown("de", "checkins.stopped")
+    assert chat.last_text == shown("de", "checkins.stopped", side=None, word="")
     async with service.sessionmaker.begin() as session:
         assert await pending_items(session, await user_id(chat), ["checkin"]) == []
 
@@ -152,14 +152,15 @@ async def test_every_two_weeks_and_off_in_english(chat: Chat) -> None:
     await chat.send("/checkins every 2 weeks fri 17:00")
     assert "every other Friday at 17:00" in chat.last_text
     await chat.send("/checkins off")
-    assert chat.last_text == shown("en", "checkins.stopped")
+    assert chat.last_text == shown("en", "checkins.stopped", side=None, word="")
     await chat.send("/checkins")
     assert chat.last_text.startswith("You haven't set a check-in rhythm yet")
 
 
 async def test_a_bad_form_is_answered_with_examples(chat: Chat) -> None:
     await chat.send("/checkins sometimes maybe")
-    assert chat.last_text == shown("en", "checkins.not_understood", text="sometimes maybe")
+    assert chat.last_text == shown("en", "checkins.not_understood", text="sometimes maybe",
+                                    side=None, word="")
     assert "/checkins mon,thu 08:15" in chat.last_text
 
 

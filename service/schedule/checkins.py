@@ -3,18 +3,23 @@
 invitation, a GROW checkpoint's own invitation, and the question about an action step on its
 due date (unless a check-in falls that day).
 
-Button choices are `sk:checkins:<value>`: `new`, `every:<weeks>` (0: daily) → the day,
-`day:<weeks>:<weekday>` → the time, `at:<weeks>:<weekday|x>:<HHMM>` → the rule; `off`, `no`,
-`tz:<index>` (the time it is for them now), and `keep`/`less`/`pause` (after two missed).
+The same showing, pickers and typed forms serve a mentor's own check-in rhythm: a `Track` says
+whose rhythm it is (`MENTEE` here; the mentor's in service.mentors.own_rhythm).
+
+Button choices are `sk:<topic>:<value>` (the mentee's topic: `checkins`): `new`,
+`every:<weeks>` (0: daily) → the day, `day:<weeks>:<weekday>` → the time,
+`at:<weeks>:<weekday|x>:<HHMM>` → the rule, `off`; the mentee's alone: `no`, `tz:<index>` (the
+time it is for them now), and `keep`/`less`/`pause` (after two missed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from service.callbacks import scheduling_data
+from service.commands import Scope
 from service.messages import Button, OutMessage, Response, button
 from service.schedule.kinds import Choice, Planner
 from service.schedule.pause import start_pause
@@ -59,6 +64,33 @@ def rhythm_of(rules: Mapping[str, JSONObject]) -> Rhythm | None:
         return None
 
 
+@dataclass(frozen=True)
+class Track:
+    """Whose check-in rhythm: the rule and the kind of item it plans, how the rule reads
+    (None: off), the rule that turns it off (None: no rule), the topic of its buttons, the side
+    its texts name, and what waits on a sent invitation (cancelled when it stops)."""
+
+    kind: str
+    topic: str
+    side: str
+    read: Callable[[Mapping[str, JSONObject]], Rhythm | None]
+    off: JSONObject | None = None
+    follow_ups: tuple[str, ...] = ()
+
+
+MENTEE = Track(KIND, TOPIC, Scope.MENTEE.value, rhythm_of, None, FOLLOW_UPS)
+
+
+def naming(turn: Turn, track: Track) -> dict[str, str | None]:
+    """How the texts name a track: someone on both sides reads which side it is and types its
+    word (`/checkins mentor fri 17:00`); a mentor's own is always named; a mentee's alone is
+    said as it always was."""
+    both = {Scope.MENTEE, Scope.MENTOR} <= turn.scopes
+    named = both or track.side != MENTEE.side
+    return {"side": track.side if named else None,
+            "word": turn.say(f"checkins.words.{track.side}") + " " if both else ""}
+
+
 # --- Showing and describing ------------------------------------------------------------
 
 
@@ -76,27 +108,28 @@ def when(turn: Turn, moment: datetime) -> str:
     return turn.say("checkins.when", day=local.date().isoformat(), at=local.strftime("%H:%M"))
 
 
-async def next_checkin(turn: Turn) -> datetime | None:
+async def next_checkin(turn: Turn, track: Track = MENTEE) -> datetime | None:
     """When the next check-in invitation goes out."""
-    pending = await pending_items(turn.session, turn.user.id, [KIND])
+    pending = await pending_items(turn.session, turn.user.id, [track.kind])
     return pending[0].due_at if pending else None
 
 
-async def overview(turn: Turn, note: str | None = None) -> OutMessage:
+async def overview(turn: Turn, note: str | None = None, track: Track = MENTEE) -> OutMessage:
     """The rhythm and the next check-in, with buttons to change or stop it."""
-    rhythm = rhythm_of({KIND: rule} if (rule := await _rule(turn)) is not None else {})
-    say = turn.say
+    rhythm = track.read(await rules_of(turn.session, turn.user.id))
+    say, named = turn.say, naming(turn, track)
     if rhythm is None:
-        text = say("checkins.none")
+        text = say("checkins.none", **named)
         rows: tuple[tuple[Button, ...], ...] = (
-            (button(say("checkins.buttons.set"), _data("new")),),)
+            (button(say("checkins.buttons.set"), _data("new", track)),),)
     else:
-        upcoming = await next_checkin(turn)
+        upcoming = await next_checkin(turn, track)
         text = say("checkins.view", rhythm=describe(turn, rhythm),
                    next=when(turn, upcoming) if upcoming else None,
-                   paused=turn.user.paused_until is not None and turn.user.paused_until > turn.now)
-        rows = ((button(say("checkins.buttons.change"), _data("new")),
-                 button(say("checkins.buttons.stop"), _data("off"))),)
+                   paused=turn.user.paused_until is not None and turn.user.paused_until > turn.now,
+                   **named)
+        rows = ((button(say("checkins.buttons.change"), _data("new", track)),
+                 button(say("checkins.buttons.stop"), _data("off", track))),)
     return OutMessage(f"{note}\n\n{text}" if note else text, rows)
 
 
@@ -107,31 +140,33 @@ async def _rule(turn: Turn) -> JSONObject | None:
 # --- /checkins -------------------------------------------------------------------------
 
 
-async def checkins(turn: Turn, args: str) -> Response:
+async def checkins(turn: Turn, args: str, track: Track = MENTEE) -> Response:
     """`/checkins` shows the rhythm; `/checkins daily 18:30`, `mon,thu 08:15`,
     `every 2 weeks fri 17:00`, `off` (and their German forms) change it."""
     if not args.strip():
-        return Response((await overview(turn),))
+        return Response((await overview(turn, track=track),))
     parsed = parse_rhythm(args, turn.today)
     if parsed is None:
-        return turn.message("checkins.not_understood", text=args.strip()[:64])
+        return turn.message("checkins.not_understood", text=args.strip()[:64],
+                            **naming(turn, track))
     if isinstance(parsed, Off):
-        return await stop(turn)
-    return await set_rhythm(turn, parsed)
+        return await stop(turn, track)
+    return await set_rhythm(turn, parsed, track)
 
 
-async def set_rhythm(turn: Turn, rhythm: Rhythm) -> Response:
+async def set_rhythm(turn: Turn, rhythm: Rhythm, track: Track = MENTEE) -> Response:
     """Keep this rhythm, plan its next check-in, and say when that is; someone who never chose a
     time zone is asked what time it is for them now."""
     rhythm = soonest(turn, rhythm)
-    await set_rule(turn.session, turn.user.id, KIND, rhythm.to_json(), turn.now)
+    await set_rule(turn.session, turn.user.id, track.kind, rhythm.to_json(), turn.now)
     await replan(turn, turn.content.schedule)
-    upcoming = await next_checkin(turn)
+    upcoming = await next_checkin(turn, track)
     quiet = quiet_hours(turn)
     text = turn.say("checkins.set", rhythm=describe(turn, rhythm),
                     next=when(turn, upcoming) if upcoming else None,
                     quiet=str(quiet) if quiet.contains(rhythm.at) else None,
-                    at=f"{rhythm.at:%H:%M}", quiet_end=f"{quiet.end:%H:%M}")
+                    at=f"{rhythm.at:%H:%M}", quiet_end=f"{quiet.end:%H:%M}",
+                    **naming(turn, track))
     messages = [OutMessage(text)]
     if turn.user.timezone == UNSET_ZONE:
         messages.append(zone_question(turn))
@@ -148,12 +183,13 @@ def soonest(turn: Turn, rhythm: Rhythm) -> Rhythm:
     return min(candidates, key=lambda r: next_occurrence(r, turn.user.timezone, turn.now))
 
 
-async def stop(turn: Turn) -> Response:
+async def stop(turn: Turn, track: Track = MENTEE) -> Response:
     """No more check-ins (nor what waits on one already sent)."""
-    await set_rule(turn.session, turn.user.id, KIND, None, turn.now)
-    await cancel_pending(turn.session, turn.user.id, turn.now, kinds=FOLLOW_UPS)
+    await set_rule(turn.session, turn.user.id, track.kind, track.off, turn.now)
+    if track.follow_ups:
+        await cancel_pending(turn.session, turn.user.id, turn.now, kinds=track.follow_ups)
     await replan(turn, turn.content.schedule)
-    return turn.message("checkins.stopped")
+    return turn.message("checkins.stopped", **naming(turn, track))
 
 
 def zone_question(turn: Turn) -> OutMessage:
@@ -187,50 +223,62 @@ async def after_dialog(turn: Turn, dialog: str, answers: Mapping[str, object]) -
     return [await offer(turn, OutMessage(text, tuple(tuple(row) for row in rows)))]
 
 
-def _data(value: str) -> str:
-    return scheduling_data(TOPIC, value)
+def _data(value: str, track: Track = MENTEE) -> str:
+    return scheduling_data(track.topic, value)
 
 
-def rhythm_question(turn: Turn) -> OutMessage:
+def rhythm_question(turn: Turn, track: Track = MENTEE) -> OutMessage:
     """How often: daily, weekly or fortnightly."""
-    return OutMessage(turn.say("checkins.how_often"), ((
-        button(turn.say("checkins.buttons.daily"), _data("every:0")),
-        button(turn.say("checkins.buttons.weekly"), _data("every:1")),
-        button(turn.say("checkins.buttons.fortnightly"), _data("every:2"))),))
+    return OutMessage(turn.say("checkins.how_often", **naming(turn, track)), ((
+        button(turn.say("checkins.buttons.daily"), _data("every:0", track)),
+        button(turn.say("checkins.buttons.weekly"), _data("every:1", track)),
+        button(turn.say("checkins.buttons.fortnightly"), _data("every:2", track))),))
 
 
-def day_question(turn: Turn, weeks: int) -> OutMessage:
+def day_question(turn: Turn, weeks: int, track: Track = MENTEE) -> OutMessage:
     """Which day of the week."""
     names = turn.content.catalog.raw(turn.lang, "common.weekdays") or []
-    buttons = [button(str(names[day]), _data(f"day:{weeks}:{day}")) for day in range(7)]
+    buttons = [button(str(names[day]), _data(f"day:{weeks}:{day}", track)) for day in range(7)]
     return OutMessage(turn.say("checkins.which_day"), (tuple(buttons[:4]), tuple(buttons[4:])))
 
 
-def time_question(turn: Turn, weeks: int, day: str) -> OutMessage:
+def time_question(turn: Turn, weeks: int, day: str, track: Track = MENTEE) -> OutMessage:
     """Which local time (or typed)."""
     buttons = tuple(button(turn.say("checkins.buttons.at", at=at.strftime("%H:%M")),
-                           _data(f"at:{weeks}:{day}:{at.strftime('%H%M')}")) for at in TIMES)
-    return OutMessage(turn.say("checkins.which_time"), (buttons,))
+                           _data(f"at:{weeks}:{day}:{at.strftime('%H%M')}", track))
+                    for at in TIMES)
+    return OutMessage(turn.say("checkins.which_time", **naming(turn, track)), (buttons,))
+
+
+async def choose_rhythm(turn: Turn, value: str, track: Track) -> Response | None:
+    """A press on one of the pickers every track has (None: not one of them); each picker is
+    offered to be typed as well as tapped."""
+    head, _, rest = value.partition(":")
+    if value == "new":
+        return Response((await offer(turn, rhythm_question(turn, track)),))
+    if value == "off":
+        return await stop(turn, track)
+    if head == "every" and rest in ("0", "1", "2"):
+        return Response((await offer(turn, time_question(turn, 0, "x", track) if rest == "0"
+                                     else day_question(turn, int(rest), track)),))
+    if head == "day" and (parts := rest.split(":")) and len(parts) == 2 \
+            and parts[0] in ("1", "2") and parts[1] in "0123456" and len(parts[1]) == 1:
+        return Response((await offer(turn, time_question(turn, int(parts[0]), parts[1],
+                                                         track)),))
+    if head == "at":
+        rhythm = _picked(turn, rest)
+        return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm, track)
+    return None
 
 
 async def choose(turn: Turn, value: str) -> Response:
-    """A press on one of the check-in choices."""
+    """A press on one of the mentee's check-in choices."""
+    picked = await choose_rhythm(turn, value, MENTEE)
+    if picked is not None:
+        return picked
     head, _, rest = value.partition(":")
-    if value == "new":
-        return Response((await offer(turn, rhythm_question(turn)),))
-    if value == "off":
-        return await stop(turn)
     if value == "no":
         return turn.message("checkins.not_now")
-    if head == "every" and rest in ("0", "1", "2"):
-        return Response((await offer(turn, time_question(turn, 0, "x") if rest == "0"
-                                     else day_question(turn, int(rest))),))
-    if head == "day" and (parts := rest.split(":")) and len(parts) == 2 \
-            and parts[0] in ("1", "2") and parts[1] in "0123456" and len(parts[1]) == 1:
-        return Response((await offer(turn, time_question(turn, int(parts[0]), parts[1])),))
-    if head == "at":
-        rhythm = _picked(turn, rest)
-        return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm)
     if head == "tz" and rest.isdigit() and int(rest) < len(COMMON_TIMEZONES):
         return await _set_zone(turn, COMMON_TIMEZONES[int(rest)])
     if value in ("keep", "less", "pause"):

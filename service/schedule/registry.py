@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.mentors import alerts, brief, digest, own_checkin, planning
+from service.mentors import alerts, brief, digest, own_checkin, own_rhythm, planning
 from service.programmes import admin_view, broadcasts, figures, pairs, pulse
 from service.schedule import checkins, invitation
 from service.schedule.ending import ending_kinds
@@ -18,5 +18,6 @@ def default_registry(policy: SchedulePolicy | None = None) -> Registry:
     return Registry().add(maintenance(policy or SchedulePolicy()), *invitation.kinds(),
                           *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds(),
                           *digest.kinds(), *alerts.kinds(), *brief.kinds(), *own_checkin.kinds(),
+                          *own_rhythm.choices(),
                           *planning.planners(), *broadcasts.kinds(), *pulse.kinds(), *pairs.kinds(),
                           *figures.choices(), *admin_view.choices())
