@@ -12,7 +12,7 @@ from service import callbacks
 from service.export import export_user
 from service.export_page import export_page
 from service.inputs import valid_text
-from service.mentors.pairing import farewells, mentor_name
+from service.mentors.pairing import farewells, mentor_name, open_sides
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
 from service.runs import show_run
@@ -56,9 +56,10 @@ async def ask_delete(turn: Turn) -> Response:
 async def delete_everything(turn: Turn) -> Response:
     """The person confirmed: whoever they are paired with is told they no longer are, then every
     row about them is erased (their pairings with it)."""
-    told = await farewells(turn)
+    sides = await open_sides(turn)
     coordinates = await _coordinated(turn)
     await delete_user(turn.session, turn.user.id)
+    told = await farewells(turn, sides)
     return Response(turn.message("common.delete.done", coordinates=coordinates).messages,
                     deliveries=told)
 

@@ -40,7 +40,8 @@ PEOPLE = frozenset({Scope.MENTEE, Scope.MENTOR})
 class CommandSpec:
     """One command. `dialogs` names the dialog a DIALOG command starts, per audience;
     `navigation` the engine command a NAVIGATION command sends; `listed` puts it in menus and /help;
-    `in_dialog` lists it under "inside a dialog" there."""
+    `in_dialog` lists it under "inside a dialog" there; `with_mentor` lists it in a chat's menu
+    only while the person has a mentor."""
 
     name: str
     kind: Kind
@@ -50,6 +51,7 @@ class CommandSpec:
     in_dialog: bool = False
     dialogs: Mapping[Audience, str] = field(default_factory=lambda: MappingProxyType({}))
     navigation: Navigation | None = None
+    with_mentor: bool = False
 
 
 def _dialog(name: str, mentee: str | None = None, mentor: str | None = None) -> CommandSpec:
@@ -81,7 +83,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("checkins", Kind.LOOK_UP),
     CommandSpec("pause", Kind.LOOK_UP),
     CommandSpec("meeting", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
-    CommandSpec("askmentor", Kind.ACTION, scopes=frozenset({Scope.MENTEE})),
+    CommandSpec("askmentor", Kind.ACTION, scopes=frozenset({Scope.MENTEE}), with_mentor=True),
     _navigation("skip", Navigation.SKIP),
     _navigation("back", Navigation.BACK),
     _navigation("done", Navigation.DONE, listed=False),
@@ -103,9 +105,11 @@ def command(name: str) -> CommandSpec | None:
     return BY_NAME.get(name.lower())
 
 
-def menu(scopes: frozenset[Scope] | set[Scope]) -> list[CommandSpec]:
-    """The listed commands a person with these scopes may use, in menu order."""
-    return [c for c in COMMANDS if c.listed and c.scopes & scopes]
+def menu(scopes: frozenset[Scope] | set[Scope], mentored: bool = True) -> list[CommandSpec]:
+    """The listed commands a person with these scopes may use, in menu order (without those for
+    someone with a mentor, unless `mentored`)."""
+    return [c for c in COMMANDS
+            if c.listed and c.scopes & scopes and (mentored or not c.with_mentor)]
 
 
 def dialog_for_command(spec: CommandSpec, audience: Audience) -> str | None:

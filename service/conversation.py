@@ -20,7 +20,7 @@ from dialogs.registry import Scripts
 from prompts.catalog import Catalog, CatalogLexicon
 from service import runs
 from service.inputs import Incoming, Person
-from service.mentors import roles
+from service.mentors import scopes
 from service.mentors.invites import InvitePolicy
 from service.messages import Delivery, OutMessage, Response
 from service.programmes import broadcasts
@@ -100,7 +100,7 @@ class ConversationService:
                 return Response()
             user = await self._reactivated(session, user)
             turn = Turn(self.content, session, user, self.clock(), created, open_run)
-            await roles.load_roles(turn)
+            await scopes.load_roles(turn)
             if created:
                 await broadcasts.reports_for_newcomer(turn)
             return await route(turn, incoming)
@@ -116,7 +116,7 @@ class ConversationService:
                 return
             user, open_run = found
             turn = Turn(self.content, session, user, self.clock(), False, open_run)
-            await roles.load_roles(turn)
+            await scopes.load_roles(turn)
             yield turn
 
     async def catch_up(self, external_id: int) -> Response:

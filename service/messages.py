@@ -95,21 +95,25 @@ class OutMessage:
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """Messages for one person, addressed by their Telegram id: not necessarily whoever sent the
-    update (a mentor's alert, a scheduled check-in). Front-ends send them in order."""
-
-    recipient: int
-    messages: tuple[OutMessage, ...]
-
-
-@dataclass(frozen=True)
 class MenuChange:
     """The person's roles (or language) changed: the command menu of their chat follows, with the
-    commands of these scopes in this language."""
+    commands of these scopes in this language (those for someone with a mentor only while
+    `mentored`)."""
 
     scopes: frozenset[Scope]
     language: str
+    mentored: bool = True
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Messages for one person, addressed by their Telegram id: not necessarily whoever sent the
+    update (a mentor's alert, a scheduled check-in). Front-ends send them in order. `menu`: what
+    the messages tell changes that person's roles (a pairing ended): their chat's menu follows."""
+
+    recipient: int
+    messages: tuple[OutMessage, ...]
+    menu: MenuChange | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from service.answering import edit_answer
 from service.awaiting import Waiter
 from service.commands import Kind, Scope, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
-from service.mentors import alerts, digest, mentees, own_rhythm, pairing, roles, sharing
+from service.mentors import alerts, digest, mentees, own_rhythm, pairing, roles, scopes, sharing
 from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
 from service.programmes import admin_view, figures, pulse
@@ -130,7 +130,7 @@ async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> R
     if spec is None:
         return turn.message("common.service.unknown_command")
     if Scope.COORDINATOR in spec.scopes or spec.name == "help":
-        await roles.load_coordination(turn)
+        await scopes.load_coordination(turn)
     if spec.kind in (Kind.ACTION, Kind.LOOK_UP) and not spec.scopes & turn.scopes:
         return roles.not_yours(turn, spec)
     if spec.kind is Kind.NAVIGATION:

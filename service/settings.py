@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from prompts.catalog import Catalog
 from service import callbacks
 from service.mentors.pairing import mentor_name, settings_part
+from service.mentors.scopes import menu_of
 from service.messages import OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.plan import replan
@@ -109,7 +110,7 @@ async def apply_setting(turn: Turn, name: str, value: str) -> Response:
         await replan(turn, turn.content.schedule)
     said = turn.message(key, mentor=await mentor_name(turn), **variables)
     # The chat's command menu follows the new language (mentors' holds their commands too).
-    return replace(said, menu=turn.menu_change()) if language_changed else said
+    return replace(said, menu=await menu_of(turn, turn.user)) if language_changed else said
 
 
 def local_time(user_timezone: str, now: datetime) -> str:

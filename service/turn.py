@@ -58,7 +58,7 @@ class Content:
 class Turn:
     """The context of one input. `open_run` is the active run as loaded with the user, before any
     change this turn makes; `created` says the user was new; `paired_as_mentee` that someone who
-    came in as a mentor is also someone's mentee (loaded only for them: see mentors.roles)."""
+    came in as a mentor is also someone's mentee (loaded only for them: see mentors.scopes)."""
 
     content: Content
     session: AsyncSession
@@ -67,7 +67,7 @@ class Turn:
     created: bool = False
     open_run: RunRecord | None = None
     paired_as_mentee: bool = False
-    coordinates: bool = False  # loaded where it matters: see mentors.roles.load_coordination
+    coordinates: bool = False  # loaded where it matters: see mentors.scopes.load_coordination
     render: Renderer = field(init=False)
     views: Views = field(init=False)
 
@@ -103,9 +103,9 @@ class Turn:
         """Whether dialogs of this audience are theirs (on either side)."""
         return Scope(audience.value) in self.scopes
 
-    def menu_change(self) -> MenuChange:
-        """Their chat's command menu as it should be now."""
-        return MenuChange(self.scopes, self.lang)
+    def menu_change(self, mentored: bool = True) -> MenuChange:
+        """Their chat's command menu as it should be now (`mentored`: they have a mentor)."""
+        return MenuChange(self.scopes, self.lang, mentored)
 
     @property
     def today(self) -> date:

@@ -83,6 +83,9 @@ async def on_person_work(work: PersonWork, context: CoachContext) -> None:
                 return  # the rest of this work is retried with it
             if not reached and delivery.recipient == work.person_id and work.failed is not None:
                 await work.failed(Forbidden("bot was blocked by the user"))  # not sent after all
+            if reached and delivery.menu is not None:  # a pairing of theirs ended, say
+                await set_chat_menu(context.bot, context.service.catalog, delivery.recipient,
+                                    delivery.menu)
     finally:
         if work.finished is not None:
             await work.finished()

@@ -17,11 +17,11 @@ from service.messages import MenuChange, plain
 log = logging.getLogger(__name__)
 
 
-def menu(catalog: Catalog, lang: str, scopes: frozenset[Scope] = frozenset({Scope.MENTEE})
-         ) -> list[BotCommand]:
+def menu(catalog: Catalog, lang: str, scopes: frozenset[Scope] = frozenset({Scope.MENTEE}),
+         mentored: bool = True) -> list[BotCommand]:
     """The command menu of people with these scopes, in one language (mentees' by default)."""
     return [BotCommand(c.name, plain(catalog.render(lang, f"common.commands.{c.name}")))
-            for c in commands_menu(scopes)]
+            for c in commands_menu(scopes, mentored)]
 
 
 async def set_chat_menu(bot: ExtBot[None], catalog: Catalog, chat_id: int,
@@ -29,7 +29,7 @@ async def set_chat_menu(bot: ExtBot[None], catalog: Catalog, chat_id: int,
     """This chat's menu follows the person's roles. The reply was sent already: a failure here
     is logged, not raised (the default menu stays until the next change)."""
     try:
-        await bot.set_my_commands(menu(catalog, change.language, change.scopes),
+        await bot.set_my_commands(menu(catalog, change.language, change.scopes, change.mentored),
                                   scope=BotCommandScopeChat(chat_id))
     except TelegramError as error:
         log.warning("could not set the menu of chat %s: %s", chat_id, type(error).__name__)

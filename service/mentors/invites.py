@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from service import journey
 from service.mentors.pairing import first_name, mentor_name
-from service.mentors.roles import ask_role, load_roles
+from service.mentors.roles import ask_role
+from service.mentors.scopes import load_roles, menu_of
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
 from service.turn import Turn
@@ -91,8 +92,8 @@ async def redeem(turn: Turn, token: str) -> Response:
     if turn.created:
         welcome = await journey.welcome(turn, new=True)
         first, *rest = welcome.messages
-        return Response((first, paired, *rest), deliveries=told, menu=turn.menu_change())
-    return Response((paired,), deliveries=told, menu=turn.menu_change())
+        return Response((first, paired, *rest), deliveries=told, menu=await menu_of(turn, turn.user))
+    return Response((paired,), deliveries=told, menu=await menu_of(turn, turn.user))
 
 
 async def _refusal(turn: Turn, found: InviteRecord | None,
@@ -154,12 +155,12 @@ async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:
         welcome_mentor = OutMessage(turn.say("mentors.roles.mentor_welcome",
                                              name=first_name(turn.user.name)))
         return Response((welcome_mentor, joined, *await journey.suggestion(turn)),
-                        menu=turn.menu_change())
+                        menu=await menu_of(turn, turn.user))
     if turn.created:
         welcome = await journey.welcome(turn, new=True)
         first, *rest = welcome.messages
-        return Response((first, joined, *rest), menu=turn.menu_change())
-    return Response((joined, *await journey.suggestion(turn)), menu=turn.menu_change())
+        return Response((first, joined, *rest), menu=await menu_of(turn, turn.user))
+    return Response((joined, *await journey.suggestion(turn)), menu=await menu_of(turn, turn.user))
 
 
 async def _mentor_invite(turn: Turn) -> Response:
@@ -170,4 +171,4 @@ async def _mentor_invite(turn: Turn) -> Response:
     turn.became(replace(turn.user, mentors=True, role=role))
     return Response((OutMessage(turn.say("mentors.invite.became_mentor",
                                          name=first_name(turn.user.name))),
-                     *await journey.suggestion(turn)), menu=turn.menu_change())
+                     *await journey.suggestion(turn)), menu=await menu_of(turn, turn.user))

@@ -2,17 +2,21 @@
 confirmation; both are told), and what the other person hears when one of them deletes their data.
 
 Ending sets the status to ended: every mentor-side read (storage.shared) returns nothing from then
-on. The button data names the pairing; a press counts only for one's own open pairing.
+on. The button data names the pairing; a press counts only for one's own open pairing. However a
+pairing ends (either of them, a deletion, a coordinator), both people's command menus follow:
+the one who ended it with their reply, the other with what they are told.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from service import callbacks
 from service.commands import Scope
+from service.mentors.scopes import menu_of
 from service.messages import Delivery, OutMessage, Response, button
 from service.render import Renderer
+from service.schedule.kinds import PersonKind
 from service.turn import Turn
 from storage.pairings import (
     PairingRecord,
@@ -21,6 +25,7 @@ from storage.pairings import (
     pairings_of_mentor,
     set_pairing_status,
 )
+from storage.schedule import ItemRecord
 from storage.users import UserRecord, user_by_id
 from storage.vocabulary import PairingStatus
 
@@ -128,28 +133,42 @@ async def on_end_press(turn: Turn, press: callbacks.EndPairingPress) -> Response
     await set_pairing_status(turn.session, side.pairing.id, PairingStatus.ENDED, turn.now)
     if not side.as_mentor:
         turn.paired_as_mentee = False
-    told = _told(turn, side.other, "mentors.pairing.ended_other", first_name(turn.user.name),
-                 as_mentor=not side.as_mentor)
+    told = await _told(turn, side.other, "mentors.pairing.ended_other",
+                       first_name(turn.user.name), as_mentor=not side.as_mentor)
     return Response((OutMessage(turn.say("mentors.pairing.ended_you", name=side.name,
                                          as_mentor=side.as_mentor)),),
-                    deliveries=told, menu=turn.menu_change())
+                    deliveries=told, menu=await menu_of(turn, turn.user))
 
 
-async def farewells(turn: Turn) -> tuple[Delivery, ...]:
-    """Before someone's data is erased: everyone paired with them hears they are no longer paired
-    (their pairings go with the data)."""
+async def farewells(turn: Turn, sides: list[Side]) -> tuple[Delivery, ...]:
+    """Once someone's data is erased (their pairings with it): everyone who was paired with them
+    (`sides`, read before) hears they are no longer paired, and their menu follows."""
     told: list[Delivery] = []
-    for side in await open_sides(turn):
-        told += _told(turn, side.other, "mentors.pairing.gone", first_name(turn.user.name),
-                      as_mentor=not side.as_mentor)
+    for side in sides:
+        told += await _told(turn, side.other, "mentors.pairing.gone", first_name(turn.user.name),
+                            as_mentor=not side.as_mentor)
     return tuple(told)
 
 
-def _told(turn: Turn, person: UserRecord, key: str, name: str | None,
-          as_mentor: bool) -> tuple[Delivery, ...]:
-    """A text for the other person of a pairing, in their language (nothing if unreachable)."""
+async def _told(turn: Turn, person: UserRecord, key: str, name: str | None,
+                as_mentor: bool) -> tuple[Delivery, ...]:
+    """A text for the other person of a pairing, in their language, with the command menu they
+    should have now (nothing if unreachable)."""
     if not person.active:
         return ()
     text = Renderer(turn.content.catalog, person.language).text(key, name=name,
                                                                 as_mentor=as_mentor)
-    return (Delivery(person.telegram_id, (OutMessage(text),)),)
+    return (Delivery(person.telegram_id, (OutMessage(text),), await menu_of(turn, person)),)
+
+
+def menu_follows(kind: PersonKind) -> PersonKind:
+    """The kind, with the person's command menu following what it sends: for a pairing a
+    coordinator made or ended (its note comes as a scheduled item, in the person's turn)."""
+
+    async def due(turn: Turn, item: ItemRecord) -> Response | None:
+        response = await kind.due(turn, item)
+        if response is None or not response.messages:
+            return response
+        return replace(response, menu=await menu_of(turn, turn.user))
+
+    return replace(kind, due=due)

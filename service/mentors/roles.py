@@ -3,7 +3,8 @@ sides allow.
 
 A person comes in as a mentee or a mentor (`users.role`, their primary side: whose dialog /story
 starts) and may add the mentor side later (`users.mentors`, by `/start mentor`); someone who came
-in as a mentor is also a mentee while a mentor has paired them (`Turn.paired_as_mentee`).
+in as a mentor is also a mentee while a mentor has paired them (`Turn.paired_as_mentee`, loaded
+by service.mentors.scopes).
 """
 
 from __future__ import annotations
@@ -15,28 +16,14 @@ from service import callbacks, journey
 from service.awaiting import awaited, wait_for
 from service.commands import CommandSpec, Scope, dialog_for_command
 from service.mentors.pairing import first_name
+from service.mentors.scopes import load_roles, menu_of
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
-from storage.pairings import pairing_of_mentee
-from storage.programmes import coordinates_any
 from storage.users import update_user
 from storage.vocabulary import Role
 
 ROLE = "role"  # what waits (service.awaiting) while a newcomer's side is not chosen
 MENTOR_STORY = "mentor_story"
-
-
-async def load_roles(turn: Turn) -> None:
-    """What the user row does not say: whether someone who came in as a mentor has a mentor
-    themselves (one indexed query, only for them)."""
-    if turn.user.role == Role.MENTOR:
-        turn.paired_as_mentee = await pairing_of_mentee(turn.session, turn.user.id) is not None
-
-
-async def load_coordination(turn: Turn) -> None:
-    """Whether they coordinate a programme: asked only where it changes the answer (a
-    coordinator's command, /help), so no other input pays the look-up."""
-    turn.coordinates = await coordinates_any(turn.session, turn.user.telegram_id)
 
 
 def role_named(turn: Turn, text: str) -> Role | None:
@@ -129,7 +116,7 @@ async def become_mentor(turn: Turn) -> Response:
         turn.say("common.buttons.start", title=turn.say(f"{MENTOR_STORY}.title")),
         callbacks.dialog_data(MENTOR_STORY)),),))
     return Response((OutMessage(turn.say("mentors.roles.mentor_added")), offer),
-                    menu=turn.menu_change())
+                    menu=await menu_of(turn, turn.user))
 
 
 async def _made_mentor(turn: Turn, key: str) -> Response:
@@ -138,7 +125,7 @@ async def _made_mentor(turn: Turn, key: str) -> Response:
     turn.became(replace(turn.user, role=Role.MENTOR, mentors=True))
     await load_roles(turn)
     welcome = OutMessage(turn.say(key, name=first_name(turn.user.name)))
-    return Response((welcome, *await journey.suggestion(turn)), menu=turn.menu_change())
+    return Response((welcome, *await journey.suggestion(turn)), menu=await menu_of(turn, turn.user))
 
 
 async def _answered(turn: Turn) -> None:

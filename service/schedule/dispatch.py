@@ -88,7 +88,8 @@ class Dispatcher:
             await replan(turn, registry)
             if response is None:
                 return ()
-            mine = (Delivery(claimed.telegram_id, response.messages),) if sent else ()
+            mine = (Delivery(claimed.telegram_id, response.messages, response.menu),) \
+                if sent else ()
             return (*mine, *response.deliveries)
 
     async def failed(self, claimed: Claimed, error: BaseException) -> None:

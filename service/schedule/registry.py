@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.mentors import alerts, brief, digest, own_checkin, own_rhythm, planning
+from service.mentors import alerts, brief, digest, own_checkin, own_rhythm, pairing, planning
 from service.programmes import admin_view, broadcasts, figures, pairs, pulse
 from service.schedule import checkins, invitation
 from service.schedule.ending import ending_kinds
@@ -19,5 +19,6 @@ def default_registry(policy: SchedulePolicy | None = None) -> Registry:
                           *checkins.planners(), *pause_kinds(), *meeting_kinds(), *ending_kinds(),
                           *digest.kinds(), *alerts.kinds(), *brief.kinds(), *own_checkin.kinds(),
                           *own_rhythm.choices(),
-                          *planning.planners(), *broadcasts.kinds(), *pulse.kinds(), *pairs.kinds(),
+                          *planning.planners(), *broadcasts.kinds(), *pulse.kinds(),
+                          *map(pairing.menu_follows, pairs.kinds()),
                           *figures.choices(), *admin_view.choices())
