@@ -23,6 +23,7 @@ def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str
         "timezone": user["timezone"],
         "stage": say(f"common.stages.{user['stage']}.name"),
         "goals": [_goal(goal, render) for goal in data["goals"]],
+        "pairings": [_pairing(pairing, render) for pairing in data["pairings"]],
         "stages": [{"name": say(f"common.stages.{stage.value}.name"),
                     "runs": [_run(dialog, run, scripts, render)
                              for dialog, runs in data["answers"][stage.value].items()
@@ -39,6 +40,18 @@ def _goal(goal: dict[str, Any], render: Renderer) -> dict[str, Any]:
             "actions": [{"text": action["text"], "due": day(render.lang, action["due_on"]),
                          "status": say(f"common.goals.status.{action['status']}")}
                         for action in goal["actions"]]}
+
+
+def _pairing(pairing: dict[str, Any], render: Renderer) -> Markup:
+    """One pairing on one line (rendered, escaped HTML): with whom (first name), the person's
+    side, status and dates."""
+    day = render.catalog.format_date
+    return Markup(render.text("common.export.pairing", as_mentor=pairing["as"] == "mentor",
+                       name=pairing["with"] or render.text("common.export.someone"),
+                       status=render.text(f"common.export.pairing_status.{pairing['status']}"),
+                       started=day(render.lang, pairing["started_on"]),
+                       ends=day(render.lang, pairing["ends_on"]),
+                       ended=day(render.lang, (pairing["ended_at"] or "")[:10])))
 
 
 def _run(dialog: str, run: dict[str, Any], scripts: Scripts, render: Renderer) -> dict[str, Any]:
