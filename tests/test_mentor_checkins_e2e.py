@@ -61,7 +61,8 @@ async def test_both_sides_get_both_rhythms_each_with_its_buttons(e2e: E2E) -> No
     await ana.click(say("de", "mentors.roles.mentee_button"))
     await ana.send("/checkins mo,do 08:15")
     await ana.send("/start mentor")
-    assert {"checkins", "invite", "askmentor"} <= set(chat_menu(e2e, BOTH))
+    assert {"checkins", "invite", "grow"} <= set(chat_menu(e2e, BOTH))
+    assert "askmentor" not in chat_menu(e2e, BOTH)  # she has no mentor (yet)
 
     mentee_view, mentor_view = await ana.send("/checkins")
     assert mentee_view.startswith("Deine Check-ins als Mentee")
