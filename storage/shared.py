@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answers import AnswerRecord
@@ -35,6 +35,11 @@ _NOT_MENTORS_OWN = ~ANSWERS.c.dialog.startswith(MENTOR_DIALOGS, autoescape=True)
 #: A check-in invitation whose moment is over: sent, skipped or missed (an expanding IN).
 _INVITATION_OVER = ITEMS.c.status.in_([ItemStatus.SENT.value, ItemStatus.SKIPPED.value,
                                        ItemStatus.MISSED.value])
+#: The visibility of each answer of the runs that shaped a mentee's goals (one statement, its
+#: list of runs bound at execution).
+_GOAL_ANSWERS = (select(ANSWERS.c.run_id, ANSWERS.c.step_key, ANSWERS.c.visibility)
+                 .where(ANSWERS.c.user_id == bindparam("mentee"),
+                        ANSWERS.c.run_id.in_(bindparam("runs", expanding=True))))
 
 
 def _paired(mentor_id: int, pairing_id: int) -> ColumnElement[bool]:
@@ -82,10 +87,10 @@ async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int,
     goals = await _goals(session, mentee, GOALS.c.visibility == Visibility.SHARED.value)
     runs = {goal.run_id for goal in goals if goal.run_id is not None}
     shared: dict[tuple[int | None, str], bool] = {}
-    for run_id, step, visibility in await session.execute(
-            select(ANSWERS.c.run_id, ANSWERS.c.step_key, ANSWERS.c.visibility)
-            .where(ANSWERS.c.user_id == mentee, ANSWERS.c.run_id.in_(runs))):
-        shared[(run_id, step)] = visibility == Visibility.SHARED.value
+    if runs:
+        for run_id, step, visibility in await session.execute(
+                _GOAL_ANSWERS, {"mentee": mentee, "runs": sorted(runs)}):
+            shared[(run_id, step)] = visibility == Visibility.SHARED.value
 
     def shows(goal: GoalRecord, steps: frozenset[str]) -> bool:
         given = [shared[(goal.run_id, s)] for s in steps if (goal.run_id, s) in shared]
