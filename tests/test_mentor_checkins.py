@@ -22,6 +22,7 @@ from tests.test_schedule_checkins import at
 
 # The FakeClock starts on Saturday, 21 November 2026, 09:00 UTC.
 OWN, MENTEES = "mentor_checkin", "checkin"
+NO_QUIET: dict[str, str | None] = {"quiet": None, "at": "", "quiet_end": ""}  # not in quiet hours
 
 
 async def rule_and_next(chat: Chat, kind: str) -> tuple[object, list[object]]:
@@ -63,7 +64,7 @@ async def test_a_mentor_sees_and_types_their_own_rhythm(service: ConversationSer
 
     daily = "daily 18:30" if lang == "en" else "täglich 18:30"
     said = ben.texts(await ben.send(f"/checkins {daily}"))
-    assert said.startswith(shown(lang, "checkins.set", side="mentor", word="",
+    assert said.startswith(shown(lang, "checkins.set", **NO_QUIET, side="mentor", word="",
                                  rhythm="every day at 18:30" if lang == "en"
                                  else "jeden Tag um 18:30 Uhr",
                                  next=None).split(":")[0])
@@ -129,7 +130,7 @@ async def test_someone_on_both_sides_sees_both_and_names_the_side(service: Conve
     # Unnamed: their primary side's (a mentee's), and the reply names it.
     said = ana.texts(await ana.send("/checkins " + ("daily 18:30" if lang == "en"
                                                     else "täglich 18:30")))
-    assert said.startswith(shown(lang, "checkins.set", side="mentee", word="mentee ",
+    assert said.startswith(shown(lang, "checkins.set", **NO_QUIET, side="mentee", word="mentee ",
                                  rhythm="every day at 18:30" if lang == "en"
                                  else "jeden Tag um 18:30 Uhr", next=None))
     assert (await rule_and_next(ana, MENTEES))[0] == {"at": "18:30"}
@@ -168,7 +169,7 @@ def test_the_terminal_mentor_changes_their_own_rhythm(tmp_path: Path) -> None:
     assert "I'll invite you to your own check-in as a mentor every other Friday at 17:00" \
         in chat.stdout
     german = coachbot(tmp_path, "chat", "--user-id", "25", "--role", "mentor", "--lang", "de",
-                      stdin="/checkins täglich 07:45\n")
+                      stdin="/checkins täglich 18:45\n")
     assert german.returncode == 0, german.stderr
-    assert "Ich lade dich jeden Tag um 07:45 Uhr zu deinem eigenen Check-in als Mentorin oder " \
+    assert "Ich lade dich jeden Tag um 18:45 Uhr zu deinem eigenen Check-in als Mentorin oder " \
            "Mentor ein." in german.stdout

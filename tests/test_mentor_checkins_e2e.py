@@ -11,9 +11,10 @@ from tests.telegram.harness import E2E, say
 from tests.test_mentor_accounts_e2e import chat_menu
 
 MENTOR, BOTH = 7201, 7202
+NO_QUIET: dict[str, str | None] = {"quiet": None, "at": "", "quiet_end": ""}  # not in quiet hours
 FORTNIGHTLY_FRIDAY = {"en": "every other Friday at 15:00", "de": "jeden zweiten Freitag um 15:00 Uhr"}
 WEEKLY_TUESDAY = {"en": "every Tuesday at 17:30", "de": "jeden Dienstag um 17:30 Uhr"}
-DAILY = {"en": ("daily 07:45", "every day at 07:45"), "de": ("täglich 07:45", "jeden Tag um 07:45 Uhr")}
+DAILY = {"en": ("daily 18:45", "every day at 18:45"), "de": ("täglich 18:45", "jeden Tag um 18:45 Uhr")}
 
 
 async def rules(e2e: E2E, telegram_id: int) -> dict[str, object]:
@@ -42,15 +43,16 @@ async def test_a_mentor_changes_their_own_rhythm_by_buttons_and_typed(e2e: E2E, 
     await ben.click(say(lang, "checkins.buttons.weekly"))
     await ben.click(1)  # Tuesday
     sent = await ben.click("17:30")
-    assert sent[0] == say(lang, "checkins.set", side="mentor", word="",
+    assert sent[0] == say(lang, "checkins.set", **NO_QUIET, side="mentor", word="",
                           rhythm=WEEKLY_TUESDAY[lang], next=None)  # no mentee yet: none planned
     assert (await rules(e2e, MENTOR))["mentor_checkin"] == {"at": "17:30", "weekdays": [1]}
 
     typed, described = DAILY[lang]
     said = await ben.send(f"/checkins {typed}")
     assert said[1] == say(lang, "checkins.zone_question")  # they never chose a time zone
-    assert said[0] == say(lang, "checkins.set", side="mentor", word="", rhythm=described, next=None)
-    assert (await rules(e2e, MENTOR)) == {"mentor_checkin": {"at": "07:45"},
+    assert said[0] == say(lang, "checkins.set", **NO_QUIET, side="mentor", word="",
+                          rhythm=described, next=None)
+    assert (await rules(e2e, MENTOR)) == {"mentor_checkin": {"at": "18:45"},
                                           "digest": {"at": "16:00", "weekdays": [4]}}
     assert e2e.errors == []
 
@@ -77,7 +79,7 @@ async def test_both_sides_get_both_rhythms_each_with_its_buttons(e2e: E2E) -> No
                                       "mentor_checkin": {"off": True},
                                       "digest": {"at": "16:00", "weekdays": [4]}}
     again = await ana.send("/checkins mentorin fr 17:00")
-    assert again[0].startswith(say("de", "checkins.set", side="mentor", word="mentor ",
+    assert again[0].startswith(say("de", "checkins.set", **NO_QUIET, side="mentor", word="mentor ",
                                 rhythm="jeden Freitag um 17:00 Uhr", next=None))
     assert (await rules(e2e, BOTH))["checkin"] == {"at": "08:15", "weekdays": [0, 3]}
     assert e2e.errors == []
