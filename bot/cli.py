@@ -8,8 +8,9 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -299,8 +300,23 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
             print(to_plain(banner) + "\n")
         if dialog and role:
             await chat.send(CommandIn("start", role))  # the side first, then the dialog
-        await chat.run(stdin_lines(interactive), first)
+        await _until_interrupted(chat.run(stdin_lines(interactive), first))
     return 0
+
+
+async def _until_interrupted(talk: Awaitable[None]) -> None:
+    """Run the chat; Ctrl-C stops it at once. The loop's own signal handler wakes it whichever
+    thread the signal reaches (the stdin reader's, too: Python's handler would then wait for the
+    main thread's next wake-up); the interruption leaves as KeyboardInterrupt (exit status 130)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(talk)
+    loop.add_signal_handler(signal.SIGINT, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 async def _export_text(settings: Settings, user_id: int, form: str) -> str | None:
