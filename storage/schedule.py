@@ -109,14 +109,18 @@ async def add_items(session: AsyncSession, items: Iterable[NewItem], now: dateti
         "created_at": now, "updated_at": now} for item in reversed(list(items))}.values())
     if not values:
         return 0
-    insert = dialect_insert(session)(ITEMS).values(values)
+    # One item (the dispatcher's usual case) goes as parameters of a statement compiled once and
+    # cached; several as one multi-row statement (compiled anew, but one round trip).
+    insert = dialect_insert(session)(ITEMS)
+    if len(values) > 1:
+        insert = insert.values(values)
     statement = insert.on_conflict_do_update(
         index_elements=["key"],
         set_={"status": ItemStatus.PENDING.value, "due_at": insert.excluded.due_at,
               "payload": insert.excluded.payload, "attempts": 0, "last_error": None,
               "lease_until": None, "claimed_by": None, "updated_at": now},
         where=ITEMS.c.status == ItemStatus.CANCELLED.value)
-    result = await session.execute(statement)
+    result = await session.execute(statement, values[0] if len(values) == 1 else None)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

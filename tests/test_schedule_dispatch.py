@@ -364,3 +364,33 @@ async def coachbot(tmp_path: Path, database_url: str, *args: str,
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return subprocess.CompletedProcess(args, process.returncode, out.decode(), err.decode())
+
+
+async def test_a_bot_stopped_mid_batch_stops_and_what_it_had_not_sent_goes_out_once_later(
+        e2e: E2E) -> None:
+    """A fan-out larger than a second's budget is being fed when the bot stops: the stop
+    completes (nothing more is claimed or fed), and after a restart each person gets their item
+    exactly once (what stayed claimed is reclaimed when its lease ends)."""
+    service = await dispatching(e2e)
+    people = list(range(5000, 5045))  # 45 messages: more than the 30 a second the limiter allows
+    for telegram_id in people:
+        e2e.stub.compose_user_message(telegram_id, "/start")  # the stub knows their chat
+        await person(service, telegram_id)
+        await ping_at(service, telegram_id, e2e.clock.now + timedelta(minutes=1))
+    e2e.clock.advance(minutes=1)
+    await e2e.stub.wait_for(lambda: e2e.stub.calls_of("sendMessage"), what="the first ping")
+    await asyncio.wait_for(e2e.stop(), timeout=10)
+    before = len([c for c in e2e.stub.calls_of("sendMessage") if c["text"].startswith("ping")])
+    assert before < len(people)
+
+    e2e.clock.advance(seconds=service.content.policy.lease.total_seconds() + 1)
+    await dispatching(e2e)
+
+    def pinged() -> list[int]:
+        return [int(c["chat_id"]) for c in e2e.stub.calls_of("sendMessage")
+                if c["text"].startswith("ping")]
+
+    await e2e.stub.wait_for(lambda: len(pinged()) >= len(people), timeout=20, what="every ping")
+    await e2e.settle()
+    assert sorted(pinged()) == people  # each once
+    assert await statuses(e2e) == [ItemStatus.SENT] * len(people)

@@ -3,7 +3,10 @@ few seconds and once at start-up; each claimed item goes through the same per-pe
 as an update (`PersonWork`), so a check-in never overtakes the person's own messages.
 
 Only the leading process dispatches (storage.leader). A pass claims no more while the previous
-batch is still being fed, so claims never wait in a queue until their lease runs out.
+batch is still being fed, so claims never wait in a queue until their lease runs out. Once the
+application stops, nothing more is claimed or fed: `Application.stop` waits for the update queue
+to empty after its fetcher took the last update, so work put after that would never be done
+(and the stop would hang); what stays claimed is reclaimed when its lease ends.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -53,6 +56,7 @@ class DispatchJob:
         self.more = False  # the last claim filled a whole batch: there may be more due
         self.claiming = False
         self.queue: asyncio.Queue[object] | None = None
+        self.running: Callable[[], bool] = lambda: False  # the application's, once it ticked
 
     def start(self, job_queue: JobQueue[Any], every: float) -> None:
         """Tick every `every` seconds, the first at once; ticks that fall behind are merged."""
@@ -63,7 +67,10 @@ class DispatchJob:
     async def tick(self, context: CoachContext) -> None:
         """One pass: claim what is due (unless a batch is still being fed), hand it on."""
         self.queue = context.update_queue
-        if self.waiting or self.claiming or not await self.leadership.held():
+        application = context.application
+        self.running = lambda: application.running
+        if not self.running() or self.waiting or self.claiming \
+                or not await self.leadership.held():
             return
         await self._claim()
 
@@ -85,8 +92,8 @@ class DispatchJob:
 
     async def _feed(self) -> None:
         """Keep `window` items in the people's turns while any are waiting."""
-        if self.queue is None:  # never ticked: its work was handed on by someone else
-            return
+        if self.queue is None or not self.running():  # never ticked (its work was handed on by
+            return                                     # someone else), or stopping
         while self.waiting and self.in_flight < self.window:
             self.in_flight += 1
             await self.queue.put(self.work(self.waiting.popleft()))

@@ -5,7 +5,8 @@ reflection before the pairing's planned end.
 Items are per person: these are the mentor's, planned here because the mentee's turn is where
 their pairing, meeting and end date change. Their keys are the ones the mentor's own planners
 make, so nothing is planned twice; this planner cancels nothing through `replan` (its kinds are
-empty), the brief cancels its own stale item.
+empty), the brief cancels its own stale item. Besides every replan of the mentee's, it runs after
+their agenda request was sent: the next meeting's brief follows from it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from service.mentors import brief, digest, own_checkin
+from service.schedule import meeting
 from service.schedule.kinds import Planner
 from service.turn import Turn
 from storage.pairings import pairing_of_mentee
@@ -38,4 +40,4 @@ async def for_my_mentor(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable
 
 def planners() -> tuple[Planner, ...]:
     """The mentee-side planner of their mentor's items."""
-    return (Planner(frozenset(), for_my_mentor),)
+    return (Planner(frozenset(), for_my_mentor, after=frozenset({meeting.KIND})),)

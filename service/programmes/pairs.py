@@ -208,5 +208,7 @@ async def due(turn: Turn, item: ItemRecord) -> Response | None:
 
 
 def kinds() -> tuple[PersonKind, ...]:
-    """Introductions are sent even in a pause: they are about the pairing, not a check-in."""
-    return (PersonKind(KIND, due, in_pause=True),)
+    """Introductions are sent even in a pause: they are about the pairing, not a check-in; each
+    plans everything anew (the pairing was made outside both people's turns: their pulses, the
+    mentor's digest and check-in, the programme's rhythm follow from it)."""
+    return (PersonKind(KIND, due, in_pause=True, replans_all=True),)

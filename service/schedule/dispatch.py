@@ -3,7 +3,8 @@
 A pass claims due items with a lease (storage.schedule.claim_due), then each item is opened in its
 person's turn: their row locked, the claim checked (a dispatcher whose lease ran out and was
 reclaimed has lost it), its kind asked what to send, the item marked sent and the person's next
-items planned, all in one transaction; the front-end then delivers. Marking before sending means a
+items planned (by the planners the item concerns: `Registry.planners_after`), all in one
+transaction; the front-end then delivers. Marking before sending means a
 crash in between loses that one message rather than ever sending it twice; a sending failure puts
 the item back with a backoff (`failed`), and only after several is it given up.
 """
@@ -40,20 +41,25 @@ class Dispatcher:
     def __init__(self, conversation: ConversationService, owner: str | None = None) -> None:
         self.conversation = conversation
         self.owner = owner or uuid.uuid4().hex
+        self.system_planned = False  # the first claim plans the items of no person
 
     @property
     def policy(self) -> SchedulePolicy:
         return self.conversation.content.policy
 
     async def claim(self, limit: int | None = None) -> list[Claimed]:
-        """Claim the due items (up to the policy's batch), oldest first; first make sure the
-        recurring items of no person (the daily clean-up) are planned."""
+        """Claim the due items (up to the policy's batch), oldest first; the first claim makes
+        sure the recurring items of no person (the daily clean-up) are planned, and each one
+        that runs plans its next (`_run_system`), so later claims need not."""
         now = self.conversation.clock()
         async with self.conversation.sessionmaker.begin() as session:
-            await add_items(session, [kind.following(now) for kind in
-                                      self.conversation.content.schedule.system.values()], now)
-            return await claim_due(session, now, owner=self.owner, lease=self.policy.lease,
-                                   limit=limit or self.policy.batch)
+            if not self.system_planned:
+                await add_items(session, [kind.following(now) for kind in
+                                          self.conversation.content.schedule.system.values()], now)
+            claimed = await claim_due(session, now, owner=self.owner, lease=self.policy.lease,
+                                      limit=limit or self.policy.batch)
+        self.system_planned = True  # only once its transaction committed
+        return claimed
 
     async def open(self, claimed: Claimed) -> Sequence[Delivery]:
         """What to send for a claimed item, decided and recorded in its person's turn."""
@@ -77,7 +83,7 @@ class Dispatcher:
             if turn.now - item.due_at > self.policy.grace:  # the bot was down past its moment
                 await set_status(turn.session, item.id, ItemStatus.MISSED, turn.now, unsent=True)
                 await kind.missed(turn, item)
-                await replan(turn, registry)
+                await replan(turn, registry, registry.planners_after(item.kind))
                 return ()
             response = await kind.due(turn, item)
             sent = response is not None and bool(response.messages)
@@ -85,7 +91,7 @@ class Dispatcher:
                 await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
             elif response is not None and not any(m.question for m in response.messages):
                 await turn.hide_question()  # it arrives amid a dialog: typed text answers it no more
-            await replan(turn, registry)
+            await replan(turn, registry, registry.planners_after(item.kind))
             if response is None:
                 return ()
             mine = (Delivery(claimed.telegram_id, response.messages, response.menu),) \

@@ -3,6 +3,12 @@
 A person's kind answers "what do I send now?" inside that person's turn (their row locked, one
 transaction) and may create follow-up items; a planner turns a person's rules into the items they
 should have pending. The mentor and programme issues add kinds here, not special cases elsewhere.
+
+After an item is due (or missed), the dispatcher runs only the planners it concerns
+(`Registry.planners_after`): those of its kind and those that name it in `after`, or every
+planner for a kind that says so (`replans_all`). A kind whose `due` changes what other planners
+read (the pause's end, a rule) replans itself, as any command does; running every planner for
+every item would cost each dispatched item a dozen statements for nothing.
 """
 
 from __future__ import annotations
@@ -47,15 +53,21 @@ class PersonKind:
     missed: Missed = _nothing_left
     in_pause: bool = False  # sent even while the person pauses (what ends the pause)
     press: OnPress | None = None
+    #: Every planner runs after it: it reports a change made outside the person's turn (a
+    #: pairing made from the command line), which no planner of its own would follow.
+    replans_all: bool = False
 
 
 @dataclass(frozen=True)
 class Planner:
     """Creates the pending items of `kinds` from a person's rules; the only source of those kinds,
-    so pending ones it no longer plans are cancelled (a changed rhythm, a new end date)."""
+    so pending ones it no longer plans are cancelled (a changed rhythm, a new end date). It runs
+    again after any item of `kinds` or of `after` (other kinds whose sending moves what it plans
+    next) is due."""
 
     kinds: frozenset[str]
     plan: Plan
+    after: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,13 @@ class Registry:
     system: dict[str, SystemKind] = field(default_factory=dict)
     planners: list[Planner] = field(default_factory=list)
     choices: dict[str, OnChoice] = field(default_factory=dict)
+
+    def planners_after(self, kind: str) -> list[Planner]:
+        """The planners to run once an item of `kind` was due (or missed)."""
+        person = self.people.get(kind)
+        if person is not None and person.replans_all:
+            return list(self.planners)
+        return [p for p in self.planners if kind in p.kinds or kind in p.after]
 
     def add(self, *kinds: PersonKind | SystemKind | Planner | Choice) -> Registry:
         """Know these kinds, planners and choices too (a later one of the same name wins)."""

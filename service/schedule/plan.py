@@ -9,7 +9,9 @@ inside a pause (but what a kind sends *at* its end) and nothing at all for someo
 
 from __future__ import annotations
 
-from service.schedule.kinds import Registry
+from collections.abc import Iterable
+
+from service.schedule.kinds import Planner, Registry
 from service.turn import Turn
 from storage.schedule import NewItem, add_items, cancel_pending, rules_of
 
@@ -27,12 +29,17 @@ def allowed(turn: Turn, registry: Registry, item: NewItem) -> bool:
     return kind is not None and kind.in_pause
 
 
-async def replan(turn: Turn, registry: Registry) -> None:
-    """Create the person's planned items and cancel the pending ones no longer planned."""
+async def replan(turn: Turn, registry: Registry, planners: Iterable[Planner] | None = None) -> None:
+    """Create the person's planned items and cancel the pending ones no longer planned; by every
+    planner, or only by `planners` (the dispatcher's after one item: `Registry.planners_after`)."""
+    chosen = registry.planners if planners is None else list(planners)
+    if not chosen:
+        return
     rules = await rules_of(turn.session, turn.user.id)
-    for planner in registry.planners:
+    for planner in chosen:
         planned = [item for item in await planner.plan(turn, rules) if allowed(turn, registry, item)]
-        await cancel_pending(turn.session, turn.user.id, turn.now, kinds=planner.kinds,
-                             keep=[item.key for item in planned])
+        if planner.kinds:  # a planner of no kinds of its own cancels nothing
+            await cancel_pending(turn.session, turn.user.id, turn.now, kinds=planner.kinds,
+                                 keep=[item.key for item in planned])
         await add_items(turn.session, planned, turn.now)
 
