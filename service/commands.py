@@ -2,7 +2,8 @@
 
 The Telegram menu per scope, `/help`, the Telegram handler registration and the terminal all derive
 from `COMMANDS`; the use cases behind the `ACTION` and `LOOK_UP` commands are wired in `routing`.
-Each command's menu description is the catalog text `common.commands.<name>`.
+Each command's menu description is the catalog text `common.commands.<name>`, or for someone who is
+only a mentor `common.mentor_commands.<name>` where the mentee's words would not fit them.
 """
 
 from __future__ import annotations
@@ -106,6 +107,19 @@ def command(name: str) -> CommandSpec | None:
 def menu(scopes: frozenset[Scope] | set[Scope]) -> list[CommandSpec]:
     """The listed commands a person with these scopes may use, in menu order."""
     return [c for c in COMMANDS if c.listed and c.scopes & scopes]
+
+
+#: Commands whose mentee description does not fit a mentor (their /story is their own path,
+#: /pause holds digests and briefs, not check-ins).
+MENTOR_WORDED = frozenset({"story", "checkin", "pause", "settings", "goals"})
+
+
+def description_key(spec: CommandSpec, scopes: frozenset[Scope] | set[Scope]) -> str:
+    """The catalog key of a command's description for a person with these scopes: a mentor's own
+    wording when they are a mentor and not also someone's mentee."""
+    if spec.name in MENTOR_WORDED and Scope.MENTOR in scopes and Scope.MENTEE not in scopes:
+        return f"common.mentor_commands.{spec.name}"
+    return f"common.commands.{spec.name}"
 
 
 def dialog_for_command(spec: CommandSpec, audience: Audience) -> str | None:

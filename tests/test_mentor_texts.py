@@ -1,0 +1,48 @@
+"""Every text a mentor sees is a mentor's text, in en and de: the journey's stages, the offer
+to move on once a stage is done, /goals with none, and the descriptions in /help (their /story
+is their own path, their /pause holds digests, not check-ins)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.conversation import ConversationService
+from tests.support.chat import Chat, shown
+from tests.support.mentoring import make_mentor, saved_run
+
+MENTEE_WORDS = {
+    "en": ("When you and your mentor are ready", "telling your story and choosing your goals",
+           "/grow or /vision", "Your story so far", "from check-ins"),
+    "de": ("Wenn du und deine Mentorin oder dein Mentor", "deine Geschichte erzählen",
+           "Mit /grow oder /vision", "Deine bisherige Geschichte", "von den Check-ins"),
+}
+
+
+async def mentor_chat(service: ConversationService, lang: str) -> Chat:
+    mentor = Chat(service, 2001, language=lang)
+    await make_mentor(mentor)
+    return mentor
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_mentor_hears_no_mentee_text(service: ConversationService, lang: str) -> None:
+    mentor = await mentor_chat(service, lang)
+    await saved_run(mentor, "mentor_story", {"experiences": "years abroad"}, shared=False,
+                    stage="initiation")
+    seen = [mentor.texts(await mentor.send(command))
+            for command in ("/start", "/journey", "/goals", "/help")]
+    text = "\n".join(seen)
+    for words in MENTEE_WORDS[lang]:
+        assert words not in text, words
+    name = shown(lang, "common.stages.initiation.name")
+    assert shown(lang, "common.service.stage_done_mentor", stage=name) in seen[0]
+    assert shown(lang, "common.stages.establishing.about_mentor") in seen[1]
+    assert seen[2] == shown(lang, "common.goals.none_mentor")
+    assert f"/story: {shown(lang, 'common.mentor_commands.story')}" in seen[3]
+    assert f"/pause: {shown(lang, 'common.mentor_commands.pause')}" in seen[3]
+
+
+async def test_a_mentee_keeps_the_mentee_texts(chat: Chat) -> None:
+    text = chat.texts(await chat.send("/help")) + chat.texts(await chat.send("/goals"))
+    assert "/story: Your story so far" in text
+    assert "/grow or /vision" in text
