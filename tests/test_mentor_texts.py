@@ -46,3 +46,22 @@ async def test_a_mentee_keeps_the_mentee_texts(chat: Chat) -> None:
     text = chat.texts(await chat.send("/help")) + chat.texts(await chat.send("/goals"))
     assert "/story: Your story so far" in text
     assert "/grow or /vision" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_the_mentors_check_in_has_one_scale_per_question(service: ConversationService,
+                                                                lang: str) -> None:
+    mentor = await mentor_chat(service, lang)
+    first = mentor.texts(await mentor.send("/checkin"))
+    second = mentor.texts(await mentor.press("3"))
+    for text, step in ((first, "capacity"), (second, "relationship")):
+        assert shown(lang, f"mentor_checkin.steps.{step}.scale", scale_min=1, scale_max=5) in text
+        assert shown(lang, "common.ask.scale_hint", scale_min=1, scale_max=5) not in text
+        assert "(1:" not in text
+
+
+async def test_other_scales_keep_the_general_words(chat: Chat) -> None:
+    text = chat.texts(await chat.send("/checkin"))
+    while "confidence" not in text and "confident" not in text:
+        text = chat.texts(await chat.send("fine"))
+    assert shown("en", "common.ask.scale_hint", scale_min=1, scale_max=10) in text
