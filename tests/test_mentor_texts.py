@@ -12,9 +12,11 @@ from tests.support.mentoring import make_mentor, saved_run
 
 MENTEE_WORDS = {
     "en": ("When you and your mentor are ready", "telling your story and choosing your goals",
-           "/grow or /vision", "Your story so far", "from check-ins"),
+           "/grow or /vision", "Your story so far", "from check-ins", "New answers shared with",
+           "No mentor is linked", "Share new answers", "send check-ins"),
     "de": ("Wenn du und deine Mentorin oder dein Mentor", "deine Geschichte erzählen",
-           "Mit /grow oder /vision", "Deine bisherige Geschichte", "von den Check-ins"),
+           "Mit /grow oder /vision", "Deine bisherige Geschichte", "von den Check-ins",
+           "Neue Antworten mit", "Noch ist hier niemand", "keine Check-ins"),
 }
 
 
@@ -30,7 +32,10 @@ async def test_a_mentor_hears_no_mentee_text(service: ConversationService, lang:
     await saved_run(mentor, "mentor_story", {"experiences": "years abroad"}, shared=False,
                     stage="initiation")
     seen = [mentor.texts(await mentor.send(command))
-            for command in ("/start", "/journey", "/goals", "/help")]
+            for command in ("/start", "/journey", "/goals", "/help", "/settings", "/pause")]
+    seen.append(" ".join(button.label for button in mentor.buttons))  # /pause's, then /settings'
+    await mentor.send("/settings")
+    seen.append(" ".join(button.label for button in mentor.buttons))
     text = "\n".join(seen)
     for words in MENTEE_WORDS[lang]:
         assert words not in text, words
@@ -43,9 +48,12 @@ async def test_a_mentor_hears_no_mentee_text(service: ConversationService, lang:
 
 
 async def test_a_mentee_keeps_the_mentee_texts(chat: Chat) -> None:
-    text = chat.texts(await chat.send("/help")) + chat.texts(await chat.send("/goals"))
+    text = "\n".join([chat.texts(await chat.send(command))
+                      for command in ("/help", "/goals", "/settings", "/pause")])
     assert "/story: Your story so far" in text
     assert "/grow or /vision" in text
+    assert "New answers shared with your mentor" in text
+    assert "I won't send check-ins or reminders" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

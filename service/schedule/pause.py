@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from service import callbacks
+from service.commands import Scope
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import Choice, PersonKind, Planner
 from service.schedule.placing import local_day_and_time, local_iso, local_moment, placed
@@ -60,7 +61,9 @@ def view(turn: Turn) -> Response:
                                     ((end,),)),))
     choices = tuple(button(turn.say(f"calendar.pause.button_{value}"),
                            callbacks.scheduling_data(TOPIC, value)) for value in (*LENGTHS, "date"))
-    return Response((OutMessage(turn.say("calendar.pause.view"), (choices[:2], choices[2:])),))
+    mentor_only = Scope.MENTEE not in turn.scopes  # no check-ins: digests and briefs pause
+    return Response((OutMessage(turn.say("calendar.pause.view", mentor_only=mentor_only),
+                                (choices[:2], choices[2:])),))
 
 
 async def start_pause(turn: Turn, resume: date) -> Response:
