@@ -110,7 +110,7 @@ def menu(scopes: frozenset[Scope] | set[Scope]) -> list[CommandSpec]:
 
 
 #: Commands whose mentee description does not fit a mentor (their /story is their own path,
-#: /pause holds digests and briefs, not check-ins).
+#: /pause holds digests, briefs and their own check-ins, not a mentee's).
 MENTOR_WORDED = frozenset({"story", "checkin", "pause", "settings", "goals"})
 
 

@@ -61,7 +61,7 @@ def view(turn: Turn) -> Response:
                                     ((end,),)),))
     choices = tuple(button(turn.say(f"calendar.pause.button_{value}"),
                            callbacks.scheduling_data(TOPIC, value)) for value in (*LENGTHS, "date"))
-    mentor_only = Scope.MENTEE not in turn.scopes  # no check-ins: digests and briefs pause
+    mentor_only = Scope.MENTEE not in turn.scopes  # their digests, briefs, own check-ins pause
     return Response((OutMessage(turn.say("calendar.pause.view", mentor_only=mentor_only),
                                 (choices[:2], choices[2:])),))
 
