@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
     stats.add_argument("--programme", required=True, help="the programme's name")
     stats.add_argument("--csv", type=Path, help="also write one row per pair into this file")
+    stats.add_argument("--lang", choices=LANGUAGES,
+                       help="language of the stage names (default: the programme's)")
 
     programme = commands.add_parser("programme", help="a programme's settings (coordinators)")
     programme_commands = programme.add_subparsers(dest="programme_command", required=True)
@@ -104,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     grant = programme_commands.add_parser("grant", help="make someone a coordinator of it")
     grant.add_argument("name", help="the programme's name")
     grant.add_argument("--user-id", type=int, required=True, help="their Telegram id")
+    revoke = programme_commands.add_parser("revoke", help="end someone's coordination of it")
+    revoke.add_argument("name", help="the programme's name")
+    revoke.add_argument("--user-id", type=int, required=True, help="their Telegram id")
     safety = programme_commands.add_parser(
         "safety", help="help contacts, own phrases and coordinator alerts of safety signposting")
     safety.add_argument("name", help="the programme's name")
@@ -177,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "broadcast":
                 return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
                                                         args.at, args.to))
-            return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv))
+            return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv, args.lang))
         if args.command in ("programme", "invite", "pair", "unpair"):
             return _programme(settings, args)
         if args.command == "report":
@@ -224,6 +229,8 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(cli.show(settings, args.name))
     if command == "grant":
         return asyncio.run(cli.grant_coordinator(settings, args.name, args.user_id))
+    if command == "revoke":
+        return asyncio.run(cli.revoke_coordinator(settings, args.name, args.user_id))
     from bot.safety_cli import safety
 
     return safety(settings, args.name, contacts=args.contacts, alert=args.alert,

@@ -4,11 +4,20 @@ are one line; figures are counts and first names, never what anyone answered."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
-from service.programmes.broadcasts import audience_of, parse_at, schedule_broadcast
+from dialogs.stages import Stage
+from prompts.catalog import LANGUAGES, default_catalog
+from service.messages import plain
+from service.programmes.broadcasts import (
+    BroadcastError,
+    audience_of,
+    parse_at,
+    schedule_broadcast,
+)
 from service.programmes.stats import ProgrammeStats, programme_stats, to_csv
 from storage.database import create_sessionmaker
 from storage.programmes import programme_by_name
@@ -38,9 +47,12 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
             programme = await programme_by_name(session, programme_name)
             if programme is None:
                 return _fail(f"no programme called {programme_name!r}")
-            planned = await schedule_broadcast(session, programme, dialog, local_at,
-                                               created_by=None, policy=service.content.policy,
-                                               now=now, audience=audience)
+            try:
+                planned = await schedule_broadcast(session, programme, dialog, local_at,
+                                                   created_by=None, policy=service.content.policy,
+                                                   now=now, audience=audience)
+            except BroadcastError as error:
+                return _fail(str(error))
     stamp = "%Y-%m-%d %H:%M UTC"
     print(f"Broadcast {planned.broadcast.id}: {dialog} at {local_at:%Y-%m-%d %H:%M} local time "
           f"for {planned.members} {PEOPLE[audience]}(s) of "
@@ -49,13 +61,19 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
         print(f"First at {planned.first:{stamp}}, last at {planned.last:{stamp}}.")
     if planned.report_at is not None:
         print(f"Response report to {planned.reports} coordinator(s) at {planned.report_at:{stamp}}.")
+    if not planned.reports:
+        print(f"coachbot: warning: no coordinator of {programme_name} has written to the bot yet; "
+              f"the report goes to whoever coordinates it by then (coachbot programme grant "
+              f"{programme_name!r} --user-id N, then /start in the bot)", file=sys.stderr)
     return 0
 
 
-def describe(figures: ProgrammeStats) -> str:
-    """The figures as plain lines for the shell."""
+def describe(figures: ProgrammeStats, stage_names: Mapping[str, str] | None = None) -> str:
+    """The figures as plain lines for the shell; stages by the names members and the report see."""
     rate = figures.response_rate
-    stages = ", ".join(f"{stage} {count}" for stage, count in figures.pairs_by_stage.items())
+    names = stage_names or {}
+    stages = ", ".join(f"{names.get(stage, stage)} {count}"
+                       for stage, count in figures.pairs_by_stage.items())
     lines = [
         f"{figures.programme}: {figures.members} member(s), {figures.pairs} open pair(s)",
         f"pairs by stage: {stages}",
@@ -64,6 +82,7 @@ def describe(figures: ProgrammeStats) -> str:
         f"missed two or more in a row: {figures.missed_streaks}",
         f"stalled pairs (21 days without activity): {figures.stalled}"
         + (f" ({', '.join(figures.stalled_names)})" if figures.stalled_names else ""),
+        f"pairs needing attention: {figures.attention}",
         f"silent for 30 days: {figures.inactive}; unreachable: {figures.unreachable}",
         f"endings in the next 30 days: {len(figures.endings)}",
         *(f"  {e.on.isoformat()}: {e.mentor} & {e.mentee}" for e in figures.endings),
@@ -77,15 +96,24 @@ def describe(figures: ProgrammeStats) -> str:
     return "\n".join(lines)
 
 
-async def stats(settings: Settings, programme_name: str, csv_path: Path | None) -> int:
-    """Print a programme's figures; with --csv, also one row per open pair into that file."""
+def stage_names(lang: str) -> dict[str, str]:
+    """Each stage's name in this language, as /stats and the report call it."""
+    catalog = default_catalog()
+    return {stage.value: plain(catalog.render(lang, f"common.stages.{stage.value}.name"))
+            for stage in Stage}
+
+
+async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
+                lang: str | None = None) -> int:
+    """Print a programme's figures (stage names in `lang`, by default the programme's language);
+    with --csv, also one row per open pair into that file."""
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
         programme = await programme_by_name(session, programme_name)
         if programme is None:
             return _fail(f"no programme called {programme_name!r}")
-        now = utc_now()
-        figures = await programme_stats(session, programme, now, now.date())
-    print(describe(figures))
+        figures = await programme_stats(session, programme, utc_now())
+    language = lang or str(programme.defaults.get("language") or "en")
+    print(describe(figures, stage_names(language if language in LANGUAGES else "en")))
     if csv_path is not None:
         try:
             with open(csv_path, "w", encoding="utf-8") as out:  # noqa: ASYNC230 (one small file)

@@ -1,4 +1,4 @@
-"""`coachbot programme create|list|show|grant`, `coachbot invite`, `coachbot pair` and `coachbot
+"""`coachbot programme create|list|show|grant|revoke`, `coachbot invite`, `coachbot pair` and `coachbot
 unpair`: a programme's administration from the shell. Every problem is one line on stderr and
 exit code 1; what is shown are settings, counts and first names, never answers.
 
@@ -7,6 +7,7 @@ not talk to Telegram). Without either, the token is printed with the `/start <to
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from datetime import date
@@ -15,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import open_database, open_for_reading, utc_now
+from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
 from service.programmes.admin import ProgrammeError, ProgrammeFacts, facts_of, new_programme
+from service.programmes.broadcasts import report_to_new_coordinator
 from service.programmes.defaults import DefaultsError, ProgrammeDefaults
 from service.programmes.invites import (
     check_uses,
@@ -25,10 +27,17 @@ from service.programmes.invites import (
     parse_valid_for,
     programme_invite,
     qr_png,
+    valid_username,
 )
 from service.programmes.pairs import PairError, pair, pair_csv, unpair
 from storage.database import create_sessionmaker
-from storage.programmes import ProgrammeRecord, all_programmes, grant, programme_by_name
+from storage.programmes import (
+    ProgrammeRecord,
+    all_programmes,
+    grant,
+    programme_by_name,
+    revoke,
+)
 from storage.vocabulary import Role
 
 
@@ -117,26 +126,49 @@ async def show(settings: Settings, name: str) -> int:
 
 
 async def grant_coordinator(settings: Settings, name: str, user_id: int) -> int:
+    """The grant, and the reports still to come of the programme's broadcasts for them."""
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
             programme = await _programme(session, name)
         except _Missing as error:
             return fail(str(error))
-        added = await grant(session, programme.id, user_id, utc_now())
-    print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}.")
+        now = utc_now()
+        added = await grant(session, programme.id, user_id, now)
+        reports = await report_to_new_coordinator(
+            session, programme, user_id, policy=build_service(engine, settings).content.policy,
+            now=now)
+    print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}"
+          + (f"; {reports} broadcast report(s) to come are theirs too." if reports else "."))
+    return 0
+
+
+async def revoke_coordinator(settings: Settings, name: str, user_id: int) -> int:
+    """End a coordination (a coordinator's own /delete leaves it: it is the programme's grant)."""
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            programme = await _programme(session, name)
+        except _Missing as error:
+            return fail(str(error))
+        removed = await revoke(session, programme.id, user_id)
+    if not removed:
+        return fail(f"{user_id} does not coordinate {name}")
+    print(f"{user_id} no longer coordinates {name}.")
     return 0
 
 
 async def invite(settings: Settings, name: str, role: str, *, uses: int, expires: str,
                  qr: Path | None, bot_username: str | None) -> int:
+    given = bot_username or settings.bot_username
     try:
         valid_for = parse_valid_for(expires)
         check_uses(uses)
+        username = given and valid_username(given)
     except DefaultsError as error:
         return fail(str(error))
-    username = bot_username or settings.bot_username
     if qr is not None and not username:
         return fail("a QR code needs the bot's username: --bot-username or COACHBOT_BOT_USERNAME")
+    if qr is not None and (problem := _unwritable(qr)):
+        return fail(f"cannot write {qr}: {problem}")  # before an invite nobody gets is made
     now = utc_now()
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
@@ -164,6 +196,19 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
     return 0
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why a file could not be written at `path` (its folder missing or closed, a folder in its
+    place), or None; nothing is created."""
+    folder = path.parent
+    if path.is_dir():
+        return "it is a folder"
+    if not folder.is_dir():
+        return f"no folder {folder}"
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "Permission denied"
+    return None
+
+
 async def pair_one(settings: Settings, name: str, mentor: str, mentee: str) -> int:
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
@@ -177,7 +222,8 @@ async def pair_one(settings: Settings, name: str, mentor: str, mentee: str) -> i
 
 async def pair_file(settings: Settings, name: str, path: Path) -> int:
     try:
-        text = path.read_text(encoding="utf-8")  # noqa: ASYNC240 (one small file)
+        # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte order mark.
+        text = path.read_text(encoding="utf-8-sig")  # noqa: ASYNC240 (one small file)
     except OSError as error:
         return fail(f"cannot read {path}: {error.strerror}")
     except UnicodeDecodeError:
@@ -187,6 +233,8 @@ async def pair_file(settings: Settings, name: str, path: Path) -> int:
             result = await pair_csv(session, await _programme(session, name), text, utc_now())
         except (_Missing, PairError) as error:
             return fail(str(error))
+    if not result.made and not result.bad:
+        return fail(f"{path} has no rows: write one pair a line, mentor,mentee")
     for made in result.made:
         print(f"paired: {made.mentor.telegram_id} (mentor) with {made.mentee.telegram_id} (mentee)")
     for bad in result.bad:

@@ -33,7 +33,7 @@ def _read(path: Path) -> str:
     except OSError as error:
         raise SafetyFileError(f"cannot read it ({error.strerror})") from error
     except UnicodeDecodeError as error:
-        raise SafetyFileError("is not UTF-8 text") from error
+        raise SafetyFileError("it is not UTF-8 text") from error
 
 
 def _shown(name: str, settings: SafetySettings) -> str:
@@ -60,7 +60,7 @@ def safety(settings: Settings, name: str, *, contacts: Path | None, alert: str |
     try:
         new_contacts = None if contacts is None else read_contacts(_read(contacts))
     except SafetyFileError as error:
-        return _problem(f"{contacts} {error}")
+        return _problem(f"{contacts}: {error}")
     try:
         new_keywords = None if keywords is None else read_keywords(_read(keywords))
     except SafetyFileError as error:

@@ -17,13 +17,18 @@ from bot.settings import Settings
 from bot.telegram.application import defaults
 from bot.telegram.delivery import deliver
 from bot.telegram.pacing import PacedRateLimiter
-from bot.telegram.runner import NO_TOKEN
 from bot.telegram.startup import PlainRequest, startup_problem
 from service.conversation import ConversationService
 from service.schedule.dispatch import Dispatcher
 from storage.database import create_sessionmaker
 from storage.schedule import Claimed, ListedItem, listing
 from storage.vocabulary import ItemStatus
+
+#: What run-due lacks without a token, in one line (runner's NO_TOKEN ends in "Run `coachbot run`
+#: again", which is not what the operator of a cron job ran).
+NO_TOKEN = ("coachbot: no Telegram bot token is set: `schedule run-due` sends through Telegram, so "
+            "it needs TELEGRAM_BOT_TOKEN in the environment or in a .env file here (@BotFather's "
+            "/newbot gives one)")
 
 
 def _local(moment: datetime, zone: str | None) -> str:

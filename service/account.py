@@ -17,6 +17,7 @@ from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
 from service.runs import show_run
 from service.turn import Turn
+from storage.programmes import coordinated_by
 from storage.users import UserRecord, delete_user
 
 
@@ -46,7 +47,8 @@ async def ask_delete(turn: Turn) -> Response:
     a button, never the text typed."""
     await turn.hide_question()
     say = turn.say
-    return Response((OutMessage(say("common.delete.confirm", mentor=await mentor_name(turn)), (
+    return Response((OutMessage(say("common.delete.confirm", mentor=await mentor_name(turn),
+                                    coordinates=await _coordinated(turn)), (
         (button(say("common.delete.yes_button"), callbacks.delete_data(True)),
          button(say("common.delete.no_button"), callbacks.delete_data(False))),)),))
 
@@ -55,8 +57,17 @@ async def delete_everything(turn: Turn) -> Response:
     """The person confirmed: whoever they are paired with is told they no longer are, then every
     row about them is erased (their pairings with it)."""
     told = await farewells(turn)
+    coordinates = await _coordinated(turn)
     await delete_user(turn.session, turn.user.id)
-    return Response(turn.message("common.delete.done").messages, deliveries=told)
+    return Response(turn.message("common.delete.done", coordinates=coordinates).messages,
+                    deliveries=told)
+
+
+async def _coordinated(turn: Turn) -> list[str]:
+    """The programmes they coordinate: that role is the organisation's grant, not their data, so
+    erasing their data leaves it (whoever runs the bot revokes it: `coachbot programme revoke`)."""
+    return [programme.name for programme in await coordinated_by(turn.session,
+                                                                 turn.user.telegram_id)]
 
 
 async def keep_everything(turn: Turn) -> Response:

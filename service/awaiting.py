@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from service.inputs import Incoming
+from service.commands import command
+from service.inputs import CommandIn, Incoming
 from service.messages import Response
 from service.turn import Turn
 from storage.users import update_user
@@ -31,3 +32,9 @@ def awaited(turn: Turn, *kinds: str) -> JSONObject | None:
     """The waiting question, if it is of one of these kinds."""
     awaiting = turn.user.awaiting or {}
     return awaiting if awaiting.get("for") in kinds else None
+
+
+def cancels(incoming: Incoming) -> bool:
+    """The input is /cancel: it drops the waiting question, not an open dialog."""
+    spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
+    return spec is not None and spec.name == "cancel"

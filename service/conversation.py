@@ -24,6 +24,7 @@ from service.mentors import roles
 from service.mentors.invites import InvitePolicy
 from service.mentors.pairing import first_name
 from service.messages import Delivery, OutMessage, Response
+from service.programmes import broadcasts
 from service.render import Renderer
 from service.routing import route
 from service.schedule.kinds import Registry
@@ -102,6 +103,8 @@ class ConversationService:
             user = await self._reactivated(session, user)
             turn = Turn(self.content, session, user, self.clock(), created, open_run)
             await roles.load_roles(turn)
+            if created:
+                await broadcasts.reports_for_newcomer(turn)
             return await route(turn, incoming)
 
     @asynccontextmanager

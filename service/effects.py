@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.registry import Scripts
 from dialogs.schema import ActionSource, CreateGoal, Dialog, UpdateActions, UpdateGoals
 from dialogs.state import RunState, StateError
 from storage.answers import set_run_visibility
@@ -23,6 +24,7 @@ from storage.goals import (
     set_goal_status,
 )
 from storage.runs import RunRecord, get_run
+from storage.shared import GoalParts
 from storage.users import UserChanges, UserRecord, update_user
 from storage.vocabulary import ActionStatus, GoalStatus, JSONObject, Visibility
 
@@ -47,6 +49,20 @@ def _actions(source: ActionSource, answers: Mapping[str, Any]) -> list[tuple[str
     due_by_ref = {entry.get("ref"): _date(entry.get("value")) for entry in dates
                   if isinstance(entry, dict)}
     return [(str(item), due_by_ref.get(i)) for i, item in enumerate(items) if str(item).strip()]
+
+
+def goal_parts(scripts: Scripts) -> dict[str, GoalParts]:
+    """By dialog, the steps a goal's date and action steps come from (what the mentor may see of a
+    shared goal follows their answers' sharing)."""
+    parts: dict[str, GoalParts] = {}
+    for script in scripts.by_name.values():
+        for effect in script.effects:
+            if (goal := effect.create_goal) is not None:
+                parts[script.name] = GoalParts(
+                    due=frozenset(key for key in (goal.due,) if key),
+                    actions=frozenset(a.items or a.text or "" for a in goal.actions) - {""},
+                    action_dates=frozenset(a.due for a in goal.actions if a.due))
+    return parts
 
 
 def _unique_actions(effect: CreateGoal, answers: Mapping[str, Any]) -> list[tuple[str, date | None]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from service.commands import command, dialog_for_command, menu
+from service.commands import COMMANDS, command, dialog_for_command, menu
 from service.mentors import sharing
 from service.mentors.roles import help_sides
 from service.messages import Response, with_note
@@ -37,7 +37,9 @@ async def answers(turn: Turn, args: str = "") -> Response:
         dialog = (dialog_for_command(spec, turn.audience) if spec is not None and spec.dialogs
                   else wanted)
         if dialog not in turn.content.scripts.by_name:
-            return turn.message("common.service.unknown_dialog", name=args.strip()[:40])
+            known = [c.name for c in COMMANDS if dialog_for_command(c, turn.audience) is not None]
+            return turn.message("common.answers.unknown_dialog", name=args.strip()[:40],
+                                names=known)
     found = await answers_of(turn.session, turn.user.id)
     runs = {run.id: run for run in await runs_of(turn.session, turn.user.id)}
     response = Response(tuple(turn.views.answers(found, runs, dialog)))

@@ -100,7 +100,7 @@ class Renderer:
                           picked=option in ask.collected)
                 for number, option in enumerate(ask.options, start=1)))
             parts.append(self.text("common.ask.pick_hint", single=step.max_items == 1,
-                                   allow_new=step.allow_new))
+                                   allow_new=step.allow_new, done=_done_offered(step, ask)))
         if ask.previous is not None and step.kind is not StepKind.LIST:
             shown = Markup(self.value(script, step, ask.previous))
             parts.append(self.text("common.ask.previous", previous=shown))
@@ -134,9 +134,7 @@ class Renderer:
             rows.extend((answer(self.text("common.buttons.pick", number=number, text=_short(option),
                                           picked=option in ask.collected), str(number - 1)),)
                         for number, option in enumerate(ask.options, start=1))
-        several = step.kind is StepKind.LIST or (step.kind is StepKind.PICK and step.max_items > 1)
-        least = step.min_items if step.kind is StepKind.LIST else max(step.min_items, 1)
-        if several and len(ask.collected) >= least:  # a list that may stay empty offers it at once
+        if _done_offered(step, ask):
             rows.append((answer(self.text("common.buttons.done"), LIST_DONE),))
         extra: list[Button] = []
         if ask.previous is not None and step.kind is not StepKind.LIST:
@@ -232,3 +230,11 @@ def _short(text: str, limit: int = BUTTON_TEXT) -> str:
 
 def _rows(buttons: list[Button], width: int) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i:i + width]) for i in range(0, len(buttons), width)]
+
+
+def _done_offered(step: Step, ask: Ask) -> bool:
+    """A step of several answers shows "That's all" once enough are given (a list that may stay
+    empty at once); the hint says so only when the button is there."""
+    several = step.kind is StepKind.LIST or (step.kind is StepKind.PICK and step.max_items > 1)
+    least = step.min_items if step.kind is StepKind.LIST else max(step.min_items, 1)
+    return several and len(ask.collected) >= least

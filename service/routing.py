@@ -17,7 +17,7 @@ from dialogs.engine import KEEP, LIST_DONE, Command, Input, Pick, Text
 from dialogs.registry import DialogNotFound
 from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
-from service import account, callbacks, goals, journey, lookups, runs, settings, vision_map
+from service import account, callbacks, goals, journey, lookups, runs, settings, typed_buttons, vision_map
 from service.answering import edit_answer
 from service.awaiting import Waiter
 from service.commands import Kind, Scope, command
@@ -62,6 +62,9 @@ WAITERS: dict[str, Waiter] = {
     alerts.NOTE: alerts.while_awaiting,  # a note for the mentor
     alerts.REPLY: alerts.while_awaiting,  # the mentor's reply to it
     pulse.WAITING: pulse.while_awaiting,  # a pulse's comment for the programme team
+    pause.WAITING: pause.while_awaiting,  # the last day of a pause, after "Until a date…"
+    meeting.WAITING: meeting.while_awaiting,  # the time of a meeting typed as a day alone
+    typed_buttons.WAITING: typed_buttons.while_offered,  # a shown choice's words, typed
 }
 
 

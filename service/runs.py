@@ -50,8 +50,9 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
     if outcome.finished and not state.finished:
         messages.extend(await vision_map.after_dialog(turn, script.name, outcome.state.answers, run.id))
         messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))
-    signpost = await safety.after_answer(turn, outcome.saves)  # after the reply, never instead
-    return Response((*messages, *signpost.messages), deliveries=signpost.deliveries)
+    # Help contacts come first, before the next question, and never instead of it.
+    signpost = await safety.after_answer(turn, outcome.saves)
+    return Response((*signpost.messages, *messages), deliveries=signpost.deliveries)
 
 
 async def show_unless_shown(turn: Turn, run: RunRecord, note_key: str) -> Response | None:

@@ -4,7 +4,7 @@ hours in which nothing scheduled arrives."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,13 @@ from service.messages import OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.plan import replan
 from service.schedule.rhythm import QuietHours
-from service.timezones import COMMON_TIMEZONES, parse_timezone, zone_for_city, zone_for_local_time
+from service.timezones import (
+    COMMON_TIMEZONES,
+    parse_timezone,
+    reads_as_time,
+    zone_for_city,
+    zone_for_local_time,
+)
 from service.turn import Turn
 from storage.users import UserRecord, update_user
 
@@ -44,7 +50,7 @@ async def settings(turn: Turn, args: str) -> Response:
         return Response((view, *await settings_part(turn)))
     name, value = read_setting(turn.content.catalog, args)
     if name is None:
-        name = guess_setting(turn.content.catalog, value, turn.now)
+        name = guess_setting(turn.content.catalog, value)
         if name is None:
             return turn.message("common.settings.not_understood", text=value[:64])
     return await apply_setting(turn, name, value)
@@ -68,11 +74,12 @@ def read_setting(catalog: Catalog, args: str) -> tuple[str | None, str]:
     return None, text
 
 
-def guess_setting(catalog: Catalog, value: str, now: datetime) -> str | None:
-    """Which setting a bare value is for: a time zone or city, a clock time, or a language."""
+def guess_setting(catalog: Catalog, value: str) -> str | None:
+    """Which setting a bare value is for: a time zone or city, a clock time (even one no zone
+    shows now: the answer says so), or a language."""
     if parse_timezone(value) or zone_for_city(value):
         return "tz"
-    if zone_for_local_time(value, now):
+    if reads_as_time(value):
         return "time"
     if language_of(catalog, value):
         return "lang"
@@ -90,6 +97,10 @@ async def apply_setting(turn: Turn, name: str, value: str) -> Response:
     """Change one setting and confirm it in the (possibly new) language."""
     changed = await change_setting(turn.session, turn.user, name, value, turn.now,
                                    turn.content.catalog)
+    if changed is None and name == "time" and reads_as_time(value):
+        # A time no zone's clock shows now: say so, and how else to name one's zone.
+        return turn.message("common.settings.time_no_zone", text=value[:64],
+                            utc=turn.now.astimezone(UTC).strftime("%H:%M"))
     if changed is None:
         return turn.message(UNCLEAR[name], text=value[:64])
     user, key, variables = changed
@@ -144,7 +155,7 @@ async def change_setting(
 ) -> tuple[UserRecord, str, dict[str, Any]] | None:
     """Apply one setting; returns the updated user and the confirmation text key, or None."""
     if name == "lang" and (language := language_of(catalog, value)) is not None:
-        changes: dict[str, Any] = {"language": language}
+        changes: dict[str, Any] = {"language": language, "language_chosen": True}
         key = "common.settings.language_set"
     elif name == "tz":
         common = value.isascii() and value.isdigit() and len(value) <= 2

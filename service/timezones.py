@@ -77,6 +77,12 @@ def parse_timezone(text: str) -> str | None:
     return zone
 
 
+def reads_as_time(text: str) -> bool:
+    """`text` is a clock time (HH:MM, 9.15, 2:30 pm), whether or not some zone shows it now."""
+    match = _CLOCK_TIME.match(text)
+    return match is not None and int(match[1]) <= (12 if match[3] else 23) and int(match[2]) <= 59
+
+
 def zone_for_local_time(text: str, now: datetime) -> str | None:
     """A time zone whose clock shows `text` (HH:MM) now; common zones are preferred."""
     match = _CLOCK_TIME.match(text)

@@ -17,6 +17,7 @@ from dialogs.registry import Scripts
 from dialogs.schema import Audience
 from prompts.catalog import Catalog, CatalogLexicon
 from service.commands import Scope
+from service.effects import goal_parts
 from service.messages import MenuChange, OutMessage, Response, plain
 from service.render import Renderer
 from service.views import Views
@@ -46,6 +47,7 @@ class Content:
         self.bot_username: str | None = None
         self.admins = admins  # Telegram ids that coordinate every programme (COACHBOT_ADMINS)
         self._steps = {name: [s.key for s in d.steps] for name, d in scripts.by_name.items()}
+        self.goal_parts = goal_parts(scripts)  # what of a shared goal its mentor may see
 
     def lexicon(self, lang: str) -> CatalogLexicon:
         """The engine's language knowledge for one language."""

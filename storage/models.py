@@ -106,6 +106,10 @@ class User(Base):
     # The programme they joined through (None: on their own).
     programme_id: Mapped[int | None] = mapped_column(
         ForeignKey("programmes.id", ondelete="SET NULL"), index=True)
+    # Whether they chose their language themselves (/settings): a programme's language then does not
+    # replace it; until then it is only Telegram's guess, and a programme's default wins.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 

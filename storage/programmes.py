@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import COORDINATORS, PROGRAMMES, dialect_insert, record
@@ -76,6 +76,13 @@ async def grant(session: AsyncSession, programme_id: int, telegram_id: int, now:
         programme_id=programme_id, telegram_id=telegram_id, created_at=now
     ).on_conflict_do_nothing(index_elements=["programme_id", "telegram_id"])
     return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke(session: AsyncSession, programme_id: int, telegram_id: int) -> bool:
+    """End someone's coordination of a programme; False if they did not coordinate it."""
+    result = await session.execute(delete(COORDINATORS).where(
+        COORDINATORS.c.programme_id == programme_id, COORDINATORS.c.telegram_id == telegram_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def coordinated_by(session: AsyncSession, telegram_id: int,

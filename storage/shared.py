@@ -7,10 +7,11 @@ query. The mentor's view, digests and meeting briefs read through this module on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answers import AnswerRecord
@@ -47,19 +48,56 @@ async def shared_answers(session: AsyncSession, mentor_id: int, pairing_id: int,
     return [AnswerRecord.from_row(row) for row in rows]
 
 
-async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int, *,
+@dataclass(frozen=True)
+class GoalParts:
+    """The steps of a dialog that a goal's date and action steps come from. The goal (its title)
+    reaches the mentor by its own sharing; each part only while every answer it came from, in
+    the run that shaped the goal last, is shared too: a part without such an answer (a step added
+    in /goals to a goal whose steps were never answered) stays private."""
+
+    due: frozenset[str] = frozenset()
+    actions: frozenset[str] = frozenset()
+    action_dates: frozenset[str] = frozenset()
+
+
+async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int,
+                       parts: Mapping[str, GoalParts], *,
                        since: datetime | None = None) -> list[GoalRecord]:
-    """The mentee's shared goals with their action steps (new or changed since `since`: the goal
-    or one of its steps); empty unless the pairing is this mentor's and open."""
+    """The mentee's shared goals with as much of their date and action steps as the answers they
+    came from share (`parts`: by dialog), new or changed since `since` (the goal, or one of the
+    steps it shows); empty unless the pairing is this mentor's and open."""
     mentee = (await session.execute(select(PAIRINGS.c.mentee_id).where(
         _paired(mentor_id, pairing_id)))).scalar_one_or_none()
     if mentee is None:
         return []
-    where = [GOALS.c.visibility == Visibility.SHARED.value]
-    if since is not None:
-        where.append(or_(GOALS.c.updated_at > since, exists().where(
-            ACTIONS.c.goal_id == GOALS.c.id, ACTIONS.c.updated_at > since)))
-    return await _goals(session, mentee, *where)
+    goals = await _goals(session, mentee, GOALS.c.visibility == Visibility.SHARED.value)
+    runs = {goal.run_id for goal in goals if goal.run_id is not None}
+    shared: dict[tuple[int | None, str], bool] = {}
+    for run_id, step, visibility in await session.execute(
+            select(ANSWERS.c.run_id, ANSWERS.c.step_key, ANSWERS.c.visibility)
+            .where(ANSWERS.c.user_id == mentee, ANSWERS.c.run_id.in_(runs))):
+        shared[(run_id, step)] = visibility == Visibility.SHARED.value
+
+    def shows(goal: GoalRecord, steps: frozenset[str]) -> bool:
+        given = [shared[(goal.run_id, s)] for s in steps if (goal.run_id, s) in shared]
+        return bool(given) and all(given)
+
+    shown = []
+    for goal in goals:
+        part = parts.get(goal.dialog, GoalParts())
+        actions = goal.actions if shows(goal, part.actions) else ()
+        if not shows(goal, part.action_dates):
+            actions = tuple(replace(action, due_on=None) for action in actions)
+        shown.append(replace(goal, due_on=goal.due_on if shows(goal, part.due) else None,
+                             actions=actions))
+    if since is None:
+        return shown
+    changed = set((await session.execute(select(GOALS.c.id).where(
+        GOALS.c.user_id == mentee, GOALS.c.updated_at > since))).scalars())
+    moved = set((await session.execute(select(ACTIONS.c.id).where(
+        ACTIONS.c.user_id == mentee, ACTIONS.c.updated_at > since))).scalars())
+    return [goal for goal in shown
+            if goal.id in changed or any(action.id in moved for action in goal.actions)]
 
 
 async def shared_step(session: AsyncSession, mentor_id: int, dialog: str, step: str, *,

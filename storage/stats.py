@@ -36,6 +36,7 @@ class MemberFigures:
     invited: int  # invitations that went out since the window's start
     started: int  # of those, started
     missed_streak: int  # invitations missed in a row since the last one started
+    joined: datetime | None = None  # when they first wrote to the bot (silence counts from here)
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,16 @@ async def member_figures(session: AsyncSession, programme_id: int,
                      or_(invited.c.last_started.is_(None), ITEMS.c.due_at > invited.c.last_started))
               .group_by(ITEMS.c.user_id).subquery())
     query = (select(USERS.c.id, USERS.c.name, USERS.c.stage, USERS.c.active,
-                    activity.c.last_active, invited.c.invited, invited.c.started, streak.c.streak)
+                    activity.c.last_active, invited.c.invited, invited.c.started, streak.c.streak,
+                    USERS.c.created_at)
              .outerjoin(activity, activity.c.user_id == USERS.c.id)
              .outerjoin(invited, invited.c.user_id == USERS.c.id)
              .outerjoin(streak, streak.c.user_id == USERS.c.id)
              .where(member).order_by(USERS.c.id))
     return [MemberFigures(row.id, first_name(row.name), row.stage, bool(row.active),
                           row.last_active,  # max() keeps the column's type: aware UTC
-                          int(row.invited or 0), int(row.started or 0), int(row.streak or 0))
+                          int(row.invited or 0), int(row.started or 0), int(row.streak or 0),
+                          row.created_at)
             for row in await session.execute(query)]
 
 

@@ -49,6 +49,7 @@ class UserRecord:
     awaiting: JSONObject | None = None  # what their next typed text is for, outside a dialog
     mentors: bool = False  # they also work as a mentor
     programme_id: int | None = None  # the programme they joined through
+    language_chosen: bool = False  # set by themselves, not Telegram's guess
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> UserRecord:
@@ -73,6 +74,7 @@ class UserChanges(TypedDict, total=False):
     awaiting: JSONObject | None
     mentors: bool
     programme_id: int | None
+    language_chosen: bool
 
 
 async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:

@@ -13,11 +13,16 @@ from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.callbacks import item_data
 from service.conversation import ConversationService
-from service.inputs import Person, PressIn
-from service.programmes.broadcasts import audience_of, parse_at, schedule_broadcast
+from service.inputs import CommandIn, Person, PressIn
+from service.programmes.broadcasts import (
+    audience_of,
+    parse_at,
+    report_to_new_coordinator,
+    schedule_broadcast,
+)
 from service.schedule.rhythm import Rhythm
 from storage.database import create_engine, create_sessionmaker
-from storage.programmes import update_programme
+from storage.programmes import grant, update_programme
 from storage.schedule import item_by_key, latest_items, pending_items
 from storage.users import update_user
 from storage.vocabulary import Role
@@ -52,6 +57,10 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
     asyncio.run(make())
     done = coachbot(tmp_path, "broadcast", "--programme", "Spring", "--at", "2027-01-12 18:00")
     assert done.returncode == 0, done.stderr
+    assert done.stderr == (  # nobody coordinates Spring yet: said, in one line
+        "coachbot: warning: no coordinator of Spring has written to the bot yet; the report goes "
+        "to whoever coordinates it by then (coachbot programme grant 'Spring' --user-id N, then "
+        "/start in the bot)\n")
     assert done.stdout.splitlines()[:2] == [
         "Broadcast 1: checkin at 2027-01-12 18:00 local time for 2 mentee(s) of Spring.",
         "First at 2027-01-12 09:00 UTC, last at 2027-01-12 23:00 UTC."]
@@ -69,11 +78,21 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
         (("--programme", "Spring", "--at", "tomorrow"), "cannot read 'tomorrow'"),
         (("--programme", "Spring", "--dialog", "dance", "--at", "2027-01-12 18:00"),
          "no dialog called 'dance'"),
+        (("--programme", "Spring", "--at", "2020-01-01 18:00"),
+         "2020-01-01 18:00 has passed for 2 member(s) in their time zone; give a moment to come"),
+        (("--programme", "Spring", "--dialog", "grow", "--at", "2027-01-12 18:00"),
+         "a cohort is sent a check-in (checkin or mentor_checkin), not grow: that one each member "
+         "takes at their own pace"),
+        (("--programme", "Spring", "--dialog", "mentor_story", "--to", "mentees", "--at",
+          "2027-01-12 18:00"), "a cohort is sent a check-in"),
     ]:
         failed = coachbot(tmp_path, "broadcast", *args)
         assert failed.returncode == 1
         assert failed.stderr.startswith(f"coachbot: {error}")
         assert failed.stderr.count("\n") == 1
+    assert coachbot(  # nothing was stored by the refusals: the next one is the fourth
+        tmp_path, "broadcast", "--programme", "Spring", "--at", "2027-01-13 18:00",
+    ).stdout.startswith("Broadcast 4: ")
 
 
 async def _reports(service: ConversationService, clock: FakeClock, until: datetime,
@@ -195,3 +214,31 @@ async def test_each_occurrence_of_a_recurring_cohort_check_in_is_reported(
     assert "Answered: 0" in second
     assert "Not answered: 2 (Ana, Ben)" in second
     assert all(SECRET not in text and "Max" not in text for text in reports)
+
+
+async def test_a_coordinator_added_later_gets_the_report_still_to_come(
+        service: ConversationService, clock: FakeClock) -> None:
+    """The report goes to whoever coordinates when it is due: granted after the broadcast, or
+    granted before it but writing to the bot only afterwards."""
+    cohort = await programme(service)
+    await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
+    await member(service, 900, "Cora", "Europe/Berlin", None)
+    async with service.sessionmaker.begin() as session:
+        planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
+                                           created_by=None, policy=service.content.policy,
+                                           now=clock(), audience="mentees")
+        assert planned.reports == 0
+        await grant(session, cohort.id, 900, clock())
+        assert await report_to_new_coordinator(session, cohort, 900,
+                                               policy=service.content.policy, now=clock()) == 1
+        await grant(session, cohort.id, 901, clock())  # has not written to the bot yet
+    await service.handle(Person(901, "Dana", "de"), CommandIn("start", ""))
+    texts: dict[int, list[str]] = {900: [], 901: []}
+    while clock.now <= datetime(2026, 11, 28, tzinfo=UTC):
+        for delivery in await one_pass(service):
+            if delivery.recipient in texts:
+                texts[delivery.recipient].append(to_plain(delivery.messages[0].text))
+        clock.advance(minutes=30)
+    assert [t.splitlines()[1] for t in texts[900]] == ["Answered: 0"]
+    assert len(texts[901]) == 1
+    assert "Beantwortet: 0" in texts[901][0]

@@ -17,6 +17,7 @@ from storage.runs import create_run
 from storage.users import get_user, update_user
 from storage.vocabulary import Role, Visibility
 from tests.support.chat import Chat, shown
+from tests.support.mentoring import saved_run
 
 MENTOR_ID = 501
 MENTEE_ID = 502
@@ -100,6 +101,24 @@ async def test_a_paired_mentee_is_asked_at_the_end_and_sharing_all_shares_the_ru
                                     title=shown(lang, "checkin.title")))
     assert set((await visibilities(service, MENTEE_ID, "checkin")).values()) == {
         Visibility.SHARED}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_the_question_names_the_agreement_only_when_it_said_so(
+    service: ConversationService, mentor: Chat, mentee: Chat, lang: str,
+) -> None:
+    mentee.language = lang
+    await pair(service, mentor, mentee)
+    await checkin(mentee, confidence=6)  # no agreement yet
+    said = {"en": "As your agreement says", "de": "Wie in deiner Vereinbarung festgehalten"}[lang]
+    plain = {"en": "They are private for now, as everything is until you share it.",
+             "de": "Sie sind vorerst privat, wie alles, bis du es teilst."}[lang]
+    assert said not in mentee.last_text
+    assert plain in mentee.last_text
+    await saved_run(mentee, "agreement", {"mentor_sees": "private"}, shared=False,
+                    stage="initiation")
+    await checkin(mentee, confidence=6)
+    assert said in mentee.last_text
 
 
 async def test_unpaired_mentees_keep_todays_ending(mentee: Chat) -> None:

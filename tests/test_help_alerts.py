@@ -4,6 +4,8 @@ low; an unpaired mentee told kindly; forged or stale reply data refused, nothing
 
 from __future__ import annotations
 
+import pytest
+
 from service.callbacks import scheduling_data
 from service.conversation import ConversationService
 from service.inputs import PressIn
@@ -82,6 +84,20 @@ async def test_cancel_drops_the_note(service: ConversationService) -> None:
     response = await mentee.send("just talking")
     assert response.deliveries == ()
     assert await notes(service, pairing) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_cancel_inside_a_checkin_asks_its_question_again(
+        service: ConversationService, lang: str) -> None:
+    mentor = Chat(service, 2001, language=lang)
+    mentee = Chat(service, 2002, language=lang)
+    await pair(mentor, mentee)
+    await mentee.send("/checkin")
+    question = mentee.last_text
+    await mentee.send("/askmentor")
+    response = await mentee.send("/cancel")
+    assert mentee.texts(response).startswith(shown(lang, "alerts.dropped"))
+    assert mentee.last_text == question
 
 
 async def test_unpaired_mentee_is_told_kindly(chat: Chat) -> None:

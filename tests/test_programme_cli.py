@@ -38,7 +38,7 @@ def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def _members(url: str, programme: str, people: list[tuple[int, str, Role]]) -> None:
+def _members(url: str, programme: str, people: list[tuple[int, str | None, Role]]) -> None:
     async def seed() -> None:
         engine = create_engine(url)
         now = FakeClock()()
@@ -263,3 +263,68 @@ def test_pair_and_unpair_take_first_names_as_pair_csv_does(
     assert _one_line(capsys) == "coachbot: mentee Jo (2) has no open pairing in Spring"
     assert main(["programme", "show", "Spring"]) == 0
     assert "open pairs: 1" in capsys.readouterr().out  # Lu Other's pairing stays
+
+
+def test_rough_edges_are_one_line_and_leave_nothing_half_done(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """What a walk through the CLI found: a QR path that cannot be written made the invite anyway,
+    a username with a space printed a link that opens nothing, a spreadsheet's CSV (byte order
+    mark) named its header, an empty file paired nobody in silence, an unnamed member's id was
+    said twice, and a contacts file's error missed its colon."""
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    capsys.readouterr()
+    assert main(["invite", "--programme", "Spring", "--role", "mentee", "--qr",
+                 "/nonexistent/x.png", "--bot-username", "coach_bot"]) == 1
+    assert _one_line(capsys) == "coachbot: cannot write /nonexistent/x.png: no folder /nonexistent"
+    assert main(["invite", "--programme", "Spring", "--role", "mentee", "--qr", str(tmp_path),
+                 "--bot-username", "coach_bot"]) == 1
+    assert _one_line(capsys) == f"coachbot: cannot write {tmp_path}: it is a folder"
+    assert main(["invite", "--programme", "Spring", "--role", "mentee",
+                 "--bot-username", "@coach bot!"]) == 1
+    assert _one_line(capsys) == ("coachbot: '@coach bot!' is not a Telegram username: 5 to 32 "
+                                 "letters, digits or _")
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "invites with uses left: 0" in capsys.readouterr().out  # none made on the way
+    assert main(["invite", "--programme", "Spring", "--role", "mentee",
+                 "--bot-username", "@coach_bot"]) == 0
+    assert capsys.readouterr().out.startswith("https://t.me/coach_bot?start=")
+
+    _members(url, "Spring", [(1, "Mia", Role.MENTOR), (501, None, Role.MENTEE)])
+    (tmp_path / "excel.csv").write_bytes("mentor,mentee\r\nMia,501\r\n".encode("utf-8-sig"))
+    assert main(["pair", "--programme", "Spring", "--csv", "excel.csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "paired: 1 (mentor) with 501 (mentee)", "1 pair(s) made, 0 row(s) not paired."]
+    assert main(["pair", "--programme", "Spring", "--mentor", "1", "--mentee", "501"]) == 1
+    assert _one_line(capsys) == "coachbot: mentee 501 is already paired"
+    for empty in ("", "\ufeffmentor,mentee\n\n"):
+        (tmp_path / "empty.csv").write_text(empty, encoding="utf-8")
+        assert main(["pair", "--programme", "Spring", "--csv", "empty.csv"]) == 1
+        assert _one_line(capsys) == ("coachbot: empty.csv has no rows: write one pair a line, "
+                                     "mentor,mentee")
+
+    assert main(["programme", "safety", "Spring", "--contacts", "/nonexistent.txt"]) == 1
+    assert _one_line(capsys) == ("coachbot: /nonexistent.txt: cannot read it (No such file or "
+                                 "directory)")
+
+
+def test_revoke_ends_a_coordination(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """What a coordinator's /delete points to: the grant is the programme's, removed here."""
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    assert main(["programme", "grant", "Spring", "--user-id", "900"]) == 0
+    capsys.readouterr()
+    assert main(["programme", "revoke", "Spring", "--user-id", "900"]) == 0
+    assert capsys.readouterr().out == "900 no longer coordinates Spring.\n"
+    assert main(["programme", "revoke", "Spring", "--user-id", "900"]) == 1
+    assert _one_line(capsys) == "coachbot: 900 does not coordinate Spring"
+
+    async def coordinates() -> list[str]:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            found = await coordinated_by(session, 900)
+        await engine.dispose()
+        return [programme.name for programme in found]
+
+    assert asyncio.run(coordinates()) == []

@@ -199,3 +199,57 @@ async def test_a_mentee_with_a_mentor_may_join_a_cohort_as_a_mentor(
         invite = await find_invite(session, token)
         assert invite is not None
         assert invite.uses_left == 0
+
+
+async def _joined(service: ConversationService, user_id: int) -> tuple[Role, bool, str]:
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, user_id)
+    assert user is not None
+    return user.role, user.mentors, user.language
+
+
+async def test_a_mentor_link_after_a_first_start_makes_a_mentor_in_the_programme_s_language(
+        service: ConversationService) -> None:
+    """Someone who sent /start first (answered the side question as a mentee, or not at all) and
+    then opens a German programme's mentor link is a mentor (not a mentee too), in German, greeted
+    as a mentor; /help and the programme's counts say so."""
+    fruehling = await _programme(service, "Frühling", language="de", coordinators=(900,))
+    token = await _token(service, fruehling, Role.MENTOR, uses=5)
+    answered = Chat(service, user_id=61, name="Mia")
+    await answered.send("/start")
+    await answered.press(shown("en", "mentors.roles.mentee_button"))
+    silent = Chat(service, user_id=62, name="Max")
+    await silent.send("/start")  # the side question is left unanswered
+    for chat in (answered, silent):
+        text = chat.texts(await chat.send(f"/start {token}"))
+        assert "Als Mentorin oder Mentor findest du hier zweierlei" in text
+        assert "Frühling" in text
+        assert await _joined(service, chat.user_id) == (Role.MENTOR, True, "de")
+        chat.language = "de"
+        help_text = chat.texts(await chat.send("/help"))  # the mentor's side only
+        assert help_text.endswith("Der Einladungslink deiner Mentorin oder deines Mentors fügt "
+                                  "die Seite als Mentee hinzu.")
+    coordinator = Chat(service, user_id=900, name="Cora")
+    await coordinator.send("/start")
+    shown_programme = coordinator.texts(await coordinator.send("/programme"))
+    assert "Members: 2 (2 mentors, 0 mentees)" in shown_programme
+
+
+async def test_a_newcomer_s_mentor_link_greets_a_mentor_and_a_chosen_language_stays(
+        service: ConversationService) -> None:
+    fruehling = await _programme(service, "Frühling", language="de")
+    mentor_token = await _token(service, fruehling, Role.MENTOR, uses=5)
+    mentee_token = await _token(service, fruehling, Role.MENTEE, uses=5)
+    new = Chat(service, user_id=64, name="Nia")
+    text = new.texts(await new.send(f"/start {mentor_token}"))
+    assert "Als Mentorin oder Mentor findest du hier zweierlei" in text
+    assert "sobald deine Mentorin oder dein Mentor dazukommt" not in text  # the mentee's welcome
+    assert await _joined(service, 64) == (Role.MENTOR, True, "de")
+
+    chose = Chat(service, user_id=65, name="Tom")
+    await chose.send("/start")
+    await chose.press(shown("en", "mentors.roles.mentee_button"))
+    await chose.send("/settings language en")
+    text = chose.texts(await chose.send(f"/start {mentee_token}"))
+    assert "part of <b>Frühling</b>" in text or "part of Frühling" in text
+    assert await _joined(service, 65) == (Role.MENTEE, False, "en")  # their own choice stays

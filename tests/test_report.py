@@ -283,9 +283,9 @@ def test_programme_safety_command(
 @pytest.mark.parametrize(("args", "files", "error"), [
     (["Autumn"], {}, "coachbot: no programme called 'Autumn'"),
     (["Spring cohort", "--contacts", "nothing.txt"], {},
-     "coachbot: nothing.txt cannot read it (No such file or directory)"),
+     "coachbot: nothing.txt: cannot read it (No such file or directory)"),
     (["Spring cohort", "--contacts", "empty.txt"], {"empty.txt": "\n\n"},
-     "coachbot: empty.txt is empty: write the help contacts in it"),
+     "coachbot: empty.txt: it is empty: write the help contacts in it"),
     (["Spring cohort", "--keywords", "words.yaml"], {"words.yaml": "fr: [épuisé]"},
      "coachbot: words.yaml: unknown language 'fr' (known: en, de)"),
     (["Spring cohort", "--keywords", "words.yaml"], {"words.yaml": "en: ["},

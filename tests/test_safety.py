@@ -79,10 +79,12 @@ async def test_a_matching_answer_is_saved_and_followed_by_the_contacts(
     response = await chat.send(CRISIS_EN)
 
     assert CRISIS_EN in await _answers(engine, chat.user_id)
-    assert "success" in to_plain(response.messages[0].text).lower()  # the dialog went on
-    assert to_plain(response.messages[-1].text) == shown(
+    # The help contacts first, then the dialog goes on with its next question.
+    assert to_plain(response.messages[0].text) == shown(
         "en", "safety.signpost", contacts=default_catalog().render("en", "safety.default_contacts"))
-    assert "112" in response.messages[-1].text
+    assert "112" in response.messages[0].text
+    assert "success" in to_plain(response.messages[-1].text).lower()
+    assert response.messages[-1].question is not None
     assert not response.deliveries  # in no programme: nobody else hears of it
 
 
@@ -93,8 +95,9 @@ async def test_a_matching_answer_in_german(service: ConversationService,
     response = await chat.send(CRISIS_DE)
 
     assert CRISIS_DE in await _answers(engine, 2002)
-    assert "TelefonSeelsorge" in response.messages[-1].text
-    assert to_plain(response.messages[-1].text).startswith("Danke, dass du das in Worte fasst")
+    assert "TelefonSeelsorge" in response.messages[0].text
+    assert to_plain(response.messages[0].text).startswith("Danke, dass du das in Worte fasst")
+    assert response.messages[-1].question is not None  # the next question comes after it
 
 
 @pytest.mark.parametrize("text", [
@@ -133,8 +136,8 @@ async def test_a_programme_s_contacts_are_given_escaped(
     await _join(engine, clock, chat, alert=False, contacts="Call Mia <programme office>: 0301 234")
     await chat.send("/agreement")
     response = await chat.send(CRISIS_EN)
-    assert "Call Mia &lt;programme office&gt;: 0301 234" in response.messages[-1].text
-    assert "findahelpline" not in response.messages[-1].text
+    assert "Call Mia &lt;programme office&gt;: 0301 234" in response.messages[0].text
+    assert "findahelpline" not in response.messages[0].text
 
 
 @pytest.mark.parametrize(("alert", "consent", "alerted"), [

@@ -24,6 +24,7 @@ from storage.users import UserRecord, get_user
 from storage.vocabulary import ItemStatus, RunStatus
 from tests.support.chat import Chat, rendered
 from tests.support.clock import FakeClock
+from tests.support.mentoring import saved_run
 from tests.telegram.harness import E2E, say
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -181,6 +182,34 @@ async def test_the_pause_by_buttons_and_ended_early(
     assert sent.kind == "agenda_request"
 
 
+@pytest.mark.parametrize(("lang", "friday", "never"), [("en", "next friday", "someday"),
+                                                       ("de", "nächsten freitag", "irgendwann")])
+async def test_until_a_date_takes_the_typed_day(
+    service: ConversationService, chat: Chat, lang: str, friday: str, never: str
+) -> None:
+    await in_berlin(chat, lang)
+    await chat.send("/pause")
+    await chat.press(label(lang, "calendar.pause.button_date"))
+    again = await chat.send(never)
+    assert again.messages[0].text == rendered(lang, "calendar.pause.unclear_date", text=never)
+    started = await chat.send(friday)
+    assert started.messages[0].text == rendered(lang, "calendar.pause.started",
+                                                last="2026-11-27", resume="2026-11-28")
+    assert (await user(service, chat)).awaiting is None
+    await chat.send("/pause off")
+    await chat.send("/agreement")  # a dialog is open: /cancel drops the wait, not the dialog
+    await chat.send("/pause")
+    await chat.press(label(lang, "calendar.pause.button_date"))
+    dropped = await chat.send("/cancel")
+    assert dropped.messages[0].text == rendered(lang, "calendar.pause.date_dropped")
+    async with service.sessionmaker.begin() as session:
+        run = await active_run(session, (await user(service, chat)).id)
+    assert run is not None
+    assert run.dialog == "agreement"
+    await chat.send(friday)  # the wait ended: a day typed now is no pause
+    assert (await user(service, chat)).paused_until is None
+
+
 async def test_a_pause_typed_in_german_until_a_date(
     service: ConversationService, chat: Chat
 ) -> None:
@@ -298,10 +327,12 @@ async def test_a_meeting_brings_the_agenda_request_a_day_before_and_its_button_s
     clock.advance(days=2)
     assert await items(service, ItemStatus.PENDING) == []
     none = await chat.send("/meeting")
-    assert none.messages[0].text.startswith(rendered(lang, "calendar.meeting.none")[:20])
+    assert none.messages[0].text.startswith(rendered(lang, "calendar.meeting.none", agenda_day=None)[:20])
 
 
 RECURRING = {"en": "/meeting every 2nd tuesday 17:00", "de": "/meeting jeden 2. Dienstag 17 Uhr"}
+MONTHLY = {"en": "on the second Tuesday of each month at 17:00",
+           "de": "am zweiten Dienstag im Monat um 17:00 Uhr"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -312,7 +343,8 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
     response = await chat.send(RECURRING[lang])
     assert response.messages[0].text == rendered(
         lang, "calendar.meeting.set", day="2026-12-08", time="17:00", recurring=True,
-        ask_day="2026-12-07", ask_time="17:00")
+        ask_day="2026-12-07", ask_time="17:00", rhythm=MONTHLY[lang])
+    assert MONTHLY[lang] in response.messages[0].text  # not "regularly": which rhythm
     sent = await next_sent(service, clock)
     assert sent is not None
     assert sent.at == local(2026, 12, 7, 17)
@@ -323,13 +355,51 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
     shown = await chat.send("/meeting")
     assert shown.messages[0].text == rendered(  # tomorrow's meeting: its request went out
         lang, "calendar.meeting.view", day="2026-12-08", time="17:00", recurring=True,
-        ask_day=None, ask_time=None)
+        ask_day=None, ask_time=None, rhythm=MONTHLY[lang])
 
     cleared = await chat.press(label(lang, "calendar.meeting.clear_button"))
     assert cleared.messages[0].text == rendered(lang, "calendar.meeting.cleared")
     assert await items(service, ItemStatus.PENDING) == []
     unclear = await chat.send("/meeting someday")
     assert unclear.messages[0].text == rendered(lang, "calendar.meeting.unclear", text="someday")
+
+
+TOMORROW = {"en": ("/meeting tomorrow", "/meeting cancel", "someday"),
+            "de": ("/meeting morgen", "/meeting absagen", "irgendwann")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_day_without_a_time_asks_for_the_time_and_cancel_clears(
+    chat: Chat, lang: str
+) -> None:
+    await in_berlin(chat, lang)  # Saturday
+    tomorrow, cancel, never = TOMORROW[lang]
+    asked = await chat.send(tomorrow)
+    assert asked.messages[0].text == rendered(lang, "calendar.meeting.ask_time", day="2026-11-22")
+    again = await chat.send(never)
+    assert again.messages[0].text == rendered(lang, "calendar.meeting.ask_time_again",
+                                              day="2026-11-22", text=never)
+    noted = await chat.send("18:30")
+    assert noted.messages[0].text == rendered(
+        lang, "calendar.meeting.set", day="2026-11-22", time="18:30", recurring=False,
+        ask_day="2026-11-21", ask_time="18:30")
+    assert [b.label for b in chat.buttons] == [label(lang, "calendar.meeting.clear_button")]
+    cleared = await chat.send(cancel)
+    assert cleared.messages[0].text == rendered(lang, "calendar.meeting.cleared")
+    await chat.send(tomorrow)
+    dropped = await chat.send("/cancel")  # the time is not given: nothing changes
+    assert dropped.messages[0].text == rendered(lang, "calendar.meeting.time_dropped")
+    assert (await chat.send("/meeting off")).messages[0].text == rendered(
+        lang, "calendar.meeting.cleared")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_agendas_day_is_the_meeting_meeting_knows_of(chat: Chat, lang: str) -> None:
+    await in_berlin(chat, lang)
+    await saved_run(chat, "agenda", {"meeting_date": "2026-12-02"}, shared=False)
+    shown = (await chat.send("/meeting")).messages[0].text
+    assert shown == rendered(lang, "calendar.meeting.none", agenda_day="2026-12-02")
+    assert "/meeting 2.12. 17:00" in shown
 
 
 async def test_a_meeting_less_than_a_day_away_asks_for_nothing_in_the_past(

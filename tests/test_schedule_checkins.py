@@ -115,6 +115,21 @@ async def test_typed_daily_rhythm_sets_the_rule_and_the_next_check_in(chat: Chat
     assert [b.label for b in chat.buttons] == ["Change", "Stop check-ins"]
 
 
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "06:00 falls in your quiet hours (21:00–08:00), so I'll come at 08:00 instead"),
+    ("de", "06:00 Uhr liegt in deinen Ruhezeiten (21:00–08:00), deshalb melde ich mich erst um "
+           "08:00 Uhr")])
+async def test_a_time_in_the_quiet_hours_is_explained(service: ConversationService, lang: str,
+                                                      said: str) -> None:
+    chat = Chat(service, language=lang)
+    await berlin(chat)
+    await chat.send("/checkins daily 06:00")
+    assert said in chat.last_text
+    assert "/settings" in chat.last_text
+    await chat.send("/checkins daily 18:30")
+    assert "(21:00–08:00)" not in chat.last_text
+
+
 async def test_typed_forms_in_german(service: ConversationService) -> None:
     chat = Chat(service, language="de")
     await chat.send("/settings zeitzone Europe/Berlin")
@@ -387,6 +402,29 @@ async def test_the_finished_agreement_proposes_a_rhythm_to_pick(chat: Chat) -> N
     await chat.press("It's 14:30")  # 09:00 UTC is 14:30 in Kolkata
     assert "Asia/Kolkata" in chat.last_text
     assert "Thursday, 26 November 2026 at 17:30" in chat.last_text
+
+
+async def test_the_proposal_and_pickers_take_the_buttons_words_typed(chat: Chat) -> None:
+    await complete_agreement(chat, "Once a month")
+    await chat.send("every other week")
+    assert chat.last_text == shown("en", "checkins.which_day")
+    await chat.send("Thursday")
+    assert "every other Thursday at 17:30" in chat.texts(await chat.send("17:30"))
+
+
+async def test_the_pickers_take_the_buttons_words_typed_in_german(
+        service: ConversationService) -> None:
+    chat = Chat(service, language="de")
+    await chat.send("/settings zeitzone Europe/Berlin")
+    await chat.send("/checkins")
+    await chat.press("Rhythmus festlegen")
+    await chat.send("jede zweite woche")
+    assert chat.last_text == shown("de", "checkins.which_day")
+    await chat.send("donnerstag")
+    await chat.send("17:30 Uhr")
+    assert "jeden zweiten Donnerstag um 17:30 Uhr" in chat.last_text
+    await chat.send("Jede Woche")  # nothing is offered now: no rhythm changes
+    assert "jeden zweiten Donnerstag" not in chat.last_text
 
 
 async def test_weekly_meetings_propose_a_weekly_check_in(chat: Chat) -> None:

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.telegram.runner import NO_TOKEN
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
@@ -111,11 +110,16 @@ async def test_schedule_list_shows_local_and_utc_times(sqlite_url: str, tmp_path
     assert none.stdout.strip() == "No scheduled items match."
 
 
-async def test_run_due_without_a_token_explains_how_to_get_one(sqlite_url: str,
-                                                               tmp_path: Path) -> None:
+async def test_run_due_without_a_token_says_what_is_missing(sqlite_url: str,
+                                                            tmp_path: Path) -> None:
     result = await coachbot(tmp_path, sqlite_url, "schedule", "run-due")
     assert result.returncode == 2
-    assert result.stderr.strip() == NO_TOKEN.strip()
+    error = result.stderr.strip()
+    assert "\n" not in error  # one line
+    assert error.startswith("coachbot: no Telegram bot token is set")
+    assert "`schedule run-due` sends through Telegram" in error
+    assert "TELEGRAM_BOT_TOKEN" in error
+    assert "coachbot run` again" not in error
 
 
 async def test_schedule_errors_are_one_line(sqlite_url: str, tmp_path: Path) -> None:

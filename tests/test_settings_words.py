@@ -72,3 +72,19 @@ async def test_what_cannot_be_read_is_explained_and_changes_nothing(
     reply = chat.texts(await chat.send("/settings language klingon"))
     assert reply == say(lang, "common.settings.language_unknown")
     assert await user_field(service, 94, "language") == lang
+
+
+@pytest.mark.parametrize(("lang", "typed"), [("en", "time 11:15"), ("de", "zeit 11:15"),
+                                             ("en", "11:15")])
+async def test_a_time_no_zone_shows_now_says_so_and_how_to_name_the_zone(
+    service: ConversationService, lang: str, typed: str
+) -> None:
+    chat = Chat(service, user_id=95, language=lang)
+    await chat.send("/start")
+    before = await user_field(service, 95, "timezone")
+    reply = chat.texts(await chat.send(f"/settings {typed}"))  # 09:00 UTC: no zone is at +2:15
+    assert reply == say(lang, "common.settings.time_no_zone", text="11:15", utc="09:00")
+    assert await user_field(service, 95, "timezone") == before
+    unreadable = chat.texts(await chat.send(f"/settings {typed.replace('11:15', '25:61')}"))
+    assert "25:61" in unreadable
+    assert unreadable != say(lang, "common.settings.time_no_zone", text="25:61", utc="09:00")

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cohort_cli import describe, stage_names
 from bot.terminal import to_plain
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.callbacks import scheduling_data
 from service.conversation import ConversationService
 from service.inputs import PressIn
+from service.programmes.report_data import report_data
 from service.programmes.stats import CSV_COLUMNS, programme_stats, to_csv
 from storage.database import create_sessionmaker
 from storage.programmes import ProgrammeRecord
@@ -110,12 +112,17 @@ async def test_the_figures_of_a_seeded_programme(engine: AsyncEngine, clock: Fak
     assert figures.missed_streaks == 1  # Ana: two missed since her last start
     assert figures.stalled == 1
     assert figures.stalled_names == ["Mia & Dee"]
-    assert figures.inactive == 5  # everyone but Ana (answered today) and Cem (unreachable)
+    assert figures.inactive == 0  # they all joined today: nobody has been silent for 30 days
+    assert figures.attention == 2  # Max & Ana (two missed in a row), Mia & Dee (stalled)
     assert figures.unreachable == 1
     assert [(e.on, e.mentor, e.mentee) for e in figures.endings] == [
         (date(2026, 12, 10), "Max", "Ana")]
     assert figures.pulse_mentor == 4.0
     assert figures.pulse_mentee == 4.0  # Ana 3.0 and Ben 5.0
+
+    async with seeded.service.sessionmaker.begin() as session:
+        later = await programme_stats(session, seeded.spring, clock() + timedelta(days=31))
+    assert later.inactive == 6  # 31 days on, everyone reachable is silent (Ana since her answer)
 
     rows = list(csv.DictReader(io.StringIO(to_csv(figures))))
     assert tuple(rows[0]) == CSV_COLUMNS
@@ -138,6 +145,8 @@ async def test_stats_for_the_coordinator_only(engine: AsyncEngine, clock: FakeCl
     assert "Check-ins in the last 4 weeks: 2 of 5 started (40 %)" in text
     assert "Stalled pairs (21 days without activity): 1 (Mia & Dee)" in text
     assert "Relationship pulse (1–5): mentors 4.0, mentees 4.0" in text
+    assert "Pairs needing attention: 2" in text
+    assert "Silent for 30 days: 0 · unreachable (blocked the bot): 1" in text
     outputs = [text]
 
     forged = coordinator.texts(await coordinator.handle(PressIn(
@@ -183,7 +192,41 @@ def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
     done = coachbot(tmp_path, "stats", "--programme", "Spring", "--csv", "spring.csv")
     assert done.returncode == 0, done.stderr
     assert "Spring: 7 member(s), 3 open pair(s)" in done.stdout
+    assert "pairs by stage: Getting started 1, Finding direction 1, Making progress 1" in done.stdout
+    assert "silent for 30 days: 0; unreachable: 1" in done.stdout  # they joined just now
+    german = coachbot(tmp_path, "stats", "--programme", "Spring", "--lang", "de")
+    assert "pairs by stage: Ankommen 1, Richtung finden 1, Vorankommen 1" in german.stdout
     assert "wrote 3 row(s) to spring.csv" in done.stdout
     written = (tmp_path / "spring.csv").read_text(encoding="utf-8")
     assert written.splitlines()[0] == ",".join(CSV_COLUMNS)
     assert not any(secret in done.stdout + written for secret in SECRETS)
+
+
+async def test_the_cli_the_chat_and_the_report_give_the_same_figures(
+        engine: AsyncEngine, clock: FakeClock) -> None:
+    """One function computes the figures, on the programme's date: `coachbot stats`, /stats (en and
+    de) and the report count the same pairs needing attention and the same silent members, and
+    name the stages alike."""
+    seeded = await seed(engine, clock)
+    clock.advance(days=31)
+    async with seeded.service.sessionmaker.begin() as session:
+        figures = await programme_stats(session, seeded.spring, clock())
+        report = await report_data(session, seeded.spring, clock())
+    shell = describe(figures, stage_names("en"))
+    assert "pairs needing attention: 3" in shell  # Max & Ana, Mo & Ben (both silent now), Mia & Dee
+    assert "silent for 30 days: 6; unreachable: 1" in shell
+    assert "pairs by stage: Getting started 1, Finding direction 1, Making progress 1, " \
+           "Looking back 0" in shell
+    assert len([p for p in report.attention if p.needs_attention]) == figures.attention == 3
+    english = Chat(seeded.service, user_id=COORDINATOR, name="Cora")
+    text = english.texts(await english.send("/stats"))
+    assert "Pairs needing attention: 3" in text
+    assert "Silent for 30 days: 6" in text
+    assert "Getting started 1 · Finding direction 1 · Making progress 1 · Looking back 0" in text
+    german = Chat(seeded.service, user_id=COORDINATOR, name="Cora")
+    await german.send("/settings language de")
+    text = german.texts(await german.send("/stats"))
+    assert "Tandems, die Aufmerksamkeit brauchen: 3" in text
+    assert "Seit 30 Tagen still: 6" in text
+    assert "Ankommen 1 · Richtung finden 1 · Vorankommen 1" in text
+    assert "Ankommen 1, Richtung finden 1" in describe(figures, stage_names("de"))

@@ -115,3 +115,32 @@ async def test_help_says_resume_continues_now(service: ConversationService, lang
     [line] = [line for line in shown.splitlines() if line.startswith("/resume")]
     assert not re.search(r"later|später", line), line
     assert re.search(r"[Cc]ontinue|fortsetzen|weitermachen", line), line
+
+
+@pytest.mark.parametrize(("lang", "done"), [("en", "That's all"), ("de", "Das war's")])
+def test_a_pick_step_names_that_s_all_only_with_its_button(lang: str, done: str) -> None:
+    from dialogs.engine import Ask
+    from dialogs.registry import default_scripts
+    from service.render import Renderer
+
+    grow = default_scripts().get("grow")
+    render = Renderer(CATALOG, lang)
+    for collected in ((), ("Ask Sam",)):
+        message = render.ask(grow, Ask("chosen_options", options=("Ask Sam", "Read"),
+                                       collected=collected), 1, {})
+        labels = [b.label for row in message.buttons for b in row]
+        tap = {"en": "Then tap “That's all”", "de": "Dann tippe auf „Das war's“"}[lang]
+        assert (tap in message.text) is (done in labels), (message.text, labels)
+    assert done in labels  # after a first choice the button is there
+
+
+@pytest.mark.parametrize(("lang", "one", "many"), [
+    ("en", "1 of 19 answers to “T” is shared; the others stay private.",
+     "18 of 19 answers to “T” are shared; the other one stays private."),
+    ("de", "1 von 19 Antworten zu „T“ ist geteilt; die anderen bleiben privat.",
+     "18 von 19 Antworten zu „T“ sind geteilt; die andere bleibt privat.")])
+def test_the_shared_count_agrees_with_its_number(lang: str, one: str, many: str) -> None:
+    assert CATALOG.render(lang, "sharing.settled", shared=1, total=19, mentor=None,
+                          title="T").startswith(one)
+    assert CATALOG.render(lang, "sharing.settled", shared=18, total=19, mentor=None,
+                          title="T").startswith(many)

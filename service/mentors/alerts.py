@@ -115,22 +115,22 @@ async def send_reply(turn: Turn, request_id: int, reply: str) -> Response:
 
 async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                          dispatch: Dispatch) -> Response:
-    """An input while a note or reply is asked for: typed text is it; /cancel drops it (an open
-    dialog stays as it was); anything else ends the wait and goes its own way."""
+    """An input while a note or reply is asked for: typed text is it; /cancel drops it; either
+    way an open dialog asks its question again. Anything else ends the wait and goes its way."""
     spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
     if isinstance(incoming, MediaIn):
         return turn.message("alerts.text_only")
     await wait_for(turn, None)
     if spec is not None and spec.name == "cancel":
-        return turn.message("alerts.dropped")
-    if not isinstance(incoming, TextIn) or not incoming.text.strip():
+        response = turn.message("alerts.dropped")
+    elif not isinstance(incoming, TextIn) or not incoming.text.strip():
         return await dispatch(incoming, True)
-    text = incoming.text.strip()
-    if awaiting.get("for") == NOTE:
-        response = await send_note(turn, text)
+    elif awaiting.get("for") == NOTE:
+        response = await send_note(turn, incoming.text.strip())
     else:
         request = awaiting.get("request")
-        response = await send_reply(turn, request if isinstance(request, int) else 0, text)
+        response = await send_reply(turn, request if isinstance(request, int) else 0,
+                                    incoming.text.strip())
     if turn.open_run is None:
         return response
     shown = await runs.show_run(turn, turn.open_run, None)  # the dialog's question again

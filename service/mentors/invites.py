@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from service import journey
 from service.mentors.pairing import first_name, mentor_name
-from service.mentors.roles import ask_role
+from service.mentors.roles import ask_role, load_roles
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
 from service.turn import Turn
@@ -143,10 +143,18 @@ async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:
     programme = await programme_by_id(turn.session, found.programme_id)
     if programme is None:  # deleted since: the link no longer leads anywhere
         return turn.message("mentors.invite.unknown", mentor=None)
+    before = turn.user.role
     await join(turn, programme, found.role)
+    await load_roles(turn)
     joined = OutMessage(turn.say("programme_admin.joined", programme=programme.name,
                                  as_mentor=found.role is Role.MENTOR,
                                  name=first_name(turn.user.name)))
+    if turn.user.role is Role.MENTOR and (turn.created or before is not Role.MENTOR):
+        # a mentor's welcome, not the mentee's ("once your mentor joins…"), then their first step
+        welcome_mentor = OutMessage(turn.say("mentors.roles.mentor_welcome",
+                                             name=first_name(turn.user.name)))
+        return Response((welcome_mentor, joined, *await journey.suggestion(turn)),
+                        menu=turn.menu_change())
     if turn.created:
         welcome = await journey.welcome(turn, new=True)
         first, *rest = welcome.messages

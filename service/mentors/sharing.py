@@ -64,10 +64,14 @@ async def consent_question(turn: Turn, run_id: int, script: Dialog) -> OutMessag
     mentor = await mentor_of(turn)
     if mentor is None:
         return None
-    answers = [a for a in await answers_of(turn.session, turn.user.id) if a.run_id == run_id]
+    everything = await answers_of(turn.session, turn.user.id)
+    answers = [a for a in everything if a.run_id == run_id]
     if not answers:
         return None
     preset = ShareOp.ALL if turn.user.share_by_default else ShareOp.NONE
+    agreed = _agreement_says(turn, everything)
+    why = ("agreement" if agreed is turn.user.share_by_default
+           else "settings" if turn.user.share_by_default else "default")
     say = turn.say
 
     def choice(op: ShareOp) -> Button:
@@ -75,9 +79,21 @@ async def consent_question(turn: Turn, run_id: int, script: Dialog) -> OutMessag
                       callbacks.share_data(run_id, op))
 
     text = say("sharing.question", mentor=first_name(mentor), title=say(f"{script.name}.title"),
-               preset=str(preset), note=any(by_nature(a) for a in answers))
+               preset=str(preset), why=why, note=any(by_nature(a) for a in answers))
     return OutMessage(text, ((choice(ShareOp.ALL),), (choice(ShareOp.PICK),),
                              (choice(ShareOp.NONE),)))
+
+
+def _agreement_says(turn: Turn, answers: list[AnswerRecord]) -> bool | None:
+    """Whether the mentee's latest answer about sharing (the agreement's) says shared; None when
+    they never gave one."""
+    said = None
+    for script in turn.content.scripts.by_name.values():
+        for effect in script.effects:
+            if (rule := effect.set_sharing) is not None:
+                said = next((a.value in rule.shared for a in reversed(answers)
+                             if a.dialog == script.name and a.step_key == rule.step), said)
+    return said
 
 
 async def _own_run(turn: Turn, run_id: int) -> RunRecord | None:

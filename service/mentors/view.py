@@ -8,7 +8,7 @@ is the mentor's own and open, so a forged pairing id finds nothing. Rendering is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -22,6 +22,7 @@ from storage.pairings import PairingRecord
 from storage.shared import (
     CHECKIN,
     Activity,
+    GoalParts,
     activity,
     open_pairings,
     paired_mentee,
@@ -147,8 +148,9 @@ async def mentee_summaries(session: AsyncSession, mentor_id: int, today: date,
 
 
 async def mentee_detail(session: AsyncSession, mentor_id: int, pairing_id: int, today: date,
-                        zone: ZoneInfo) -> MenteeDetail | None:
-    """One mentee opened, or None unless the pairing is the mentor's own and open."""
+                        zone: ZoneInfo, parts: Mapping[str, GoalParts]) -> MenteeDetail | None:
+    """One mentee opened, or None unless the pairing is the mentor's own and open (of a goal,
+    the parts whose answers are shared: see `GoalParts`)."""
     found = await _summary(session, mentor_id, pairing_id, today, zone)
     if found is None:
         return None
@@ -157,5 +159,5 @@ async def mentee_detail(session: AsyncSession, mentor_id: int, pairing_id: int, 
     latest = max(agendas) if agendas else None
     agenda = tuple(a for a in answers if a.run_id == latest)
     rest = tuple(a for a in answers if a.run_id != latest)
-    goals = tuple(await shared_goals(session, mentor_id, pairing_id))
+    goals = tuple(await shared_goals(session, mentor_id, pairing_id, parts))
     return MenteeDetail(summary, rest, goals, agenda)

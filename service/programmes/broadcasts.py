@@ -48,7 +48,12 @@ from storage.broadcasts import (
     responses,
     user_ids_of,
 )
-from storage.programmes import ProgrammeRecord, coordinators_of, programme_by_id
+from storage.programmes import (
+    ProgrammeRecord,
+    coordinated_by,
+    coordinators_of,
+    programme_by_id,
+)
 from storage.schedule import ItemRecord, NewItem, add_items
 from storage.vocabulary import ItemStatus, JSONObject
 
@@ -62,6 +67,15 @@ CHUNK = 2_000
 #: A broadcast set this long before now (wall time) beyond the grace can reach nobody any more.
 STALE = timedelta(days=2)
 MENTEES = "mentees"  # the recurring cohort check-in's audience: it runs the mentee's check-in
+#: What a cohort may be sent: a check-in of either side. Everything around a broadcast is a
+#: check-in's (its invitation, the one reminder "your check-in is still waiting", the close that
+#: counts it as missed, a report "to the check-in of"); a once-in-a-journey dialog (GROW, a story,
+#: the reflection) belongs to a person's own stage and pace, not to a date for everyone.
+COHORT_DIALOGS = ("checkin", "mentor_checkin")
+
+
+class BroadcastError(ValueError):
+    """A broadcast that cannot be planned as asked (said in one line; nothing is stored)."""
 
 
 @dataclass(frozen=True)
@@ -110,17 +124,22 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
     someone paused past its moment), then one report per coordinator who can be written to.
     The audience is the caller's to choose (`audience_of` gives the dialog's own side, as
     `coachbot broadcast` does); unsaid, it is everyone, as before audiences existed."""
-    broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now,
-                                       audience)
-    members = [m for m in await members_of(session, programme.id)
-               if broadcast.reaches(m.role, m.mentors)]
-    items: list[NewItem] = []
-    for member in members:
+    if dialog not in COHORT_DIALOGS:
+        raise BroadcastError(f"a cohort is sent a check-in ({' or '.join(COHORT_DIALOGS)}), not "
+                             f"{dialog}: that one each member takes at their own pace")
+    planned: list[tuple[int, datetime]] = []
+    for member in await members_of(session, programme.id):
+        if not reaches(audience, member.role, member.mentors):
+            continue
         due = due_for(local_at, member.timezone, member.quiet_hours, policy)
         if not member.active or (member.paused_until is not None and member.paused_until > due):
             continue
-        items.append(NewItem(item_key(broadcast.id, member.user_id), KIND, member.user_id, due,
-                             _payload(broadcast, programme.name)))
+        planned.append((member.user_id, due))
+    _refuse_past(local_at, [due for _, due in planned], programme, now)
+    broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now,
+                                       audience)
+    items = [NewItem(item_key(broadcast.id, user_id), KIND, user_id, due,
+                     _payload(broadcast, programme.name)) for user_id, due in planned]
     for start in range(0, len(items), CHUNK):
         await add_items(session, items[start:start + CHUNK], now)
     moments = [item.due_at for item in items]
@@ -128,6 +147,18 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
     report_at, reports = await _plan_reports(session, programme, broadcast, last or now,
                                              policy=policy, now=now)
     return Planned(broadcast, len(items), first, last, report_at, reports)
+
+
+def _refuse_past(local_at: datetime, dues: list[datetime], programme: ProgrammeRecord,
+                 now: datetime) -> None:
+    """BroadcastError if the moment has passed for someone it would reach (their invitation
+    would never be sent), or, reaching nobody yet, in the programme's time zone."""
+    zone = str(programme.defaults.get("timezone") or "UTC")
+    passed = sum(due < now for due in dues) if dues else int(
+        wall_to_utc(local_at.date(), local_at.time(), zone_info(zone)) < now)
+    if passed:
+        whom = f"for {passed} member(s) in their time zone" if dues else f"in {zone}"
+        raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} has passed {whom}; give a moment to come")
 
 
 async def _plan_reports(session: AsyncSession, programme: ProgrammeRecord,
@@ -191,10 +222,40 @@ async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> None:
                                        MENTEES, turn.now)
     if made:
         policy: SchedulePolicy = turn.content.policy
-        last = max((due_for(local_at, m.timezone, m.quiet_hours, policy)
-                    for m in await members_of(turn.session, programme.id)
-                    if broadcast.reaches(m.role, m.mentors)), default=turn.now)
+        last = await _last_due(turn.session, broadcast, policy, turn.now)
         await _plan_reports(turn.session, programme, broadcast, last, policy=policy, now=turn.now)
+
+
+async def _last_due(session: AsyncSession, broadcast: BroadcastRecord, policy: SchedulePolicy,
+                    now: datetime) -> datetime:
+    """When the broadcast reaches the last member of its audience (now if it reaches nobody)."""
+    return max((due_for(broadcast.local_at, m.timezone, m.quiet_hours, policy)
+                for m in await members_of(session, broadcast.programme_id)
+                if broadcast.reaches(m.role, m.mentors)), default=now)
+
+
+async def report_to_new_coordinator(session: AsyncSession, programme: ProgrammeRecord,
+                                    telegram_id: int, *, policy: SchedulePolicy,
+                                    now: datetime) -> int:
+    """The reports still to come of the programme's broadcasts, for a coordinator who was not
+    there when they were planned (granted later, or writing to the bot only now): a report goes
+    to whoever coordinates when it is due. How many; none for someone who never wrote to it."""
+    known = await user_ids_of(session, [telegram_id])
+    if telegram_id not in known:
+        return 0
+    items = [NewItem(f"{REPORT}:{broadcast.id}:{known[telegram_id]}", REPORT, known[telegram_id],
+                     max(await _last_due(session, broadcast, policy, now) + policy.answer_window
+                         + REPORT_MARGIN, now), {"broadcast": broadcast.id})
+             for broadcast in await open_broadcasts(session, programme.id)]
+    return await add_items(session, items, now)
+
+
+async def reports_for_newcomer(turn: Turn) -> None:
+    """Someone granted coordination before they ever wrote to the bot gets the reports still to
+    come of their programmes once they do."""
+    for programme in await coordinated_by(turn.session, turn.user.telegram_id):
+        await report_to_new_coordinator(turn.session, programme, turn.user.telegram_id,
+                                        policy=turn.content.policy, now=turn.now)
 
 
 # --- The response report ---------------------------------------------------------------------

@@ -42,7 +42,7 @@ async def choose(turn: Turn, value: str) -> Response:
 
 
 async def show(turn: Turn, programme: ProgrammeRecord) -> Response:
-    figures = await programme_stats(turn.session, programme, turn.now, turn.today)
+    figures = await programme_stats(turn.session, programme, turn.now)
     return Response((OutMessage(render(turn, figures)),))
 
 
@@ -56,7 +56,7 @@ def render(turn: Turn, figures: ProgrammeStats) -> str:
                 for stage, count in figures.pairs_by_stage.items()],
         started=figures.started, invited=figures.invited,
         rate=None if rate is None else round(rate * 100), streaks=figures.missed_streaks,
-        stalled=figures.stalled, stalled_names=figures.stalled_names,
+        stalled=figures.stalled, stalled_names=figures.stalled_names, attention=figures.attention,
         inactive=figures.inactive, unreachable=figures.unreachable,
         endings=[{"on": e.on.isoformat(), "mentor": e.mentor, "mentee": e.mentee}
                  for e in figures.endings],

@@ -8,6 +8,7 @@ the standard quiet zone of 4 modules."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ from storage.programmes import ProgrammeRecord
 from storage.vocabulary import Role
 
 MAX_USES = 10_000
+#: Telegram's usernames: 5 to 32 letters, digits and underscores (a leading @ is not part of it).
+USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 QR_SCALE = 8
 QR_BORDER = 4
 
@@ -56,6 +59,15 @@ async def programme_invite(session: AsyncSession, programme: ProgrammeRecord, ro
                                expires_at=now + valid_for, now=now, uses=check_uses(uses),
                                programme_id=programme.id)
     return ProgrammeInvite(token, made)
+
+
+def valid_username(text: str) -> str:
+    """A bot's username as a t.me link takes it (a leading @ dropped); DefaultsError if Telegram
+    could not have given it, before a link that opens nothing is printed or drawn."""
+    name = text.strip().removeprefix("@")
+    if not USERNAME.fullmatch(name):
+        raise DefaultsError(f"{text!r} is not a Telegram username: 5 to 32 letters, digits or _")
+    return name
 
 
 def deep_link(username: str, token: str) -> str:

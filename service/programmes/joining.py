@@ -1,34 +1,44 @@
 """Joining a programme through its invite: the person becomes a member (users.programme_id) on
-the invite's side, and the programme's defaults flow in — language and time zone for someone new,
-the check-in rule for a mentee and the digest rule for a mentor when they have none of their own
-yet. A member can change any of them afterwards (/checkins, /digest, /settings)."""
+the invite's side, and the programme's defaults flow in — the language for whoever has not chosen
+one (/settings), the time zone for someone new or without one, the check-in rule for a mentee and
+the digest rule for a mentor when they have none of their own yet. A member can change any of them
+afterwards (/checkins, /digest, /settings)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from dialogs.schema import Audience
+from service.awaiting import wait_for
+from service.mentors import roles
 from service.mentors.rules import DIGEST
 from service.programmes.defaults import ProgrammeDefaults
 from service.schedule import checkins
 from service.schedule.plan import replan
 from service.turn import Turn
+from storage.pairings import pairings_of_user
 from storage.programmes import ProgrammeRecord
+from storage.runs import completed_dialogs
 from storage.schedule import rules_of, set_rule
 from storage.users import UserChanges, update_user
 from storage.vocabulary import Role
 
 
 async def join(turn: Turn, programme: ProgrammeRecord, role: Role) -> None:
-    """Make the person a member of the programme on this side, with its defaults."""
+    """Make the person a member of the programme on this side, with its defaults. A mentor's link
+    makes someone without a mentee's history (no pairing as a mentee, no mentee dialog done) a
+    mentor first and foremost, as a newcomer: a /start before it only asked, or assumed, a side."""
     defaults = ProgrammeDefaults.of(programme.defaults)
     user = turn.user
     changes: UserChanges = {"programme_id": programme.id}
     if role is Role.MENTOR:
         changes["mentors"] = True
-    if turn.created:
+    if turn.created or (role is Role.MENTOR and not await _mentee_history(turn)):
         changes["role"] = role
-        if defaults.language is not None:
-            changes["language"] = defaults.language
+    if defaults.language is not None and not user.language_chosen:
+        changes["language"] = defaults.language
+    if roles.asked(turn):  # the link answers the side question
+        await wait_for(turn, None)
     if defaults.timezone is not None and (turn.created or user.timezone == checkins.UNSET_ZONE):
         changes["timezone"] = defaults.timezone
     await update_user(turn.session, user.id, turn.now, **changes)
@@ -40,3 +50,12 @@ async def join(turn: Turn, programme: ProgrammeRecord, role: Role) -> None:
     if role is Role.MENTOR and defaults.digest is not None and DIGEST not in rules:
         await set_rule(turn.session, user.id, DIGEST, defaults.digest.to_json(), turn.now)
     await replan(turn, turn.content.schedule)
+
+
+async def _mentee_history(turn: Turn) -> bool:
+    """Whether they were ever paired as a mentee or finished a mentee's dialog."""
+    if any(not as_mentor for _, as_mentor, _ in await pairings_of_user(turn.session, turn.user.id)):
+        return True
+    mentees = {d.name for d in turn.content.scripts.by_name.values()
+               if d.audience is Audience.MENTEE}
+    return bool(mentees & await completed_dialogs(turn.session, turn.user.id))

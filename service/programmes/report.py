@@ -13,9 +13,12 @@ from dialogs.stages import Stage
 from prompts.catalog import Catalog
 from service.messages import plain
 from service.programmes.report_charts import Chart, horizontal_bars, percent_columns, scale_line
+from service.programmes.stats import LOW_PULSE as STATS_LOW_PULSE
+from service.programmes.stats import STREAK
 
-#: A pair needs attention from this many missed check-ins in a row, or a pulse at most this low.
-MISSED_STREAK, LOW_PULSE = 2, 2.5
+#: A pair needs attention from this many missed check-ins in a row, or a pulse at most this low
+#: (the statistics' own rule: the report, /stats and `coachbot stats` count the same pairs).
+MISSED_STREAK, LOW_PULSE = STREAK, STATS_LOW_PULSE
 
 
 @dataclass(frozen=True)

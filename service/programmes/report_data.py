@@ -6,26 +6,23 @@ the next); the pulse trend is one grouped query per report."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.programmes.report import Ending, PairAttention, PulsePoint, ReportData, WeekRate
-from service.programmes.stats import STREAK, PairRow, ProgrammeStats, programme_stats
+from service.programmes.stats import (
+    STREAK,
+    PairRow,
+    ProgrammeStats,
+    programme_stats,
+    programme_today,
+)
 from storage.programmes import ProgrammeRecord
 from storage.pulse_trend import pulse_by_period
 from storage.stats import MemberFigures, member_figures, pair_figures
 
 WEEKS = 4  # the response rate by week: as far back as the statistics' window
 MONTHS = 6  # the pulse trend: this many calendar months, this one included
-
-
-def programme_today(programme: ProgrammeRecord, now: datetime) -> date:
-    """The date in the programme's time zone (UTC without one)."""
-    try:
-        return now.astimezone(ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))).date()
-    except (KeyError, ValueError):
-        return now.astimezone(UTC).date()
 
 
 async def report_data(session: AsyncSession, programme: ProgrammeRecord,
@@ -81,11 +78,12 @@ def _score(text: str) -> float | None:
 
 async def _attention(session: AsyncSession, programme: ProgrammeRecord, stats: ProgrammeStats,
                      members: dict[int, MemberFigures], today: date) -> list[PairAttention]:
-    """Every open pair with what makes it need a look (the report keeps those that do)."""
+    """Every open pair that needs a look (stats decided which: the figure /stats and `coachbot
+    stats` give), with what makes it so."""
     sides = {p.pairing_id: (p.mentor_id, p.mentee_id)
              for p in await pair_figures(session, programme.id)}
     pairs = []
-    for row in stats.rows:
+    for row in (row for row in stats.rows if row.needs_attention):
         unreachable = tuple(members[i].first_name for i in sides.get(row.pairing, ())
                             if i in members and not members[i].active)
         scores = [s for s in (_score(row.pulse_mentor), _score(row.pulse_mentee)) if s is not None]

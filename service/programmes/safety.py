@@ -195,9 +195,9 @@ def read_contacts(text: str) -> str:
     """A programme's help contacts: the file's text as it is, without surrounding blank lines."""
     contacts = text.strip()
     if not contacts:
-        raise SafetyFileError("is empty: write the help contacts in it")
+        raise SafetyFileError("it is empty: write the help contacts in it")
     if len(contacts) > MAX_CONTACTS:
-        raise SafetyFileError(f"is longer than {MAX_CONTACTS} characters; keep the contacts short")
+        raise SafetyFileError(f"it is longer than {MAX_CONTACTS} characters; keep the contacts short")
     return contacts
 
 

@@ -1,9 +1,12 @@
 """A programme's health figures: pairs per stage, check-in response rate over four weeks, missed
-streaks, stalled pairs, inactive and unreachable people, endings coming up, pulse averages, and how
-many answers matched a safety phrase (of members who agreed the team may know; a count only).
+streaks, stalled pairs, pairs needing attention, inactive and unreachable people, endings coming
+up, pulse averages, and how many answers matched a safety phrase (of members who agreed the team
+may know; a count only).
 
 Computed from storage.stats' grouped queries (one pass over their rows, no query per person).
-Coordinators see counts and first names only, never what anyone answered.
+`coachbot stats`, /stats and `coachbot report` all take their figures from `programme_stats`, on
+the programme's own date, so they say the same. Coordinators see counts and first names only,
+never what anyone answered.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import csv
 import io
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +30,7 @@ STALLED = timedelta(days=21)  # a pair with no activity this long (and paired th
 SILENT = timedelta(days=30)  # a person silent this long is inactive
 ENDING_SOON = timedelta(days=30)
 STREAK = 2  # missed invitations in a row that count as a missed streak
+LOW_PULSE = 2.5  # a pair whose lower side's pulse average is at most this needs attention
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class PairRow:
     ends_within_30d: bool
     pulse_mentor: str
     pulse_mentee: str
+    needs_attention: bool = False  # stalled, a missed streak, a low pulse or someone unreachable
 
 
 @dataclass(frozen=True)
@@ -82,11 +88,27 @@ class ProgrammeStats:
     rows: list[PairRow]
     safety_matches: int = 0  # answers that matched a safety phrase, of members who let it be told
     safety_people: int = 0  # (last four weeks; every one, also those no alert was sent for)
+    attention: int = 0  # open pairs needing attention (the report lists them)
 
     @property
     def response_rate(self) -> float | None:
         """Started / invited over the window (None: nobody was invited)."""
         return self.started / self.invited if self.invited else None
+
+
+def programme_today(programme: ProgrammeRecord, now: datetime) -> date:
+    """The date in the programme's time zone (UTC without one)."""
+    try:
+        return now.astimezone(ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))).date()
+    except (KeyError, ValueError):
+        return now.astimezone(UTC).date()
+
+
+def _quiet_since(member: MemberFigures) -> datetime | None:
+    """Their last activity, or when they joined if that is later (someone who joined minutes ago
+    has not been silent for 30 days)."""
+    moments = [moment for moment in (member.last_active, member.joined) if moment is not None]
+    return max(moments) if moments else None
 
 
 def _silent_days(member: MemberFigures | None, now: datetime) -> int | None:
@@ -105,8 +127,10 @@ def _fmt(value: float | None) -> str:
 
 
 async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
-                          now: datetime, today: date) -> ProgrammeStats:
-    """Every figure of one programme (the caller checked the reader coordinates it)."""
+                          now: datetime, today: date | None = None) -> ProgrammeStats:
+    """Every figure of one programme (the caller checked the reader coordinates it), as of `today`
+    (by default the programme's date)."""
+    today = today or programme_today(programme, now)
     members = await member_figures(session, programme.id, now - WINDOW)
     pairs = await pair_figures(session, programme.id)
     by_id = {member.user_id: member for member in members}
@@ -128,13 +152,14 @@ async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
         missed_streaks=sum(m.missed_streak >= STREAK for m in members),
         stalled=sum(row.stalled for row in rows),
         stalled_names=[f"{row.mentor} & {row.mentee}" for row in rows if row.stalled],
-        inactive=sum(m.active and (m.last_active is None or m.last_active < silent_since)
-                     for m in members),
+        inactive=sum(m.active and (quiet is None or quiet < silent_since)
+                     for m in members for quiet in (_quiet_since(m),)),
         unreachable=sum(not m.active for m in members),
         endings=sorted(endings, key=lambda ending: ending.on),
         pulse_mentor=_mean([pair.pulse_mentor for pair in pairs]),
         pulse_mentee=_mean([pair.pulse_mentee for pair in pairs]),
-        rows=rows, safety_matches=safety_matches, safety_people=safety_people)
+        rows=rows, safety_matches=safety_matches, safety_people=safety_people,
+        attention=sum(row.needs_attention for row in rows))
 
 
 def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
@@ -145,17 +170,21 @@ def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
     stalled = paired_long and (silent is None or silent >= STALLED.days)
     invited = mentee.invited if mentee else 0
     started = mentee.started if mentee else 0
+    streak = mentee.missed_streak if mentee else 0
+    unreachable = any(m is not None and not m.active for m in (mentor, mentee))
+    pulses = [p for p in (pair.pulse_mentor, pair.pulse_mentee) if p is not None]
     return PairRow(
         pairing=pair.pairing_id, mentor=mentor.first_name if mentor else "?",
         mentee=mentee.first_name if mentee else "?", stage=mentee.stage if mentee else "",
         status=pair.status, started_on=pair.started_on.isoformat(),
         ends_on=pair.ends_on.isoformat() if pair.ends_on else "", invited_4w=invited,
         started_4w=started, response_rate_4w=_fmt(started / invited) if invited else "",
-        missed_streak=mentee.missed_streak if mentee else 0,
-        days_silent="" if silent is None else str(silent), stalled=stalled,
-        unreachable=any(m is not None and not m.active for m in (mentor, mentee)),
+        missed_streak=streak, days_silent="" if silent is None else str(silent), stalled=stalled,
+        unreachable=unreachable,
         ends_within_30d=pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON,
-        pulse_mentor=_fmt(pair.pulse_mentor), pulse_mentee=_fmt(pair.pulse_mentee))
+        pulse_mentor=_fmt(pair.pulse_mentor), pulse_mentee=_fmt(pair.pulse_mentee),
+        needs_attention=stalled or streak >= STREAK or unreachable
+        or (bool(pulses) and min(pulses) <= LOW_PULSE))
 
 
 CSV_COLUMNS = tuple(field.name for field in fields(PairRow))

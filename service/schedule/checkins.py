@@ -18,12 +18,13 @@ from service.callbacks import scheduling_data
 from service.messages import Button, OutMessage, Response, button
 from service.schedule.kinds import Choice, Planner
 from service.schedule.pause import start_pause
-from service.schedule.placing import placed
+from service.schedule.placing import placed, quiet_hours
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import Off, parse_rhythm
 from service.timezones import COMMON_TIMEZONES
 from service.turn import Turn
+from service.typed_buttons import offer
 from storage.goals import goals_of
 from storage.schedule import NewItem, cancel_pending, pending_items, rules_of, set_rule
 from storage.users import update_user
@@ -126,8 +127,11 @@ async def set_rhythm(turn: Turn, rhythm: Rhythm) -> Response:
     await set_rule(turn.session, turn.user.id, KIND, rhythm.to_json(), turn.now)
     await replan(turn, turn.content.schedule)
     upcoming = await next_checkin(turn)
+    quiet = quiet_hours(turn)
     text = turn.say("checkins.set", rhythm=describe(turn, rhythm),
-                    next=when(turn, upcoming) if upcoming else None)
+                    next=when(turn, upcoming) if upcoming else None,
+                    quiet=str(quiet) if quiet.contains(rhythm.at) else None,
+                    at=f"{rhythm.at:%H:%M}", quiet_end=f"{quiet.end:%H:%M}")
     messages = [OutMessage(text)]
     if turn.user.timezone == UNSET_ZONE:
         messages.append(zone_question(turn))
@@ -180,7 +184,7 @@ async def after_dialog(turn: Turn, dialog: str, answers: Mapping[str, object]) -
         rows[0].append(button(turn.say("checkins.buttons.fortnightly"), _data("every:2")))
     rows.append([button(turn.say("checkins.buttons.not_now"), _data("no"))])
     text = turn.say("checkins.propose", meeting=str(meeting_rhythm or ""))
-    return [OutMessage(text, tuple(tuple(row) for row in rows))]
+    return [await offer(turn, OutMessage(text, tuple(tuple(row) for row in rows)))]
 
 
 def _data(value: str) -> str:
@@ -213,17 +217,17 @@ async def choose(turn: Turn, value: str) -> Response:
     """A press on one of the check-in choices."""
     head, _, rest = value.partition(":")
     if value == "new":
-        return Response((rhythm_question(turn),))
+        return Response((await offer(turn, rhythm_question(turn)),))
     if value == "off":
         return await stop(turn)
     if value == "no":
         return turn.message("checkins.not_now")
     if head == "every" and rest in ("0", "1", "2"):
-        return Response((time_question(turn, 0, "x"),)) if rest == "0" \
-            else Response((day_question(turn, int(rest)),))
+        return Response((await offer(turn, time_question(turn, 0, "x") if rest == "0"
+                                     else day_question(turn, int(rest))),))
     if head == "day" and (parts := rest.split(":")) and len(parts) == 2 \
             and parts[0] in ("1", "2") and parts[1] in "0123456" and len(parts[1]) == 1:
-        return Response((time_question(turn, int(parts[0]), parts[1]),))
+        return Response((await offer(turn, time_question(turn, int(parts[0]), parts[1])),))
     if head == "at":
         rhythm = _picked(turn, rest)
         return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm)

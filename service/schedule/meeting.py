@@ -9,16 +9,20 @@ the next one once a request went out, and a one-off meeting that passed plans no
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from service import callbacks, runs
+from service.awaiting import Dispatch, cancels, wait_for
+from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
+from service.schedule.checkins import describe
 from service.schedule.kinds import Choice, PersonKind, Planner
 from service.schedule.placing import ahead, local_day_and_time, local_iso, local_moment, placed
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, next_occurrence, zone_info
-from service.schedule.typed import MeetingWhen, is_off, parse_meeting
+from service.schedule.typed import MeetingWhen, is_off, parse_date, parse_meeting, parse_time
 from service.turn import Turn
+from storage.answers import answers_of
 from storage.schedule import ItemRecord, NewItem, pending_items, rules_of, set_rule
 from storage.vocabulary import JSONObject
 
@@ -26,6 +30,10 @@ RULE = "meeting"
 KIND = "agenda_request"
 TOPIC = "meeting"
 AGENDA = "agenda"
+AGENDA_DATE = "meeting_date"  # the agenda's step: the day of the meeting it is for
+WAITING = "meeting_time"  # a day was typed without a time: the next typed text is the time
+#: Besides the words that switch anything off: cancelling the meeting.
+CANCEL_WORDS = frozenset({"cancel", "clear", "delete", "absagen", "löschen", "loeschen"})
 #: How long before the meeting the agenda is asked for: the day before, at the same local time
 #: (a DST change in between does not shift it by an hour).
 BEFORE = timedelta(days=1)
@@ -61,19 +69,47 @@ def _rule(when: MeetingWhen) -> JSONObject:
 
 async def meeting(turn: Turn, args: str) -> Response:
     """`/meeting` shows the next meeting; `/meeting next tuesday 17:00`, `/meeting 14.12. 18:30`,
-    `/meeting every 2nd tuesday 17:00`, `/meeting jeden 2. Dienstag 17 Uhr` set it;
-    `/meeting off` clears it."""
+    `/meeting every 2nd tuesday 17:00`, `/meeting jeden 2. Dienstag 17 Uhr` set it (a day alone,
+    `/meeting tomorrow`, asks for the time); `/meeting off`, `cancel`, `aus`, `absagen` clear it."""
     text = args.strip()
     if not text:
         return await view(turn)
-    if is_off(text):
+    if is_off(text) or text.lower() in CANCEL_WORDS:
         return await clear(turn)
     when = parse_meeting(text, turn.today)
     if when is None:
+        day = parse_date(text, turn.today, turn.lang)
+        if day is not None and day >= turn.today:  # a day without its time: ask for it
+            await wait_for(turn, {"for": WAITING, "day": day.isoformat()})
+            return turn.message("calendar.meeting.ask_time", day=day.isoformat())
         return turn.message("calendar.meeting.unclear", text=text[:64])
+    return await _set(turn, when)
+
+
+async def _set(turn: Turn, when: MeetingWhen) -> Response:
     await set_rule(turn.session, turn.user.id, RULE, _rule(when), turn.now)
     await replan(turn, turn.content.schedule)
     return await view(turn, set_now=True)
+
+
+async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
+                         dispatch: Dispatch) -> Response:
+    """Typed text after a day without a time is that time (unreadable: asked again, and it keeps
+    waiting); /cancel ends the wait and nothing else; anything else ends the wait and goes its
+    way."""
+    day = awaiting.get("day")
+    if cancels(incoming):
+        await wait_for(turn, None)
+        return turn.message("calendar.meeting.time_dropped")
+    if not isinstance(incoming, TextIn) or not incoming.text.strip() or not isinstance(day, str):
+        await wait_for(turn, None)
+        return await dispatch(incoming, True)
+    at = parse_time(incoming.text)
+    if at is None:
+        return turn.message("calendar.meeting.ask_time_again", day=day,
+                            text=incoming.text.strip()[:64])
+    await wait_for(turn, None)
+    return await _set(turn, MeetingWhen(once=datetime.combine(date.fromisoformat(day), at)))
 
 
 async def view(turn: Turn, set_now: bool = False) -> Response:
@@ -81,16 +117,37 @@ async def view(turn: Turn, set_now: bool = False) -> Response:
     rule = (await rules_of(turn.session, turn.user.id)).get(RULE)
     upcoming = meetings(turn, rule, turn.now)
     if not upcoming:
-        return turn.message("calendar.meeting.none")
+        return turn.message("calendar.meeting.none", agenda_day=await _agenda_day(turn))
     requests = [item for item in await pending_items(turn.session, turn.user.id, (KIND,))
                 if _meeting_of(item) == upcoming[0]]
     ask = local_day_and_time(turn, requests[0].due_at) if requests else None
+    rhythm = _rhythm(rule)
     text = turn.say("calendar.meeting.set" if set_now else "calendar.meeting.view",
-                    recurring="rule" in (rule or {}), ask_day=ask and ask["day"],
+                    recurring=rhythm is not None, ask_day=ask and ask["day"],
+                    rhythm=describe(turn, rhythm) if rhythm is not None else None,
                     ask_time=ask and ask["time"], **local_day_and_time(turn, upcoming[0]))
     clear_button = button(turn.say("calendar.meeting.clear_button"),
                           callbacks.scheduling_data(TOPIC, "off"))
     return Response((OutMessage(text, ((clear_button,),)),))
+
+
+def _rhythm(rule: JSONObject | None) -> Rhythm | None:
+    """A recurring meeting's rhythm (None: a single one, or none)."""
+    try:
+        return Rhythm.from_json(rule["rule"]) if rule and "rule" in rule else None  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def _agenda_day(turn: Turn) -> str | None:
+    """The day the latest agenda is for, if it is still ahead (an agenda names a day, not the
+    meeting's time: /meeting says so rather than that no meeting is planned)."""
+    said = [a for a in await answers_of(turn.session, turn.user.id)
+            if a.dialog == AGENDA and a.step_key == AGENDA_DATE and isinstance(a.value, str)]
+    if not said:
+        return None
+    latest = max(said, key=lambda a: (a.run_id, a.id)).value
+    return latest if isinstance(latest, str) and latest >= turn.today.isoformat() else None
 
 
 async def clear(turn: Turn) -> Response:

@@ -13,7 +13,9 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from service import callbacks
+from service.awaiting import Dispatch, cancels, wait_for
 from service.commands import Scope
+from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import Choice, PersonKind, Planner
 from service.schedule.placing import local_day_and_time, local_iso, local_moment, placed
@@ -26,6 +28,7 @@ from storage.vocabulary import JSONObject
 
 KIND = "welcome_back"
 TOPIC = "pause"
+WAITING = "pause_date"  # "Until a date…" was pressed: the next typed text is that date
 #: The kinds of the check-in (the checkins slice): the welcome back names the next one.
 CHECKIN_KINDS = ("checkin",)
 #: The pause buttons: their value → days until things resume ("date": how to type one).
@@ -111,10 +114,29 @@ async def choose(turn: Turn, value: str) -> Response:
     if value in LENGTHS:
         return await start_pause(turn, turn.today + timedelta(days=LENGTHS[value]))
     if value == "date":
+        await wait_for(turn, {"for": WAITING})
         return turn.message("calendar.pause.ask_date")
     if value == "off":
         return await end_pause(turn)
     return turn.stale_press()
+
+
+async def while_awaiting(turn: Turn, _awaiting: JSONObject, incoming: Incoming,
+                         dispatch: Dispatch) -> Response:
+    """Typed text after "Until a date…" is the pause's last day (unreadable: asked again, and it
+    keeps waiting); /cancel ends the wait and nothing else; anything else ends the wait and goes
+    its way."""
+    if cancels(incoming):
+        await wait_for(turn, None)
+        return turn.message("calendar.pause.date_dropped")
+    if not isinstance(incoming, TextIn) or not incoming.text.strip():
+        await wait_for(turn, None)
+        return await dispatch(incoming, True)
+    resume = parse_pause(incoming.text, turn.today)
+    if resume is None:
+        return turn.message("calendar.pause.unclear_date", text=incoming.text.strip()[:64])
+    await wait_for(turn, None)
+    return await start_pause(turn, resume)
 
 
 async def welcome_back(turn: Turn, _item: ItemRecord) -> Response:

@@ -14,11 +14,16 @@ from service.turn import Turn
 from storage.schedule import NewItem, pending_items
 
 
-def placed(turn: Turn, due: datetime) -> datetime:
-    """`due` moved to the end of the person's quiet hours (their own, else the policy's) if it
-    falls inside them; unchanged otherwise."""
+def quiet_hours(turn: Turn) -> QuietHours:
+    """The person's quiet hours: their own, else the policy's."""
     quiet = QuietHours.parse(turn.user.quiet_hours or turn.content.policy.quiet_hours)
-    return out_of_quiet(due, turn.user.timezone, quiet or DEFAULT_QUIET)
+    return quiet or DEFAULT_QUIET
+
+
+def placed(turn: Turn, due: datetime) -> datetime:
+    """`due` moved to the end of the person's quiet hours if it falls inside them; unchanged
+    otherwise."""
+    return out_of_quiet(due, turn.user.timezone, quiet_hours(turn))
 
 
 def local_moment(turn: Turn, day: date, at: time) -> datetime:
