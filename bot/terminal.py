@@ -8,7 +8,7 @@ import io
 import re
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -21,6 +21,7 @@ from service.messages import Button, Document, OutMessage, Response
 
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
 _NUMBER = re.compile(r"^\s*/?(\d{1,2})\s*$")
+PRESS = "/press"  # then a button's data: presses a button shown in a message for someone else
 
 
 def to_plain(text: str, bold: Callable[[str], str] | None = None) -> str:
@@ -44,12 +45,26 @@ class TerminalChat:
         self.buttons: list[Button] = []
         self.free_text = True
 
-    def show(self, response: Response) -> None:
-        """Print the messages; remember the last buttons so a number can press one."""
+    def show(self, response: Response, addressees: Mapping[int, str] | None = None) -> None:
+        """Print the messages; remember the last buttons so a number can press one. Messages for
+        other people follow, each under who it goes to (`addressees`), indented, so both sides
+        of a pair can be rehearsed in two chats on one database."""
         if response.toast:
             self._print(f"({response.toast})")
         for message in response.messages:
             self._show_message(message)
+        for delivery in response.deliveries:
+            if delivery.recipient == self.person.external_id:
+                for message in delivery.messages:
+                    self._show_message(message)
+                continue
+            self._print((addressees or {}).get(delivery.recipient, f"→ {delivery.recipient}:"))
+            for message in delivery.messages:
+                text = to_plain(message.text) if message.text else "…"
+                self._print("\n".join(f"   │ {line}" for line in text.splitlines()))
+                for button in message.choices:  # their chat presses it by typing this line
+                    self._print(f"   │   [{button.label}]  {PRESS} {button.data}")
+            self._print("")
         self.out.flush()
 
     def _show_message(self, message: OutMessage) -> None:
@@ -77,6 +92,8 @@ class TerminalChat:
 
     def parse(self, line: str) -> Incoming:
         """A typed line as the service input it means."""
+        if line.strip().startswith(f"{PRESS} "):  # a button shown in someone else's message
+            return PressIn(line.strip().removeprefix(PRESS).strip())
         number = _NUMBER.match(line)
         pressable = number and self.buttons and 1 <= int(number.group(1)) <= len(self.buttons)
         if number and pressable and (line.strip().startswith("/") or not self.free_text):
@@ -92,11 +109,13 @@ class TerminalChat:
         transaction was rolled back: say so in one line, and let the person go on."""
         try:
             response = await self.service.handle(self.person, incoming)
+            others = {d.recipient for d in response.deliveries} - {self.person.external_id}
+            addressees = {r: await self.service.addressee(self.person, r) for r in others}
         except Exception as error:
             print(f"coachbot: {_what_failed(error)}; that input was not saved and you are still "
                   "at the same step.", file=self.err, flush=True)
             return
-        self.show(response)
+        self.show(response, addressees)
 
     async def run(self, lines: AsyncIterator[str], first: Incoming) -> None:
         """Talk until the input ends; every answer is already saved, so the end needs no goodbye."""

@@ -2,7 +2,8 @@
 
 The Telegram menu per scope, `/help`, the Telegram handler registration and the terminal all derive
 from `COMMANDS`; the use cases behind the `ACTION` and `LOOK_UP` commands are wired in `routing`.
-Each command's menu description is the catalog text `common.commands.<name>`.
+Each command's menu description is the catalog text `common.commands.<name>`, or for someone who is
+only a mentor `common.mentor_commands.<name>` where the mentee's words would not fit them.
 """
 
 from __future__ import annotations
@@ -110,6 +111,19 @@ def menu(scopes: frozenset[Scope] | set[Scope], mentored: bool = True) -> list[C
     someone with a mentor, unless `mentored`)."""
     return [c for c in COMMANDS
             if c.listed and c.scopes & scopes and (mentored or not c.with_mentor)]
+
+
+#: Commands whose mentee description does not fit a mentor (their /story is their own path,
+#: /pause holds digests, briefs and their own check-ins, not a mentee's).
+MENTOR_WORDED = frozenset({"story", "checkin", "pause", "settings", "goals"})
+
+
+def description_key(spec: CommandSpec, scopes: frozenset[Scope] | set[Scope]) -> str:
+    """The catalog key of a command's description for a person with these scopes: a mentor's own
+    wording when they are a mentor and not also someone's mentee."""
+    if spec.name in MENTOR_WORDED and Scope.MENTOR in scopes and Scope.MENTEE not in scopes:
+        return f"common.mentor_commands.{spec.name}"
+    return f"common.commands.{spec.name}"
 
 
 def dialog_for_command(spec: CommandSpec, audience: Audience) -> str | None:

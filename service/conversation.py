@@ -22,6 +22,7 @@ from service import runs
 from service.inputs import Incoming, Person
 from service.mentors import scopes
 from service.mentors.invites import InvitePolicy
+from service.mentors.pairing import first_name
 from service.messages import Delivery, OutMessage, Response
 from service.programmes import broadcasts
 from service.render import Renderer
@@ -32,6 +33,7 @@ from service.schedule.policy import SchedulePolicy
 from service.schedule.registry import default_registry
 from service.timezones import load_zones
 from service.turn import Content, Turn
+from storage.pairings import pairings_of_user
 from storage.runs import active_run, lock_user_with_run
 from storage.schedule import cancel_pending
 from storage.updates import claim_update
@@ -134,6 +136,22 @@ class ConversationService:
             return None
         text = Renderer(self.catalog, user.language).text(key, **variables)
         return Delivery(external_id, (OutMessage(text),))
+
+    async def addressee(self, sender: Person, external_id: int) -> str:
+        """Who a message for someone else goes to, in the sender's language ("→ to Ana (your
+        mentor):"): the terminal shows such messages, so one database can rehearse both sides."""
+        async with self.sessionmaker.begin() as session:
+            me = await get_user(session, sender.external_id)
+            them = await get_user(session, external_id)
+            relation = "other"
+            if me is not None and them is not None:
+                for pairing, as_mentor, _name in await pairings_of_user(session, me.id):
+                    if them.id in (pairing.mentor_id, pairing.mentee_id):
+                        relation = "mentee" if as_mentor else "mentor"
+            lang = me.language if me is not None else self._spoken(sender)
+        say = Renderer(self.catalog, lang).text
+        return say("common.terminal.to_other", name=first_name(them.name) if them else None,
+                   relation=say(f"common.terminal.relation.{relation}"), id=external_id)
 
     async def mark_unreachable(self, external_id: int) -> None:
         """The user blocked the bot: stop trying until they write again (or unblock it); nothing

@@ -7,12 +7,14 @@ from dataclasses import replace
 from datetime import timedelta
 
 from dialogs.journey import view as journey_view
+from dialogs.schema import Audience
 from dialogs.stages import Stage
 from service import callbacks
 from service.commands import command_for_dialog
 from service.mentors.pairing import first_name, mentor_name
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
+from service.views import stage_about
 from storage.runs import active_run, completed_dialogs, latest_paused_run
 from storage.users import update_user
 
@@ -60,7 +62,7 @@ async def move_stage(turn: Turn, by: int) -> Response:
     turn.became(replace(turn.user, stage=stage.value))
     text = turn.say("common.service.stage_moved",
                     stage=turn.say(f"common.stages.{stage.value}.name"),
-                    about=turn.say(f"common.stages.{stage.value}.about"))
+                    about=turn.say(stage_about(stage, turn.audience)))
     return Response((OutMessage(text), *await suggestion(turn)))
 
 
@@ -78,7 +80,9 @@ async def suggestion(turn: Turn, after: str | None = None, said: str = "") -> li
         offer = button(turn.say("common.buttons.stage_next",
                                 stage=turn.say(f"common.stages.{following.value}.name")),
                        callbacks.stage_data(+1))
-        return [OutMessage(turn.say("common.service.stage_done", stage=name), ((offer,),))]
+        done_key = ("common.service.stage_done_mentor" if turn.audience is Audience.MENTOR
+                    else "common.service.stage_done")
+        return [OutMessage(turn.say(done_key, stage=name), ((offer,),))]
     if view.next_dialog is None or view.next_dialog.name == after:
         return []
     script = view.next_dialog

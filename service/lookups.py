@@ -17,14 +17,14 @@ from storage.runs import runs_of
 async def show_help(turn: Turn) -> Response:
     """/help: the commands of this person's menu, each with its description, and how their sides
     (mentee, mentor) work."""
-    shown = turn.views.help(menu(turn.scopes))
+    shown = turn.views.help(menu(turn.scopes), turn.scopes)
     return Response((replace(shown, text=f"{shown.text}\n\n{help_sides(turn)}"),))
 
 
 async def goals(turn: Turn) -> Response:
     """/goals: every goal with its action steps and their status."""
     found = await goals_of(turn.session, turn.user.id)
-    return Response((turn.views.goals(found),))
+    return Response((turn.views.goals(found, turn.audience),))
 
 
 async def answers(turn: Turn, args: str = "") -> Response:

@@ -85,8 +85,10 @@ class Renderer:
         if step.foreach is not None and ask.count > 1:
             question = self._join(self.text("common.ask.counter", **local), question)
         parts.append(question)
-        if step.kind is StepKind.SCALE:
-            parts.append(self.text("common.ask.scale_hint", **limits))
+        if step.kind is StepKind.SCALE:  # a step's own scale words, or the general ones
+            own = f"{script.name}.steps.{step.key}.scale"
+            parts.append(self.text(own if self.catalog.has("en", own) else
+                                   "common.ask.scale_hint", **limits))
         if step.kind is StepKind.LIST:
             if ask.collected:
                 bullets = "\n".join(self.text("common.values.bullet", text=i) for i in ask.collected)

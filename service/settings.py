@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts.catalog import Catalog
 from service import callbacks
+from service.commands import Scope
 from service.mentors.pairing import mentor_name, settings_part
 from service.mentors.scopes import menu_of
 from service.messages import OutMessage, Response, button
@@ -46,7 +47,7 @@ async def settings(turn: Turn, args: str) -> Response:
     buttons). Keywords are understood in every language."""
     if not args.strip():
         view = settings_view(turn.user, turn.render, turn.now, turn.content.policy.quiet_hours,
-                             await mentor_name(turn))
+                             await mentor_name(turn), Scope.MENTEE in turn.scopes)
         return Response((view, *await settings_part(turn)))
     name, value = read_setting(turn.content.catalog, args)
     if name is None:
@@ -126,12 +127,13 @@ def quiet_text(quiet: str | None, render: Renderer) -> str:
 
 
 def settings_view(user: UserRecord, render: Renderer, now: datetime,
-                  default_quiet: str, mentor: str | None = None) -> OutMessage:
+                  default_quiet: str, mentor: str | None = None, mentee_side: bool = True
+                  ) -> OutMessage:
     """Current settings with buttons to change language, time zone and sharing (with whom:
-    `mentor`, their linked mentor's first name)."""
+    `mentor`, their linked mentor's first name; sharing only for someone with a mentee side)."""
     say = render.text
     text = say("common.settings.view", language=say(f"common.languages.{user.language}"),
-               mentor=mentor,
+               mentor=mentor, mentee_side=mentee_side,
                timezone=user.timezone, local_time=local_time(user.timezone, now),
                sharing=say("common.settings.sharing_on" if user.share_by_default
                            else "common.settings.sharing_off"),
@@ -143,7 +145,8 @@ def settings_view(user: UserRecord, render: Renderer, now: datetime,
     share = (button(say("common.settings.share_off_button"), callbacks.setting_data("share", "0"))
              if user.share_by_default
              else button(say("common.settings.share_on_button"), callbacks.setting_data("share", "1")))
-    rows = [languages, *[tuple(zones[i:i + 2]) for i in range(0, len(zones), 2)], (share,)]
+    rows = [languages, *[tuple(zones[i:i + 2]) for i in range(0, len(zones), 2)],
+            (share,) if mentee_side else ()]
     return OutMessage(text, tuple(row for row in rows if row))
 
 

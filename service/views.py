@@ -13,7 +13,7 @@ from dialogs.schema import Audience
 from dialogs.stages import Stage
 from service import callbacks
 from service.callbacks import ShareOp
-from service.commands import CommandSpec, command_for_dialog
+from service.commands import CommandSpec, Scope, command_for_dialog, description_key
 from service.messages import Button, OutMessage, button
 from service.render import Renderer
 from storage.answers import AnswerRecord
@@ -23,6 +23,12 @@ from storage.vocabulary import ActionStatus, GoalStatus, Visibility
 
 STEP_ROW = 5  # step number buttons in a row
 MAX_STEP_TEXT = 300  # an action step's text, as GROW takes it
+
+
+def stage_about(stage: Stage, audience: Audience) -> str:
+    """The catalog key of what a stage is about, in the words of this side of the pair."""
+    suffix = "about_mentor" if audience is Audience.MENTOR else "about"
+    return f"common.stages.{stage.value}.{suffix}"
 
 
 def _iso(day: date | None) -> str | None:
@@ -49,7 +55,7 @@ class Views:
                 marker = say("common.journey.future_marker")
             lines.append(say("common.journey.stage_line", marker=marker,
                              name=say(f"common.stages.{stage.value}.name"),
-                             about=say(f"common.stages.{stage.value}.about")))
+                             about=say(stage_about(stage, audience))))
             for dialog, done in dialogs:
                 lines.append(say("common.journey.dialog_line", done=done,
                                  title=say(f"{dialog.name}.title"),
@@ -68,24 +74,28 @@ class Views:
                 f"common.stages.{view.stage.moved(-1).value}.name")), callbacks.stage_data(-1)))
         return OutMessage("\n".join(lines), tuple((b,) for b in buttons))
 
-    def help(self, commands: Sequence[CommandSpec]) -> OutMessage:
-        """What the person can do, then what works inside a dialog, each with its description."""
+    def help(self, commands: Sequence[CommandSpec], scopes: frozenset[Scope]) -> OutMessage:
+        """What the person can do, then what works inside a dialog, each with its description
+        as their menu words it."""
         say = self.render.text
 
         def line(spec: CommandSpec) -> str:
             return say("common.help.line", command=spec.name,
-                       description=say(f"common.commands.{spec.name}"))
+                       description=say(description_key(spec, scopes)))
 
         general = [line(c) for c in commands if not c.in_dialog and c.name not in ("start", "help")]
         inside = [line(c) for c in commands if c.in_dialog]
         return OutMessage("\n".join([say("common.help.header"), *general, "",
                                      say("common.help.in_dialog"), *inside]))
 
-    def goals(self, goals: Sequence[GoalRecord]) -> OutMessage:
-        """Goals with their action steps, statuses and dates; a button per goal opens it."""
+    def goals(self, goals: Sequence[GoalRecord], audience: Audience = Audience.MENTEE
+              ) -> OutMessage:
+        """Goals with their action steps, statuses and dates; a button per goal opens it. With
+        none, a mentee is pointed to the dialogs that shape one, a mentor to their mentees'."""
         say = self.render.text
         if not goals:
-            return OutMessage(say("common.goals.none"))
+            return OutMessage(say("common.goals.none_mentor" if audience is Audience.MENTOR
+                                  else "common.goals.none"))
         lines = [say("common.goals.header")]
         if any(goal.actions for goal in goals):  # what the marks before the action steps mean
             lines.append(" · ".join(f"{say(f'common.goals.markers.{status}')} "

@@ -51,11 +51,11 @@ async def test_help_lists_the_commands_of_the_persons_menu(service: Conversation
         await update_user(session, user.id, service.clock(), role=Role.MENTOR)
     text = mentor.texts(await mentor.send("/help"))
     assert text.startswith("Was ich kann")
-    assert "/story: Deine bisherige Geschichte" in text
+    assert "/story: Dein eigener Weg als Mentorin oder Mentor" in text  # not the mentee's story
     assert "/grow" not in text
     answer = mentor.texts(await mentor.send("/grow"))
-    assert answer == "Dieser Dialog ist für Mentees gedacht. Als Mentorin oder Mentor sind /story " \
-        "und /reflect deine."  # said, not started
+    assert answer == "Dieser Dialog ist für Mentees gedacht. Als Mentorin oder Mentor startest " \
+        "du mit /story und /reflect deine eigenen Dialoge."  # said, not started
 
 
 BUILT = [

@@ -143,7 +143,7 @@ async def test_digest_command_in_german_and_buttons(service: ConversationService
     await pair(mentor, Chat(service, 2002))
     await mentor.send("/settings zeitzone Europe/Berlin")
     await mentor.send("/digest mo 07:30")
-    assert "Dein Digest kommt jeden Montag um 07:30 Uhr" in mentor.last_text
+    assert "Dein Überblick kommt jeden Montag um 07:30 Uhr" in mentor.last_text
     await mentor.send("/digest")
     await mentor.press("Wöchentlich")
     await mentor.press("Mittwoch")
@@ -152,6 +152,58 @@ async def test_digest_command_in_german_and_buttons(service: ConversationService
     await mentor.send("/digest")
     await mentor.press("Aus")
     assert mentor.last_text == shown("de", "digest.stopped")
+
+
+async def test_digest_command_shows_what_is_new_without_using_it_up(
+        service: ConversationService, clock: FakeClock) -> None:
+    mentor, mentee = Chat(service, 2001), Chat(service, 2002, name="Ana")
+    await pair(mentor, mentee)
+    answer = await mentor.send("/digest")
+    assert mentor.texts(answer).startswith(shown("en", "digest.nothing_new", since=None))
+    await saved_run(mentee, "checkin", checkin("my running group", 7), shared=True)
+    await saved_run(mentee, "checkin", checkin("a SECRET diary", 6), shared=False)
+    text = mentor.texts(await mentor.send("/digest"))
+    assert "Your digest" in text
+    assert "my running group" in text
+    assert "SECRET" not in text
+    assert shown("en", "digest.so_far") in text
+    assert "every Friday at 16:00" in text  # and the rhythm, with how to change it
+    assert "/digest daily 08:00" in text
+    assert "my running group" in await digest_at(mentor, clock, FRIDAY_16)  # not used up
+    clock.now += timedelta(hours=1)
+    text = mentor.texts(await mentor.send("/digest"))
+    assert "my running group" not in text
+    assert text.startswith(shown("en", "digest.nothing_new", since="2026-11-27"))
+
+
+async def test_digest_command_in_german_shows_the_news_as_ueberblick(
+        service: ConversationService) -> None:
+    mentor, mentee = Chat(service, 2001, language="de"), Chat(service, 2002, name="Ana")
+    await pair(mentor, mentee)
+    await saved_run(mentee, "checkin", checkin("my running group", 7), shared=True)
+    text = mentor.texts(await mentor.send("/digest"))
+    assert "Dein Überblick" in text
+    assert "my running group" in text
+    assert shown("de", "digest.so_far") in text
+    assert "Digest" not in text.replace("/digest", "")
+
+
+async def test_the_typed_example_fits_the_rhythm_chosen(service: ConversationService) -> None:
+    for lang, daily, weekly, day, example_daily, example_day in (
+            ("en", "Daily", "Weekly", "Wednesday", "/digest daily 17:45", "/digest wed 17:45"),
+            ("de", "Täglich", "Wöchentlich", "Mittwoch", "/digest täglich 17:45",
+             "/digest mi 17:45")):
+        mentor = Chat(service, 2001 if lang == "en" else 2003, language=lang)
+        await pair(mentor, Chat(service, 2002 if lang == "en" else 2004))
+        await mentor.send("/digest")
+        await mentor.press(daily)
+        assert example_daily in to_plain(mentor.last_text)
+        assert "fri " not in mentor.last_text
+        assert " fr " not in mentor.last_text
+        await mentor.send("/digest")
+        await mentor.press(weekly)
+        await mentor.press(day)
+        assert example_day in to_plain(mentor.last_text)
 
 
 async def test_digest_is_for_mentors(chat: Chat) -> None:
@@ -165,7 +217,7 @@ async def test_digest_frame_in_the_mentors_language_words_as_written(
     await pair(mentor, mentee)
     await saved_run(mentee, "checkin", checkin("my running group", 7), shared=True)
     text = await digest_at(mentor, clock, FRIDAY_16)
-    assert "Dein Digest" in text
+    assert "Dein Überblick" in text
     assert "Meine Zuversicht: 7" in text
     assert "my running group" in text
     assert "How confident" not in text

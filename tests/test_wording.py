@@ -80,9 +80,26 @@ def test_german_writes_mentor_out_in_both_forms() -> None:
 @pytest.mark.parametrize("phrase", ["Denk daran, welche", "Warum es jetzt zählt",
                                     "getan, das wirklich", "Woran gibt es noch zu arbeiten",
                                     "Vision-Landkarte", "für <b>{{ title }}</b> geschrieben",
-                                    "mitten in", "Weiter geht's mit"])
+                                    "mitten in", "Weiter geht's mit",
+                                    "Ich begleite Mentoring zwischen", "als Mentee begleitest",
+                                    "/reflect deine.", "Deine Mentee oder dein Mentee"])
 def test_german_phrasings_that_read_as_translations_are_gone(phrase: str) -> None:
     assert not [key for key, text in GERMAN.items() if phrase in text]
+
+
+def test_german_gives_a_single_mentee_no_article() -> None:
+    """"Mentee" has no settled gender: one mentee is "die Person, die du begleitest" (or named),
+    never "dein Mentee", "deine Mentee", "ein Mentee" or "kein Mentee"; plural "Mentees" is fine."""
+    article = re.compile(r"\b(?:dein|deine|ein|eine|kein|keine|das|der|die|dem|den|dieses|diese|"
+                         r"jedes|jede)\s+Mentee\b|\bdes Mentees\b", re.IGNORECASE)
+    assert not [f"{key}: {text}" for key, text in GERMAN.items() if article.search(text)]
+
+
+def test_german_calls_the_mentors_digest_one_thing() -> None:
+    """The coordinator's /programme calls it "Überblick"; so does everything the mentor reads."""
+    assert not [key for key, text in GERMAN.items()
+                if re.search(r"Digest", text.replace("/digest", ""))]
+    assert "Überblick" in CATALOG.raw("de", "programme_admin.programme.view")
 
 
 def test_german_names_the_other_meeting_rhythm_and_the_vision_map_one_way() -> None:

@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from prompts.catalog import Catalog
-from service.commands import Scope
+from service.commands import Scope, description_key
 from service.commands import menu as commands_menu
 from service.messages import MenuChange, plain
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def menu(catalog: Catalog, lang: str, scopes: frozenset[Scope] = frozenset({Scope.MENTEE}),
          mentored: bool = True) -> list[BotCommand]:
     """The command menu of people with these scopes, in one language (mentees' by default)."""
-    return [BotCommand(c.name, plain(catalog.render(lang, f"common.commands.{c.name}")))
+    return [BotCommand(c.name, plain(catalog.render(lang, description_key(c, scopes))))
             for c in commands_menu(scopes, mentored)]
 
 

@@ -1,7 +1,9 @@
 """The mentor's digest: on their own rhythm (default weekly, Friday 16:00 in their zone; `/digest`
 shows and changes it), per mentee only what was shared since the last digest (check-ins,
 agendas, reflections and other answers; new or changed goals; notes asking for help) and the
-flags worth a look. Nothing new and no flags: no digest (the item is skipped).
+flags worth a look. Nothing new and no flags: no digest (the item is skipped). `/digest` shows
+the same digest as it stands (built by `news`, as the scheduled one is) without marking it sent:
+reading it early does not use it up, so the scheduled one still brings it, with anything newer.
 
 Everything a mentor reads of a mentee comes through `storage.shared` (and the help requests
 addressed to them). Button choices are `sk:digest:<value>`: `daily`, `weekly` → `day:<weekday>`,
@@ -142,15 +144,23 @@ def render_digest(render: Renderer, scripts: Scripts, news: Sequence[MenteeNews]
 # --- The kind ------------------------------------------------------------------------------
 
 
+async def news(turn: Turn, besides: int | None = None
+               ) -> tuple[datetime | None, list[OutMessage]]:
+    """The digest as it stands: what is new since the last one sent (`besides`: the item being
+    sent now), with the confidence chart; no messages when there is nothing to tell."""
+    since = await last_sent_at(turn.session, turn.user.id, KIND, besides=besides)
+    found = await gather(turn.session, turn.user.id, since, turn.today, turn.content.goal_parts)
+    messages = render_digest(turn.render, turn.content.scripts, found, turn.user.timezone, since)
+    if not messages:
+        return since, []
+    chart = await confidence_message(turn)  # the trend of every mentee who shared check-ins
+    return since, [*messages, *((chart,) if chart else ())]
+
+
 async def due(turn: Turn, item: ItemRecord) -> Response | None:
     """The digest at the mentor's time, or nothing when there is nothing to tell."""
-    since = await last_sent_at(turn.session, turn.user.id, KIND, besides=item.id)
-    news = await gather(turn.session, turn.user.id, since, turn.today, turn.content.goal_parts)
-    messages = render_digest(turn.render, turn.content.scripts, news, turn.user.timezone, since)
-    if not messages:
-        return None
-    chart = await confidence_message(turn)  # the trend of every mentee who shared check-ins
-    return Response((*messages, *((chart,) if chart else ())))
+    _since, messages = await news(turn, besides=item.id)
+    return Response(tuple(messages)) if messages else None
 
 
 async def mentor_items(session: AsyncSession, mentor: UserRecord, rules: Mapping[str, JSONObject],
@@ -198,13 +208,23 @@ async def overview(turn: Turn, note: str | None = None) -> OutMessage:
     return OutMessage(f"{note}\n\n{text}" if note else text, rows)
 
 
+async def show(turn: Turn) -> Response:
+    """`/digest` alone: the digest as it stands (or that nothing is new), then its rhythm."""
+    since, messages = await news(turn)
+    if not messages:
+        day = local_day(since, turn.user.timezone) if since else None
+        return Response((OutMessage(turn.say("digest.nothing_new", since=day)),
+                         await overview(turn)))
+    return Response((*messages, await overview(turn, turn.say("digest.so_far"))))
+
+
 async def digest_command(turn: Turn, args: str) -> Response:
     """`/digest` shows the rhythm; `/digest daily 08:00`, `/digest fri 17:00`, `/digest off`
     (and the German forms) change it."""
     if not is_mentor(turn.user):
         return turn.message("digest.not_mentor")
     if not args.strip():
-        return Response((await overview(turn),))
+        return await show(turn)
     parsed = parse_rhythm(args, turn.today)
     if parsed is None:
         return turn.message("digest.not_understood", text=args.strip()[:64])
@@ -247,9 +267,12 @@ async def choose(turn: Turn, value: str) -> Response:
 
 
 def _time_question(turn: Turn, day: str) -> OutMessage:
+    """The times to pick, and how to type one, for every day (`x`) or one weekday."""
     row = tuple(button(turn.say("digest.buttons.at", at=at.strftime("%H:%M")),
                        _data(f"at:{day}:{at.strftime('%H%M')}")) for at in (time(8), *TIMES[1:]))
-    return OutMessage(turn.say("digest.which_time"), (row,))
+    typed = turn.content.catalog.raw(turn.lang, "digest.typed_days") or []
+    named = str(typed[int(day)]) if day != "x" and len(typed) == 7 else None
+    return OutMessage(turn.say("digest.which_time", day=named), (row,))
 
 
 def _picked(rest: str) -> Rhythm | None:

@@ -44,9 +44,11 @@ class Side:
     other: UserRecord
     as_mentor: bool
 
-    @property
-    def name(self) -> str:
-        return first_name(self.other.name) or "…"
+    def called(self, turn: Turn) -> str:
+        """The other person by first name; without one, what they are to the one looking
+        ("your mentee"), never a bare "…"."""
+        return first_name(self.other.name) or turn.say(
+            f"mentors.pairing.unnamed.{'mentee' if self.as_mentor else 'mentor'}")
 
 
 async def mentor_of(turn: Turn) -> UserRecord | None:
@@ -93,17 +95,17 @@ async def settings_part(turn: Turn) -> tuple[OutMessage, ...]:
     lines: list[str] = []
     mentor = next((side for side in sides if not side.as_mentor), None)
     if mentor is not None:
-        lines.append(turn.say("mentors.pairing.your_mentor", mentor=mentor.name,
+        lines.append(turn.say("mentors.pairing.your_mentor", mentor=mentor.called(turn),
                               since=mentor.pairing.started_on.isoformat()))
     mentees = [side for side in sides if side.as_mentor]
     if mentees:
         lines.append(turn.say("mentors.pairing.your_mentees", mentees=[
-            {"name": side.name, "since": side.pairing.started_on.isoformat()} for side in mentees]))
+            {"name": side.called(turn), "since": side.pairing.started_on.isoformat()} for side in mentees]))
     elif Scope.MENTOR in turn.scopes:
         lines.append(turn.say("mentors.pairing.no_mentees"))
     if not lines:
         return ()
-    rows = tuple((button(turn.say("mentors.pairing.end_button", name=side.name),
+    rows = tuple((button(turn.say("mentors.pairing.end_button", name=side.called(turn)),
                          callbacks.end_pairing_data(side.pairing.id)),) for side in sides)
     return (OutMessage("\n\n".join(lines), rows),)
 
@@ -114,7 +116,7 @@ async def end_pairing_offer(turn: Turn, pairing_id: int) -> Response:
     if side is None:
         return turn.stale_press()
     say = turn.say
-    question = OutMessage(say("mentors.pairing.end_confirm", name=side.name,
+    question = OutMessage(say("mentors.pairing.end_confirm", name=side.called(turn),
                               as_mentor=side.as_mentor), ((
         button(say("mentors.pairing.end_yes"), callbacks.end_pairing_data(pairing_id, True)),
         button(say("mentors.pairing.end_no"), callbacks.end_pairing_data(pairing_id, False))),))
@@ -135,7 +137,7 @@ async def on_end_press(turn: Turn, press: callbacks.EndPairingPress) -> Response
         turn.paired_as_mentee = False
     told = await _told(turn, side.other, "mentors.pairing.ended_other",
                        first_name(turn.user.name), as_mentor=not side.as_mentor)
-    return Response((OutMessage(turn.say("mentors.pairing.ended_you", name=side.name,
+    return Response((OutMessage(turn.say("mentors.pairing.ended_you", name=side.called(turn),
                                          as_mentor=side.as_mentor)),),
                     deliveries=told, menu=await menu_of(turn, turn.user))
 

@@ -14,7 +14,9 @@ async def start(turn: Turn, args: str) -> Response:
     """/start [mentor|mentee|<token>]."""
     word = args.strip()
     if not word:
-        return await roles.ask_role(turn) if turn.created else await journey.welcome(turn)
+        # whoever has not answered the role question yet is asked again, not welcomed "back"
+        return (await roles.ask_role(turn) if turn.created or roles.asked(turn)
+                else await journey.welcome(turn))
     role = roles.role_named(turn, word)
     if role is Role.MENTOR:
         return await roles.become_mentor(turn)

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from service import callbacks
 from service.awaiting import Dispatch, cancels, wait_for
+from service.commands import Scope
 from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import Choice, PersonKind, Planner
@@ -63,7 +64,9 @@ def view(turn: Turn) -> Response:
                                     ((end,),)),))
     choices = tuple(button(turn.say(f"calendar.pause.button_{value}"),
                            callbacks.scheduling_data(TOPIC, value)) for value in (*LENGTHS, "date"))
-    return Response((OutMessage(turn.say("calendar.pause.view"), (choices[:2], choices[2:])),))
+    mentor_only = Scope.MENTEE not in turn.scopes  # their digests, briefs, own check-ins pause
+    return Response((OutMessage(turn.say("calendar.pause.view", mentor_only=mentor_only),
+                                (choices[:2], choices[2:])),))
 
 
 async def start_pause(turn: Turn, resume: date) -> Response:
