@@ -65,7 +65,7 @@ def goal_parts(scripts: Scripts) -> dict[str, GoalParts]:
     return parts
 
 
-def _unique_actions(effect: CreateGoal, answers: Mapping[str, Any]) -> list[tuple[str, date | None]]:
+def unique_actions(effect: CreateGoal, answers: Mapping[str, Any]) -> list[tuple[str, date | None]]:
     """Every action step the effect's sources name, each once, in its first place (with the first
     date it was given)."""
     actions: dict[str, date | None] = {}
@@ -85,13 +85,13 @@ async def _create_goal(
         return
     details: JSONObject = {k: answers.get(k) for k in effect.details}
     due = _date(answers.get(effect.due)) if effect.due else None
-    actions = _unique_actions(effect, answers)
+    actions = unique_actions(effect, answers)
     revised = None if state.revises is None else await goal_of(session, user.id, state.revises)
     if revised is not None:
         earlier = await _answers_of_run(session, user.id, revised.run_id)
         await revise_goal(session, user.id, revised.id, run_id=run.id, title=str(title),
                           details=details, due_on=due, now=now)
-        base = _unique_actions(effect, earlier)
+        base = unique_actions(effect, earlier)
         await _merge_actions(session, user.id, revised, base, actions, now)
         return
     goal_id = await create_goal(

@@ -13,6 +13,7 @@ from storage.answers import answers_of
 from storage.goals import goals_of
 from storage.pairings import pairings_of_user
 from storage.runs import runs_of
+from storage.schedule import rules_of
 from storage.users import UserRecord
 from storage.vocabulary import RunStatus
 
@@ -55,7 +56,10 @@ async def export_user(
                  "timezone": user.timezone, "role": user.role, "stage": user.stage,
                  "share_by_default": user.share_by_default,
                  "relationship_ends_on": _iso(user.relationship_ends_on),
+                 "quiet_hours": user.quiet_hours, "paused_until": _iso(user.paused_until),
                  "joined_at": _iso(user.created_at)},
+        # The rules the bot plans by, by kind: check-in rhythm, meeting, digest rhythm, ...
+        "schedule": await rules_of(session, user.id),
         "answers": by_stage,
         "goals": [{"title": g.title, "dialog": g.dialog, "stage": g.stage, "details": g.details,
                    "due_on": _iso(g.due_on), "status": g.status, "visibility": g.visibility,

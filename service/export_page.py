@@ -36,7 +36,7 @@ def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str
 def _goal(goal: dict[str, Any], render: Renderer) -> dict[str, Any]:
     say, day = render.text, render.catalog.format_date
     return {"title": goal["title"], "due": day(render.lang, goal["due_on"]),
-            "status": say(f"common.goals.status.{goal['status']}"),
+            "status": say(f"common.goals.goal_status.{goal['status']}"),  # the words of /goals
             "actions": [{"text": action["text"], "due": day(render.lang, action["due_on"]),
                          "status": say(f"common.goals.status.{action['status']}")}
                         for action in goal["actions"]]}
@@ -60,8 +60,8 @@ def _run(dialog: str, run: dict[str, Any], scripts: Scripts, render: Renderer) -
         script = scripts.get(dialog)
     except DialogNotFound:  # a dialog that no longer ships: its answers as they were stored
         return {"title": run["title"], "when": when,
-                "answers": [{"label": a["question"] or a["step"], "value": str(a["value"])}
-                            for a in run["answers"]]}
+                "answers": [{"label": a["question"] or a["step"], "value": str(a["value"]),
+                             "shared": a["visibility"] == "shared"} for a in run["answers"]]}
     answers = []
     for answer in run["answers"]:
         try:
@@ -69,5 +69,6 @@ def _run(dialog: str, run: dict[str, Any], scripts: Scripts, render: Renderer) -
         except KeyError:
             continue
         answers.append({"label": render.label(script, step.key),
-                        "value": Markup(render.value(script, step, answer["value"]))})
+                        "value": Markup(render.value(script, step, answer["value"])),
+                        "shared": answer["visibility"] == "shared"})
     return {"title": run["title"], "when": when, "answers": answers}

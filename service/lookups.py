@@ -42,7 +42,8 @@ async def answers(turn: Turn, args: str = "") -> Response:
                                 names=known)
     found = await answers_of(turn.session, turn.user.id)
     runs = {run.id: run for run in await runs_of(turn.session, turn.user.id)}
-    response = Response(tuple(turn.views.answers(found, runs, dialog)))
+    own_goals = await goals_of(turn.session, turn.user.id)  # to say what /goals changed since
+    response = Response(tuple(turn.views.answers(found, runs, dialog, own_goals)))
     if not any(dialog in (None, a.dialog) for a in found):
         return response
     mentor = await sharing.mentor_of(turn)  # what sharing means: who sees it, or will

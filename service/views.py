@@ -9,11 +9,12 @@ from markupsafe import Markup
 
 from dialogs.journey import JourneyView
 from dialogs.registry import DialogNotFound, Scripts
-from dialogs.schema import Audience
+from dialogs.schema import Audience, Dialog
 from dialogs.stages import Stage
 from service import callbacks
 from service.callbacks import ShareOp
 from service.commands import CommandSpec, Scope, command_for_dialog, description_key
+from service.effects import unique_actions
 from service.messages import Button, OutMessage, button
 from service.render import Renderer
 from storage.answers import AnswerRecord
@@ -188,17 +189,35 @@ class Views:
                                callbacks.revise_data(dialog, None)),))
         return OutMessage(say("common.goals.revise", count=len(goals)), tuple(buttons))
 
+    def _steps_now(self, script: Dialog, of_run: Sequence[AnswerRecord],
+                   goals: Sequence[GoalRecord]) -> list[str]:
+        """The goal's steps as they are now, when /goals changed them since these answers."""
+        effect = next((e.create_goal for e in script.effects if e.create_goal), None)
+        if effect is None or not goals:
+            return []
+        answered = unique_actions(effect, {a.step_key: a.value for a in of_run})
+        goal = goals[0]
+        if answered == [(action.text, action.due_on) for action in goal.actions]:
+            return []
+        say = self.render.text
+        steps = [say("common.goals.action", text=action.text, due=_iso(action.due_on),
+                     marker=say(f"common.goals.markers.{action.status}"))
+                 for action in goal.actions]
+        return ["\n".join([say("common.answers.steps_now", title=goal.title), *steps])]
+
     def _goal_line(self, goal: GoalRecord) -> str:
         say = self.render.text
         return say("common.goals.goal", title=goal.title, status=goal.status, due=_iso(goal.due_on),
                    status_label=say(f"common.goals.goal_status.{goal.status}"))
 
     def answers(
-        self, answers: Sequence[AnswerRecord], runs: Mapping[int, RunRecord], dialog: str | None = None
+        self, answers: Sequence[AnswerRecord], runs: Mapping[int, RunRecord], dialog: str | None = None,
+        goals: Sequence[GoalRecord] = (),
     ) -> list[OutMessage]:
         """Every answer (of one dialog, if given), grouped by stage and dialog run, one message per
         stage; each run says how much of it is shared, and a button per run opens its answers to
-        share or keep private."""
+        share or keep private. A run whose goal's steps were changed since in /goals says so,
+        with the steps as they are now (the answers stay as they were written)."""
         say = self.render.text
         if dialog is not None:
             answers = [a for a in answers if a.dialog == dialog]
@@ -231,6 +250,7 @@ class Views:
                     value = Markup(self.render.value(script, step, answer.value))
                     lines.append(say("common.answers.entry", label=self.render.label(script, step.key),
                                      value=value, shared=answer.visibility is Visibility.SHARED))
+                lines += self._steps_now(script, of_run, [g for g in goals if g.run_id == run_id])
             if lines:
                 header = say("common.answers.stage", name=say(f"common.stages.{stage.value}.name"))
                 messages.append(OutMessage("\n\n".join([header, *lines]),
