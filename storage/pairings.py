@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, case, or_, select, update
+from sqlalchemy import Row, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import PAIRINGS, USERS, record
@@ -65,13 +65,18 @@ async def pairing_of_mentee(session: AsyncSession, mentee_id: int) -> PairingRec
     return PairingRecord.from_row(row) if row else None
 
 
+# Built once: a statement made per call leaves reference cycles for the collector, and a digest
+# run asks this for every mentor (bench/digest.py's memory check).
+_PAIRINGS_OF_MENTOR = (
+    select(PAIRINGS, *_MENTEE_COLUMNS)
+    .join(_MENTEE, _MENTEE.c.id == PAIRINGS.c.mentee_id)
+    .where(PAIRINGS.c.mentor_id == bindparam("mentor"), _OPEN).order_by(PAIRINGS.c.id))
+
+
 async def pairings_of_mentor(session: AsyncSession, mentor_id: int) -> list[tuple[PairingRecord,
                                                                                   UserRecord]]:
     """The mentor's pairings that are not ended, with each mentee, oldest first."""
-    rows = await session.execute(
-        select(PAIRINGS, *_MENTEE_COLUMNS)
-        .join(_MENTEE, _MENTEE.c.id == PAIRINGS.c.mentee_id)
-        .where(PAIRINGS.c.mentor_id == mentor_id, _OPEN).order_by(PAIRINGS.c.id))
+    rows = await session.execute(_PAIRINGS_OF_MENTOR, {"mentor": mentor_id})
     return [(PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_user_", role=Role))
             for row in rows]
 
