@@ -7,6 +7,7 @@ from dataclasses import replace
 from service.commands import COMMANDS, command, dialog_for_command, menu
 from service.mentors import sharing
 from service.mentors.roles import help_sides
+from service.mentors.scopes import menu_of
 from service.messages import Response, with_note
 from service.turn import Turn
 from storage.answers import answers_of
@@ -17,7 +18,8 @@ from storage.runs import runs_of
 async def show_help(turn: Turn) -> Response:
     """/help: the commands of this person's menu, each with its description, and how their sides
     (mentee, mentor) work."""
-    shown = turn.views.help(menu(turn.scopes), turn.scopes)
+    mentored = (await menu_of(turn, turn.user)).mentored  # /askmentor only with a mentor
+    shown = turn.views.help(menu(turn.scopes, mentored), turn.scopes)
     return Response((replace(shown, text=f"{shown.text}\n\n{help_sides(turn)}"),))
 
 

@@ -14,6 +14,7 @@ from service.routing import ACTIONS
 from storage.users import get_user, update_user
 from storage.vocabulary import Role
 from tests.support.chat import Chat
+from tests.support.mentoring import pair
 
 
 def test_every_action_and_look_up_of_the_table_has_a_use_case() -> None:
@@ -42,6 +43,9 @@ async def test_help_lists_the_commands_of_the_persons_menu(service: Conversation
     text = mentee.texts(await mentee.send("/help"))
     assert "/grow: Shape a goal with GROW" in text
     assert "/skip: Skip an optional question" in text.split("Inside a dialog")[1]
+    assert "/askmentor" not in text  # nobody to ask yet: listed once a mentor is paired
+    await pair(Chat(service, user_id=63), mentee)
+    assert "/askmentor" in mentee.texts(await mentee.send("/help"))
 
     mentor = Chat(service, user_id=62, language="de")
     await mentor.send("/start")
