@@ -22,7 +22,6 @@ from service import runs
 from service.inputs import Incoming, Person
 from service.mentors import scopes
 from service.mentors.invites import InvitePolicy
-from service.mentors.pairing import first_name
 from service.messages import Delivery, OutMessage, Response
 from service.programmes import broadcasts
 from service.render import Renderer
@@ -37,7 +36,7 @@ from storage.pairings import pairings_of_user
 from storage.runs import active_run, lock_user_with_run
 from storage.schedule import cancel_pending
 from storage.updates import claim_update
-from storage.users import UserRecord, create_user, get_user, lock_user, set_active, update_user
+from storage.users import UserRecord, create_user, first_name, get_user, lock_user, set_active, update_user
 
 Clock = Callable[[], datetime]
 

@@ -11,12 +11,12 @@ from dialogs.schema import Audience
 from dialogs.stages import Stage
 from service import callbacks
 from service.commands import command_for_dialog
-from service.mentors.pairing import first_name, mentor_name
+from service.mentors.pairing import mentor_name
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from service.views import stage_about
 from storage.runs import active_run, completed_dialogs, latest_paused_run
-from storage.users import update_user
+from storage.users import first_name, update_user
 
 END_NEAR = timedelta(days=28)  # from here on, the ending is suggested
 

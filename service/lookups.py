@@ -13,6 +13,7 @@ from service.turn import Turn
 from storage.answers import answers_of
 from storage.goals import goals_of
 from storage.runs import runs_of
+from storage.users import first_name
 
 
 async def show_help(turn: Turn) -> Response:
@@ -51,4 +52,4 @@ async def answers(turn: Turn, args: str = "") -> Response:
     mentor = await sharing.mentor_of(turn)  # what sharing means: who sees it, or will
     return with_note(response, turn.say("sharing.answers_note", paired=mentor is not None,
                                         mentor=None if mentor is None else
-                                        sharing.first_name(mentor)))
+                                        first_name(mentor.name)))

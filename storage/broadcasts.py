@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Row, String, cast, or_, select, true, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import BROADCASTS, ITEMS, USERS, dialect_insert, record
-from storage.stats import first_name, started_flag
+from storage.stats import called, started_flag
 from storage.vocabulary import Role
 
 KIND = "broadcast"
@@ -167,5 +167,5 @@ async def responses(session: AsyncSession, broadcast: BroadcastRecord) -> list[R
         .select_from(USERS.outerjoin(ITEMS, ITEMS.c.key == key))
         .where(USERS.c.programme_id == broadcast.programme_id, _in_audience(broadcast.audience))
         .order_by(USERS.c.id))
-    return [Response(first_name(row.name), bool(row.active), row.paused_until, row.status,
+    return [Response(called(row.name), bool(row.active), row.paused_until, row.status,
                      bool(row.started) and row.status is not None) for row in rows]

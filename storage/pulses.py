@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import PAIRINGS, PULSES, USERS
-from storage.stats import first_name
+from storage.stats import called
 from storage.vocabulary import PairingStatus
 
 
@@ -37,7 +37,7 @@ async def pulse_pairings(session: AsyncSession, user_id: int) -> list[PulsePairi
                PAIRINGS.c.programme_id.is_not(None))
         .order_by(PAIRINGS.c.id))
     return [PulsePairing(row.id, "mentor" if row.mentor_id == user_id else "mentee",
-                         row.started_on, first_name(row.name)) for row in rows]
+                         row.started_on, called(row.name)) for row in rows]
 
 
 async def add_pulse(session: AsyncSession, pairing_id: int, user_id: int, side: str, score: int,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from storage.rows import ITEMS, PAIRINGS, PULSES, RUNS, USERS
+from storage.users import first_name
 from storage.vocabulary import ItemStatus, PairingStatus
 
 #: The kinds of item that invite someone to answer (their payload notes `started`).
@@ -60,8 +61,9 @@ def started_flag() -> ColumnElement[Any]:
     return case((flag.is_(True), 1), else_=0)
 
 
-def first_name(name: str | None) -> str:
-    return (name or "").strip().split(" ")[0] or "?"
+def called(name: str | None) -> str:
+    """A member as the coordinators' figures name them: by first name, "?" without one."""
+    return first_name(name) or "?"
 
 
 async def member_figures(session: AsyncSession, programme_id: int,
@@ -92,7 +94,7 @@ async def member_figures(session: AsyncSession, programme_id: int,
              .outerjoin(invited, invited.c.user_id == USERS.c.id)
              .outerjoin(streak, streak.c.user_id == USERS.c.id)
              .where(member).order_by(USERS.c.id))
-    return [MemberFigures(row.id, first_name(row.name), row.stage, bool(row.active),
+    return [MemberFigures(row.id, called(row.name), row.stage, bool(row.active),
                           row.last_active,  # max() keeps the column's type: aware UTC
                           int(row.invited or 0), int(row.started or 0), int(row.streak or 0),
                           row.created_at)

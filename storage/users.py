@@ -137,3 +137,8 @@ async def delete_user(session: AsyncSession, user_id: int) -> None:
                                                      PAIRINGS.c.mentor_id == user_id)))
     await session.execute(delete(INVITES).where(INVITES.c.created_by == user_id))
     await session.execute(delete(USERS).where(USERS.c.id == user_id))
+
+
+def first_name(name: str | None) -> str | None:
+    """How people are named to each other and in texts: their first name, if they gave one."""
+    return (name or "").strip().split(" ")[0] or None

@@ -18,14 +18,14 @@ from service.awaiting import Dispatch, wait_for
 from service.callbacks import scheduling_data
 from service.commands import command
 from service.inputs import CommandIn, Incoming, MediaIn, TextIn
-from service.mentors.help_button import NOTE, TOPIC, first_name
+from service.mentors.help_button import NOTE, TOPIC
 from service.messages import Delivery, OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.kinds import Choice
 from service.turn import Turn
 from storage.help import answer_help, ask_help, request_for_mentor
 from storage.pairings import pairing_of_mentee
-from storage.users import UserRecord, user_by_id
+from storage.users import UserRecord, first_name, user_by_id
 from storage.vocabulary import JSONObject
 
 REPLY = "help_reply"

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from service.mentors.help_button import first_name
 from service.mentors.rules import placed_for
 from service.mentors.shared_text import answers_text
 from service.messages import OutMessage, Response
@@ -27,7 +26,7 @@ from service.turn import Turn
 from storage.pairings import PairingRecord, pairing_of_mentor, pairings_of_mentor
 from storage.schedule import ItemRecord, NewItem, cancel_pending, last_sent_at
 from storage.shared import shared_answers
-from storage.users import UserRecord
+from storage.users import UserRecord, first_name
 from storage.vocabulary import JSONObject
 
 KIND = "meeting_brief"

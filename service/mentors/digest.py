@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.registry import Scripts
 from service.callbacks import scheduling_data
 from service.mentors.charts import confidence_message
-from service.mentors.help_button import first_name
 from service.mentors.rules import DIGEST, OFF, is_mentor, occurrences, rhythm_of
 from service.mentors.shared_text import answers_text, goals_text, local_day
 from service.mentors.view import missed_in_row
@@ -40,7 +39,7 @@ from storage.help import HelpRecord, help_asked_since
 from storage.pairings import PairingRecord, pairings_of_mentor
 from storage.schedule import ItemRecord, NewItem, last_sent_at, pending_items, rules_of, set_rule
 from storage.shared import GoalParts, activity, shared_answers, shared_goals
-from storage.users import UserRecord
+from storage.users import UserRecord, first_name
 from storage.vocabulary import JSONObject
 
 KIND = DIGEST

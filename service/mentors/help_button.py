@@ -18,11 +18,6 @@ NOTE = "help_note"
 LOW_CONFIDENCE = ("checkin", "confidence_help")
 
 
-def first_name(name: str | None) -> str | None:
-    """The first word of a person's name, if they have one."""
-    return (name or "").split(" ")[0] or None
-
-
 def ask_data() -> str:
     """Data of the "ask my mentor" button."""
     return scheduling_data(TOPIC, "ask")

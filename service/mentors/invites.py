@@ -15,7 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from service import journey
-from service.mentors.pairing import first_name, mentor_name
+from service.mentors.pairing import mentor_name
 from service.mentors.roles import ask_role
 from service.mentors.scopes import load_roles, menu_of
 from service.messages import Delivery, OutMessage, Response
@@ -24,7 +24,7 @@ from service.turn import Turn
 from storage.invites import InviteRecord, create_invite, find_invite, use_invite
 from storage.pairings import create_pairing, pairing_of_mentee
 from storage.programmes import programme_by_id
-from storage.users import UserRecord, update_user, user_by_id
+from storage.users import UserRecord, first_name, update_user, user_by_id
 from storage.vocabulary import Role
 
 TOKEN_BYTES = 24  # 192 bits

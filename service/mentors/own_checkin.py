@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import runs
 from service.callbacks import item_data
-from service.mentors.help_button import first_name
 from service.mentors.rules import CHECKIN, OFF, is_mentor, occurrences, placed_for, rhythm_of
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import PersonKind, Planner
@@ -24,7 +23,7 @@ from service.schedule.rhythm import wall_to_utc, zone_info
 from service.turn import Turn
 from storage.pairings import PairingRecord, pairing_of_mentor, pairings_of_mentor
 from storage.schedule import ItemRecord, NewItem, pending_items, set_rule
-from storage.users import UserRecord
+from storage.users import UserRecord, first_name
 from storage.vocabulary import ItemStatus, JSONObject
 
 KIND = CHECKIN  # the rule's kind, its invitations' and the dialog's name

@@ -26,13 +26,8 @@ from storage.pairings import (
     set_pairing_status,
 )
 from storage.schedule import ItemRecord
-from storage.users import UserRecord, user_by_id
+from storage.users import UserRecord, first_name, user_by_id
 from storage.vocabulary import PairingStatus
-
-
-def first_name(name: str | None) -> str | None:
-    """How people are named to each other: by first name."""
-    return (name or "").split(" ")[0] or None
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,10 @@ from prompts.catalog import fold
 from service import callbacks, journey
 from service.awaiting import awaited, wait_for
 from service.commands import CommandSpec, Scope, dialog_for_command
-from service.mentors.pairing import first_name
 from service.mentors.scopes import load_roles, menu_of
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
-from storage.users import update_user
+from storage.users import first_name, update_user
 from storage.vocabulary import Role
 
 ROLE = "role"  # what waits (service.awaiting) while a newcomer's side is not chosen

@@ -27,17 +27,12 @@ from storage.answers import (
 from storage.goals import set_run_goals_visibility
 from storage.pairings import pairing_of_mentee
 from storage.runs import RunRecord, get_run, runs_of
-from storage.users import UserRecord, user_by_id
+from storage.users import UserRecord, first_name, user_by_id
 from storage.vocabulary import RunStatus, Visibility
 
 # Answers meant for the mentor: shared whatever the run's choice (the step says so).
 FOR_MENTOR = frozenset({("checkin", "for_mentor")})
 TOGGLES_WIDTH = 4  # an answer's share button per row in the list of a run's answers
-
-
-def first_name(user: UserRecord) -> str | None:
-    """How texts call someone: their first name, if Telegram gave one."""
-    return (user.name or "").split(" ")[0] or None
 
 
 async def mentor_of(turn: Turn) -> UserRecord | None:
@@ -75,10 +70,10 @@ async def consent_question(turn: Turn, run_id: int, script: Dialog) -> OutMessag
     say = turn.say
 
     def choice(op: ShareOp) -> Button:
-        return button(say(f"sharing.buttons.{op}", mentor=first_name(mentor), chosen=op == preset),
+        return button(say(f"sharing.buttons.{op}", mentor=first_name(mentor.name), chosen=op == preset),
                       callbacks.share_data(run_id, op))
 
-    text = say("sharing.question", mentor=first_name(mentor), title=say(f"{script.name}.title"),
+    text = say("sharing.question", mentor=first_name(mentor.name), title=say(f"{script.name}.title"),
                preset=str(preset), why=why, note=any(by_nature(a) for a in answers))
     return OutMessage(text, ((choice(ShareOp.ALL),), (choice(ShareOp.PICK),),
                              (choice(ShareOp.NONE),)))
@@ -158,7 +153,7 @@ async def answer_list(turn: Turn, run: RunRecord) -> OutMessage:
     share all, keep all private, and done."""
     say = turn.say
     mentor = await mentor_of(turn)
-    name = None if mentor is None else first_name(mentor)
+    name = None if mentor is None else first_name(mentor.name)
     lines = [say("sharing.list.header", title=say(f"{run.dialog}.title"), mentor=name,
                  paired=mentor is not None)]
     toggles: list[Button] = []
@@ -192,7 +187,7 @@ async def _settled(turn: Turn, run: RunRecord) -> Response:
     shared = sum(a.visibility is Visibility.SHARED for a in answers)
     mentor = await mentor_of(turn)
     text = turn.say("sharing.settled", shared=shared, total=len(answers),
-                    mentor=None if mentor is None else first_name(mentor),
+                    mentor=None if mentor is None else first_name(mentor.name),
                     title=turn.say(f"{run.dialog}.title"))
     messages = [OutMessage(text)]
     if turn.open_run is None and await _completed_last(turn, run):

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.mentors.pairing import first_name
 from service.messages import OutMessage, Response
 from service.programmes.defaults import ProgrammeDefaults
 from service.schedule.kinds import PersonKind
@@ -30,7 +29,7 @@ from storage.pairings import PairingRecord, create_pairing, pairing_of_mentee, s
 from storage.programme_members import members_named
 from storage.programmes import ProgrammeRecord
 from storage.schedule import ItemRecord, NewItem, add_items
-from storage.users import UserRecord, get_user, user_by_id
+from storage.users import UserRecord, first_name, get_user, user_by_id
 from storage.vocabulary import PairingStatus, Role
 
 KIND = "introduction"

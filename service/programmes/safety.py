@@ -32,8 +32,7 @@ from storage.programmes import (
     update_programme,
 )
 from storage.safety import alerted_since, record_match, take_untold
-from storage.stats import first_name
-from storage.users import get_user
+from storage.users import first_name, get_user
 from storage.vocabulary import JSONObject
 
 #: The agreement's step in which a mentee says whether the programme team may be told.
@@ -161,7 +160,7 @@ async def _alerts(turn: Turn, programme: ProgrammeRecord,
         coordinator = await get_user(turn.session, telegram_id)
         lang = coordinator.language if coordinator else fallback
         text = turn.content.catalog.render(lang, "safety.alert", programme=programme.name,
-                                           name=first_name(turn.user.name) if turn.user.name else "",
+                                           name=first_name(turn.user.name) or "",
                                            telegram_id=turn.user.telegram_id, count=count,
                                            hours=settings.alert_hours)
         deliveries.append(Delivery(telegram_id, (OutMessage(text),)))
