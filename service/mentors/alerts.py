@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from service import runs
-from service.awaiting import Dispatch, wait_for
+from service.awaiting import Dispatch, cancels, wait_for
 from service.callbacks import scheduling_data
-from service.commands import command
-from service.inputs import CommandIn, Incoming, MediaIn, TextIn
+from service.inputs import Incoming, MediaIn, TextIn
 from service.mentors.help_button import NOTE, TOPIC
 from service.messages import Delivery, OutMessage, Response, button
 from service.render import Renderer
@@ -117,11 +116,10 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                          dispatch: Dispatch) -> Response:
     """An input while a note or reply is asked for: typed text is it; /cancel drops it; either
     way an open dialog asks its question again. Anything else ends the wait and goes its way."""
-    spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
     if isinstance(incoming, MediaIn):
         return turn.message("alerts.text_only")
     await wait_for(turn, None)
-    if spec is not None and spec.name == "cancel":
+    if cancels(incoming):
         response = turn.message("alerts.dropped")
     elif not isinstance(incoming, TextIn) or not incoming.text.strip():
         return await dispatch(incoming, True)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, time, timedelta
 
-from service.awaiting import Dispatch, wait_for
+from service.awaiting import Dispatch, cancels, wait_for
 from service.callbacks import item_data
-from service.commands import command
-from service.inputs import CommandIn, Incoming, MediaIn, TextIn
+from service.inputs import Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.placing import placed
@@ -96,8 +95,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     if isinstance(incoming, MediaIn):
         return turn.message("programmes.pulse.text_only")
     await wait_for(turn, None)
-    spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
-    if spec is not None and spec.name == "cancel":
+    if cancels(incoming):
         return turn.message("programmes.pulse.dropped")
     if not isinstance(incoming, TextIn) or not incoming.text.strip():
         return await dispatch(incoming, True)
