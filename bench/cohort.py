@@ -42,9 +42,7 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import NS_PER_S, environment_lines, load_average, migrated_engine
-from bench.telegram import InstantRequest, unpace
-from bot.telegram.application import CoachApplication, build_application
-from bot.telegram.context import CoachContext
+from bench.schedule import BenchError, Bot
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
@@ -66,10 +64,6 @@ ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Asia/Kolkata", "UTC
          "Pacific/Auckland")
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 CHUNK = 5_000
-
-
-class BenchError(RuntimeError):
-    """The benchmark's run did not do what it counts on."""
 
 
 def verdict(met: bool) -> str:
@@ -181,51 +175,6 @@ async def time_stats(engine: AsyncEngine, programme: ProgrammeRecord,
     return best, plans
 
 
-class Bot:
-    """The product Application on an instant Bot API, its dispatcher ticking every 20 ms."""
-
-    def __init__(self, service: ConversationService) -> None:
-        self.request = InstantRequest()
-        self.request.send_times = []
-        self.app: CoachApplication = build_application(
-            "123456:BENCH-cohort", base_url="https://api.telegram.invalid/bot",
-            catalog=default_catalog(), service=service, request=self.request,
-            get_updates_request=InstantRequest(), dispatch_every=0.02)
-        self.errors: list[BaseException] = []
-
-        async def record(_update: object, context: CoachContext) -> None:
-            assert context.error is not None
-            self.errors.append(context.error)
-
-        self.app.add_error_handler(record)
-
-    async def bare(self, chats: list[int]) -> float:
-        """Messages a second of a loop calling bot.send_message once per chat."""
-        begin = time.perf_counter_ns()
-        for chat in chats:
-            await self.app.bot.send_message(chat, "It's check-in time for the whole cohort.")
-        return len(chats) * NS_PER_S / (time.perf_counter_ns() - begin)
-
-    async def dispatch(self, expected: int, timeout: float) -> float:  # noqa: ASYNC109
-        """Start the application and wait for `expected` messages: seconds to the last one."""
-        before = self.request.sent()
-        assert self.app.post_init is not None
-        begin = time.perf_counter_ns()
-        await self.app.post_init(self.app)
-        await self.app.start()
-        deadline = time.perf_counter() + timeout
-        while self.request.sent() - before < expected and time.perf_counter() < deadline:
-            if self.errors:
-                raise BenchError(f"dispatch failed: {self.errors[0]!r}")
-            await asyncio.sleep(0.005)
-        assert self.request.send_times is not None
-        last = self.request.send_times[-1]
-        await self.app.stop()
-        if self.request.sent() - before < expected:
-            raise BenchError(f"only {self.request.sent() - before} of {expected} sent in time")
-        return (last - begin) / NS_PER_S
-
-
 async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord,
                     members: int) -> tuple[float, int, float, float]:
     """(seconds to plan, items planned, dispatched items/s, bare send_message/s)."""
@@ -248,19 +197,12 @@ async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord,
         await session.execute(text("UPDATE scheduled_items SET status = 'sent' "
                                    "WHERE status = 'pending' AND kind != 'broadcast'"))
     chats = list(range(FIRST_USER, FIRST_USER + members))
-    bot = Bot(service)
-    await bot.app.initialize()
-    unpace(bot.app)
-    try:
+    async with Bot(service, paced=False) as bot:  # the scheduling bench's, limiter lifted
         bare_before = await bot.bare(chats[: planned.members // 2])
-        seconds = await bot.dispatch(planned.members, timeout=900)
+        seconds, times = await bot.dispatch(planned.members, timeout=900)
+        if len(times) < planned.members:
+            raise BenchError(f"only {len(times)} of {planned.members} sent in time")
         bare_after = await bot.bare(chats[: planned.members // 2])
-    finally:
-        if bot.app.running:
-            await bot.app.stop()
-        await bot.app.shutdown()
-        if bot.app.post_shutdown is not None:
-            await bot.app.post_shutdown(bot.app)
     return planning, planned.members, planned.members / seconds, (bare_before + bare_after) / 2
 
 

@@ -231,6 +231,8 @@ class Bot:
         return len(chats) * NS_PER_S / (time.perf_counter_ns() - begin)
 
     async def __aexit__(self, *_exc: object) -> None:
+        if self.app.running:  # a dispatch that failed midway
+            await self.app.stop()
         await self.app.shutdown()
         if self.app.post_shutdown is not None:
             await self.app.post_shutdown(self.app)
