@@ -33,7 +33,7 @@ from service.schedule.registry import default_registry
 from service.timezones import load_zones
 from service.turn import Content, Turn
 from storage.pairings import pairings_of_user
-from storage.runs import active_run, lock_user_with_run
+from storage.runs import active_run, lock_user_with_run, lock_users_with_runs
 from storage.schedule import cancel_pending
 from storage.updates import claim_update
 from storage.users import UserRecord, create_user, first_name, get_user, lock_user, set_active, update_user
@@ -119,6 +119,18 @@ class ConversationService:
             turn = Turn(self.content, session, user, self.clock(), False, open_run)
             await scopes.load_roles(turn)
             yield turn
+
+    @asynccontextmanager
+    async def turns_of(self, external_ids: Collection[int]) -> AsyncIterator[dict[int, Turn]]:
+        """`turn_of` for several people at once (the dispatcher's batch): one transaction with
+        all of them locked, a turn each by Telegram id (the unknown left out), sharing it."""
+        async with self.sessionmaker.begin() as session:
+            now = self.clock()
+            turns = {person: Turn(self.content, session, user, now, False, open_run)
+                     for person, (user, open_run) in
+                     (await lock_users_with_runs(session, list(external_ids))).items()}
+            await scopes.load_roles_many(list(turns.values()))
+            yield turns
 
     async def catch_up(self, external_id: int) -> Response:
         """After a crash: this person's last update was handled but its reply may be lost. Say so,

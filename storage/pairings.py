@@ -6,6 +6,7 @@ that is the mentor's own and not ended: a forged id or an ended pairing finds no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -63,6 +64,19 @@ async def pairing_of_mentee(session: AsyncSession, mentee_id: int) -> PairingRec
     row = (await session.execute(select(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN))
            ).first()
     return PairingRecord.from_row(row) if row else None
+
+
+_MENTORED = select(PAIRINGS.c.mentee_id).where(
+    PAIRINGS.c.mentee_id.in_(bindparam("people", expanding=True)), _OPEN)
+
+
+async def mentored_among(session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
+    """Which of these people have a pairing as a mentee that is not ended (one query for a batch,
+    where `pairing_of_mentee` asks about one)."""
+    people = list(user_ids)
+    if not people:
+        return set()
+    return set((await session.execute(_MENTORED, {"people": people})).scalars())
 
 
 # Built once: a statement made per call leaves reference cycles for the collector, and a digest

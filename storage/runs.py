@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,6 +75,39 @@ async def lock_user_with_run(
     if row._mapping["run_id"] is None:
         return user, None
     return user, RunRecord.from_row(row, prefix="run_")
+
+
+_USERS_WITH_RUNS = (
+    select(USERS, *_RUN_COLUMNS)
+    .outerjoin(RUNS, (RUNS.c.user_id == USERS.c.id) & (RUNS.c.status == RunStatus.ACTIVE))
+    .where(USERS.c.telegram_id.in_(bindparam("people", expanding=True)))
+)
+_LOCK_USERS = (select(USERS).where(USERS.c.telegram_id.in_(bindparam("people", expanding=True)))
+               .order_by(USERS.c.id).with_for_update())
+_ACTIVE_RUNS = select(RUNS).where(RUNS.c.user_id.in_(bindparam("users", expanding=True)),
+                                  RUNS.c.status == RunStatus.ACTIVE)
+
+
+async def lock_users_with_runs(
+    session: AsyncSession, telegram_ids: Sequence[int]
+) -> dict[int, tuple[UserRecord, RunRecord | None]]:
+    """Several people, locked for this transaction, with their active runs, by Telegram id (the
+    unknown ones left out): `lock_user_with_run` for a batch of the dispatcher's items. PostgreSQL
+    locks the rows in id order, so two batches never wait for each other in a circle."""
+    if not telegram_ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        users = [UserRecord.from_row(row) for row in
+                 await session.execute(_LOCK_USERS, {"people": list(telegram_ids)})]
+        runs = {run.user_id: run for run in (RunRecord.from_row(row) for row in await session.execute(
+            _ACTIVE_RUNS, {"users": [user.id for user in users]}))} if users else {}
+        return {user.telegram_id: (user, runs.get(user.id)) for user in users}
+    found = {}
+    for row in await session.execute(_USERS_WITH_RUNS, {"people": list(telegram_ids)}):
+        user = UserRecord.from_row(row)
+        run = None if row._mapping["run_id"] is None else RunRecord.from_row(row, prefix="run_")
+        found[user.telegram_id] = (user, run)
+    return found
 
 
 async def latest_paused_run(

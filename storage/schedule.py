@@ -9,12 +9,13 @@ the `UPDATE … RETURNING` below runs alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import ITEMS, SCHEDULES, USERS, dialect_insert, record
@@ -76,11 +77,67 @@ class ListedItem:
 # --- Rules -----------------------------------------------------------------------------------
 
 
+# The dispatcher runs these for every item it sends: built once, with their parameters bound at each
+# call, a statement costs its round trip and not the building of a new expression (building an
+# upsert's `excluded` alone cost more than executing it).
+_RULES = select(SCHEDULES.c.kind, SCHEDULES.c.rule).where(SCHEDULES.c.user_id == bindparam("user"))
+_TAKE = (update(ITEMS)
+         .where(ITEMS.c.id == bindparam("item"), ITEMS.c.status == ItemStatus.CLAIMED.value,
+                ITEMS.c.claimed_by == bindparam("owner"))
+         .values(status=ItemStatus.SENT.value, sent_at=bindparam("now"), lease_until=None,
+                 updated_at=bindparam("now"))
+         .returning(*ITEMS.c))
+_CANCEL_KINDS = (update(ITEMS)
+                 .where(ITEMS.c.user_id == bindparam("user"),
+                        ITEMS.c.status == ItemStatus.PENDING.value,
+                        ITEMS.c.kind.in_(bindparam("kinds", expanding=True)),
+                        ITEMS.c.key.not_in(bindparam("keep", expanding=True)))
+                 .values(status=ItemStatus.CANCELLED.value, updated_at=bindparam("now")))
+
+
+def _upsert(dialect: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Any:
+    """Create an item, or make a cancelled one of the same key pending again."""
+    insert = dialect(ITEMS)
+    return insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"status": ItemStatus.PENDING.value, "due_at": insert.excluded.due_at,
+              "payload": insert.excluded.payload, "attempts": 0, "last_error": None,
+              "lease_until": None, "claimed_by": None, "updated_at": insert.excluded.updated_at},
+        where=ITEMS.c.status == ItemStatus.CANCELLED.value)
+
+
+_RULES_OF_MANY = select(SCHEDULES.c.user_id, SCHEDULES.c.kind, SCHEDULES.c.rule).where(
+    SCHEDULES.c.user_id.in_(bindparam("users", expanding=True)))
+_TAKE_MANY = (update(ITEMS)
+              .where(ITEMS.c.id.in_(bindparam("items", expanding=True)),
+                     ITEMS.c.status == ItemStatus.CLAIMED.value,
+                     ITEMS.c.claimed_by == bindparam("owner"))
+              .values(status=ItemStatus.SENT.value, sent_at=bindparam("now"), lease_until=None,
+                      updated_at=bindparam("now"))
+              .returning(*ITEMS.c))
+_CANCEL_UNPLANNED = (update(ITEMS)
+                     .where(ITEMS.c.user_id.in_(bindparam("users", expanding=True)),
+                            ITEMS.c.status == ItemStatus.PENDING.value,
+                            ITEMS.c.kind.in_(bindparam("kinds", expanding=True)),
+                            ITEMS.c.key.not_in(bindparam("keep", expanding=True)))
+                     .values(status=ItemStatus.CANCELLED.value, updated_at=bindparam("now")))
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
 async def rules_of(session: AsyncSession, user_id: int) -> dict[str, JSONObject]:
     """A person's rules by kind."""
-    rows = await session.execute(select(SCHEDULES.c.kind, SCHEDULES.c.rule)
-                                 .where(SCHEDULES.c.user_id == user_id))
+    rows = await session.execute(_RULES, {"user": user_id})
     return {row.kind: row.rule for row in rows}
+
+
+async def rules_of_many(session: AsyncSession,
+                        user_ids: Iterable[int]) -> dict[int, dict[str, JSONObject]]:
+    """Several people's rules by kind, by person (everyone asked for has an entry)."""
+    rules: dict[int, dict[str, JSONObject]] = {user: {} for user in user_ids}
+    if rules:
+        for row in await session.execute(_RULES_OF_MANY, {"users": list(rules)}):
+            rules[row.user_id][row.kind] = row.rule
+    return rules
 
 
 async def set_rule(session: AsyncSession, user_id: int, kind: str, rule: JSONObject | None,
@@ -109,18 +166,9 @@ async def add_items(session: AsyncSession, items: Iterable[NewItem], now: dateti
         "created_at": now, "updated_at": now} for item in reversed(list(items))}.values())
     if not values:
         return 0
-    # One item (the dispatcher's usual case) goes as parameters of a statement compiled once and
-    # cached; several as one multi-row statement (compiled anew, but one round trip).
-    insert = dialect_insert(session)(ITEMS)
-    if len(values) > 1:
-        insert = insert.values(values)
-    statement = insert.on_conflict_do_update(
-        index_elements=["key"],
-        set_={"status": ItemStatus.PENDING.value, "due_at": insert.excluded.due_at,
-              "payload": insert.excluded.payload, "attempts": 0, "last_error": None,
-              "lease_until": None, "claimed_by": None, "updated_at": now},
-        where=ITEMS.c.status == ItemStatus.CANCELLED.value)
-    result = await session.execute(statement, values[0] if len(values) == 1 else None)
+    # The statement built once, its rows as parameters (executemany for several: one hand-off).
+    statement = _UPSERTS[session.get_bind().dialect.name]
+    result = await session.execute(statement, values[0] if len(values) == 1 else values)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -196,6 +244,10 @@ async def cancel_pending(session: AsyncSession, user_id: int, now: datetime, *,
                          before: datetime | None = None, key_prefix: str | None = None) -> int:
     """Cancel a person's pending items (of these kinds; not those whose key is in `keep`; only
     those due before `before`; only those whose key starts with `key_prefix`); how many."""
+    if kinds is not None and key_prefix is None and before is None:  # the planners' usual case
+        result = await session.execute(_CANCEL_KINDS, {"user": user_id, "kinds": list(kinds),
+                                                       "keep": list(keep), "now": now})
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
     statement = update(ITEMS).where(ITEMS.c.user_id == user_id,
                                     ITEMS.c.status == ItemStatus.PENDING.value)
     if key_prefix is not None:
@@ -209,6 +261,19 @@ async def cancel_pending(session: AsyncSession, user_id: int, now: datetime, *,
         statement = statement.where(ITEMS.c.due_at < before)
     result = await session.execute(statement.values(status=ItemStatus.CANCELLED.value,
                                                     updated_at=now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def cancel_unplanned(session: AsyncSession, user_ids: Iterable[int], kinds: Iterable[str],
+                           keep: Iterable[str], now: datetime) -> int:
+    """Cancel these people's pending items of these kinds whose keys are not in `keep`: one
+    planner's `cancel_pending` for a batch of people at once (a key names its person, so one
+    list of keys serves them all); how many."""
+    users = list(user_ids)
+    if not users:
+        return 0
+    result = await session.execute(_CANCEL_UNPLANNED, {
+        "users": users, "kinds": list(kinds), "keep": list(keep), "now": now})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -249,12 +314,17 @@ async def take(session: AsyncSession, item_id: int, owner: str, now: datetime) -
     """Mark the item sent if `owner` still holds its claim, in one statement (the dispatcher's
     usual path: `holds` and `set_status` at once); None if the claim was lost. The caller may
     still move it to another status in the same transaction (`set_status(..., unsent=True)`)."""
-    row = (await session.execute(
-        update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.status == ItemStatus.CLAIMED.value,
-                            ITEMS.c.claimed_by == owner)
-        .values(status=ItemStatus.SENT.value, sent_at=now, lease_until=None, updated_at=now)
-        .returning(*ITEMS.c))).first()
+    row = (await session.execute(_TAKE, {"item": item_id, "owner": owner, "now": now})).first()
     return ItemRecord.from_row(row) if row else None
+
+
+async def take_many(session: AsyncSession, item_ids: Sequence[int], owner: str,
+                    now: datetime) -> dict[int, ItemRecord]:
+    """`take` for a batch, in one statement: the items `owner` still held, marked sent, by id."""
+    if not item_ids:
+        return {}
+    rows = await session.execute(_TAKE_MANY, {"items": list(item_ids), "owner": owner, "now": now})
+    return {item.id: item for item in map(ItemRecord.from_row, rows)}
 
 
 async def release(session: AsyncSession, item_id: int, owner: str, now: datetime, *,

@@ -558,8 +558,7 @@ async def test_the_agenda_request_arrives_over_telegram_and_its_button_starts_th
 
     job = dispatch_job(e2e.service)  # one tick of the JobQueue's dispatcher, at the clock's now
     e2e.clock.now = local(2026, 11, 23, 17)
-    for claimed in await job.dispatcher.claim():
-        await e2e.bot.app.update_queue.put(job.work(claimed))
+    await e2e.bot.app.update_queue.put(job.work(await job.dispatcher.claim()))
     await e2e.settle()
     assert client.last_text == say("en", "calendar.meeting.agenda_request", day="2026-11-24",
                                    time="17:00")

@@ -179,7 +179,7 @@ async def test_the_advisory_lock_elects_one_leader_and_another_takes_over_when_i
             # The leader's process dies: PostgreSQL ends its connection, and the lock goes with it.
             async with engines[2].connect() as admin:
                 killed = await admin.scalar(text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+                    "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_locks "  # waits for it to end
                     "WHERE locktype = 'advisory' AND granted "
                     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
                 assert killed == 1

@@ -23,7 +23,7 @@ from telegram.request import BaseRequest
 
 from bot.telegram import handlers
 from bot.telegram.context import BotData, CoachContext
-from bot.telegram.delivery import PersonWork
+from bot.telegram.delivery import PeopleWork, PersonWork
 from bot.telegram.dispatching import DispatchJob, dispatch_job
 from bot.telegram.inbox import Inbox
 from bot.telegram.menus import menu
@@ -132,6 +132,7 @@ def register_handlers(application: CoachApplication) -> None:
         handlers.on_media))
     # Work for one person that is not an update (see bot/telegram/delivery.py).
     application.add_handler(TypeHandler(PersonWork, handlers.on_person_work))
+    application.add_handler(TypeHandler(PeopleWork, handlers.on_people_work))
     application.add_handler(ChatMemberHandler(handlers.on_member_change,
                                               ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(handlers.on_error)

@@ -39,13 +39,37 @@ class PersonWork:
     finished: Finished | None = None
 
 
+#: Decides a batch: the work of each of its people, its deliveries ready.
+Decide = Callable[[ConversationService], Awaitable[Sequence[PersonWork]]]
+
+
+@dataclass(frozen=True)
+class PeopleWork:
+    """Work for several people at once (the dispatcher's batch: one item each): handled once it
+    holds the turns of all of them (taken in id order, so two batches never wait for each other
+    in a circle), so it is decided and delivered with none of their updates in between, as a
+    `PersonWork` is for one. `decide` returns each person's work with its deliveries ready;
+    `finished` is told when all of it is over."""
+
+    people: tuple[int, ...]
+    decide: Decide
+    finished: Finished | None = None
+
+
 def later(delivery: Delivery) -> PersonWork:
     """Deliver something already decided, in the recipient's own turn."""
 
-    async def ready(_: ConversationService) -> Sequence[Delivery]:
-        return (delivery,)
+    return ready_work(delivery.recipient, (delivery,))
 
-    return PersonWork(delivery.recipient, ready)
+
+def ready_work(person_id: int, deliveries: Sequence[Delivery], failed: Failed | None = None,
+               finished: Finished | None = None) -> PersonWork:
+    """Work for one person whose deliveries are already decided."""
+
+    async def ready(_: ConversationService) -> Sequence[Delivery]:
+        return deliveries
+
+    return PersonWork(person_id, ready, failed=failed, finished=finished)
 
 
 async def deliver(bot: ExtBot[None], service: ConversationService, recipient: int,

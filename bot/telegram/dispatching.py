@@ -1,6 +1,7 @@
 """The scheduler's tick: python-telegram-bot's JobQueue (APScheduler) runs a dispatch pass every
 few seconds and once at start-up; each claimed item goes through the same per-person ordered path
-as an update (`PersonWork`), so a check-in never overtakes the person's own messages.
+as an update (a batch of them as `PeopleWork`, holding each one's turn), so a check-in never
+overtakes the person's own messages.
 
 Only the leading process dispatches (storage.leader). A pass claims no more while the previous
 batch is still being fed, so claims never wait in a queue until their lease runs out. Once the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -23,9 +25,8 @@ from telegram.error import Forbidden
 from telegram.ext import JobQueue
 
 from bot.telegram.context import CoachContext
-from bot.telegram.delivery import PersonWork
+from bot.telegram.delivery import Failed, PeopleWork, PersonWork, ready_work
 from service.conversation import ConversationService
-from service.messages import Delivery
 from service.schedule.dispatch import Dispatcher
 from storage.leader import Leadership
 from storage.schedule import Claimed
@@ -38,16 +39,22 @@ JOB_NAME = "coachbot-dispatch"
 class DispatchJob:
     """One process's dispatcher, ticked by the JobQueue.
 
-    A claimed batch is fed to the people's turns `window` items at a time: one transaction each,
-    so more at once would only queue for the database (SQLite has one writer) while the batch's
-    leases run. When the batch is used up and it was full, the next is claimed at once instead
-    of at the next tick."""
+    A claimed batch is fed to the people's turns in smaller batches of different people
+    (`PeopleWork`: one transaction decides all of a small batch, then each person's messages go
+    out), at most two at once, so that one is decided while the other is sent. A small batch holds
+    its people's turns until its messages are sent, so its size follows the measured sending
+    rate: about `hold` seconds of sending (as few as `least` at the rate limiter's 30 messages a
+    second; hundreds when nothing slows sending). When the claim is used up and it was full,
+    the next is claimed at once instead of at the next tick."""
 
-    def __init__(self, dispatcher: Dispatcher, leadership: Leadership, window: int = 8, *,
-                 one_writer: bool = False) -> None:
+    def __init__(self, dispatcher: Dispatcher, leadership: Leadership, least: int = 8, *,
+                 one_writer: bool = False, hold: float = 0.25, at_once: int = 2) -> None:
         self.dispatcher = dispatcher
         self.leadership = leadership
-        self.window = window
+        self.least = least
+        self.hold = hold
+        self.at_once = at_once
+        self.size = least
         # SQLite: the dispatcher's transactions take turns here rather than in SQLite's busy
         # handler, which polls with sleeps of up to 100 ms; sending still overlaps them.
         self.writing = asyncio.Lock() if one_writer else contextlib.nullcontext()
@@ -91,35 +98,63 @@ class DispatchJob:
         await self._feed()
 
     async def _feed(self) -> None:
-        """Keep `window` items in the people's turns while any are waiting."""
+        """Keep `at_once` small batches in the people's turns while any items are waiting."""
         if self.queue is None or not self.running():  # never ticked (its work was handed on by
             return                                     # someone else), or stopping
-        while self.waiting and self.in_flight < self.window:
+        while self.waiting and self.in_flight < self.at_once:
             self.in_flight += 1
-            await self.queue.put(self.work(self.waiting.popleft()))
+            await self.queue.put(self.work(self._next_batch()))
         if not self.waiting and self.more and not self.claiming:
             self.more = False
             await self._claim()
 
-    def work(self, claimed: Claimed) -> PersonWork:
-        """The item as work in its person's turn."""
-        assert claimed.telegram_id is not None
+    def _next_batch(self) -> list[Claimed]:
+        """Up to `size` waiting items of different people, oldest first; a person's later item
+        waits for a later batch, so one transaction never holds two items of one person."""
+        batch: list[Claimed] = []
+        people: set[int | None] = set()
+        skipped: list[Claimed] = []
+        while self.waiting and len(batch) < self.size:
+            item = self.waiting.popleft()
+            (skipped if item.telegram_id in people else batch).append(item)
+            people.add(item.telegram_id)
+        self.waiting.extendleft(reversed(skipped))
+        return batch
 
-        async def produce(_service: ConversationService) -> Sequence[Delivery]:
+    def work(self, batch: Sequence[Claimed]) -> PeopleWork:
+        """A small batch as work in its people's turns."""
+        began = time.monotonic()
+
+        async def decide(_service: ConversationService) -> Sequence[PersonWork]:
             async with self.writing:
-                return await self.dispatcher.open(claimed)
+                opened = await self.dispatcher.open_many(batch)
+            each = []
+            for one in opened:
+                if one.error is not None:
+                    await self.dispatcher.failed(one.claimed, one.error)
+                elif one.deliveries:
+                    assert one.claimed.telegram_id is not None
+                    each.append(ready_work(one.claimed.telegram_id, one.deliveries,
+                                           failed=self._failed(one.claimed)))
+            return each
 
+        async def finished() -> None:
+            self.in_flight -= 1
+            rate = len(batch) / max(time.monotonic() - began, 1e-6)
+            self.size = max(self.least, min(self.dispatcher.policy.batch, int(rate * self.hold)))
+            await self._feed()
+
+        return PeopleWork(tuple(c.telegram_id for c in batch if c.telegram_id is not None),
+                          decide, finished=finished)
+
+    def _failed(self, claimed: Claimed) -> Failed:
         async def failed(error: BaseException) -> None:
             if isinstance(error, Forbidden):  # blocked: marked unreachable, nothing to retry
                 await self.dispatcher.unreachable(claimed)
             else:
                 await self.dispatcher.failed(claimed, error)
 
-        async def finished() -> None:
-            self.in_flight -= 1
-            await self._feed()
-
-        return PersonWork(claimed.telegram_id, produce, failed=failed, finished=finished)
+        return failed
 
     async def close(self) -> None:
         """Let another process lead."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from telegram import Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot.telegram.context import CoachContext
-from bot.telegram.delivery import PersonWork, deliver, later
+from bot.telegram.delivery import PeopleWork, PersonWork, deliver, later
 from bot.telegram.menus import set_chat_menu
 from bot.telegram.sending import settle_press
 from prompts.catalog import LANGUAGES, default_catalog
@@ -24,7 +26,7 @@ from service.inputs import (
     PressIn,
     TextIn,
 )
-from service.messages import Response
+from service.messages import Delivery, Response
 
 log = logging.getLogger(__name__)
 
@@ -72,23 +74,39 @@ async def on_person_work(work: PersonWork, context: CoachContext) -> None:
             log.exception("work for user %s failed", work.person_id)
             await work.failed(error)
             return
-        for delivery in deliveries:
-            try:
-                reached = await deliver(context.bot, context.service, delivery.recipient,
-                                        delivery.messages)
-            except TelegramError as error:
-                if work.failed is None:
-                    raise
-                await work.failed(error)
-                return  # the rest of this work is retried with it
-            if not reached and delivery.recipient == work.person_id and work.failed is not None:
-                await work.failed(Forbidden("bot was blocked by the user"))  # not sent after all
-            if reached and delivery.menu is not None:  # a pairing of theirs ended, say
-                await set_chat_menu(context.bot, context.service.catalog, delivery.recipient,
-                                    delivery.menu)
+        await _deliver_all(work, deliveries, context)
     finally:
         if work.finished is not None:
             await work.finished()
+
+
+async def on_people_work(work: PeopleWork, context: CoachContext) -> None:
+    """Work for several people at once (see `PeopleWork`), holding all their turns: decided
+    together, then each person's deliveries sent in order, the people side by side."""
+    try:
+        each = await work.decide(context.service)
+        await asyncio.gather(*(on_person_work(one, context) for one in each))
+    finally:
+        if work.finished is not None:
+            await work.finished()
+
+
+async def _deliver_all(work: PersonWork, deliveries: Sequence[Delivery],
+                       context: CoachContext) -> None:
+    for delivery in deliveries:
+        try:
+            reached = await deliver(context.bot, context.service, delivery.recipient,
+                                    delivery.messages)
+        except TelegramError as error:
+            if work.failed is None:
+                raise
+            await work.failed(error)
+            return  # the rest of this work is retried with it
+        if not reached and delivery.recipient == work.person_id and work.failed is not None:
+            await work.failed(Forbidden("bot was blocked by the user"))  # not sent after all
+        if reached and delivery.menu is not None:  # a pairing of theirs ended, say
+            await set_chat_menu(context.bot, context.service.catalog, delivery.recipient,
+                                delivery.menu)
 
 
 async def on_member_change(update: Update, context: CoachContext) -> None:

@@ -7,9 +7,10 @@ person's are in flight is refused (not handled as an answer; see `Refuse`).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from asyncio import Lock
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 from typing_extensions import override
 
-from bot.telegram.delivery import PersonWork
+from bot.telegram.delivery import PeopleWork, PersonWork
 
 #: Updates of one person in flight (one in its turn, the rest waiting) before more are refused.
 MAX_BACKLOG = 50
@@ -76,7 +77,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self, update: object, coroutine: Awaitable[Any]
     ) -> None:
         """The person's turn first, then a concurrency slot. PTB's own order (slot, then
-        `do_process_update`) would keep a slot for every update waiting for its person's turn."""
+        `do_process_update`) would keep a slot for every update waiting for its person's turn.
+        Work for several people (`PeopleWork`) takes each one's turn, in id order."""
+        if isinstance(update, PeopleWork):
+            async with contextlib.AsyncExitStack() as held:
+                for person in sorted(set(update.people)):
+                    await held.enter_async_context(self._turn(person))
+                async with self._semaphore:
+                    await self.do_process_update(update, coroutine)
+            return
         key = self._key(update)
         turns = self._people.setdefault(key, _Turns())
         if key and isinstance(update, Update) and turns.waiting >= self.max_backlog:
@@ -86,10 +95,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             async with self._semaphore:  # BaseUpdateProcessor's slots
                 await self._refuse(update, first)
             return
+        async with self._turn(key), self._semaphore:
+            await self.do_process_update(update, coroutine)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, key: int) -> AsyncIterator[None]:
+        """Hold one person's turn (FIFO); their entry is dropped once nobody holds or waits."""
+        turns = self._people.setdefault(key, _Turns())
         turns.waiting += 1
         try:
-            async with turns.lock, self._semaphore:
-                await self.do_process_update(update, coroutine)
+            async with turns.lock:
+                yield
         finally:
             turns.waiting -= 1
             if not turns.waiting:

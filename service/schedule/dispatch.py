@@ -14,14 +14,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from service.conversation import ConversationService
 from service.messages import Delivery
-from service.schedule.plan import replan
+from service.schedule.kinds import Planner
+from service.schedule.plan import replan, replan_many
 from service.schedule.policy import SchedulePolicy
+from service.turn import Turn
 from storage.schedule import (
     Claimed,
+    ItemRecord,
     add_items,
     claim_due,
     holds,
@@ -29,10 +33,21 @@ from storage.schedule import (
     release,
     set_status,
     take,
+    take_many,
 )
 from storage.vocabulary import ItemStatus
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A claimed item of a batch, opened: what to deliver, or the error that stopped it (it is
+    still claimed: the caller reports it as `failed`)."""
+
+    claimed: Claimed
+    deliveries: Sequence[Delivery]
+    error: BaseException | None = None
 
 
 class Dispatcher:
@@ -66,37 +81,89 @@ class Dispatcher:
         if claimed.telegram_id is None:
             await self._run_system(claimed)
             return ()
-        registry = self.conversation.content.schedule
         async with self.conversation.turn_of(claimed.telegram_id) as turn:
             item = None if turn is None else await take(turn.session, claimed.id, self.owner,
                                                         turn.now)
             if turn is None or item is None:  # unknown, or a slower dispatcher lost its claim
                 return ()
-            kind = registry.people.get(item.kind)
-            if kind is None:
-                log.warning("scheduled item %s has an unknown kind %r", item.id, item.kind)
-                await set_status(turn.session, item.id, ItemStatus.FAILED, turn.now, unsent=True)
-                return ()
-            if not turn.user.active or (not kind.in_pause and _paused(turn.user.paused_until, turn.now)):
-                await set_status(turn.session, item.id, ItemStatus.CANCELLED, turn.now, unsent=True)
-                return ()
-            if turn.now - item.due_at > self.policy.grace:  # the bot was down past its moment
-                await set_status(turn.session, item.id, ItemStatus.MISSED, turn.now, unsent=True)
-                await kind.missed(turn, item)
-                await replan(turn, registry, registry.planners_after(item.kind))
-                return ()
-            response = await kind.due(turn, item)
-            sent = response is not None and bool(response.messages)
-            if not sent:
-                await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
-            elif response is not None and not any(m.question for m in response.messages):
-                await turn.hide_question()  # it arrives amid a dialog: typed text answers it no more
-            await replan(turn, registry, registry.planners_after(item.kind))
-            if response is None:
-                return ()
-            mine = (Delivery(claimed.telegram_id, response.messages, response.menu),) \
-                if sent else ()
-            return (*mine, *response.deliveries)
+            deliveries, planners = await self._decide(turn, claimed, item)
+            await replan(turn, self.conversation.content.schedule, planners)
+            return deliveries
+
+    async def open_many(self, claimed: Sequence[Claimed]) -> list[Opened]:
+        """`open` for a batch of items of different people, in one transaction with every one of
+        them locked: each statement of the batch serves all its items (the claim checked, the
+        items marked sent, the next ones planned), so an item costs a fraction of a statement
+        instead of half a dozen. If the batch fails, its items are opened again one by one in
+        transactions of their own, so one bad item fails alone (`Opened.error`)."""
+        people = [c.telegram_id for c in claimed]
+        if None in people or len(set(people)) != len(people):
+            raise ValueError("a batch holds items of different people, never of no person")
+        try:
+            return await self._open_together(claimed)
+        except Exception:  # rolled back: nothing of the batch happened
+            log.exception("a batch of %d scheduled items failed; opening them one by one",
+                          len(claimed))
+        opened = []
+        for item in claimed:
+            try:
+                opened.append(Opened(item, await self.open(item)))
+            except Exception as error:  # its transaction was rolled back
+                log.exception("scheduled item %s (%s) failed", item.id, item.kind)
+                opened.append(Opened(item, (), error))
+        return opened
+
+    async def _open_together(self, claimed: Sequence[Claimed]) -> list[Opened]:
+        registry = self.conversation.content.schedule
+        async with self.conversation.turns_of([c.telegram_id for c in claimed
+                                               if c.telegram_id is not None]) as turns:
+            if not turns:
+                return [Opened(item, ()) for item in claimed]
+            now = next(iter(turns.values())).now
+            session = next(iter(turns.values())).session
+            taken = await take_many(session, [c.id for c in claimed if c.telegram_id in turns],
+                                    self.owner, now)
+            opened, replans = [], []
+            for item in claimed:
+                turn = turns.get(item.telegram_id) if item.telegram_id is not None else None
+                record = taken.get(item.id)
+                if turn is None or record is None:  # unknown, or a slower dispatcher lost it
+                    opened.append(Opened(item, ()))
+                    continue
+                deliveries, planners = await self._decide(turn, item, record)
+                opened.append(Opened(item, deliveries))
+                replans.append((turn, planners))
+            await replan_many(registry, replans)
+        return opened
+
+    async def _decide(self, turn: Turn, claimed: Claimed,
+                      item: ItemRecord) -> tuple[Sequence[Delivery], Sequence[Planner]]:
+        """What a taken item sends (it is marked sent), or the status it ends with instead; and
+        the planners to run after it."""
+        registry = self.conversation.content.schedule
+        kind = registry.people.get(item.kind)
+        if kind is None:
+            log.warning("scheduled item %s has an unknown kind %r", item.id, item.kind)
+            await set_status(turn.session, item.id, ItemStatus.FAILED, turn.now, unsent=True)
+            return (), ()
+        if not turn.user.active or (not kind.in_pause and _paused(turn.user.paused_until, turn.now)):
+            await set_status(turn.session, item.id, ItemStatus.CANCELLED, turn.now, unsent=True)
+            return (), ()
+        if turn.now - item.due_at > self.policy.grace:  # the bot was down past its moment
+            await set_status(turn.session, item.id, ItemStatus.MISSED, turn.now, unsent=True)
+            await kind.missed(turn, item)
+            return (), registry.planners_after(item.kind)
+        response = await kind.due(turn, item)
+        sent = response is not None and bool(response.messages)
+        if not sent:
+            await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
+        elif response is not None and not any(m.question for m in response.messages):
+            await turn.hide_question()  # it arrives amid a dialog: typed text answers it no more
+        if response is None:
+            return (), registry.planners_after(item.kind)
+        assert claimed.telegram_id is not None
+        mine = (Delivery(claimed.telegram_id, response.messages, response.menu),) if sent else ()
+        return (*mine, *response.deliveries), registry.planners_after(item.kind)
 
     async def failed(self, claimed: Claimed, error: BaseException) -> None:
         """Sending failed (not a block): try again later with a growing pause, or give up."""

@@ -9,11 +9,18 @@ inside a pause (but what a kind sends *at* its end) and nothing at all for someo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from service.schedule.kinds import Planner, Registry
 from service.turn import Turn
-from storage.schedule import NewItem, add_items, cancel_pending, rules_of
+from storage.schedule import (
+    NewItem,
+    add_items,
+    cancel_pending,
+    cancel_unplanned,
+    rules_of,
+    rules_of_many,
+)
 
 
 def allowed(turn: Turn, registry: Registry, item: NewItem) -> bool:
@@ -43,3 +50,24 @@ async def replan(turn: Turn, registry: Registry, planners: Iterable[Planner] | N
                                  keep=[item.key for item in planned])
         await add_items(turn.session, planned, turn.now)
 
+
+
+async def replan_many(registry: Registry, work: Sequence[tuple[Turn, Sequence[Planner]]]) -> None:
+    """`replan` for several people in one transaction (the dispatcher's batch; one turn a person):
+    planner by planner in the registry's order, as `replan` runs them for one person, each
+    planner's items for everyone created and its unplanned ones cancelled with one statement
+    each, whatever the number of people."""
+    if not work:
+        return
+    session = work[0][0].session
+    rules = await rules_of_many(session, [turn.user.id for turn, _ in work])
+    for planner in registry.planners:
+        turns = [turn for turn, planners in work if any(p is planner for p in planners)]
+        if not turns:
+            continue
+        planned = [item for turn in turns for item in await planner.plan(turn, rules[turn.user.id])
+                   if allowed(turn, registry, item)]
+        if planner.kinds:
+            await cancel_unplanned(session, [turn.user.id for turn in turns], planner.kinds,
+                                   [item.key for item in planned], turns[0].now)
+        await add_items(session, planned, turns[0].now)
