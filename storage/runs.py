@@ -77,11 +77,6 @@ async def lock_user_with_run(
     return user, RunRecord.from_row(row, prefix="run_")
 
 
-_USERS_WITH_RUNS = (
-    select(USERS, *_RUN_COLUMNS)
-    .outerjoin(RUNS, (RUNS.c.user_id == USERS.c.id) & (RUNS.c.status == RunStatus.ACTIVE))
-    .where(USERS.c.telegram_id.in_(bindparam("people", expanding=True)))
-)
 _LOCK_USERS = (select(USERS).where(USERS.c.telegram_id.in_(bindparam("people", expanding=True)))
                .order_by(USERS.c.id).with_for_update())
 _ACTIVE_RUNS = select(RUNS).where(RUNS.c.user_id.in_(bindparam("users", expanding=True)),
@@ -92,22 +87,17 @@ async def lock_users_with_runs(
     session: AsyncSession, telegram_ids: Sequence[int]
 ) -> dict[int, tuple[UserRecord, RunRecord | None]]:
     """Several people, locked for this transaction, with their active runs, by Telegram id (the
-    unknown ones left out): `lock_user_with_run` for a batch of the dispatcher's items. PostgreSQL
-    locks the rows in id order, so two batches never wait for each other in a circle."""
+    unknown ones left out): `lock_user_with_run` for a batch of the dispatcher's items. The runs
+    are read once the users are locked (PostgreSQL locks the rows in id order, so two batches
+    never wait for each other in a circle), and only theirs, not a run's worth of empty columns
+    for each person without one."""
     if not telegram_ids:
         return {}
-    if session.get_bind().dialect.name == "postgresql":
-        users = [UserRecord.from_row(row) for row in
-                 await session.execute(_LOCK_USERS, {"people": list(telegram_ids)})]
-        runs = {run.user_id: run for run in (RunRecord.from_row(row) for row in await session.execute(
-            _ACTIVE_RUNS, {"users": [user.id for user in users]}))} if users else {}
-        return {user.telegram_id: (user, runs.get(user.id)) for user in users}
-    found = {}
-    for row in await session.execute(_USERS_WITH_RUNS, {"people": list(telegram_ids)}):
-        user = UserRecord.from_row(row)
-        run = None if row._mapping["run_id"] is None else RunRecord.from_row(row, prefix="run_")
-        found[user.telegram_id] = (user, run)
-    return found
+    users = [UserRecord.from_row(row) for row in
+             await session.execute(_LOCK_USERS, {"people": list(telegram_ids)})]
+    runs = {run.user_id: run for run in (RunRecord.from_row(row) for row in await session.execute(
+        _ACTIVE_RUNS, {"users": [user.id for user in users]}))} if users else {}
+    return {user.telegram_id: (user, runs.get(user.id)) for user in users}
 
 
 async def latest_paused_run(
@@ -164,6 +154,12 @@ async def set_run_shown(session: AsyncSession, run_id: int, shown: bool) -> None
     """Whether the run's current question is the question last shown to its person (see
     `RunRecord.shown`); nothing else about the run changes."""
     await session.execute(update(RUNS).where(RUNS.c.id == run_id).values(shown=shown))
+
+
+async def hide_runs(session: AsyncSession, run_ids: Sequence[int]) -> None:
+    """`set_run_shown(..., False)` for several runs at once (the dispatcher's batch)."""
+    if run_ids:
+        await session.execute(update(RUNS).where(RUNS.c.id.in_(list(run_ids))).values(shown=False))
 
 
 async def completed_dialogs(session: AsyncSession, user_id: int) -> set[str]:

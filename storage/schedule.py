@@ -58,11 +58,13 @@ class NewItem:
 
 @dataclass(frozen=True)
 class Claimed:
-    """A claimed item, with whom it is for: `telegram_id` is None for items of no person."""
+    """A claimed item, with whom it is for: `telegram_id` is None for items of no person. `item`
+    is the row as claimed: while it is claimed, only its claimer changes it."""
 
     id: int
     kind: str
     telegram_id: int | None
+    item: ItemRecord
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ _TAKE_MANY = (update(ITEMS)
                      ITEMS.c.claimed_by == bindparam("owner"))
               .values(status=ItemStatus.SENT.value, sent_at=bindparam("now"), lease_until=None,
                       updated_at=bindparam("now"))
-              .returning(*ITEMS.c))
+              .returning(ITEMS.c.id))
 _CANCEL_UNPLANNED = (update(ITEMS)
                      .where(ITEMS.c.user_id.in_(bindparam("users", expanding=True)),
                             ITEMS.c.status == ItemStatus.PENDING.value,
@@ -293,12 +295,13 @@ async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: 
     claimed = (update(ITEMS).where(ITEMS.c.id.in_(due.scalar_subquery()))
                .values(status=ItemStatus.CLAIMED.value, lease_until=now + lease, claimed_by=owner,
                        updated_at=now)
-               .returning(ITEMS.c.id, ITEMS.c.kind, ITEMS.c.user_id, ITEMS.c.due_at))
-    rows = sorted((await session.execute(claimed)).all(), key=lambda row: (row.due_at, row.id))
-    people = {row.user_id for row in rows if row.user_id is not None}
+               .returning(*ITEMS.c))
+    items = sorted(map(ItemRecord.from_row, await session.execute(claimed)),
+                   key=lambda item: (item.due_at, item.id))
+    people = {item.user_id for item in items if item.user_id is not None}
     telegram = dict((await session.execute(
         select(USERS.c.id, USERS.c.telegram_id).where(USERS.c.id.in_(people)))).all()) if people else {}
-    return [Claimed(row.id, row.kind, telegram.get(row.user_id)) for row in rows]
+    return [Claimed(item.id, item.kind, telegram.get(item.user_id), item) for item in items]
 
 
 async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord | None:
@@ -319,12 +322,13 @@ async def take(session: AsyncSession, item_id: int, owner: str, now: datetime) -
 
 
 async def take_many(session: AsyncSession, item_ids: Sequence[int], owner: str,
-                    now: datetime) -> dict[int, ItemRecord]:
-    """`take` for a batch, in one statement: the items `owner` still held, marked sent, by id."""
+                    now: datetime) -> set[int]:
+    """`take` for a batch, in one statement: which of the items `owner` still held, now marked
+    sent (as claimed, with `sent_at`, is how they are: `Claimed.item`)."""
     if not item_ids:
-        return {}
-    rows = await session.execute(_TAKE_MANY, {"items": list(item_ids), "owner": owner, "now": now})
-    return {item.id: item for item in map(ItemRecord.from_row, rows)}
+        return set()
+    return set((await session.execute(
+        _TAKE_MANY, {"items": list(item_ids), "owner": owner, "now": now})).scalars())
 
 
 async def release(session: AsyncSession, item_id: int, owner: str, now: datetime, *,

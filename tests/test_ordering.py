@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.telegram.delivery import PersonWork
+from bot.telegram.delivery import PeopleWork, PersonWork
 from bot.telegram.ordering import PerUserUpdateProcessor
 from service.conversation import ConversationService
 from service.messages import Delivery
@@ -117,3 +117,69 @@ async def test_a_handled_update_is_reported_finished_and_a_cancelled_one_is_not(
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert finished == [handled]
+
+
+# --- work for several people at once (the dispatcher's batch) ---------------------------------
+
+CARL = 4444
+
+
+async def _let_run() -> None:
+    """Let every task that can go on do so (they wait for nothing but each other)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def _no_one(_service: ConversationService) -> tuple[PersonWork, ...]:
+    return ()
+
+
+async def test_people_work_holds_each_ones_turn_and_no_one_elses() -> None:
+    """Ben's message waits until the batch holding his turn is over, then runs; Carl, not in the
+    batch, is answered at once."""
+    run = Run(PerUserUpdateProcessor(8))
+    gate = asyncio.Event()
+    batch = PeopleWork((BEN, ANA), _no_one)
+    ben, carl = update_from(BEN), update_from(CARL)
+    run.feed(batch, gate)  # holds Ana's and Ben's turns until the gate opens
+    run.feed(ben)
+    run.feed(carl)
+    await asyncio.wait_for(run.tasks[-1], 1)  # Carl's: not kept waiting by the batch
+    await _let_run()  # Ben's would run now, were it allowed to
+    assert run.done == [carl]  # Ben's waits for the batch
+    gate.set()
+    await run.finish()
+    assert run.done == [carl, batch, ben]  # after it, not during it
+
+
+async def test_people_work_waits_for_an_update_in_flight_of_any_of_its_people() -> None:
+    run = Run(PerUserUpdateProcessor(8))
+    gate = asyncio.Event()
+    ben = update_from(BEN)
+    batch = PeopleWork((ANA, BEN), _no_one)
+    run.feed(ben, gate)
+    run.feed(batch)
+    await _let_run()
+    assert run.done == []  # Ben's turn is taken: the batch is not decided meanwhile
+    gate.set()
+    await run.finish()
+    assert run.done == [ben, batch]
+
+
+async def test_two_batches_of_the_same_people_in_opposite_orders_both_finish() -> None:
+    """Each batch waits for Ana's and Ben's turns while both are busy; if one took Ana's first and
+    the other Ben's, each would hold what the other waits for, forever."""
+    run = Run(PerUserUpdateProcessor(8))
+    ana_gate, ben_gate = asyncio.Event(), asyncio.Event()
+    ana, ben = update_from(ANA), update_from(BEN)
+    first, second = PeopleWork((ANA, BEN), _no_one), PeopleWork((BEN, ANA), _no_one)
+    run.feed(ana, ana_gate)
+    run.feed(ben, ben_gate)
+    run.feed(first)
+    run.feed(second)
+    await asyncio.sleep(0)
+    ana_gate.set()
+    ben_gate.set()
+    await asyncio.wait_for(asyncio.gather(*run.tasks), 2)
+    assert sorted(map(id, run.done)) == sorted(map(id, [ana, ben, first, second]))
+    assert run.done.index(first) < run.done.index(second)  # in the order they came

@@ -48,7 +48,7 @@ class DispatchJob:
     the next is claimed at once instead of at the next tick."""
 
     def __init__(self, dispatcher: Dispatcher, leadership: Leadership, least: int = 8, *,
-                 one_writer: bool = False, hold: float = 0.25, at_once: int = 2) -> None:
+                 one_writer: bool = False, hold: float = 1.0, at_once: int = 2) -> None:
         self.dispatcher = dispatcher
         self.leadership = leadership
         self.least = least
@@ -60,6 +60,7 @@ class DispatchJob:
         self.writing = asyncio.Lock() if one_writer else contextlib.nullcontext()
         self.in_flight = 0
         self.waiting: deque[Claimed] = deque()
+        self.sending: set[int | None] = set()  # the people of the batches in flight
         self.more = False  # the last claim filled a whole batch: there may be more due
         self.claiming = False
         self.queue: asyncio.Queue[object] | None = None
@@ -102,23 +103,29 @@ class DispatchJob:
         if self.queue is None or not self.running():  # never ticked (its work was handed on by
             return                                     # someone else), or stopping
         while self.waiting and self.in_flight < self.at_once:
+            batch = self._next_batch()
+            if not batch:  # everyone waiting has an item in a batch still being sent
+                break
             self.in_flight += 1
-            await self.queue.put(self.work(self._next_batch()))
+            await self.queue.put(self.work(batch))
         if not self.waiting and self.more and not self.claiming:
             self.more = False
             await self._claim()
 
     def _next_batch(self) -> list[Claimed]:
-        """Up to `size` waiting items of different people, oldest first; a person's later item
-        waits for a later batch, so one transaction never holds two items of one person."""
+        """Up to `size` waiting items of different people, oldest first. A person's later item
+        waits for a later batch, and for the end of the batch that holds their earlier one: a
+        batch waiting for someone else's turn must not let their later item overtake it."""
         batch: list[Claimed] = []
         people: set[int | None] = set()
         skipped: list[Claimed] = []
         while self.waiting and len(batch) < self.size:
             item = self.waiting.popleft()
-            (skipped if item.telegram_id in people else batch).append(item)
+            busy = item.telegram_id in people or item.telegram_id in self.sending
+            (skipped if busy else batch).append(item)
             people.add(item.telegram_id)
         self.waiting.extendleft(reversed(skipped))
+        self.sending.update(item.telegram_id for item in batch)
         return batch
 
     def work(self, batch: Sequence[Claimed]) -> PeopleWork:
@@ -140,6 +147,7 @@ class DispatchJob:
 
         async def finished() -> None:
             self.in_flight -= 1
+            self.sending.difference_update(item.telegram_id for item in batch)
             rate = len(batch) / max(time.monotonic() - began, 1e-6)
             self.size = max(self.least, min(self.dispatcher.policy.batch, int(rate * self.hold)))
             await self._feed()

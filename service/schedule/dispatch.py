@@ -1,12 +1,15 @@
 """The dispatcher's decisions: which items are due, what each sends, and what a failure means.
 
-A pass claims due items with a lease (storage.schedule.claim_due), then each item is opened in its
-person's turn: their row locked, the claim checked (a dispatcher whose lease ran out and was
-reclaimed has lost it), its kind asked what to send, the item marked sent and the person's next
-items planned (by the planners the item concerns: `Registry.planners_after`), all in one
-transaction; the front-end then delivers. Marking before sending means a
-crash in between loses that one message rather than ever sending it twice; a sending failure puts
-the item back with a backoff (`failed`), and only after several is it given up.
+A pass claims due items with a lease (storage.schedule.claim_due), then opens them in their
+people's turns: each person's row locked, the claim checked (a dispatcher whose lease ran out and
+was reclaimed has lost it), its kind asked what to send, the item marked sent and the person's
+next items planned (by the planners the item concerns: `Registry.planners_after`), all in one
+transaction; the front-end then delivers. `open` does this for one item; `open_many` for a batch
+of items of different people in one transaction, each statement serving the whole batch (an
+item alone costs half a dozen statements; in a batch of a hundred, a tenth of one). Marking before
+sending means a crash in between loses that one message rather than ever sending it twice; a
+sending failure puts the item back with a backoff (`failed`), and only after several is it given
+up.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from service.conversation import ConversationService
@@ -23,6 +26,7 @@ from service.schedule.kinds import Planner
 from service.schedule.plan import replan, replan_many
 from service.schedule.policy import SchedulePolicy
 from service.turn import Turn
+from storage.runs import hide_runs
 from storage.schedule import (
     Claimed,
     ItemRecord,
@@ -48,6 +52,13 @@ class Opened:
     claimed: Claimed
     deliveries: Sequence[Delivery]
     error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class _Decision:
+    deliveries: Sequence[Delivery] = ()
+    planners: Sequence[Planner] = ()
+    hides: bool = False
 
 
 class Dispatcher:
@@ -86,9 +97,11 @@ class Dispatcher:
                                                         turn.now)
             if turn is None or item is None:  # unknown, or a slower dispatcher lost its claim
                 return ()
-            deliveries, planners = await self._decide(turn, claimed, item)
-            await replan(turn, self.conversation.content.schedule, planners)
-            return deliveries
+            decision = await self._decide(turn, claimed, item)
+            if decision.hides:
+                await turn.hide_question()
+            await replan(turn, self.conversation.content.schedule, decision.planners)
+            return decision.deliveries
 
     async def open_many(self, claimed: Sequence[Claimed]) -> list[Opened]:
         """`open` for a batch of items of different people, in one transaction with every one of
@@ -123,47 +136,52 @@ class Dispatcher:
             session = next(iter(turns.values())).session
             taken = await take_many(session, [c.id for c in claimed if c.telegram_id in turns],
                                     self.owner, now)
-            opened, replans = [], []
+            opened, replans, hidden = [], [], []
             for item in claimed:
                 turn = turns.get(item.telegram_id) if item.telegram_id is not None else None
-                record = taken.get(item.id)
-                if turn is None or record is None:  # unknown, or a slower dispatcher lost it
+                if turn is None or item.id not in taken:  # unknown, or a slower dispatcher lost it
                     opened.append(Opened(item, ()))
                     continue
-                deliveries, planners = await self._decide(turn, item, record)
-                opened.append(Opened(item, deliveries))
-                replans.append((turn, planners))
+                record = replace(item.item, status=ItemStatus.SENT, sent_at=now)
+                decision = await self._decide(turn, item, record)
+                opened.append(Opened(item, decision.deliveries))
+                replans.append((turn, decision.planners))
+                if decision.hides and turn.open_run is not None:
+                    hidden.append(turn.open_run.id)
+            await hide_runs(session, hidden)
             await replan_many(registry, replans)
         return opened
 
-    async def _decide(self, turn: Turn, claimed: Claimed,
-                      item: ItemRecord) -> tuple[Sequence[Delivery], Sequence[Planner]]:
-        """What a taken item sends (it is marked sent), or the status it ends with instead; and
-        the planners to run after it."""
+    async def _decide(self, turn: Turn, claimed: Claimed, item: ItemRecord) -> _Decision:
+        """What a taken item sends (it is marked sent), or the status it ends with instead; the
+        planners to run after it; whether its message hides the open dialog's question."""
         registry = self.conversation.content.schedule
         kind = registry.people.get(item.kind)
         if kind is None:
             log.warning("scheduled item %s has an unknown kind %r", item.id, item.kind)
             await set_status(turn.session, item.id, ItemStatus.FAILED, turn.now, unsent=True)
-            return (), ()
+            return _Decision()
         if not turn.user.active or (not kind.in_pause and _paused(turn.user.paused_until, turn.now)):
             await set_status(turn.session, item.id, ItemStatus.CANCELLED, turn.now, unsent=True)
-            return (), ()
+            return _Decision()
+        after = registry.planners_after(item.kind)
         if turn.now - item.due_at > self.policy.grace:  # the bot was down past its moment
             await set_status(turn.session, item.id, ItemStatus.MISSED, turn.now, unsent=True)
             await kind.missed(turn, item)
-            return (), registry.planners_after(item.kind)
+            return _Decision(planners=after)
         response = await kind.due(turn, item)
-        sent = response is not None and bool(response.messages)
-        if not sent:
-            await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
-        elif response is not None and not any(m.question for m in response.messages):
-            await turn.hide_question()  # it arrives amid a dialog: typed text answers it no more
         if response is None:
-            return (), registry.planners_after(item.kind)
+            await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
+            return _Decision(planners=after)
+        if not response.messages:
+            await set_status(turn.session, item.id, ItemStatus.SKIPPED, turn.now, unsent=True)
+            return _Decision(response.deliveries, after)
         assert claimed.telegram_id is not None
-        mine = (Delivery(claimed.telegram_id, response.messages, response.menu),) if sent else ()
-        return (*mine, *response.deliveries), registry.planners_after(item.kind)
+        mine = Delivery(claimed.telegram_id, response.messages, response.menu)
+        # It arrives amid a dialog: typed text answers the dialog's question no more.
+        hides = not any(m.question for m in response.messages) and turn.open_run is not None \
+            and turn.open_run.shown
+        return _Decision((mine, *response.deliveries), after, hides)
 
     async def failed(self, claimed: Claimed, error: BaseException) -> None:
         """Sending failed (not a block): try again later with a growing pause, or give up."""

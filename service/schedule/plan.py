@@ -61,8 +61,12 @@ async def replan_many(registry: Registry, work: Sequence[tuple[Turn, Sequence[Pl
         return
     session = work[0][0].session
     rules = await rules_of_many(session, [turn.user.id for turn, _ in work])
+    by_planner: dict[int, list[Turn]] = {}
+    for turn, planners in work:
+        for planner in planners:
+            by_planner.setdefault(id(planner), []).append(turn)
     for planner in registry.planners:
-        turns = [turn for turn, planners in work if any(p is planner for p in planners)]
+        turns = by_planner.get(id(planner))
         if not turns:
             continue
         planned = [item for turn in turns for item in await planner.plan(turn, rules[turn.user.id])
