@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -80,6 +81,11 @@ def build_application(
             await application.bot.set_my_commands(
                 menu(catalog, lang), scope=BotCommandScopeDefault(),
                 language_code=None if lang == LANGUAGES[0] else lang)
+        # What start-up made (scripts, texts, compiled templates, the libraries' own tables)
+        # lives as long as the process: left out of every later garbage collection, a full one
+        # no longer walks it. Measured: a tenth of a 10,000-item dispatch went to such walks.
+        gc.collect()
+        gc.freeze()
 
     async def post_shutdown(application: CoachApplication) -> None:
         await inbox.flush()
