@@ -42,10 +42,11 @@ class DispatchJob:
     A claimed batch is fed to the people's turns in smaller batches of different people
     (`PeopleWork`: one transaction decides all of a small batch, then each person's messages go
     out), at most two at once, so that one is decided while the other is sent. A small batch holds
-    its people's turns until its messages are sent, so its size follows the measured sending
-    rate: about `hold` seconds of sending (as few as `least` at the rate limiter's 30 messages a
-    second; hundreds when nothing slows sending). When the claim is used up and it was full,
-    the next is claimed at once instead of at the next tick."""
+    its people's turns until its messages are sent (one of them writing meanwhile waits that
+    long for the answer), so its size follows the measured sending rate: about `hold` seconds of
+    sending (some fifteen people when two batches share the rate limiter's 30 messages a second,
+    never fewer than `least`; up to a whole claim when nothing slows sending). When the claim is
+    used up and it was full, the next is claimed at once instead of at the next tick."""
 
     def __init__(self, dispatcher: Dispatcher, leadership: Leadership, least: int = 8, *,
                  one_writer: bool = False, hold: float = 1.0, at_once: int = 2) -> None:
