@@ -8,14 +8,12 @@ size. On a SQLite file and on PostgreSQL, with the test-only ping kind."""
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.terminal import to_plain
@@ -31,7 +29,7 @@ from storage.rows import ITEMS, RUNS, USERS
 from storage.schedule import Claimed, ItemRecord, set_rule
 from storage.vocabulary import ItemStatus
 from tests.support.clock import FakeClock
-from tests.support.schedule import PING, Pings, ping_at, ping_registry, ping_text
+from tests.support.schedule import PING, Pings, ping_at, ping_registry, ping_service, ping_text, statements
 
 #: Statements a batch may cost, BEGIN included, whatever its size: what one item alone costs
 #: (test_schedule_replan.ITEM_BUDGET). Measured for 4 and for 40 people (ping items, nobody amid a
@@ -49,10 +47,7 @@ def pings() -> Pings:
 
 @pytest.fixture
 def service(engine: AsyncEngine, clock: FakeClock, pings: Pings) -> ConversationService:
-    """The service with the ping kind registered."""
-    return ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
-                               catalog=default_catalog(), clock=clock,
-                               schedule=ping_registry(pings))
+    return ping_service(engine, clock, pings)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -118,21 +113,6 @@ def by_person(opened: Sequence[Opened]) -> dict[int, Opened]:
         assert one.claimed.telegram_id is not None
         found[one.claimed.telegram_id] = one
     return found
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[Counter[str]]:
-    """The SQL statements run meanwhile, by their first word."""
-    seen: Counter[str] = Counter()
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen[statement.split()[0].upper()] += 1
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 # --- a batch sends each person's message once and plans their next ----------------------------

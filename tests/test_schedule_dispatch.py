@@ -29,7 +29,7 @@ from storage.rows import ITEMS, UPDATES
 from storage.schedule import ItemRecord, add_items, item_by_id, item_by_key, pending_items
 from storage.vocabulary import ItemStatus
 from tests.support.clock import FakeClock
-from tests.support.schedule import PING, Pings, dispatch_once, ping_at, ping_registry, ping_text
+from tests.support.schedule import PING, Pings, dispatch_once, ping_at, ping_registry, ping_service, ping_text
 from tests.telegram.harness import E2E
 
 ANA, BEN = 4101, 4102
@@ -43,10 +43,7 @@ def pings() -> Pings:
 
 @pytest.fixture
 def service(engine: AsyncEngine, clock: FakeClock, pings: Pings) -> ConversationService:
-    """The service with the ping kind registered."""
-    return ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
-                               catalog=default_catalog(), clock=clock,
-                               schedule=ping_registry(pings))
+    return ping_service(engine, clock, pings)
 
 
 async def person(service: ConversationService, telegram_id: int) -> None:

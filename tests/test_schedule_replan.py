@@ -5,14 +5,10 @@ next occurrence. Also how few statements one item costs (a dozen planners ran fo
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.registry import default_scripts
@@ -30,7 +26,7 @@ from storage.schedule import ItemRecord, NewItem, listing, set_rule
 from storage.vocabulary import ItemStatus, JSONObject
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.support.schedule import PING, Pings, dispatch_once, ping_at, ping_registry
+from tests.support.schedule import PING, Pings, dispatch_once, ping_at, ping_registry, statements
 
 ANA = 4301
 PONG = "pong"
@@ -87,21 +83,6 @@ async def pong_at(service: ConversationService, *times: datetime) -> None:
     async with service.turn_of(ANA) as turn:  # plans with every planner, as a command does
         assert turn is not None
         await replan(turn, turn.content.schedule)
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[Counter[str]]:
-    """The SQL statements run meanwhile, by their first word."""
-    seen: Counter[str] = Counter()
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen[statement.split()[0].upper()] += 1
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 def test_the_planners_that_run_after_an_item_are_its_kinds_those_naming_it_or_all() -> None:

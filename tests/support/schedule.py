@@ -12,12 +12,19 @@ the ping kind registered too (for tests that start dispatcher processes).
 from __future__ import annotations
 
 import sys
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.terminal import to_plain
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from service.messages import OutMessage, Response
 from service.schedule.dispatch import Dispatcher
@@ -26,8 +33,11 @@ from service.schedule.plan import replan
 from service.schedule.policy import SchedulePolicy
 from service.schedule.registry import default_registry
 from service.turn import Turn
+from storage.database import create_sessionmaker
 from storage.schedule import ItemRecord, NewItem, set_rule
 from storage.vocabulary import JSONObject
+
+Clock = Callable[[], datetime]
 
 PING = "ping"
 
@@ -65,6 +75,28 @@ class Pings:
 def ping_registry(pings: Pings | None = None, policy: SchedulePolicy | None = None) -> Registry:
     """The shipped kinds plus ping."""
     return default_registry(policy).add(*(pings or Pings()).kinds())
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[Counter[str]]:
+    """The SQL statements run meanwhile, by their first word."""
+    seen: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen[statement.split()[0].upper()] += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+def ping_service(engine: AsyncEngine, clock: Clock, pings: Pings) -> ConversationService:
+    """The service with the ping kind registered."""
+    return ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                               catalog=default_catalog(), clock=clock,
+                               schedule=ping_registry(pings))
 
 
 async def ping_at(service: ConversationService, telegram_id: int, *times: datetime) -> None:
