@@ -14,7 +14,7 @@ class SchedulePolicy:
 
     grace: timedelta = timedelta(hours=6)
     lease: timedelta = timedelta(minutes=2)
-    batch: int = 1000
+    batch: int = 500
     send_attempts: int = 5
     reminder_after: timedelta = timedelta(hours=24)
     answer_window: timedelta = timedelta(hours=72)
