@@ -83,12 +83,6 @@ class ListedItem:
 # call, a statement costs its round trip and not the building of a new expression (building an
 # upsert's `excluded` alone cost more than executing it).
 _RULES = select(SCHEDULES.c.kind, SCHEDULES.c.rule).where(SCHEDULES.c.user_id == bindparam("user"))
-_TAKE = (update(ITEMS)
-         .where(ITEMS.c.id == bindparam("item"), ITEMS.c.status == ItemStatus.CLAIMED.value,
-                ITEMS.c.claimed_by == bindparam("owner"))
-         .values(status=ItemStatus.SENT.value, sent_at=bindparam("now"), lease_until=None,
-                 updated_at=bindparam("now"))
-         .returning(*ITEMS.c))
 _CANCEL_KINDS = (update(ITEMS)
                  .where(ITEMS.c.user_id == bindparam("user"),
                         ITEMS.c.status == ItemStatus.PENDING.value,
@@ -226,7 +220,7 @@ async def set_status(session: AsyncSession, item_id: int, status: ItemStatus, no
                      payload: JSONObject | None = None, expect: ItemStatus | None = None,
                      unsent: bool = False) -> bool:
     """Finish (or move) one item; with `expect`, only if it still has that status; with `unsent`,
-    it was not sent after all (`take` marked it). Whether it changed."""
+    it was not sent after all (`take_many` marked it). Whether it changed."""
     values: dict[str, Any] = {"status": status.value, "updated_at": now, "lease_until": None}
     if status is ItemStatus.SENT:
         values["sent_at"] = now
@@ -313,18 +307,12 @@ async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord |
     return ItemRecord.from_row(row) if row else None
 
 
-async def take(session: AsyncSession, item_id: int, owner: str, now: datetime) -> ItemRecord | None:
-    """Mark the item sent if `owner` still holds its claim, in one statement (the dispatcher's
-    usual path: `holds` and `set_status` at once); None if the claim was lost. The caller may
-    still move it to another status in the same transaction (`set_status(..., unsent=True)`)."""
-    row = (await session.execute(_TAKE, {"item": item_id, "owner": owner, "now": now})).first()
-    return ItemRecord.from_row(row) if row else None
-
-
 async def take_many(session: AsyncSession, item_ids: Sequence[int], owner: str,
                     now: datetime) -> set[int]:
-    """`take` for a batch, in one statement: which of the items `owner` still held, now marked
-    sent (as claimed, with `sent_at`, is how they are: `Claimed.item`)."""
+    """Mark the items sent, in one statement, where `owner` still holds their claims: which
+    (a slower dispatcher whose lease ran out and was reclaimed has lost them). As claimed, with
+    `sent_at`, is how they are now (`Claimed.item`); the caller may still move one to another
+    status in the same transaction (`set_status(..., unsent=True)`)."""
     if not item_ids:
         return set()
     return set((await session.execute(

@@ -23,7 +23,7 @@ from datetime import datetime
 from service.conversation import ConversationService
 from service.messages import Delivery
 from service.schedule.kinds import Planner
-from service.schedule.plan import replan, replan_many
+from service.schedule.plan import replan_many
 from service.schedule.policy import SchedulePolicy
 from service.turn import Turn
 from storage.runs import hide_runs
@@ -36,7 +36,6 @@ from storage.schedule import (
     item_by_id,
     release,
     set_status,
-    take,
     take_many,
 )
 from storage.vocabulary import ItemStatus
@@ -88,20 +87,13 @@ class Dispatcher:
         return claimed
 
     async def open(self, claimed: Claimed) -> Sequence[Delivery]:
-        """What to send for a claimed item, decided and recorded in its person's turn."""
+        """What to send for a claimed item, decided and recorded in its person's turn: a batch
+        of one (`open_many`'s transaction)."""
         if claimed.telegram_id is None:
             await self._run_system(claimed)
             return ()
-        async with self.conversation.turn_of(claimed.telegram_id) as turn:
-            item = None if turn is None else await take(turn.session, claimed.id, self.owner,
-                                                        turn.now)
-            if turn is None or item is None:  # unknown, or a slower dispatcher lost its claim
-                return ()
-            decision = await self._decide(turn, claimed, item)
-            if decision.hides:
-                await turn.hide_question()
-            await replan(turn, self.conversation.content.schedule, decision.planners)
-            return decision.deliveries
+        [opened] = await self._open_together([claimed])
+        return opened.deliveries
 
     async def open_many(self, claimed: Sequence[Claimed]) -> list[Opened]:
         """`open` for a batch of items of different people, in one transaction with every one of
