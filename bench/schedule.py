@@ -57,6 +57,7 @@ from bench.common import (
 from bench.telegram import InstantRequest, unpace
 from bot.telegram.application import CoachApplication, build_application
 from bot.telegram.context import CoachContext
+from bot.telegram.sending import keyboard
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
@@ -120,8 +121,12 @@ def occurrences(people: int) -> float:
 # --- the kind being dispatched ---------------------------------------------------------------
 
 
+#: What each dispatched item sends here, and the bare loop too.
+BARE = OutMessage("Time for your check-in: how did this week go?")
+
+
 async def invitation(_turn: Turn, _item: ItemRecord) -> Response:
-    return Response(messages=(OutMessage("Time for your check-in: how did this week go?"),))
+    return Response(messages=(BARE,))
 
 
 async def plan(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:
@@ -224,11 +229,13 @@ class Bot:
             raise BenchError(f"dispatch failed: {self.errors[0]!r}")
         return (times[-1] - begin) / NS_PER_S if times else 0.0, times
 
-    async def bare(self, chats: list[int]) -> float:
-        """Messages a second of a loop calling bot.send_message once per chat."""
+    async def bare(self, chats: list[int], message: OutMessage = BARE) -> float:
+        """Messages a second of a loop calling bot.send_message once per chat (with `message`'s
+        text and buttons: the message dispatched, so the ratio is what dispatching adds)."""
+        markup = keyboard(message)
         begin = time.perf_counter_ns()
         for chat in chats:
-            await self.app.bot.send_message(chat, "Time for your check-in: how did this week go?")
+            await self.app.bot.send_message(chat, message.text, reply_markup=markup)
         return len(chats) * NS_PER_S / (time.perf_counter_ns() - begin)
 
     async def __aexit__(self, *_exc: object) -> None:

@@ -146,6 +146,7 @@ class InstantRequest(BaseRequest):
         self.send_times: list[int] | None = None  # perf_counter_ns of each sendMessage, when set
         self.sent_to: Counter[int] = Counter()  # sendMessage calls per chat
         self.watched: dict[int, asyncio.Event] = {}  # chat -> set at its next sendMessage
+        self.kept: dict[int, dict[str, Any]] = {}  # chat -> its last sendMessage's parameters
         self._message_id = 0
 
     @property
@@ -172,6 +173,8 @@ class InstantRequest(BaseRequest):
             self.sent_to[chat] += 1
             if chat in self.watched:
                 self.watched.pop(chat).set()
+            if chat in self.kept:
+                self.kept[chat] = dict(parameters)
         result = self.result(name, parameters)
         if result is None:
             self.unknown.append(name)

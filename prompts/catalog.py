@@ -119,6 +119,7 @@ class Catalog:
             lambda context, iso: self.format_date(context.get("lang", "en"), iso, long=True))
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
         self._templates: dict[str, Template] = {}
+        self._constants: dict[str, str] = {}  # texts of no variables, rendered once
 
     def has(self, lang: str, key: str) -> bool:
         """Whether a text exists for this key in this language."""
@@ -134,11 +135,16 @@ class Catalog:
         if not isinstance(self.texts.get(lang, {}).get(key), str):
             lang = "en"
         name = f"{lang}:{key}"
+        if not variables and name in self._constants:  # a button's label, a title
+            return self._constants[name]
         template = self._templates.get(name)
         if template is None:
             template = self.env.get_template(name)
             self._templates[name] = template
-        return template.render({**variables, "lang": lang}).strip()
+        text = template.render({**variables, "lang": lang}).strip()
+        if not variables:
+            self._constants[name] = text
+        return text
 
     def page(self, lang: str, name: str, **variables: Any) -> str:
         """A whole page from `pages/` in one language; it says things with `text(key, ...)`."""

@@ -31,6 +31,7 @@ from service.schedule.plan import replan
 from service.schedule.policy import SchedulePolicy
 from service.schedule.registry import default_registry
 from service.timezones import load_zones
+from service.together import Together
 from service.turn import Content, Turn
 from storage.pairings import pairings_of_user
 from storage.runs import active_run, lock_user_with_run, lock_users_with_runs
@@ -123,10 +124,14 @@ class ConversationService:
     @asynccontextmanager
     async def turns_of(self, external_ids: Collection[int]) -> AsyncIterator[dict[int, Turn]]:
         """`turn_of` for several people at once (the dispatcher's batch): one transaction with
-        all of them locked, a turn each by Telegram id (the unknown left out), sharing it."""
+        all of them locked, a turn each by Telegram id (the unknown left out), sharing it and
+        one `Together` (what they read alike is read once; what their kinds follow up with is
+        the caller's to write: `Together.take_follow_ups`)."""
         async with self.sessionmaker.begin() as session:
             now = self.clock()
-            turns = {person: Turn(self.content, session, user, now, False, open_run)
+            together = Together()
+            turns = {person: Turn(self.content, session, user, now, False, open_run,
+                                  together=together)
                      for person, (user, open_run) in
                      (await lock_users_with_runs(session, list(external_ids))).items()}
             await scopes.load_roles_many(list(turns.values()))

@@ -6,9 +6,10 @@ Every use case (`answering`, `runs`, `journey`, `lookups`, `settings`, `account`
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +21,14 @@ from service.commands import Scope
 from service.effects import goal_parts
 from service.messages import MenuChange, OutMessage, Response, plain
 from service.render import Renderer
+from service.together import Together
 from service.views import Views
 from storage.runs import RunRecord, set_run_shown
+from storage.schedule import NewItem, add_items
 from storage.users import UserRecord
 from storage.vocabulary import Role
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from service.mentors.invites import InvitePolicy
@@ -68,6 +73,7 @@ class Turn:
     open_run: RunRecord | None = None
     paired_as_mentee: bool = False
     coordinates: bool = False  # loaded where it matters: see mentors.scopes.load_coordination
+    together: Together | None = None  # the dispatcher's batch this turn is one of (service.together)
     render: Renderer = field(init=False)
     views: Views = field(init=False)
 
@@ -125,6 +131,24 @@ class Turn:
         question shown before it, until it is shown again (`runs.show_run`)."""
         if self.open_run is not None and self.open_run.shown:
             await set_run_shown(self.session, self.open_run.id, False)
+
+    async def shared(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """What `load` reads, read once for the whole batch this turn is one of (the same for
+        each of its people: see service.together); a turn on its own just reads it."""
+        return await load() if self.together is None else await self.together.read(key, load)
+
+    def changed(self, key: Hashable) -> None:
+        """What `shared` read under `key` changed this turn."""
+        if self.together is not None:
+            self.together.forget(key)
+
+    async def follow_up(self, items: Sequence[NewItem]) -> None:
+        """Create these items (existing keys left alone): with the batch's, once its kinds have
+        all been asked; at once for a turn on its own."""
+        if self.together is None:
+            await add_items(self.session, items, self.now)
+        else:
+            self.together.follow(items)
 
     def say(self, key: str, **variables: Any) -> str:
         """A catalog text in the person's language."""

@@ -14,11 +14,10 @@ from datetime import date, datetime, time
 
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import (
-    DEFAULT_QUIET,
-    QuietHours,
     Rhythm,
     next_occurrence,
     out_of_quiet,
+    stored_quiet,
     zone_info,
 )
 from storage.schedule import NewItem
@@ -62,8 +61,7 @@ def missing_defaults(rules: Mapping[str, JSONObject]) -> dict[str, JSONObject]:
 
 def placed_for(user: UserRecord, policy: SchedulePolicy, due: datetime) -> datetime:
     """`due` moved out of this person's quiet hours (their own, else the policy's)."""
-    quiet = QuietHours.parse(user.quiet_hours or policy.quiet_hours)
-    return out_of_quiet(due, user.timezone, quiet or DEFAULT_QUIET)
+    return out_of_quiet(due, user.timezone, stored_quiet(user.quiet_hours, policy.quiet_hours))
 
 
 def local_key(kind: str, user: UserRecord, moment: datetime) -> str:

@@ -25,11 +25,10 @@ from service.schedule import invitation
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import (
-    DEFAULT_QUIET,
-    QuietHours,
     Rhythm,
     next_occurrence,
     out_of_quiet,
+    stored_quiet,
     wall_to_utc,
     zone_info,
 )
@@ -103,8 +102,7 @@ def due_for(local_at: datetime, zone: str, quiet_hours: str | None, policy: Sche
     """The wall time in the member's zone as UTC (the DST policy of rhythm), out of their quiet
     hours (a coordinator's 18:00 is not inside the default ones; an early one waits)."""
     due = wall_to_utc(local_at.date(), local_at.time(), zone_info(zone))
-    quiet = QuietHours.parse(quiet_hours or policy.quiet_hours)
-    return out_of_quiet(due, zone, quiet or DEFAULT_QUIET)
+    return out_of_quiet(due, zone, stored_quiet(quiet_hours, policy.quiet_hours))
 
 
 def _payload(broadcast: BroadcastRecord, programme: str) -> JSONObject:
@@ -187,15 +185,19 @@ async def plan_member(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[
     programme_id = turn.user.programme_id
     if programme_id is None:
         return ()
-    programme = await programme_by_id(turn.session, programme_id)
+    programme = await turn.shared(("programme", programme_id),
+                                  lambda: programme_by_id(turn.session, programme_id))
     if programme is None:
         return ()
     policy: SchedulePolicy = turn.content.policy
     user = turn.user
-    await _next_occurrence(turn, programme)
     since = turn.now.replace(tzinfo=None) - policy.grace - STALE
+    known = ("open broadcasts", programme_id, since)
+    if await _next_occurrence(turn, programme):
+        turn.changed(known)
     items: list[NewItem] = []
-    for broadcast in await open_broadcasts(turn.session, programme_id, since):
+    for broadcast in await turn.shared(known, lambda: open_broadcasts(turn.session, programme_id,
+                                                                      since)):
         if not broadcast.reaches(user.role, user.mentors):
             continue
         due = due_for(broadcast.local_at, user.timezone, user.quiet_hours, policy)
@@ -205,25 +207,34 @@ async def plan_member(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[
     return items
 
 
-async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> None:
+async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> bool:
     """The broadcast of the member's next occurrence of the programme's recurring cohort check-in
-    (a mentee's rule): found, or made with its coordinators' reports."""
+    (a mentee's rule): found, or made with its coordinators' reports; whether it was made now
+    (the programme's open broadcasts changed)."""
     rule = programme.defaults.get(RECURRING)
     if not isinstance(rule, dict) or not reaches(MENTEES, turn.user.role, turn.user.mentors):
-        return
+        return False
     try:
         rhythm = Rhythm.from_json(rule)
     except ValueError:
-        return
+        return False
     zone = zone_info(turn.user.timezone)
     moment = next_occurrence(rhythm, turn.user.timezone, turn.now)
     local_at = datetime.combine(moment.astimezone(zone).date(), rhythm.at)
-    broadcast, made = await occurrence(turn.session, programme.id, RECURRING, "checkin", local_at,
-                                       MENTEES, turn.now)
+    made = False
+
+    async def found_or_made() -> BroadcastRecord:
+        nonlocal made
+        broadcast, made = await occurrence(turn.session, programme.id, RECURRING, "checkin",
+                                           local_at, MENTEES, turn.now)
+        return broadcast
+
+    broadcast = await turn.shared(("occurrence", programme.id, local_at), found_or_made)
     if made:
         policy: SchedulePolicy = turn.content.policy
         last = await _last_due(turn.session, broadcast, policy, turn.now)
         await _plan_reports(turn.session, programme, broadcast, last, policy=policy, now=turn.now)
+    return made
 
 
 async def _last_due(session: AsyncSession, broadcast: BroadcastRecord, policy: SchedulePolicy,

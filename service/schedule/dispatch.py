@@ -140,6 +140,9 @@ class Dispatcher:
                 replans.append((turn, decision.planners))
                 if decision.hides and turn.open_run is not None:
                     hidden.append(turn.open_run.id)
+            together = next(iter(turns.values())).together
+            if together is not None:
+                await add_items(session, together.take_follow_ups(), now)
             await hide_runs(session, hidden)
             await replan_many(registry, replans)
         return opened

@@ -126,16 +126,17 @@ async def invite(turn: Turn, item: ItemRecord) -> Response:
     window ends, or earlier at the next check-in; the reminder only if it comes before that."""
     policy: SchedulePolicy = turn.content.policy
     closes = turn.now + policy.answer_window
-    rhythm = rhythm_of(await rules_of(turn.session, turn.user.id))
-    if rhythm is not None and "dialog" not in item.payload:  # a cohort's keeps its whole window
-        closes = min(closes, next_occurrence(rhythm, turn.user.timezone, turn.now))
+    if "dialog" not in item.payload:  # a cohort's keeps its whole window
+        rhythm = rhythm_of(await rules_of(turn.session, turn.user.id))
+        if rhythm is not None:
+            closes = min(closes, next_occurrence(rhythm, turn.user.timezone, turn.now))
     follow: list[NewItem] = [NewItem(f"{CLOSE}:{turn.user.id}:{item.id}", CLOSE, turn.user.id,
                                      closes, {"invitation": item.id})]
     reminder = placed(turn, turn.now + policy.reminder_after)
     if reminder < closes:
         follow.append(NewItem(f"{REMINDER}:{turn.user.id}:{item.id}", REMINDER, turn.user.id,
                               reminder, {"invitation": item.id}))
-    await add_items(turn.session, follow, turn.now)
+    await turn.follow_up(follow)
     return Response((await invitation_message(turn, item, item),))
 
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from service.schedule.rhythm import DEFAULT_QUIET, QuietHours, out_of_quiet, wall_to_utc, zone_info
+from service.schedule.rhythm import (
+    QuietHours,
+    out_of_quiet,
+    stored_quiet,
+    wall_to_utc,
+    zone_info,
+)
 from service.turn import Turn
 from storage.schedule import NewItem, pending_items
 
 
 def quiet_hours(turn: Turn) -> QuietHours:
     """The person's quiet hours: their own, else the policy's."""
-    quiet = QuietHours.parse(turn.user.quiet_hours or turn.content.policy.quiet_hours)
-    return quiet or DEFAULT_QUIET
+    return stored_quiet(turn.user.quiet_hours, turn.content.policy.quiet_hours)
 
 
 def placed(turn: Turn, due: datetime) -> datetime:

@@ -40,7 +40,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final, Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
@@ -282,6 +282,13 @@ class QuietHours:
 
 
 DEFAULT_QUIET: Final = QuietHours(time(21), time(8))
+
+
+@lru_cache(maxsize=64)
+def stored_quiet(own: str | None, policy: str) -> QuietHours:
+    """The quiet hours in force for someone: their own as stored, else the policy's, else the
+    default. Read once per pair of texts (few distinct ones; every planned moment asks)."""
+    return QuietHours.parse(own or policy) or DEFAULT_QUIET
 
 
 def out_of_quiet(due: datetime, zone: str, quiet: QuietHours | None) -> datetime:
