@@ -168,3 +168,25 @@ async def test_a_persons_later_item_does_not_overtake_the_earlier_one_held_up_by
 
 def _sent_to(e2e: E2E, telegram_id: int) -> bool:
     return any(chat == telegram_id for chat, _ in pings_sent(e2e))
+
+
+@pytest.mark.parametrize("e2e", BACKENDS, indirect=True)
+async def test_one_slow_send_holds_up_nobody_else_of_its_batch(
+        e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forty people's pings due at once, sent a few people side by side (`SENDERS`): Telegram
+    keeps Ana's waiting, and the other thirty-nine still get theirs meanwhile; hers follows once
+    it is let through, and nobody gets anything twice."""
+    service = await dispatching(e2e)
+    ana, others = 5300, list(range(5301, 5340))
+    due = e2e.clock.now + timedelta(minutes=1)
+    await plan(e2e, service, [ana, *others], lambda _: (due,))
+    release = held_back(e2e, monkeypatch, lambda chat, _text: chat == ana)
+    e2e.clock.now = due + timedelta(seconds=30)
+
+    await e2e.stub.wait_for(lambda: {chat for chat, _ in pings_sent(e2e)} == set(others),
+                            timeout=15, what="the others' pings while Ana's waits")
+    assert ana not in {chat for chat, _ in pings_sent(e2e)}
+    release.set()
+    got = await every_ping_once(e2e, [ana, *others])
+    assert all(len(texts) == 1 for texts in got.values())
+    assert e2e.errors == []
