@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from bot.telegram.dispatching import JOB_NAME, DispatchJob
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
@@ -190,3 +192,29 @@ async def test_one_slow_send_holds_up_nobody_else_of_its_batch(
     got = await every_ping_once(e2e, [ana, *others])
     assert all(len(texts) == 1 for texts in got.values())
     assert e2e.errors == []
+
+
+@pytest.mark.parametrize("e2e", ["sqlite"], indirect=True)
+async def test_ticks_merged_into_a_long_pass_are_not_logged_as_warnings(
+        e2e: E2E, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A pass longer than the tick (a busy hour) merges the ticks that come meanwhile, by design:
+    the log keeps its warnings for real problems, and another job's skipped runs still show."""
+    slow_passes = 0
+
+    async def slow_tick(_self: DispatchJob, _context: object) -> None:
+        nonlocal slow_passes
+        slow_passes += 1
+        await asyncio.sleep(0.3)
+
+    monkeypatch.setattr(DispatchJob, "tick", slow_tick)
+    await e2e.stop()
+    running = await e2e.start(dispatch_every=0.05)
+    assert running.app.job_queue is not None
+    running.app.job_queue.run_repeating(lambda _context: asyncio.sleep(0.3), interval=0.05,
+                                    name="another-job", job_kwargs={"max_instances": 1})
+    with caplog.at_level(logging.WARNING, logger="apscheduler"):
+        await asyncio.sleep(0.8)
+    skipped = [r.getMessage() for r in caplog.records if "maximum number of running" in r.getMessage()]
+    assert slow_passes >= 2
+    assert skipped, "the other job's skipped runs are still logged"
+    assert not any(JOB_NAME in message for message in skipped), skipped

@@ -36,6 +36,16 @@ log = logging.getLogger(__name__)
 JOB_NAME = "coachbot-dispatch"
 
 
+class MergedTicks(logging.Filter):
+    """A tick that comes while the last pass still runs is merged into it (one instance at a
+    time, by design): APScheduler would log each as a warning, which a busy hour turns into
+    noise that hides real ones."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (JOB_NAME in message and "maximum number of running instances" in message)
+
+
 class DispatchJob:
     """One process's dispatcher, ticked by the JobQueue.
 
@@ -69,6 +79,9 @@ class DispatchJob:
 
     def start(self, job_queue: JobQueue[Any], every: float) -> None:
         """Tick every `every` seconds, the first at once; ticks that fall behind are merged."""
+        scheduler_log = logging.getLogger("apscheduler.scheduler")
+        if not any(isinstance(f, MergedTicks) for f in scheduler_log.filters):
+            scheduler_log.addFilter(MergedTicks())
         job_queue.run_repeating(
             self.tick, interval=timedelta(seconds=every), first=0, name=JOB_NAME,
             job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
