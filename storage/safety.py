@@ -1,5 +1,6 @@
-"""Safety matches: when a consenting member's answer matched a safety phrase, and whether an
-alert told the coordinators of it. Moments and flags only: never the text that matched."""
+"""Safety matches: when a consenting member's answer (or other words they typed and that are kept)
+matched a safety phrase, and whether an alert told the coordinators of it. Moments and flags
+only: never the text that matched. The member's own export lists them (`moments_of`)."""
 
 from __future__ import annotations
 
