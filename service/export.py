@@ -13,6 +13,7 @@ from storage.answers import answers_of
 from storage.goals import goals_of
 from storage.pairings import pairings_of_user
 from storage.runs import runs_of
+from storage.safety import moments_of
 from storage.schedule import rules_of
 from storage.users import UserRecord
 from storage.vocabulary import RunStatus
@@ -25,7 +26,8 @@ def _iso(value: date | datetime | None) -> str | None:
 async def export_user(
     session: AsyncSession, user: UserRecord, scripts: Scripts, catalog: Catalog, now: datetime
 ) -> dict[str, Any]:
-    """Everything stored about a user: profile, answers by stage and dialog, goals and actions."""
+    """Everything stored about a user: profile, answers by stage and dialog, goals and actions,
+    pairings, and the moments they were given help contacts."""
     runs = await runs_of(session, user.id)
     answers = await answers_of(session, user.id)
     goals = await goals_of(session, user.id)
@@ -71,4 +73,9 @@ async def export_user(
                       "with": (name or "").split(" ")[0] or None, "status": p.status,
                       "started_on": _iso(p.started_on), "ends_on": _iso(p.ends_on),
                       "ended_at": _iso(p.ended_at)} for p, as_mentor, name in pairings],
+        # When the bot gave them help contacts and kept the moment (as they agreed the programme
+        # team may be told): moments only; what they wrote was never kept with them.
+        "help_contacts_shown": [{"at": _iso(m.at), "programme": m.programme,
+                                 "team_told": m.told}
+                                for m in await moments_of(session, user.id)],
     }

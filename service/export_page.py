@@ -4,7 +4,9 @@ template `prompts/pages/export.html.j2`; this module only decides what it shows.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
@@ -24,6 +26,8 @@ def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str
         "stage": say(f"common.stages.{user['stage']}.name"),
         "goals": [_goal(goal, render) for goal in data["goals"]],
         "pairings": [_pairing(pairing, render) for pairing in data["pairings"]],
+        "help_contacts": [_help_moment(moment, user["timezone"], render)
+                          for moment in data["help_contacts_shown"]],
         "stages": [{"name": say(f"common.stages.{stage.value}.name"),
                     "runs": [_run(dialog, run, scripts, render)
                              for dialog, runs in data["answers"][stage.value].items()
@@ -52,6 +56,19 @@ def _pairing(pairing: dict[str, Any], render: Renderer) -> Markup:
                        started=day(render.lang, pairing["started_on"]),
                        ends=day(render.lang, pairing["ends_on"]),
                        ended=day(render.lang, (pairing["ended_at"] or "")[:10])))
+
+
+def _help_moment(moment: dict[str, Any], zone: str, render: Renderer) -> Markup:
+    """One moment help contacts were given (rendered, escaped HTML): the day and time on the
+    person's own clock, the programme, whether its team was told. Never what was written."""
+    try:
+        local = datetime.fromisoformat(moment["at"]).astimezone(ZoneInfo(zone))
+    except (ValueError, ZoneInfoNotFoundError):  # a zone no longer known: the time as kept
+        local = datetime.fromisoformat(moment["at"])
+    return Markup(render.text("common.export.help_moment",
+                              day=render.catalog.format_date(render.lang, local.date().isoformat()),
+                              time=local.strftime("%H:%M"), programme=moment["programme"],
+                              told=moment["team_told"]))
 
 
 def _run(dialog: str, run: dict[str, Any], scripts: Scripts, render: Renderer) -> dict[str, Any]:

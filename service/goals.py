@@ -27,6 +27,7 @@ from service.callbacks import StepOp
 from service.commands import Kind, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, PressIn, TextIn
 from service.messages import OutMessage, Response, with_note
+from service.programmes import safety
 from service.schedule.plan import replan
 from service.turn import Turn
 from service.views import MAX_STEP_TEXT
@@ -156,7 +157,8 @@ async def _apply(
         await edit_action(turn.session, turn.user.id, action.id, turn.now, text=str(value))
         note = turn.say("common.goals.text_saved", text=value)
     await clear_pending_edit(turn.session, turn.user.id)
-    return await _goal_after(turn, goal.id, note, dialog=True)
+    typed = str(value) if edit.field == "text" else None
+    return await _goal_after(turn, goal.id, note, dialog=True, typed=typed)
 
 
 async def _leave(turn: Turn, goal: GoalRecord) -> Response:
@@ -165,18 +167,23 @@ async def _leave(turn: Turn, goal: GoalRecord) -> Response:
     return await _goal_after(turn, goal.id, turn.say("common.goals.kept"), dialog=True)
 
 
-async def _goal_after(turn: Turn, goal_id: int, note: str, dialog: bool = False) -> Response:
-    """The goal as it is now, after a note on what changed; with `dialog`, then the open dialog's
-    question again (it is what typed text answers next). A step's new date or status changes
-    when the bot asks about it: the person's items are planned again."""
+async def _goal_after(turn: Turn, goal_id: int, note: str, dialog: bool = False,
+                      typed: str | None = None) -> Response:
+    """The goal as it is now, after a note on what changed; a step's new wording (`typed`) is
+    the person's own words and gets, like an answer, the help contacts if it holds a crisis
+    phrase; with `dialog`, then the open dialog's question again (it is what typed text answers
+    next, so it comes last). A step's new date or status changes when the bot asks about it: the
+    person's items are planned again."""
     await replan(turn, turn.content.schedule)
     goal = await goal_of(turn.session, turn.user.id, goal_id)
     assert goal is not None
-    messages = [turn.views.goal(goal, note)]
+    response = Response((turn.views.goal(goal, note),))
+    if typed is not None:
+        response = await safety.after_typed(turn, response, typed)
     if dialog and turn.open_run is not None:
         shown = await runs.show_run(turn, turn.open_run, "common.service.resumed")
-        messages.extend(shown.messages)
-    return Response(tuple(messages))
+        response = replace(response, messages=(*response.messages, *shown.messages))
+    return response
 
 
 async def _step(turn: Turn, action_id: int) -> tuple[GoalRecord, ActionRecord] | None:

@@ -389,7 +389,8 @@ class Pulse(Base):
 
 
 class SafetyMatch(Base):
-    """A saved answer that matched a safety phrase, for a member whose programme alerts its
+    """A saved answer (or other words of theirs kept as coaching content: a step's wording, a
+    note, a pulse comment) that matched a safety phrase, for a member whose programme alerts its
     coordinators and who agreed to it: when, and whether an alert told of it. No text."""
 
     __tablename__ = "safety_matches"

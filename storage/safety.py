@@ -1,14 +1,26 @@
-"""Safety matches: when a consenting member's answer matched a safety phrase, and whether an
-alert told the coordinators of it. Moments and flags only: never the text that matched."""
+"""Safety matches: when a consenting member's answer (or other words they typed and that are kept)
+matched a safety phrase, and whether an alert told the coordinators of it. Moments and flags
+only: never the text that matched. The member's own export lists them (`moments_of`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.rows import SAFETY
+from storage.rows import PROGRAMMES, SAFETY
+
+
+@dataclass(frozen=True)
+class SafetyMoment:
+    """One of a member's matches as their own export shows it: when, in which programme, and
+    whether an alert has told the programme's coordinators of it."""
+
+    at: datetime
+    programme: str
+    told: bool
 
 
 async def record_match(session: AsyncSession, user_id: int, programme_id: int,
@@ -44,3 +56,12 @@ async def matches_since(session: AsyncSession, programme_id: int,
                                  .where(SAFETY.c.programme_id == programme_id,
                                         SAFETY.c.matched_at >= since))).one()
     return int(row[0]), int(row[1])
+
+
+async def moments_of(session: AsyncSession, user_id: int) -> list[SafetyMoment]:
+    """A member's matches, oldest first, for their own export (everything kept about them)."""
+    rows = await session.execute(
+        select(SAFETY.c.matched_at, PROGRAMMES.c.name, SAFETY.c.alerted)
+        .join(PROGRAMMES, PROGRAMMES.c.id == SAFETY.c.programme_id)
+        .where(SAFETY.c.user_id == user_id).order_by(SAFETY.c.matched_at, SAFETY.c.id))
+    return [SafetyMoment(at, name, bool(told)) for at, name, told in rows]

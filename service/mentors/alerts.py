@@ -19,6 +19,7 @@ from service.callbacks import scheduling_data
 from service.inputs import Incoming, MediaIn, TextIn
 from service.mentors.help_button import NOTE, TOPIC
 from service.messages import Delivery, OutMessage, Response, button
+from service.programmes import safety
 from service.render import Renderer
 from service.schedule.kinds import Choice
 from service.turn import Turn
@@ -66,7 +67,13 @@ async def ask_note(turn: Turn) -> Response:
 
 
 async def send_note(turn: Turn, note: str) -> Response:
-    """Save the note and deliver it to the mentor at once, with a Reply button."""
+    """Save the note and deliver it to the mentor at once, with a Reply button; the note is the
+    person's own words, so it gets the help contacts as an answer would (service.programmes.safety)."""
+    return await safety.after_typed(turn, await _deliver_note(turn, note), note)
+
+
+async def _deliver_note(turn: Turn, note: str) -> Response:
+    """The note saved and sent to the mentor (unpaired: there is no one to send it to)."""
     found = await _mentor(turn)
     if found is None:
         return turn.message("alerts.unpaired")
@@ -96,7 +103,13 @@ async def ask_reply(turn: Turn, request_id: int) -> Response:
 
 
 async def send_reply(turn: Turn, request_id: int, reply: str) -> Response:
-    """Deliver the mentor's reply to the mentee, once."""
+    """Deliver the mentor's reply to the mentee, once; the mentor's own words get the help
+    contacts as an answer would (service.programmes.safety)."""
+    return await safety.after_typed(turn, await _deliver_reply(turn, request_id, reply), reply)
+
+
+async def _deliver_reply(turn: Turn, request_id: int, reply: str) -> Response:
+    """The reply saved and sent to the mentee, or why it cannot be any more."""
     request = await request_for_mentor(turn.session, turn.user.id, request_id)
     mentee = None if request is None else await user_by_id(turn.session, request.mentee_id)
     if request is None or mentee is None or not await answer_help(

@@ -13,6 +13,7 @@ from service.awaiting import Dispatch, cancels, wait_for
 from service.callbacks import item_data
 from service.inputs import Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, button
+from service.programmes import safety
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.placing import placed
 from service.schedule.rhythm import wall_to_utc, zone_info
@@ -91,7 +92,8 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
 
 async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                          dispatch: Dispatch) -> Response:
-    """Typed text is the comment; /cancel drops it; anything else ends the wait and goes its way."""
+    """Typed text is the comment (followed by the help contacts if it holds a crisis phrase, as
+    an answer would be); /cancel drops it; anything else ends the wait and goes its way."""
     if isinstance(incoming, MediaIn):
         return turn.message("programmes.pulse.text_only")
     await wait_for(turn, None)
@@ -103,7 +105,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     if isinstance(pulse_id, int):
         await set_comment(turn.session, pulse_id, turn.user.id,
                           incoming.text.strip()[:COMMENT_LENGTH])
-    return turn.message("programmes.pulse.thanks")
+    return await safety.after_typed(turn, turn.message("programmes.pulse.thanks"), incoming.text)
 
 
 def kinds() -> tuple[PersonKind | Planner, ...]:

@@ -4,6 +4,8 @@ coordinators are told that someone may need support (their first name, never wha
 where the programme's policy says so AND the person agreed to it in their agreement; at most one
 alert per person in the programme's alert interval (24 hours unless set), each naming how many
 matches there were since the last one (storage.safety counts them: moments only, never text).
+Words a person types outside a dialog and that are kept as their coaching content (a goal step's
+new wording, a note for the mentor and its reply, a pulse comment) get the same (`after_typed`).
 
 The phrases are data: `safety.keywords` in each language's catalog, plus a programme's own
 (programmes.safety). Matching is cheap: one compiled pattern per list of phrases, cached."""
@@ -132,6 +134,18 @@ async def after_answer(turn: Turn, saves: Mapping[str, Any]) -> Response:
     message = OutMessage(turn.say("safety.signpost", contacts=contacts))
     alerts = await _alerts(turn, programme, settings) if programme and settings.alert else ()
     return Response((message,), deliveries=alerts)
+
+
+async def after_typed(turn: Turn, response: Response, text: str) -> Response:
+    """`response` to words a person typed outside a dialog as coaching content of theirs (a
+    step's new wording, a note for the mentor, a reply, a pulse comment), followed by what an
+    answer with the same words gets: the help contacts, and the alert where policy and consent
+    allow. Unchanged when the words hold no crisis phrase."""
+    signpost = await after_answer(turn, {"text": text})
+    if not signpost.messages:
+        return response
+    return replace(response, messages=(*response.messages, *signpost.messages),
+                   deliveries=(*response.deliveries, *signpost.deliveries))
 
 
 async def consented(turn: Turn) -> bool:
