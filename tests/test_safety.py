@@ -244,14 +244,14 @@ async def test_alerts_come_at_most_once_a_day_per_person_and_count_every_match(
     coordinator = Chat(service, user_id=COORDINATOR, name="Jo")
     await coordinator.send("/start")
     stats = coordinator.texts(await coordinator.send("/stats"))
-    assert "Answers with safety phrases in the last 4 weeks" in stats
+    assert "Messages with safety phrases in the last 4 weeks" in stats
     assert ": 4, from 1 person" in stats
     assert CRISIS_EN not in stats
 
     clock.now = START + timedelta(hours=24, minutes=1)
     await crisis_edit(CRISIS_EN)
     assert len(alerts) == 2
-    assert "Since the last alert about them, 4 of their answers matched" in alerts[1]
+    assert "Since the last alert about them, 4 of their messages matched" in alerts[1]
     assert "live" not in alerts[1]
     clock.advance(hours=1)
     await crisis_edit(CRISIS_EN)
