@@ -24,12 +24,13 @@ from storage.database import create_sessionmaker
 from storage.programmes import programme_by_id, update_programme
 from storage.runs import active_run as open_run
 from storage.runs import runs_of
-from storage.schedule import item_by_key, listing, pending_items, rules_of
+from storage.schedule import Claimed, item_by_key, listing, pending_items, rules_of
 from storage.users import get_user, set_active, update_user
 from storage.vocabulary import ItemStatus
 from tests.support.chat import Chat, shown
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, one_pass, programme
+from tests.support.schedule import dispatch_once
 from tests.test_schedule_checkins import at, berlin, move_to, received, user_id
 
 # The FakeClock starts on Saturday, 21 November 2026, 09:00 UTC; Monday is 23 November.
@@ -430,6 +431,22 @@ async def test_a_restart_between_claim_and_send_sends_it_once(
     assert await received(chat) == []
 
 
+def batches(claimed: list[Claimed]) -> list[list[Claimed]]:
+    """The claimed items of people in batches of different people, as the dispatch job makes
+    them: a person's nth item in the nth batch, after the one holding their earlier item."""
+    made: list[list[Claimed]] = []
+    seen: dict[int, int] = {}
+    for item in claimed:
+        if item.telegram_id is None:
+            continue
+        nth = seen.get(item.telegram_id, 0)
+        seen[item.telegram_id] = nth + 1
+        if nth == len(made):
+            made.append([])
+        made[nth].append(item)
+    return made
+
+
 async def test_a_person_in_one_batch_with_others_kinds_gets_each_once(
         service: ConversationService, clock: FakeClock) -> None:
     cohort = await programme(service)
@@ -442,23 +459,34 @@ async def test_a_person_in_one_batch_with_others_kinds_gets_each_once(
     await Chat(service, 30).send("/settings timezone Europe/Berlin")
     ben = Chat(service, 30)
     await ben.send("/checkins mon 18:00")  # not a member: his own check-in in the same batch
+    for n in (21, 31):  # a member and an outsider invited on Sunday: reminded on Monday 18:00
+        await Chat(service, n).send("/settings timezone Europe/Berlin")
+        await Chat(service, n).send("/checkins sun 18:00")
+    clock.now = at("Europe/Berlin", date(2026, 11, 22), 18)
+    assert set(await dispatch_once(service)) == {21, 31}
     clock.now = at("Europe/Berlin", MONDAY, 18)
     dispatcher = Dispatcher(service)
     got: dict[int, list[str]] = {}
     while claimed := await dispatcher.claim():
-        for opened in await dispatcher.open_many(claimed):
+        opened_all = [opened for batch in batches(claimed)
+                      for opened in await dispatcher.open_many(batch)]
+        for opened in opened_all:
             assert opened.error is None
             for delivery in opened.deliveries:
                 got.setdefault(delivery.recipient, []).extend(
                     to_plain(m.text) for m in delivery.messages)
-    assert set(got) == {*range(21, 27), 30}
+    assert set(got) == {*range(21, 27), 30, 31}
+    reminder = shown("en", "checkins.reminder")
+    assert len(got.pop(21)) == 2  # the cohort's invitation and her own reminder, each once
+    assert [text.startswith(reminder) for text in got.pop(31)] == [True]
     assert all(len(texts) == 1 for texts in got.values())
-    assert all("Spring cohort" in got[n][0] for n in range(21, 27))
+    assert all("Spring cohort" in got[n][0] for n in range(22, 27))
     for n in range(21, 27):
         async with service.sessionmaker.begin() as session:
             user = await get_user(session, n)
             assert user is not None
             follow = await pending_items(session, user.id, ["checkin_reminder", "checkin_close"])
             nxt = await pending_items(session, user.id, ["broadcast"])
-        assert sorted(i.kind for i in follow) == ["checkin_close", "checkin_reminder"]
+        own = ["checkin_close"] if n == 21 else []  # her Sunday invitation's still waits
+        assert sorted(i.kind for i in follow) == [*own, "checkin_close", "checkin_reminder"]
         assert [i.due_at for i in nxt] == [at("Europe/Berlin", date(2026, 11, 30), 18)]
