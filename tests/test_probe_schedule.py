@@ -490,3 +490,19 @@ async def test_a_person_in_one_batch_with_others_kinds_gets_each_once(
         own = ["checkin_close"] if n == 21 else []  # her Sunday invitation's still waits
         assert sorted(i.kind for i in follow) == [*own, "checkin_close", "checkin_reminder"]
         assert [i.due_at for i in nxt] == [at("Europe/Berlin", date(2026, 11, 30), 18)]
+
+
+async def test_stopping_ones_own_check_ins_keeps_the_cohorts_reminder(
+        service: ConversationService, clock: FakeClock) -> None:
+    cohort = await programme(service)
+    await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
+    ana = Chat(service, 21)
+    await ana.send("/checkins daily 12:00")
+    await broadcast(service, cohort.id, "2026-11-23 11:00")
+    await walk(service, clock, at("Europe/Berlin", MONDAY, 11))
+    await ana.send("/checkins off")  # her own rhythm; the programme's check-in still stands
+    later = await walk(service, clock, at("Europe/Berlin", date(2026, 11, 24), 11, 30))
+    texts = [text for _, text in later.get(21, [])]
+    assert len(texts) == 1
+    assert texts[0].startswith(shown("en", "checkins.reminder"))
+    assert "Spring cohort" in texts[0]
