@@ -186,7 +186,8 @@ def soonest(turn: Turn, rhythm: Rhythm) -> Rhythm:
 async def stop(turn: Turn, track: Track = MENTEE) -> Response:
     """No more check-ins (nor what waits on one already sent)."""
     await set_rule(turn.session, turn.user.id, track.kind, track.off, turn.now)
-    await _cancel_waiting(turn, track)
+    if track.follow_ups:
+        await _cancel_waiting(turn, track)
     await replan(turn, turn.content.schedule)
     return turn.message("checkins.stopped", **naming(turn, track))
 
