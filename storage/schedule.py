@@ -92,14 +92,17 @@ _CANCEL_KINDS = (update(ITEMS)
 
 
 def _upsert(dialect: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Any:
-    """Create an item, or make a cancelled one of the same key pending again."""
+    """Create an item, make a cancelled one of the same key pending again, or move a pending one
+    (never tried yet) to the moment planned now: a changed zone or quiet hours move it."""
     insert = dialect(ITEMS)
     return insert.on_conflict_do_update(
         index_elements=["key"],
         set_={"status": ItemStatus.PENDING.value, "due_at": insert.excluded.due_at,
               "payload": insert.excluded.payload, "attempts": 0, "last_error": None,
               "lease_until": None, "claimed_by": None, "updated_at": insert.excluded.updated_at},
-        where=ITEMS.c.status == ItemStatus.CANCELLED.value)
+        where=or_(ITEMS.c.status == ItemStatus.CANCELLED.value,
+                  and_(ITEMS.c.status == ItemStatus.PENDING.value, ITEMS.c.attempts == 0,
+                       ITEMS.c.due_at != insert.excluded.due_at)))
 
 
 _RULES_OF_MANY = select(SCHEDULES.c.user_id, SCHEDULES.c.kind, SCHEDULES.c.rule).where(
@@ -153,9 +156,11 @@ async def set_rule(session: AsyncSession, user_id: int, kind: str, rule: JSONObj
 
 
 async def add_items(session: AsyncSession, items: Iterable[NewItem], now: datetime) -> int:
-    """Create the items whose keys are new, and make those that were cancelled pending again (a
-    pause ended early, a rule changed back: planned again, the occurrence is wanted again); how
-    many. An item sent, skipped, missed or failed stays as it is."""
+    """Create the items whose keys are new, make those that were cancelled pending again (a
+    pause ended early, a rule changed back: planned again, the occurrence is wanted again), and
+    move a pending one planned for another moment now (a key that names no moment, such as a
+    broadcast's, keeps its item when the person's zone or quiet hours change); how many. An item
+    sent, skipped, missed or failed stays as it is, and so does one waiting to be tried again."""
     values = list({item.key: {
         "key": item.key, "kind": item.kind, "user_id": item.user_id, "due_at": item.due_at,
         "status": ItemStatus.PENDING.value, "attempts": 0, "payload": item.payload,

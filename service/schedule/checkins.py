@@ -31,9 +31,9 @@ from service.timezones import COMMON_TIMEZONES
 from service.turn import Turn
 from service.typed_buttons import offer
 from storage.goals import goals_of
-from storage.schedule import NewItem, cancel_pending, pending_items, rules_of, set_rule
+from storage.schedule import NewItem, item_by_id, pending_items, rules_of, set_rule, set_status
 from storage.users import update_user
-from storage.vocabulary import ActionStatus, JSONObject
+from storage.vocabulary import ActionStatus, ItemStatus, JSONObject
 
 KIND = "checkin"  # the rule's kind, and its invitations'
 STEP = "checkin_step"  # an action step's due date
@@ -187,9 +187,20 @@ async def stop(turn: Turn, track: Track = MENTEE) -> Response:
     """No more check-ins (nor what waits on one already sent)."""
     await set_rule(turn.session, turn.user.id, track.kind, track.off, turn.now)
     if track.follow_ups:
-        await cancel_pending(turn.session, turn.user.id, turn.now, kinds=track.follow_ups)
+        await _cancel_waiting(turn, track)
     await replan(turn, turn.content.schedule)
     return turn.message("checkins.stopped", **naming(turn, track))
+
+
+async def _cancel_waiting(turn: Turn, track: Track) -> None:
+    """Cancel what waits on an invitation of this rhythm; a programme's cohort check-in has the
+    same follow-ups, and it stands whatever the person's own rhythm is."""
+    for follow in await pending_items(turn.session, turn.user.id, track.follow_ups):
+        ref = follow.payload.get("invitation")
+        invitation = await item_by_id(turn.session, ref) if isinstance(ref, int) else None
+        if invitation is None or invitation.kind == track.kind:
+            await set_status(turn.session, follow.id, ItemStatus.CANCELLED, turn.now,
+                             expect=ItemStatus.PENDING)
 
 
 def zone_question(turn: Turn) -> OutMessage:

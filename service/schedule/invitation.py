@@ -37,7 +37,6 @@ from storage.schedule import (
     ItemRecord,
     NewItem,
     add_items,
-    cancel_pending,
     item_by_id,
     latest_items,
     pending_items,
@@ -157,7 +156,7 @@ async def close(turn: Turn, item: ItemRecord) -> Response | None:
         return None
     await set_status(turn.session, invitation.id, ItemStatus.MISSED, turn.now,
                      payload={**invitation.payload, "unanswered": True}, expect=ItemStatus.SENT)
-    await cancel_pending(turn.session, turn.user.id, turn.now, kinds=(SNOOZE, REMINDER))
+    await _cancel_follow_ups(turn, invitation, (SNOOZE, REMINDER))
     latest = await latest_items(turn.session, turn.user.id, KIND, limit=3)
     missed = [i.status is ItemStatus.MISSED and bool(i.payload.get("unanswered")) for i in latest]
     if missed[:2] != [True, True] or missed[2:3] == [True]:
@@ -185,7 +184,7 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
     if op == "skip":
         await set_status(turn.session, invitation.id, ItemStatus.SKIPPED, turn.now,
                          expect=ItemStatus.SENT)
-        await cancel_pending(turn.session, turn.user.id, turn.now, kinds=FOLLOW_UPS)
+        await _cancel_follow_ups(turn, invitation, FOLLOW_UPS)
         return turn.message("checkins.skipped")
     return await _snooze(turn, invitation)
 
@@ -193,6 +192,9 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
 async def _snooze(turn: Turn, invitation: ItemRecord) -> Response:
     """Later: the invitation comes back after the snooze, at most `max_snoozes` times."""
     policy = turn.content.policy
+    waiting = await _follow_ups(turn, invitation, (SNOOZE,))
+    if waiting:  # Later pressed again before it came back (a double tap): one return, said again
+        return turn.message("checkins.later", at=when(turn, waiting[0].due_at))
     count = _snoozes(invitation)
     if count >= policy.max_snoozes:
         return Response(toast=plain(turn.say("checkins.no_more_later")))
@@ -209,7 +211,22 @@ async def _mark_started(turn: Turn, invitation: ItemRecord) -> None:
     if not invitation.payload.get("started"):
         await set_status(turn.session, invitation.id, ItemStatus.SENT, turn.now,
                          payload={**invitation.payload, "started": True}, expect=ItemStatus.SENT)
-    await cancel_pending(turn.session, turn.user.id, turn.now, kinds=FOLLOW_UPS)
+    await _cancel_follow_ups(turn, invitation, FOLLOW_UPS)
+
+
+async def _cancel_follow_ups(turn: Turn, invitation: ItemRecord, kinds: tuple[str, ...]) -> None:
+    """Cancel what waits on this invitation only: a cohort's and one's own check-in may stand
+    side by side, and answering one must leave the other's reminder and close alone."""
+    for follow in await _follow_ups(turn, invitation, kinds):
+        await set_status(turn.session, follow.id, ItemStatus.CANCELLED, turn.now,
+                         expect=ItemStatus.PENDING)
+
+
+async def _follow_ups(turn: Turn, invitation: ItemRecord,
+                      kinds: tuple[str, ...]) -> list[ItemRecord]:
+    """The pending follow-ups (of these kinds) that name this invitation."""
+    return [follow for follow in await pending_items(turn.session, turn.user.id, kinds)
+            if follow.payload.get("invitation") == invitation.id]
 
 
 async def started(turn: Turn) -> None:
