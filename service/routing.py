@@ -26,7 +26,7 @@ from service.mentors import alerts, digest, mentees, own_rhythm, pairing, roles,
 from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
 from service.programmes import admin_view, figures, pulse
-from service.schedule import checkins, invitation, meeting, pause, presses
+from service.schedule import invitation, meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
 
@@ -143,8 +143,7 @@ async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> R
         dialog = roles.dialog_for(turn, spec)
         if dialog is None:
             return turn.message("common.service.not_for_you", for_mentors=False)
-        if dialog == checkins.KIND:  # a standing check-in invitation counts as started
-            await invitation.started(turn)
+        await invitation.started(turn, dialog)  # a standing invitation to it counts as started
         return await runs.start_dialog(turn, dialog)
     response = await ACTIONS[spec.name](turn, args)
     return reminding(turn, response) if spec.kind is Kind.LOOK_UP and remind else response

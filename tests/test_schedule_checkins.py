@@ -329,6 +329,22 @@ async def test_typing_checkin_counts_as_started(chat: Chat, clock: FakeClock) ->
     assert (await statuses(chat, "checkin_close")) == [ItemStatus.CANCELLED]
 
 
+async def test_typing_the_dialog_invited_to_counts_as_started_another_does_not(
+        chat: Chat, clock: FakeClock) -> None:
+    """Nudged to the story: /checkin is not what was asked (the reminder still comes); /story
+    is (no reminder, nothing missed)."""
+    await invited(chat, clock, "establishing")
+    await chat.send("/checkin")
+    await chat.send("/cancel")
+    sent = at("Europe/Berlin", date(2026, 11, 23), 10)
+    reminded = plain(await move_to(chat, clock, sent + timedelta(hours=24)))
+    assert shown("en", "checkins.reminder") in reminded
+    await chat.send("/story")
+    assert await move_to(chat, clock, sent + timedelta(hours=72)) == []
+    assert (await statuses(chat, "checkin_close")) == [ItemStatus.CANCELLED]
+    assert (await statuses(chat, "checkin"))[0] is ItemStatus.SENT
+
+
 # --- Action steps and checkpoints --------------------------------------------------------
 
 

@@ -229,12 +229,15 @@ async def _follow_ups(turn: Turn, invitation: ItemRecord,
             if follow.payload.get("invitation") == invitation.id]
 
 
-async def started(turn: Turn) -> None:
-    """The mentee ran /checkin: an invitation that stands counts as started."""
+async def started(turn: Turn, dialog: str) -> None:
+    """The person started `dialog` by its command (/checkin, /story): an invitation that
+    stands to that very dialog counts as started; one to another (a cohort's mentor check-in,
+    the story they were nudged to) still stands."""
     waiting = await pending_items(turn.session, turn.user.id, [CLOSE])
     for follow in waiting:
         invitation = await _invitation_of(turn, follow)
-        if invitation is not None and _standing(invitation):
+        if invitation is not None and _standing(invitation) \
+                and (await subject(turn, invitation))[1] == dialog:
             await _mark_started(turn, invitation)
 
 
