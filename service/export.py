@@ -11,7 +11,11 @@ from dialogs.registry import DialogNotFound, Scripts
 from prompts.catalog import Catalog
 from storage.answers import answers_of
 from storage.goals import goals_of
+from storage.help import notes_of
+from storage.invites import invites_by
 from storage.pairings import pairings_of_user
+from storage.programmes import programme_by_id
+from storage.pulses import pulses_of
 from storage.runs import runs_of
 from storage.safety import moments_of
 from storage.schedule import rules_of
@@ -26,12 +30,16 @@ def _iso(value: date | datetime | None) -> str | None:
 async def export_user(
     session: AsyncSession, user: UserRecord, scripts: Scripts, catalog: Catalog, now: datetime
 ) -> dict[str, Any]:
-    """Everything stored about a user: profile, answers by stage and dialog, goals and actions,
-    pairings, and the moments they were given help contacts."""
+    """Everything stored about a user: profile, scheduling rules, answers by stage and dialog,
+    goals and actions, pairings, their pulse answers, the notes between them and their mentor
+    (or mentees), the invite links they made, and the moments they were given help contacts.
+    Only their own words and the words addressed to them: never another person's answers."""
     runs = await runs_of(session, user.id)
     answers = await answers_of(session, user.id)
     goals = await goals_of(session, user.id)
     pairings = await pairings_of_user(session, user.id)
+    programme = None if user.programme_id is None else await programme_by_id(session,
+                                                                              user.programme_id)
     by_stage: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for run in runs:
         run_answers = [a for a in answers if a.run_id == run.id]
@@ -58,7 +66,10 @@ async def export_user(
                  "timezone": user.timezone, "role": user.role, "stage": user.stage,
                  "share_by_default": user.share_by_default,
                  "relationship_ends_on": _iso(user.relationship_ends_on),
+                 # None: the bot's default quiet hours apply.
                  "quiet_hours": user.quiet_hours, "paused_until": _iso(user.paused_until),
+                 "also_mentors": user.mentors, "language_chosen": user.language_chosen,
+                 "programme": programme.name if programme is not None else None,
                  "joined_at": _iso(user.created_at)},
         # The rules the bot plans by, by kind: check-in rhythm, meeting, digest rhythm, ...
         "schedule": await rules_of(session, user.id),
@@ -73,6 +84,20 @@ async def export_user(
                       "with": (name or "").split(" ")[0] or None, "status": p.status,
                       "started_on": _iso(p.started_on), "ends_on": _iso(p.ends_on),
                       "ended_at": _iso(p.ended_at)} for p, as_mentor, name in pairings],
+        # Their own relationship pulse answers: the other side's, about the same pairing, are not
+        # theirs and never appear here.
+        "pulses": [{"pairing": p.pairing_id, "as": p.side, "with": p.other, "score": p.score,
+                    "comment": p.comment, "at": _iso(p.at)}
+                   for p in await pulses_of(session, user.id)],
+        # Notes to a mentor (/askmentor) and the one reply: a mentee's own notes and the replies
+        # to them; a mentor's received notes and their own replies.
+        "notes": [{"pairing": n.request.pairing_id, "as": "mentor" if n.as_mentor else "mentee",
+                   "with": n.other, "note": n.request.note, "sent_at": _iso(n.request.created_at),
+                   "reply": n.request.reply, "replied_at": _iso(n.request.replied_at)}
+                  for n in await notes_of(session, user.id)],
+        # The invite links they made (a mentor's for mentees): never a token, it is not kept.
+        "invites": [{"role": i.role, "uses_left": i.uses_left, "expires_at": _iso(i.expires_at),
+                     "created_at": _iso(made)} for i, made in await invites_by(session, user.id)],
         # When the bot gave them help contacts and kept the moment (as they agreed the programme
         # team may be told): moments only; what they wrote was never kept with them.
         "help_contacts_shown": [{"at": _iso(m.at), "programme": m.programme,

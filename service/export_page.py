@@ -13,6 +13,9 @@ from markupsafe import Markup
 from dialogs.registry import DialogNotFound, Scripts
 from dialogs.stages import Stage
 from service.render import Renderer
+from service.schedule.checkins import rhythm_words
+from service.schedule.rhythm import Rhythm
+from service.settings import quiet_text
 
 
 def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str:
@@ -28,6 +31,11 @@ def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str
         "pairings": [_pairing(pairing, render) for pairing in data["pairings"]],
         "help_contacts": [_help_moment(moment, user["timezone"], render)
                           for moment in data["help_contacts_shown"]],
+        "programme": user["programme"],
+        "scheduling": _scheduling(data, render),
+        "pulses": [_pulse(pulse, user["timezone"], render) for pulse in data["pulses"]],
+        "notes": [_note(note, user["timezone"], render) for note in data["notes"]],
+        "invites": [_invite(invite, user["timezone"], render) for invite in data["invites"]],
         "stages": [{"name": say(f"common.stages.{stage.value}.name"),
                     "runs": [_run(dialog, run, scripts, render)
                              for dialog, runs in data["answers"][stage.value].items()
@@ -58,17 +66,94 @@ def _pairing(pairing: dict[str, Any], render: Renderer) -> Markup:
                        ended=day(render.lang, (pairing["ended_at"] or "")[:10])))
 
 
+def _local(at: str, zone: str) -> datetime:
+    """A kept moment (ISO, UTC) on the person's own clock."""
+    try:
+        return datetime.fromisoformat(at).astimezone(ZoneInfo(zone))
+    except (ValueError, ZoneInfoNotFoundError):  # a zone no longer known: the time as kept
+        return datetime.fromisoformat(at)
+
+
+def _moment(at: str | None, zone: str, render: Renderer) -> Markup:
+    """A kept moment as the page says it: day and time on the person's own clock."""
+    if not at:
+        return Markup("")
+    local = _local(at, zone)
+    return _wall(local, render)
+
+
+def _wall(local: datetime, render: Renderer) -> Markup:
+    """A wall time as the page says it ("21 November 2026, 10:00")."""
+    return Markup(render.text("common.export.moment", time=local.strftime("%H:%M"),
+                              day=render.catalog.format_date(render.lang, local.date().isoformat())))
+
+
 def _help_moment(moment: dict[str, Any], zone: str, render: Renderer) -> Markup:
     """One moment help contacts were given (rendered, escaped HTML): the day and time on the
     person's own clock, the programme, whether its team was told. Never what was written."""
-    try:
-        local = datetime.fromisoformat(moment["at"]).astimezone(ZoneInfo(zone))
-    except (ValueError, ZoneInfoNotFoundError):  # a zone no longer known: the time as kept
-        local = datetime.fromisoformat(moment["at"])
+    local = _local(moment["at"], zone)
     return Markup(render.text("common.export.help_moment",
                               day=render.catalog.format_date(render.lang, local.date().isoformat()),
                               time=local.strftime("%H:%M"), programme=moment["programme"],
                               told=moment["team_told"]))
+
+
+def _scheduling(data: dict[str, Any], render: Renderer) -> list[Markup]:
+    """The scheduling settings as they stand, one line each: every rule the bot plans by (in
+    words), the quiet hours and a pause still running."""
+    user = data["user"]
+    lines = [Markup(render.text("common.export.rule", kind=kind,
+                                what=_rule_words(rule, render)))
+             for kind, rule in data["schedule"].items()]
+    lines.append(Markup(render.text("common.export.quiet", quiet=(
+        quiet_text(user["quiet_hours"], render) if user["quiet_hours"]
+        else render.text("common.export.quiet_default")))))
+    if user["paused_until"] and (datetime.fromisoformat(user["paused_until"])
+                                 > datetime.fromisoformat(data["exported_at"])):
+        lines.append(Markup(render.text("common.export.paused", when=_moment(
+            user["paused_until"], user["timezone"], render))))
+    return lines
+
+
+def _rule_words(rule: dict[str, Any], render: Renderer) -> Markup:
+    """A rule in words: off, a one-off meeting's local day and time, or a rhythm; a rule no
+    longer readable as it was kept."""
+    if rule.get("off"):
+        return Markup(render.text("common.export.rule_off"))
+    try:
+        if isinstance(once := rule.get("once"), str):  # a meeting: a local wall time already
+            return _wall(datetime.fromisoformat(once), render)
+        rhythm = Rhythm.from_json(rule.get("rule", rule))
+    except (KeyError, TypeError, ValueError):
+        return Markup.escape(str(rule))
+    return Markup(rhythm_words(render, rhythm))
+
+
+def _pulse(pulse: dict[str, Any], zone: str, render: Renderer) -> Markup:
+    """One of the person's own pulse answers: when, about whom, the score and their words."""
+    return Markup(render.text("common.export.pulse", when=_moment(pulse["at"], zone, render),
+                              name=pulse["with"] or render.text("common.export.someone"),
+                              score=pulse["score"], comment=pulse["comment"]))
+
+
+def _note(note: dict[str, Any], zone: str, render: Renderer) -> dict[str, Markup | None]:
+    """A note between mentee and mentor and its reply, each with its moment on the person's
+    clock, told from the person's side."""
+    as_mentor = note["as"] == "mentor"
+    name = note["with"] or render.text("common.export.someone")
+    return {"note": Markup(render.text("common.export.note", as_mentor=as_mentor, name=name,
+                                       when=_moment(note["sent_at"], zone, render),
+                                       note=note["note"])),
+            "reply": None if note["reply"] is None else Markup(render.text(
+                "common.export.reply", as_mentor=as_mentor, name=name,
+                when=_moment(note["replied_at"], zone, render), reply=note["reply"]))}
+
+
+def _invite(invite: dict[str, Any], zone: str, render: Renderer) -> Markup:
+    """An invite link the person made: when, uses left, until when it works."""
+    return Markup(render.text("common.export.invite", made=_moment(invite["created_at"], zone, render),
+                              uses=invite["uses_left"],
+                              until=_moment(invite["expires_at"], zone, render)))
 
 
 def _run(dialog: str, run: dict[str, Any], scripts: Scripts, render: Renderer) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.rows import HELP, PAIRINGS, record
+from storage.rows import HELP, PAIRINGS, USERS, record
+from storage.users import first_name
 from storage.vocabulary import PairingStatus
 
 
@@ -33,6 +34,29 @@ class HelpRecord:
     @classmethod
     def from_row(cls, row: Row[Any]) -> HelpRecord:
         return record(cls, row)
+
+
+@dataclass(frozen=True)
+class OwnNote:
+    """A note a person sent or received, for their own export: the note and its reply (each is
+    addressed to one of the two), the person's side and the other one's first name."""
+
+    request: HelpRecord
+    as_mentor: bool
+    other: str | None
+
+
+async def notes_of(session: AsyncSession, user_id: int) -> list[OwnNote]:
+    """The notes the person sent their mentor (with the replies to them) and, as a mentor, the
+    notes they received (with their replies), oldest first, for their own export."""
+    other = USERS.alias("other")
+    as_mentor = HELP.c.mentor_id == user_id
+    rows = await session.execute(
+        select(HELP, other.c.name.label("other_name"))
+        .join(other, other.c.id == case((as_mentor, HELP.c.mentee_id), else_=HELP.c.mentor_id))
+        .where(or_(as_mentor, HELP.c.mentee_id == user_id)).order_by(HELP.c.created_at, HELP.c.id))
+    return [OwnNote(HelpRecord.from_row(row), row.mentor_id == user_id, first_name(row.other_name))
+            for row in rows]
 
 
 async def ask_help(session: AsyncSession, *, pairing_id: int, mentee_id: int, mentor_id: int,

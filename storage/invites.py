@@ -62,3 +62,11 @@ async def use_invite(session: AsyncSession, invite_id: int, now: datetime) -> bo
                               INVITES.c.expires_at > now)
         .values(uses_left=INVITES.c.uses_left - 1))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def invites_by(session: AsyncSession, user_id: int) -> list[tuple[InviteRecord, datetime]]:
+    """The invite links a person made (a mentor inviting mentees) with when, oldest first, for
+    their own export: what is kept of them (never a token: it is not stored)."""
+    rows = await session.execute(select(INVITES).where(INVITES.c.created_by == user_id)
+                                 .order_by(INVITES.c.created_at, INVITES.c.id))
+    return [(InviteRecord.from_row(row), row.created_at) for row in rows]

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import PAIRINGS, PULSES, USERS
 from storage.stats import called
+from storage.users import first_name
 from storage.vocabulary import PairingStatus
 
 
@@ -22,6 +23,18 @@ class PulsePairing:
     side: str  # "mentor" | "mentee"
     started_on: date
     other: str  # the other person's first name
+
+
+@dataclass(frozen=True)
+class OwnPulse:
+    """One of a person's own pulse answers, for their export: never the other side's."""
+
+    pairing_id: int
+    side: str  # "mentor" | "mentee"
+    other: str | None  # the other person's first name
+    score: int
+    comment: str | None
+    at: datetime
 
 
 async def pulse_pairings(session: AsyncSession, user_id: int) -> list[PulsePairing]:
@@ -52,3 +65,18 @@ async def set_comment(session: AsyncSession, pulse_id: int, user_id: int, commen
     result = await session.execute(update(PULSES).where(
         PULSES.c.id == pulse_id, PULSES.c.user_id == user_id).values(comment=comment))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def pulses_of(session: AsyncSession, user_id: int) -> list[OwnPulse]:
+    """The person's own pulse answers (score and comment), oldest first, for their own export;
+    the other side's answers about the same pairing are not theirs and are left out."""
+    other = USERS.alias("other")
+    rows = await session.execute(
+        select(PULSES.c.pairing_id, PULSES.c.side, PULSES.c.score, PULSES.c.comment,
+               PULSES.c.created_at, other.c.name)
+        .join(PAIRINGS, PAIRINGS.c.id == PULSES.c.pairing_id)
+        .join(other, other.c.id == case((PAIRINGS.c.mentor_id == user_id, PAIRINGS.c.mentee_id),
+                                        else_=PAIRINGS.c.mentor_id))
+        .where(PULSES.c.user_id == user_id).order_by(PULSES.c.created_at, PULSES.c.id))
+    return [OwnPulse(row.pairing_id, row.side, first_name(row.name), row.score, row.comment,
+                     row.created_at) for row in rows]

@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from service.callbacks import scheduling_data
 from service.commands import Scope
 from service.messages import Button, OutMessage, Response, button
+from service.render import Renderer
 from service.schedule.kinds import Choice, Planner
 from service.schedule.pause import start_pause
 from service.schedule.placing import placed, quiet_hours
@@ -96,10 +97,15 @@ def naming(turn: Turn, track: Track) -> dict[str, str | None]:
 
 def describe(turn: Turn, rhythm: Rhythm) -> str:
     """The rhythm in the person's words: "every Monday and Thursday at 08:15"."""
-    names = turn.content.catalog.raw(turn.lang, "common.weekdays") or []
+    return rhythm_words(turn.render, rhythm)
+
+
+def rhythm_words(render: Renderer, rhythm: Rhythm) -> str:
+    """The rhythm in one language's words, with no turn (the export page describes it too)."""
+    names = render.catalog.raw(render.lang, "common.weekdays") or []
     days = [str(names[day]) for day in sorted(rhythm.weekdays)]
-    return turn.say("checkins.rhythm", kind=rhythm.kind, days=days, every=rhythm.every_weeks,
-                    nth=rhythm.nth, at=rhythm.at.strftime("%H:%M"))
+    return render.text("checkins.rhythm", kind=rhythm.kind, days=days, every=rhythm.every_weeks,
+                       nth=rhythm.nth, at=rhythm.at.strftime("%H:%M"))
 
 
 def when(turn: Turn, moment: datetime) -> str:
