@@ -120,8 +120,10 @@ async def test_a_mentee_exports_her_notes_and_the_replies_to_her(
         "sent_at": "2026-11-21T09:00:00+00:00", "reply": "BEN answers Ana",
         "replied_at": "2026-11-21T11:00:00+00:00"}
     assert rendered(lang, "common.export.notes") in page
-    assert rendered(lang, "common.export.note", as_mentor=False, name="Ben",
-                    when=moment(lang, 21, "10:00"), note="ANA needs <i>advice</i>") in page
+    assert '<li class="words">' + rendered(  # its lines kept (white-space: pre-wrap)
+        lang, "common.export.note", as_mentor=False, name="Ben", when=moment(lang, 21, "10:00"),
+        note="ANA needs <i>advice</i>") in page
+    assert "li.words{white-space:pre-wrap}" in page
     assert rendered(lang, "common.export.reply", as_mentor=False, name="Ben",
                     when=moment(lang, 21, "12:00"), reply="BEN answers Ana") in page
     assert "CLEO" not in everything(data, page)  # another mentee's note to the same mentor
