@@ -20,6 +20,7 @@ from service.mentors.roles import ask_role
 from service.mentors.scopes import load_roles, menu_of
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
+from service.schedule.plan import replan
 from service.turn import Turn
 from storage.invites import InviteRecord, create_invite, find_invite, use_invite
 from storage.pairings import create_pairing, pairing_of_mentee
@@ -83,6 +84,9 @@ async def redeem(turn: Turn, token: str) -> Response:
                                    programme_id=found.programme_id)
     if turn.user.role == Role.MENTOR:
         turn.paired_as_mentee = True
+    # The mentee's planners plan what follows from a pairing (their mentor's digest, own check-in
+    # and reflection before the end): without this, none came until the mentee's next replan.
+    await replan(turn, turn.content.schedule)
     mentor, mentee = first_name(creator.name), first_name(turn.user.name)
     paired = OutMessage(turn.say("mentors.pairing.paired_mentee", mentor=mentor))
     told = ((Delivery(creator.telegram_id, (OutMessage(
