@@ -19,6 +19,7 @@ from service.messages import OutMessage, Photo, plain
 from service.turn import Turn
 from storage.pairings import pairings_of_mentor
 from storage.shared import shared_step
+from storage.users import first_name
 
 #: The check-in's question whose answers the chart shows, and its scale.
 CONFIDENCE = ("checkin", "confidence")
@@ -99,8 +100,9 @@ def _date_axis(ax: Axes, days: Sequence[date], lang: str, catalog: Catalog) -> N
 
 async def confidence_series(turn: Turn, pairing_id: int | None = None) -> list[ChartLine]:
     """The confidence each of the mentor's mentees (turn.user is the mentor), or one of them,
-    shared at check-ins, by the day in the mentee's time zone; mentees who shared none have no
-    line. Only the mentor's own open pairings are read (storage.shared)."""
+    shared at check-ins, by the day in the mentee's time zone, each named by first name as
+    everywhere a mentor reads of them; mentees who shared none have no line. Only the mentor's
+    own open pairings are read (storage.shared)."""
     dialog, step = CONFIDENCE
     answers = await shared_step(turn.session, turn.user.id, dialog, step, pairing_id=pairing_id)
     points: dict[int, list[tuple[date, int]]] = {}
@@ -112,7 +114,7 @@ async def confidence_series(turn: Turn, pairing_id: int | None = None) -> list[C
             continue
         day = answer.created_at.astimezone(ZoneInfo(mentee.timezone)).date()
         points.setdefault(paired, []).append((day, answer.value))
-    return [ChartLine(mentee.name or "", tuple(points[paired]))
+    return [ChartLine(first_name(mentee.name) or "", tuple(points[paired]))
             for paired, mentee in mentees.items() if paired in points]
 
 
