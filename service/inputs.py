@@ -3,7 +3,8 @@
 Text is made valid UTF-8 here, once, as an input is built: every front-end (Telegram updates,
 webhook posts, the terminal) passes this edge before anything is stored, so a lone surrogate (a
 broken JSON escape, or bytes that were no UTF-8 read with surrogateescape) cannot reach the
-database and break /export or /answers later; it becomes U+FFFD.
+database and break /export or /answers later; it becomes U+FFFD. So does a NUL character, which
+PostgreSQL refuses in any text (the note, answer or reply holding it would fail to save).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+NUL = "\x00"
 
 
 def valid_text(text: str) -> str:
-    """The text with every lone surrogate replaced by U+FFFD (a proper pair becomes its character)."""
+    """The text with every lone surrogate and NUL replaced by U+FFFD (a proper pair becomes its
+    character): what every database stores alike."""
+    if NUL in text:
+        text = text.replace(NUL, "\ufffd")
     if _SURROGATE.search(text) is None:
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
