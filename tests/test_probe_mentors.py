@@ -7,7 +7,7 @@ is searched for the words the mentee kept private."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from matplotlib.text import Text
@@ -28,15 +28,17 @@ from storage.users import get_user
 from storage.vocabulary import PairingStatus, Visibility
 from tests.support.chat import Chat, shown
 from tests.support.clock import FakeClock
-from tests.support.mentoring import one_pass, pair, saved_run, to
+from tests.support.mentoring import one_pass, pair, saved_run
 from tests.test_digest import FRIDAY_16, checkin
+from tests.test_meeting_brief import BRIEF_AT, MEETING, set_meeting
 
 SECRET = "Zebrafinch"  # the words a mentee keeps private: never in anything a mentor gets
 
 
 class Seen:
     """Everything one person was shown: their replies, what others' actions delivered to them
-    and what the scheduler sent them (texts and photo captions, as sent: Telegram HTML)."""
+    and what the scheduler sent them (texts and photo captions, as sent: Telegram HTML); one
+    dispatch pass serves everyone, so `dispatched` hands each person their part."""
 
     def __init__(self, chat: Chat) -> None:
         self.chat = chat
@@ -53,16 +55,15 @@ class Seen:
         self.texts += batch
         return to_plain("\n".join(batch))
 
-    async def scheduled(self, clock: FakeClock, moment: datetime) -> str:
-        """What one dispatch pass at `moment` brought the person."""
-        clock.now = moment
-        messages = to(self.chat, await one_pass(self.chat.service))
-        texts = [m.text for m in messages]
-        self.texts += texts
-        return to_plain("\n".join(texts))
-
     def all(self) -> str:
         return "\n".join([*self.texts, *(m.text for r in self.chat.log for m in r.messages)])
+
+
+async def dispatched(clock: FakeClock, moment: datetime, *people: Seen) -> list[str]:
+    """What one dispatch pass at `moment` brought each of these people (plain text each)."""
+    clock.now = moment
+    sent = Response(deliveries=tuple(await one_pass(people[0].chat.service)))
+    return [person.take(sent) for person in people]
 
 
 async def pairings(service: ConversationService) -> list[tuple[int, str]]:
@@ -123,7 +124,7 @@ async def test_a_mentor_sees_an_answer_only_while_shared_and_paired_and_a_second
         "en", "mentor_view.not_yours")
     assert seen.take(await maria.send("/mentees")) == shown("en", "mentor_view.none")
     assert "Joined" not in seen.take(await maria.send("/digest"))
-    assert await seen.scheduled(clock, FRIDAY_16) == ""
+    assert await dispatched(clock, FRIDAY_16, seen) == [""]
 
     # A second mentor: Ben sees what Ana shares now (shared answers go to whoever is her mentor,
     # as /answers tells her), never the private one, never the one she took back; Maria nothing.
@@ -143,8 +144,7 @@ async def test_a_mentor_sees_an_answer_only_while_shared_and_paired_and_a_second
     assert seen.take(help_sent) == ""
     assert seen.take(await maria.send(f"/mentees {second}")) == shown("en",
                                                                       "mentor_view.not_yours")
-    clock.now = FRIDAY_16 + timedelta(days=7)
-    ben_digest = await ben_seen.scheduled(clock, clock.now)
+    _, ben_digest = await dispatched(clock, FRIDAY_16 + timedelta(days=7), seen, ben_seen)
     assert "Ran my first 10 km" in ben_digest
     assert "Can we talk about the race?" in ben_digest
     assert "Lima" not in ben_digest
@@ -184,7 +184,7 @@ async def test_a_mentee_who_deleted_their_data_leaves_the_mentor_nothing_to_open
     assert pressed.deliveries == ()
     assert seen.take(await maria.send("/mentees")) == shown("de", "mentor_view.none")
     assert "Shared before leaving" not in seen.take(await maria.send("/digest"))
-    assert await seen.scheduled(clock, FRIDAY_16) == ""
+    assert await dispatched(clock, FRIDAY_16, seen) == [""]
     assert SECRET not in seen.all()
 
 
@@ -333,7 +333,7 @@ async def test_a_german_mentor_reads_german_and_an_english_mentee_english_with_h
                     shared=True)
     await saved_run(ana, "checkin", checkin(f"{SECRET} notes", 2), shared=False)
 
-    digest = await seen.scheduled(clock, FRIDAY_16)
+    [digest] = await dispatched(clock, FRIDAY_16, seen)
     assert "Dein Überblick" in digest
     assert "<script>alert(1)</script>" in digest
     assert "Tempo!" in digest
@@ -412,5 +412,35 @@ async def test_a_stale_share_press_after_the_pairing_ended_reaches_no_former_men
         assert {a.visibility for a in await answers_of(session, mine.id)} == {Visibility.SHARED}
     seen.take(await maria.send(f"/mentees {pairing.id}"))
     seen.take(await maria.send("/digest"))
-    await seen.scheduled(clock, FRIDAY_16)
+    await dispatched(clock, FRIDAY_16, seen)
     assert SECRET not in seen.all()
+
+
+async def test_the_brief_holds_no_agenda_taken_back_and_goes_to_the_mentor_of_the_day(
+    service: ConversationService, clock: FakeClock,
+) -> None:
+    maria, ana = Chat(service, 3081, name="Maria"), Chat(service, 3082, name="Ana")
+    maria_seen = Seen(maria)
+    await pair(maria, ana)
+    await set_meeting(ana, {"once": MEETING})
+    clock.now = datetime(2026, 11, 25, 18, tzinfo=UTC)
+    taken_back = await saved_run(ana, "agenda", {"topics": ["Kiel harbour"]}, shared=True)
+    await saved_run(ana, "agenda", {"topics": [f"{SECRET} worries"]}, shared=False)
+    async with service.sessionmaker.begin() as session:
+        await set_run_visibility(session, taken_back, Visibility.PRIVATE)
+
+    # Ana ends the pairing and opens Ben's link: the brief before her meeting is Ben's now.
+    await ana.send("/settings")
+    await ana.press("End the pairing with Maria")
+    await ana.press("Yes, end it")
+    ben = Chat(service, 3083, name="Ben")
+    ben_seen = Seen(ben)
+    await ben.send("/start mentor")
+    await ana.send(f"/start {await invite_token(ben)}")
+    quiet, brief = await dispatched(clock, BRIEF_AT, maria_seen, ben_seen)
+    assert quiet == ""
+    assert "Your meeting with Ana on Thursday, 26 November 2026 at 17:00" in brief
+    assert shown("en", "brief.no_agenda") in brief
+    for texts in (maria_seen.all(), ben_seen.all()):
+        assert SECRET not in texts
+        assert "Kiel harbour" not in texts
