@@ -100,6 +100,36 @@ async def test_cancel_inside_a_checkin_asks_its_question_again(
     assert mentee.last_text == question
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_note_or_reply_too_long_is_asked_for_again_shorter_and_nothing_is_cut(
+        service: ConversationService, lang: str) -> None:
+    """Over 2,000 characters: nothing is sent or saved, the person is asked for it shorter
+    (amid a check-in too: the dialog's question waits until the note is sent); the next text is
+    it, whole."""
+    mentor = Chat(service, 2001, name="Maria", language=lang)
+    mentee = Chat(service, 2002, name="Ana", language=lang)
+    pairing = await pair(mentor, mentee)
+    await mentee.send("/checkin")
+    question = mentee.last_text
+    await mentee.send("/askmentor")
+    long = "Lots to say. " * 200
+    response = await mentee.send(long)
+    assert response.deliveries == ()
+    assert mentee.texts(response) == shown(lang, "alerts.too_long", limit=2000)
+    assert await notes(service, pairing) == []
+    note = long[:1990].strip()
+    sent = await mentee.send(note)
+    assert note in alert_of(sent, mentor)
+    assert mentee.last_text == question  # the note sent, the check-in goes on
+    await mentor.press(0)
+    replied = await mentor.send("Sure. " * 400)
+    assert replied.deliveries == ()
+    assert mentor.last_text == shown(lang, "alerts.too_long", limit=2000)
+    replied = await mentor.send("Let's talk on Thursday.")
+    assert "Let's talk on Thursday." in alert_of(replied, mentee)
+    assert await notes(service, pairing) == [(note, "Let's talk on Thursday.")]
+
+
 async def test_unpaired_mentee_is_told_kindly(chat: Chat) -> None:
     await chat.send("/askmentor help me")
     assert chat.last_text == shown("en", "alerts.unpaired")

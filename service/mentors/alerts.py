@@ -29,7 +29,7 @@ from storage.users import UserRecord, first_name, user_by_id
 from storage.vocabulary import JSONObject
 
 REPLY = "help_reply"
-MAX_NOTE = 2000  # a note or a reply longer than this is cut (Telegram's message is 4096)
+MAX_NOTE = 2000  # a longer note or reply is asked for again, shorter (Telegram's message is 4096)
 
 
 
@@ -78,6 +78,8 @@ async def _deliver_note(turn: Turn, note: str) -> Response:
     if found is None:
         return turn.message("alerts.unpaired")
     pairing_id, mentor = found
+    if len(note) > MAX_NOTE:
+        return await _shorter(turn, {"for": NOTE})
     request = await ask_help(turn.session, pairing_id=pairing_id, mentee_id=turn.user.id,
                              mentor_id=mentor.id, note=note[:MAX_NOTE], now=turn.now)
     say = Renderer(turn.content.catalog, mentor.language).text
@@ -112,6 +114,8 @@ async def _deliver_reply(turn: Turn, request_id: int, reply: str) -> Response:
     """The reply saved and sent to the mentee, or why it cannot be any more."""
     request = await request_for_mentor(turn.session, turn.user.id, request_id)
     mentee = None if request is None else await user_by_id(turn.session, request.mentee_id)
+    if request is not None and mentee is not None and len(reply) > MAX_NOTE:
+        return await _shorter(turn, {"for": REPLY, "request": request.id})
     if request is None or mentee is None or not await answer_help(
             turn.session, turn.user.id, request.id, reply[:MAX_NOTE], turn.now):
         return turn.message("alerts.reply_gone")
@@ -120,6 +124,13 @@ async def _deliver_reply(turn: Turn, request_id: int, reply: str) -> Response:
                              reply=reply[:MAX_NOTE], note=request.note))
     sent = OutMessage(turn.say("alerts.reply_sent", mentee=first_name(mentee.name)))
     return Response((sent,), deliveries=(Delivery(mentee.telegram_id, (message,)),))
+
+
+async def _shorter(turn: Turn, awaiting: JSONObject) -> Response:
+    """A note or reply too long for one message: nothing is sent, and the next typed text is
+    it again (shorter), as a too-long answer is asked for again; /cancel drops it."""
+    await wait_for(turn, awaiting)
+    return Response((OutMessage(turn.say("alerts.too_long", limit=MAX_NOTE), free_text=True),))
 
 
 # --- The next typed text -----------------------------------------------------------------
@@ -142,7 +153,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
         request = awaiting.get("request")
         response = await send_reply(turn, request if isinstance(request, int) else 0,
                                     incoming.text.strip())
-    if turn.open_run is None:
+    if turn.open_run is None or turn.user.awaiting is not None:  # asked again (too long)
         return response
     shown = await runs.show_run(turn, turn.open_run, None)  # the dialog's question again
     return replace(response, messages=(*response.messages, *shown.messages))
