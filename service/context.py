@@ -19,7 +19,7 @@ from storage.answers import latest_answers
 from storage.goals import GoalRecord, goals_of
 from storage.pairings import pairing_of_mentee
 from storage.runs import runs_of
-from storage.users import UserRecord, user_by_id
+from storage.users import UserRecord, first_name, user_by_id
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus
 
 # A check-in note the mentee chose to raise at the next meeting stays on the agenda (the agenda's
@@ -109,7 +109,7 @@ async def _mentor(session: AsyncSession, user: UserRecord) -> tuple[bool, str | 
     """Whether the person has a mentor now, and the mentor's first name (texts use it)."""
     pairing = await pairing_of_mentee(session, user.id)
     mentor = None if pairing is None else await user_by_id(session, pairing.mentor_id)
-    return pairing is not None, None if mentor is None else (mentor.name or "").split(" ")[0] or None
+    return pairing is not None, None if mentor is None else first_name(mentor.name)
 
 
 async def template_variables(
@@ -137,7 +137,7 @@ async def template_variables(
                              if "to_raise" in used else [])
     variables["last_done"] = (await last_completed(session, user, script.name)
                               if "last_done" in used else None)
-    variables["name"] = (user.name or "").split(" ")[0] or None
+    variables["name"] = first_name(user.name)
     variables["paired"], variables["mentor"] = (await _mentor(session, user)
                                                 if used & {"paired", "mentor"} else (False, None))
     variables["today"] = today_iso

@@ -19,7 +19,7 @@ from storage.pulses import pulses_of
 from storage.runs import runs_of
 from storage.safety import moments_of
 from storage.schedule import rules_of
-from storage.users import UserRecord
+from storage.users import UserRecord, first_name
 from storage.vocabulary import RunStatus
 
 
@@ -81,7 +81,7 @@ async def export_user(
                                for a in g.actions]} for g in goals],
         # Their pairings: the other person by first name only; nothing of the mentee's content.
         "pairings": [{"id": p.id, "as": "mentor" if as_mentor else "mentee",
-                      "with": (name or "").split(" ")[0] or None, "status": p.status,
+                      "with": first_name(name), "status": p.status,
                       "started_on": _iso(p.started_on), "ends_on": _iso(p.ends_on),
                       "ended_at": _iso(p.ended_at)} for p, as_mentor, name in pairings],
         # Their own relationship pulse answers: the other side's, about the same pairing, are not

@@ -29,7 +29,7 @@ from storage.shared import (
     shared_answers,
     shared_goals,
 )
-from storage.users import UserRecord
+from storage.users import UserRecord, first_name
 from storage.vocabulary import ItemStatus
 
 CONFIDENCE_STEP = "confidence"
@@ -112,7 +112,7 @@ def summarize(pairing: PairingRecord, mentee: UserRecord, answers: Sequence[Answ
         flags.append(Flag.UNREACHABLE)
     last = facts.last_checkin_at.astimezone(zone).date() if facts.last_checkin_at else None
     return MenteeSummary(
-        pairing_id=pairing.id, name=(mentee.name or "").split(" ")[0] or None, stage=mentee.stage,
+        pairing_id=pairing.id, name=first_name(mentee.name), stage=mentee.stage,
         last_checkin=last, confidence=trend[-TREND_LENGTH:],
         missed_in_row=missed_in_row(facts.checkin_statuses), days_left=days_left,
         flags=tuple(flags))

@@ -43,6 +43,7 @@ from storage.schedule import (
     rules_of,
     set_status,
 )
+from storage.users import first_name
 from storage.vocabulary import ActionStatus, ItemStatus
 
 #: An action step's answers (the check-in's own choices) → its new status.
@@ -87,7 +88,7 @@ async def invitation_message(turn: Turn, invitation: ItemRecord, shown: ItemReco
     """The invitation with Start / Later (while snoozes are left) / Skip this time; the buttons
     belong to `shown`, the item whose message this is."""
     text_key, _dialog, variables = await subject(turn, invitation)
-    text = turn.say(text_key, name=(turn.user.name or "").split(" ")[0] or None, **variables)
+    text = turn.say(text_key, name=first_name(turn.user.name), **variables)
     if key is not None:
         text = f"{turn.say(key)}\n\n{text}"
     row = [button(turn.say("checkins.buttons.start"), item_data(shown.id, "start"))]
