@@ -108,6 +108,8 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         key = "mentors.invite.unknown"
     elif found.created_by == turn.user.id:
         key = "mentors.invite.own"
+    elif _joined_already(turn.user, found):
+        return None  # in already: let through (joining again changes nothing), no place used
     elif found.expires_at <= turn.now:
         key = "mentors.invite.expired"
     elif found.uses_left <= 0:
@@ -133,6 +135,14 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         asked = await ask_role(turn)
         return Response((*refused.messages, *asked.messages))
     return refused
+
+
+def _joined_already(user: UserRecord, found: InviteRecord) -> bool:
+    """A programme's link opened again by someone who joined it on that side (tapped twice in
+    the group chat): a cohort link's uses are places for other people, not for them."""
+    if found.programme_id is None or user.programme_id != found.programme_id:
+        return False
+    return user.mentors if found.role is Role.MENTOR else user.role is Role.MENTEE
 
 
 async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:
