@@ -177,7 +177,9 @@ async def test_a_member_opening_their_cohort_link_again_does_not_use_up_anothers
     assert await _programme_of(service, 12) == spring.id
     assert await _uses_left(service, token) == 0
     late = Chat(service, user_id=13, name="Late")
-    assert "Spring" not in late.texts(await late.send(f"/start {token}"))
+    said = late.texts(await late.send(f"/start {token}"))
+    assert "Spring" not in said
+    assert said.startswith("That invite link has no places left. Please ask the programme team")
     assert await _programme_of(service, 13) is None
 
 
@@ -186,8 +188,11 @@ async def test_expired_and_forged_links_change_nothing(service: ConversationServ
     spring = await programme(service, "Spring")
     token = await _token(service, spring, Role.MENTEE, uses=5, days=1)
     clock.advance(days=2)
-    late = Chat(service, user_id=21, name="Late")
-    assert "Spring" not in late.texts(await late.send(f"/start {token}"))
+    late = Chat(service, user_id=21, language="de", name="Late")
+    said = late.texts(await late.send(f"/start {token}"))
+    assert "Spring" not in said
+    assert said.startswith(shown("de", "mentors.invite.expired", mentor=None, cohort=True))
+    assert "das Programmteam" in said
     assert await _programme_of(service, 21) is None
     assert await _uses_left(service, token) == 5
     forged = (token[:-1] + ("A" if token[-1] != "A" else "B"), "AAAA====", "%%%%", "a" * 4096,

@@ -115,7 +115,9 @@ async def test_a_cohort_link_tapped_again_keeps_its_places_and_forgeries_open_no
                                        now=e2e.clock())
     e2e.clock.advance(days=2)
     late = e2e.client(8420, lang="de", first_name="Lea")
-    assert not any("Spring" in text for text in await late.send(f"/start {later.token}"))
+    sent = await late.send(f"/start {later.token}")
+    assert sent[0] == say("de", "mentors.invite.expired", mentor=None, cohort=True)  # not "your mentor"
+    assert not any("Spring" in text for text in sent)
     user = await e2e.user(8420)
     assert user is None or user["programme_id"] is None
 

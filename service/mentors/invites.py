@@ -130,7 +130,10 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         key = "mentors.invite.used"
     if key is None:
         return None
-    refused = turn.message(key, mentor=mentor, programme=programme)
+    # a cohort link serves many and may come from the command line: not "each link works once",
+    # not "ask your mentor" to someone who has none yet
+    refused = turn.message(key, mentor=mentor, programme=programme,
+                           cohort=found is not None and found.programme_id is not None)
     if turn.created:
         asked = await ask_role(turn)
         return Response((*refused.messages, *asked.messages))
