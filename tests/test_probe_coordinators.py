@@ -28,7 +28,7 @@ from storage.invites import find_invite
 from storage.pairings import pairing_of_mentee
 from storage.programmes import ProgrammeRecord
 from storage.pulses import add_pulse, set_comment
-from storage.rows import PAIRINGS, PULSES
+from storage.rows import BROADCASTS, PAIRINGS, PULSES
 from storage.schedule import listing
 from storage.users import get_user
 from storage.vocabulary import Role
@@ -388,6 +388,8 @@ async def test_cli_mistakes_are_one_line_with_nothing_half_done(
          f"coachbot: unknown mentee id {huge}"),
         (["pair", "--programme", "spring", "--mentor", "1", "--mentee", "3"],
          "coachbot: no programme called 'spring'"),
+        (["broadcast", "--programme", "Spring", "--at", "9999-12-31 23:59"],
+         "coachbot: 9999-12-31 23:59 is more than two years ahead; give a moment within them"),
     ):
         assert await _main(argv) == 1, argv
         assert _one_line(capsys) == said
@@ -415,6 +417,7 @@ async def test_cli_mistakes_are_one_line_with_nothing_half_done(
     try:
         async with create_sessionmaker(engine).begin() as session:
             assert await session.scalar(select(func.count()).select_from(PAIRINGS)) == 1
+            assert await session.scalar(select(func.count()).select_from(BROADCASTS)) == 0
             assert [i for i in await listing(session, limit=50)
                     if i.kind == "introduction"] == []
     finally:
