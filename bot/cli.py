@@ -18,6 +18,7 @@ from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from prompts.catalog import LANGUAGES
+from storage.users import TELEGRAM_IDS
 from storage.vocabulary import ItemStatus
 
 log = logging.getLogger("coachbot")
@@ -33,6 +34,18 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+def _telegram_id(text: str) -> int:
+    """A --user-id a Telegram id column can hold: a larger one is a typo, said in one line rather
+    than an overflow deep in the database driver."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram id") from None
+    if value not in TELEGRAM_IDS:
+        raise argparse.ArgumentTypeError(f"{text} is not a Telegram id")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="coachbot", description=(
         "A mentoring companion between meetings, on Telegram and in the terminal."))
@@ -44,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="port the webhook server binds")
 
     chat = commands.add_parser("chat", help="the same dialogs in this terminal, no token needed")
-    chat.add_argument("--user-id", type=int, default=1, help="whose journey (a Telegram user id)")
+    chat.add_argument("--user-id", type=_telegram_id, default=1, help="whose journey (a Telegram user id)")
     chat.add_argument("--lang", choices=LANGUAGES, help="language of the texts")
     chat.add_argument("--dialog", help="start this dialog right away (e.g. grow, mentor_story)")
     chat.add_argument("--role", choices=("mentee", "mentor"),
@@ -62,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply the schema migrations")
 
     export = commands.add_parser("export", help="one user's data, as JSON or as a page to read")
-    export.add_argument("--user-id", type=int, required=True, help="the user's Telegram id")
+    export.add_argument("--user-id", type=_telegram_id, required=True, help="the user's Telegram id")
     export.add_argument("--format", choices=("json", "html"), default="json",
                         help="json (default) for tools, html for people")
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
@@ -70,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule = commands.add_parser("schedule", help="what the bot sends on its own")
     schedule_commands = schedule.add_subparsers(dest="schedule_command", required=True)
     listing = schedule_commands.add_parser("list", help="upcoming and recent scheduled items")
-    listing.add_argument("--user-id", type=int, help="only this user's (a Telegram id)")
+    listing.add_argument("--user-id", type=_telegram_id, help="only this user's (a Telegram id)")
     listing.add_argument("--status", choices=[status.value for status in ItemStatus],
                          help="only items with this status")
     listing.add_argument("--limit", type=int, default=200, help="at most this many rows")
@@ -106,10 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("name", help="the programme's name")
     grant = programme_commands.add_parser("grant", help="make someone a coordinator of it")
     grant.add_argument("name", help="the programme's name")
-    grant.add_argument("--user-id", type=int, required=True, help="their Telegram id")
+    grant.add_argument("--user-id", type=_telegram_id, required=True, help="their Telegram id")
     revoke = programme_commands.add_parser("revoke", help="end someone's coordination of it")
     revoke.add_argument("name", help="the programme's name")
-    revoke.add_argument("--user-id", type=int, required=True, help="their Telegram id")
+    revoke.add_argument("--user-id", type=_telegram_id, required=True, help="their Telegram id")
     safety = programme_commands.add_parser(
         "safety", help="help contacts, own phrases and coordinator alerts of safety signposting")
     safety.add_argument("name", help="the programme's name")

@@ -90,8 +90,15 @@ async def user_by_id(session: AsyncSession, user_id: int) -> UserRecord | None:
     return UserRecord.from_row(row) if row else None
 
 
+#: What users.telegram_id (BIGINT) can hold: an id outside it is nobody's.
+TELEGRAM_IDS = range(-2**63, 2**63)
+
+
 async def get_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:
-    """The user with this Telegram id, if any."""
+    """The user with this Telegram id, if any (none for an id no column could hold, which the
+    drivers would refuse with an overflow instead of an answer)."""
+    if telegram_id not in TELEGRAM_IDS:
+        return None
     row = (await session.execute(select(USERS).where(USERS.c.telegram_id == telegram_id))).first()
     return UserRecord.from_row(row) if row else None
 

@@ -112,6 +112,8 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         key = "mentors.invite.unknown"
     elif found.created_by == turn.user.id:
         key = "mentors.invite.own"
+    elif _joined_already(turn.user, found):
+        return None  # in already: let through (joining again changes nothing), no place used
     elif found.expires_at <= turn.now:
         key = "mentors.invite.expired"
     elif found.uses_left <= 0:
@@ -132,11 +134,22 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         key = "mentors.invite.used"
     if key is None:
         return None
-    refused = turn.message(key, mentor=mentor, programme=programme)
+    # a cohort link serves many and may come from the command line: not "each link works once",
+    # not "ask your mentor" to someone who has none yet
+    refused = turn.message(key, mentor=mentor, programme=programme,
+                           cohort=found is not None and found.programme_id is not None)
     if turn.created:
         asked = await ask_role(turn)
         return Response((*refused.messages, *asked.messages))
     return refused
+
+
+def _joined_already(user: UserRecord, found: InviteRecord) -> bool:
+    """A programme's link opened again by someone who joined it on that side (tapped twice in
+    the group chat): a cohort link's uses are places for other people, not for them."""
+    if found.programme_id is None or user.programme_id != found.programme_id:
+        return False
+    return user.mentors if found.role is Role.MENTOR else user.role is Role.MENTEE
 
 
 async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:

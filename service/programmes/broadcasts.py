@@ -65,6 +65,8 @@ NAMES = 30
 CHUNK = 2_000
 #: A broadcast set this long before now (wall time) beyond the grace can reach nobody any more.
 STALE = timedelta(days=2)
+#: How far ahead a broadcast may be set: further is a typo (a year 9999 overflowed the dates).
+AHEAD = timedelta(days=731)
 MENTEES = "mentees"  # the recurring cohort check-in's audience: it runs the mentee's check-in
 #: What a cohort may be sent: a check-in of either side. Everything around a broadcast is a
 #: check-in's (its invitation, the one reminder "your check-in is still waiting", the close that
@@ -125,6 +127,9 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
     if dialog not in COHORT_DIALOGS:
         raise BroadcastError(f"a cohort is sent a check-in ({' or '.join(COHORT_DIALOGS)}), not "
                              f"{dialog}: that one each member takes at their own pace")
+    if local_at > now.replace(tzinfo=None) + AHEAD:
+        raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} is more than two years ahead; give a "
+                             "moment within them")
     planned: list[tuple[int, datetime]] = []
     for member in await members_of(session, programme.id):
         if not reaches(audience, member.role, member.mentors):

@@ -78,7 +78,7 @@ async def _member(session: AsyncSession, programme: ProgrammeRecord, who: str | 
                   side: str) -> UserRecord:
     """A member by Telegram id, or by first name among the programme's members when that name
     is theirs alone."""
-    if isinstance(who, int) or who.lstrip("-").isdigit():
+    if isinstance(who, int) or who.lstrip("-").isdecimal():  # isdigit() takes "²", int() does not
         user = await get_user(session, int(who))
         if user is None:
             raise PairError(f"unknown {side} id {who}")
@@ -165,7 +165,10 @@ def read_rows(text: str) -> tuple[list[tuple[int, str, str, str]], list[BadRow]]
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        fields = [field.strip() for field in next(csv.reader(io.StringIO(line)), [])]
+        try:
+            fields = [field.strip() for field in next(csv.reader(io.StringIO(line)), [])]
+        except csv.Error:  # a field beyond csv's limit (a pasted blob): one bad line, not a crash
+            fields = []
         if number == 1 and [f.casefold() for f in fields] == ["mentor", "mentee"]:
             continue
         if len(fields) != 2 or not all(fields):
