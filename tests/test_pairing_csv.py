@@ -46,9 +46,9 @@ async def test_good_rows_are_paired_and_bad_rows_reported(service: ConversationS
         (4, "duplicate row (same as line 2)"),
         (5, "unknown mentor id 999"),
         (6, "mentee 300 is not a member of Spring"),
-        (7, "malformed line: write mentor,mentee"),
-        (8, "malformed line: write mentor,mentee"),
-        (10, "malformed line: write mentor,mentee"),
+        (7, "malformed line: write mentor,mentee (or ;)"),
+        (8, "malformed line: write mentor,mentee (or ;)"),
+        (10, "malformed line: write mentor,mentee (or ;)"),
         (11, "mentee Jo (200) is already paired"),
     ]
     async with service.sessionmaker.begin() as session:
@@ -74,12 +74,13 @@ def test_the_csv_command_reports_each_bad_row(tmp_path: Path, monkeypatch: pytes
     url = _env(tmp_path, monkeypatch)
     assert main(["programme", "create", "Spring"]) == 0
     _members(url, "Spring", [(1, "Mia", Role.MENTOR), (2, "Jo", Role.MENTEE)])
-    (tmp_path / "pairs.csv").write_text("1,2\n1;2\n1,404\n", encoding="utf-8")
+    (tmp_path / "pairs.csv").write_text("1,2\n1;2\n1,404\n1\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["pair", "--programme", "Spring", "--csv", "pairs.csv"]) == 1
     assert capsys.readouterr().out.splitlines() == [
         "paired: 1 (mentor) with 2 (mentee)",
-        "line 2: not paired: malformed line: write mentor,mentee",
+        "line 2: not paired: duplicate row (same as line 1)",  # 1;2 as a spreadsheet saves it
         "line 3: not paired: unknown mentee id 404",
-        "1 pair(s) made, 2 row(s) not paired.",
+        "line 4: not paired: malformed line: write mentor,mentee (or ;)",
+        "1 pair(s) made, 3 row(s) not paired.",
     ]

@@ -225,7 +225,7 @@ async def test_a_spreadsheet_s_csv_pairs_the_good_rows_and_names_each_bad_one(
             "100,200\r\n"
             "\r\n"
             "   \r\n"
-            "100;201\r\n"              # a semicolon spreadsheet: said, not guessed
+            "100;201\r\n"              # a German spreadsheet saves with semicolons
             "\"101\",\" Kim \"\r\n"     # quoted fields
             "100,200\r\n"              # a duplicate row
             "101,200\r\n"              # a mentee paired twice
@@ -239,25 +239,24 @@ async def test_a_spreadsheet_s_csv_pairs_the_good_rows_and_names_each_bad_one(
     async with service.sessionmaker.begin() as session:
         result = await pair_csv(session, spring, text.removeprefix("\ufeff"), service.clock())
     assert [(m.mentor.telegram_id, m.mentee.telegram_id) for m in result.made] == [
-        (100, 200), (101, 202)]
+        (100, 200), (100, 201), (101, 202)]
     reasons = {bad.line: bad.reason for bad in result.bad}
     assert reasons == {
-        5: "malformed line: write mentor,mentee",
         7: "duplicate row (same as line 2)",
         8: "mentee Jo (200) is already paired",
         9: "Mia cannot be their own mentor",
         10: "unknown mentor id 999",
         11: "unknown mentor id 99999999999999999999999",
         12: "no member of Spring is called '²'",
-        13: "malformed line: write mentor,mentee",
-        14: "malformed line: write mentor,mentee",
+        13: "malformed line: write mentor,mentee (or ;)",
+        14: "malformed line: write mentor,mentee (or ;)",
         15: "no member of Spring is called 'Ida, Ben'",
     }
     for bad in result.bad:
         assert "\n" not in bad.reason
         assert len(bad.reason) < 200
     async with service.sessionmaker.begin() as session:
-        assert await session.scalar(select(func.count()).select_from(PAIRINGS)) == 2
+        assert await session.scalar(select(func.count()).select_from(PAIRINGS)) == 3
         ida = await get_user(session, 203)
         assert ida is not None
         assert await pairing_of_mentee(session, ida.id) is None
@@ -411,7 +410,7 @@ async def test_cli_mistakes_are_one_line_with_nothing_half_done(
     assert await _main(["pair", "--programme", "Spring", "--csv", "big.csv"]) == 1
     out = capsys.readouterr()
     assert "Traceback" not in out.err
-    assert out.out.splitlines() == ["line 1: not paired: malformed line: write mentor,mentee",
+    assert out.out.splitlines() == ["line 1: not paired: malformed line: write mentor,mentee (or ;)",
                                     "0 pair(s) made, 1 row(s) not paired."]
     engine = create_engine(database_url)
     try:

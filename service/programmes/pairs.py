@@ -156,7 +156,7 @@ async def unpair(session: AsyncSession, programme: ProgrammeRecord, mentee_ref: 
 
 def read_rows(text: str) -> tuple[list[tuple[int, str, str, str]], list[BadRow]]:
     """The file's rows as (line, text, mentor, mentee), and its malformed lines; blank lines and
-    a header "mentor,mentee" are skipped."""
+    a header "mentor,mentee" are skipped; a line with no comma may use semicolons."""
     rows: list[tuple[int, str, str, str]] = []
     bad: list[BadRow] = []
     lines = text.splitlines()
@@ -165,17 +165,26 @@ def read_rows(text: str) -> tuple[list[tuple[int, str, str, str]], list[BadRow]]
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            fields = [field.strip() for field in next(csv.reader(io.StringIO(line)), [])]
-        except csv.Error:  # a field beyond csv's limit (a pasted blob): one bad line, not a crash
-            fields = []
+        fields = _fields(line, ",")
+        if len(fields) == 1 and ";" in line:  # a spreadsheet in German (and more) saves with ;
+            fields = _fields(line, ";")
         if number == 1 and [f.casefold() for f in fields] == ["mentor", "mentee"]:
             continue
         if len(fields) != 2 or not all(fields):
-            bad.append(BadRow(number, line, "malformed line: write mentor,mentee"))
+            bad.append(BadRow(number, line, "malformed line: write mentor,mentee (or ;)"))
             continue
         rows.append((number, line, fields[0], fields[1]))
     return rows, bad
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    """One line's fields, stripped; none for a field beyond csv's limit (a pasted blob): one
+    bad line, not a crash."""
+    try:
+        return [field.strip() for field in next(csv.reader(io.StringIO(line),
+                                                           delimiter=delimiter), [])]
+    except csv.Error:
+        return []
 
 
 async def pair_csv(session: AsyncSession, programme: ProgrammeRecord, text: str,
