@@ -45,6 +45,11 @@ class ItemRecord:
         return record(cls, row, status=ItemStatus)
 
 
+#: What an `ItemRecord` reads of a row (a claim returns no more: its lease, owner and times are
+#: the claim's own, and each column read back costs a claimed item its conversion).
+_ITEM_COLUMNS = tuple(ITEMS.c[name] for name in ItemRecord.__dataclass_fields__)
+
+
 @dataclass(frozen=True)
 class NewItem:
     """An item to create (if its key is new)."""
@@ -294,7 +299,7 @@ async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: 
     claimed = (update(ITEMS).where(ITEMS.c.id.in_(due.scalar_subquery()))
                .values(status=ItemStatus.CLAIMED.value, lease_until=now + lease, claimed_by=owner,
                        updated_at=now)
-               .returning(*ITEMS.c))
+               .returning(*_ITEM_COLUMNS))
     items = sorted(map(ItemRecord.from_row, await session.execute(claimed)),
                    key=lambda item: (item.due_at, item.id))
     people = {item.user_id for item in items if item.user_id is not None}
