@@ -75,3 +75,30 @@ async def test_words_that_are_no_time_do_not_answer_a_question_no_longer_shown(
     assert shown(lang, "common.service.not_saved_yet", title=title) in said
     second = shown(lang, "agreement.steps.success.text").splitlines()[0]
     assert second in said  # the agreement's question again, still unanswered
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_fortnightly_rhythm_said_back_is_read_as_fortnightly(
+        service: ConversationService, lang: str) -> None:
+    """The words the bot uses for every other Friday, typed back, mean every other Friday (in
+    German, "jeden zweiten Freitag" is read as the second Friday of the month)."""
+    walk = await mid_agreement(service, lang)
+    said = await walk.type({"en": "/checkins every 2 weeks fri 17:00",
+                            "de": "/checkins alle 2 wochen fr 17:00"}[lang])
+    words = {"en": "every other Friday at 17:00", "de": "alle zwei Wochen am Freitag um 17:00 Uhr"}
+    assert words[lang] in said
+    again = await walk.type(f"/checkins {words[lang]}")
+    assert words[lang] in again
+    assert {"en": "of each month", "de": "im Monat"}[lang] not in again
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_the_regular_meeting_example_says_what_it_does(
+        service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    asked = await walk.type("/meeting")
+    example = asked.split("/meeting ")[-1].split(".\n")[0]  # the regular meeting's, last
+    said = await walk.type(f"/meeting {example}")
+    assert {"en": "second Tuesday of each month at 17:00",
+            "de": "am zweiten Dienstag im Monat um 17:00 Uhr"}[lang] in said
+    assert {"en": "of the month", "de": "im monat"}[lang] in example
