@@ -102,3 +102,17 @@ async def test_the_regular_meeting_example_says_what_it_does(
     assert {"en": "second Tuesday of each month at 17:00",
             "de": "am zweiten Dienstag im Monat um 17:00 Uhr"}[lang] in said
     assert {"en": "of the month", "de": "im monat"}[lang] in example
+
+
+async def test_german_settings_name_the_german_words_and_they_work(
+        service: ConversationService) -> None:
+    walk = await mid_agreement(service, "de")
+    shown_settings = await walk.type("/settings")
+    assert "/settings timezone" not in shown_settings
+    assert "/settings time " not in shown_settings
+    assert "/settings zeitzone Europe/Berlin" in shown_settings
+    assert "/settings zeit 14:30" in shown_settings
+    said = await walk.type("/settings zeitzone Europe/Berlin")
+    assert "Deine Zeitzone ist jetzt Europe/Berlin" in said
+    unclear = await walk.type("/settings zeit halb drei")
+    assert "/settings zeit 14:30" in unclear
