@@ -52,7 +52,7 @@ async def test_a_mentor_sees_and_types_their_own_rhythm(service: ConversationSer
     await pair(ben, Chat(service, user_id=602, language=lang, name="Cleo"))
 
     view = ben.texts(await ben.send("/checkins"))
-    default = "every other Friday at 15:00" if lang == "en" else "jeden zweiten Freitag um 15:00 Uhr"
+    default = "every other Friday at 15:00" if lang == "en" else "alle zwei Wochen am Freitag um 15:00 Uhr"
     heading = shown(lang, "checkins.view", side="mentor", word="", rhythm="", next=None,
                     paused=False).splitlines()[0]
     assert view.startswith(heading)

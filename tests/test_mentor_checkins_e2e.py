@@ -12,7 +12,7 @@ from tests.test_mentor_accounts_e2e import chat_menu
 
 MENTOR, BOTH = 7201, 7202
 NO_QUIET: dict[str, str | None] = {"quiet": None, "at": "", "quiet_end": ""}  # not in quiet hours
-FORTNIGHTLY_FRIDAY = {"en": "every other Friday at 15:00", "de": "jeden zweiten Freitag um 15:00 Uhr"}
+FORTNIGHTLY_FRIDAY = {"en": "every other Friday at 15:00", "de": "alle zwei Wochen am Freitag um 15:00 Uhr"}
 WEEKLY_TUESDAY = {"en": "every Tuesday at 17:30", "de": "jeden Dienstag um 17:30 Uhr"}
 DAILY = {"en": ("daily 18:45", "every day at 18:45"), "de": ("täglich 18:45", "jeden Tag um 18:45 Uhr")}
 

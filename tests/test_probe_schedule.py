@@ -269,7 +269,7 @@ async def test_odd_typed_forms_are_refused_and_shown_as_typed(chat: Chat, typed:
 @pytest.mark.parametrize(("typed", "said"), [
     ("täglich 18:30", "jeden Tag um 18:30 Uhr"),
     ("Mo, Do 8.15 Uhr", "jeden Montag und Donnerstag um 08:15 Uhr"),
-    ("ALLE 2 WOCHEN FREITAG 17 UHR", "jeden zweiten Freitag um 17:00 Uhr"),
+    ("ALLE 2 WOCHEN FREITAG 17 UHR", "alle zwei Wochen am Freitag um 17:00 Uhr"),
     ("  montags   um 7 uhr  ", "jeden Montag um 07:00 Uhr"),
 ])
 async def test_german_forms_in_odd_spellings(service: ConversationService, typed: str,

@@ -137,7 +137,7 @@ async def test_typed_forms_in_german(service: ConversationService) -> None:
     assert "jeden Montag und Donnerstag um 08:15 Uhr" in chat.last_text
     assert "Montag, 23. November 2026 um 08:15 Uhr" in chat.last_text
     await chat.send("/checkins alle 2 wochen fr 17:00")
-    assert "jeden zweiten Freitag um 17:00 Uhr" in chat.last_text
+    assert "alle zwei Wochen am Freitag um 17:00 Uhr" in chat.last_text
     async with service.sessionmaker.begin() as session:
         pending = await pending_items(session, await user_id(chat), ["checkin"])
     assert [item.due_at for item in pending] == [at("Europe/Berlin", date(2026, 11, 27), 17)]
@@ -439,9 +439,9 @@ async def test_the_pickers_take_the_buttons_words_typed_in_german(
     assert chat.last_text == shown("de", "checkins.which_day")
     await chat.send("donnerstag")
     await chat.send("17:30 Uhr")
-    assert "jeden zweiten Donnerstag um 17:30 Uhr" in chat.last_text
+    assert "alle zwei Wochen am Donnerstag um 17:30 Uhr" in chat.last_text
     await chat.send("Jede Woche")  # nothing is offered now: no rhythm changes
-    assert "jeden zweiten Donnerstag" not in chat.last_text
+    assert "alle zwei Wochen am Donnerstag" not in chat.last_text
 
 
 async def test_weekly_meetings_propose_a_weekly_check_in(chat: Chat) -> None:

@@ -276,12 +276,14 @@ async def choose_rhythm(turn: Turn, value: str, track: Track) -> Response | None
     if value == "off":
         return await stop(turn, track)
     if head == "every" and rest in ("0", "1", "2"):
-        return Response((await offer(turn, time_question(turn, 0, "x", track) if rest == "0"
-                                     else day_question(turn, int(rest), track)),))
+        if rest == "0":
+            return Response((await offer(turn, time_question(turn, 0, "x", track),
+                                         _data("at:0:x:", track)),))
+        return Response((await offer(turn, day_question(turn, int(rest), track)),))
     if head == "day" and (parts := rest.split(":")) and len(parts) == 2 \
             and parts[0] in ("1", "2") and parts[1] in "0123456" and len(parts[1]) == 1:
-        return Response((await offer(turn, time_question(turn, int(parts[0]), parts[1],
-                                                         track)),))
+        return Response((await offer(turn, time_question(turn, int(parts[0]), parts[1], track),
+                                     _data(f"at:{parts[0]}:{parts[1]}:", track)),))
     if head == "at":
         rhythm = _picked(turn, rest)
         return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm, track)

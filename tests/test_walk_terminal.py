@@ -1,0 +1,118 @@
+"""A mentee walking `coachbot chat` in German and in English: what they type after what they see
+does what the words on screen say."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from bot.terminal import TerminalChat
+from service.conversation import ConversationService
+from service.inputs import Person
+from tests.support.chat import shown
+
+
+class Walk:
+    """One terminal chat: type a line as the mentee would, read what it printed since."""
+
+    def __init__(self, service: ConversationService, user_id: int, lang: str) -> None:
+        self.out = io.StringIO()
+        self.chat = TerminalChat(service, Person(user_id, "Ana", lang), self.out)
+
+    async def type(self, line: str) -> str:
+        start = len(self.out.getvalue())
+        await self.chat.send(self.chat.parse(line))
+        return self.out.getvalue()[start:]
+
+
+async def mid_agreement(service: ConversationService, lang: str) -> Walk:
+    """A mentee who has answered the agreement's first question and sees its second."""
+    walk = Walk(service, 4101, lang)
+    await walk.type("/start")
+    await walk.type("1")  # mentee
+    await walk.type("1")  # start the agreement
+    await walk.type("I want to lead a team")
+    return walk
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_time_typed_at_the_check_in_time_picker_sets_it(
+        service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    await walk.type("/checkins")
+    await walk.type("1")  # set a rhythm
+    await walk.type("2")  # weekly
+    asked = await walk.type("5")  # Friday
+    assert shown(lang, "checkins.which_time", side=None, word="") in asked
+    assert "/checkins" not in asked.split("\n")[0]
+    said = await walk.type("18:45")
+    friday = {"en": "every Friday at 18:45", "de": "jeden Freitag um 18:45 Uhr"}[lang]
+    assert friday in said
+    again = await walk.type("/resume")
+    assert "18:45" not in again  # the agreement's question was not answered with the time
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_daily_time_typed_is_daily(service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    await walk.type("/checkins")
+    await walk.type("1")
+    await walk.type("1")  # daily
+    said = await walk.type({"en": "7:30 pm", "de": "19.30"}[lang])
+    assert {"en": "every day at 19:30", "de": "jeden Tag um 19:30 Uhr"}[lang] in said
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_words_that_are_no_time_do_not_answer_a_question_no_longer_shown(
+        service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    await walk.type("/checkins")
+    await walk.type("1")
+    await walk.type("1")
+    said = await walk.type("after dinner")
+    title = shown(lang, "agreement.title")
+    assert shown(lang, "common.service.not_saved_yet", title=title) in said
+    second = shown(lang, "agreement.steps.success.text").splitlines()[0]
+    assert second in said  # the agreement's question again, still unanswered
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_fortnightly_rhythm_said_back_is_read_as_fortnightly(
+        service: ConversationService, lang: str) -> None:
+    """The words the bot uses for every other Friday, typed back, mean every other Friday (in
+    German, "jeden zweiten Freitag" is read as the second Friday of the month)."""
+    walk = await mid_agreement(service, lang)
+    said = await walk.type({"en": "/checkins every 2 weeks fri 17:00",
+                            "de": "/checkins alle 2 wochen fr 17:00"}[lang])
+    words = {"en": "every other Friday at 17:00", "de": "alle zwei Wochen am Freitag um 17:00 Uhr"}
+    assert words[lang] in said
+    again = await walk.type(f"/checkins {words[lang]}")
+    assert words[lang] in again
+    assert {"en": "of each month", "de": "im Monat"}[lang] not in again
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_the_regular_meeting_example_says_what_it_does(
+        service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    asked = await walk.type("/meeting")
+    example = asked.split("/meeting ")[-1].split(".\n")[0]  # the regular meeting's, last
+    said = await walk.type(f"/meeting {example}")
+    assert {"en": "second Tuesday of each month at 17:00",
+            "de": "am zweiten Dienstag im Monat um 17:00 Uhr"}[lang] in said
+    assert {"en": "of the month", "de": "im monat"}[lang] in example
+
+
+async def test_german_settings_name_the_german_words_and_they_work(
+        service: ConversationService) -> None:
+    walk = await mid_agreement(service, "de")
+    shown_settings = await walk.type("/settings")
+    assert "/settings timezone" not in shown_settings
+    assert "/settings time " not in shown_settings
+    assert "/settings zeitzone Europe/Berlin" in shown_settings
+    assert "/settings zeit 14:30" in shown_settings
+    said = await walk.type("/settings zeitzone Europe/Berlin")
+    assert "Deine Zeitzone ist jetzt Europe/Berlin" in said
+    unclear = await walk.type("/settings zeit halb drei")
+    assert "/settings zeit 14:30" in unclear
