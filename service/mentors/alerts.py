@@ -81,7 +81,7 @@ async def _deliver_note(turn: Turn, note: str) -> Response:
     if len(note) > MAX_NOTE:
         return await _shorter(turn, {"for": NOTE})
     request = await ask_help(turn.session, pairing_id=pairing_id, mentee_id=turn.user.id,
-                             mentor_id=mentor.id, note=note[:MAX_NOTE], now=turn.now)
+                             mentor_id=mentor.id, note=note, now=turn.now)
     say = Renderer(turn.content.catalog, mentor.language).text
     alert = OutMessage(say("alerts.alert", mentee=first_name(turn.user.name), note=request.note),
                        ((button(say("alerts.reply_button"), reply_data(request.id)),),))
@@ -114,14 +114,15 @@ async def _deliver_reply(turn: Turn, request_id: int, reply: str) -> Response:
     """The reply saved and sent to the mentee, or why it cannot be any more."""
     request = await request_for_mentor(turn.session, turn.user.id, request_id)
     mentee = None if request is None else await user_by_id(turn.session, request.mentee_id)
-    if request is not None and mentee is not None and len(reply) > MAX_NOTE:
+    if request is None or mentee is None:
+        return turn.message("alerts.reply_gone")
+    if len(reply) > MAX_NOTE:
         return await _shorter(turn, {"for": REPLY, "request": request.id})
-    if request is None or mentee is None or not await answer_help(
-            turn.session, turn.user.id, request.id, reply[:MAX_NOTE], turn.now):
+    if not await answer_help(turn.session, turn.user.id, request.id, reply, turn.now):
         return turn.message("alerts.reply_gone")
     say = Renderer(turn.content.catalog, mentee.language).text
     message = OutMessage(say("alerts.reply", mentor=first_name(turn.user.name),
-                             reply=reply[:MAX_NOTE], note=request.note))
+                             reply=reply, note=request.note))
     sent = OutMessage(turn.say("alerts.reply_sent", mentee=first_name(mentee.name)))
     return Response((sent,), deliveries=(Delivery(mentee.telegram_id, (message,)),))
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from service.mentors.rules import placed_for
 from service.mentors.shared_text import answers_text
 from service.messages import OutMessage, Response
 from service.schedule.kinds import PersonKind
 from service.schedule.meeting import BEFORE as AGENDA_BEFORE
 from service.schedule.meeting import RULE as MEETING_RULE
 from service.schedule.meeting import meetings
-from service.schedule.placing import local_moment, placed
+from service.schedule.placing import local_moment, placed, placed_for
 from service.schedule.rhythm import zone_info
 from service.turn import Turn
 from storage.pairings import PairingRecord, pairing_of_mentor, pairings_of_mentor

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import runs
 from service.callbacks import item_data
-from service.mentors.rules import CHECKIN, OFF, is_mentor, occurrences, placed_for, rhythm_of
+from service.mentors.rules import CHECKIN, OFF, is_mentor, occurrences, rhythm_of
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import PersonKind, Planner
+from service.schedule.placing import placed_for
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import wall_to_utc, zone_info
 from service.turn import Turn

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 
+from service.schedule.placing import placed_for
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import (
     Rhythm,
     next_occurrence,
-    out_of_quiet,
-    stored_quiet,
     zone_info,
 )
 from storage.schedule import NewItem
@@ -57,11 +56,6 @@ def rhythm_of(rules: Mapping[str, JSONObject], kind: str) -> Rhythm | None:
 def missing_defaults(rules: Mapping[str, JSONObject]) -> dict[str, JSONObject]:
     """The default rules a mentor does not have yet."""
     return {kind: rhythm.to_json() for kind, rhythm in DEFAULTS.items() if kind not in rules}
-
-
-def placed_for(user: UserRecord, policy: SchedulePolicy, due: datetime) -> datetime:
-    """`due` moved out of this person's quiet hours (their own, else the policy's)."""
-    return out_of_quiet(due, user.timezone, stored_quiet(user.quiet_hours, policy.quiet_hours))
 
 
 def local_key(kind: str, user: UserRecord, moment: datetime) -> str:

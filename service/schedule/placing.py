@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
+from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import (
     QuietHours,
     out_of_quiet,
@@ -18,6 +19,7 @@ from service.schedule.rhythm import (
 )
 from service.turn import Turn
 from storage.schedule import NewItem, pending_items
+from storage.users import UserRecord
 
 
 def quiet_hours(turn: Turn) -> QuietHours:
@@ -28,7 +30,13 @@ def quiet_hours(turn: Turn) -> QuietHours:
 def placed(turn: Turn, due: datetime) -> datetime:
     """`due` moved to the end of the person's quiet hours if it falls inside them; unchanged
     otherwise."""
-    return out_of_quiet(due, turn.user.timezone, quiet_hours(turn))
+    return placed_for(turn.user, turn.content.policy, due)
+
+
+def placed_for(user: UserRecord, policy: SchedulePolicy, due: datetime) -> datetime:
+    """`placed` for someone who is not the turn's person (a mentor planned in their mentee's
+    turn)."""
+    return out_of_quiet(due, user.timezone, stored_quiet(user.quiet_hours, policy.quiet_hours))
 
 
 def local_moment(turn: Turn, day: date, at: time) -> datetime:
