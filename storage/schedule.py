@@ -270,6 +270,25 @@ async def cancel_pending(session: AsyncSession, user_id: int, now: datetime, *,
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def cancel_follow_ups(session: AsyncSession, user_id: int, kinds: Iterable[str],
+                            now: datetime, *, invitation: int | None = None,
+                            of_kind: str | None = None) -> None:
+    """Cancel a person's pending follow-ups (items of these kinds whose payload names the
+    `invitation` they wait on): those of one invitation, or those of any invitation of one kind
+    (and those whose invitation is gone)."""
+    assert (invitation is None) != (of_kind is None), "one invitation, or one kind of them"
+    for follow in await pending_items(session, user_id, kinds):
+        ref = follow.payload.get("invitation")
+        if of_kind is not None:
+            waits_on = await item_by_id(session, ref) if isinstance(ref, int) else None
+            cancel = waits_on is None or waits_on.kind == of_kind
+        else:
+            cancel = ref == invitation
+        if cancel:
+            await set_status(session, follow.id, ItemStatus.CANCELLED, now,
+                             expect=ItemStatus.PENDING)
+
+
 async def cancel_unplanned(session: AsyncSession, user_ids: Iterable[int], kinds: Iterable[str],
                            keep: Iterable[str], now: datetime) -> int:
     """Cancel these people's pending items of these kinds whose keys are not in `keep`: one

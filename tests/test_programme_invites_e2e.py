@@ -1,19 +1,22 @@
 """A coordinator's /invite over the Telegram stub: the programme and the side chosen with buttons,
 the deep link in the text and its QR code as a photo (sendPhoto, the link in the caption's
 message above it), which a newcomer then opens to join; someone who coordinates nothing is refused
-and gets neither a link nor a picture (also for a forged button press), and no invite is made."""
+and gets neither a link nor a picture (also for a forged button press), and no invite is made. A
+member of one programme who opens another's link stays where they are and is told so."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from service.callbacks import scheduling_data
 from service.programmes.admin_view import INVITE
-from service.programmes.invites import qr_png
-from storage.programmes import create_programme, grant
+from service.programmes.invites import programme_invite, qr_png
+from storage.programmes import ProgrammeRecord, create_programme, grant
 from storage.rows import INVITES, PROGRAMMES
+from storage.vocabulary import Role
 from tests.telegram.harness import E2E, say
 from tests.telegram.stub import BOT_USERNAME
 
@@ -78,3 +81,55 @@ async def test_someone_who_coordinates_nothing_gets_no_link_and_no_picture(e2e: 
     assert olaf.last_text == say("en", "programme_admin.programme.not_coordinator")
     assert [p for p in e2e.stub.photos if p["chat_id"] == OUTSIDER] == []
     assert await e2e.rows(INVITES) == []
+
+
+async def _cohort(e2e: E2E, name: str, role: Role = Role.MENTEE) -> tuple[ProgrammeRecord, str]:
+    """Programme `name` and a link for three of its mentees (or mentors)."""
+    now = e2e.clock()
+    async with e2e.service.sessionmaker.begin() as session:
+        made = await create_programme(session, name, {}, {}, now)
+        assert made is not None
+        invite = await programme_invite(session, made, role, uses=3, valid_for=timedelta(days=14),
+                                        created_by=None, now=now)
+    return made, invite.token
+
+
+async def _uses_left(e2e: E2E, programme: ProgrammeRecord) -> int:
+    [invite] = await e2e.rows(INVITES, programme_id=programme.id)
+    return int(invite["uses_left"])
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("role", [Role.MENTEE, Role.MENTOR])
+async def test_another_programme_s_link_does_not_move_a_member(e2e: E2E, lang: str,
+                                                               role: Role) -> None:
+    spring, spring_token = await _cohort(e2e, "Spring")
+    autumn, autumn_token = await _cohort(e2e, "Autumn", role)
+    nia = e2e.client(NEWCOMER, lang=lang, first_name="Nia")
+    await nia.send(f"/start {spring_token}")
+    assert (await e2e.user(NEWCOMER) or {})["programme_id"] == spring.id
+    assert await _uses_left(e2e, spring) == 2
+
+    sent = await nia.send(f"/start {autumn_token}")
+    assert sent == [say(lang, "programme_admin.other_programme", member_of="Spring",
+                        programme="Autumn")]
+    assert "Spring" in sent[0]
+    assert "Autumn" in sent[0]
+    user = await e2e.user(NEWCOMER)
+    assert user is not None
+    assert (user["programme_id"], user["role"], user["mentors"]) == (spring.id, "mentee", False)
+    assert await _uses_left(e2e, autumn) == 3  # its place is kept for someone else
+
+    # Spring's own link, opened again, still says they are part of Spring and uses no place.
+    again = await nia.send(f"/start {spring_token}")
+    assert say(lang, "programme_admin.joined", programme="Spring", as_mentor=False,
+               name="Nia") in again
+    assert await _uses_left(e2e, spring) == 2
+
+    # Someone in no programme joins Autumn with the same link, as before.
+    olaf = e2e.client(OUTSIDER, lang=lang, first_name="Olaf")
+    joined = await olaf.send(f"/start {autumn_token}")
+    assert say(lang, "programme_admin.joined", programme="Autumn", as_mentor=role is Role.MENTOR,
+               name="Olaf") in joined
+    assert (await e2e.user(OUTSIDER) or {})["programme_id"] == autumn.id
+    assert await _uses_left(e2e, autumn) == 2

@@ -2,8 +2,8 @@
 
 The token is 24 random bytes, URL-safe (32 characters: Telegram allows 64 in a start parameter),
 stored only as its SHA-256. A link works once, until it expires. A link that is unknown, expired,
-used, one's own, or opened by someone who has a mentor already is refused with a clear message,
-and nothing changes.
+used, one's own, opened by someone who has a mentor already, or a programme's link opened by a
+member of another programme is refused with a clear message, and nothing changes.
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
     key: str | None = None
     mentor = first_name(creator.name) if creator is not None else None
     programme: str | None = None
+    member_of: str | None = None
     if found is None or (found.role is Role.MENTEE and found.programme_id is None
                          and creator is None):
         key = "mentors.invite.unknown"
@@ -118,6 +119,11 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         key = "mentors.invite.expired"
     elif found.uses_left <= 0:
         key = "mentors.invite.used"
+    elif (belongs := await _other_programme(turn, found)) is not None:
+        # another programme's link does not move a member (their coordinators would lose them
+        # from their counts unasked): not joined, its use kept
+        key = "programme_admin.other_programme"
+        programme, member_of = belongs
     elif (found.role is Role.MENTEE and found.programme_id is None
           and await pairing_of_mentee(turn.session, turn.user.id) is not None):
         key = "mentors.invite.already_paired"
@@ -136,12 +142,25 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         return None
     # a cohort link serves many and may come from the command line: not "each link works once",
     # not "ask your mentor" to someone who has none yet
-    refused = turn.message(key, mentor=mentor, programme=programme,
+    refused = turn.message(key, mentor=mentor, programme=programme, member_of=member_of,
                            cohort=found is not None and found.programme_id is not None)
     if turn.created:
         asked = await ask_role(turn)
         return Response((*refused.messages, *asked.messages))
     return refused
+
+
+async def _other_programme(turn: Turn, found: InviteRecord) -> tuple[str, str] | None:
+    """The names of the link's programme and of the other one the person belongs to, if the link
+    is a programme's and they are a member of another (that still exists)."""
+    current = turn.user.programme_id
+    if found.programme_id is None or current is None or current == found.programme_id:
+        return None
+    member_of = await programme_by_id(turn.session, current)
+    joining = await programme_by_id(turn.session, found.programme_id)
+    if member_of is None or joining is None:
+        return None
+    return joining.name, member_of.name
 
 
 def _joined_already(user: UserRecord, found: InviteRecord) -> bool:

@@ -32,9 +32,15 @@ from service.timezones import COMMON_TIMEZONES
 from service.turn import Turn
 from service.typed_buttons import offer
 from storage.goals import goals_of
-from storage.schedule import NewItem, item_by_id, pending_items, rules_of, set_rule, set_status
+from storage.schedule import (
+    NewItem,
+    cancel_follow_ups,
+    pending_items,
+    rules_of,
+    set_rule,
+)
 from storage.users import update_user
-from storage.vocabulary import ActionStatus, ItemStatus, JSONObject
+from storage.vocabulary import ActionStatus, JSONObject
 
 KIND = "checkin"  # the rule's kind, and its invitations'
 STEP = "checkin_step"  # an action step's due date
@@ -192,21 +198,12 @@ def soonest(turn: Turn, rhythm: Rhythm) -> Rhythm:
 async def stop(turn: Turn, track: Track = MENTEE) -> Response:
     """No more check-ins (nor what waits on one already sent)."""
     await set_rule(turn.session, turn.user.id, track.kind, track.off, turn.now)
-    if track.follow_ups:
-        await _cancel_waiting(turn, track)
+    if track.follow_ups:  # what waits on an invitation of this rhythm; a programme's cohort
+        # check-in has the same follow-ups, and it stands whatever the person's own rhythm is
+        await cancel_follow_ups(turn.session, turn.user.id, track.follow_ups, turn.now,
+                                of_kind=track.kind)
     await replan(turn, turn.content.schedule)
     return turn.message("checkins.stopped", **naming(turn, track))
-
-
-async def _cancel_waiting(turn: Turn, track: Track) -> None:
-    """Cancel what waits on an invitation of this rhythm; a programme's cohort check-in has the
-    same follow-ups, and it stands whatever the person's own rhythm is."""
-    for follow in await pending_items(turn.session, turn.user.id, track.follow_ups):
-        ref = follow.payload.get("invitation")
-        invitation = await item_by_id(turn.session, ref) if isinstance(ref, int) else None
-        if invitation is None or invitation.kind == track.kind:
-            await set_status(turn.session, follow.id, ItemStatus.CANCELLED, turn.now,
-                             expect=ItemStatus.PENDING)
 
 
 def zone_question(turn: Turn) -> OutMessage:

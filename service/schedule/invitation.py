@@ -37,6 +37,7 @@ from storage.schedule import (
     ItemRecord,
     NewItem,
     add_items,
+    cancel_follow_ups,
     item_by_id,
     latest_items,
     pending_items,
@@ -157,7 +158,8 @@ async def close(turn: Turn, item: ItemRecord) -> Response | None:
         return None
     await set_status(turn.session, invitation.id, ItemStatus.MISSED, turn.now,
                      payload={**invitation.payload, "unanswered": True}, expect=ItemStatus.SENT)
-    await _cancel_follow_ups(turn, invitation, (SNOOZE, REMINDER))
+    await cancel_follow_ups(turn.session, turn.user.id, (SNOOZE, REMINDER), turn.now,
+                            invitation=invitation.id)
     latest = await latest_items(turn.session, turn.user.id, KIND, limit=3)
     missed = [i.status is ItemStatus.MISSED and bool(i.payload.get("unanswered")) for i in latest]
     if missed[:2] != [True, True] or missed[2:3] == [True]:
@@ -185,7 +187,8 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
     if op == "skip":
         await set_status(turn.session, invitation.id, ItemStatus.SKIPPED, turn.now,
                          expect=ItemStatus.SENT)
-        await _cancel_follow_ups(turn, invitation, FOLLOW_UPS)
+        await cancel_follow_ups(turn.session, turn.user.id, FOLLOW_UPS, turn.now,
+                                invitation=invitation.id)
         return turn.message("checkins.skipped")
     return await _snooze(turn, invitation)
 
@@ -212,15 +215,10 @@ async def _mark_started(turn: Turn, invitation: ItemRecord) -> None:
     if not invitation.payload.get("started"):
         await set_status(turn.session, invitation.id, ItemStatus.SENT, turn.now,
                          payload={**invitation.payload, "started": True}, expect=ItemStatus.SENT)
-    await _cancel_follow_ups(turn, invitation, FOLLOW_UPS)
-
-
-async def _cancel_follow_ups(turn: Turn, invitation: ItemRecord, kinds: tuple[str, ...]) -> None:
-    """Cancel what waits on this invitation only: a cohort's and one's own check-in may stand
-    side by side, and answering one must leave the other's reminder and close alone."""
-    for follow in await _follow_ups(turn, invitation, kinds):
-        await set_status(turn.session, follow.id, ItemStatus.CANCELLED, turn.now,
-                         expect=ItemStatus.PENDING)
+    # what waits on this invitation only: a cohort's and one's own check-in may stand side by
+    # side, and answering one must leave the other's reminder and close alone
+    await cancel_follow_ups(turn.session, turn.user.id, FOLLOW_UPS, turn.now,
+                            invitation=invitation.id)
 
 
 async def _follow_ups(turn: Turn, invitation: ItemRecord,
