@@ -43,6 +43,7 @@ class TerminalChat:
         self.files = files if files is not None else Path.cwd()  # where files and pictures go
         self.ansi = ansi
         self.buttons: list[Button] = []
+        self.first = 1  # the number the first of them is pressed with
         self.free_text = True
 
     def show(self, response: Response, addressees: Mapping[int, str] | None = None) -> None:
@@ -78,9 +79,10 @@ class TerminalChat:
             self._print(f"  → {save_document(photo, self.files)}")
         if message.buttons:
             self.buttons = message.choices
+            self.first = message.first_number
             self.free_text = message.free_text
             prefix = "/" if message.free_text else ""
-            for number, button in enumerate(self.buttons, start=1):
+            for number, button in enumerate(self.buttons, start=self.first):
                 self._print(f"  {prefix}{number}  {button.label}")
         elif message.text:
             self.buttons = []
@@ -95,9 +97,10 @@ class TerminalChat:
         if line.strip().startswith(f"{PRESS} "):  # a button shown in someone else's message
             return PressIn(line.strip().removeprefix(PRESS).strip())
         number = _NUMBER.match(line)
-        pressable = number and self.buttons and 1 <= int(number.group(1)) <= len(self.buttons)
+        index = int(number.group(1)) - self.first if number else -1
+        pressable = 0 <= index < len(self.buttons)
         if number and pressable and (line.strip().startswith("/") or not self.free_text):
-            return PressIn(self.buttons[int(number.group(1)) - 1].data)
+            return PressIn(self.buttons[index].data)
         stripped = line.strip()
         if stripped.startswith("/") and len(stripped) > 1:
             name, _, args = stripped[1:].partition(" ")

@@ -79,6 +79,8 @@ class OutMessage:
     `free_text` says the answer is typed; its buttons (keep, skip, done) are shortcuts only.
     `question` names the run's question it shows: the one typed text answers while it is the
     question last shown (front-ends need not read it; tests check the rule by it).
+    `first_number`: the number a front-end that numbers the buttons (the terminal) gives the first;
+    a summary's save is 0, so its change buttons carry the numbers of the answers they change.
     """
 
     text: str
@@ -87,6 +89,7 @@ class OutMessage:
     free_text: bool = False
     photo: Photo | None = None
     question: Question | None = None
+    first_number: int = 1
 
     @property
     def choices(self) -> list[Button]:

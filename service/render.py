@@ -168,7 +168,7 @@ class Renderer:
         confirm = button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
         # Typed answers are read too: a number picks the entry shown with it, "yes" confirms.
         return OutMessage(self._join(*parts), ((confirm,), *_rows(change, NUMBERS_WIDTH)),
-                          free_text=True, question=Question(run_id, SUMMARY))
+                          free_text=True, question=Question(run_id, SUMMARY), first_number=0)
 
     def label(self, script: Dialog, key: str) -> str:
         """A step's short label."""

@@ -123,7 +123,7 @@ async def test_digest_command_typed_in_english(service: ConversationService) -> 
     assert "Friday, 27 November 2026 at 16:00" in mentor.last_text
     await mentor.send("/digest daily 08:00")
     assert "your digest comes every day at 08:00" in mentor.last_text
-    assert "Sunday, 22 November 2026 at 08:00" in mentor.last_text
+    assert "The next one: tomorrow at 08:00." in mentor.last_text
     async with service.sessionmaker.begin() as session:
         pending = await pending_items(session, await user_id(mentor), ["digest"])
     assert [i.due_at for i in pending] == [datetime(2026, 11, 22, 8, tzinfo=UTC)]

@@ -92,15 +92,15 @@ async def test_later_tapped_twice_comes_back_once_and_a_third_later_is_refused(
     sent = await invited(chat, clock)
     first = chat.buttons
     await chat.press("Later")
-    assert "Monday, 23 November 2026 at 13:00" in chat.last_text
+    assert "I'll come back to you today at 13:00." in chat.last_text
     chat.buttons = first
     await chat.press("Later")  # the same message again, quickly: the same return, said again
-    assert "Monday, 23 November 2026 at 13:00" in chat.last_text
+    assert "I'll come back to you today at 13:00." in chat.last_text
     back = await move_to(chat, clock, sent + timedelta(hours=3))
     assert len(back) == 1  # once, not twice
     assert [b.label for b in back[0].choices] == ["Start", "Later", "Skip this time"]
     await chat.press("Later")
-    assert "Monday, 23 November 2026 at 16:00" in chat.last_text
+    assert "I'll come back to you today at 16:00." in chat.last_text
     last = await move_to(chat, clock, sent + timedelta(hours=6))
     assert [len(last), [b.label for b in last[0].choices]] == [1, ["Start", "Skip this time"]]
     chat.buttons = first  # Later on the first message, a third time
@@ -165,7 +165,7 @@ async def test_a_zone_change_after_the_invitation_keeps_its_buttons_working(
     await chat.send("/settings timezone Asia/Kolkata")
     chat.buttons = buttons
     response = await chat.press("Later")
-    assert "Monday, 23 November 2026 at 17:30" in chat.texts(response)  # 13:00 Berlin, in Kolkata
+    assert "today at 17:30" in chat.texts(response)  # 13:00 Berlin, in Kolkata
     again = await move_to(chat, clock, sent + timedelta(hours=3))
     assert len(again) == 1
     # The next Monday 10:00 is Kolkata's now.

@@ -134,7 +134,7 @@ async def test_a_pause_sends_nothing_counts_nothing_missed_and_welcomes_back(
     assert welcome is not None
     assert welcome.kind == "welcome_back"
     assert welcome.local == datetime(2026, 12, 5, 8, 0, tzinfo=BERLIN)  # out of the quiet hours
-    assert welcome.texts == [rendered(lang, "calendar.pause.welcome_back", day=None, time=None)]
+    assert welcome.texts == [rendered(lang, "calendar.pause.welcome_back", next=None)]
     assert (await user(service, chat)).paused_until is None
     statuses = {i.status for i in await items(service)}
     assert ItemStatus.MISSED not in statuses
@@ -171,7 +171,7 @@ async def test_the_pause_by_buttons_and_ended_early(
     assert shown.messages[0].text == rendered(lang, "calendar.pause.view_paused",
                                               last="2026-11-27", resume="2026-11-28")
     ended = await chat.press(label(lang, "calendar.pause.end_button"))
-    assert ended.messages[0].text == rendered(lang, "calendar.pause.ended", day=None, time=None)
+    assert ended.messages[0].text == rendered(lang, "calendar.pause.ended", next=None)
     assert (await user(service, chat)).paused_until is None
     pending = await items(service, ItemStatus.PENDING)
     assert [(i.kind, i.due_at) for i in pending] == [("agenda_request", local(2026, 11, 23, 17))]
@@ -220,7 +220,7 @@ async def test_a_pause_typed_in_german_until_a_date(
     unclear = await chat.send("/pause irgendwann")
     assert unclear.messages[0].text == rendered("de", "calendar.pause.unclear", text="irgendwann")
     ended = await chat.send("/pause aus")
-    assert ended.messages[0].text == rendered("de", "calendar.pause.ended", day=None, time=None)
+    assert ended.messages[0].text == rendered("de", "calendar.pause.ended", next=None)
     assert await items(service, ItemStatus.PENDING) == []
 
 

@@ -105,13 +105,13 @@ async def test_typed_daily_rhythm_sets_the_rule_and_the_next_check_in(chat: Chat
     await berlin(chat)
     await chat.send("/checkins daily 18:30")
     assert "I'll check in with you every day at 18:30" in chat.last_text
-    assert "Saturday, 21 November 2026 at 18:30" in chat.last_text
+    assert "The next check-in is today at 18:30." in chat.last_text
     async with chat.service.sessionmaker.begin() as session:
         pending = await pending_items(session, await user_id(chat), ["checkin"])
     assert [item.due_at for item in pending] == [at("Europe/Berlin", date(2026, 11, 21), 18, 30)]
     await chat.send("/checkins")
     assert "every day at 18:30" in chat.last_text
-    assert "Next check-in: Saturday, 21 November 2026 at 18:30" in chat.last_text
+    assert "Next check-in: today at 18:30." in chat.last_text
     assert [b.label for b in chat.buttons] == ["Change", "Stop check-ins"]
 
 
@@ -128,6 +128,32 @@ async def test_a_time_in_the_quiet_hours_is_explained(service: ConversationServi
     assert "/settings" in chat.last_text
     await chat.send("/checkins daily 18:30")
     assert "(21:00–08:00)" not in chat.last_text
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", {"set": "The next check-in is {}.", "view": "Next check-in: {}.",
+            "today": "today at 08:15", "tomorrow": "tomorrow at 08:15",
+            "date": "on Friday, 27 November 2026 at 17:00"}),
+    ("de", {"set": "Der nächste Check-in ist {}.", "view": "Nächster Check-in: {}.",
+            "today": "heute um 08:15 Uhr", "tomorrow": "morgen um 08:15 Uhr",
+            "date": "am Freitag, 27. November 2026 um 17:00 Uhr"})])
+async def test_a_check_in_today_or_tomorrow_is_said_so_on_the_persons_calendar(
+        service: ConversationService, clock: FakeClock, lang: str, words: dict[str, str]) -> None:
+    chat = Chat(service, language=lang)
+    await berlin(chat)
+    clock.now = datetime(2026, 11, 21, 23, 30, tzinfo=UTC)  # Sunday 00:30 in Berlin already
+    await chat.send("/checkins daily 08:15")
+    assert words["set"].format(words["today"]) in chat.last_text
+    await chat.send("/checkins")
+    assert words["view"].format(words["today"]) in chat.last_text
+    await chat.send("/checkins mon 08:15")
+    assert words["set"].format(words["tomorrow"]) in chat.last_text
+    await chat.send("/checkins")
+    assert words["view"].format(words["tomorrow"]) in chat.last_text
+    await chat.send("/checkins fri 17:00")
+    assert words["set"].format(words["date"]) in chat.last_text
+    await chat.send("/checkins")
+    assert words["view"].format(words["date"].split(" ", 1)[1]) in chat.last_text
 
 
 async def test_typed_forms_in_german(service: ConversationService) -> None:
@@ -201,7 +227,7 @@ async def test_later_twice_then_no_more_later(chat: Chat, clock: FakeClock) -> N
     await chat.send("/checkins mon 10:00")
     await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 10))
     await chat.press("Later")
-    assert "Monday, 23 November 2026 at 13:00" in chat.last_text
+    assert "I'll come back to you today at 13:00." in chat.last_text
     again = await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 13))
     assert [b.label for b in again[0].choices] == ["Start", "Later", "Skip this time"]
     await chat.press("Later")

@@ -116,3 +116,31 @@ async def test_german_settings_name_the_german_words_and_they_work(
     assert "Deine Zeitzone ist jetzt Europe/Berlin" in said
     unclear = await walk.type("/settings zeit halb drei")
     assert "/settings zeit 14:30" in unclear
+
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
+        service: ConversationService, lang: str) -> None:
+    """The summary numbers the answers 1, 2…; /2 changes answer 2 (save, the first button, does
+    not take the number 1 from the first answer), and save has its own number."""
+    walk = Walk(service, 4102, lang)
+    await walk.type("/start")
+    await walk.type("1")  # mentee
+    await walk.type("/agenda")
+    await walk.type("my career")
+    await walk.type("/1")  # that's all
+    await walk.type("advice")
+    await walk.type("/skip")
+    summary = await walk.type("/skip")
+    label = shown(lang, "agenda.steps.want_from_meeting.label")
+    assert f"2. {label}: advice" in summary
+    asked = await walk.type("/2")
+    assert shown(lang, "agenda.steps.want_from_meeting.text") in asked
+    summary = await walk.type("clear next steps")
+    assert f"2. {label}: clear next steps" in summary
+    assert f"/2  {shown(lang, 'common.buttons.change', number=2)}" in summary
+    assert f"/0  {shown(lang, 'common.buttons.confirm')}" in summary
+    saved = await walk.type("/0")
+    assert shown(lang, "agenda.done", topics=["my career"], to_raise=[],
+                 meeting_date=None) in saved

@@ -26,8 +26,9 @@ from service.mentors.shared_text import answers_text, goals_text, local_day
 from service.mentors.view import missed_in_row
 from service.messages import Button, OutMessage, Response, button
 from service.render import Renderer
-from service.schedule.checkins import TIMES, describe, when
+from service.schedule.checkins import TIMES, describe
 from service.schedule.kinds import Choice, PersonKind, Planner
+from service.schedule.placing import when
 from service.schedule.plan import replan
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import Rhythm

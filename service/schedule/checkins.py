@@ -24,7 +24,7 @@ from service.messages import Button, OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.kinds import Choice, Planner
 from service.schedule.pause import start_pause
-from service.schedule.placing import placed, quiet_hours
+from service.schedule.placing import placed, quiet_hours, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import Off, parse_rhythm
@@ -114,12 +114,6 @@ def rhythm_words(render: Renderer, rhythm: Rhythm) -> str:
                        nth=rhythm.nth, at=rhythm.at.strftime("%H:%M"))
 
 
-def when(turn: Turn, moment: datetime) -> str:
-    """A moment in the person's local time: "Friday, 27 November 2026 at 17:00"."""
-    local = moment.astimezone(zone_info(turn.user.timezone))
-    return turn.say("checkins.when", day=local.date().isoformat(), at=local.strftime("%H:%M"))
-
-
 async def next_checkin(turn: Turn, track: Track = MENTEE) -> datetime | None:
     """When the next check-in invitation goes out."""
     pending = await pending_items(turn.session, turn.user.id, [track.kind])
@@ -175,7 +169,7 @@ async def set_rhythm(turn: Turn, rhythm: Rhythm, track: Track = MENTEE) -> Respo
     upcoming = await next_checkin(turn, track)
     quiet = quiet_hours(turn)
     text = turn.say("checkins.set", rhythm=describe(turn, rhythm),
-                    next=when(turn, upcoming) if upcoming else None,
+                    next=when(turn, upcoming, on=True) if upcoming else None,
                     quiet=str(quiet) if quiet.contains(rhythm.at) else None,
                     at=f"{rhythm.at:%H:%M}", quiet_end=f"{quiet.end:%H:%M}",
                     **naming(turn, track))
@@ -326,7 +320,7 @@ async def _set_zone(turn: Turn, zone: str) -> Response:
     await replan(turn, turn.content.schedule)
     upcoming = await next_checkin(turn)
     return turn.message("checkins.zone_set", zone=zone,
-                        next=when(turn, upcoming) if upcoming else None)
+                        next=when(turn, upcoming, on=True) if upcoming else None)
 
 
 async def _after_missed(turn: Turn, answer: str) -> Response:

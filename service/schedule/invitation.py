@@ -24,10 +24,9 @@ from service.schedule.checkins import (
     STEP,
     TOPIC,
     rhythm_of,
-    when,
 )
 from service.schedule.kinds import PersonKind
-from service.schedule.placing import placed
+from service.schedule.placing import placed, when
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import next_occurrence
 from service.turn import Turn
@@ -198,7 +197,7 @@ async def _snooze(turn: Turn, invitation: ItemRecord) -> Response:
     policy = turn.content.policy
     waiting = await _follow_ups(turn, invitation, (SNOOZE,))
     if waiting:  # Later pressed again before it came back (a double tap): one return, said again
-        return turn.message("checkins.later", at=when(turn, waiting[0].due_at))
+        return turn.message("checkins.later", at=when(turn, waiting[0].due_at, on=True))
     count = _snoozes(invitation)
     if count >= policy.max_snoozes:
         return Response(toast=plain(turn.say("checkins.no_more_later")))
@@ -208,7 +207,7 @@ async def _snooze(turn: Turn, invitation: ItemRecord) -> Response:
                                            {"invitation": invitation.id})], turn.now)
     await set_status(turn.session, invitation.id, ItemStatus.SENT, turn.now,
                      payload={**invitation.payload, "snoozes": count + 1}, expect=ItemStatus.SENT)
-    return turn.message("checkins.later", at=when(turn, due))
+    return turn.message("checkins.later", at=when(turn, due, on=True))
 
 
 async def _mark_started(turn: Turn, invitation: ItemRecord) -> None:

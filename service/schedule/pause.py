@@ -18,7 +18,7 @@ from service.commands import Scope
 from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import Choice, PersonKind, Planner
-from service.schedule.placing import local_day_and_time, local_iso, local_moment, placed
+from service.schedule.placing import local_day_and_time, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
 from service.schedule.typed import is_off, parse_pause
 from service.turn import Turn
@@ -102,11 +102,10 @@ def _days(turn: Turn, until: datetime) -> dict[str, str]:
 
 
 async def next_checkin(turn: Turn) -> dict[str, str | None]:
-    """The next planned check-in as `day` and `time` (None when there is none)."""
+    """When the next planned check-in comes, as `next` ("on Friday, …", "tomorrow at 08:15"; None
+    when there is none)."""
     upcoming = await pending_items(turn.session, turn.user.id, CHECKIN_KINDS)
-    if not upcoming:
-        return {"day": None, "time": None}
-    return {**local_day_and_time(turn, upcoming[0].due_at)}
+    return {"next": when(turn, upcoming[0].due_at, on=True) if upcoming else None}
 
 
 async def choose(turn: Turn, value: str) -> Response:

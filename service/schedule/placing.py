@@ -65,3 +65,12 @@ def local_day_and_time(turn: Turn, moment: datetime) -> dict[str, str]:
     and wall time (HH:MM)."""
     local = moment.astimezone(zone_info(turn.user.timezone))
     return {"day": local.date().isoformat(), "time": local.strftime("%H:%M")}
+
+
+def when(turn: Turn, moment: datetime, on: bool = False) -> str:
+    """A moment in the person's local time: "today at 18:30", "tomorrow at 08:15", else "Friday,
+    27 November 2026 at 17:00" (`on`: "on Friday, …", for a sentence that needs the preposition)."""
+    shown = local_day_and_time(turn, moment)
+    days = (date.fromisoformat(shown["day"]) - turn.now.astimezone(zone_info(turn.user.timezone))
+            .date()).days
+    return turn.say("checkins.when", day=shown["day"], at=shown["time"], days=days, on=on)
