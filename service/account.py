@@ -17,6 +17,7 @@ from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
 from service.runs import show_run
 from service.turn import Turn
+from storage.pairings import withdraw_shares
 from storage.programmes import coordinated_by
 from storage.users import UserRecord, delete_user
 
@@ -58,6 +59,9 @@ async def delete_everything(turn: Turn) -> Response:
     row about them is erased (their pairings with it)."""
     sides = await open_sides(turn)
     coordinates = await _coordinated(turn)
+    for side in sides:
+        if side.as_mentor:  # their mentees' shares were for them, not for a next mentor
+            await withdraw_shares(turn.session, side.other.id)
     await delete_user(turn.session, turn.user.id)
     told = await farewells(turn, sides)
     return Response(turn.message("common.delete.done", coordinates=coordinates).messages,

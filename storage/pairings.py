@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Row, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.rows import PAIRINGS, USERS, record
+from storage.rows import ANSWERS, GOALS, PAIRINGS, USERS, record
 from storage.users import UserRecord
-from storage.vocabulary import PairingStatus, Role
+from storage.vocabulary import PairingStatus, Role, Visibility
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,26 @@ async def pairing_of_mentor(session: AsyncSession, mentor_id: int,
 
 async def set_pairing_status(session: AsyncSession, pairing_id: int, status: PairingStatus,
                              now: datetime) -> None:
-    """Pause, resume or end a pairing."""
+    """Pause, resume or end a pairing. Ending it withdraws what the mentee shared (`withdraw_shares`)."""
     values: dict[str, Any] = {"status": status.value, "updated_at": now}
     if status is PairingStatus.ENDED:
         values["ended_at"] = now
+        mentee = (await session.execute(select(PAIRINGS.c.mentee_id)
+                                        .where(PAIRINGS.c.id == pairing_id, _OPEN))).scalar_one_or_none()
+        others = select(PAIRINGS.c.id).where(PAIRINGS.c.mentee_id == mentee,
+                                             PAIRINGS.c.id != pairing_id, _OPEN).exists()
+        if mentee is not None and not await session.scalar(select(others)):
+            await withdraw_shares(session, mentee)
     await session.execute(update(PAIRINGS).where(PAIRINGS.c.id == pairing_id).values(**values))
+
+
+async def withdraw_shares(session: AsyncSession, mentee_id: int) -> None:
+    """Make every answer and goal of the mentee private again: they shared them with the mentor
+    of a pairing that is over, never with whoever comes next (who sees only what is shared anew)."""
+    for table in (ANSWERS, GOALS):
+        await session.execute(update(table).where(table.c.user_id == mentee_id,
+                                                  table.c.visibility == Visibility.SHARED.value)
+                              .values(visibility=Visibility.PRIVATE.value))
 
 
 async def set_pairing_end(session: AsyncSession, mentee_id: int, ends_on: date | None,

@@ -118,6 +118,10 @@ async def test_a_mentor_sees_an_answer_only_while_shared_and_paired_and_a_second
     ended = await ana.press("Yes, end it")
     assert seen.take(ended) == shown("en", "mentors.pairing.ended_other", name="Ana",
                                      as_mentor=True)
+    assert "Everything you had shared is private again" in ana.texts(ended)
+    async with service.sessionmaker.begin() as session:
+        ana_id = (await get_user(session, 3002)).id  # type: ignore[union-attr]
+        assert {a.visibility for a in await answers_of(session, ana_id)} == {Visibility.PRIVATE}
     assert seen.take(await maria.send(f"/mentees {first.id}")) == shown("en",
                                                                         "mentor_view.not_yours")
     assert seen.take(await maria.handle(PressIn(callbacks.mentee_data(first.id)))) == shown(
@@ -126,8 +130,8 @@ async def test_a_mentor_sees_an_answer_only_while_shared_and_paired_and_a_second
     assert "Joined" not in seen.take(await maria.send("/digest"))
     assert await dispatched(clock, FRIDAY_16, seen) == [""]
 
-    # A second mentor: Ben sees what Ana shares now (shared answers go to whoever is her mentor,
-    # as /answers tells her), never the private one, never the one she took back; Maria nothing.
+    # A second mentor: Ben sees what Ana shares now, never what she shared with Maria (withdrawn
+    # when that pairing ended), never the private one, never the one she took back; Maria nothing.
     ben = Chat(service, 3003, name="Ben Ott")
     ben_seen = Seen(ben)
     await ben.send("/start mentor")
@@ -139,6 +143,7 @@ async def test_a_mentor_sees_an_answer_only_while_shared_and_paired_and_a_second
     text = ben_seen.take(await ben.send(f"/mentees {second}"))
     assert "Ran my first 10 km" in text
     assert "Kiel harbour" not in text
+    assert "Joined a running group" not in text
     help_sent = await ana.send("/askmentor Can we talk about the race?")
     assert "Can we talk about the race?" in ben_seen.take(help_sent)
     assert seen.take(help_sent) == ""
@@ -153,6 +158,28 @@ async def test_a_mentor_sees_an_answer_only_while_shared_and_paired_and_a_second
     assert SECRET not in seen.all()
     assert SECRET not in ben_seen.all()
     assert "Kiel harbour" not in ben_seen.all()
+    assert "Joined a running group" not in ben_seen.all()
+
+
+async def test_a_mentor_who_deleted_their_data_leaves_the_mentee_s_shares_private_for_the_next(
+    service: ConversationService,
+) -> None:
+    maria = Chat(service, 3021, name="Maria Keller")
+    ana = Chat(service, 3022, name="Ana Lima", language="de")
+    await pair(maria, ana)
+    await shared_checkin(ana, "Shared with Maria only", 6)
+    await maria.send("/delete")
+    gone = await maria.press(0)
+    told = [to_plain(m.text) for d in gone.deliveries if d.recipient == 3022 for m in d.messages]
+    assert told == [shown("de", "mentors.pairing.gone", name="Maria", as_mentor=False)]
+    assert "wieder privat" in told[0]
+
+    ben = Chat(service, 3023, name="Ben Ott")
+    second = await pair(ben, ana)
+    assert "Shared with Maria only" not in ben.texts(await ben.send(f"/mentees {second.id}"))
+    assert "Shared with Maria only" not in ben.texts(await ben.send("/digest"))
+    await shared_checkin(ana, "Shared with Ben", 7)
+    assert "Shared with Ben" in ben.texts(await ben.send(f"/mentees {second.id}"))
 
 
 async def test_a_mentee_who_deleted_their_data_leaves_the_mentor_nothing_to_open_or_answer(
