@@ -123,6 +123,10 @@ def _parser() -> argparse.ArgumentParser:
     revoke = programme_commands.add_parser("revoke", help="end someone's coordination of it")
     revoke.add_argument("name", help="the programme's name")
     revoke.add_argument("--user-id", type=_telegram_id, required=True, help="their Telegram id")
+    move = programme_commands.add_parser(
+        "move", help="move a member (on their side, unpaired) from their programme into this one")
+    move.add_argument("name", help="the programme they move to")
+    move.add_argument("--user-id", type=_telegram_id, required=True, help="their Telegram id")
     safety = programme_commands.add_parser(
         "safety", help="help contacts, own phrases and coordinator alerts of safety signposting")
     safety.add_argument("name", help="the programme's name")
@@ -246,6 +250,8 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(cli.grant_coordinator(settings, args.name, args.user_id))
     if command == "revoke":
         return asyncio.run(cli.revoke_coordinator(settings, args.name, args.user_id))
+    if command == "move":
+        return asyncio.run(cli.move_member(settings, args.name, args.user_id))
     from bot.safety_cli import safety
 
     return safety(settings, args.name, contacts=args.contacts, alert=args.alert,

@@ -1,4 +1,4 @@
-"""`coachbot programme create|list|show|grant|revoke`, `coachbot invite`, `coachbot pair` and `coachbot
+"""`coachbot programme create|list|show|grant|revoke|move`, `coachbot invite`, `coachbot pair` and `coachbot
 unpair`: a programme's administration from the shell. Every problem is one line on stderr and
 exit code 1; what is shown are settings, counts and first names, never answers.
 
@@ -29,7 +29,8 @@ from service.programmes.invites import (
     qr_png,
     valid_username,
 )
-from service.programmes.pairs import PairError, pair, pair_csv, unpair
+from service.programmes.moving import MoveError, move
+from service.programmes.pairs import PairError, pair, pair_csv, unpair, who
 from storage.database import create_sessionmaker
 from storage.programmes import (
     ProgrammeRecord,
@@ -251,4 +252,25 @@ async def unpair_one(settings: Settings, name: str, mentee: str) -> int:
             return fail(str(error))
     print(f"Ended the pairing of {made.mentee.telegram_id} with {made.mentor.telegram_id} in {name}; "
           "both are told by the running bot.")
+    return 0
+
+
+async def move_member(settings: Settings, name: str, user_id: int) -> int:
+    """Move a member into the programme NAME, in their own turn (a refusal changes nothing); the
+    running bot tells them."""
+    async with open_database(settings) as engine:
+        async with create_sessionmaker(engine).begin() as session:
+            try:
+                programme = await _programme(session, name)
+            except _Missing as error:
+                return fail(str(error))
+        async with build_service(engine, settings).turn_of(user_id) as turn:
+            if turn is None:
+                return fail(f"unknown user id {user_id}")
+            try:
+                moved = await move(turn, programme)
+            except MoveError as error:
+                return fail(str(error))
+    print(f"moved {who(moved.user)} from {moved.left} to {moved.joined}; "
+          "they are told by the running bot.")
     return 0

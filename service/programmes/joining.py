@@ -28,26 +28,38 @@ async def join(turn: Turn, programme: ProgrammeRecord, role: Role) -> None:
     """Make the person a member of the programme on this side, with its defaults. A mentor's link
     makes someone without a mentee's history (no pairing as a mentee, no mentee dialog done) a
     mentor first and foremost, as a newcomer: a /start before it only asked, or assumed, a side."""
-    defaults = ProgrammeDefaults.of(programme.defaults)
-    user = turn.user
-    changes: UserChanges = {"programme_id": programme.id}
+    changes: UserChanges = {}
     if role is Role.MENTOR:
         changes["mentors"] = True
     if turn.created or (role is Role.MENTOR and not await _mentee_history(turn)):
         changes["role"] = role
-    if defaults.language is not None and not user.language_chosen:
-        changes["language"] = defaults.language
     if roles.asked(turn):  # the link answers the side question
         await wait_for(turn, None)
+    await take_defaults(turn, programme, changes, mentee=role is Role.MENTEE,
+                        mentor=role is Role.MENTOR)
+
+
+async def take_defaults(turn: Turn, programme: ProgrammeRecord, changes: UserChanges, *,
+                        mentee: bool, mentor: bool) -> None:
+    """Make the person a member of the programme (with `changes` of the caller's), and let its
+    defaults flow in: the language if they never chose one, the time zone if they are new or have
+    none, a mentee's check-in rule and a mentor's digest rule if they have none; then everything
+    of theirs is planned anew (joining through a link, or moved there by the programme team)."""
+    defaults = ProgrammeDefaults.of(programme.defaults)
+    user = turn.user
+    changes = changes.copy()
+    changes["programme_id"] = programme.id
+    if defaults.language is not None and not user.language_chosen:
+        changes["language"] = defaults.language
     if defaults.timezone is not None and (turn.created or user.timezone == checkins.UNSET_ZONE):
         changes["timezone"] = defaults.timezone
     await update_user(turn.session, user.id, turn.now, **changes)
     turn.became(replace(user, **changes))
     rules = await rules_of(turn.session, user.id)
-    if role is Role.MENTEE and defaults.checkin is not None and checkins.KIND not in rules:
+    if mentee and defaults.checkin is not None and checkins.KIND not in rules:
         await set_rule(turn.session, user.id, checkins.KIND,
                        checkins.soonest(turn, defaults.checkin).to_json(), turn.now)
-    if role is Role.MENTOR and defaults.digest is not None and DIGEST not in rules:
+    if mentor and defaults.digest is not None and DIGEST not in rules:
         await set_rule(turn.session, user.id, DIGEST, defaults.digest.to_json(), turn.now)
     await replan(turn, turn.content.schedule)
 

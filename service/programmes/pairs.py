@@ -68,7 +68,7 @@ def _name(user: UserRecord) -> str:
     return first_name(user.name) or str(user.telegram_id)
 
 
-def _who(user: UserRecord) -> str:
+def who(user: UserRecord) -> str:
     """"Jo (2)" for a named member, "501" for one without a name: the id said once."""
     name = first_name(user.name)
     return f"{name} ({user.telegram_id})" if name else str(user.telegram_id)
@@ -114,9 +114,9 @@ async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: st
     if mentor.id == mentee.id:
         raise PairError(f"{_name(mentor)} cannot be their own mentor")
     if not (mentor.role == Role.MENTOR or mentor.mentors):
-        raise PairError(f"{_who(mentor)} has not joined as a mentor")
+        raise PairError(f"{who(mentor)} has not joined as a mentor")
     if await pairing_of_mentee(session, mentee.id) is not None:
-        raise PairError(f"mentee {_who(mentee)} is already paired")
+        raise PairError(f"mentee {who(mentee)} is already paired")
     defaults = ProgrammeDefaults.of(programme.defaults)
     today = now.astimezone(ZoneInfo(mentee.timezone)).date()
     pairing = await create_pairing(
@@ -137,7 +137,7 @@ async def unpair(session: AsyncSession, programme: ProgrammeRecord, mentee_ref: 
     mentee = await _member(session, programme, mentee_ref, "mentee")
     pairing = await pairing_of_mentee(session, mentee.id)
     if pairing is None or pairing.programme_id != programme.id:
-        raise PairError(f"mentee {_who(mentee)} has no open pairing in "
+        raise PairError(f"mentee {who(mentee)} has no open pairing in "
                         f"{programme.name}")
     mentor = await user_by_id(session, pairing.mentor_id)
     if mentor is None:  # a pairing's people are deleted with it; kept for the type

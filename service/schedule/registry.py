@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.mentors import alerts, brief, digest, own_checkin, own_rhythm, pairing, planning
-from service.programmes import admin_view, broadcasts, figures, pairs, pulse
+from service.programmes import admin_view, broadcasts, figures, moving, pairs, pulse
 from service.schedule import checkins, invitation
 from service.schedule.ending import ending_kinds
 from service.schedule.kinds import Registry
@@ -20,5 +20,5 @@ def default_registry(policy: SchedulePolicy | None = None) -> Registry:
                           *digest.kinds(), *alerts.kinds(), *brief.kinds(), *own_checkin.kinds(),
                           *own_rhythm.choices(),
                           *planning.planners(), *broadcasts.kinds(), *pulse.kinds(),
-                          *map(pairing.menu_follows, pairs.kinds()),
+                          *map(pairing.menu_follows, (*pairs.kinds(), *moving.kinds())),
                           *figures.choices(), *admin_view.choices())
