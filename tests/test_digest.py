@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,6 +105,18 @@ async def test_flags_confidence_down_help_and_ending(service: ConversationServic
     assert "Can we talk?" in text
     assert "Confidence went down by 3 or more" in text
     assert "The planned end is in 23 days." in text
+
+
+@pytest.mark.parametrize(("lang", "ends", "said"), [
+    ("en", date(2026, 11, 27), "The planned end is today."),
+    ("en", date(2026, 11, 28), "The planned end is tomorrow."),
+    ("de", date(2026, 11, 27), "Das geplante Ende ist heute."),
+    ("de", date(2026, 11, 28), "Das geplante Ende ist morgen.")])
+async def test_an_ending_today_or_tomorrow_is_said_so(
+        service: ConversationService, clock: FakeClock, lang: str, ends: date, said: str) -> None:
+    mentor, mentee = Chat(service, 2001, language=lang), Chat(service, 2002, name="Ana")
+    await pair(mentor, mentee, ends_on=ends)
+    assert said in await digest_at(mentor, clock, FRIDAY_16)
 
 
 async def test_flags_alone_make_a_digest(service: ConversationService, clock: FakeClock) -> None:

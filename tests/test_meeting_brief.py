@@ -66,7 +66,7 @@ async def test_brief_after_the_agenda_request_with_shared_agenda_only(
                                        "want_from_meeting": "clarity"}, shared=True)
     assert await at(mentor, clock, BRIEF_AT - timedelta(minutes=1)) == ""
     text = await at(mentor, clock, BRIEF_AT)
-    assert "Your meeting with Ana on Thursday, 26 November 2026 at 17:00" in text
+    assert "Your meeting with Ana today at 17:00" in text  # 08:00 on the meeting's day
     assert "pacing" in text
     assert "my CV" in text
     assert "What I want from the meeting: clarity" in text
@@ -80,8 +80,20 @@ async def test_brief_in_german_without_an_agenda(service: ConversationService,
     await pair(mentor, mentee)
     await set_meeting(mentee, {"once": MEETING})
     text = await at(mentor, clock, BRIEF_AT)
-    assert "Dein Treffen mit Ana am Donnerstag, 26. November 2026 um 17:00 Uhr" in text
+    assert "Dein Treffen mit Ana heute um 17:00 Uhr" in text
     assert "Noch keine Agenda geteilt." in text
+
+
+async def test_the_brief_says_the_meeting_on_the_mentors_calendar_in_their_language(
+        service: ConversationService, clock: FakeClock) -> None:
+    mentor, mentee = Chat(service, 2001, language="de"), Chat(service, 2002, name="Ana")
+    await pair(mentor, mentee)
+    await mentor.send("/settings zeitzone Asia/Tokyo")
+    await set_meeting(mentee, {"once": MEETING})  # 17:00 UTC: 02:00 the next night in Tokyo
+    [due] = await briefs(mentor)
+    assert due == datetime(2026, 11, 25, 23, tzinfo=UTC)  # 08:00 in Tokyo, out of quiet hours
+    text = await at(mentor, clock, due)
+    assert "Dein Treffen mit Ana morgen um 02:00 Uhr" in text
 
 
 async def test_a_changed_meeting_plans_the_brief_anew(service: ConversationService) -> None:

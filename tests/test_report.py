@@ -141,6 +141,14 @@ def test_the_page_in_german() -> None:
         assert english not in page
 
 
+@pytest.mark.parametrize(("lang", "days", "said"), [
+    ("en", 0, "15 March 2027 (today)"), ("en", 1, "16 March 2027 (tomorrow)"),
+    ("de", 0, "15. März 2027 (heute)"), ("de", 1, "16. März 2027 (morgen)")])
+def test_an_ending_today_or_tomorrow_is_said_so(lang: str, days: int, said: str) -> None:
+    ending = Ending("Ivy", "Jo", TODAY + timedelta(days=days))
+    assert said in report_page(_data(endings=(ending,)), default_catalog(), lang)
+
+
 def test_an_empty_programme_says_so_instead_of_drawing_nothing() -> None:
     page = report_page(_data(members=0, pairs=0, stages={}, weeks=(), pulse=(), attention=(),
                              endings=()), default_catalog(), "en")

@@ -251,8 +251,9 @@ async def test_quiet_hours_move_an_item_to_their_end_and_are_set_in_settings(
     sent = await next_sent(service, clock)
     assert sent is not None
     assert sent.local == datetime(2026, 11, 24, 8, 0, tzinfo=BERLIN)
-    assert sent.texts == [rendered(lang, "calendar.meeting.agenda_request",
-                                   day="2026-11-24", time="22:00")]
+    # Moved out of the quiet hours onto the meeting's day: it is today, not tomorrow.
+    assert {"en": "Your meeting with your mentor is today at 22:00.",
+            "de": "Ihr trefft euch heute um 22:00 Uhr."}[lang] in sent.texts[0]
 
     off = await chat.send({"en": "/settings quiet off", "de": "/settings ruhezeit aus"}[lang])
     assert off.messages[0].text == rendered(lang, "common.settings.quiet_set_off")
@@ -287,6 +288,16 @@ async def test_quiet_hours_end_at_08_00_local_across_a_dst_change(
 
 ONE_OFF = {"en": ("/meeting next tuesday 17:00", "2026-11-24", "17:00"),
            "de": ("/meeting 14.12. 18:30", "2026-12-14", "18:30")}
+#: What /meeting says of that meeting (days ahead: dated) and the request the day before.
+ONE_OFF_WORDS = {
+    "en": {"set": "Noted: your next meeting is <b>on Tuesday, 24 November 2026 at 17:00</b>.",
+           "view": "Your next meeting: <b>Tuesday, 24 November 2026 at 17:00</b>.",
+           "ask": "I'll ask what you'd like to bring to it on Monday, 23 November 2026 at 17:00.",
+           "request": "Your meeting with your mentor is tomorrow at 17:00."},
+    "de": {"set": "Notiert: Euer nächstes Treffen ist <b>am Montag, 14. Dezember 2026 um 18:30 Uhr</b>.",
+           "view": "Euer nächstes Treffen: <b>Montag, 14. Dezember 2026 um 18:30 Uhr</b>.",
+           "ask": "Ich frage dich am Sonntag, 13. Dezember 2026 um 18:30 Uhr, was du mitbringen möchtest.",
+           "request": "Ihr trefft euch morgen um 18:30 Uhr."}}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -297,21 +308,18 @@ async def test_a_meeting_brings_the_agenda_request_a_day_before_and_its_button_s
     typed, day, at = ONE_OFF[lang]
     before = datetime.combine(date.fromisoformat(day) - timedelta(days=1),
                               time.fromisoformat(at), BERLIN)
+    words = ONE_OFF_WORDS[lang]
     response = await chat.send(typed)
-    assert response.messages[0].text == rendered(
-        lang, "calendar.meeting.set", day=day, time=at, recurring=False,
-        ask_day=before.date().isoformat(), ask_time=at)
-    shown = await chat.send("/meeting")
-    assert shown.messages[0].text == rendered(
-        lang, "calendar.meeting.view", day=day, time=at, recurring=False,
-        ask_day=before.date().isoformat(), ask_time=at)
+    assert response.messages[0].text.splitlines() == [words["set"], words["ask"]]
+    shown = (await chat.send("/meeting")).messages[0].text.splitlines()
+    assert shown[:2] == [words["view"], words["ask"]]
 
     await chat.send("/agreement")  # a dialog is open when the request arrives
     sent = await next_sent(service, clock)
     assert sent is not None
     assert sent.kind == "agenda_request"
     assert sent.at == before.astimezone(UTC)
-    assert sent.texts == [rendered(lang, "calendar.meeting.agenda_request", day=day, time=at)]
+    assert sent.texts[0].startswith(words["request"])
 
     offered = await press_item(chat, sent, label(lang, "calendar.meeting.agenda_button"))
     titles = {"open_title": rendered(lang, "agreement.title"), "title": rendered(lang, "agenda.title")}
@@ -342,20 +350,26 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
     await in_berlin(chat, lang)
     response = await chat.send(RECURRING[lang])
     assert response.messages[0].text == rendered(
-        lang, "calendar.meeting.set", day="2026-12-08", time="17:00", recurring=True,
-        ask_day="2026-12-07", ask_time="17:00", rhythm=MONTHLY[lang])
+        lang, "calendar.meeting.set", recurring=True, rhythm=MONTHLY[lang],
+        when={"en": "on Tuesday, 8 December 2026 at 17:00",
+              "de": "am Dienstag, 8. Dezember 2026 um 17:00 Uhr"}[lang],
+        ask={"en": "on Monday, 7 December 2026 at 17:00",
+             "de": "am Montag, 7. Dezember 2026 um 17:00 Uhr"}[lang])
     assert MONTHLY[lang] in response.messages[0].text  # not "regularly": which rhythm
     sent = await next_sent(service, clock)
     assert sent is not None
     assert sent.at == local(2026, 12, 7, 17)
-    assert sent.texts == [rendered(lang, "calendar.meeting.agenda_request",
-                                   day="2026-12-08", time="17:00")]
+    assert {"en": "Your meeting with your mentor is tomorrow at 17:00.",
+            "de": "Ihr trefft euch morgen um 17:00 Uhr."}[lang] in sent.texts[0]
     [following] = await items(service, ItemStatus.PENDING)
     assert following.due_at == local(2027, 1, 11, 17)  # the day before the 2nd Tuesday of January
     shown = await chat.send("/meeting")
     assert shown.messages[0].text == rendered(  # tomorrow's meeting: its request went out
-        lang, "calendar.meeting.view", day="2026-12-08", time="17:00", recurring=True,
-        ask_day=None, ask_time=None, rhythm=MONTHLY[lang])
+        lang, "calendar.meeting.view", recurring=True, rhythm=MONTHLY[lang], ask=None,
+        when={"en": "tomorrow at 17:00", "de": "morgen um 17:00 Uhr"}[lang])
+    assert {"en": "Your next meeting: <b>tomorrow at 17:00</b> (a regular meeting,",
+            "de": "Euer nächstes Treffen: <b>morgen um 17:00 Uhr</b> (ein regelmäßiges Treffen,"
+            }[lang] in shown.messages[0].text
 
     cleared = await chat.press(label(lang, "calendar.meeting.clear_button"))
     assert cleared.messages[0].text == rendered(lang, "calendar.meeting.cleared")
@@ -366,6 +380,13 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
 
 TOMORROW = {"en": ("/meeting tomorrow", "/meeting cancel", "someday"),
             "de": ("/meeting morgen", "/meeting absagen", "irgendwann")}
+TOMORROW_WORDS = {
+    "en": ("At what time do you meet tomorrow?",
+           "Noted: your next meeting is <b>tomorrow at 18:30</b>.\n"
+           "I'll ask what you'd like to bring to it today at 18:30."),
+    "de": ("Um wie viel Uhr trefft ihr euch morgen?",
+           "Notiert: Euer nächstes Treffen ist <b>morgen um 18:30 Uhr</b>.\n"
+           "Ich frage dich heute um 18:30 Uhr, was du mitbringen möchtest.")}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -374,15 +395,14 @@ async def test_a_day_without_a_time_asks_for_the_time_and_cancel_clears(
 ) -> None:
     await in_berlin(chat, lang)  # Saturday
     tomorrow, cancel, never = TOMORROW[lang]
+    question, noted_words = TOMORROW_WORDS[lang]
     asked = await chat.send(tomorrow)
-    assert asked.messages[0].text == rendered(lang, "calendar.meeting.ask_time", day="2026-11-22")
+    assert asked.messages[0].text.startswith(question)
     again = await chat.send(never)
-    assert again.messages[0].text == rendered(lang, "calendar.meeting.ask_time_again",
-                                              day="2026-11-22", text=never)
+    assert question in again.messages[0].text
+    assert never in again.messages[0].text
     noted = await chat.send("18:30")
-    assert noted.messages[0].text == rendered(
-        lang, "calendar.meeting.set", day="2026-11-22", time="18:30", recurring=False,
-        ask_day="2026-11-21", ask_time="18:30")
+    assert noted.messages[0].text == noted_words
     assert [b.label for b in chat.buttons] == [label(lang, "calendar.meeting.clear_button")]
     cleared = await chat.send(cancel)
     assert cleared.messages[0].text == rendered(lang, "calendar.meeting.cleared")
@@ -398,8 +418,15 @@ async def test_an_agendas_day_is_the_meeting_meeting_knows_of(chat: Chat, lang: 
     await in_berlin(chat, lang)
     await saved_run(chat, "agenda", {"meeting_date": "2026-12-02"}, shared=False)
     shown = (await chat.send("/meeting")).messages[0].text
-    assert shown == rendered(lang, "calendar.meeting.none", agenda_day="2026-12-02")
+    assert shown == rendered(lang, "calendar.meeting.none", agenda_day="2026-12-02", days=11)
+    assert {"en": "Your agenda is for a meeting on Wednesday, 2 December 2026, but",
+            "de": "Deine Agenda ist für ein Treffen am Mittwoch, 2. Dezember 2026, aber"}[lang] in shown
     assert "/meeting 2.12. 17:00" in shown
+    await saved_run(chat, "agenda", {"meeting_date": "2026-11-22"}, shared=False)
+    shown = (await chat.send("/meeting")).messages[0].text
+    assert {"en": "Your agenda is for a meeting tomorrow, but",
+            "de": "Deine Agenda ist für ein Treffen morgen, aber"}[lang] in shown
+    assert "/meeting 22.11. 17:00" in shown
 
 
 async def test_a_meeting_less_than_a_day_away_asks_for_nothing_in_the_past(
@@ -407,9 +434,9 @@ async def test_a_meeting_less_than_a_day_away_asks_for_nothing_in_the_past(
 ) -> None:
     await in_berlin(chat, "en")  # Saturday 10:00 in Berlin
     response = await chat.send("/meeting tomorrow 09:00")
-    assert response.messages[0].text == rendered(
-        "en", "calendar.meeting.set", day="2026-11-22", time="09:00", recurring=False,
-        ask_day=None, ask_time=None)
+    assert response.messages[0].text == (
+        "Noted: your next meeting is <b>tomorrow at 09:00</b>.\n"
+        "It's less than a day away: /agenda is there whenever you'd like to prepare.")
     assert await items(service, ItemStatus.PENDING) == []
 
 
@@ -553,15 +580,17 @@ async def test_the_agenda_request_arrives_over_telegram_and_its_button_starts_th
     client = e2e.client()
     await client.send("/settings timezone Europe/Berlin")
     [confirmed] = await client.send("/meeting next tuesday 17:00")
-    assert confirmed == say("en", "calendar.meeting.set", day="2026-11-24", time="17:00",
-                            recurring=False, ask_day="2026-11-23", ask_time="17:00")
+    assert confirmed == say("en", "calendar.meeting.set", recurring=False,
+                            when="on Tuesday, 24 November 2026 at 17:00",
+                            ask="on Monday, 23 November 2026 at 17:00")
 
     job = dispatch_job(e2e.service)  # one tick of the JobQueue's dispatcher, at the clock's now
     e2e.clock.now = local(2026, 11, 23, 17)
     await e2e.bot.app.update_queue.put(job.work(await job.dispatcher.claim()))
     await e2e.settle()
-    assert client.last_text == say("en", "calendar.meeting.agenda_request", day="2026-11-24",
-                                   time="17:00")
+    assert client.last_text == say("en", "calendar.meeting.agenda_request",
+                                   when="tomorrow at 17:00")
+    assert client.last_text.startswith("Your meeting with your mentor is tomorrow at 17:00.")
     assert client.last_buttons == [say("en", "calendar.meeting.agenda_button")]
 
     started = await client.click(say("en", "calendar.meeting.agenda_button"))

@@ -19,7 +19,7 @@ from service.schedule.kinds import PersonKind
 from service.schedule.meeting import BEFORE as AGENDA_BEFORE
 from service.schedule.meeting import RULE as MEETING_RULE
 from service.schedule.meeting import meetings
-from service.schedule.placing import local_moment, placed, placed_for
+from service.schedule.placing import local_moment, placed, placed_for, when
 from service.schedule.rhythm import zone_info
 from service.turn import Turn
 from storage.pairings import PairingRecord, pairing_of_mentor, pairings_of_mentor
@@ -82,10 +82,9 @@ async def due(turn: Turn, item: ItemRecord) -> Response | None:
     latest = max(agendas) if agendas else None
     agenda = [a for a in answers if a.run_id == latest]
     rest = [a for a in answers if a.run_id != latest and (since is None or a.updated_at > since)]
-    zone, scripts = turn.user.timezone, turn.content.scripts
-    local = datetime.fromisoformat(meeting).astimezone(zone_info(zone))
+    zone, scripts = turn.user.timezone, turn.content.scripts  # the mentor's
     blocks = [turn.say("brief.heading", name=first_name(mentee.name if mentee else None),
-                       day=local.date().isoformat(), at=local.strftime("%H:%M"))]
+                       when=when(turn, datetime.fromisoformat(meeting), on=True))]
     blocks += answers_text(turn.render, scripts, agenda, zone) or [turn.say("brief.no_agenda")]
     since_blocks = answers_text(turn.render, scripts, rest, zone)
     if since_blocks:

@@ -17,7 +17,7 @@ from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.checkins import describe
 from service.schedule.kinds import Choice, PersonKind, Planner
-from service.schedule.placing import ahead, local_day_and_time, local_iso, local_moment, placed
+from service.schedule.placing import ahead, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, next_occurrence, zone_info
 from service.schedule.typed import MeetingWhen, is_off, parse_date, parse_meeting, parse_time
@@ -60,11 +60,11 @@ def meetings(turn: Turn, rule: JSONObject | None, after: datetime) -> list[datet
     return found
 
 
-def _rule(when: MeetingWhen) -> JSONObject:
-    if when.once is not None:
-        return {"once": when.once.isoformat(timespec="minutes")}
-    assert when.rule is not None
-    return {"rule": when.rule.to_json()}
+def _rule(typed: MeetingWhen) -> JSONObject:
+    if typed.once is not None:
+        return {"once": typed.once.isoformat(timespec="minutes")}
+    assert typed.rule is not None
+    return {"rule": typed.rule.to_json()}
 
 
 async def meeting(turn: Turn, args: str) -> Response:
@@ -76,18 +76,19 @@ async def meeting(turn: Turn, args: str) -> Response:
         return await view(turn)
     if is_off(text) or text.lower() in CANCEL_WORDS:
         return await clear(turn)
-    when = parse_meeting(text, turn.today)
-    if when is None:
+    typed = parse_meeting(text, turn.today)
+    if typed is None:
         day = parse_date(text, turn.today, turn.lang)
         if day is not None and day >= turn.today:  # a day without its time: ask for it
             await wait_for(turn, {"for": WAITING, "day": day.isoformat()})
-            return turn.message("calendar.meeting.ask_time", day=day.isoformat())
+            return turn.message("calendar.meeting.ask_time", day=day.isoformat(),
+                                days=(day - turn.today).days)
         return turn.message("calendar.meeting.unclear", text=text[:64])
-    return await _set(turn, when)
+    return await _set(turn, typed)
 
 
-async def _set(turn: Turn, when: MeetingWhen) -> Response:
-    await set_rule(turn.session, turn.user.id, RULE, _rule(when), turn.now)
+async def _set(turn: Turn, typed: MeetingWhen) -> Response:
+    await set_rule(turn.session, turn.user.id, RULE, _rule(typed), turn.now)
     await replan(turn, turn.content.schedule)
     return await view(turn, set_now=True)
 
@@ -107,6 +108,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     at = parse_time(incoming.text)
     if at is None:
         return turn.message("calendar.meeting.ask_time_again", day=day,
+                            days=(date.fromisoformat(day) - turn.today).days,
                             text=incoming.text.strip()[:64])
     await wait_for(turn, None)
     return await _set(turn, MeetingWhen(once=datetime.combine(date.fromisoformat(day), at)))
@@ -117,15 +119,16 @@ async def view(turn: Turn, set_now: bool = False) -> Response:
     rule = (await rules_of(turn.session, turn.user.id)).get(RULE)
     upcoming = meetings(turn, rule, turn.now)
     if not upcoming:
-        return turn.message("calendar.meeting.none", agenda_day=await _agenda_day(turn))
+        agenda_day = await _agenda_day(turn)
+        return turn.message("calendar.meeting.none", agenda_day=agenda_day, days=(
+            date.fromisoformat(agenda_day) - turn.today).days if agenda_day else None)
     requests = [item for item in await pending_items(turn.session, turn.user.id, (KIND,))
                 if _meeting_of(item) == upcoming[0]]
-    ask = local_day_and_time(turn, requests[0].due_at) if requests else None
     rhythm = _rhythm(rule)
     text = turn.say("calendar.meeting.set" if set_now else "calendar.meeting.view",
-                    recurring=rhythm is not None, ask_day=ask and ask["day"],
+                    recurring=rhythm is not None, when=when(turn, upcoming[0], on=set_now),
                     rhythm=describe(turn, rhythm) if rhythm is not None else None,
-                    ask_time=ask and ask["time"], **local_day_and_time(turn, upcoming[0]))
+                    ask=when(turn, requests[0].due_at, on=True) if requests else None)
     clear_button = button(turn.say("calendar.meeting.clear_button"),
                           callbacks.scheduling_data(TOPIC, "off"))
     return Response((OutMessage(text, ((clear_button,),)),))
@@ -188,7 +191,7 @@ async def agenda_request(turn: Turn, item: ItemRecord) -> Response | None:
     if moment is None or moment <= turn.now:
         return None
     start = button(turn.say("calendar.meeting.agenda_button"), callbacks.item_data(item.id, "start"))
-    text = turn.say("calendar.meeting.agenda_request", **local_day_and_time(turn, moment))
+    text = turn.say("calendar.meeting.agenda_request", when=when(turn, moment, on=True))
     return Response((OutMessage(text, ((start,),)),))
 
 
