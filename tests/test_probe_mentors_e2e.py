@@ -14,6 +14,7 @@ import pytest
 
 from service.callbacks import mentee_data, scheduling_data
 from storage.rows import HELP, PAIRINGS
+from tests import test_mentors_e2e as mentors_e2e
 from tests.telegram.client import ChatClient
 from tests.telegram.harness import E2E, say
 from tests.telegram.stub import BOT_USERNAME
@@ -30,14 +31,7 @@ def utf16(text: str) -> int:
 
 async def checkin(client: ChatClient, helped: str, confidence: str, share: str) -> None:
     """A whole check-in over Telegram (no open action steps), then the sharing choice."""
-    await client.send("/checkin")
-    await client.send(helped)
-    await client.send("Rainy weather")
-    await client.click(confidence)
-    await client.send("/skip")
-    await client.send("Pacing, please")
-    await client.click("No")
-    await client.click("Looks good")
+    await mentors_e2e.checkin(client, helped, confidence)
     await client.click(share)
 
 
