@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, select, text, update
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.conversation import ConversationService
@@ -17,6 +18,7 @@ from storage.database import create_engine, create_sessionmaker
 from storage.goals import add_actions, create_goal, goals_of, set_action_status
 from storage.inbox import forget_updates, keep_update, take_up_leftovers
 from storage.models import Base
+from storage.rows import USERS
 from storage.runs import active_run, create_run, get_run, lock_user_with_run, runs_of, save_run
 from storage.updates import claim_update
 from storage.users import create_user, get_user
@@ -109,6 +111,38 @@ async def test_records_come_back_with_the_vocabulary_enums_and_their_json(
                                                             {"why": ["growth"]})
     assert [(type(a.status), a.status) for a in goal.actions] == [(ActionStatus,
                                                                     ActionStatus.PARTLY)]
+
+
+async def test_times_come_back_as_the_same_moment_in_utc_and_compare_in_time_order(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    berlin = timezone(timedelta(hours=1))
+    moments = [datetime(2027, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+               datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC),  # whole seconds: stored the same way
+               datetime(2027, 1, 2, 4, 4, 4, 999999, tzinfo=berlin)]  # 03:04:04.999999 UTC
+    async with create_sessionmaker(engine).begin() as session:
+        for number, moment in enumerate(moments, 41):
+            user, _ = await create_user(session, number, name=None, language="en",
+                                        timezone="UTC", now=clock())
+            await session.execute(update(USERS).where(USERS.c.id == user.id)
+                                  .values(paused_until=moment))
+        if engine.dialect.name == "sqlite":  # text, as SQLAlchemy's own type always wrote it
+            await session.execute(text("UPDATE users SET paused_until = "
+                                       "'2027-01-02 03:04:05.000000' WHERE telegram_id = 42"))
+        with pytest.raises(StatementError, match="naive datetime"):
+            await session.execute(update(USERS).values(paused_until=datetime(2027, 1, 2)))  # noqa: DTZ001
+    async with create_sessionmaker(engine).begin() as session:
+        rows = (await session.execute(select(USERS.c.telegram_id, USERS.c.paused_until)
+                                      .order_by(USERS.c.paused_until))).all()
+        before = (await session.scalars(select(USERS.c.telegram_id).where(
+            USERS.c.paused_until < datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)))).all()
+        due = (await session.scalars(select(USERS.c.telegram_id).where(
+            USERS.c.paused_until <= datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)))).all()
+    assert [telegram for telegram, _ in rows] == [43, 42, 41]
+    assert [moment for _, moment in rows] == sorted(moments)
+    assert all(moment.utcoffset() == timedelta(0) for _, moment in rows)
+    assert before == [43]
+    assert sorted(due) == [42, 43]
 
 
 async def test_a_failed_transaction_saves_neither_answer_nor_position(
