@@ -61,9 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where UTC is required")
-        value = value.astimezone(UTC)
+        value = utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     @override
@@ -83,11 +81,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
 
         def process(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given where UTC is required")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return None if value is None else sqlite_text(value)
 
         return process
 
@@ -103,6 +97,19 @@ class UTCDateTime(TypeDecorator[datetime]):
             return read.replace(tzinfo=UTC) if read.tzinfo is None else read.astimezone(UTC)
 
         return process
+
+
+def utc(value: datetime) -> datetime:
+    """An aware datetime as UTC; a naive one is refused (whose clock would it be on?)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given where UTC is required")
+    return value.astimezone(UTC)
+
+
+def sqlite_text(value: datetime) -> str:
+    """A moment as SQLite keeps it: UTC text in SQLAlchemy's format, microseconds always written,
+    so that text order is time order."""
+    return utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _utc_datetime() -> UTCDateTime:
