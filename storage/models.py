@@ -91,10 +91,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().result_processor(dialect, coltype)
 
         def process(value: str | datetime | None) -> datetime | None:
-            if value is None:
-                return None
-            read = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-            return read.replace(tzinfo=UTC) if read.tzinfo is None else read.astimezone(UTC)
+            return None if value is None else sqlite_moment(value)
 
         return process
 
@@ -110,6 +107,12 @@ def sqlite_text(value: datetime) -> str:
     """A moment as SQLite keeps it: UTC text in SQLAlchemy's format, microseconds always written,
     so that text order is time order."""
     return utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def sqlite_moment(value: str | datetime) -> datetime:
+    """A moment read back from SQLite's text (or any ISO form): aware, in UTC."""
+    read = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return read.replace(tzinfo=UTC) if read.tzinfo is None else read.astimezone(UTC)
 
 
 def _utc_datetime() -> UTCDateTime:
