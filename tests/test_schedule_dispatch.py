@@ -26,7 +26,16 @@ from service.schedule.dispatch import Dispatcher
 from service.schedule.maintenance import next_clean_up
 from storage.database import create_sessionmaker
 from storage.rows import ITEMS, UPDATES
-from storage.schedule import ItemRecord, add_items, item_by_id, item_by_key, pending_items
+from storage.schedule import (
+    ItemRecord,
+    NewItem,
+    add_items,
+    cancel_unplanned,
+    item_by_id,
+    item_by_key,
+    pending_items,
+    set_status,
+)
 from storage.vocabulary import ItemStatus
 from tests.support.clock import FakeClock
 from tests.support.schedule import PING, Pings, dispatch_once, ping_at, ping_registry, ping_service, ping_text
@@ -391,3 +400,27 @@ async def test_a_bot_stopped_mid_batch_stops_and_what_it_had_not_sent_goes_out_o
     await e2e.settle()
     assert sorted(pinged()) == people  # each once
     assert await statuses(e2e) == [ItemStatus.SENT] * len(people)
+
+
+async def test_a_batchs_replanning_cancels_only_its_peoples_unplanned_pending_items_of_its_kinds(
+        service: ConversationService, clock: FakeClock) -> None:
+    for telegram_id in (ANA, BEN, 4103):
+        await person(service, telegram_id)
+    ana, ben, other = [await _uid(service, t) for t in (ANA, BEN, 4103)]
+    due = clock.now + timedelta(days=1)
+    planned = {f"{kind}:{user}:{n}": NewItem(f"{kind}:{user}:{n}", kind, user, due, {})
+               for kind in (PING, "other") for user in (ana, ben, other) for n in (1, 2)}
+    async with service.sessionmaker.begin() as session:
+        await add_items(session, planned.values(), clock.now)
+        sent = await item_by_key(session, f"{PING}:{ben}:2")
+        assert sent is not None
+        await set_status(session, sent.id, ItemStatus.SENT, clock.now)
+        cancelled = await cancel_unplanned(session, [ana, ben], [PING],
+                                           [f"{PING}:{ana}:1", f"{PING}:{other}:1"], clock.now)
+    async with service.sessionmaker.begin() as session:
+        statuses = {key: (await item_by_key(session, key)) for key in planned}
+    assert cancelled == 2  # Ana's second and Ben's first: Ben's second was sent already
+    assert {key for key, item in statuses.items()
+            if item is not None and item.status is ItemStatus.CANCELLED} == {
+        f"{PING}:{ana}:2", f"{PING}:{ben}:1"}
+    assert statuses[f"{PING}:{ben}:2"].status is ItemStatus.SENT  # type: ignore[union-attr]
