@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import COORDINATORS, INVITES, PAIRINGS, USERS
-from storage.users import UserRecord
+from storage.users import USER_COLUMNS, UserRecord
 from storage.vocabulary import PairingStatus, Role
 
 
@@ -46,6 +46,6 @@ async def programme_counts(session: AsyncSession, programme_id: int) -> Programm
 
 async def members_named(session: AsyncSession, programme_id: int) -> list[UserRecord]:
     """Every member of the programme, oldest first (to find one by first name)."""
-    rows = await session.execute(select(USERS).where(USERS.c.programme_id == programme_id)
+    rows = await session.execute(select(*USER_COLUMNS).where(USERS.c.programme_id == programme_id)
                                  .order_by(USERS.c.id))
     return [UserRecord.from_row(row) for row in rows]

@@ -11,7 +11,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import RUNS, USERS, record
-from storage.users import UserRecord, lock_user
+from storage.users import USER_COLUMNS, UserRecord, lock_user
 from storage.vocabulary import JSONObject, RunStatus
 
 
@@ -47,7 +47,7 @@ async def active_run(session: AsyncSession, user_id: int) -> RunRecord | None:
 
 _RUN_COLUMNS = [column.label(f"run_{column.name}") for column in RUNS.c]
 _USER_WITH_RUN = (
-    select(USERS, *_RUN_COLUMNS)
+    select(*USER_COLUMNS, *_RUN_COLUMNS)
     .outerjoin(RUNS, (RUNS.c.user_id == USERS.c.id) & (RUNS.c.status == RunStatus.ACTIVE))
     .where(USERS.c.telegram_id == bindparam("telegram_id"))
 )
@@ -77,7 +77,7 @@ async def lock_user_with_run(
     return user, RunRecord.from_row(row, prefix="run_")
 
 
-_LOCK_USERS = (select(USERS).where(USERS.c.telegram_id.in_(bindparam("people", expanding=True)))
+_LOCK_USERS = (select(*USER_COLUMNS).where(USERS.c.telegram_id.in_(bindparam("people", expanding=True)))
                .order_by(USERS.c.id).with_for_update())
 _ACTIVE_RUNS = select(RUNS).where(RUNS.c.user_id.in_(bindparam("users", expanding=True)),
                                   RUNS.c.status == RunStatus.ACTIVE)
