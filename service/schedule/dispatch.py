@@ -128,7 +128,7 @@ class Dispatcher:
             session = next(iter(turns.values())).session
             taken = await take_many(session, [c.id for c in claimed if c.telegram_id in turns],
                                     self.owner, now)
-            opened, replans, hidden = [], [], []
+            opened, replans, hidden, finished = [], [], [], set()
             for item in claimed:
                 turn = turns.get(item.telegram_id) if item.telegram_id is not None else None
                 if turn is None or item.id not in taken:  # unknown, or a slower dispatcher lost it
@@ -138,13 +138,15 @@ class Dispatcher:
                 decision = await self._decide(turn, item, record)
                 opened.append(Opened(item, decision.deliveries))
                 replans.append((turn, decision.planners))
+                if decision.planners:
+                    finished.add(item.item.key)
                 if decision.hides and turn.open_run is not None:
                     hidden.append(turn.open_run.id)
             together = next(iter(turns.values())).together
             if together is not None:
                 await add_items(session, together.take_follow_ups(), now)
             await hide_runs(session, hidden)
-            await replan_many(registry, replans)
+            await replan_many(registry, replans, finished)
         return opened
 
     async def _decide(self, turn: Turn, claimed: Claimed, item: ItemRecord) -> _Decision:

@@ -9,7 +9,7 @@ inside a pause (but what a kind sends *at* its end) and nothing at all for someo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from service.schedule.kinds import Planner, Registry
 from service.turn import Turn
@@ -52,11 +52,14 @@ async def replan(turn: Turn, registry: Registry, planners: Iterable[Planner] | N
 
 
 
-async def replan_many(registry: Registry, work: Sequence[tuple[Turn, Sequence[Planner]]]) -> None:
+async def replan_many(registry: Registry, work: Sequence[tuple[Turn, Sequence[Planner]]],
+                      finished: Collection[str] = ()) -> None:
     """`replan` for several people in one transaction (the dispatcher's batch; one turn a person):
     planner by planner in the registry's order, as `replan` runs them for one person, each
     planner's items for everyone created and its unplanned ones cancelled with one statement
-    each, whatever the number of people."""
+    each, whatever the number of people. `finished`: the keys of the items just sent, skipped or
+    missed; planned again (a cohort's planner plans its open broadcasts, the one just sent among
+    them), they are kept but not written: such an item stays as it is."""
     if not work:
         return
     session = work[0][0].session
@@ -74,4 +77,5 @@ async def replan_many(registry: Registry, work: Sequence[tuple[Turn, Sequence[Pl
         if planner.kinds:
             await cancel_unplanned(session, [turn.user.id for turn in turns], planner.kinds,
                                    [item.key for item in planned], turns[0].now)
-        await add_items(session, planned, turns[0].now)
+        await add_items(session, [item for item in planned if item.key not in finished],
+                        turns[0].now)
