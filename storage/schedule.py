@@ -330,18 +330,30 @@ async def cancel_unplanned(session: AsyncSession, user_ids: Iterable[int], kinds
 
 # The claim returns up to a batch of rows, each turned into an item: read from the driver as plain
 # values (see _UPSERT; measured: SQLAlchemy's row processing was most of a claimed item's cost).
-# On PostgreSQL the rows are locked and skipped if another dispatcher holds them.
-_CLAIM = (
-    f"UPDATE scheduled_items SET status = '{ItemStatus.CLAIMED.value}', lease_until = {{lease}}, "
-    "claimed_by = {owner}, updated_at = {now} WHERE id IN (SELECT id FROM scheduled_items "
-    f"WHERE status = '{ItemStatus.PENDING.value}' AND due_at <= {{now}} "
-    f"OR status = '{ItemStatus.CLAIMED.value}' AND lease_until < {{now}} "
-    "ORDER BY due_at, id LIMIT {limit}{lock}) "
-    'RETURNING id, "key", kind, user_id, due_at, status, attempts, payload, sent_at, last_error')
+# Items whose claim's lease ran out (their dispatcher died) are taken back first, then due ones,
+# each in the order of the index by status and time: one query for both read and sorted every
+# due row for each batch. On PostgreSQL the rows are locked and skipped if another dispatcher
+# holds them.
+def _claim(taken: str, *, places: tuple[str, str, str, str], lock: str = "") -> str:
+    """The claim of the items `taken` selects (`?` placeholders in order, or numbered ones:
+    lease, owner, now, limit)."""
+    lease, owner, now, limit = places
+    return (f"UPDATE scheduled_items SET status = '{ItemStatus.CLAIMED.value}', "
+            f"lease_until = {lease}, claimed_by = {owner}, updated_at = {now} "
+            f"WHERE id IN (SELECT id FROM scheduled_items WHERE {taken.format(now=now)} "
+            f"ORDER BY due_at, id LIMIT {limit}{lock}) "
+            'RETURNING id, "key", kind, user_id, due_at, status, attempts, payload, sent_at, '
+            "last_error")
+
+
+_LEASE_RAN_OUT = f"status = '{ItemStatus.CLAIMED.value}' AND lease_until < {{now}}"
+_DUE = f"status = '{ItemStatus.PENDING.value}' AND due_at <= {{now}}"
 _CLAIMS = {
-    "qmark": _CLAIM.format(lease="?", owner="?", now="?", limit="?", lock=""),
-    "numeric_dollar": _CLAIM.format(lease="$1", owner="$2", now="$3", limit="$4",
-                                    lock=" FOR UPDATE SKIP LOCKED"),
+    "qmark": tuple(_claim(taken, places=("?", "?", "?", "?"))
+                   for taken in (_LEASE_RAN_OUT, _DUE)),
+    "numeric_dollar": tuple(_claim(taken, places=("$1", "$2", "$3", "$4"),
+                                   lock=" FOR UPDATE SKIP LOCKED")
+                            for taken in (_LEASE_RAN_OUT, _DUE)),
 }
 
 
@@ -364,16 +376,23 @@ async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: 
     dialect = session.get_bind().dialect
     connection = await session.connection()
     if dialect.paramstyle == "qmark":  # SQLite: text times, JSON as text
-        stamp = sqlite_text(now)
-        parameters: tuple[Any, ...] = (sqlite_text(now + lease), owner, stamp, stamp, stamp, limit)
+        stamp: object = sqlite_text(now)
+        until: object = sqlite_text(now + lease)
         moment: Callable[[Any], datetime] = sqlite_moment
         document: Callable[[Any], Any] = _json_text
     else:  # asyncpg: times and JSON as Python values
-        parameters = (utc(now + lease), owner, utc(now), limit)
+        stamp, until = utc(now), utc(now + lease)
         moment, document = utc, _identity
-    rows = await connection.exec_driver_sql(_CLAIMS[dialect.paramstyle], parameters)
-    items = sorted((_item_of(row, moment, document) for row in rows),
-                   key=lambda item: (item.due_at, item.id))
+    items: list[ItemRecord] = []
+    for claim in _CLAIMS[dialect.paramstyle]:
+        left = limit - len(items)
+        if left <= 0:
+            break
+        parameters = (until, owner, stamp, stamp, left) if dialect.paramstyle == "qmark" \
+            else (until, owner, stamp, left)  # `?` in order: the time twice
+        rows = await connection.exec_driver_sql(claim, parameters)
+        items.extend(_item_of(row, moment, document) for row in rows)
+    items.sort(key=lambda item: (item.due_at, item.id))
     people = {item.user_id for item in items if item.user_id is not None}
     telegram = dict((await session.execute(
         select(USERS.c.id, USERS.c.telegram_id).where(USERS.c.id.in_(people)))).all()) if people else {}
