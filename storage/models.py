@@ -286,7 +286,7 @@ class ScheduledItem(Base):
     __tablename__ = "scheduled_items"
     __table_args__ = (
         Index("ix_scheduled_items_status_due", "status", "due_at"),
-        Index("ix_scheduled_items_user_kind", "user_id", "kind"),
+        Index("ix_scheduled_items_user_status_due", "user_id", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

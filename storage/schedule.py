@@ -126,15 +126,12 @@ _TAKE_MANY = (update(ITEMS)
               .values(status=ItemStatus.SENT.value, sent_at=bindparam("now"), lease_until=None,
                       updated_at=bindparam("now"))
               .returning(ITEMS.c.id))
-# A planner's cancellations for a batch of people, in each driver's own terms. SQLite, without
-# statistics, would read the batch's rows through the status index (every pending item of
-# everyone, for each batch: measured, a tenth of a cohort invitation's cost); `+status` keeps it
-# on the index by person and kind.
+# A planner's cancellations for a batch of people, in each driver's own terms (see _UPSERT).
 _CANCEL_UNPLANNED = {
     "qmark": f"UPDATE scheduled_items SET status = '{ItemStatus.CANCELLED.value}', updated_at = ? "
              "WHERE user_id IN (SELECT value FROM json_each(?)) "
              "AND kind IN (SELECT value FROM json_each(?)) "
-             f"AND +status = '{ItemStatus.PENDING.value}' "
+             f"AND status = '{ItemStatus.PENDING.value}' "
              'AND "key" NOT IN (SELECT value FROM json_each(?))',
     "numeric_dollar": f"UPDATE scheduled_items SET status = '{ItemStatus.CANCELLED.value}', "
                       "updated_at = $1 WHERE user_id = ANY($2) AND kind = ANY($3) "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text, update
@@ -20,6 +22,7 @@ from storage.inbox import forget_updates, keep_update, take_up_leftovers
 from storage.models import Base
 from storage.rows import USERS
 from storage.runs import active_run, create_run, get_run, lock_user_with_run, runs_of, save_run
+from storage.schedule import cancel_pending, pending_items
 from storage.updates import claim_update
 from storage.users import create_user, get_user
 from storage.vocabulary import ActionStatus, GoalStatus, Role, RunStatus, Visibility
@@ -143,6 +146,34 @@ async def test_times_come_back_as_the_same_moment_in_utc_and_compare_in_time_ord
     assert all(moment.utcoffset() == timedelta(0) for _, moment in rows)
     assert before == [43]
     assert sorted(due) == [42, 43]
+
+
+async def test_a_persons_pending_items_are_read_among_their_own_rows(tmp_path: Path) -> None:
+    """SQLite keeps no statistics here: without the index by person and status it read every
+    pending item of everyone for each person's (10 ms a call with 100,000 people)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'plans.sqlite3'}")
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    try:
+        await migrate.upgrade(engine)
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        async with create_sessionmaker(engine).begin() as session:
+            await pending_items(session, 1)
+            await pending_items(session, 1, ["checkin"])
+            await cancel_pending(session, 1, datetime(2027, 1, 1, tzinfo=UTC), kinds=["checkin"])
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        async with engine.connect() as connection:
+            plans = [" ".join(str(row[3]) for row in (await connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", tuple(parameters))).all())
+                for statement, parameters in statements if "scheduled_items" in statement]
+    finally:
+        await engine.dispose()
+    assert len(plans) == 3
+    assert all("ix_scheduled_items_user_status_due (user_id=? AND status=?)" in plan
+               for plan in plans), plans
 
 
 async def test_a_failed_transaction_saves_neither_answer_nor_position(
