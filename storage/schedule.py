@@ -138,6 +138,7 @@ _CANCEL_UNPLANNED = {
                       f"AND status = '{ItemStatus.PENDING.value}' AND NOT (\"key\" = ANY($4))",
 }
 
+
 async def rules_of(session: AsyncSession, user_id: int) -> dict[str, JSONObject]:
     """A person's rules by kind."""
     rows = await session.execute(_RULES, {"user": user_id})
@@ -366,6 +367,10 @@ def _json_text(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _identity(value: Any) -> Any:
+    return value
+
+
 async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: timedelta,
                     limit: int) -> list[Claimed]:
     """Claim up to `limit` due items, oldest first, for `lease`; never one another dispatcher
@@ -394,10 +399,6 @@ async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: 
     telegram = dict((await session.execute(
         select(USERS.c.id, USERS.c.telegram_id).where(USERS.c.id.in_(people)))).all()) if people else {}
     return [Claimed(item.id, item.kind, telegram.get(item.user_id), item) for item in items]
-
-
-def _identity(value: Any) -> Any:
-    return value
 
 
 async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord | None:
