@@ -58,17 +58,13 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @override
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = utc(value)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return None if value is None else utc(value)  # SQLite: see bind_processor
 
     @override
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else stored_moment(value)
 
     # On SQLite a datetime is text: written and read in one step each, with the standard
     # library's own ISO conversions, in SQLAlchemy's format (microseconds always shown, so that
@@ -91,7 +87,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().result_processor(dialect, coltype)
 
         def process(value: str | datetime | None) -> datetime | None:
-            return None if value is None else sqlite_moment(value)
+            return None if value is None else stored_moment(value)
 
         return process
 
@@ -109,8 +105,9 @@ def sqlite_text(value: datetime) -> str:
     return utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def sqlite_moment(value: str | datetime) -> datetime:
-    """A moment read back from SQLite's text (or any ISO form): aware, in UTC."""
+def stored_moment(value: str | datetime) -> datetime:
+    """A moment read back, aware and in UTC: SQLite's text (or any ISO form), or a driver's
+    datetime (naive ones are UTC)."""
     read = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return read.replace(tzinfo=UTC) if read.tzinfo is None else read.astimezone(UTC)
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import sqlite_moment, sqlite_text, utc
+from storage.models import sqlite_text, stored_moment, utc
 from storage.rows import ITEMS, SCHEDULES, USERS, dialect_insert, record
 from storage.vocabulary import ItemStatus, JSONObject
 
@@ -380,7 +380,7 @@ async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: 
     if dialect.paramstyle == "qmark":  # SQLite: text times, JSON as text
         stamp: object = sqlite_text(now)
         until: object = sqlite_text(now + lease)
-        moment: Callable[[Any], datetime] = sqlite_moment
+        moment: Callable[[Any], datetime] = stored_moment
         document: Callable[[Any], Any] = _json_text
     else:  # asyncpg: times and JSON as Python values
         stamp, until = utc(now), utc(now + lease)
