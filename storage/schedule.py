@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import sqlite_text, stored_moment, utc
@@ -117,6 +118,12 @@ _UPSERTS = {
 }
 
 
+def _written(dialect: Dialect) -> Callable[[datetime], object]:
+    """How a moment goes to the driver in the plain statements here: SQLite's UTC text, or an
+    aware datetime for asyncpg."""
+    return sqlite_text if dialect.paramstyle == "qmark" else utc
+
+
 _RULES_OF_MANY = select(SCHEDULES.c.user_id, SCHEDULES.c.kind, SCHEDULES.c.rule).where(
     SCHEDULES.c.user_id.in_(bindparam("users", expanding=True)))
 _TAKE_MANY = (update(ITEMS)
@@ -178,7 +185,7 @@ async def add_items(session: AsyncSession, items: Iterable[NewItem], now: dateti
     broadcast's, keeps its item when the person's zone or quiet hours change); how many. An item
     sent, skipped, missed or failed stays as it is, and so does one waiting to be tried again."""
     dialect = session.get_bind().dialect
-    when: Callable[[datetime], object] = sqlite_text if dialect.name == "sqlite" else utc
+    when = _written(dialect)
     stamp = when(now)
     first: dict[str, NewItem] = {}
     for item in items:  # a key planned twice: its first plan counts
@@ -317,10 +324,9 @@ async def cancel_unplanned(session: AsyncSession, user_ids: Iterable[int], kinds
         return 0
     dialect = session.get_bind().dialect
     lists: tuple[Any, ...] = (users, list(kinds), list(keep))
-    if dialect.paramstyle == "qmark":  # SQLite: the lists as JSON arrays, the time as its text
-        parameters: tuple[Any, ...] = (sqlite_text(now), *map(json.dumps, lists))
-    else:
-        parameters = (utc(now), *lists)
+    if dialect.paramstyle == "qmark":  # SQLite: the lists as JSON arrays
+        lists = tuple(map(json.dumps, lists))
+    parameters = (_written(dialect)(now), *lists)
     connection = await session.connection()
     result = await connection.exec_driver_sql(_CANCEL_UNPLANNED[dialect.paramstyle], parameters)
     return int(result.rowcount or 0)
@@ -377,13 +383,12 @@ async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: 
     holds. The caller commits at once, so the claim is visible to everyone."""
     dialect = session.get_bind().dialect
     connection = await session.connection()
-    if dialect.paramstyle == "qmark":  # SQLite: text times, JSON as text
-        stamp: object = sqlite_text(now)
-        until: object = sqlite_text(now + lease)
+    written = _written(dialect)
+    stamp, until = written(now), written(now + lease)
+    if dialect.paramstyle == "qmark":  # SQLite: times and JSON read back as text
         moment: Callable[[Any], datetime] = stored_moment
         document: Callable[[Any], Any] = _json_text
-    else:  # asyncpg: times and JSON as Python values
-        stamp, until = utc(now), utc(now + lease)
+    else:  # asyncpg: as Python values
         moment, document = utc, _identity
     items: list[ItemRecord] = []
     for claim in _CLAIMS[dialect.paramstyle]:
