@@ -17,7 +17,7 @@ from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.checkins import describe
 from service.schedule.kinds import Choice, PersonKind, Planner
-from service.schedule.placing import ahead, local_iso, local_moment, placed, when
+from service.schedule.placing import ahead, days_ahead, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, next_occurrence, zone_info
 from service.schedule.typed import MeetingWhen, is_off, parse_date, parse_meeting, parse_time
@@ -82,7 +82,7 @@ async def meeting(turn: Turn, args: str) -> Response:
         if day is not None and day >= turn.today:  # a day without its time: ask for it
             await wait_for(turn, {"for": WAITING, "day": day.isoformat()})
             return turn.message("calendar.meeting.ask_time", day=day.isoformat(),
-                                days=(day - turn.today).days)
+                                days=days_ahead(turn, day))
         return turn.message("calendar.meeting.unclear", text=text[:64])
     return await _set(turn, typed)
 
@@ -108,7 +108,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     at = parse_time(incoming.text)
     if at is None:
         return turn.message("calendar.meeting.ask_time_again", day=day,
-                            days=(date.fromisoformat(day) - turn.today).days,
+                            days=days_ahead(turn, day),
                             text=incoming.text.strip()[:64])
     await wait_for(turn, None)
     return await _set(turn, MeetingWhen(once=datetime.combine(date.fromisoformat(day), at)))
@@ -120,8 +120,8 @@ async def view(turn: Turn, set_now: bool = False) -> Response:
     upcoming = meetings(turn, rule, turn.now)
     if not upcoming:
         agenda_day = await _agenda_day(turn)
-        return turn.message("calendar.meeting.none", agenda_day=agenda_day, days=(
-            date.fromisoformat(agenda_day) - turn.today).days if agenda_day else None)
+        return turn.message("calendar.meeting.none", agenda_day=agenda_day,
+                            days=days_ahead(turn, agenda_day) if agenda_day else None)
     requests = [item for item in await pending_items(turn.session, turn.user.id, (KIND,))
                 if _meeting_of(item) == upcoming[0]]
     rhythm = _rhythm(rule)

@@ -67,10 +67,15 @@ def local_day_and_time(turn: Turn, moment: datetime) -> dict[str, str]:
     return {"day": local.date().isoformat(), "time": local.strftime("%H:%M")}
 
 
+def days_ahead(turn: Turn, day: date | str) -> int:
+    """How many days from the person's today to `day` (a date or its ISO form): 0 today, 1
+    tomorrow; what texts say "today" and "tomorrow" by (`common.near_day`)."""
+    return ((date.fromisoformat(day) if isinstance(day, str) else day) - turn.today).days
+
+
 def when(turn: Turn, moment: datetime, on: bool = False) -> str:
     """A moment in the person's local time: "today at 18:30", "tomorrow at 08:15", else "Friday,
     27 November 2026 at 17:00" (`on`: "on Friday, …", for a sentence that needs the preposition)."""
     shown = local_day_and_time(turn, moment)
-    days = (date.fromisoformat(shown["day"]) - turn.now.astimezone(zone_info(turn.user.timezone))
-            .date()).days
-    return turn.say("checkins.when", day=shown["day"], at=shown["time"], days=days, on=on)
+    return turn.say("checkins.when", day=shown["day"], at=shown["time"],
+                    days=days_ahead(turn, shown["day"]), on=on)
