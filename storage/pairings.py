@@ -119,12 +119,16 @@ async def set_pairing_status(session: AsyncSession, pairing_id: int, status: Pai
 
 
 async def withdraw_shares(session: AsyncSession, mentee_id: int) -> None:
-    """Make every answer and goal of the mentee private again: they shared them with the mentor
-    of a pairing that is over, never with whoever comes next (who sees only what is shared anew)."""
+    """Make every answer and goal of the mentee private again, and their answers private from now
+    on: they shared with the mentor of a pairing that is over (their agreement with that mentor
+    set the default), never with whoever comes next, who sees only what is shared anew."""
     for table in (ANSWERS, GOALS):
         await session.execute(update(table).where(table.c.user_id == mentee_id,
                                                   table.c.visibility == Visibility.SHARED.value)
                               .values(visibility=Visibility.PRIVATE.value))
+    await session.execute(update(USERS).where(USERS.c.id == mentee_id,
+                                              USERS.c.share_by_default.is_(True))
+                          .values(share_by_default=False))
 
 
 async def set_pairing_end(session: AsyncSession, mentee_id: int, ends_on: date | None,

@@ -235,3 +235,27 @@ async def test_someone_elses_answer_or_run_cannot_be_changed(
         assert response.toast is not None
         assert not response.messages
     assert await visibilities(service, MENTEE_ID, "checkin") == before
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_ending_the_pairing_ends_sharing_by_default_so_new_answers_stay_private(
+    service: ConversationService, mentor: Chat, mentee: Chat, lang: str,
+) -> None:
+    """The agreement's "share by default" was made with that mentor: once the pairing is over,
+    what the mentee answers next is private, for a next mentor too, until they choose again."""
+    mentee.language = lang
+    await pair(service, mentor, mentee, share_by_default=True)
+    await mentee.send("/settings")
+    await mentee.press(shown(lang, "mentors.pairing.end_button", name="Maria"))
+    ended = mentee.texts(await mentee.press(shown(lang, "mentors.pairing.end_yes")))
+    assert shown(lang, "mentors.pairing.ended_you", name="Maria", as_mentor=False) in ended
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, MENTEE_ID)
+        assert user is not None
+        assert not user.share_by_default
+
+    await checkin(mentee, confidence=6)
+    assert set((await visibilities(service, MENTEE_ID, "checkin")).values()) == {
+        Visibility.PRIVATE}
+    settings = mentee.texts(await mentee.send("/settings"))
+    assert shown(lang, "common.settings.sharing_off") in settings
