@@ -292,11 +292,12 @@ async def _db_upgrade(settings: Settings) -> int:
 async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str | None,
                 role: str | None = None) -> int:
     from bot.app import build_service, open_database
-    from bot.terminal import TerminalChat, stdin_lines, to_plain
+    from bot.terminal import POLL_SECONDS, TerminalChat, stdin_lines, to_plain
     from dialogs.schema import Audience
     from service import callbacks
     from service.commands import command_for_dialog
     from service.inputs import CommandIn, Incoming, Person, PressIn
+    from service.schedule.dispatch import Dispatcher
 
     interactive = sys.stdin.isatty()
     async with open_database(settings) as engine:
@@ -304,7 +305,8 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
         person = Person(external_id=user_id, language=lang)  # someone new starts in this language
         if lang:
             await service.set_language(person, lang)
-        chat = TerminalChat(service, person, sys.stdout, ansi=interactive and sys.stdout.isatty())
+        chat = TerminalChat(service, person, sys.stdout, ansi=interactive and sys.stdout.isatty(),
+                            dispatcher=Dispatcher(service))
         if dialog and dialog not in service.scripts.by_name:
             print(f"coachbot: no dialog called {dialog!r}; there are: "
                   f"{', '.join(service.scripts.by_name)}", file=sys.stderr)
@@ -320,7 +322,8 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
             print(to_plain(banner) + "\n")
         if dialog and role:
             await chat.send(CommandIn("start", role))  # the side first, then the dialog
-        await _until_interrupted(chat.run(stdin_lines(interactive), first))
+        await _until_interrupted(chat.run(stdin_lines(interactive), first,
+                                          poll_every=POLL_SECONDS if interactive else None))
     return 0
 
 

@@ -18,10 +18,12 @@ from bot.failures import cannot_write, reason
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn, valid_text
 from service.messages import Button, Document, OutMessage, Response
+from service.schedule.dispatch import Dispatcher
 
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
 _NUMBER = re.compile(r"^\s*/?(\d{1,2})\s*$")
 PRESS = "/press"  # then a button's data: presses a button shown in a message for someone else
+POLL_SECONDS = 20  # at a terminal, how often what came due meanwhile is looked for
 
 
 def to_plain(text: str, bold: Callable[[str], str] | None = None) -> str:
@@ -32,11 +34,14 @@ def to_plain(text: str, bold: Callable[[str], str] | None = None) -> str:
 
 
 class TerminalChat:
-    """Prints responses and turns typed lines into service inputs (numbers press buttons)."""
+    """Prints responses and turns typed lines into service inputs (numbers press buttons). With a
+    `dispatcher`, what the schedule has for this person comes too (`deliver_due`)."""
 
     def __init__(self, service: ConversationService, person: Person, out: TextIO,
-                 ansi: bool = False, err: TextIO | None = None, files: Path | None = None) -> None:
+                 ansi: bool = False, err: TextIO | None = None, files: Path | None = None,
+                 dispatcher: Dispatcher | None = None) -> None:
         self.service = service
+        self.dispatcher = dispatcher
         self.person = person
         self.out = out
         self.err = err if err is not None else sys.stderr
@@ -120,13 +125,52 @@ class TerminalChat:
             return
         self.show(response, addressees)
 
-    async def run(self, lines: AsyncIterator[str], first: Incoming) -> None:
-        """Talk until the input ends; every answer is already saved, so the end needs no goodbye."""
+    async def deliver_due(self) -> None:
+        """Show this person's scheduled items that are due (a check-in's invitation, its
+        reminder, a digest), each marked sent as the dispatcher of `coachbot run` would: in a
+        terminal, too, the bot comes back on its own. A failure is one line, and the item is
+        tried again later."""
+        if self.dispatcher is None:
+            return
+        try:
+            claimed = await self.dispatcher.claim_of(self.person.external_id)
+        except Exception as error:
+            print(f"coachbot: {_what_failed(error)}; scheduled messages come later.",
+                  file=self.err, flush=True)
+            return
+        for item in claimed:
+            try:
+                deliveries = await self.dispatcher.open(item)
+                others = {d.recipient for d in deliveries} - {self.person.external_id}
+                addressees = {r: await self.service.addressee(self.person, r) for r in others}
+            except Exception as error:  # its transaction was rolled back: it stays due
+                print(f"coachbot: {_what_failed(error)}; a scheduled message comes later.",
+                      file=self.err, flush=True)
+                await self.dispatcher.failed(item, error)
+                continue
+            self.show(Response(deliveries=tuple(deliveries)), addressees)
+
+    async def run(self, lines: AsyncIterator[str], first: Incoming, *,
+                  poll_every: float | None = None) -> None:
+        """Talk until the input ends; every answer is already saved, so the end needs no goodbye.
+        What is due is shown after each reply, and every `poll_every` seconds while waiting."""
         await self.send(first)
-        async for line in lines:
-            if line.strip().lower() in ("/quit", "/exit"):
-                break
-            await self.send(self.parse(line))
+        await self.deliver_due()
+        polling = None if poll_every is None else asyncio.create_task(self._poll(poll_every))
+        try:
+            async for line in lines:
+                if line.strip().lower() in ("/quit", "/exit"):
+                    break
+                await self.send(self.parse(line))
+                await self.deliver_due()
+        finally:
+            if polling is not None:
+                polling.cancel()
+
+    async def _poll(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            await self.deliver_due()
 
 
 def save_document(document: Document, folder: Path) -> Path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -404,6 +404,29 @@ async def claim_due(session: AsyncSession, now: datetime, *, owner: str, lease: 
     telegram = dict((await session.execute(
         select(USERS.c.id, USERS.c.telegram_id).where(USERS.c.id.in_(people)))).all()) if people else {}
     return [Claimed(item.id, item.kind, telegram.get(item.user_id), item) for item in items]
+
+
+async def claim_due_of(session: AsyncSession, telegram_id: int, now: datetime, *, owner: str,
+                       lease: timedelta, limit: int) -> list[Claimed]:
+    """`claim_due` for one person's items only: the terminal chat brings its own person what is
+    due, and leaves everyone else's to their own chat or to `coachbot run`."""
+    due = (select(ITEMS.c.id).join(USERS, USERS.c.id == ITEMS.c.user_id)
+           .where(USERS.c.telegram_id == telegram_id,
+                  or_(and_(ITEMS.c.status == ItemStatus.PENDING.value, ITEMS.c.due_at <= now),
+                      and_(ITEMS.c.status == ItemStatus.CLAIMED.value,
+                           ITEMS.c.lease_until < now)))
+           .order_by(ITEMS.c.due_at, ITEMS.c.id).limit(limit)
+           .with_for_update(of=ITEMS, skip_locked=True))
+    ids = list((await session.execute(due)).scalars())
+    if not ids:
+        return []
+    rows = await session.execute(
+        update(ITEMS).where(ITEMS.c.id.in_(ids))
+        .values(status=ItemStatus.CLAIMED.value, lease_until=now + lease, claimed_by=owner,
+                updated_at=now).returning(*ITEMS.c))
+    items = sorted((ItemRecord.from_row(row) for row in rows),
+                   key=lambda item: (item.due_at, item.id))
+    return [Claimed(item.id, item.kind, telegram_id, item) for item in items]
 
 
 async def holds(session: AsyncSession, item_id: int, owner: str) -> ItemRecord | None:

@@ -3,14 +3,22 @@ does what the words on screen say."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
 from bot.terminal import TerminalChat
 from service.conversation import ConversationService
-from service.inputs import Person
+from service.inputs import CommandIn, Person
+from service.schedule.dispatch import Dispatcher
+from storage.schedule import latest_items
+from storage.users import get_user
+from storage.vocabulary import ItemStatus
 from tests.support.chat import shown
+from tests.support.clock import FakeClock
 
 
 class Walk:
@@ -144,3 +152,76 @@ async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
     saved = await walk.type("/0")
     assert shown(lang, "agenda.done", topics=["my career"], to_raise=[],
                  meeting_date=None) in saved
+
+
+async def typed(clock: FakeClock, steps: list[str | timedelta]) -> AsyncIterator[str]:
+    """The lines a person types, with time passing between some of them."""
+    for step in steps:
+        if isinstance(step, timedelta):
+            clock.advance(seconds=step.total_seconds())
+        else:
+            yield step
+
+
+@pytest.mark.parametrize(("lang", "rhythm"), [("en", "/checkins daily 18:00"),
+                                               ("de", "/checkins täglich 18:00")])
+async def test_a_check_in_that_comes_due_shows_in_the_terminal_once_and_its_start_works(
+        service: ConversationService, clock: FakeClock, lang: str, rhythm: str) -> None:
+    out = io.StringIO()
+    chat = TerminalChat(service, Person(4103, "Ana", lang), out, dispatcher=Dispatcher(service))
+    invitation = shown(lang, "checkins.invite.initiation", name="Ana")
+    await chat.run(typed(clock, ["1", "/cancel", rhythm]), CommandIn("start", ""))
+    assert invitation not in out.getvalue()  # 09:00: not yet
+
+    before = len(out.getvalue())
+    await chat.run(typed(clock, [timedelta(hours=10), "/help"]), CommandIn("help", ""))
+    shown_now = out.getvalue()[before:]
+    assert shown_now.count(invitation) == 1  # after the first reply once it is due
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 4103)
+        assert user is not None
+        [sent] = await latest_items(session, user.id, "checkin", limit=1)
+        assert sent.status is ItemStatus.SENT
+
+    start = shown(lang, "checkins.buttons.start")
+    number = next(line.split()[0] for line in shown_now.splitlines()
+                  if line.endswith(f"  {start}"))
+    before = len(out.getvalue())
+    await chat.run(typed(clock, ["/help"]), chat.parse(number))  # Start
+    assert invitation not in out.getvalue()[before:]  # never again
+    async with service.sessionmaker.begin() as session:
+        [started] = await latest_items(session, user.id, "checkin", limit=1)
+        assert started.payload.get("started") is True
+
+
+class Watched(io.StringIO):
+    """A terminal's output that says when a text has appeared in it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.appeared = asyncio.Event()
+
+    def write(self, written: str) -> int:
+        count = super().write(written)
+        if self.text in self.getvalue():
+            self.appeared.set()
+        return count
+
+
+async def test_at_a_terminal_what_comes_due_while_nobody_types_shows_without_a_keypress(
+        service: ConversationService, clock: FakeClock) -> None:
+    invitation = shown("en", "checkins.invite.initiation", name="Ana")
+    out = Watched(invitation)
+    chat = TerminalChat(service, Person(4104, "Ana", "en"), out, dispatcher=Dispatcher(service))
+    await chat.run(typed(clock, ["1", "/cancel", "/checkins daily 18:00"]),
+                   CommandIn("start", ""))
+
+    async def waiting() -> AsyncIterator[str]:
+        """Nobody types: the day passes, and the next line comes only after the invitation."""
+        clock.advance(hours=10)
+        await out.appeared.wait()
+        yield "/quit"
+
+    await asyncio.wait_for(chat.run(waiting(), CommandIn("help", ""), poll_every=0.001), 10)
+    assert out.getvalue().count(invitation) == 1

@@ -32,6 +32,7 @@ from storage.schedule import (
     ItemRecord,
     add_items,
     claim_due,
+    claim_due_of,
     holds,
     item_by_id,
     release,
@@ -85,6 +86,13 @@ class Dispatcher:
                                       limit=limit or self.policy.batch)
         self.system_planned = True  # only once its transaction committed
         return claimed
+
+    async def claim_of(self, telegram_id: int) -> list[Claimed]:
+        """Claim one person's due items (up to the policy's batch), oldest first."""
+        now = self.conversation.clock()
+        async with self.conversation.sessionmaker.begin() as session:
+            return await claim_due_of(session, telegram_id, now, owner=self.owner,
+                                      lease=self.policy.lease, limit=self.policy.batch)
 
     async def open(self, claimed: Claimed) -> Sequence[Delivery]:
         """What to send for a claimed item, decided and recorded in its person's turn: a batch
