@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import io
 import re
@@ -146,7 +147,8 @@ class TerminalChat:
             except Exception as error:  # its transaction was rolled back: it stays due
                 print(f"coachbot: {_what_failed(error)}; a scheduled message comes later.",
                       file=self.err, flush=True)
-                await self.dispatcher.failed(item, error)
+                with contextlib.suppress(Exception):  # else its claim simply runs out
+                    await self.dispatcher.failed(item, error)
                 continue
             self.show(Response(deliveries=tuple(deliveries)), addressees)
 

@@ -13,8 +13,12 @@ import pytest
 from bot.terminal import TerminalChat
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Person
+from service.messages import Response
 from service.schedule.dispatch import Dispatcher
-from storage.schedule import latest_items
+from service.schedule.kinds import PersonKind
+from service.schedule.registry import default_registry
+from service.turn import Turn
+from storage.schedule import ItemRecord, NewItem, add_items, latest_items, pending_items
 from storage.users import get_user
 from storage.vocabulary import ItemStatus
 from tests.support.chat import shown
@@ -225,3 +229,30 @@ async def test_at_a_terminal_what_comes_due_while_nobody_types_shows_without_a_k
 
     await asyncio.wait_for(chat.run(waiting(), CommandIn("help", ""), poll_every=0.001), 10)
     assert out.getvalue().count(invitation) == 1
+
+
+async def test_a_scheduled_item_that_fails_is_one_line_and_stays_to_be_tried_again(
+        service: ConversationService, clock: FakeClock) -> None:
+    async def broken(_turn: Turn, _item: ItemRecord) -> Response:
+        raise RuntimeError("the kind's own words, which could quote an answer")
+
+    failing = ConversationService(service.sessionmaker, scripts=service.scripts,
+                                  catalog=service.catalog, clock=clock,
+                                  schedule=default_registry().add(PersonKind("broken", broken)))
+    out, err = io.StringIO(), io.StringIO()
+    chat = TerminalChat(failing, Person(4105, "Ana", "en"), out, err=err,
+                        dispatcher=Dispatcher(failing))
+    await chat.send(CommandIn("start", ""))
+    async with failing.sessionmaker.begin() as session:
+        user = await get_user(session, 4105)
+        assert user is not None
+        await add_items(session, [NewItem("broken:1", "broken", user.id, clock(), {})], clock())
+
+    await chat.run(typed(clock, ["1"]), CommandIn("help", ""))
+    assert err.getvalue().splitlines() == [  # once: the retry waits, the chat goes on
+        "coachbot: something went wrong (RuntimeError); a scheduled message comes later."]
+    assert "quote an answer" not in out.getvalue() + err.getvalue()
+    async with failing.sessionmaker.begin() as session:
+        [item] = await pending_items(session, user.id, ["broken"])
+        assert item.attempts == 1
+        assert item.due_at > clock()  # tried again later, not lost
