@@ -13,8 +13,12 @@ from hypothesis import strategies as st
 
 from bot.telegram.sending import LIMIT, split_html
 from bot.terminal import to_plain
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
 from service.conversation import ConversationService
+from service.mentors.digest import MenteeNews, render_digest
 from service.messages import OutMessage
+from service.render import Renderer
 from storage.help import ask_help
 from storage.schedule import listing, pending_items
 from storage.shared import shared_answers
@@ -283,3 +287,17 @@ async def test_property_the_digest_holds_exactly_the_shared_answers(
     text = plain(to(mentor, await one_pass(service)))
     for index, shared in enumerate(choices):
         assert (f"marker{first}x{index}y" in text) == shared
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_quiet_mentee_without_a_name_is_named_as_what_they_are_never_a_question_mark(
+        lang: str) -> None:
+    """A person met only in the terminal chat has no first name; the digest's list of those with
+    nothing new says who they are to the mentor instead."""
+    news = [MenteeNews(1, "Ana", (), (), (), ("ending",), 3),
+            MenteeNews(2, None, (), (), (), (), None)]
+    messages = render_digest(Renderer(default_catalog(), lang), default_scripts(), news, "UTC",
+                             None)
+    text = to_plain(messages[-1].text)
+    assert "?" not in text
+    assert shown(lang, "mentors.pairing.unnamed.mentee") in text

@@ -120,7 +120,7 @@ def render_digest(render: Renderer, scripts: Scripts, news: Sequence[MenteeNews]
     end. A long one is split by the front-end (Telegram's 4096 characters)."""
     say = render.text
     told = [n for n in news if not n.empty]
-    quiet = [n.name or "?" for n in news if n.empty]
+    quiet = [n.name or say("mentors.pairing.unnamed.mentee") for n in news if n.empty]
     parts = []
     for mentee in told:
         blocks = [say("digest.mentee", name=mentee.name)]
