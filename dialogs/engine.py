@@ -165,7 +165,7 @@ def current(script: Dialog, state: RunState) -> tuple[Reply, ...]:
         return (Finished(),)
     if state.step == SUMMARY:
         return (_summary(script, state),)
-    return (_ask(script, state, previous=True),)
+    return (_ask(script, state),)
 
 
 def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
@@ -292,7 +292,7 @@ def _answered(
         later = [i for i in (missing if state.editing else range(len(entries))) if i > state.index]
         if later:
             state = replace(state, index=later[0])
-            return Outcome(state, (_ask(script, state, previous=True),), {step.key: stored})
+            return Outcome(state, (_ask(script, state),), {step.key: stored})
     else:
         stored = value
         state = replace(state, answers={**state.answers, step.key: stored}, history=history)
@@ -328,7 +328,7 @@ def _forward(
         elif state.editing and (step.key in state.answers or step.key in visited):
             continue
         state = replace(state, step=step.key, index=index)
-        shown.append(_ask(script, state, previous=True))
+        shown.append(_ask(script, state))
         return Outcome(state, tuple(shown))
     if script.summary and script.answer_steps:
         state = replace(state, step=SUMMARY, index=0, editing=False)
@@ -514,7 +514,7 @@ def _confirm(script: Dialog, state: RunState) -> Outcome:
         return _finish(script, state, ())
     history = (*state.history, Position(SUMMARY, 0))
     state = replace(state, step=missing[0], index=missing[1], editing=True, history=history)
-    return Outcome(state, (_ask(script, state, previous=True),))
+    return Outcome(state, (_ask(script, state),))
 
 
 def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
@@ -540,7 +540,7 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
         return Outcome(state, (_summary(script, state, problem="pick_or_confirm"),))
     history = (*state.history, Position(SUMMARY, 0))
     state = replace(state, step=target, index=0, editing=True, history=history)
-    return Outcome(state, (_ask(script, state, previous=True),))
+    return Outcome(state, (_ask(script, state),))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,9 +618,9 @@ def _loop_entries(state: RunState, step: Step) -> tuple[list[dict[str, Any]], li
     return entries, missing
 
 
-def _ask(
-    script: Dialog, state: RunState, problem: str | None = None, previous: bool = False
-) -> Ask:
+def _ask(script: Dialog, state: RunState, problem: str | None = None) -> Ask:
+    """The step's question, always with the answer it already has (reached with /back, from the
+    summary, or a revised run's): a refused input must not take away the keep button."""
     step = script.step(state.step)
     earlier: Any = state.answers.get(step.key)
     if step.foreach is not None:
@@ -628,16 +628,15 @@ def _ask(
         entries, _ = _loop_entries(state, step)
         earlier = entries[state.index].get("value") if entries else None
         return Ask(step.key, state.index, len(items), items[state.index]["item"] if items else None,
-                   problem, earlier if previous else None)
+                   problem, earlier)
     if step.kind is StepKind.LIST:
         return Ask(step.key, problem=problem, collected=tuple(earlier or ()))
     if step.kind is StepKind.PICK:
         options = tuple(_pick_options(step, state))
         if step.max_items == 1:
-            return Ask(step.key, problem=problem, previous=earlier if previous else None,
-                       options=options)
+            return Ask(step.key, problem=problem, previous=earlier, options=options)
         return Ask(step.key, problem=problem, collected=tuple(earlier or ()), options=options)
-    return Ask(step.key, problem=problem, previous=earlier if previous else None)
+    return Ask(step.key, problem=problem, previous=earlier)
 
 
 def _summary(script: Dialog, state: RunState, problem: str | None = None) -> Summary:

@@ -329,6 +329,28 @@ PICK_ONE = dialog([
     {"key": "after", "kind": "text"},
 ])
 IDEAS = ["Join a club\nTalk at work\nRead a book", Command.DONE]
+TWO_CHOICES = dialog([{"key": "mode", "kind": "choice", "choices": ["call", "meet"]},
+                      {"key": "after", "kind": "text"}])
+
+
+@pytest.mark.parametrize(("script", "answered", "refused"), [
+    (THREE, ["one"], [Command.SKIP, "", Command.DONE, Pick("last", "x")]),
+    (TWO_CHOICES, ["2"], ["4", "", Command.SKIP]),
+    (PICK_ONE, [*IDEAS, "2"], [Command.SKIP, "", "7", Command.DONE]),
+])
+def test_after_back_the_earlier_answer_and_keep_stay_through_refused_inputs(
+    script: Dialog, answered: list[Input | str], refused: list[Input | str]
+) -> None:
+    state = step_to(script, [*answered, Command.BACK])
+    earlier = only_ask(advance(script, state, Command.SHOW, context())).previous
+    assert earlier is not None
+    for event in refused:
+        outcome = advance(script, state, as_input(event), context())
+        assert outcome.state == state
+        assert only_ask(outcome).previous == earlier
+    kept = advance(script, state, Pick(state.step, KEEP), context())
+    assert kept.saves == {state.step: earlier}
+    assert kept.state.step != state.step
 
 
 def test_pick_offers_the_items_of_the_earlier_list() -> None:
