@@ -26,6 +26,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INTEGER = re.compile(r"^\s*(-?\d{1,3})\s*(?:/\s*10)?\s*[.!]?\s*$")
 _NUMBERS = re.compile(r"^[0-9]{1,3}(?:(?:\s*[,;&+/]\s*|\s+)[0-9]{1,3})*$")
 _BULLET = re.compile(r"^(?:[-•*–]|[0-9]{1,2}[.)])\s+")
+# An empty message on a step answered with buttons is asked to pick, not to "write a few words".
+_EMPTY = {StepKind.CHOICE: "empty_choice", StepKind.PICK: "empty_choice",
+          StepKind.YESNO: "not_yes_no", StepKind.SCALE: "not_a_number"}
 LIST_DONE = "__done__"
 KEEP = "__keep__"
 CONFIRM = "confirm"
@@ -225,7 +228,7 @@ def _read(script: Dialog, step: Step, event: Input, ctx: EngineContext) -> tuple
     raw = event.value if isinstance(event, Pick) else event.text
     text = clean_text(raw)
     if not text:
-        return None, "empty"
+        return None, _EMPTY.get(step.kind, "empty")
     if step.kind is StepKind.TEXT:
         return (None, "too_long") if len(text) > step.max_length else (text, None)
     if step.kind is StepKind.CHOICE:
@@ -490,7 +493,7 @@ def _read_picks(step: Step, options: list[str], raw: str) -> tuple[list[str], st
     (if the step allows it) a new item."""
     text = clean_text(raw)
     if not text:
-        return [], "empty"
+        return [], _EMPTY[StepKind.PICK]
     if len(text) <= 200 and _NUMBERS.match(text):
         numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
         if all(1 <= n <= len(options) for n in numbers):

@@ -562,7 +562,7 @@ SCALE = dialog([{"key": "level", "kind": "scale"}, {"key": "after", "kind": "tex
 
 @pytest.mark.parametrize(("typed", "problem"), [
     ("11", "out_of_range"), ("0", "out_of_range"), ("-3", "out_of_range"),
-    ("seven", "not_a_number"), ("7.5", "not_a_number"), ("", "empty"),
+    ("seven", "not_a_number"), ("7.5", "not_a_number"), ("", "not_a_number"),
 ])
 def test_scale_refuses_out_of_range_and_non_numbers(typed: str, problem: str) -> None:
     state = step_to(SCALE, [])
@@ -591,6 +591,19 @@ def test_yes_no_refuses_other_text() -> None:
     outcome = run(YESNO, ["vielleicht"], lang="de")
     assert outcome.state.step == "sure"
     assert only_ask(outcome).problem == "not_yes_no"
+
+
+@pytest.mark.parametrize(("script", "answered", "problem"), [
+    (TWO_CHOICES, [], "empty_choice"), (PICK_ONE, IDEAS, "empty_choice"),
+    (PICK_SEVERAL, IDEAS, "empty_choice"), (YESNO, [], "not_yes_no"), (THREE, [], "empty"),
+])
+def test_an_empty_message_where_buttons_answer_asks_for_one_of_them(
+    script: Dialog, answered: list[Input | str], problem: str
+) -> None:
+    state = step_to(script, answered)
+    outcome = advance(script, state, Text(" \n "), context())
+    assert outcome.state == state
+    assert only_ask(outcome).problem == problem
 
 
 def at_mentor_sees(lang: str) -> RunState:

@@ -172,6 +172,17 @@ async def test_after_back_the_earlier_answer_and_keep_stay_until_answered(
     assert shown(lang, "agreement.steps.team_may_know.text").splitlines()[0] in kept
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_an_empty_line_at_a_choice_asks_to_pick_one_of_the_options(
+        service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    for line in ("x", "x", "x", "x", "/skip"):
+        await walk.type(line)
+    said = await walk.type("")
+    assert shown(lang, "common.problems.empty_choice") in said
+    assert shown(lang, "common.problems.empty") not in said
+
+
 async def typed(clock: FakeClock, steps: list[str | timedelta]) -> AsyncIterator[str]:
     """The lines a person types, with time passing between some of them."""
     for step in steps:
