@@ -183,6 +183,17 @@ async def test_an_empty_line_at_a_choice_asks_to_pick_one_of_the_options(
     assert shown(lang, "common.problems.empty") not in said
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_too_long_answer_is_asked_shorter_not_split(
+        service: ConversationService, lang: str) -> None:
+    """A second message would answer the next question, so the bot never suggests one."""
+    walk = await mid_agreement(service, lang)
+    said = await walk.type("x" * 4001)
+    assert shown(lang, "common.problems.too_long", max_length=4000) in said
+    assert {"en": "two messages", "de": "zwei Nachrichten"}[lang] not in said
+    assert {"en": "split", "de": "verteil"}[lang] not in said
+
+
 async def typed(clock: FakeClock, steps: list[str | timedelta]) -> AsyncIterator[str]:
     """The lines a person types, with time passing between some of them."""
     for step in steps:
