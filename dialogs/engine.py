@@ -26,6 +26,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INTEGER = re.compile(r"^\s*(-?\d{1,3})\s*(?:/\s*10)?\s*[.!]?\s*$")
 _NUMBERS = re.compile(r"^[0-9]{1,3}(?:(?:\s*[,;&+/]\s*|\s+)[0-9]{1,3})*$")
 _BULLET = re.compile(r"^(?:[-•*–]|[0-9]{1,2}[.)])\s+")
+# An empty message on a step answered with buttons is asked to pick, not to "write a few words".
+_EMPTY = {StepKind.CHOICE: "empty_choice", StepKind.PICK: "empty_choice",
+          StepKind.YESNO: "not_yes_no", StepKind.SCALE: "not_a_number"}
 LIST_DONE = "__done__"
 KEEP = "__keep__"
 CONFIRM = "confirm"
@@ -165,7 +168,7 @@ def current(script: Dialog, state: RunState) -> tuple[Reply, ...]:
         return (Finished(),)
     if state.step == SUMMARY:
         return (_summary(script, state),)
-    return (_ask(script, state, previous=True),)
+    return (_ask(script, state),)
 
 
 def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
@@ -225,7 +228,7 @@ def _read(script: Dialog, step: Step, event: Input, ctx: EngineContext) -> tuple
     raw = event.value if isinstance(event, Pick) else event.text
     text = clean_text(raw)
     if not text:
-        return None, "empty"
+        return None, _EMPTY.get(step.kind, "empty")
     if step.kind is StepKind.TEXT:
         return (None, "too_long") if len(text) > step.max_length else (text, None)
     if step.kind is StepKind.CHOICE:
@@ -292,7 +295,7 @@ def _answered(
         later = [i for i in (missing if state.editing else range(len(entries))) if i > state.index]
         if later:
             state = replace(state, index=later[0])
-            return Outcome(state, (_ask(script, state, previous=True),), {step.key: stored})
+            return Outcome(state, (_ask(script, state),), {step.key: stored})
     else:
         stored = value
         state = replace(state, answers={**state.answers, step.key: stored}, history=history)
@@ -328,7 +331,7 @@ def _forward(
         elif state.editing and (step.key in state.answers or step.key in visited):
             continue
         state = replace(state, step=step.key, index=index)
-        shown.append(_ask(script, state, previous=True))
+        shown.append(_ask(script, state))
         return Outcome(state, tuple(shown))
     if script.summary and script.answer_steps:
         state = replace(state, step=SUMMARY, index=0, editing=False)
@@ -490,7 +493,7 @@ def _read_picks(step: Step, options: list[str], raw: str) -> tuple[list[str], st
     (if the step allows it) a new item."""
     text = clean_text(raw)
     if not text:
-        return [], "empty"
+        return [], _EMPTY[StepKind.PICK]
     if len(text) <= 200 and _NUMBERS.match(text):
         numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
         if all(1 <= n <= len(options) for n in numbers):
@@ -514,7 +517,7 @@ def _confirm(script: Dialog, state: RunState) -> Outcome:
         return _finish(script, state, ())
     history = (*state.history, Position(SUMMARY, 0))
     state = replace(state, step=missing[0], index=missing[1], editing=True, history=history)
-    return Outcome(state, (_ask(script, state, previous=True),))
+    return Outcome(state, (_ask(script, state),))
 
 
 def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
@@ -540,7 +543,7 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
         return Outcome(state, (_summary(script, state, problem="pick_or_confirm"),))
     history = (*state.history, Position(SUMMARY, 0))
     state = replace(state, step=target, index=0, editing=True, history=history)
-    return Outcome(state, (_ask(script, state, previous=True),))
+    return Outcome(state, (_ask(script, state),))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,9 +621,9 @@ def _loop_entries(state: RunState, step: Step) -> tuple[list[dict[str, Any]], li
     return entries, missing
 
 
-def _ask(
-    script: Dialog, state: RunState, problem: str | None = None, previous: bool = False
-) -> Ask:
+def _ask(script: Dialog, state: RunState, problem: str | None = None) -> Ask:
+    """The step's question, always with the answer it already has (reached with /back, from the
+    summary, or a revised run's): a refused input must not take away the keep button."""
     step = script.step(state.step)
     earlier: Any = state.answers.get(step.key)
     if step.foreach is not None:
@@ -628,16 +631,15 @@ def _ask(
         entries, _ = _loop_entries(state, step)
         earlier = entries[state.index].get("value") if entries else None
         return Ask(step.key, state.index, len(items), items[state.index]["item"] if items else None,
-                   problem, earlier if previous else None)
+                   problem, earlier)
     if step.kind is StepKind.LIST:
         return Ask(step.key, problem=problem, collected=tuple(earlier or ()))
     if step.kind is StepKind.PICK:
         options = tuple(_pick_options(step, state))
         if step.max_items == 1:
-            return Ask(step.key, problem=problem, previous=earlier if previous else None,
-                       options=options)
+            return Ask(step.key, problem=problem, previous=earlier, options=options)
         return Ask(step.key, problem=problem, collected=tuple(earlier or ()), options=options)
-    return Ask(step.key, problem=problem, previous=earlier if previous else None)
+    return Ask(step.key, problem=problem, previous=earlier)
 
 
 def _summary(script: Dialog, state: RunState, problem: str | None = None) -> Summary:

@@ -329,6 +329,28 @@ PICK_ONE = dialog([
     {"key": "after", "kind": "text"},
 ])
 IDEAS = ["Join a club\nTalk at work\nRead a book", Command.DONE]
+TWO_CHOICES = dialog([{"key": "mode", "kind": "choice", "choices": ["call", "meet"]},
+                      {"key": "after", "kind": "text"}])
+
+
+@pytest.mark.parametrize(("script", "answered", "refused"), [
+    (THREE, ["one"], [Command.SKIP, "", Command.DONE, Pick("last", "x")]),
+    (TWO_CHOICES, ["2"], ["4", "", Command.SKIP]),
+    (PICK_ONE, [*IDEAS, "2"], [Command.SKIP, "", "7", Command.DONE]),
+])
+def test_after_back_the_earlier_answer_and_keep_stay_through_refused_inputs(
+    script: Dialog, answered: list[Input | str], refused: list[Input | str]
+) -> None:
+    state = step_to(script, [*answered, Command.BACK])
+    earlier = only_ask(advance(script, state, Command.SHOW, context())).previous
+    assert earlier is not None
+    for event in refused:
+        outcome = advance(script, state, as_input(event), context())
+        assert outcome.state == state
+        assert only_ask(outcome).previous == earlier
+    kept = advance(script, state, Pick(state.step, KEEP), context())
+    assert kept.saves == {state.step: earlier}
+    assert kept.state.step != state.step
 
 
 def test_pick_offers_the_items_of_the_earlier_list() -> None:
@@ -540,7 +562,7 @@ SCALE = dialog([{"key": "level", "kind": "scale"}, {"key": "after", "kind": "tex
 
 @pytest.mark.parametrize(("typed", "problem"), [
     ("11", "out_of_range"), ("0", "out_of_range"), ("-3", "out_of_range"),
-    ("seven", "not_a_number"), ("7.5", "not_a_number"), ("", "empty"),
+    ("seven", "not_a_number"), ("7.5", "not_a_number"), ("", "not_a_number"),
 ])
 def test_scale_refuses_out_of_range_and_non_numbers(typed: str, problem: str) -> None:
     state = step_to(SCALE, [])
@@ -569,6 +591,19 @@ def test_yes_no_refuses_other_text() -> None:
     outcome = run(YESNO, ["vielleicht"], lang="de")
     assert outcome.state.step == "sure"
     assert only_ask(outcome).problem == "not_yes_no"
+
+
+@pytest.mark.parametrize(("script", "answered", "problem"), [
+    (TWO_CHOICES, [], "empty_choice"), (PICK_ONE, IDEAS, "empty_choice"),
+    (PICK_SEVERAL, IDEAS, "empty_choice"), (YESNO, [], "not_yes_no"), (THREE, [], "empty"),
+])
+def test_an_empty_message_where_buttons_answer_asks_for_one_of_them(
+    script: Dialog, answered: list[Input | str], problem: str
+) -> None:
+    state = step_to(script, answered)
+    outcome = advance(script, state, Text(" \n "), context())
+    assert outcome.state == state
+    assert only_ask(outcome).problem == problem
 
 
 def at_mentor_sees(lang: str) -> RunState:

@@ -158,6 +158,46 @@ async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
                  meeting_date=None) in saved
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_after_back_the_earlier_answer_and_keep_stay_until_answered(
+        service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    for line in ("x", "x", "x", "x", "/skip", "2"):  # up to "should your mentor see them": no
+        await walk.type(line)
+    earlier = shown(lang, "common.ask.previous",
+                    previous=shown(lang, "agreement.steps.mentor_sees.choices.private"))
+    keep = shown(lang, "common.buttons.keep")
+    assert earlier in await walk.type("/back")
+    for refused in ("/skip", "", "4"):
+        again = await walk.type(refused)
+        assert earlier in again
+        assert f"  {keep}" in again
+    kept = await walk.type("3")  # the keep button, under the two choices
+    assert shown(lang, "agreement.steps.team_may_know.text").splitlines()[0] in kept
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_an_empty_line_at_a_choice_asks_to_pick_one_of_the_options(
+        service: ConversationService, lang: str) -> None:
+    walk = await mid_agreement(service, lang)
+    for line in ("x", "x", "x", "x", "/skip"):
+        await walk.type(line)
+    said = await walk.type("")
+    assert shown(lang, "common.problems.empty_choice") in said
+    assert shown(lang, "common.problems.empty") not in said
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_too_long_answer_is_asked_shorter_not_split(
+        service: ConversationService, lang: str) -> None:
+    """A second message would answer the next question, so the bot never suggests one."""
+    walk = await mid_agreement(service, lang)
+    said = await walk.type("x" * 4001)
+    assert shown(lang, "common.problems.too_long", max_length=4000) in said
+    assert {"en": "two messages", "de": "zwei Nachrichten"}[lang] not in said
+    assert {"en": "split", "de": "verteil"}[lang] not in said
+
+
 async def typed(clock: FakeClock, steps: list[str | timedelta]) -> AsyncIterator[str]:
     """The lines a person types, with time passing between some of them."""
     for step in steps:
