@@ -282,7 +282,7 @@ async def test_german_forms_in_odd_spellings(service: ConversationService, typed
 
 async def test_a_bare_checkins_with_blanks_shows_the_rhythm(chat: Chat) -> None:
     await chat.send("/checkins    ")
-    assert chat.last_text.startswith("You haven't set a check-in rhythm yet")
+    assert chat.last_text.startswith("You have no check-in rhythm at the moment.")
 
 
 # --- Broadcasts ---------------------------------------------------------------------------

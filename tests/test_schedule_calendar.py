@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.telegram.dispatching import dispatch_job
+from bot.terminal import to_plain
 from service.conversation import ConversationService
 from service.inputs import PressIn
 from service.messages import OutMessage
@@ -438,6 +439,64 @@ async def test_a_meeting_less_than_a_day_away_asks_for_nothing_in_the_past(
         "Noted: your next meeting is <b>tomorrow at 09:00</b>.\n"
         "It's less than a day away: /agenda is there whenever you'd like to prepare.")
     assert await items(service, ItemStatus.PENDING) == []
+
+
+PASSED = {  # (typed, what the reply begins with, the hint it ends with)
+    "en": [("/meeting today 09:00", "It's too late to plan a meeting today at 09:00:",
+            "/meeting next tuesday 17:00."),
+           ("/meeting 21.11.2026 09:00", "It's too late to plan a meeting today at 09:00:",
+            "/meeting next tuesday 17:00."),
+           ("/meeting yesterday 18:00", "It's too late to plan a meeting on Friday, 20 November "
+            "2026 at 18:00:", "/meeting next tuesday 17:00."),
+           ("/meeting 20.11. 18:00", "It's too late to plan a meeting on Friday, 20 November "
+            "2026 at 18:00:", "If you mean next year, add the year: /meeting 20.11.2027 18:00."),
+           ("/meeting 20.11.", "It's too late to plan a meeting on Friday, 20 November 2026:",
+            "/meeting 20.11.2027 17:00.")],
+    "de": [("/meeting heute 9 uhr", "Ein Treffen heute um 09:00 Uhr kann ich nicht mehr planen:",
+            "/meeting nächsten dienstag 17:00."),
+           ("/meeting gestern 18 Uhr", "Ein Treffen am Freitag, 20. November 2026 um 18:00 Uhr "
+            "kann ich nicht mehr planen:", "/meeting nächsten dienstag 17:00."),
+           ("/meeting 20. November 18:00", "Ein Treffen am Freitag, 20. November 2026 um 18:00 "
+            "Uhr kann ich nicht mehr planen:",
+            "Falls du nächstes Jahr meinst, schreib das Jahr dazu: /meeting 20.11.2027 18:00."),
+           ("/meeting gestern", "Ein Treffen am Freitag, 20. November 2026 kann ich nicht mehr "
+            "planen:", "/meeting nächsten dienstag 17:00.")]}
+PLANNED = {"en": "Your planned meeting stays as it is: Monday, 14 December 2026 at 18:30.",
+           "de": "Dein geplantes Treffen bleibt, wie es ist: Montag, 14. Dezember 2026 um 18:30 Uhr."}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_meeting_moment_that_has_passed_is_said_and_the_planned_one_kept(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    await in_berlin(chat, lang)  # Saturday, 21 November 2026, 10:00 in Berlin
+    await chat.send("/meeting 14.12. 18:30")
+    for typed, begins, hint in PASSED[lang]:
+        text = to_plain((await chat.send(typed)).messages[0].text)
+        assert text.startswith(begins), typed
+        assert PLANNED[lang] in text, typed
+        assert text.endswith(hint), typed
+    shown = await chat.send("/meeting")  # untouched, and so is its agenda request
+    assert shown.messages[0].text.splitlines()[0] == {
+        "en": "Your next meeting: <b>Monday, 14 December 2026 at 18:30</b>.",
+        "de": ONE_OFF_WORDS["de"]["view"]}[lang]
+    [request] = await items(service, ItemStatus.PENDING)
+    assert (request.kind, request.due_at) == ("agenda_request", local(2026, 12, 13, 18, 30))
+
+    await chat.send({"en": "/meeting today", "de": "/meeting heute"}[lang])
+    earlier = (await chat.send("8:00")).messages[0].text  # still waiting: a later time is asked for
+    assert earlier == rendered(lang, "calendar.meeting.passed", day="2026-11-21", days=0,
+                               at="08:00", when={"en": "today at 08:00",
+                                                 "de": "heute um 08:00 Uhr"}[lang],
+                               planned=PLANNED[lang].split(": ", 1)[1][:-1],
+                               yearless_past=False, waiting=True)
+    later = await chat.send("19:00")
+    assert later.messages[0].text.startswith(
+        {"en": "Noted: your next meeting is <b>today at 19:00</b>.",
+         "de": "Notiert: Euer nächstes Treffen ist <b>heute um 19:00 Uhr</b>."}[lang])
+    further_back = await chat.send("/meeting 5.9. 10:00")  # over two months ago: next year's
+    assert {"en": "on Sunday, 5 September 2027 at 10:00",
+            "de": "am Sonntag, 5. September 2027 um 10:00 Uhr"}[lang] in further_back.messages[0].text
 
 
 # --- The planned ending ----------------------------------------------------------------------

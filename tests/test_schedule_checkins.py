@@ -179,8 +179,8 @@ async def test_every_two_weeks_and_off_in_english(chat: Chat) -> None:
     assert "every other Friday at 17:00" in chat.last_text
     await chat.send("/checkins off")
     assert chat.last_text == shown("en", "checkins.stopped", side=None, word="")
-    await chat.send("/checkins")
-    assert chat.last_text.startswith("You haven't set a check-in rhythm yet")
+    await chat.send("/checkins")  # a rhythm switched off is none now, not one not set "yet"
+    assert chat.last_text.startswith("You have no check-in rhythm at the moment.")
 
 
 async def test_a_bad_form_is_answered_with_examples(chat: Chat) -> None:
@@ -413,6 +413,26 @@ async def test_a_grow_checkpoint_is_a_check_in_of_its_own(chat: Chat, clock: Fak
                                       goal="Run a half marathon")
     response = await chat.press("Start")
     assert "Run 5 km\nHow is this step going?" in chat.texts(response)
+
+
+@pytest.mark.parametrize(("lang", "pause", "said"), [
+    ("en", "/pause 1 week", "Your next check-in is on Friday, 15 January 2027 at 09:00, at the "
+                            "checkpoint you set for Run a half marathon."),
+    ("de", "/pause 1 woche", "Dein nächster Check-in ist am Freitag, 15. Januar 2027 um 09:00 Uhr: "
+                             "der Zwischenstand, den du dir für Run a half marathon vorgenommen hast."),
+])
+async def test_the_end_of_a_pause_names_a_checkpoints_check_in_as_such(
+    chat: Chat, lang: str, pause: str, said: str
+) -> None:
+    chat.language = lang
+    await berlin(chat)
+    await add_goal(chat, [("Run 5 km", None)], details={"checkpoint": "2027-01-15"})
+    await chat.send(pause)
+    await chat.send({"en": "/pause off", "de": "/pause aus"}[lang])  # no rhythm: only the checkpoint
+    assert chat.last_text == shown(lang, "calendar.pause.ended", goal="Run a half marathon",
+                                   next={"en": "on Friday, 15 January 2027 at 09:00",
+                                         "de": "am Freitag, 15. Januar 2027 um 09:00 Uhr"}[lang])
+    assert said in chat.last_text
 
 
 # --- The proposal when the agreement is done ---------------------------------------------

@@ -115,8 +115,8 @@ def test_times(text: str, expected: time | None) -> None:
     assert parse_time(text) == expected
 
 
-def once(*args: int) -> MeetingWhen:
-    return MeetingWhen(once=datetime(*args))  # noqa: DTZ001 - a naive local wall time
+def once(*args: int, yearless_past: bool = False) -> MeetingWhen:
+    return MeetingWhen(once=datetime(*args), yearless_past=yearless_past)  # noqa: DTZ001 - a naive local wall time
 
 
 MEETINGS: list[tuple[str, MeetingWhen | None]] = [
@@ -141,8 +141,13 @@ MEETINGS: list[tuple[str, MeetingWhen | None]] = [
     ("dienstags 17 Uhr", MeetingWhen(rule=weekly(time(17), TUE))),
     ("every 2 weeks tue 17:00", MeetingWhen(rule=every(2, time(17), TUE))),
     ("alle 2 Wochen Di 17 Uhr", MeetingWhen(rule=every(2, time(17), TUE))),
+    # the past, for /meeting to say so: a date without a year too, if it just passed
+    ("gestern 9 uhr", once(2026, 11, 17, 9)), ("yesterday 9", once(2026, 11, 17, 9)),
+    ("heute 8 uhr", once(2026, 11, 18, 8)), ("17.11.2026 9:00", once(2026, 11, 17, 9)),
+    ("17.11. 9:00", once(2026, 11, 17, 9, yearless_past=True)),
+    ("20. September 9:00", once(2026, 9, 20, 9, yearless_past=True)),
+    ("10.9. 9:00", once(2027, 9, 10, 9)),  # over two months ago: next year's
     # refused
-    ("gestern 9 uhr", None), ("yesterday 9", None),  # the past
     ("next tuesday", None), ("17:00", None), ("daily 9:00", None), ("every 5th monday 9", None),
     ("31.02. 9:00", None), ("soon", None), ("", None), ("🙂 morgen 9", None),
     ("{{ now }} 9", None), ("morgen 9 uhr " * 20, None),

@@ -9,7 +9,7 @@ the next one once a request went out, and a one-off meeting that passed plans no
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from service import callbacks, runs
 from service.awaiting import Dispatch, cancels, wait_for
@@ -20,7 +20,7 @@ from service.schedule.kinds import Choice, PersonKind, Planner
 from service.schedule.placing import ahead, days_ahead, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, next_occurrence, zone_info
-from service.schedule.typed import MeetingWhen, is_off, parse_date, parse_meeting, parse_time
+from service.schedule.typed import MeetingWhen, is_off, meeting_day, parse_meeting, parse_time
 from service.turn import Turn
 from storage.answers import answers_of
 from storage.schedule import ItemRecord, NewItem, pending_items, rules_of, set_rule
@@ -78,16 +78,23 @@ async def meeting(turn: Turn, args: str) -> Response:
         return await clear(turn)
     typed = parse_meeting(text, turn.today)
     if typed is None:
-        day = parse_date(text, turn.today, turn.lang)
-        if day is not None and day >= turn.today:  # a day without its time: ask for it
-            await wait_for(turn, {"for": WAITING, "day": day.isoformat()})
-            return turn.message("calendar.meeting.ask_time", day=day.isoformat(),
-                                days=days_ahead(turn, day))
-        return turn.message("calendar.meeting.unclear", text=text[:64])
+        found = meeting_day(text, turn.today, turn.lang)
+        if found is None:
+            return turn.message("calendar.meeting.unclear", text=text[:64])
+        day, yearless_past = found
+        if day < turn.today:
+            return await _passed(turn, day, None, yearless_past=yearless_past)
+        await wait_for(turn, {"for": WAITING, "day": day.isoformat()})  # a day without its time
+        return turn.message("calendar.meeting.ask_time", day=day.isoformat(),
+                            days=days_ahead(turn, day))
     return await _set(turn, typed)
 
 
 async def _set(turn: Turn, typed: MeetingWhen) -> Response:
+    """Plan the meeting typed; one whose moment is over leaves the planned one as it is."""
+    if typed.once is not None and _is_over(turn, typed.once):
+        return await _passed(turn, typed.once.date(), typed.once.time(),
+                             yearless_past=typed.yearless_past)
     await set_rule(turn.session, turn.user.id, RULE, _rule(typed), turn.now)
     await replan(turn, turn.content.schedule)
     return await view(turn, set_now=True)
@@ -110,8 +117,29 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
         return turn.message("calendar.meeting.ask_time_again", day=day,
                             days=days_ahead(turn, day),
                             text=incoming.text.strip()[:64])
+    once = datetime.combine(date.fromisoformat(day), at)
+    if _is_over(turn, once):  # earlier today: a later time is asked for, still waiting
+        return await _passed(turn, once.date(), at, waiting=True)
     await wait_for(turn, None)
-    return await _set(turn, MeetingWhen(once=datetime.combine(date.fromisoformat(day), at)))
+    return await _set(turn, MeetingWhen(once=once))
+
+
+def _is_over(turn: Turn, once: datetime) -> bool:
+    """Whether a local wall time typed for a meeting is not ahead any more."""
+    return local_moment(turn, once.date(), once.time()) <= turn.now
+
+
+async def _passed(turn: Turn, day: date, at: time | None, *, yearless_past: bool = False,
+                  waiting: bool = False) -> Response:
+    """A meeting typed for a moment that is over: said so, with the meeting still planned (if
+    any) and what to type instead; nothing changes."""
+    upcoming = meetings(turn, (await rules_of(turn.session, turn.user.id)).get(RULE), turn.now)
+    return turn.message(
+        "calendar.meeting.passed", day=day.isoformat(), days=days_ahead(turn, day),
+        at=at.strftime("%H:%M") if at is not None else None,
+        when=when(turn, local_moment(turn, day, at), on=True) if at is not None else None,
+        planned=when(turn, upcoming[0]) if upcoming else None,
+        yearless_past=yearless_past, waiting=waiting)
 
 
 async def view(turn: Turn, set_now: bool = False) -> Response:

@@ -22,6 +22,7 @@ from service.schedule.placing import local_day_and_time, local_iso, local_moment
 from service.schedule.plan import replan
 from service.schedule.typed import is_off, parse_pause
 from service.turn import Turn
+from storage.goals import goal_of
 from storage.schedule import ItemRecord, NewItem, cancel_pending, pending_items
 from storage.users import update_user
 from storage.vocabulary import JSONObject
@@ -103,9 +104,15 @@ def _days(turn: Turn, until: datetime) -> dict[str, str]:
 
 async def next_checkin(turn: Turn) -> dict[str, str | None]:
     """When the next planned check-in comes, as `next` ("on Friday, …", "tomorrow at 08:15"; None
-    when there is none)."""
+    when there is none), and `goal`: the goal whose GROW checkpoint it is, if it is one (someone
+    without a rhythm is not told of "your next check-in" as if they had one)."""
     upcoming = await pending_items(turn.session, turn.user.id, CHECKIN_KINDS)
-    return {"next": when(turn, upcoming[0].due_at, on=True) if upcoming else None}
+    if not upcoming:
+        return {"next": None, "goal": None}
+    goal_id = upcoming[0].payload.get("checkpoint")
+    goal = await goal_of(turn.session, turn.user.id, goal_id) if isinstance(goal_id, int) else None
+    return {"next": when(turn, upcoming[0].due_at, on=True),
+            "goal": goal.title if goal is not None else None}
 
 
 async def choose(turn: Turn, value: str) -> Response:

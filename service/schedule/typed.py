@@ -15,7 +15,10 @@ Decisions on ambiguous input (the tests pin each one):
 * Hours are 0-23; "12am" is midnight, "12pm" noon; "8" is 08:00, never 20:00.
 * For a meeting a bare weekday is the coming one, once ("tuesday 17:00"); a plural
   ("dienstags"), "every" or a day list makes it a rule.
-* A meeting date in the past (`gestern`, "yesterday 9:00") is None; a daily meeting too.
+* A meeting date in the past (`gestern`, "yesterday 9:00") is read as that past day, for the
+  caller to say it has passed; so is a date without a year that fell in the last two months
+  ("30.11." on 1 December: a slip, not next year's), while one further back ("5.1." in
+  December) is the next one. A daily meeting is None.
 * A pause is at most a year; "until friday" resumes on Saturday (the end is exclusive).
 """
 
@@ -33,6 +36,8 @@ from service.schedule.rhythm import MAX_EVERY_WEEKS, QuietHours, Rhythm
 
 MAX_LENGTH: Final = 80
 MAX_PAUSE_DAYS: Final = 366
+#: How far back a meeting date typed without a year is taken as that past day, not next year's.
+JUST_PASSED: Final = timedelta(days=61)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class MeetingWhen:
 
     once: datetime | None = None
     rule: Rhythm | None = None
+    #: `once` is a date typed without a year that just passed, read as that past day: whoever
+    #: means next year's is told to write the year.
+    yearless_past: bool = False
 
 
 # --- Words (normalised: lower case, ae/oe/ue/ss) -----------------------------------------
@@ -264,29 +272,46 @@ def _split_forms(tokens: list[str]) -> Iterable[tuple[str, str]]:
         yield " ".join(tokens[cut:]), " ".join(tokens[:cut])
 
 
-def _once(text: str, today: date) -> datetime | None:
+def meeting_day(text: str, today: date, lang: str = "en") -> tuple[date, bool] | None:
+    """The day a meeting date names, and whether it is a date without a year that just passed.
+
+    `parse_date` reads "30.11." on 1 December as next year's; as seen from JUST_PASSED earlier
+    it is the day just gone, which is what someone planning a meeting meant. Other past dates
+    ("gestern", "30.11.2026") come back as they are; the caller says they have passed."""
+    day = parse_date(text, today, lang)
+    if day is None:
+        return None
+    earlier = parse_date(text, today - JUST_PASSED, lang)
+    if (earlier is not None and earlier < today and earlier.year < day.year
+            and (earlier.month, earlier.day) == (day.month, day.day)):
+        return earlier, True
+    return day, False
+
+
+def _once(text: str, today: date) -> MeetingWhen | None:
     for day_text, time_text in _split_forms(text.split(" ")):
         at = _time(time_text)
         if at is None:
             continue
-        day = parse_date(day_text, today, "en")
-        if day is not None:
-            return datetime.combine(day, at) if day >= today else None
+        found = meeting_day(day_text, today)
+        if found is not None:
+            return MeetingWhen(once=datetime.combine(found[0], at), yearless_past=found[1])
     return None
 
 
 def parse_meeting(text: str, today: date) -> MeetingWhen | None:
     """`/meeting` arguments: one date and time ("next tuesday 17:00", "14.12. 18:30",
-    "morgen 9 uhr", "2026-12-14 17:00") → MeetingWhen(once=naive local), or a monthly rule
-    "every 2nd tuesday 17:00", "jeden 2. dienstag 17 uhr", "every last friday 16:00", or a weekly
-    or fortnightly one "every tuesday 17:00" / "every 2 weeks tue 17:00" → MeetingWhen(rule=...)."""
+    "morgen 9 uhr", "2026-12-14 17:00") → MeetingWhen(once=naive local, possibly past), or a
+    monthly rule "every 2nd tuesday 17:00", "jeden 2. dienstag 17 uhr", "every last friday
+    16:00", or a weekly or fortnightly one "every tuesday 17:00" / "every 2 weeks tue 17:00"
+    → MeetingWhen(rule=...)."""
     cleaned = _normalize(text)
     if cleaned is None:
         return None
     # A date first: "tuesday 17:00" is the coming Tuesday, "tuesdays 17:00" every one.
     once = _once(cleaned, today)
     if once is not None:
-        return MeetingWhen(once=once)
+        return once
     rule = _monthly(cleaned) or _weekly(cleaned, today)
     return None if rule is None else MeetingWhen(rule=rule)
 
