@@ -184,6 +184,8 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
     step = script.step(state.step)
     if isinstance(event, Text):
         event = _typed_button(state, step, event, ctx)
+    if event is Command.SKIP and step.kind is StepKind.LIST and state.answers.get(step.key):
+        event = Command.DONE  # "no more": the items so far are the answer
     if event is Command.SKIP:
         return _skip(script, state, step, ctx)
     if isinstance(event, Pick) and event.step != step.key:

@@ -275,6 +275,27 @@ def test_list_is_finished_by_done_in_any_form(finish: Input | str) -> None:
     assert outcome.state.answers["items"] == ["alpha", "beta"]
 
 
+@pytest.mark.parametrize(("lang", "finish"), [("en", Command.SKIP), ("en", "skip"),
+                                              ("en", "Nothing"), ("en", "no"),
+                                              ("de", "überspringen"), ("de", "nichts"),
+                                              ("de", "Nein")])
+def test_a_list_with_its_items_is_finished_by_skip_or_by_saying_nothing_more(
+        lang: str, finish: Input | str) -> None:
+    """ "Anything else?" answered with "no" or /skip: the list so far is the answer, never an
+    item called "no" nor a "this can't be skipped" after the items were given."""
+    state = step_to(LIST, ["alpha", "beta"])
+    event = Text(finish) if isinstance(finish, str) else finish
+    outcome = advance(LIST, state, event, context(lang))
+    assert outcome.state.step == "after"
+    assert outcome.state.answers["items"] == ["alpha", "beta"]
+
+
+def test_skip_on_a_list_short_of_its_minimum_says_how_many_it_takes() -> None:
+    state = step_to(LIST, ["alpha"])
+    outcome = advance(LIST, state, Command.SKIP, context())
+    assert outcome.replies == (Ask("items", problem="list_too_short", collected=("alpha",)),)
+
+
 def test_list_min_items_is_enforced() -> None:
     state = step_to(LIST, ["alpha"])
     outcome = advance(LIST, state, Command.DONE, context())
