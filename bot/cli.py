@@ -323,7 +323,8 @@ async def _chat(settings: Settings, user_id: int, lang: str | None, dialog: str 
         if dialog and role:
             await chat.send(CommandIn("start", role))  # the side first, then the dialog
         await _until_interrupted(chat.run(stdin_lines(interactive), first,
-                                          poll_every=POLL_SECONDS if interactive else None))
+                                          poll_every=POLL_SECONDS if interactive else None,
+                                          read_ahead=not interactive))
     return 0
 
 

@@ -153,9 +153,13 @@ class TerminalChat:
             self.show(Response(deliveries=tuple(deliveries)), addressees)
 
     async def run(self, lines: AsyncIterator[str], first: Incoming, *,
-                  poll_every: float | None = None) -> None:
+                  poll_every: float | None = None, read_ahead: bool = False) -> None:
         """Talk until the input ends; every answer is already saved, so the end needs no goodbye.
-        What is due is shown after each reply, and every `poll_every` seconds while waiting."""
+        What is due is shown after each reply, and every `poll_every` seconds while waiting.
+        With `read_ahead` (the input is no terminal, so nobody waits for the greeting) a /start
+        on the first line is the person's own first message, said once instead of `first`."""
+        if read_ahead:
+            first, lines = await self._own_start(lines, first)
         await self.send(first)
         await self.deliver_due()
         polling = None if poll_every is None else asyncio.create_task(self._poll(poll_every))
@@ -169,10 +173,31 @@ class TerminalChat:
             if polling is not None:
                 polling.cancel()
 
+    async def _own_start(self, lines: AsyncIterator[str], first: Incoming
+                         ) -> tuple[Incoming, AsyncIterator[str]]:
+        """`first` and the lines after it: a typed /start on the first line replaces an automatic
+        /start (its payload, if any, wins over the chosen side), as on Telegram, where a new
+        person's first /start is their own; any other first line stays to be read."""
+        line = await anext(lines, None)
+        typed = None if line is None else self.parse(line)
+        if isinstance(first, CommandIn) and first.name == "start" \
+                and isinstance(typed, CommandIn) and typed.name == "start":
+            return CommandIn("start", typed.args or first.args), lines
+        return first, _after(line, lines)
+
     async def _poll(self, every: float) -> None:
         while True:
             await asyncio.sleep(every)
             await self.deliver_due()
+
+
+async def _after(line: str | None, lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """`line` (None: the input had ended) and then the rest of `lines`."""
+    if line is None:
+        return
+    yield line
+    async for later in lines:
+        yield later
 
 
 def save_document(document: Document, folder: Path) -> Path:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.registry import Scripts
 from service import callbacks
+from service.awaiting import Dispatch, cancels, wait_for
 from service.export import export_user
 from service.export_page import export_page
-from service.inputs import valid_text
+from service.inputs import EditIn, Incoming, TextIn, valid_text
 from service.mentors.pairing import farewells, mentor_name, open_sides
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
@@ -20,6 +22,9 @@ from service.turn import Turn
 from storage.pairings import withdraw_shares
 from storage.programmes import coordinated_by
 from storage.users import UserRecord, delete_user
+from storage.vocabulary import JSONObject
+
+WAITING = "delete_confirm"  # /delete asked: typed text gets the question again, not an answer
 
 
 async def export_documents(
@@ -45,13 +50,31 @@ async def export(turn: Turn) -> Response:
 
 async def ask_delete(turn: Turn) -> Response:
     """/delete: ask before erasing everything (naming the mentor, who will be told); its answer is
-    a button, never the text typed."""
+    a button, never the text typed: what cannot be undone takes a deliberate tap."""
     await turn.hide_question()
+    await wait_for(turn, {"for": WAITING})
     say = turn.say
     return Response((OutMessage(say("common.delete.confirm", mentor=await mentor_name(turn),
                                     coordinates=await _coordinated(turn)), (
         (button(say("common.delete.yes_button"), callbacks.delete_data(True)),
          button(say("common.delete.no_button"), callbacks.delete_data(False))),)),))
+
+
+async def while_asked(turn: Turn, _awaiting: JSONObject, incoming: Incoming,
+                      dispatch: Dispatch) -> Response:
+    """Text typed at the question says that only a button answers it, and asks it again; /cancel
+    keeps everything; anything else ends the question and goes its way (an edit of an earlier
+    message leaves it asked)."""
+    if isinstance(incoming, EditIn):
+        return await dispatch(incoming, True)
+    if isinstance(incoming, TextIn):
+        asked = await ask_delete(turn)
+        return replace(asked, messages=(OutMessage(turn.say("common.delete.tap")),
+                                        *asked.messages))
+    await wait_for(turn, None)
+    if cancels(incoming):
+        return await keep_everything(turn)
+    return await dispatch(incoming, True)
 
 
 async def delete_everything(turn: Turn) -> Response:

@@ -65,6 +65,7 @@ WAITERS: dict[str, Waiter] = {
     pause.WAITING: pause.while_awaiting,  # the last day of a pause, after "Until a date…"
     meeting.WAITING: meeting.while_awaiting,  # the time of a meeting typed as a day alone
     typed_buttons.WAITING: typed_buttons.while_offered,  # a shown choice's words, typed
+    account.WAITING: account.while_asked,  # /delete's question, answered only by its buttons
 }
 
 

@@ -1,10 +1,14 @@
 """A choice shown outside a dialog (the check-in rhythm's offer and its pickers) may be typed as
 well as tapped: a button's own words, as the person sees them, act as pressing it, and where the
 choice is a time of day, so does any time typed alone. The next typed text is for the choice
-(service.awaiting): anything else ends the wait and goes its way. While the choice is shown, an
-open dialog's question is not: typed text never answers a question asked before the choice."""
+(service.awaiting). A picker (how often, which day, what time: the person is setting something up)
+asks again, with a hint, after text that is none of its choices; anything else, or other text
+after an offer, ends the wait and goes its way. While the choice is shown, an open dialog's question is
+not: typed text never answers a question asked before the choice."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from service.awaiting import Dispatch, wait_for
 from service.inputs import EditIn, Incoming, PressIn, TextIn
@@ -21,13 +25,18 @@ def _words(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(".!")
 
 
-async def offer(turn: Turn, message: OutMessage, at: str | None = None) -> OutMessage:
+async def offer(turn: Turn, message: OutMessage, at: str | None = None,
+                again: tuple[str, str] | None = None) -> OutMessage:
     """Show `message`; until the next input, typing one of its buttons' labels presses it, and
-    with `at` (a press's data to which the time's HHMM is added) so does a typed time of day."""
+    with `at` (a press's data to which the time's HHMM is added) so does a typed time of day.
+    With `again` (the press's data that shows this picker, and the catalog key of the hint, given
+    the typed `text`) other typed text gets the hint and the picker once more."""
     choices: JSONObject = {_words(b.label): b.data for row in message.buttons for b in row}
     awaiting: JSONObject = {"for": WAITING, "choices": choices}
     if at is not None:
         awaiting["at"] = at
+    if again is not None:
+        awaiting["again"], awaiting["hint"] = again
     await wait_for(turn, awaiting if choices else None)
     await turn.hide_question()  # "18:00" meant for this choice must not answer the dialog's
     return message
@@ -35,8 +44,8 @@ async def offer(turn: Turn, message: OutMessage, at: str | None = None) -> OutMe
 
 async def while_offered(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                         dispatch: Dispatch) -> Response:
-    """A typed label is its button's press; anything else goes its usual way (an edit of an
-    earlier message leaves the choice on offer)."""
+    """A typed label is its button's press; other text at a picker asks it again; anything else
+    goes its usual way (an edit of an earlier message leaves the choice on offer)."""
     if isinstance(incoming, EditIn):
         return await dispatch(incoming, True)
     await wait_for(turn, None)
@@ -50,4 +59,9 @@ async def while_offered(turn: Turn, awaiting: JSONObject, incoming: Incoming,
         typed = parse_time(incoming.text)
     if typed is not None:
         return await dispatch(PressIn(f"{at}{typed.strftime('%H%M')}"), True)
+    again, hint = awaiting.get("again"), awaiting.get("hint")
+    if isinstance(incoming, TextIn) and isinstance(again, str) and isinstance(hint, str):
+        asked = await dispatch(PressIn(again), True)
+        note = OutMessage(turn.say(hint, text=incoming.text.strip()[:64]))
+        return replace(asked, messages=(note, *asked.messages))
     return await dispatch(incoming, True)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chat import shown
+
 GROW_IN_GERMAN = [
     "Ich möchte ein Team leiten",
     "Bis Ende Juni leite ich ein Team von fünf Leuten",
@@ -225,6 +227,14 @@ def test_a_new_user_chatting_in_german_is_welcomed_as_new(tmp_path: Path) -> Non
     first = chat.stdout.splitlines()[0]
     assert first.startswith("Hallo!")
     assert "wieder da" not in chat.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_new_user_typing_start_first_is_asked_their_side_once(tmp_path: Path, lang: str) -> None:
+    chat = coachbot(tmp_path, "chat", "--lang", lang, "--user-id", "8", stdin="/start\n2\n")
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stdout.count(shown(lang, "mentors.roles.mentee_button")) == 1
+    assert shown(lang, "mentors.roles.mentor_welcome", name=None) in chat.stdout  # 2: a mentor
 
 
 def test_export_in_the_chat_writes_both_files_where_it_runs(tmp_path: Path) -> None:

@@ -168,13 +168,13 @@ async def test_text_after_delete_is_not_saved_and_no_shows_the_question(
     chat = Chat(service, user_id=804, language=lang)
     await chat.send("/agreement")
     question = chat.last_text
-    await chat.send("/delete")
-    response = await chat.send("yes")
-    shows_question_again(chat, response, lang, "common.service.not_saved_yet", question)
+    delete = chat.texts(await chat.send("/delete"))
+    response = await chat.send("yes")  # only a button answers /delete: it is asked again
+    assert chat.texts(response) == "\n".join((say(lang, "common.delete.tap"), delete))
     assert await saved(service, chat) == {}
 
-    await chat.send("/delete")
-    await chat.press(say(lang, "common.delete.no_button"))  # "No" shows the question again
+    response = await chat.press(say(lang, "common.delete.no_button"))  # the question again
+    assert chat.texts(response) == "\n".join((say(lang, "common.delete.kept"), question))
     await chat.send("More clarity at work")
     assert list((await saved(service, chat)).values()) == ["More clarity at work"]
 

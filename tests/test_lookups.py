@@ -73,6 +73,24 @@ async def test_keeping_ones_data_shows_the_open_question_again(
     assert [m.text for m in response.messages] == [say(lang, "common.delete.kept"), question]
 
 
+@pytest.mark.parametrize(("lang", "typed"), [("en", "yes"), ("de", "ja")])
+async def test_erasing_takes_the_button_typed_words_ask_again(
+    service: ConversationService, lang: str, typed: str
+) -> None:
+    chat = Chat(service, user_id=85, language=lang)
+    await chat.send("/journey")
+    question = chat.texts(await chat.send("/delete"))
+    response = await chat.send(typed)
+    assert chat.texts(response) == "\n".join((say(lang, "common.delete.tap"), question))
+    assert [b.label for b in chat.buttons] == [say(lang, "common.delete.yes_button"),
+                                               say(lang, "common.delete.no_button")]
+    assert chat.texts(await chat.send("/cancel")) == say(lang, "common.delete.kept")
+    await chat.send("/delete")
+    await chat.press(say(lang, "common.delete.yes_button"))
+    async with service.sessionmaker.begin() as session:
+        assert await get_user(session, chat.user_id) is None
+
+
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_not_now_gets_a_reply_and_the_next_text_is_no_answer(
     service: ConversationService, lang: str

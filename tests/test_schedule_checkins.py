@@ -490,6 +490,31 @@ async def test_the_pickers_take_the_buttons_words_typed_in_german(
     assert "alle zwei Wochen am Donnerstag" not in chat.last_text
 
 
+@pytest.mark.parametrize(("lang", "weekly", "friday"),
+                         [("en", "Weekly", "Friday"), ("de", "Jede Woche", "Freitag")])
+async def test_a_picker_asks_again_after_text_that_is_none_of_its_choices(
+        service: ConversationService, lang: str, weekly: str, friday: str) -> None:
+    chat = Chat(service, language=lang)
+    await chat.send("/checkins")
+    await chat.press(0)  # set a rhythm
+    response = await chat.send("sometimes")
+    assert chat.texts(response) == "\n".join((
+        shown(lang, "checkins.typed.how_often", text="sometimes"),
+        shown(lang, "checkins.how_often", side=None)))
+    await chat.send(weekly)
+    response = await chat.send("foo")
+    assert chat.texts(response) == "\n".join((shown(lang, "checkins.typed.day", text="foo"),
+                                               shown(lang, "checkins.which_day")))
+    assert len(chat.buttons) == 7
+    await chat.send(friday)
+    response = await chat.send("25:99")
+    assert chat.texts(response) == "\n".join((
+        shown(lang, "checkins.typed.time", text="25:99"),
+        shown(lang, "checkins.which_time", side=None, word="")))
+    assert len(chat.buttons) == 4
+    assert f"{friday} " in chat.texts(await chat.send("17:45"))  # the rhythm is set
+
+
 async def test_weekly_meetings_propose_a_weekly_check_in(chat: Chat) -> None:
     closing = await complete_agreement(chat, "Every week")
     assert shown("en", "checkins.propose", meeting="weekly") in closing

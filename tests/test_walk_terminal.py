@@ -76,17 +76,19 @@ async def test_a_daily_time_typed_is_daily(service: ConversationService, lang: s
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
-async def test_words_that_are_no_time_do_not_answer_a_question_no_longer_shown(
+async def test_words_that_are_no_time_ask_the_time_again_and_answer_no_other_question(
         service: ConversationService, lang: str) -> None:
     walk = await mid_agreement(service, lang)
     await walk.type("/checkins")
     await walk.type("1")
     await walk.type("1")
     said = await walk.type("after dinner")
-    title = shown(lang, "agreement.title")
-    assert shown(lang, "common.service.not_saved_yet", title=title) in said
+    assert shown(lang, "checkins.typed.time", text="after dinner") in said
+    assert shown(lang, "checkins.which_time", side=None, word="") in said
+    again = await walk.type("/resume")
     second = shown(lang, "agreement.steps.success.text").splitlines()[0]
-    assert second in said  # the agreement's question again, still unanswered
+    assert second in again  # the agreement's question, still unanswered
+    assert "after dinner" not in again
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

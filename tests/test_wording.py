@@ -5,12 +5,14 @@ uses one inclusive style for mentors and mentees (written out: "deine Mentorin o
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from jinja2 import meta
 
 from prompts.catalog import LANGUAGES, default_catalog
 from service.conversation import ConversationService
+from service.schedule.typed import parse_meeting, parse_pause, parse_rhythm
 from tests.support.chat import Chat
 
 CATALOG = default_catalog()
@@ -144,3 +146,21 @@ def test_the_shared_count_agrees_with_its_number(lang: str, one: str, many: str)
                           title="T").startswith(one)
     assert CATALOG.render(lang, "sharing.settled", shared=18, total=19, mentor=None,
                           title="T").startswith(many)
+
+
+EXAMPLE = re.compile(r"<code>/(checkins|digest|pause|meeting) ([^<{]*(?:\{\{ word \}\})?[^<{]*)</code>")
+PARSERS = {"checkins": parse_rhythm, "digest": parse_rhythm, "pause": parse_pause,
+           "meeting": parse_meeting}
+LOWER_NOUNS = re.compile(r"\b(?:woche|wochen|monat|monate|uhr|montag|dienstag|mittwoch|donnerstag|"
+                         r"freitag|samstag|sonntag|mo|di|mi|do|fr|sa|so)\b")
+
+
+def test_german_examples_write_nouns_as_german_does_and_are_understood_as_shown() -> None:
+    """"/meeting nächsten Dienstag 17:00", not "nächsten dienstag": typed as shown, it works."""
+    examples = [(key, found.group(1), found.group(2).replace("{{ word }}", ""))
+                for key, text in GERMAN.items() for found in EXAMPLE.finditer(text)]
+    assert len(examples) > 10
+    for key, name, example in examples:
+        assert not LOWER_NOUNS.search(example), f"{key}: /{name} {example}"
+        if example not in ("aus", ""):
+            assert PARSERS[name](example, date(2026, 11, 21)) is not None, f"{key}: {example}"

@@ -262,19 +262,24 @@ async def choose_rhythm(turn: Turn, value: str, track: Track) -> Response | None
     """A press on one of the pickers every track has (None: not one of them); each picker is
     offered to be typed as well as tapped."""
     head, _, rest = value.partition(":")
+    again = _data(value, track)  # this press shows the picker again after unreadable text
     if value == "new":
-        return Response((await offer(turn, rhythm_question(turn, track)),))
+        return Response((await offer(turn, rhythm_question(turn, track),
+                                     again=(again, "checkins.typed.how_often")),))
     if value == "off":
         return await stop(turn, track)
     if head == "every" and rest in ("0", "1", "2"):
         if rest == "0":
             return Response((await offer(turn, time_question(turn, 0, "x", track),
-                                         _data("at:0:x:", track)),))
-        return Response((await offer(turn, day_question(turn, int(rest), track)),))
+                                         _data("at:0:x:", track),
+                                         (again, "checkins.typed.time")),))
+        return Response((await offer(turn, day_question(turn, int(rest), track),
+                                     again=(again, "checkins.typed.day")),))
     if head == "day" and (parts := rest.split(":")) and len(parts) == 2 \
             and parts[0] in ("1", "2") and parts[1] in "0123456" and len(parts[1]) == 1:
         return Response((await offer(turn, time_question(turn, int(parts[0]), parts[1], track),
-                                     _data(f"at:{parts[0]}:{parts[1]}:", track)),))
+                                     _data(f"at:{parts[0]}:{parts[1]}:", track),
+                                     (again, "checkins.typed.time")),))
     if head == "at":
         rhythm = _picked(turn, rest)
         return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm, track)
