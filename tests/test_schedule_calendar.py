@@ -453,14 +453,14 @@ PASSED = {  # (typed, what the reply begins with, the hint it ends with)
            ("/meeting 20.11.", "It's too late to plan a meeting on Friday, 20 November 2026:",
             "/meeting 20.11.2027 17:00.")],
     "de": [("/meeting heute 9 uhr", "Ein Treffen heute um 09:00 Uhr kann ich nicht mehr planen:",
-            "/meeting nächsten dienstag 17:00."),
+            "/meeting nächsten Dienstag 17:00."),
            ("/meeting gestern 18 Uhr", "Ein Treffen am Freitag, 20. November 2026 um 18:00 Uhr "
-            "kann ich nicht mehr planen:", "/meeting nächsten dienstag 17:00."),
+            "kann ich nicht mehr planen:", "/meeting nächsten Dienstag 17:00."),
            ("/meeting 20. November 18:00", "Ein Treffen am Freitag, 20. November 2026 um 18:00 "
             "Uhr kann ich nicht mehr planen:",
             "Falls du nächstes Jahr meinst, schreib das Jahr dazu: /meeting 20.11.2027 18:00."),
            ("/meeting gestern", "Ein Treffen am Freitag, 20. November 2026 kann ich nicht mehr "
-            "planen:", "/meeting nächsten dienstag 17:00.")]}
+            "planen:", "/meeting nächsten Dienstag 17:00.")]}
 PLANNED = {"en": "Your planned meeting stays as it is: Monday, 14 December 2026 at 18:30.",
            "de": "Dein geplantes Treffen bleibt, wie es ist: Montag, 14. Dezember 2026 um 18:30 Uhr."}
 

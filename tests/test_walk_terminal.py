@@ -115,7 +115,7 @@ async def test_the_regular_meeting_example_says_what_it_does(
     said = await walk.type(f"/meeting {example}")
     assert {"en": "second Tuesday of each month at 17:00",
             "de": "am zweiten Dienstag im Monat um 17:00 Uhr"}[lang] in said
-    assert {"en": "of the month", "de": "im monat"}[lang] in example
+    assert {"en": "of the month", "de": "im Monat"}[lang] in example
 
 
 async def test_german_settings_name_the_german_words_and_they_work(
