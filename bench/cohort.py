@@ -206,8 +206,8 @@ async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord, members: in
                                   policy=policy)
     begin = time.perf_counter_ns()
     async with service.sessionmaker.begin() as session:
-        planned = await schedule_broadcast(session, programme, "checkin", local_at,
-                                           created_by=None, policy=policy, now=NOW)
+        planned = await schedule_broadcast(session, programme, service.scripts.get("checkin"),
+                                           local_at, created_by=None, policy=policy, now=NOW)
     planning = (time.perf_counter_ns() - begin) / NS_PER_S
     if planned.last is None:
         raise BenchError("nothing was planned")

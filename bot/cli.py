@@ -94,10 +94,13 @@ def _parser() -> argparse.ArgumentParser:
         "broadcast", help="a dialog for a whole programme at one local time in each member's zone")
     broadcast.add_argument("--programme", required=True, help="the programme's name")
     broadcast.add_argument("--dialog", default="checkin", help="the dialog (default: checkin)")
-    broadcast.add_argument("--at", required=True, help='local date and time, e.g. "2027-01-12 18:00"')
+    broadcast.add_argument("--at", required=True,
+                           help='local date and time of day, e.g. "2027-01-12 18:00"; the same '
+                                'broadcast is set only once')
     broadcast.add_argument("--to", choices=("mentees", "mentors", "all"),
-                           help="who gets it (default: the dialog's side, mentees for checkin, "
-                                "mentors for mentor_checkin)")
+                           help="who gets it: only the dialog's own side, the default (mentees "
+                                "for checkin, mentors for mentor_checkin); all is refused, as each "
+                                "side opens only its own: broadcast both, one after the other")
 
     stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
     stats.add_argument("--programme", required=True, help="the programme's name")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
@@ -14,7 +15,6 @@ from prompts.catalog import LANGUAGES, default_catalog
 from service.messages import plain
 from service.programmes.broadcasts import (
     BroadcastError,
-    audience_of,
     parse_at,
     schedule_broadcast,
 )
@@ -32,30 +32,30 @@ def _fail(message: str) -> int:
 
 async def broadcast(settings: Settings, programme_name: str, dialog: str, at: str,
                     to: str | None = None) -> int:
-    """Plan a cohort-wide dialog at a local wall time in every member's own zone, for its
-    audience (`to`; by default the dialog's own side)."""
+    """Plan a cohort-wide dialog at a local wall time in every member's own zone, for the
+    dialog's own side (`to` may only repeat it)."""
     local_at = parse_at(at)
     if local_at is None:
-        return _fail(f"cannot read {at!r} as a local date and time; write e.g. \"2027-01-12 18:00\"")
+        return _fail(_unreadable(at))
     async with open_database(settings) as engine:
         service = build_service(engine, settings)
         if dialog not in service.scripts.by_name:
             return _fail(f"no dialog called {dialog!r}; there are: {', '.join(service.scripts.by_name)}")
-        audience = to or audience_of(service.scripts.get(dialog))
+        script = service.scripts.get(dialog)
         now = service.clock()
         async with service.sessionmaker.begin() as session:
             programme = await programme_by_name(session, programme_name)
             if programme is None:
                 return _fail(f"no programme called {programme_name!r}")
             try:
-                planned = await schedule_broadcast(session, programme, dialog, local_at,
+                planned = await schedule_broadcast(session, programme, script, local_at,
                                                    created_by=None, policy=service.content.policy,
-                                                   now=now, audience=audience)
+                                                   now=now, audience=to)
             except BroadcastError as error:
                 return _fail(str(error))
     stamp = "%Y-%m-%d %H:%M UTC"
     print(f"Broadcast {planned.broadcast.id}: {dialog} at {local_at:%Y-%m-%d %H:%M} local time "
-          f"for {planned.members} {PEOPLE[audience]}(s) of "
+          f"for {planned.members} {PEOPLE[planned.broadcast.audience]}(s) of "
           f"{programme_name}.")
     if planned.first is not None and planned.last is not None:
         print(f"First at {planned.first:{stamp}}, last at {planned.last:{stamp}}.")
@@ -66,6 +66,15 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
               f"the report goes to whoever coordinates it by then (coachbot programme grant "
               f"{programme_name!r} --user-id N, then /start in the bot)", file=sys.stderr)
     return 0
+
+
+def _unreadable(at: str) -> str:
+    """Why `--at` was not read, with an example built on what was typed when it is a date."""
+    try:
+        day = date.fromisoformat(at.strip())
+    except ValueError:
+        return f"cannot read {at!r} as a local date and time; write e.g. \"2027-01-12 18:00\""
+    return f"{at!r} has no time of day; give the local time too, e.g. \"{day.isoformat()} 18:00\""
 
 
 def describe(figures: ProgrammeStats, stage_names: Mapping[str, str] | None = None) -> str:

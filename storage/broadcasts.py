@@ -97,6 +97,17 @@ async def create_broadcast(session: AsyncSession, programme_id: int, dialog: str
     return BroadcastRecord.from_row(row)
 
 
+async def same_broadcast(session: AsyncSession, programme_id: int, dialog: str,
+                         local_at: datetime, audience: str) -> BroadcastRecord | None:
+    """A broadcast already reaching this audience with this dialog at this wall time (one set
+    for everyone, from before audiences, reaches them too)."""
+    row = (await session.execute(select(BROADCASTS).where(
+        BROADCASTS.c.programme_id == programme_id, BROADCASTS.c.dialog == dialog,
+        BROADCASTS.c.local_at == local_at, BROADCASTS.c.audience.in_((audience, "all")))
+        .order_by(BROADCASTS.c.id).limit(1))).first()
+    return BroadcastRecord.from_row(row) if row else None
+
+
 async def occurrence(session: AsyncSession, programme_id: int, rule: str, dialog: str,
                      local_at: datetime, audience: str,
                      now: datetime) -> tuple[BroadcastRecord, bool]:

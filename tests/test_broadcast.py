@@ -69,10 +69,6 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[:2] == [
         "Broadcast 2: mentor_checkin at 2027-01-12 18:00 local time for 1 mentor(s) of Spring.",
         "First at 2027-01-12 17:00 UTC, last at 2027-01-12 17:00 UTC."]
-    done = coachbot(tmp_path, "broadcast", "--programme", "Spring", "--to", "all",
-                    "--at", "2027-01-12 18:00")
-    assert done.stdout.splitlines()[0] == (
-        "Broadcast 3: checkin at 2027-01-12 18:00 local time for 3 member(s) of Spring.")
     for args, error in [
         (("--programme", "Nowhere", "--at", "2027-01-12 18:00"), "no programme called 'Nowhere'"),
         (("--programme", "Spring", "--at", "tomorrow"), "cannot read 'tomorrow'"),
@@ -85,14 +81,17 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
          "takes at their own pace"),
         (("--programme", "Spring", "--dialog", "mentor_story", "--to", "mentees", "--at",
           "2027-01-12 18:00"), "a cohort is sent a check-in"),
+        (("--programme", "Spring", "--to", "all", "--at", "2027-01-12 18:00"),
+         "checkin is for mentees only: the mentors could not start it, so it cannot go to "
+         "everyone; broadcast each side its own check-in"),
     ]:
         failed = coachbot(tmp_path, "broadcast", *args)
         assert failed.returncode == 1
         assert failed.stderr.startswith(f"coachbot: {error}")
         assert failed.stderr.count("\n") == 1
-    assert coachbot(  # nothing was stored by the refusals: the next one is the fourth
+    assert coachbot(  # nothing was stored by the refusals: the next one is the third
         tmp_path, "broadcast", "--programme", "Spring", "--at", "2027-01-13 18:00",
-    ).stdout.startswith("Broadcast 4: ")
+    ).stdout.startswith("Broadcast 3: ")
 
 
 async def _reports(service: ConversationService, clock: FakeClock, until: datetime,
@@ -114,7 +113,8 @@ async def test_a_broadcast_reaches_its_audience_and_the_report_counts_only_them(
     await member(service, 22, "Ben", "Europe/Berlin", cohort.id)
     await member(service, 23, "Max Mentor", "Europe/Berlin", cohort.id, role=Role.MENTOR)
     async with service.sessionmaker.begin() as session:
-        planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
+        planned = await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                           _local("2026-11-23 18:00"),
                                            created_by=None, policy=service.content.policy,
                                            now=clock(), audience="mentees")
     assert planned.members == 2
@@ -132,7 +132,7 @@ async def test_a_broadcast_reaches_its_audience_and_the_report_counts_only_them(
     assert "Max" not in report
 
 
-async def test_a_mentor_check_in_goes_to_mentors_and_to_all_when_asked(
+async def test_a_mentor_check_in_goes_to_every_mentor(
         service: ConversationService, clock: FakeClock) -> None:
     cohort = await programme(service)
     await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
@@ -141,17 +141,12 @@ async def test_a_mentor_check_in_goes_to_mentors_and_to_all_when_asked(
     async with service.sessionmaker.begin() as session:
         await update_user(session, both.id, clock(), mentors=True)
         script = service.scripts.get("mentor_checkin")
-        audience = audience_of(script)
-        to_mentors = await schedule_broadcast(session, cohort, "mentor_checkin",
-                                              _local("2026-11-23 18:00"), created_by=None,
-                                              policy=service.content.policy, now=clock(),
-                                              audience=audience)
-        to_all = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-24 18:00"),
-                                          created_by=None, policy=service.content.policy,
-                                          now=clock(), audience="all")
-    assert audience == "mentors"
+        to_mentors = await schedule_broadcast(session, cohort, script, _local("2026-11-23 18:00"),
+                                              created_by=None, policy=service.content.policy,
+                                              now=clock())
+    assert audience_of(script) == "mentors"
     assert audience_of(service.scripts.get("checkin")) == "mentees"
-    assert (to_mentors.members, to_all.members) == (2, 3)
+    assert to_mentors.members == 2
     async with service.sessionmaker.begin() as session:
         assert await item_by_key(session, f"broadcast:{to_mentors.broadcast.id}:{max_.id}")
         assert await item_by_key(session, f"broadcast:{to_mentors.broadcast.id}:{both.id}")
@@ -161,7 +156,8 @@ async def test_a_late_joiner_gets_an_open_broadcast_of_their_side_only(
         service: ConversationService, clock: FakeClock) -> None:
     cohort = await programme(service)
     async with service.sessionmaker.begin() as session:
-        planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
+        planned = await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                           _local("2026-11-23 18:00"),
                                            created_by=None, policy=service.content.policy,
                                            now=clock(), audience="mentees")
     ana = await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
@@ -224,7 +220,8 @@ async def test_a_coordinator_added_later_gets_the_report_still_to_come(
     await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
     await member(service, 900, "Cora", "Europe/Berlin", None)
     async with service.sessionmaker.begin() as session:
-        planned = await schedule_broadcast(session, cohort, "checkin", _local("2026-11-23 18:00"),
+        planned = await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                           _local("2026-11-23 18:00"),
                                            created_by=None, policy=service.content.policy,
                                            now=clock(), audience="mentees")
         assert planned.reports == 0

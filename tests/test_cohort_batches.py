@@ -64,7 +64,7 @@ async def test_a_broadcast_batch_invites_each_member_once_and_costs_no_statement
     cohort = await programme(service)
     people = await members(service, cohort.id, 33)
     async with service.sessionmaker.begin() as session:
-        planned = await schedule_broadcast(session, cohort, "checkin",
+        planned = await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
                                            wall("2026-11-23 18:00"), created_by=None,
                                            policy=service.content.policy, now=clock())
     assert planned.members == 33
@@ -138,7 +138,8 @@ async def test_what_a_batch_read_once_is_read_anew_by_the_next_batch(
     cohort = await programme(service)
     people = await members(service, cohort.id, 4)
     async with service.sessionmaker.begin() as session:
-        await schedule_broadcast(session, cohort, "checkin", wall("2026-11-23 18:00"),
+        await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                 wall("2026-11-23 18:00"),
                                  created_by=None, policy=service.content.policy, now=clock())
     clock.now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
     dispatcher = Dispatcher(service)

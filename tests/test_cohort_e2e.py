@@ -55,9 +55,9 @@ async def test_forty_members_in_five_zones_get_it_at_their_1800_once_and_the_rep
                               paused_until=datetime(2026, 12, 1, tzinfo=UTC))
         local_at = parse_at("2026-11-23 18:00")
         assert local_at is not None
-        planned = await schedule_broadcast(session, cohort, "checkin", local_at,
-                                           created_by=None, policy=service.content.policy,
-                                           now=clock())
+        planned = await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                           local_at, created_by=None,
+                                           policy=service.content.policy, now=clock())
         for telegram_id in blocked:
             await set_active(session, telegram_id, False, clock())
     assert planned.members == 38

@@ -435,6 +435,85 @@ async def _main(argv: list[str]) -> int:
     return await asyncio.to_thread(run)
 
 
+async def _broadcasts(database_url: str) -> tuple[int, list[tuple[str, int | None]]]:
+    """How many broadcasts are stored, and whom their invitations are for (kind, Telegram id)."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            count = await session.scalar(select(func.count()).select_from(BROADCASTS))
+            items = sorted((i.item.kind, i.telegram_id) for i in await listing(session, limit=50)
+                           if i.item.kind.startswith("broadcast"))
+    finally:
+        await engine.dispose()
+    return count or 0, items
+
+
+def _to_come() -> str:
+    """A moment a month ahead of the CLI's real clock."""
+    return f"{datetime.now(UTC).date() + timedelta(days=30)} 18:00"
+
+
+async def test_a_check_in_for_the_other_side_is_refused_before_anything_is_stored(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _cli(database_url, tmp_path, monkeypatch)
+    await _seeded(database_url)
+    capsys.readouterr()
+    each_side = ("broadcast each side its own check-in: checkin to the mentees, mentor_checkin "
+                 "to the mentors")
+    for dialog, to, said in (
+        ("mentor_checkin", "mentees", "mentor_checkin is for mentors only: the mentees could not "
+                                      "start it, so it cannot go to them"),
+        ("checkin", "mentors", "checkin is for mentees only: the mentors could not start it, so "
+                               "it cannot go to them"),
+        ("checkin", "all", "checkin is for mentees only: the mentors could not start it, so it "
+                           "cannot go to everyone"),
+        ("mentor_checkin", "all", "mentor_checkin is for mentors only: the mentees could not "
+                                  "start it, so it cannot go to everyone"),
+    ):
+        argv = ["broadcast", "--programme", "Spring", "--dialog", dialog, "--to", to,
+                "--at", _to_come()]
+        assert await _main(argv) == 1, argv
+        assert _one_line(capsys) == f"coachbot: {said}; {each_side}"
+    assert await _broadcasts(database_url) == (0, [])
+    for dialog, to in (("checkin", "mentees"), ("mentor_checkin", "mentors")):
+        assert await _main(["broadcast", "--programme", "Spring", "--dialog", dialog,
+                            "--to", to, "--at", _to_come()]) == 0
+    count, items = await _broadcasts(database_url)
+    assert (count, [telegram_id for _, telegram_id in items]) == (2, [1, 2, 3])
+
+
+async def test_the_same_broadcast_twice_is_refused_naming_the_first(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _cli(database_url, tmp_path, monkeypatch)
+    await _seeded(database_url)
+    at = _to_come()
+    assert await _main(["broadcast", "--programme", "Spring", "--at", at]) == 0
+    capsys.readouterr()
+    for again in ([], ["--to", "mentees"], ["--dialog", "checkin"]):
+        assert await _main(["broadcast", "--programme", "Spring", "--at", at, *again]) == 1
+        assert _one_line(capsys) == (f"coachbot: broadcast 1 already sends checkin to the "
+                                     f"mentees of Spring at {at}; nothing new was planned")
+    assert await _broadcasts(database_url) == (1, [("broadcast", 2), ("broadcast", 3)])
+    assert await _main(["broadcast", "--programme", "Spring", "--dialog", "mentor_checkin",
+                        "--at", at]) == 0  # the mentors' own check-in at the same moment is new
+    assert (await _broadcasts(database_url))[0] == 2
+
+
+async def test_a_date_without_a_time_of_day_is_refused_with_an_example(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _cli(database_url, tmp_path, monkeypatch)
+    await _seeded(database_url)
+    day = _to_come().split()[0]
+    capsys.readouterr()
+    assert await _main(["broadcast", "--programme", "Spring", "--at", day]) == 1
+    assert _one_line(capsys) == (f"coachbot: '{day}' has no time of day; give the local time "
+                                 f"too, e.g. \"{day} 18:00\"")
+    assert await _broadcasts(database_url) == (0, [])
+
+
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_the_report_and_the_stats_escape_names_hold_no_answer_and_fail_in_one_line(
         database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

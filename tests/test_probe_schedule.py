@@ -295,7 +295,8 @@ async def broadcast(service: ConversationService, cohort_id: int, local: str,
     async with service.sessionmaker.begin() as session:
         cohort = await programme_by_id(session, cohort_id)
         assert cohort is not None
-        planned = await schedule_broadcast(session, cohort, "checkin", local_at, created_by=None,
+        planned = await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                           local_at, created_by=None,
                                            policy=service.content.policy, now=service.clock(),
                                            audience=audience)
     return planned.broadcast.id

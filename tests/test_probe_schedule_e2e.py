@@ -101,7 +101,8 @@ async def test_a_member_who_moved_gets_the_cohort_check_in_at_the_new_1800(e2e: 
     local_at = parse_at("2026-11-23 18:00")
     assert local_at is not None
     async with service.sessionmaker.begin() as session:
-        await schedule_broadcast(session, cohort, "checkin", local_at, created_by=None,
+        await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                 local_at, created_by=None,
                                  policy=service.content.policy, now=e2e.clock(),
                                  audience="mentees")
     client = e2e.client()

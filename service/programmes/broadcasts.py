@@ -1,11 +1,13 @@
-"""Cohort check-ins: a broadcast reaches every member of its audience (mentees, mentors or all)
-at the same local wall time in their own zone (`coachbot broadcast --programme NAME --dialog
-checkin --at "2027-01-12 18:00" [--to mentees]`), and a programme's recurring cohort check-in
-(defaults["cohort_checkin"], a Rhythm's JSON) makes one broadcast per occurrence, found or made by
-whichever member's planning reaches it first. Both are check-in invitations
-(service.schedule.invitation: Start / Later / Skip, one reminder, the close); after the answer
-window each coordinator gets a response report: answered, missed, paused, unreachable, among the
-audience only, with the first names of who has not answered, never what anyone answered.
+"""Cohort check-ins: a broadcast reaches every member of its dialog's side (the mentees for
+`checkin`, the mentors for `mentor_checkin`: the other side could not start it) at the same local
+wall time in their own zone (`coachbot broadcast --programme NAME --dialog checkin --at
+"2027-01-12 18:00" [--to mentees]`), once per programme, dialog and moment; and a programme's
+recurring cohort check-in (defaults["cohort_checkin"], a Rhythm's JSON) makes one broadcast per
+occurrence, found or made by whichever member's planning reaches it first. Both are check-in
+invitations (service.schedule.invitation: Start / Later / Skip, one reminder, the close); after
+the answer window each coordinator gets a response report: answered, missed, paused, unreachable,
+among the audience only, with the first names of who has not answered, never what anyone
+answered.
 
 Keys: `broadcast:<id>:<user>`, `broadcast_report:<id>:<user>` (`cohort_checkin:<user>:<local
 ISO>` for items planned before occurrences were broadcasts: still sent as they are).
@@ -45,6 +47,7 @@ from storage.broadcasts import (
     open_broadcasts,
     reaches,
     responses,
+    same_broadcast,
     user_ids_of,
 )
 from storage.programmes import (
@@ -73,6 +76,8 @@ MENTEES = "mentees"  # the recurring cohort check-in's audience: it runs the men
 #: counts it as missed, a report "to the check-in of"); a once-in-a-journey dialog (GROW, a story,
 #: the reflection) belongs to a person's own stage and pace, not to a date for everyone.
 COHORT_DIALOGS = ("checkin", "mentor_checkin")
+#: What a coordinator who asked for the wrong side is told to do instead.
+EACH_SIDE = "broadcast each side its own check-in: checkin to the mentees, mentor_checkin to the mentors"
 
 
 class BroadcastError(ValueError):
@@ -92,9 +97,13 @@ class Planned:
 
 
 def parse_at(text: str) -> datetime | None:
-    """"2027-01-12 18:00" (or ISO with a T) as a naive wall time."""
+    """"2027-01-12 18:00" (or ISO with a T) as a naive wall time. A date alone is not read: its
+    midnight would go out at the end of everyone's quiet hours instead, not when it says."""
+    stamp = text.strip().replace(" ", "T", 1)
+    if "T" not in stamp:
+        return None
     try:
-        moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+        moment = datetime.fromisoformat(stamp)
     except ValueError:
         return None
     return moment.replace(second=0, microsecond=0) if moment.tzinfo is None else None
@@ -116,23 +125,36 @@ def audience_of(dialog: Dialog) -> str:
     return "mentors" if dialog.audience is Audience.MENTOR else "mentees"
 
 
-async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, dialog: str,
+async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, script: Dialog,
                              local_at: datetime, *, created_by: int | None,
                              policy: SchedulePolicy, now: datetime,
-                             audience: str = "all") -> Planned:
+                             audience: str | None = None) -> Planned:
     """Store the broadcast and plan one item per reachable member of its audience (not for
     someone paused past its moment), then one report per coordinator who can be written to.
-    The audience is the caller's to choose (`audience_of` gives the dialog's own side, as
-    `coachbot broadcast` does); unsaid, it is everyone, as before audiences existed."""
+    The audience is the dialog's own side (`audience_of`); saying another one is refused, as is
+    the same broadcast a second time, before anything is stored."""
+    dialog = script.name
     if dialog not in COHORT_DIALOGS:
         raise BroadcastError(f"a cohort is sent a check-in ({' or '.join(COHORT_DIALOGS)}), not "
                              f"{dialog}: that one each member takes at their own pace")
+    own = audience_of(script)
+    if audience is not None and audience != own:
+        other = "mentees" if own == "mentors" else "mentors"
+        raise BroadcastError(f"{dialog} is for {own} only: the {other} could not start it, so it "
+                             f"cannot go to {'everyone' if audience == 'all' else 'them'}; "
+                             f"{EACH_SIDE}")
     if local_at > now.replace(tzinfo=None) + AHEAD:
         raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} is more than two years ahead; give a "
                              "moment within them")
+    twin = await same_broadcast(session, programme.id, dialog, local_at, own)
+    if twin is not None:
+        whom = "everyone" if twin.audience == "all" else f"the {twin.audience}"
+        raise BroadcastError(f"broadcast {twin.id} already sends {dialog} to {whom} of "
+                             f"{programme.name} at {local_at:%Y-%m-%d %H:%M}; nothing new was "
+                             "planned")
     planned: list[tuple[int, datetime]] = []
     for member in await members_of(session, programme.id):
-        if not reaches(audience, member.role, member.mentors):
+        if not reaches(own, member.role, member.mentors):
             continue
         due = due_for(local_at, member.timezone, member.quiet_hours, policy)
         if not member.active or (member.paused_until is not None and member.paused_until > due):
@@ -140,7 +162,7 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
         planned.append((member.user_id, due))
     _refuse_past(local_at, [due for _, due in planned], programme, now)
     broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now,
-                                       audience)
+                                       own)
     items = [NewItem(item_key(broadcast.id, user_id), KIND, user_id, due,
                      _payload(broadcast, programme.name)) for user_id, due in planned]
     for start in range(0, len(items), CHUNK):
