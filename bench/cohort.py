@@ -11,8 +11,9 @@ dispatched.
    inline SVG charts), timed apart and together (best of 3). A plain figure: there is no
    baseline to compare with and the issue sets no target.
 3. A broadcast to the 10,000: planned (`schedule_broadcast`, one item per member at 18:00 in their
-   own zone) and dispatched by the product Application (`build_application(dispatch_every=…)`)
-   against a Bot API that answers at once with the rate limiter lifted, beside a bare loop calling
+   own zone: the mentees' check-in and the mentors' own, each side its own broadcast) and
+   dispatched by the product Application (`build_application(dispatch_every=…)`) against a Bot API
+   that answers at once with the rate limiter lifted, beside a bare loop calling
    `bot.send_message` on the same bot in the same run (the scheduling bench's baseline). Target:
    dispatch ≥ 0.5 × the bare loop. The service's clock stands just after the last member's 18:00
    and the grace window is two days, so all 10,000 are due at once.
@@ -196,7 +197,8 @@ class Dispatched:
 
 
 async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord, members: int) -> Dispatched:
-    """A broadcast to every member, planned and dispatched, beside the bare loops."""
+    """A broadcast to every member (the mentees their check-in, the mentors theirs, at the same
+    moment), planned and dispatched, beside the bare loops."""
     policy = SchedulePolicy(grace=timedelta(days=2))
     local_at = parse_at("2027-01-12 18:00")
     assert local_at is not None
@@ -205,13 +207,16 @@ async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord, members: in
                                   catalog=default_catalog(), clock=lambda: clock_at[0],
                                   policy=policy)
     begin = time.perf_counter_ns()
-    async with service.sessionmaker.begin() as session:
-        planned = await schedule_broadcast(session, programme, service.scripts.get("checkin"),
-                                           local_at, created_by=None, policy=policy, now=NOW)
+    async with service.sessionmaker.begin() as session:  # each side its own check-in
+        planned = [await schedule_broadcast(session, programme, service.scripts.get(dialog),
+                                            local_at, created_by=None, policy=policy, now=NOW)
+                   for dialog in ("checkin", "mentor_checkin")]
     planning = (time.perf_counter_ns() - begin) / NS_PER_S
-    if planned.last is None:
+    moments = [p.last for p in planned if p.last is not None]
+    if not moments:
         raise BenchError("nothing was planned")
-    clock_at[0] = planned.last + timedelta(minutes=1)
+    items = sum(p.members for p in planned)
+    clock_at[0] = max(moments) + timedelta(minutes=1)
     async with service.sessionmaker.begin() as session:  # the seeded check-ins are history
         await session.execute(text("UPDATE scheduled_items SET status = 'sent' "
                                    "WHERE status = 'pending' AND kind != 'broadcast'"))
@@ -219,11 +224,11 @@ async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord, members: in
     message = await invitation_to(service, FIRST_USER + 1)
     async with Bot(service, paced=False) as bot:  # the scheduling bench's, limiter lifted
         bot.request.kept[FIRST_USER + 1] = {}
-        plain = await bot.bare(chats[: planned.members // 4])
-        bare_before = await bot.bare(chats[: planned.members // 2], message)
-        seconds, times = await bot.dispatch(planned.members, timeout=900)
-        if len(times) < planned.members:
-            raise BenchError(f"only {len(times)} of {planned.members} sent in time")
+        plain = await bot.bare(chats[: items // 4])
+        bare_before = await bot.bare(chats[: items // 2], message)
+        seconds, times = await bot.dispatch(items, timeout=900)
+        if len(times) < items:
+            raise BenchError(f"only {len(times)} of {items} sent in time")
         sent = bot.request.kept[FIRST_USER + 1]
         markup = sent.get("reply_markup")
         markup = json.loads(markup) if isinstance(markup, str) else markup
@@ -231,9 +236,9 @@ async def broadcast(engine: AsyncEngine, programme: ProgrammeRecord, members: in
         if sent.get("text") != message.text or markup_sent is None \
                 or markup != markup_sent.to_dict():
             raise BenchError("the bare loop's message is not the one dispatched")
-        bare_after = await bot.bare(chats[: planned.members // 2], message)
-        plain = (plain + await bot.bare(chats[: planned.members // 4])) / 2
-    return Dispatched(planning, planned.members, planned.members / seconds,
+        bare_after = await bot.bare(chats[: items // 2], message)
+        plain = (plain + await bot.bare(chats[: items // 4])) / 2
+    return Dispatched(planning, items, items / seconds,
                       (bare_before + bare_after) / 2, plain)
 
 
