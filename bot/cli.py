@@ -18,7 +18,7 @@ from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from prompts.catalog import LANGUAGES
-from storage.users import TELEGRAM_IDS
+from storage.users import user_id_of
 from storage.vocabulary import ItemStatus
 
 log = logging.getLogger("coachbot")
@@ -35,14 +35,12 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _telegram_id(text: str) -> int:
-    """A --user-id a Telegram id column can hold: a larger one is a typo, said in one line rather
-    than an overflow deep in the database driver."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram id") from None
-    if value not in TELEGRAM_IDS:
-        raise argparse.ArgumentTypeError(f"{text} is not a Telegram id")
+    """A --user-id that is a person's Telegram id: 0, a group chat's negative id or one beyond
+    the column is a typo, said in one line rather than an empty result or a driver's overflow."""
+    value = user_id_of(text)
+    if value is None:
+        shown = text if text.lstrip("-").isascii() and text.lstrip("-").isdigit() else repr(text)
+        raise argparse.ArgumentTypeError(f"{shown} is not a Telegram id")
     return value
 
 

@@ -29,7 +29,7 @@ from storage.pairings import PairingRecord, create_pairing, pairing_of_mentee, s
 from storage.programme_members import members_named
 from storage.programmes import ProgrammeRecord
 from storage.schedule import ItemRecord, NewItem, add_items
-from storage.users import UserRecord, first_name, get_user, user_by_id
+from storage.users import UserRecord, first_name, get_user, user_by_id, user_id_of
 from storage.vocabulary import PairingStatus, Role
 
 KIND = "introduction"
@@ -79,7 +79,10 @@ async def _member(session: AsyncSession, programme: ProgrammeRecord, who: str | 
     """A member by Telegram id, or by first name among the programme's members when that name
     is theirs alone."""
     if isinstance(who, int) or who.lstrip("-").isdecimal():  # isdigit() takes "²", int() does not
-        user = await get_user(session, int(who))
+        telegram_id = who if isinstance(who, int) else user_id_of(who)
+        if telegram_id is None:
+            raise PairError(f"{who} is not a Telegram id")
+        user = await get_user(session, telegram_id)
         if user is None:
             raise PairError(f"unknown {side} id {who}")
         if user.programme_id != programme.id:
