@@ -228,7 +228,8 @@ def test_pair_and_unpair_queue_the_introductions(
 
     queued = asyncio.run(items())
     assert len(queued) == 4
-    assert {"other": "Mia", "as_mentor": False, "ended": False, "programme": "Spring"} in [
+    assert {"other": "Mia", "as_mentor": False, "ended": False, "programme": "Spring",
+            "pairing": 1} in [
         payload for _, payload in queued]
     assert main(["unpair", "--programme", "Spring", "--mentee", "2"]) == 0
     assert main(["unpair", "--programme", "Spring", "--mentee", "2"]) == 1
