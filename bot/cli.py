@@ -18,7 +18,7 @@ from bot.failures import DatabaseProblem
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from prompts.catalog import LANGUAGES
-from storage.users import TELEGRAM_IDS
+from storage.users import user_id_of
 from storage.vocabulary import ItemStatus
 
 log = logging.getLogger("coachbot")
@@ -35,14 +35,12 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _telegram_id(text: str) -> int:
-    """A --user-id a Telegram id column can hold: a larger one is a typo, said in one line rather
-    than an overflow deep in the database driver."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram id") from None
-    if value not in TELEGRAM_IDS:
-        raise argparse.ArgumentTypeError(f"{text} is not a Telegram id")
+    """A --user-id that is a person's Telegram id: 0, a group chat's negative id or one beyond
+    the column is a typo, said in one line rather than an empty result or a driver's overflow."""
+    value = user_id_of(text)
+    if value is None:
+        shown = text if text.lstrip("-").isascii() and text.lstrip("-").isdigit() else repr(text)
+        raise argparse.ArgumentTypeError(f"{shown} is not a Telegram id")
     return value
 
 
@@ -184,36 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     try:
-        if args.command == "chat":
-            return asyncio.run(_chat(settings, args.user_id, args.lang, args.dialog, args.role))
-        if args.command == "db":
-            return asyncio.run(_db_upgrade(settings))
-        if args.command == "export":
-            return _export(settings, args.user_id, args.format, args.output)
-        if args.command == "schedule":
-            from bot import schedule_cli
-
-            if args.schedule_command == "list":
-                return asyncio.run(schedule_cli.list_items(
-                    settings, user_id=args.user_id,
-                    status=ItemStatus(args.status) if args.status else None, limit=args.limit))
-            return asyncio.run(schedule_cli.run_due(settings))
-        if args.command in ("broadcast", "stats"):
-            from bot import cohort_cli
-
-            if args.command == "broadcast":
-                return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
-                                                        args.at, args.to))
-            return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv, args.lang))
-        if args.command in ("programme", "invite", "pair", "unpair"):
-            return _programme(settings, args)
-        if args.command == "report":
-            from bot.report_cli import report
-
-            return report(settings, args.programme, args.output, args.lang)
-        from bot.telegram.runner import run_bot
-
-        return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+        code = _command(settings, args)
+        sys.stdout.flush()  # a reader gone (`| head`) shows here, not at exit as "Exception ignored"
+        return code
     except KeyboardInterrupt:
         return 130
     except DatabaseProblem as problem:
@@ -221,6 +192,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return _reader_gone()
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the command the arguments name; its exit code."""
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args.user_id, args.lang, args.dialog, args.role))
+    if args.command == "db":
+        return asyncio.run(_db_upgrade(settings))
+    if args.command == "export":
+        return _export(settings, args.user_id, args.format, args.output)
+    if args.command == "schedule":
+        from bot import schedule_cli
+
+        if args.schedule_command == "list":
+            return asyncio.run(schedule_cli.list_items(
+                settings, user_id=args.user_id,
+                status=ItemStatus(args.status) if args.status else None, limit=args.limit))
+        return asyncio.run(schedule_cli.run_due(settings))
+    if args.command in ("broadcast", "stats"):
+        from bot import cohort_cli
+
+        if args.command == "broadcast":
+            return asyncio.run(cohort_cli.broadcast(settings, args.programme, args.dialog,
+                                                    args.at, args.to))
+        return asyncio.run(cohort_cli.stats(settings, args.programme, args.csv, args.lang))
+    if args.command in ("programme", "invite", "pair", "unpair"):
+        return _programme(settings, args)
+    if args.command == "report":
+        from bot.report_cli import report
+
+        return report(settings, args.programme, args.output, args.lang)
+    from bot.telegram.runner import run_bot
+
+    return run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
 
 
 def _programme(settings: Settings, args: argparse.Namespace) -> int:

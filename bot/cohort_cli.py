@@ -115,19 +115,21 @@ def stage_names(lang: str) -> dict[str, str]:
 async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
                 lang: str | None = None) -> int:
     """Print a programme's figures (stage names in `lang`, by default the programme's language);
-    with --csv, also one row per open pair into that file."""
+    with --csv, also one row per open pair into that file, written first: a reader of the
+    printout that stops early (`| head`) cannot cost the file."""
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
         programme = await programme_by_name(session, programme_name)
         if programme is None:
             return _fail(f"no programme called {programme_name!r}")
         figures = await programme_stats(session, programme, utc_now())
-    language = lang or str(programme.defaults.get("language") or "en")
-    print(describe(figures, stage_names(language if language in LANGUAGES else "en")))
     if csv_path is not None:
         try:
             with open(csv_path, "w", encoding="utf-8") as out:  # noqa: ASYNC230 (one small file)
                 out.write(to_csv(figures))
         except OSError as error:
             return _fail(f"cannot write {csv_path}: {error.strerror}")
+    language = lang or str(programme.defaults.get("language") or "en")
+    print(describe(figures, stage_names(language if language in LANGUAGES else "en")))
+    if csv_path is not None:
         print(f"wrote {len(figures.rows)} row(s) to {csv_path}")
     return 0

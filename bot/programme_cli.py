@@ -169,15 +169,17 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
     if qr is not None and not username:
         return fail("a QR code needs the bot's username: --bot-username or COACHBOT_BOT_USERNAME")
     if qr is not None and (problem := _unwritable(qr)):
-        return fail(f"cannot write {qr}: {problem}")  # before an invite nobody gets is made
+        return fail(f"cannot write {qr}: {problem}")  # said before opening the database
     now = utc_now()
-    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
-        try:
+    try:
+        async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
             programme = await _programme(session, name)
-        except _Missing as error:
-            return fail(str(error))
-        made = await programme_invite(session, programme, Role(role), uses=uses,
-                                      valid_for=valid_for, created_by=None, now=now)
+            made = await programme_invite(session, programme, Role(role), uses=uses,
+                                          valid_for=valid_for, created_by=None, now=now)
+            if qr is not None and username:  # drawn before the invite is committed: see _Unwritten
+                _write(qr, qr_png(deep_link(username, made.token)))
+    except (_Missing, _Unwritten) as error:
+        return fail(str(error))
     zone = ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))
     until: date = made.invite.expires_at.astimezone(zone).date()
     if not username:
@@ -189,12 +191,20 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
     print(link)
     print(f"coachbot: {uses} use(s) as {role} of {name} until {until}", file=sys.stderr)
     if qr is not None:
-        try:
-            qr.write_bytes(qr_png(link))  # noqa: ASYNC240 (one small file)
-        except OSError as error:
-            return fail(f"cannot write {qr}: {error.strerror}")
         print(f"coachbot: wrote {qr}", file=sys.stderr)
     return 0
+
+
+class _Unwritten(Exception):
+    """The QR picture could not be written (said in one line): raised inside the invite's
+    transaction, so that no invite is made that nobody gets, and a retry makes just one."""
+
+
+def _write(path: Path, content: bytes) -> None:
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise _Unwritten(f"cannot write {path}: {error.strerror}") from error
 
 
 def _unwritable(path: Path) -> str | None:

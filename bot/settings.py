@@ -15,6 +15,7 @@ from prompts.catalog import LANGUAGES
 from service.mentors.invites import InvitePolicy
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import QuietHours
+from storage.users import user_id_of
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coachbot.sqlite3"
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
@@ -88,9 +89,11 @@ class Settings(BaseSettings):
         ids: set[int] = set()
         for part in value.replace(";", ",").split(","):
             if part.strip():
-                if not part.strip().lstrip("-").isdigit():
-                    raise ValueError(f"{part.strip()!r} is not a Telegram user id (a number)")
-                ids.add(int(part))
+                user_id = user_id_of(part)
+                if user_id is None:
+                    raise ValueError(f"{part.strip()!r} is not a Telegram user id (a positive "
+                                     "number)")
+                ids.add(user_id)
         return frozenset(ids)
 
     @field_validator("default_language")

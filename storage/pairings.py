@@ -59,6 +59,12 @@ async def create_pairing(session: AsyncSession, mentor_id: int, mentee_id: int, 
     return PairingRecord.from_row(row)
 
 
+async def pairing_is_open(session: AsyncSession, pairing_id: int) -> bool:
+    """Whether the pairing with this id is there and not ended."""
+    found = await session.scalar(select(PAIRINGS.c.id).where(PAIRINGS.c.id == pairing_id, _OPEN))
+    return found is not None
+
+
 async def pairing_of_mentee(session: AsyncSession, mentee_id: int) -> PairingRecord | None:
     """The mentee's pairing that is not ended, if any."""
     row = (await session.execute(select(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN))

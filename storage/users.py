@@ -100,6 +100,19 @@ async def user_by_id(session: AsyncSession, user_id: int) -> UserRecord | None:
 
 #: What users.telegram_id (BIGINT) can hold: an id outside it is nobody's.
 TELEGRAM_IDS = range(-2**63, 2**63)
+#: A person's Telegram id: positive (0 is nobody's, a negative id is a group chat's) and held by
+#: the column.
+USER_IDS = range(1, 2**63)
+
+
+def user_id_of(text: str) -> int | None:
+    """The person's Telegram id that `text` writes, or None: the one reading of an id typed to a
+    command or a setting, so that each refuses 0, a group chat's id and an overflow alike."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(USER_IDS.stop)):
+        return None
+    value = int(digits)
+    return value if value in USER_IDS else None
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.terminal import to_plain
 from service.conversation import ConversationService
-from service.programmes.pairs import pair_csv
+from service.programmes.pairs import pair, pair_csv, unpair
 from storage.pairings import pairing_of_mentee, pairings_of_mentor
 from storage.users import get_user
 from storage.vocabulary import Role
@@ -65,6 +65,34 @@ async def test_good_rows_are_paired_and_bad_rows_reported(service: ConversationS
     assert "your mentor is Mia" in sent[200]
     assert "Long" not in sent[200]  # first names only
     assert "mentor of Kim" in sent[101]
+
+
+async def test_a_pair_undone_before_its_introduction_is_never_mentioned(
+        service: ConversationService) -> None:
+    """Paired and unpaired before the bot sent the introductions: neither person hears of it, no
+    welcome to a pairing that is over and no end of one they never knew of. A pair introduced
+    first is told of its end, both of them."""
+    spring = await programme(service, "Spring")
+    await member(service, 102, "Mia", "UTC", spring.id, Role.MENTOR)
+    await member(service, 204, "Jo", "UTC", spring.id)
+    await member(service, 205, "Lu", "UTC", spring.id)
+    async with service.sessionmaker.begin() as session:
+        await pair(session, spring, "102", "204", service.clock())
+    async with service.sessionmaker.begin() as session:
+        await unpair(session, spring, "204", service.clock())
+    assert [d.messages for d in await one_pass(service) if d.messages] == []
+
+    async with service.sessionmaker.begin() as session:
+        await pair(session, spring, "102", "205", service.clock())
+    introduced = {d.recipient: to_plain(d.messages[0].text) for d in await one_pass(service)}
+    assert "your mentor is Mia" in introduced[205]
+    assert "mentor of Lu" in introduced[102]
+    async with service.sessionmaker.begin() as session:
+        await unpair(session, spring, "205", service.clock())
+    ended = {d.recipient: to_plain(d.messages[0].text) for d in await one_pass(service)}
+    assert set(ended) == {102, 205}
+    assert "has ended your pairing with Mia" in ended[205]
+    assert "has ended your pairing with Lu" in ended[102]
 
 
 def test_the_csv_command_reports_each_bad_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

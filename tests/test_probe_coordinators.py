@@ -246,7 +246,7 @@ async def test_a_spreadsheet_s_csv_pairs_the_good_rows_and_names_each_bad_one(
         8: "mentee Jo (200) is already paired",
         9: "Mia cannot be their own mentor",
         10: "unknown mentor id 999",
-        11: "unknown mentor id 99999999999999999999999",
+        11: "99999999999999999999999 is not a Telegram id",
         12: "no member of Spring is called '²'",
         13: "malformed line: write mentor,mentee (or ;)",
         14: "malformed line: write mentor,mentee (or ;)",
@@ -380,11 +380,14 @@ async def test_cli_mistakes_are_one_line_with_nothing_half_done(
         (["pair", "--programme", "Spring", "--mentor", "²", "--mentee", "3"],
          "coachbot: no member of Spring is called '²'"),
         (["pair", "--programme", "Spring", "--mentor", huge, "--mentee", "3"],
-         f"coachbot: unknown mentor id {huge}"),
+         f"coachbot: {huge} is not a Telegram id"),
         (["pair", "--programme", "Spring", "--mentor", "1", "--mentee", "-" + huge],
-         f"coachbot: unknown mentee id -{huge}"),
+         f"coachbot: -{huge} is not a Telegram id"),
+        (["pair", "--programme", "Spring", "--mentor", "-5", "--mentee", "3"],
+         "coachbot: -5 is not a Telegram id"),  # a group chat's
         (["unpair", "--programme", "Spring", "--mentee", huge],
-         f"coachbot: unknown mentee id {huge}"),
+         f"coachbot: {huge} is not a Telegram id"),
+        (["unpair", "--programme", "Spring", "--mentee", "0"], "coachbot: 0 is not a Telegram id"),
         (["pair", "--programme", "spring", "--mentor", "1", "--mentee", "3"],
          "coachbot: no programme called 'spring'"),
         (["broadcast", "--programme", "Spring", "--at", "9999-12-31 23:59"],
@@ -393,10 +396,11 @@ async def test_cli_mistakes_are_one_line_with_nothing_half_done(
         assert await _main(argv) == 1, argv
         assert _one_line(capsys) == said
     for command in ("grant", "revoke"):
-        assert await _main(["programme", command, "Spring", "--user-id", huge]) == 2
-        assert capsys.readouterr().err == (
-            f"coachbot programme {command}: argument --user-id: {huge} is not a Telegram id "
-            f"(see coachbot programme {command} --help)\n")
+        for wrong in (huge, "-5", "0"):  # -5: a group chat's id, never a person's
+            assert await _main(["programme", command, "Spring", "--user-id", wrong]) == 2
+            assert capsys.readouterr().err == (
+                f"coachbot programme {command}: argument --user-id: {wrong} is not a Telegram id "
+                f"(see coachbot programme {command} --help)\n")
 
     (tmp_path / "big.csv").write_text("1," + "3" * 10_000_000 + "\n", encoding="utf-8")
     (tmp_path / "many.csv").write_text("1,3\n" * 2_600_000, encoding="utf-8")

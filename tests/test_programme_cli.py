@@ -103,6 +103,9 @@ def test_create_show_list_and_grant(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (["programme", "create", "Spring", "--timezone", "Mars/Olympus"],
      "coachbot: no time zone called 'Mars/Olympus' (e.g. Europe/Berlin)"),
     (["programme", "create", "Taken"], "coachbot: there is a programme called 'Taken' already"),
+    *((["programme", "create", name], "coachbot: a programme's name is one line of text: no line "
+                                      "breaks, tabs or other control characters")
+      for name in ("multi\nline", "tab\there", "end\x1b[31m", "para\u2029graph")),
     (["programme", "show", "Nope"], "coachbot: no programme called 'Nope'"),
     (["programme", "grant", "Nope", "--user-id", "5"], "coachbot: no programme called 'Nope'"),
     (["invite", "--programme", "Nope", "--role", "mentee"], "coachbot: no programme called 'Nope'"),
@@ -225,7 +228,8 @@ def test_pair_and_unpair_queue_the_introductions(
 
     queued = asyncio.run(items())
     assert len(queued) == 4
-    assert {"other": "Mia", "as_mentor": False, "ended": False, "programme": "Spring"} in [
+    assert {"other": "Mia", "as_mentor": False, "ended": False, "programme": "Spring",
+            "pairing": 1} in [
         payload for _, payload in queued]
     assert main(["unpair", "--programme", "Spring", "--mentee", "2"]) == 0
     assert main(["unpair", "--programme", "Spring", "--mentee", "2"]) == 1
@@ -306,6 +310,24 @@ def test_rough_edges_are_one_line_and_leave_nothing_half_done(
     assert main(["programme", "safety", "Spring", "--contacts", "/nonexistent.txt"]) == 1
     assert _one_line(capsys) == ("coachbot: /nonexistent.txt: cannot read it (No such file or "
                                  "directory)")
+
+
+def test_an_invite_whose_qr_code_cannot_be_written_is_not_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder that looks writable but takes no file (/proc, even for root): one line, no link,
+    no invite counted, so a retry with another path makes exactly one."""
+    _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    capsys.readouterr()
+    for _ in range(2):
+        assert main(["invite", "--programme", "Spring", "--role", "mentee", "--bot-username",
+                     "coach_bot", "--qr", "/proc/q.png"]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.startswith("coachbot: cannot write /proc/q.png: ")
+        assert captured.err.count("\n") == 1
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "invites with uses left: 0" in capsys.readouterr().out
 
 
 def test_revoke_ends_a_coordination(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -253,3 +253,19 @@ async def test_a_newcomer_s_mentor_link_greets_a_mentor_and_a_chosen_language_st
     text = chose.texts(await chose.send(f"/start {mentee_token}"))
     assert "part of <b>Frühling</b>" in text or "part of Frühling" in text
     assert await _joined(service, 65) == (Role.MENTEE, False, "en")  # their own choice stays
+
+
+async def test_programme_says_one_mentor_one_mentee_and_one_day_in_the_singular(
+        service: ConversationService) -> None:
+    """Counts of one read as German and English say them, not "1 Mentorinnen und Mentoren"."""
+    spring = await _programme(service, "Frühling", coordinators=(909, 910), length="1d")
+    for role, user_id in ((Role.MENTOR, 911), (Role.MENTEE, 912)):
+        await Chat(service, user_id=user_id).send(f"/start {await _token(service, spring, role, 1)}")
+    for user_id, language, counts, length in (
+            (909, "de", "Mitglieder: 2 (1 Mentorin oder Mentor, 1 Mentee)", "Tandems: 1 Tag"),
+            (910, "en", "Members: 2 (1 mentor, 1 mentee)", "Length of a pairing: 1 day")):
+        coordinator = Chat(service, user_id=user_id, name="Cora", language=language)
+        await coordinator.send("/start")
+        text = coordinator.texts(await coordinator.send("/programme"))
+        assert counts in text
+        assert text.endswith(length)

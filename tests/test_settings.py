@@ -59,6 +59,7 @@ def test_plain_database_urls_get_their_async_driver(
     ("DATABASE_URL", "::nonsense::"),
     ("DATABASE_URL", "postgresql+psycopg2://db/x"),
     ("COACHBOT_ADMINS", "1,two"),
+    ("COACHBOT_ADMINS", "5,-100123"),  # a group chat's id
     ("COACHBOT_DEFAULT_LANGUAGE", "fr"),
     ("COACHBOT_DEFAULT_TIMEZONE", "Europe/Atlantis"),
     ("COACHBOT_WEBHOOK_SECRET", "has spaces!"),

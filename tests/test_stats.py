@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +34,7 @@ from storage.vocabulary import ItemStatus, JSONObject, Role
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, pair, programme, seed_answer
-from tests.test_cli import coachbot
+from tests.test_cli import _env, coachbot
 
 COORDINATOR, OTHER_COORDINATOR, ADMIN, STRANGER = 700, 701, 702, 703
 SECRETS = ("Ana's secret fear of failing", "Zed's private plan", "pulse comment: he never listens")
@@ -200,6 +203,26 @@ def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
     written = (tmp_path / "spring.csv").read_text(encoding="utf-8")
     assert written.splitlines()[0] == ",".join(CSV_COLUMNS)
     assert not any(secret in done.stdout + written for secret in SECRETS)
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_stats_into_a_reader_that_stops_early_still_writes_the_csv(
+        tmp_path: Path, unbuffered: str) -> None:
+    """`coachbot stats --csv F | head -2` whose reader is gone before a line is printed (written
+    at once, or at exit): F is written all the same, and the cut ends quietly, as a shell says it."""
+    assert coachbot(tmp_path, "db", "upgrade").returncode == 0
+    assert coachbot(tmp_path, "programme", "create", "Spring").returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with subprocess.Popen([sys.executable, "-m", "bot.cli", "stats", "--programme", "Spring",
+                           "--csv", "spring.csv"], stdout=write_end, stderr=subprocess.PIPE,
+                          cwd=tmp_path, env=_env(tmp_path, PYTHONUNBUFFERED=unbuffered)) as process:
+        os.close(write_end)
+        _, stderr = process.communicate(timeout=120)
+    assert stderr.decode() == ""  # no traceback, no "Exception ignored" at exit
+    assert process.returncode == 141
+    assert (tmp_path / "spring.csv").read_text(encoding="utf-8").splitlines() == [
+        ",".join(CSV_COLUMNS)]
 
 
 async def test_the_cli_the_chat_and_the_report_give_the_same_figures(

@@ -25,12 +25,18 @@ from service.messages import OutMessage, Response
 from service.programmes.defaults import ProgrammeDefaults
 from service.schedule.kinds import PersonKind
 from service.turn import Turn
-from storage.pairings import PairingRecord, create_pairing, pairing_of_mentee, set_pairing_status
+from storage.pairings import (
+    PairingRecord,
+    create_pairing,
+    pairing_is_open,
+    pairing_of_mentee,
+    set_pairing_status,
+)
 from storage.programme_members import members_named
 from storage.programmes import ProgrammeRecord
-from storage.schedule import ItemRecord, NewItem, add_items
-from storage.users import UserRecord, first_name, get_user, user_by_id
-from storage.vocabulary import PairingStatus, Role
+from storage.schedule import ItemRecord, NewItem, add_items, item_by_key
+from storage.users import UserRecord, first_name, get_user, user_by_id, user_id_of
+from storage.vocabulary import ItemStatus, PairingStatus, Role
 
 KIND = "introduction"
 MAX_ROWS = 5000
@@ -79,7 +85,10 @@ async def _member(session: AsyncSession, programme: ProgrammeRecord, who: str | 
     """A member by Telegram id, or by first name among the programme's members when that name
     is theirs alone."""
     if isinstance(who, int) or who.lstrip("-").isdecimal():  # isdigit() takes "²", int() does not
-        user = await get_user(session, int(who))
+        telegram_id = who if isinstance(who, int) else user_id_of(who)
+        if telegram_id is None:
+            raise PairError(f"{who} is not a Telegram id")
+        user = await get_user(session, telegram_id)
         if user is None:
             raise PairError(f"unknown {side} id {who}")
         if user.programme_id != programme.id:
@@ -96,14 +105,18 @@ async def _member(session: AsyncSession, programme: ProgrammeRecord, who: str | 
     return found[0]
 
 
+def _key(user_id: int, pairing_id: int, *, ended: bool) -> str:
+    return f"{KIND}:{user_id}:{pairing_id}:{'end' if ended else 'start'}"
+
+
 def _note(user: UserRecord, pairing_id: int, other: UserRecord, *, as_mentor: bool,
           ended: bool, programme: str, now: datetime) -> list[NewItem]:
     """The introduction (or the note that the pair ended) for one of the two, due now."""
     if not user.active:
         return []
-    key = f"{KIND}:{user.id}:{pairing_id}:{'end' if ended else 'start'}"
-    return [NewItem(key, KIND, user.id, now, {"other": _name(other), "as_mentor": as_mentor,
-                                              "ended": ended, "programme": programme})]
+    return [NewItem(_key(user.id, pairing_id, ended=ended), KIND, user.id, now,
+                    {"other": _name(other), "as_mentor": as_mentor, "ended": ended,
+                     "programme": programme, "pairing": pairing_id})]
 
 
 async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: str | int,
@@ -210,12 +223,29 @@ async def pair_csv(session: AsyncSession, programme: ProgrammeRecord, text: str,
 
 
 async def due(turn: Turn, item: ItemRecord) -> Response | None:
-    """The introduction (or the end of the pair) in the person's language."""
+    """The introduction (or the end of the pair) in the person's language; nothing if it is no
+    longer news (`_unheard_of`)."""
     payload = item.payload
+    if await _unheard_of(turn, item):
+        return None
     key = "programme_admin.ended" if payload.get("ended") else "programme_admin.introduction"
     return Response((OutMessage(turn.say(key, other=payload.get("other"),
                                          as_mentor=bool(payload.get("as_mentor")),
                                          programme=payload.get("programme"))),))
+
+
+async def _unheard_of(turn: Turn, item: ItemRecord) -> bool:
+    """An introduction to a pairing that has ended by the time it is due (undone before either
+    heard of it) is not sent; nor is the end of a pairing whose introduction this person never got:
+    there is nothing to say about it. (Items queued before the payload named the pairing, and ends of
+    pairings not introduced by a note, such as one made by a mentor's invite, are sent.)"""
+    pairing = item.payload.get("pairing")
+    if not isinstance(pairing, int) or item.user_id is None:
+        return False
+    if not item.payload.get("ended"):
+        return not await pairing_is_open(turn.session, pairing)
+    start = await item_by_key(turn.session, _key(item.user_id, pairing, ended=False))
+    return start is not None and start.status not in (ItemStatus.SENT, ItemStatus.CLAIMED)
 
 
 def kinds() -> tuple[PersonKind, ...]:
