@@ -57,7 +57,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 # Who decides what an input means while typed text is asked for outside a dialog (the
-# newcomer's role question lets anything but its own words pass: `on_text`).
+# newcomer's role question takes only typed text, in `on_text`: commands and presses pass).
 WAITERS: dict[str, Waiter] = {
     alerts.NOTE: alerts.while_awaiting,  # a note for the mentor
     alerts.REPLY: alerts.while_awaiting,  # the mentor's reply to it
@@ -100,11 +100,9 @@ async def dispatch(turn: Turn, incoming: Incoming, remind: bool = True) -> Respo
 
 async def on_text(turn: Turn, incoming: TextIn) -> Response:
     """Typed text answers the open dialog's question; without one, the next step is suggested
-    (or it answers the newcomer's question: mentee or mentor?)."""
-    if turn.open_run is None and roles.asked(turn):
-        chosen = await roles.on_role_text(turn, incoming.text)
-        if chosen is not None:
-            return chosen
+    (or, while the newcomer's question waits, it answers it or gets it again: mentee or mentor?)."""
+    if turn.open_run is None and (turn.created or roles.asked(turn)):
+        return await roles.on_role_text(turn, incoming.text)
     if turn.open_run is None:
         return Response((OutMessage(turn.say("common.service.not_in_dialog")),
                          *await journey.suggestion(turn)))

@@ -15,7 +15,7 @@ from prompts.catalog import fold
 from service import callbacks, journey
 from service.awaiting import awaited, wait_for
 from service.commands import CommandSpec, Scope, dialog_for_command
-from service.mentors.scopes import load_roles, menu_of
+from service.mentors.scopes import load_coordination, load_roles, menu_of
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from storage.users import first_name, update_user
@@ -60,12 +60,21 @@ def not_yours(turn: Turn, spec: CommandSpec) -> Response:
                         for_coordinators=spec.scopes == {Scope.COORDINATOR})
 
 
-async def ask_role(turn: Turn) -> Response:
-    """A newcomer without an invite: mentee or mentor? Until they answer they are a mentee, so
-    a command such as /agreement simply goes on as one."""
+async def ask_role(turn: Turn, again: bool = False) -> Response:
+    """A newcomer without an invite: mentee or mentor? (`again`: they typed something else.)
+    Until they answer they are a mentee, so a command such as /agreement simply goes on as one.
+    A coordinator is told what they can do here instead: the question stays open for
+    `/start mentee` or `/start mentor`, but nothing pushes them into a side."""
     await wait_for(turn, {"for": ROLE})
     say = turn.say
-    question = OutMessage(say("mentors.roles.ask", name=first_name(turn.user.name)), ((
+    name = first_name(turn.user.name)
+    await load_coordination(turn)
+    if Scope.COORDINATOR in turn.scopes:
+        return Response((OutMessage(say("mentors.roles.coordinator_start", name=name,
+                                        again=again)),),
+                        menu=None if again else await menu_of(turn, turn.user))
+    text = say("mentors.roles.ask_again") if again else say("mentors.roles.ask", name=name)
+    question = OutMessage(text, ((
         button(say("mentors.roles.mentee_button"), callbacks.role_data(Role.MENTEE)),
         button(say("mentors.roles.mentor_button"), callbacks.role_data(Role.MENTOR))),))
     return Response((question,))
@@ -76,13 +85,13 @@ def asked(turn: Turn) -> bool:
     return awaited(turn, ROLE) is not None
 
 
-async def on_role_text(turn: Turn, text: str) -> Response | None:
-    """Typed text while the role question waits: a side's word answers it; anything else lets
-    the question go (they went on without answering), and the text is handled as usual (None)."""
+async def on_role_text(turn: Turn, text: str) -> Response:
+    """Typed text while the role question waits: a side's word answers it; anything else asks
+    it again, so a "hello" never makes anyone a mentee without their saying so (someone new who
+    types before /start gets the question itself)."""
     role = role_named(turn, text)
     if role is None:
-        await _answered(turn)
-        return None
+        return await ask_role(turn, again=asked(turn))
     return await choose_role(turn, role)
 
 

@@ -1,5 +1,6 @@
-"""`/start` and what may follow it: nothing (a newcomer is asked which side they are on), a side
-(`/start mentor` adds the mentor side), or an invite token from a deep link."""
+"""`/start` and what may follow it: nothing (a newcomer is asked which side they are on; a
+coordinator without a side is told what they can do), a side (`/start mentor` adds the mentor
+side), or an invite token from a deep link."""
 
 from __future__ import annotations
 

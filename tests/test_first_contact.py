@@ -1,0 +1,141 @@
+"""A person's first minutes: text typed at the side question asks it again (with its buttons)
+instead of making them a mentee, and a coordinator without a side gets a coordinator's start,
+not the side question and the mentee journey."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
+from service.commands import Scope
+from service.conversation import ConversationService
+from storage.database import create_sessionmaker
+from storage.programmes import create_programme, grant
+from storage.users import get_user
+from storage.vocabulary import Role
+from tests.support.chat import Chat, shown
+from tests.support.clock import FakeClock
+
+NEWCOMER, COORDINATOR, ADMIN = 601, 602, 603
+LANGS = pytest.mark.parametrize("lang", ["en", "de"])
+
+
+async def _role(service: ConversationService, user_id: int) -> tuple[Role, object]:
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, user_id)
+    assert user is not None
+    return user.role, user.awaiting
+
+
+def _asked_again(chat: Chat, lang: str, said: str) -> None:
+    assert said == shown(lang, "mentors.roles.ask_again")
+    assert [button.label for button in chat.buttons] == [shown(lang, "mentors.roles.mentee_button"),
+                                         shown(lang, "mentors.roles.mentor_button")]
+
+
+@LANGS
+async def test_text_at_the_side_question_asks_it_again(service: ConversationService,
+                                                       lang: str) -> None:
+    chat = Chat(service, user_id=NEWCOMER, language=lang)
+    await chat.send("/start")
+    for text in ("hello", "I want to be coached"):
+        _asked_again(chat, lang, chat.texts(await chat.send(text)))
+    assert (await _role(service, NEWCOMER))[1] == {"for": "role"}  # still waiting
+    chosen = chat.texts(await chat.press(shown(lang, "mentors.roles.mentee_button")))
+    assert shown(lang, "common.service.welcome_new", name="Ana") in chosen
+    assert shown(lang, "agreement.title") in chosen
+
+
+async def test_text_before_start_gets_the_side_question(service: ConversationService) -> None:
+    chat = Chat(service, user_id=NEWCOMER)
+    said = chat.texts(await chat.send("hello"))
+    assert said == shown("en", "mentors.roles.ask", name="Ana")
+    assert shown("en", "common.service.not_in_dialog") not in said
+    assert len(chat.buttons) == 2
+
+
+@pytest.mark.parametrize(("lang", "typed"), [("en", "I'm a mentor"), ("en", "I’m a mentor"),
+                                             ("de", "Ich bin Mentorin oder Mentor"),
+                                             ("de", "Mentorin oder Mentor")])
+async def test_the_mentor_buttons_words_typed_choose_the_mentor_side(
+        service: ConversationService, lang: str, typed: str) -> None:
+    chat = Chat(service, user_id=NEWCOMER, language=lang)
+    await chat.send("/start")
+    said = chat.texts(await chat.send(typed))
+    assert shown(lang, "mentors.roles.mentor_welcome", name="Ana") in said
+    assert await _role(service, NEWCOMER) == (Role.MENTOR, None)
+
+
+@LANGS
+async def test_someone_with_a_side_typing_outside_a_dialog_is_answered_as_before(
+        service: ConversationService, lang: str) -> None:
+    chat = Chat(service, user_id=NEWCOMER, language=lang)
+    await chat.send("/start")
+    await chat.press(shown(lang, "mentors.roles.mentee_button"))
+    said = chat.texts(await chat.send("hello"))
+    assert said.startswith(shown(lang, "common.service.not_in_dialog"))
+    assert shown(lang, "mentors.roles.ask_again") not in said
+
+
+async def _coordinating(service: ConversationService, telegram_id: int) -> None:
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        made = await create_programme(session, "Spring", {}, {}, now)
+        assert made is not None
+        await grant(session, made.id, telegram_id, now)
+
+
+async def _coordinator_starts(chat: Chat, lang: str) -> None:
+    """/start, /start again and a typed hello: the coordinator's start, never the side question
+    or the first mentee dialog; the menu gets the coordinator's commands."""
+    first = await chat.send("/start")
+    assert chat.texts(first) == shown(lang, "mentors.roles.coordinator_start", name="Ana",
+                                      again=False)
+    assert first.menu is not None
+    assert Scope.COORDINATOR in first.menu.scopes
+    assert chat.texts(await chat.send("/start")) == chat.texts(first)
+    hello = chat.texts(await chat.send("hello"))
+    assert hello == shown(lang, "mentors.roles.coordinator_start", name="Ana", again=True)
+    for said in (chat.texts(response) for response in chat.log):
+        assert shown(lang, "mentors.roles.mentee_button") not in said
+        assert shown(lang, "agreement.title") not in said
+    assert not chat.buttons
+
+
+@LANGS
+async def test_a_granted_coordinator_gets_a_coordinators_start_and_may_take_a_side(
+        service: ConversationService, lang: str) -> None:
+    await _coordinating(service, COORDINATOR)
+    chat = Chat(service, user_id=COORDINATOR, language=lang)
+    await _coordinator_starts(chat, lang)
+    said = chat.texts(await chat.send("/start mentor"))
+    assert shown(lang, "mentors.roles.mentor_welcome", name="Ana") in said
+    assert await _role(service, COORDINATOR) == (Role.MENTOR, None)
+    back = chat.texts(await chat.send("/start"))
+    assert back.startswith(shown(lang, "common.service.welcome_back", name="Ana"))
+
+
+@LANGS
+async def test_an_admin_gets_a_coordinators_start_and_may_become_a_mentee(
+        engine: AsyncEngine, clock: FakeClock, lang: str) -> None:
+    service = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=clock, admins=(ADMIN,))
+    chat = Chat(service, user_id=ADMIN, language=lang)
+    await _coordinator_starts(chat, lang)
+    said = chat.texts(await chat.send("/start mentee"))
+    assert shown(lang, "common.service.welcome_new", name="Ana") in said
+    assert shown(lang, "agreement.title") in said
+    assert await _role(service, ADMIN) == (Role.MENTEE, None)
+
+
+async def test_a_coordinator_who_has_a_side_is_welcomed_back_on_it(
+        service: ConversationService) -> None:
+    chat = Chat(service, user_id=COORDINATOR)
+    await chat.send("/start")
+    await chat.press(shown("en", "mentors.roles.mentee_button"))
+    await _coordinating(service, COORDINATOR)
+    back = chat.texts(await chat.send("/start"))
+    assert back.startswith(shown("en", "common.service.welcome_back", name="Ana"))
+    assert shown("en", "agreement.title") in back
