@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.registry import Scripts
 from service import callbacks
-from service.awaiting import Dispatch, cancels, wait_for
+from service.awaiting import Dispatch, tap_only, wait_for
 from service.export import export_user
 from service.export_page import export_page
-from service.inputs import EditIn, Incoming, TextIn, valid_text
+from service.inputs import Incoming, valid_text
 from service.mentors.pairing import farewells, mentor_name, open_sides
 from service.messages import Document, OutMessage, Response, button
 from service.render import Renderer
@@ -62,19 +61,10 @@ async def ask_delete(turn: Turn) -> Response:
 
 async def while_asked(turn: Turn, _awaiting: JSONObject, incoming: Incoming,
                       dispatch: Dispatch) -> Response:
-    """Text typed at the question says that only a button answers it, and asks it again; /cancel
-    keeps everything; anything else ends the question and goes its way (an edit of an earlier
-    message leaves it asked)."""
-    if isinstance(incoming, EditIn):
-        return await dispatch(incoming, True)
-    if isinstance(incoming, TextIn):
-        asked = await ask_delete(turn)
-        return replace(asked, messages=(OutMessage(turn.say("common.delete.tap")),
-                                        *asked.messages))
-    await wait_for(turn, None)
-    if cancels(incoming):
-        return await keep_everything(turn)
-    return await dispatch(incoming, True)
+    """Only a button answers the question: typed text is told so and asked it again; /cancel
+    keeps everything (service.awaiting.tap_only)."""
+    return await tap_only(turn, incoming, dispatch, lambda: ask_delete(turn),
+                          turn.say("common.delete.tap"), lambda: keep_everything(turn))
 
 
 async def delete_everything(turn: Turn) -> Response:

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from service.commands import command
-from service.inputs import CommandIn, Incoming
-from service.messages import Response
+from service.inputs import CommandIn, EditIn, Incoming, TextIn
+from service.messages import OutMessage, Response
 from service.turn import Turn
 from storage.users import update_user
 from storage.vocabulary import JSONObject
@@ -38,3 +38,21 @@ def cancels(incoming: Incoming) -> bool:
     """The input is /cancel: it drops the waiting question, not an open dialog."""
     spec = command(incoming.name) if isinstance(incoming, CommandIn) else None
     return spec is not None and spec.name == "cancel"
+
+
+async def tap_only(turn: Turn, incoming: Incoming, dispatch: Dispatch,
+                   ask: Callable[[], Awaitable[Response]], hint: str,
+                   keep: Callable[[], Awaitable[Response]]) -> Response:
+    """An input at a question only its buttons answer (what cannot be undone takes a deliberate
+    tap, never a typed "yes"): typed text gets `hint` and the question again (`ask`); /cancel
+    ends it keeping everything (`keep`); anything else ends it and goes its way (an edit of an
+    earlier message leaves it asked)."""
+    if isinstance(incoming, EditIn):
+        return await dispatch(incoming, True)
+    if isinstance(incoming, TextIn):
+        asked = await ask()
+        return replace(asked, messages=(OutMessage(hint), *asked.messages))
+    await wait_for(turn, None)
+    if cancels(incoming):
+        return await keep()
+    return await dispatch(incoming, True)

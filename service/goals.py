@@ -22,7 +22,7 @@ from dialogs.engine import EngineContext
 from dialogs.schema import Dialog, Step, StepKind
 from dialogs.stages import Stage
 from service import callbacks, runs
-from service.awaiting import Dispatch
+from service.awaiting import Dispatch, tap_only, wait_for
 from service.callbacks import StepOp
 from service.commands import Kind, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, PressIn, TextIn
@@ -45,7 +45,7 @@ from storage.goals import (
     set_goal_status,
     set_pending_edit,
 )
-from storage.vocabulary import ActionStatus, GoalStatus
+from storage.vocabulary import ActionStatus, GoalStatus, JSONObject
 
 # A step's new wording and date are read as the engine reads a dialog's answers (the same trimming,
 # limits, date words and problems), as the two questions of a small dialog of their own.
@@ -55,6 +55,7 @@ _EDITS = Dialog(name="goal_step", stage=Stage.MATURING, summary=False, steps=[
 _STEP_MARKS = {StepOp.DONE: ActionStatus.DONE, StepOp.DROPPED: ActionStatus.DROPPED,
                StepOp.OPEN: ActionStatus.OPEN}
 _UNDONE = (ActionStatus.OPEN, ActionStatus.PARTLY)
+DELETING = "step_delete"  # a step's deletion asked: typed text gets the question again
 
 
 async def show_goal(turn: Turn, press: callbacks.GoalPress) -> Response:
@@ -95,11 +96,28 @@ async def on_step(turn: Turn, press: callbacks.StepPress) -> Response:
         return Response((turn.views.edit_prompt(action, op.value),))
     if op is StepOp.DELETE:
         await turn.hide_question()
+        await wait_for(turn, {"for": DELETING, "action": action.id})
         return Response((turn.views.delete_question(action),))
     await delete_action(turn.session, turn.user.id, action.id)
     return await _goal_after(turn, goal.id, turn.say("common.goals.deleted"))
 
 
+async def while_deleting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
+                         dispatch: Dispatch) -> Response:
+    """An input while a step's deletion is asked: only its buttons answer (a deleted step cannot
+    be brought back, as /delete's question); /cancel leaves the step as it is."""
+    action_id = awaiting.get("action")
+    found = await _step(turn, action_id) if isinstance(action_id, int) else None
+    if found is None:  # the step is gone: nothing is asked any more
+        await wait_for(turn, None)
+        return await dispatch(incoming, True)
+    goal, action = found
+
+    async def ask() -> Response:
+        return Response((turn.views.delete_question(action),))
+
+    return await tap_only(turn, incoming, dispatch, ask, turn.say("common.goals.tap_delete"),
+                          lambda: _leave(turn, goal))
 
 
 async def with_pending_edit(

@@ -66,6 +66,7 @@ WAITERS: dict[str, Waiter] = {
     meeting.WAITING: meeting.while_awaiting,  # the time of a meeting typed as a day alone
     typed_buttons.WAITING: typed_buttons.while_offered,  # a shown choice's words, typed
     account.WAITING: account.while_asked,  # /delete's question, answered only by its buttons
+    goals.DELETING: goals.while_deleting,  # a step's deletion, answered only by its buttons
 }
 
 

@@ -205,22 +205,31 @@ async def test_digest_command_in_german_shows_the_news_as_ueberblick(
     assert "Digest" not in text.replace("/digest", "")
 
 
-async def test_the_typed_example_fits_the_rhythm_chosen(service: ConversationService) -> None:
-    for lang, daily, weekly, day, example_daily, example_day in (
-            ("en", "Daily", "Weekly", "Wednesday", "/digest daily 17:45", "/digest wed 17:45"),
-            ("de", "Täglich", "Wöchentlich", "Mittwoch", "/digest täglich 17:45",
-             "/digest mi 17:45")):
-        mentor = Chat(service, 2001 if lang == "en" else 2003, language=lang)
-        await pair(mentor, Chat(service, 2002 if lang == "en" else 2004))
-        await mentor.send("/digest")
-        await mentor.press(daily)
-        assert example_daily in to_plain(mentor.last_text)
-        assert "fri " not in mentor.last_text
-        assert " fr " not in mentor.last_text
-        await mentor.send("/digest")
-        await mentor.press(weekly)
-        await mentor.press(day)
-        assert example_day in to_plain(mentor.last_text)
+@pytest.mark.parametrize(("lang", "weekly", "friday", "daily", "said"), [
+    ("en", "Weekly", "Friday", "Daily", ("every Friday at 17:45", "every day at 09:15")),
+    ("de", "Wöchentlich", "Freitag", "Täglich",
+     ("jeden Freitag um 17:45 Uhr", "jeden Tag um 09:15 Uhr"))])
+async def test_the_pickers_take_a_typed_day_and_time_and_ask_again_after_other_text(
+        service: ConversationService, lang: str, weekly: str, friday: str, daily: str,
+        said: tuple[str, str]) -> None:
+    mentor = Chat(service, 2001, language=lang)
+    await pair(mentor, Chat(service, 2002))
+    await mentor.send("/digest")
+    await mentor.press(weekly)
+    response = await mentor.send("sometimes")
+    assert mentor.texts(response) == "\n".join((shown(lang, "checkins.typed.day", text="sometimes"),
+                                               shown(lang, "digest.which_day")))
+    assert len(mentor.buttons) == 7
+    await mentor.send(friday)
+    response = await mentor.send("25:99")
+    assert mentor.texts(response) == "\n".join((shown(lang, "checkins.typed.time", text="25:99"),
+                                               shown(lang, "digest.which_time")))
+    assert len(mentor.buttons) == 4
+    assert said[0] in mentor.texts(await mentor.send("17:45"))
+    await mentor.send("/digest")
+    await mentor.press(daily)
+    assert shown(lang, "digest.which_time") == mentor.last_text
+    assert said[1] in mentor.texts(await mentor.send("09:15"))
 
 
 async def test_digest_is_for_mentors(chat: Chat) -> None:

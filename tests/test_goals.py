@@ -324,6 +324,33 @@ async def test_a_step_is_deleted_only_after_asking(service: ConversationService,
         assert stale(await chat.handle(PressIn(old.data)), lang), old
 
 
+@pytest.mark.parametrize(("lang", "typed"), [("en", "yes"), ("de", "ja")])
+async def test_a_typed_yes_at_the_delete_question_asks_it_again_and_answers_no_dialog(
+    service: ConversationService, lang: str, typed: str
+) -> None:
+    chat = await asked_for(service, lang, "delete", dialog="agenda")
+    question = chat.log[1].messages[-1].text  # after /help, /agenda asked its first question
+    response = await chat.send(typed)
+    assert chat.texts(response) == "\n".join((say(lang, "common.goals.tap_delete"),
+                                             say(lang, "common.goals.confirm_delete", text=TALK)))
+    assert [b.label for b in chat.buttons] == [say(lang, "common.goals.buttons.delete_yes"),
+                                               say(lang, "common.goals.buttons.delete_no")]
+    assert await answers(service, chat) == {}  # the agenda's question got nothing
+    response = await chat.send("/cancel")  # the step stays, the dialog goes on
+    assert chat.texts(response).startswith(say(lang, "common.goals.kept"))
+    assert response.messages[-1].text == question
+    assert len((await goals(service, chat))[0].actions) == 2
+    await chat.send("My promotion")
+    assert await answers(service, chat) == {"topics": ["My promotion"]}
+
+    await open_step(chat)
+    await chat.press(say(lang, "common.goals.buttons.delete"))
+    await chat.send(typed)
+    await chat.press(say(lang, "common.goals.buttons.delete_yes"))
+    [goal] = await goals(service, chat)
+    assert [a.text for a in goal.actions] == [COURSE]
+
+
 async def test_another_persons_goals_and_steps_cannot_be_touched(
     service: ConversationService,
 ) -> None:

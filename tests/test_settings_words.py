@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from prompts.catalog import default_catalog
 from service.conversation import ConversationService
 from storage.users import get_user
 from tests.support.chat import Chat
@@ -88,3 +91,25 @@ async def test_a_time_no_zone_shows_now_says_so_and_how_to_name_the_zone(
     unreadable = chat.texts(await chat.send(f"/settings {typed.replace('11:15', '25:61')}"))
     assert "25:61" in unreadable
     assert unreadable != say(lang, "common.settings.time_no_zone", text="25:61", utc="09:00")
+
+
+GERMAN_EXAMPLES = sorted({found.group(1) for text in default_catalog().texts["de"].values()
+                          if isinstance(text, str)
+                          for found in re.finditer(r"<code>/settings ([^<{]+)</code>", text)})
+
+
+def test_german_examples_write_the_settings_nouns_capitalised() -> None:
+    """"/settings Zeitzone Europe/Berlin", as German writes the noun, not "zeitzone"."""
+    assert len(GERMAN_EXAMPLES) > 5
+    lower = re.compile(r"^(?:zeitzone|zeit|uhrzeit|ortszeit|sprache|ruhezeit|ruhezeiten|ruhe)\b")
+    assert [example for example in GERMAN_EXAMPLES if lower.match(example)] == []
+
+
+@pytest.mark.parametrize("example", GERMAN_EXAMPLES)
+async def test_each_german_example_typed_as_shown_or_in_lower_case_is_understood(
+    service: ConversationService, example: str
+) -> None:
+    chat = Chat(service, user_id=96, language="de")
+    for typed in (example, example.lower()):
+        reply = chat.texts(await chat.send(f"/settings {typed}"))  # a refusal shows an example
+        assert "/settings" not in reply, typed

@@ -124,12 +124,12 @@ async def test_german_settings_name_the_german_words_and_they_work(
     shown_settings = await walk.type("/settings")
     assert "/settings timezone" not in shown_settings
     assert "/settings time " not in shown_settings
-    assert "/settings zeitzone Europe/Berlin" in shown_settings
-    assert "/settings zeit 14:30" in shown_settings
-    said = await walk.type("/settings zeitzone Europe/Berlin")
+    assert "/settings Zeitzone Europe/Berlin" in shown_settings
+    assert "/settings Zeit 14:30" in shown_settings
+    said = await walk.type("/settings Zeitzone Europe/Berlin")
     assert "Deine Zeitzone ist jetzt Europe/Berlin" in said
     unclear = await walk.type("/settings zeit halb drei")
-    assert "/settings zeit 14:30" in unclear
+    assert "/settings Zeit 14:30" in unclear
 
 
 

@@ -34,6 +34,7 @@ from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import Rhythm
 from service.schedule.typed import Off, parse_rhythm
 from service.turn import Turn
+from service.typed_buttons import offer
 from storage.answers import AnswerRecord
 from storage.goals import GoalRecord
 from storage.help import HelpRecord, help_asked_since
@@ -250,29 +251,30 @@ async def choose(turn: Turn, value: str) -> Response:
     say = turn.say
     if value == "off":
         return await set_rhythm(turn, None)
+    again = _data(value)  # this press shows the picker again after unreadable text
     if value == "daily":
-        return Response((_time_question(turn, "x"),))
+        return Response((await _time_question(turn, "x", again),))
     if value == "weekly":
         names = turn.content.catalog.raw(turn.lang, "common.weekdays") or []
         days = [button(str(names[day]), _data(f"day:{day}")) for day in range(7)]
-        return Response((OutMessage(say("digest.which_day"), (tuple(days[:4]),
-                                                               tuple(days[4:]))),))
+        question = OutMessage(say("digest.which_day"), (tuple(days[:4]), tuple(days[4:])))
+        return Response((await offer(turn, question, again=(again, "checkins.typed.day")),))
     head, _, rest = value.partition(":")
     if head == "day" and len(rest) == 1 and rest in "0123456":
-        return Response((_time_question(turn, rest),))
+        return Response((await _time_question(turn, rest, again),))
     if head == "at":
         rhythm = _picked(rest)
         return turn.stale_press() if rhythm is None else await set_rhythm(turn, rhythm)
     return turn.stale_press()
 
 
-def _time_question(turn: Turn, day: str) -> OutMessage:
-    """The times to pick, and how to type one, for every day (`x`) or one weekday."""
+async def _time_question(turn: Turn, day: str, again: str) -> OutMessage:
+    """The times to pick, and how to type one, for every day (`x`) or one weekday; a time typed
+    alone is taken, other text shows the question again (the press `again`)."""
     row = tuple(button(turn.say("digest.buttons.at", at=at.strftime("%H:%M")),
                        _data(f"at:{day}:{at.strftime('%H%M')}")) for at in (time(8), *TIMES[1:]))
-    typed = turn.content.catalog.raw(turn.lang, "digest.typed_days") or []
-    named = str(typed[int(day)]) if day != "x" and len(typed) == 7 else None
-    return OutMessage(turn.say("digest.which_time", day=named), (row,))
+    return await offer(turn, OutMessage(turn.say("digest.which_time"), (row,)),
+                       _data(f"at:{day}:"), (again, "checkins.typed.time"))
 
 
 def _picked(rest: str) -> Rhythm | None:
