@@ -278,12 +278,13 @@ def _dialogs_check(scripts: Path | None, prompts: Path | None) -> int:
     from dialogs.registry import SCRIPTS_DIR
     from prompts.catalog import PROMPTS_DIR
     from service.content_check import check
+    from service.messages import counted
 
     problems = check(scripts or SCRIPTS_DIR, prompts or PROMPTS_DIR)
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        print(f"{counted(len(problems), 'problem')} found.", file=sys.stderr)
         return 1
     print("All dialogs and languages are complete.")
     return 0

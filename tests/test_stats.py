@@ -194,12 +194,12 @@ def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
     asyncio.run(make())
     done = coachbot(tmp_path, "stats", "--programme", "Spring", "--csv", "spring.csv")
     assert done.returncode == 0, done.stderr
-    assert "Spring: 7 member(s), 3 open pair(s)" in done.stdout
+    assert "Spring: 7 members, 3 open pairs" in done.stdout
     assert "pairs by stage: Getting started 1, Finding direction 1, Making progress 1" in done.stdout
     assert "silent for 30 days: 0; unreachable: 1" in done.stdout  # they joined just now
     german = coachbot(tmp_path, "stats", "--programme", "Spring", "--lang", "de")
     assert "pairs by stage: Ankommen 1, Richtung finden 1, Vorankommen 1" in german.stdout
-    assert "wrote 3 row(s) to spring.csv" in done.stdout
+    assert "wrote 3 rows to spring.csv" in done.stdout
     written = (tmp_path / "spring.csv").read_text(encoding="utf-8")
     assert written.splitlines()[0] == ",".join(CSV_COLUMNS)
     assert not any(secret in done.stdout + written for secret in SECRETS)
