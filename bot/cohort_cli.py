@@ -87,8 +87,9 @@ def describe(figures: ProgrammeStats, stage_names: Mapping[str, str] | None = No
         f"{figures.programme}: {counted(figures.members, 'member')}, "
         f"{counted(figures.pairs, 'open pair')}",
         f"pairs by stage: {stages}",
-        f"check-ins in the last 4 weeks: {figures.started} of {figures.invited} started"
+        f"check-in invitations in the last 4 weeks: {figures.started} of {figures.invited} started"
         + (f" ({rate:.0%})" if rate is not None else ""),
+        f"check-ins completed in the last 4 weeks (invited or on their own): {figures.completed}",
         f"missed two or more in a row: {figures.missed_streaks}",
         f"stalled pairs (21 days without activity): {figures.stalled}"
         + (f" ({', '.join(figures.stalled_names)})" if figures.stalled_names else ""),

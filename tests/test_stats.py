@@ -119,6 +119,7 @@ async def test_the_figures_of_a_seeded_programme(engine: AsyncEngine, clock: Fak
         (date(2026, 12, 10), "Max", "Ana")]
     assert figures.pulse_mentor == 4.0
     assert figures.pulse_mentee == 4.0  # Ana 3.0 and Ben 5.0
+    assert figures.completed == 1  # Ana's check-in (seeded with her secret)
 
     async with seeded.service.sessionmaker.begin() as session:
         later = await programme_stats(session, seeded.spring, clock() + timedelta(days=31))
@@ -127,11 +128,11 @@ async def test_the_figures_of_a_seeded_programme(engine: AsyncEngine, clock: Fak
     rows = list(csv.DictReader(io.StringIO(to_csv(figures))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [(r["mentor"], r["mentee"], r["stage"], r["invited_4w"], r["started_4w"],
-             r["response_rate_4w"], r["missed_streak"], r["stalled"], r["ends_within_30d"],
-             r["pulse_mentor"], r["pulse_mentee"]) for r in rows] == [
-        ("Max", "Ana", "maturing", "3", "1", "0.33", "2", "0", "1", "4.00", "3.00"),
-        ("Mo", "Ben", "establishing", "2", "1", "0.50", "0", "0", "0", "", "5.00"),
-        ("Mia", "Dee", "initiation", "0", "0", "", "0", "1", "0", "", ""),
+             r["response_rate_4w"], r["checkins_done_4w"], r["missed_streak"], r["stalled"],
+             r["ends_within_30d"], r["pulse_mentor"], r["pulse_mentee"]) for r in rows] == [
+        ("Max", "Ana", "maturing", "3", "1", "0.33", "1", "2", "0", "1", "4.00", "3.00"),
+        ("Mo", "Ben", "establishing", "2", "1", "0.50", "0", "0", "0", "0", "", "5.00"),
+        ("Mia", "Dee", "initiation", "0", "0", "", "0", "0", "1", "0", "", ""),
     ]
     assert not any(secret in to_csv(figures) for secret in SECRETS)
 
@@ -142,7 +143,8 @@ async def test_stats_for_the_coordinator_only(engine: AsyncEngine, clock: FakeCl
     text = coordinator.texts(await coordinator.send("/stats"))
     assert "Spring: how the programme is doing" in text
     assert "7 members, 3 pairs" in text
-    assert "Check-ins in the last 4 weeks: 2 of 5 started (40 %)" in text
+    assert "Check-in invitations in the last 4 weeks: 2 of 5 started (40 %)" in text
+    assert "Check-ins completed in the last 4 weeks (invited or on their own): 1" in text
     assert "Stalled pairs (21 days without activity): 1 (Mia & Dee)" in text
     assert "Relationship pulse (1–5): mentors 4.0, mentees 4.0" in text
     assert "Pairs needing attention: 2" in text
@@ -169,6 +171,42 @@ async def test_stats_for_the_coordinator_only(engine: AsyncEngine, clock: FakeCl
     for output in outputs:
         assert "Zed" not in output or "Autumn" in output
         assert not any(secret in output for secret in SECRETS)
+
+
+async def test_check_ins_begun_on_ones_own_show_as_activity(
+        engine: AsyncEngine, clock: FakeClock) -> None:
+    """A mentee nobody invited who did two check-ins with /checkin in the last 4 weeks: the
+    response rate stays that of the invitations (0 of 0), and the two show as completed, in the
+    shell, in /stats (en and de) and in the CSV; an older one and other dialogs do not count."""
+    service = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=clock)
+    solo = await programme(service, "Solo", coordinators=(COORDINATOR,))
+    mentor = await member(service, 300, "Rita", "Europe/Berlin", solo.id, role=Role.MENTOR)
+    eve = await member(service, 301, "Eve", "Europe/Berlin", solo.id)
+    await pair(service, mentor, eve, solo.id, date(2026, 9, 1))
+    await seed_answer(service, eve, "long ago")
+    clock.advance(days=35)
+    for text in ("Eve's first own check-in", "Eve's second own check-in"):
+        await seed_answer(service, eve, text)
+    await seed_answer(service, eve, "a goal", dialog="grow", step="goal")
+    async with service.sessionmaker.begin() as session:
+        figures = await programme_stats(session, solo, clock())
+    shell = describe(figures, stage_names("en"))
+    assert "check-in invitations in the last 4 weeks: 0 of 0 started\n" in shell
+    assert "check-ins completed in the last 4 weeks (invited or on their own): 2\n" in shell
+    [row] = csv.DictReader(io.StringIO(to_csv(figures)))
+    assert (row["invited_4w"], row["started_4w"], row["checkins_done_4w"]) == ("0", "0", "2")
+    coordinator = Chat(service, user_id=COORDINATOR, name="Cora")
+    text = coordinator.texts(await coordinator.send("/stats"))
+    assert "Check-in invitations in the last 4 weeks: 0 of 0 started\n" in text
+    assert "Check-ins completed in the last 4 weeks (invited or on their own): 2\n" in text
+    await coordinator.send("/settings language de")
+    text = coordinator.texts(await coordinator.send("/stats"))
+    assert "Check-in-Einladungen der letzten 4 Wochen: 0 von 0 begonnen\n" in text
+    assert ("Abgeschlossene Check-ins der letzten 4 Wochen (eingeladen oder aus eigenem "
+            "Antrieb): 2\n") in text
+    assert not any(secret in shell + text + to_csv(figures)
+                   for secret in ("long ago", "own check-in", "a goal"))
 
 
 def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
