@@ -171,7 +171,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code. Whatever the command (--help
+    too), a reader of its output gone early (`| head`) ends it quietly: see `_reader_gone`."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader gone shows here, not at exit as "Exception ignored"
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "dialogs":
         return _dialogs_check(args.scripts, args.prompts)
@@ -182,16 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     try:
-        code = _command(settings, args)
-        sys.stdout.flush()  # a reader gone (`| head`) shows here, not at exit as "Exception ignored"
-        return code
+        return _command(settings, args)
     except KeyboardInterrupt:
         return 130
     except DatabaseProblem as problem:
         print(f"coachbot: {problem}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        return _reader_gone()
 
 
 def _command(settings: Settings, args: argparse.Namespace) -> int:
@@ -278,12 +285,13 @@ def _dialogs_check(scripts: Path | None, prompts: Path | None) -> int:
     from dialogs.registry import SCRIPTS_DIR
     from prompts.catalog import PROMPTS_DIR
     from service.content_check import check
+    from service.messages import counted
 
     problems = check(scripts or SCRIPTS_DIR, prompts or PROMPTS_DIR)
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        print(f"{counted(len(problems), 'problem')} found.", file=sys.stderr)
         return 1
     print("All dialogs and languages are complete.")
     return 0

@@ -12,7 +12,7 @@ from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
 from dialogs.stages import Stage
 from prompts.catalog import LANGUAGES, default_catalog
-from service.messages import plain
+from service.messages import counted, plain
 from service.programmes.broadcasts import (
     BroadcastError,
     parse_at,
@@ -55,12 +55,12 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
                 return _fail(str(error))
     stamp = "%Y-%m-%d %H:%M UTC"
     print(f"Broadcast {planned.broadcast.id}: {dialog} at {local_at:%Y-%m-%d %H:%M} local time "
-          f"for {planned.members} {PEOPLE[planned.broadcast.audience]}(s) of "
+          f"for {counted(planned.members, PEOPLE[planned.broadcast.audience])} of "
           f"{programme_name}.")
     if planned.first is not None and planned.last is not None:
         print(f"First at {planned.first:{stamp}}, last at {planned.last:{stamp}}.")
     if planned.report_at is not None:
-        print(f"Response report to {planned.reports} coordinator(s) at {planned.report_at:{stamp}}.")
+        print(f"Response report to {counted(planned.reports, 'coordinator')} at {planned.report_at:{stamp}}.")
     if not planned.reports:
         print(f"coachbot: warning: no coordinator of {programme_name} has written to the bot yet; "
               f"the report goes to whoever coordinates it by then (coachbot programme grant "
@@ -84,10 +84,12 @@ def describe(figures: ProgrammeStats, stage_names: Mapping[str, str] | None = No
     stages = ", ".join(f"{names.get(stage, stage)} {count}"
                        for stage, count in figures.pairs_by_stage.items())
     lines = [
-        f"{figures.programme}: {figures.members} member(s), {figures.pairs} open pair(s)",
+        f"{figures.programme}: {counted(figures.members, 'member')}, "
+        f"{counted(figures.pairs, 'open pair')}",
         f"pairs by stage: {stages}",
-        f"check-ins in the last 4 weeks: {figures.started} of {figures.invited} started"
+        f"check-in invitations in the last 4 weeks: {figures.started} of {figures.invited} started"
         + (f" ({rate:.0%})" if rate is not None else ""),
+        f"check-ins completed in the last 4 weeks (invited or on their own): {figures.completed}",
         f"missed two or more in a row: {figures.missed_streaks}",
         f"stalled pairs (21 days without activity): {figures.stalled}"
         + (f" ({', '.join(figures.stalled_names)})" if figures.stalled_names else ""),
@@ -100,7 +102,7 @@ def describe(figures: ProgrammeStats, stage_names: Mapping[str, str] | None = No
         + ", mentees "
         + (f"{figures.pulse_mentee:.2f}" if figures.pulse_mentee is not None else "-"),
         f"safety phrases matched in the last 4 weeks (members who agreed the team may know): "
-        f"{figures.safety_matches} from {figures.safety_people} person(s)",
+        f"{figures.safety_matches} from {counted(figures.safety_people, 'person', 'people')}",
     ]
     return "\n".join(lines)
 
@@ -131,5 +133,5 @@ async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
     language = lang or str(programme.defaults.get("language") or "en")
     print(describe(figures, stage_names(language if language in LANGUAGES else "en")))
     if csv_path is not None:
-        print(f"wrote {len(figures.rows)} row(s) to {csv_path}")
+        print(f"wrote {counted(len(figures.rows), 'row')} to {csv_path}")
     return 0

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
+from service.messages import counted
 from service.programmes.admin import ProgrammeError, ProgrammeFacts, facts_of, new_programme
 from service.programmes.broadcasts import report_to_new_coordinator
 from service.programmes.defaults import DefaultsError, ProgrammeDefaults
@@ -65,11 +66,12 @@ def describe(facts: ProgrammeFacts) -> str:
     digest = "-" if d.digest is None else _rhythm_text(d.digest.to_json())
     return "\n".join([
         f"{facts.programme.name}",
-        f"members: {c.members} ({c.mentors} mentor(s), {c.mentees} mentee(s)); open pairs: {c.pairs}",
+        f"members: {c.members} ({counted(c.mentors, 'mentor')}, {counted(c.mentees, 'mentee')}); "
+        f"open pairs: {c.pairs}",
         f"coordinators: {c.coordinators}; invites with uses left: {c.invites}",
         f"language: {d.language or '-'}; time zone: {d.timezone or '-'}",
         f"check-in: {checkin}; mentor digest: {digest}",
-        f"length: {'-' if d.length_days is None else f'{d.length_days} days'}",
+        f"length: {'-' if d.length_days is None else counted(d.length_days, 'day')}",
     ])
 
 
@@ -111,8 +113,8 @@ async def listing(settings: Settings) -> int:
         print("No programmes yet: coachbot programme create NAME")
     for facts in shown:
         c = facts.counts
-        print(f"{facts.programme.name}: {c.members} member(s), {c.pairs} open pair(s), "
-              f"{c.coordinators} coordinator(s)")
+        print(f"{facts.programme.name}: {counted(c.members, 'member')}, "
+              f"{counted(c.pairs, 'open pair')}, {counted(c.coordinators, 'coordinator')}")
     return 0
 
 
@@ -139,7 +141,8 @@ async def grant_coordinator(settings: Settings, name: str, user_id: int) -> int:
             session, programme, user_id, policy=build_service(engine, settings).content.policy,
             now=now)
     print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}"
-          + (f"; {reports} broadcast report(s) to come are theirs too." if reports else "."))
+          + (f"; {counted(reports, 'broadcast report')} to come "
+             f"{'is' if reports == 1 else 'are'} theirs too." if reports else "."))
     return 0
 
 
@@ -185,11 +188,11 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
     if not username:
         print(f"/start {made.token}")
         print(f"coachbot: no bot username (--bot-username or COACHBOT_BOT_USERNAME): type the line "
-              f"above in the bot; {uses} use(s) as {role} of {name} until {until}", file=sys.stderr)
+              f"above in the bot; {counted(uses, 'use')} as {role} of {name} until {until}", file=sys.stderr)
         return 0
     link = deep_link(username, made.token)
     print(link)
-    print(f"coachbot: {uses} use(s) as {role} of {name} until {until}", file=sys.stderr)
+    print(f"coachbot: {counted(uses, 'use')} as {role} of {name} until {until}", file=sys.stderr)
     if qr is not None:
         print(f"coachbot: wrote {qr}", file=sys.stderr)
     return 0
@@ -250,7 +253,7 @@ async def pair_file(settings: Settings, name: str, path: Path) -> int:
         print(f"paired: {made.mentor.telegram_id} (mentor) with {made.mentee.telegram_id} (mentee)")
     for bad in result.bad:
         print(f"line {bad.line}: not paired: {bad.reason}")
-    print(f"{len(result.made)} pair(s) made, {len(result.bad)} row(s) not paired.")
+    print(f"{counted(len(result.made), 'pair')} made, {counted(len(result.bad), 'row')} not paired.")
     return 0 if not result.bad else 1
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import open_database, utc_now
 from bot.settings import Settings
+from service.messages import counted
 from service.programmes.safety import (
     MAX_ALERT_HOURS,
     SafetyFileError,
@@ -49,7 +50,7 @@ def _shown(name: str, settings: SafetySettings) -> str:
 def _interval(hours: int) -> str:
     if not hours:
         return "at every match"
-    return f"at most once per member every {hours} hour{'s' if hours != 1 else ''}"
+    return f"at most once per member every {counted(hours, 'hour')}"
 
 
 def safety(settings: Settings, name: str, *, contacts: Path | None, alert: str | None,

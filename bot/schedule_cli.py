@@ -19,6 +19,7 @@ from bot.telegram.delivery import deliver
 from bot.telegram.pacing import PacedRateLimiter
 from bot.telegram.startup import PlainRequest, startup_problem
 from service.conversation import ConversationService
+from service.messages import counted
 from service.schedule.dispatch import Dispatcher
 from storage.database import create_sessionmaker
 from storage.schedule import Claimed, ListedItem, listing
@@ -91,7 +92,7 @@ async def run_due(settings: Settings) -> int:
                                                  base_url=settings.telegram_api_base_url),
                   file=sys.stderr)
             return 1
-    print(f"Sent {sent} scheduled item(s)" + (f"; {failed} could not be sent and will be retried."
+    print(f"Sent {counted(sent, 'scheduled item')}" + (f"; {failed} could not be sent and will be retried."
                                               if failed else "."))
     return 0
 

@@ -25,6 +25,12 @@ class Button:
             raise ValueError(f"button data over {MAX_CALLBACK_BYTES} bytes: {self.data!r}")
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """"1 day", "2 days": a count in the operator's shell lines (English only; what members read
+    says its plurals in the catalog, per language)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def button(label_html: str, data: str) -> Button:
     """A button from rendered (HTML-escaped) catalog text: Telegram shows button labels as is."""
     return Button(html.unescape(label_html), data)

@@ -17,10 +17,12 @@ from sqlalchemy.sql import ColumnElement
 
 from storage.rows import ITEMS, PAIRINGS, PULSES, RUNS, USERS
 from storage.users import first_name
-from storage.vocabulary import ItemStatus, PairingStatus
+from storage.vocabulary import ItemStatus, PairingStatus, RunStatus
 
 #: The kinds of item that invite someone to answer (their payload notes `started`).
 INVITATIONS = ("checkin", "broadcast", "cohort_checkin")
+#: The check-in dialogs, of either side: their completed runs count whether invited or begun alone.
+CHECKINS = ("checkin", "mentor_checkin")
 #: An invitation that went out (whatever became of it since).
 WENT_OUT = (ItemStatus.SENT.value, ItemStatus.MISSED.value, ItemStatus.SKIPPED.value)
 
@@ -38,6 +40,7 @@ class MemberFigures:
     started: int  # of those, started
     missed_streak: int  # invitations missed in a row since the last one started
     joined: datetime | None = None  # when they first wrote to the bot (silence counts from here)
+    completed: int = 0  # check-ins completed since the window's start, invited or on their own
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,14 @@ def called(name: str | None) -> str:
 
 async def member_figures(session: AsyncSession, programme_id: int,
                          since: datetime) -> list[MemberFigures]:
-    """Every member of the programme with their last activity, invitations since `since` and
-    their current missed streak: grouped sub-queries over the members' own rows (users by
-    programme, then runs and items by person), joined to the members."""
+    """Every member of the programme with their last activity, invitations since `since`, check-ins
+    completed since then, and their current missed streak: grouped sub-queries over the members'
+    own rows (users by programme, then runs and items by person), joined to the members."""
     member = USERS.c.programme_id == programme_id
-    activity = (select(RUNS.c.user_id, func.max(RUNS.c.updated_at).label("last_active"))
+    done = and_(RUNS.c.dialog.in_(CHECKINS), RUNS.c.status == RunStatus.COMPLETED.value,
+                func.coalesce(RUNS.c.completed_at, RUNS.c.updated_at) >= since)
+    activity = (select(RUNS.c.user_id, func.max(RUNS.c.updated_at).label("last_active"),
+                       func.sum(case((done, 1), else_=0)).label("completed"))
                 .select_from(USERS.join(RUNS, RUNS.c.user_id == USERS.c.id)).where(member)
                 .group_by(RUNS.c.user_id).subquery())
     theirs = USERS.join(ITEMS, and_(ITEMS.c.user_id == USERS.c.id, ITEMS.c.kind.in_(INVITATIONS)))
@@ -89,7 +95,7 @@ async def member_figures(session: AsyncSession, programme_id: int,
               .group_by(ITEMS.c.user_id).subquery())
     query = (select(USERS.c.id, USERS.c.name, USERS.c.stage, USERS.c.active,
                     activity.c.last_active, invited.c.invited, invited.c.started, streak.c.streak,
-                    USERS.c.created_at)
+                    USERS.c.created_at, activity.c.completed)
              .outerjoin(activity, activity.c.user_id == USERS.c.id)
              .outerjoin(invited, invited.c.user_id == USERS.c.id)
              .outerjoin(streak, streak.c.user_id == USERS.c.id)
@@ -97,7 +103,7 @@ async def member_figures(session: AsyncSession, programme_id: int,
     return [MemberFigures(row.id, called(row.name), row.stage, bool(row.active),
                           row.last_active,  # max() keeps the column's type: aware UTC
                           int(row.invited or 0), int(row.started or 0), int(row.streak or 0),
-                          row.created_at)
+                          row.created_at, int(row.completed or 0))
             for row in await session.execute(query)]
 
 

@@ -62,12 +62,12 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
         "to whoever coordinates it by then (coachbot programme grant 'Spring' --user-id N, then "
         "/start in the bot)\n")
     assert done.stdout.splitlines()[:2] == [
-        "Broadcast 1: checkin at 2027-01-12 18:00 local time for 2 mentee(s) of Spring.",
+        "Broadcast 1: checkin at 2027-01-12 18:00 local time for 2 mentees of Spring.",
         "First at 2027-01-12 09:00 UTC, last at 2027-01-12 23:00 UTC."]
     done = coachbot(tmp_path, "broadcast", "--programme", "Spring", "--dialog", "mentor_checkin",
                     "--at", "2027-01-12 18:00")
     assert done.stdout.splitlines()[:2] == [
-        "Broadcast 2: mentor_checkin at 2027-01-12 18:00 local time for 1 mentor(s) of Spring.",
+        "Broadcast 2: mentor_checkin at 2027-01-12 18:00 local time for 1 mentor of Spring.",
         "First at 2027-01-12 17:00 UTC, last at 2027-01-12 17:00 UTC."]
     for args, error in [
         (("--programme", "Nowhere", "--at", "2027-01-12 18:00"), "no programme called 'Nowhere'"),
@@ -75,7 +75,7 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
         (("--programme", "Spring", "--dialog", "dance", "--at", "2027-01-12 18:00"),
          "no dialog called 'dance'"),
         (("--programme", "Spring", "--at", "2020-01-01 18:00"),
-         "2020-01-01 18:00 has passed for 2 member(s) in their time zone; give a moment to come"),
+         "2020-01-01 18:00 has passed for 2 members in their time zone; give a moment to come"),
         (("--programme", "Spring", "--dialog", "grow", "--at", "2027-01-12 18:00"),
          "a cohort is sent a check-in (checkin or mentor_checkin), not grow: that one each member "
          "takes at their own pace"),

@@ -61,6 +61,19 @@ def coachbot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subproc
                           timeout=120, check=False)
 
 
+def into_a_gone_reader(tmp_path: Path, *args: str, unbuffered: str = "") -> tuple[int, str]:
+    """Run the command into a pipe whose reader is gone before a line is printed (`| head`
+    that already quit), its output written at once (unbuffered) or at exit: exit code, stderr."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with subprocess.Popen([sys.executable, "-m", "bot.cli", *args], stdout=write_end,
+                          stderr=subprocess.PIPE, cwd=tmp_path,
+                          env=_env(tmp_path, PYTHONUNBUFFERED=unbuffered)) as process:
+        os.close(write_end)
+        _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr.decode()
+
+
 def test_chat_completes_grow_in_german_and_export_shows_the_goal(tmp_path: Path) -> None:
     chat = coachbot(tmp_path, "chat", "--user-id", "42", "--lang", "de", "--dialog", "grow",
                     stdin="\n".join(GROW_IN_GERMAN) + "\n")
@@ -193,6 +206,16 @@ def test_export_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> N
     assert first_line == b"{\n"
     assert stderr.decode() == ""  # no traceback, no "Exception ignored" at exit
     assert process.returncode == 141  # as a shell reports `cat big | head -1`: cut short
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize("args", [("dialogs", "check"), ("programme", "list")])
+def test_any_command_into_a_reader_gone_early_ends_quietly(
+        tmp_path: Path, args: tuple[str, ...], unbuffered: str) -> None:
+    """`coachbot dialogs check | head -1` and the like: cut short, said as a shell says it (141),
+    never a traceback or an "Exception ignored" at exit."""
+    assert coachbot(tmp_path, "db", "upgrade").returncode == 0
+    assert into_a_gone_reader(tmp_path, *args, unbuffered=unbuffered) == (141, "")
 
 
 def test_chat_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def assert_reported(
     lines = out.splitlines()
     for part in expected:
         assert any(part in line for line in lines), (part, out)
-    assert "problem(s) found" in err
+    assert err.rstrip().endswith((" problem found.", " problems found."))
     return problems
 
 

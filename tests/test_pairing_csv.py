@@ -110,5 +110,5 @@ def test_the_csv_command_reports_each_bad_row(tmp_path: Path, monkeypatch: pytes
         "line 2: not paired: duplicate row (same as line 1)",  # 1;2 as a spreadsheet saves it
         "line 3: not paired: unknown mentee id 404",
         "line 4: not paired: malformed line: write mentor,mentee (or ;)",
-        "1 pair(s) made, 3 row(s) not paired.",
+        "1 pair made, 3 rows not paired.",
     ]

@@ -415,7 +415,7 @@ async def test_cli_mistakes_are_one_line_with_nothing_half_done(
     out = capsys.readouterr()
     assert "Traceback" not in out.err
     assert out.out.splitlines() == ["line 1: not paired: malformed line: write mentor,mentee (or ;)",
-                                    "0 pair(s) made, 1 row(s) not paired."]
+                                    "0 pairs made, 1 row not paired."]
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine).begin() as session:
@@ -564,7 +564,7 @@ async def test_stats_and_report_of_a_programme_without_members(
     capsys.readouterr()
     assert await _main(["stats", "--programme", "Empty", "--csv", "e.csv"]) == 0
     out = capsys.readouterr().out
-    assert "Empty: 0 member(s), 0 open pair(s)" in out
+    assert "Empty: 0 members, 0 open pairs" in out
     assert "0 of 0 started\n" in out  # no rate of nothing
     assert (tmp_path / "e.csv").read_text(encoding="utf-8").count("\n") == 1  # the header
     assert await _main(["report", "--programme", "Empty", "-o", "e.html"]) == 0

@@ -75,13 +75,13 @@ def test_create_show_list_and_grant(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     _members(url, "Spring", [(1, "Mia", Role.MENTOR), (2, "Jo", Role.MENTEE)])
     assert main(["programme", "show", "Spring"]) == 0
-    assert "members: 2 (1 mentor(s), 1 mentee(s)); open pairs: 0" in capsys.readouterr().out
+    assert "members: 2 (1 mentor, 1 mentee); open pairs: 0" in capsys.readouterr().out
     assert main(["programme", "create", "Autumn"]) == 0
     capsys.readouterr()
     assert main(["programme", "list"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "Autumn: 0 member(s), 0 open pair(s), 0 coordinator(s)",
-        "Spring: 2 member(s), 0 open pair(s), 0 coordinator(s)"]
+        "Autumn: 0 members, 0 open pairs, 0 coordinators",
+        "Spring: 2 members, 0 open pairs, 0 coordinators"]
     assert main(["programme", "grant", "Spring", "--user-id", "77"]) == 0
     assert "77 now coordinates Spring" in capsys.readouterr().out
 
@@ -93,6 +93,24 @@ def test_create_show_list_and_grant(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return names
 
     assert asyncio.run(granted()) == ["Spring"]
+
+
+def test_one_of_anything_is_said_in_the_singular(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A one-day programme with one member is "1 day" and "1 member", not "1 days" or
+    "1 member(s)"; none is plural."""
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Sprint", "--length", "1d"]) == 0
+    assert "length: 1 day\n" in capsys.readouterr().out
+    _members(url, "Sprint", [(1, "Jo", Role.MENTEE)])
+    assert main(["programme", "show", "Sprint"]) == 0
+    assert "members: 1 (0 mentors, 1 mentee); open pairs: 0" in capsys.readouterr().out
+    assert main(["programme", "grant", "Sprint", "--user-id", "77"]) == 0
+    capsys.readouterr()
+    assert main(["programme", "list"]) == 0
+    assert capsys.readouterr().out == "Sprint: 1 member, 0 open pairs, 1 coordinator\n"
+    assert main(["invite", "--programme", "Sprint", "--role", "mentee"]) == 0
+    assert " 1 use as mentee of Sprint until " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("args", "error"), [
@@ -181,7 +199,7 @@ def test_invite_prints_the_link_and_writes_its_qr_code(
     captured = capsys.readouterr()
     link = captured.out.strip()
     assert link.startswith("https://t.me/coach_bot?start=")
-    assert "30 use(s) as mentee of Spring" in captured.err
+    assert "30 uses as mentee of Spring" in captured.err
     png = (tmp_path / "invite.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     expected = segno.make_qr(link, error="m")
@@ -298,7 +316,7 @@ def test_rough_edges_are_one_line_and_leave_nothing_half_done(
     (tmp_path / "excel.csv").write_bytes("mentor,mentee\r\nMia,501\r\n".encode("utf-8-sig"))
     assert main(["pair", "--programme", "Spring", "--csv", "excel.csv"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "paired: 1 (mentor) with 501 (mentee)", "1 pair(s) made, 0 row(s) not paired."]
+        "paired: 1 (mentor) with 501 (mentee)", "1 pair made, 0 rows not paired."]
     assert main(["pair", "--programme", "Spring", "--mentor", "1", "--mentee", "501"]) == 1
     assert _one_line(capsys) == "coachbot: mentee 501 is already paired"
     for empty in ("", "\ufeffmentor,mentee\n\n"):

@@ -90,8 +90,8 @@ def test_move_refuses_in_one_line_then_moves_on_their_side(
     _pair(url, 1, 2)
     _pair(url, 1, 3)
     spring_before = _counts(capsys, "Spring cohort")
-    assert spring_before == "members: 4 (1 mentor(s), 3 mentee(s)); open pairs: 2"
-    assert _counts(capsys, "Autumn") == "members: 1 (0 mentor(s), 1 mentee(s)); open pairs: 0"
+    assert spring_before == "members: 4 (1 mentor, 3 mentees); open pairs: 2"
+    assert _counts(capsys, "Autumn") == "members: 1 (0 mentors, 1 mentee); open pairs: 0"
 
     for args, error in [
         (["Nope", "--user-id", "12345"], "coachbot: no programme called 'Nope'"),
@@ -113,7 +113,7 @@ def test_move_refuses_in_one_line_then_moves_on_their_side(
         assert main(["programme", "move", *args]) == 1
         assert _one_line(capsys) == error
     assert _counts(capsys, "Spring cohort") == spring_before
-    assert _counts(capsys, "Autumn") == "members: 1 (0 mentor(s), 1 mentee(s)); open pairs: 0"
+    assert _counts(capsys, "Autumn") == "members: 1 (0 mentors, 1 mentee); open pairs: 0"
     assert _state(url, 2) == ("Spring cohort", "en", set(), [])
     assert _state(url, 1) == ("Spring cohort", "en", set(), [])
     assert _state(url, 300) == (None, "en", set(), [])
@@ -122,8 +122,8 @@ def test_move_refuses_in_one_line_then_moves_on_their_side(
     assert main(["programme", "move", "Autumn", "--user-id", "12345"]) == 0
     assert capsys.readouterr().out == ("moved Ana (12345) from Spring cohort to Autumn; they are "
                                        "told by the running bot.\n")
-    assert _counts(capsys, "Spring cohort") == "members: 3 (1 mentor(s), 2 mentee(s)); open pairs: 2"
-    assert _counts(capsys, "Autumn") == "members: 2 (0 mentor(s), 2 mentee(s)); open pairs: 0"
+    assert _counts(capsys, "Spring cohort") == "members: 3 (1 mentor, 2 mentees); open pairs: 2"
+    assert _counts(capsys, "Autumn") == "members: 2 (0 mentors, 2 mentees); open pairs: 0"
     # Autumn's defaults flow in: its language (never chosen), a mentee's check-in rule.
     assert _state(url, 12345) == ("Autumn", "de", {"checkin"}, ["Autumn"])
 
@@ -133,7 +133,7 @@ def test_move_refuses_in_one_line_then_moves_on_their_side(
     capsys.readouterr()
     assert main(["programme", "move", "Autumn", "--user-id", "1"]) == 0
     assert capsys.readouterr().out.startswith("moved Mia (1) from Spring cohort to Autumn")
-    assert _counts(capsys, "Autumn") == "members: 3 (1 mentor(s), 2 mentee(s)); open pairs: 0"
+    assert _counts(capsys, "Autumn") == "members: 3 (1 mentor, 2 mentees); open pairs: 0"
     assert _state(url, 1) == ("Autumn", "de", {"digest"}, ["Autumn"])
 
 

@@ -81,10 +81,10 @@ async def test_run_due_sends_what_is_due_once(stub: BotApiStub, sqlite_url: str,
 
     first = await coachbot(tmp_path, sqlite_url, "schedule", "run-due", **env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "Sent 3 scheduled item(s)."
+    assert first.stdout.strip() == "Sent 3 scheduled items."
     again = await coachbot(tmp_path, sqlite_url, "schedule", "run-due", **env)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.strip() == "Sent 0 scheduled item(s)."
+    assert again.stdout.strip() == "Sent 0 scheduled items."
     assert sorted(pings_at(stub).values()) == [1, 1, 1]
 
 

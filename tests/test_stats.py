@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +31,7 @@ from storage.vocabulary import ItemStatus, JSONObject, Role
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, pair, programme, seed_answer
-from tests.test_cli import _env, coachbot
+from tests.test_cli import coachbot, into_a_gone_reader
 
 COORDINATOR, OTHER_COORDINATOR, ADMIN, STRANGER = 700, 701, 702, 703
 SECRETS = ("Ana's secret fear of failing", "Zed's private plan", "pulse comment: he never listens")
@@ -122,6 +119,7 @@ async def test_the_figures_of_a_seeded_programme(engine: AsyncEngine, clock: Fak
         (date(2026, 12, 10), "Max", "Ana")]
     assert figures.pulse_mentor == 4.0
     assert figures.pulse_mentee == 4.0  # Ana 3.0 and Ben 5.0
+    assert figures.completed == 1  # Ana's check-in (seeded with her secret)
 
     async with seeded.service.sessionmaker.begin() as session:
         later = await programme_stats(session, seeded.spring, clock() + timedelta(days=31))
@@ -130,11 +128,11 @@ async def test_the_figures_of_a_seeded_programme(engine: AsyncEngine, clock: Fak
     rows = list(csv.DictReader(io.StringIO(to_csv(figures))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [(r["mentor"], r["mentee"], r["stage"], r["invited_4w"], r["started_4w"],
-             r["response_rate_4w"], r["missed_streak"], r["stalled"], r["ends_within_30d"],
-             r["pulse_mentor"], r["pulse_mentee"]) for r in rows] == [
-        ("Max", "Ana", "maturing", "3", "1", "0.33", "2", "0", "1", "4.00", "3.00"),
-        ("Mo", "Ben", "establishing", "2", "1", "0.50", "0", "0", "0", "", "5.00"),
-        ("Mia", "Dee", "initiation", "0", "0", "", "0", "1", "0", "", ""),
+             r["response_rate_4w"], r["checkins_done_4w"], r["missed_streak"], r["stalled"],
+             r["ends_within_30d"], r["pulse_mentor"], r["pulse_mentee"]) for r in rows] == [
+        ("Max", "Ana", "maturing", "3", "1", "0.33", "1", "2", "0", "1", "4.00", "3.00"),
+        ("Mo", "Ben", "establishing", "2", "1", "0.50", "0", "0", "0", "0", "", "5.00"),
+        ("Mia", "Dee", "initiation", "0", "0", "", "0", "0", "1", "0", "", ""),
     ]
     assert not any(secret in to_csv(figures) for secret in SECRETS)
 
@@ -145,7 +143,8 @@ async def test_stats_for_the_coordinator_only(engine: AsyncEngine, clock: FakeCl
     text = coordinator.texts(await coordinator.send("/stats"))
     assert "Spring: how the programme is doing" in text
     assert "7 members, 3 pairs" in text
-    assert "Check-ins in the last 4 weeks: 2 of 5 started (40 %)" in text
+    assert "Check-in invitations in the last 4 weeks: 2 of 5 started (40 %)" in text
+    assert "Check-ins completed in the last 4 weeks (invited or on their own): 1" in text
     assert "Stalled pairs (21 days without activity): 1 (Mia & Dee)" in text
     assert "Relationship pulse (1–5): mentors 4.0, mentees 4.0" in text
     assert "Pairs needing attention: 2" in text
@@ -174,6 +173,42 @@ async def test_stats_for_the_coordinator_only(engine: AsyncEngine, clock: FakeCl
         assert not any(secret in output for secret in SECRETS)
 
 
+async def test_check_ins_begun_on_ones_own_show_as_activity(
+        engine: AsyncEngine, clock: FakeClock) -> None:
+    """A mentee nobody invited who did two check-ins with /checkin in the last 4 weeks: the
+    response rate stays that of the invitations (0 of 0), and the two show as completed, in the
+    shell, in /stats (en and de) and in the CSV; an older one and other dialogs do not count."""
+    service = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=clock)
+    solo = await programme(service, "Solo", coordinators=(COORDINATOR,))
+    mentor = await member(service, 300, "Rita", "Europe/Berlin", solo.id, role=Role.MENTOR)
+    eve = await member(service, 301, "Eve", "Europe/Berlin", solo.id)
+    await pair(service, mentor, eve, solo.id, date(2026, 9, 1))
+    await seed_answer(service, eve, "long ago")
+    clock.advance(days=35)
+    for text in ("Eve's first own check-in", "Eve's second own check-in"):
+        await seed_answer(service, eve, text)
+    await seed_answer(service, eve, "a goal", dialog="grow", step="goal")
+    async with service.sessionmaker.begin() as session:
+        figures = await programme_stats(session, solo, clock())
+    shell = describe(figures, stage_names("en"))
+    assert "check-in invitations in the last 4 weeks: 0 of 0 started\n" in shell
+    assert "check-ins completed in the last 4 weeks (invited or on their own): 2\n" in shell
+    [row] = csv.DictReader(io.StringIO(to_csv(figures)))
+    assert (row["invited_4w"], row["started_4w"], row["checkins_done_4w"]) == ("0", "0", "2")
+    coordinator = Chat(service, user_id=COORDINATOR, name="Cora")
+    text = coordinator.texts(await coordinator.send("/stats"))
+    assert "Check-in invitations in the last 4 weeks: 0 of 0 started\n" in text
+    assert "Check-ins completed in the last 4 weeks (invited or on their own): 2\n" in text
+    await coordinator.send("/settings language de")
+    text = coordinator.texts(await coordinator.send("/stats"))
+    assert "Check-in-Einladungen der letzten 4 Wochen: 0 von 0 begonnen\n" in text
+    assert ("Abgeschlossene Check-ins der letzten 4 Wochen (eingeladen oder aus eigenem "
+            "Antrieb): 2\n") in text
+    assert not any(secret in shell + text + to_csv(figures)
+                   for secret in ("long ago", "own check-in", "a goal"))
+
+
 def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
     assert coachbot(tmp_path, "db", "upgrade").returncode == 0
     missing = coachbot(tmp_path, "stats", "--programme", "Nowhere")
@@ -194,12 +229,12 @@ def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
     asyncio.run(make())
     done = coachbot(tmp_path, "stats", "--programme", "Spring", "--csv", "spring.csv")
     assert done.returncode == 0, done.stderr
-    assert "Spring: 7 member(s), 3 open pair(s)" in done.stdout
+    assert "Spring: 7 members, 3 open pairs" in done.stdout
     assert "pairs by stage: Getting started 1, Finding direction 1, Making progress 1" in done.stdout
     assert "silent for 30 days: 0; unreachable: 1" in done.stdout  # they joined just now
     german = coachbot(tmp_path, "stats", "--programme", "Spring", "--lang", "de")
     assert "pairs by stage: Ankommen 1, Richtung finden 1, Vorankommen 1" in german.stdout
-    assert "wrote 3 row(s) to spring.csv" in done.stdout
+    assert "wrote 3 rows to spring.csv" in done.stdout
     written = (tmp_path / "spring.csv").read_text(encoding="utf-8")
     assert written.splitlines()[0] == ",".join(CSV_COLUMNS)
     assert not any(secret in done.stdout + written for secret in SECRETS)
@@ -212,15 +247,8 @@ def test_stats_into_a_reader_that_stops_early_still_writes_the_csv(
     at once, or at exit): F is written all the same, and the cut ends quietly, as a shell says it."""
     assert coachbot(tmp_path, "db", "upgrade").returncode == 0
     assert coachbot(tmp_path, "programme", "create", "Spring").returncode == 0
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    with subprocess.Popen([sys.executable, "-m", "bot.cli", "stats", "--programme", "Spring",
-                           "--csv", "spring.csv"], stdout=write_end, stderr=subprocess.PIPE,
-                          cwd=tmp_path, env=_env(tmp_path, PYTHONUNBUFFERED=unbuffered)) as process:
-        os.close(write_end)
-        _, stderr = process.communicate(timeout=120)
-    assert stderr.decode() == ""  # no traceback, no "Exception ignored" at exit
-    assert process.returncode == 141
+    assert into_a_gone_reader(tmp_path, "stats", "--programme", "Spring", "--csv", "spring.csv",
+                              unbuffered=unbuffered) == (141, "")  # quiet: no "Exception ignored"
     assert (tmp_path / "spring.csv").read_text(encoding="utf-8").splitlines() == [
         ",".join(CSV_COLUMNS)]
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.schema import Audience, Dialog
-from service.messages import OutMessage, Response
+from service.messages import OutMessage, Response, counted
 from service.schedule import invitation
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.policy import SchedulePolicy
@@ -182,7 +182,7 @@ def _refuse_past(local_at: datetime, dues: list[datetime], programme: ProgrammeR
     passed = sum(due < now for due in dues) if dues else int(
         wall_to_utc(local_at.date(), local_at.time(), zone_info(zone)) < now)
     if passed:
-        whom = f"for {passed} member(s) in their time zone" if dues else f"in {zone}"
+        whom = f"for {counted(passed, 'member')} in their time zone" if dues else f"in {zone}"
         raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} has passed {whom}; give a moment to come")
 
 

@@ -54,7 +54,7 @@ def render(turn: Turn, figures: ProgrammeStats) -> str:
         pairs=figures.pairs,
         stages=[(turn.say(f"common.stages.{stage}.name"), count)
                 for stage, count in figures.pairs_by_stage.items()],
-        started=figures.started, invited=figures.invited,
+        started=figures.started, invited=figures.invited, completed=figures.completed,
         rate=None if rate is None else round(rate * 100), streaks=figures.missed_streaks,
         stalled=figures.stalled, stalled_names=figures.stalled_names, attention=figures.attention,
         inactive=figures.inactive, unreachable=figures.unreachable,

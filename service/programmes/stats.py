@@ -1,4 +1,5 @@
-"""A programme's health figures: pairs per stage, check-in response rate over four weeks, missed
+"""A programme's health figures: pairs per stage, check-in response rate over four weeks (of the
+invitations) and check-ins completed (invited or begun on one's own, /checkin), missed
 streaks, stalled pairs, pairs needing attention, inactive and unreachable people, endings coming
 up, pulse averages, and how many answers matched a safety phrase (of members who agreed the team
 may know; a count only).
@@ -47,6 +48,7 @@ class PairRow:
     invited_4w: int
     started_4w: int
     response_rate_4w: str
+    checkins_done_4w: int  # the mentee's completed check-ins, invited or begun on their own
     missed_streak: int
     days_silent: str
     stalled: bool
@@ -76,7 +78,7 @@ class ProgrammeStats:
     pairs: int
     pairs_by_stage: dict[str, int]
     invited: int  # invitations that went out in the last four weeks
-    started: int
+    started: int  # of those, started (the response rate)
     missed_streaks: int  # people with STREAK or more missed in a row
     stalled: int
     stalled_names: list[str]  # "Ana & Ben"
@@ -89,6 +91,7 @@ class ProgrammeStats:
     safety_matches: int = 0  # answers that matched a safety phrase, of members who let it be told
     safety_people: int = 0  # (last four weeks; every one, also those no alert was sent for)
     attention: int = 0  # open pairs needing attention (the report lists them)
+    completed: int = 0  # check-ins completed in the last four weeks, invited or on their own
 
     @property
     def response_rate(self) -> float | None:
@@ -159,7 +162,8 @@ async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
         pulse_mentor=_mean([pair.pulse_mentor for pair in pairs]),
         pulse_mentee=_mean([pair.pulse_mentee for pair in pairs]),
         rows=rows, safety_matches=safety_matches, safety_people=safety_people,
-        attention=sum(row.needs_attention for row in rows))
+        attention=sum(row.needs_attention for row in rows),
+        completed=sum(m.completed for m in members))
 
 
 def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
@@ -179,6 +183,7 @@ def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
         status=pair.status, started_on=pair.started_on.isoformat(),
         ends_on=pair.ends_on.isoformat() if pair.ends_on else "", invited_4w=invited,
         started_4w=started, response_rate_4w=_fmt(started / invited) if invited else "",
+        checkins_done_4w=mentee.completed if mentee else 0,
         missed_streak=streak, days_silent="" if silent is None else str(silent), stalled=stalled,
         unreachable=unreachable,
         ends_within_30d=pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON,
