@@ -171,6 +171,23 @@ async def test_digest_command_in_german_and_buttons(service: ConversationService
     assert mentor.last_text == shown("de", "digest.stopped")
 
 
+@pytest.mark.parametrize(("lang", "typed", "said"), [
+    ("en", "daily", "The next one: tomorrow at 08:00. 07:15 falls in your quiet hours "
+                    "(21:00–08:00), so I'll come at 08:00 instead"),
+    ("de", "täglich", "Der nächste: morgen um 08:00 Uhr. 07:15 Uhr liegt in deinen Ruhezeiten "
+                      "(21:00–08:00), deshalb melde ich mich erst um 08:00 Uhr")])
+async def test_a_digest_time_in_the_quiet_hours_is_explained(service: ConversationService,
+                                                             lang: str, typed: str,
+                                                             said: str) -> None:
+    mentor = Chat(service, 2001, language=lang)
+    await pair(mentor, Chat(service, 2002))
+    await mentor.send(f"/digest {typed} 07:15")
+    assert said in mentor.last_text
+    assert "/settings" in mentor.last_text
+    await mentor.send(f"/digest {typed} 18:30")
+    assert "(21:00–08:00)" not in mentor.last_text
+
+
 async def test_digest_command_shows_what_is_new_without_using_it_up(
         service: ConversationService, clock: FakeClock) -> None:
     mentor, mentee = Chat(service, 2001), Chat(service, 2002, name="Ana")

@@ -28,7 +28,7 @@ from service.messages import Button, OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.checkins import TIMES, describe
 from service.schedule.kinds import Choice, PersonKind, Planner
-from service.schedule.placing import when
+from service.schedule.placing import quiet_said, when
 from service.schedule.plan import replan
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import Rhythm
@@ -241,7 +241,8 @@ async def set_rhythm(turn: Turn, rhythm: Rhythm | None) -> Response:
         return turn.message("digest.stopped")
     pending = await pending_items(turn.session, turn.user.id, [KIND])
     return turn.message("digest.set", rhythm=describe(turn, rhythm),
-                        next=when(turn, pending[0].due_at) if pending else None)
+                        next=when(turn, pending[0].due_at) if pending else None,
+                        **quiet_said(turn, rhythm.at))
 
 
 async def choose(turn: Turn, value: str) -> Response:

@@ -24,7 +24,7 @@ from service.messages import Button, OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.kinds import Choice, Planner
 from service.schedule.pause import start_pause
-from service.schedule.placing import placed, quiet_hours, when
+from service.schedule.placing import placed, quiet_said, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import Off, parse_rhythm
@@ -167,12 +167,9 @@ async def set_rhythm(turn: Turn, rhythm: Rhythm, track: Track = MENTEE) -> Respo
     await set_rule(turn.session, turn.user.id, track.kind, rhythm.to_json(), turn.now)
     await replan(turn, turn.content.schedule)
     upcoming = await next_checkin(turn, track)
-    quiet = quiet_hours(turn)
     text = turn.say("checkins.set", rhythm=describe(turn, rhythm),
                     next=when(turn, upcoming, on=True) if upcoming else None,
-                    quiet=str(quiet) if quiet.contains(rhythm.at) else None,
-                    at=f"{rhythm.at:%H:%M}", quiet_end=f"{quiet.end:%H:%M}",
-                    **naming(turn, track))
+                    **quiet_said(turn, rhythm.at), **naming(turn, track))
     messages = [OutMessage(text)]
     if turn.user.timezone == UNSET_ZONE:
         messages.append(zone_question(turn))

@@ -27,6 +27,15 @@ def quiet_hours(turn: Turn) -> QuietHours:
     return stored_quiet(turn.user.quiet_hours, turn.content.policy.quiet_hours)
 
 
+def quiet_said(turn: Turn, at: time) -> dict[str, str | None]:
+    """What a confirmation of a rhythm at `at` says of the quiet hours (`common.quiet_moved`),
+    so nobody wonders why the next one comes later than asked: `quiet` is None unless they
+    move it."""
+    quiet = quiet_hours(turn)
+    return {"quiet": str(quiet) if quiet.contains(at) else None,
+            "at": f"{at:%H:%M}", "quiet_end": f"{quiet.end:%H:%M}"}
+
+
 def placed(turn: Turn, due: datetime) -> datetime:
     """`due` moved to the end of the person's quiet hours if it falls inside them; unchanged
     otherwise."""
