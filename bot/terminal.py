@@ -9,7 +9,7 @@ import io
 import re
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.failures import cannot_write, reason
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Incoming, Person, PressIn, TextIn, valid_text
-from service.messages import Button, Document, OutMessage, Response
+from service.messages import Button, Delivery, Document, OutMessage, Response
 from service.schedule.dispatch import Dispatcher
 
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler)\b[^>]*>")
@@ -118,13 +118,17 @@ class TerminalChat:
         transaction was rolled back: say so in one line, and let the person go on."""
         try:
             response = await self.service.handle(self.person, incoming)
-            others = {d.recipient for d in response.deliveries} - {self.person.external_id}
-            addressees = {r: await self.service.addressee(self.person, r) for r in others}
+            addressees = await self._addressees(response.deliveries)
         except Exception as error:
             print(f"coachbot: {_what_failed(error)}; that input was not saved and you are still "
                   "at the same step.", file=self.err, flush=True)
             return
         self.show(response, addressees)
+
+    async def _addressees(self, deliveries: Sequence[Delivery]) -> dict[int, str]:
+        """Who each delivery for someone else goes to, in this person's words (`show`)."""
+        others = {d.recipient for d in deliveries} - {self.person.external_id}
+        return {r: await self.service.addressee(self.person, r) for r in others}
 
     async def deliver_due(self) -> None:
         """Show this person's scheduled items that are due (a check-in's invitation, its
@@ -142,8 +146,7 @@ class TerminalChat:
         for item in claimed:
             try:
                 deliveries = await self.dispatcher.open(item)
-                others = {d.recipient for d in deliveries} - {self.person.external_id}
-                addressees = {r: await self.service.addressee(self.person, r) for r in others}
+                addressees = await self._addressees(deliveries)
             except Exception as error:  # its transaction was rolled back: it stays due
                 print(f"coachbot: {_what_failed(error)}; a scheduled message comes later.",
                       file=self.err, flush=True)
