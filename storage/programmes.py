@@ -52,6 +52,14 @@ async def programme_by_id(session: AsyncSession, programme_id: int) -> Programme
     return ProgrammeRecord.from_row(row) if row else None
 
 
+async def lock_programme(session: AsyncSession, programme_id: int) -> None:
+    """Hold the programme's row until the transaction ends, so that two coordinators' commands
+    that first look and then write (a broadcast that must not be planned twice) take turns. On
+    PostgreSQL a row lock; SQLite's write transactions already take turns (BEGIN IMMEDIATE)."""
+    await session.execute(select(PROGRAMMES.c.id).where(PROGRAMMES.c.id == programme_id)
+                          .with_for_update())
+
+
 async def all_programmes(session: AsyncSession) -> list[ProgrammeRecord]:
     """Every programme, by name."""
     rows = await session.execute(select(PROGRAMMES).order_by(PROGRAMMES.c.name))

@@ -8,6 +8,8 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.terminal import to_plain
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
@@ -15,6 +17,7 @@ from service.callbacks import item_data
 from service.conversation import ConversationService
 from service.inputs import CommandIn, Person, PressIn
 from service.programmes.broadcasts import (
+    BroadcastError,
     audience_of,
     parse_at,
     report_to_new_coordinator,
@@ -239,3 +242,29 @@ async def test_a_coordinator_added_later_gets_the_report_still_to_come(
     assert [t.splitlines()[1] for t in texts[900]] == ["Answered: 0"]
     assert len(texts[901]) == 1
     assert "Beantwortet: 0" in texts[901][0]
+
+
+async def test_the_same_broadcast_given_twice_at_one_instant_is_planned_once(
+        service: ConversationService, clock: FakeClock) -> None:
+    """Two coordinators (or one double-clicking a script) send the same broadcast at once: the
+    second waits for the first and is refused; members get one invitation, not two."""
+    cohort = await programme(service)
+    ana = await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
+    script = service.scripts.get("checkin")
+    at = _local("2026-11-23 18:00")
+
+    async def plan() -> None:
+        async with service.sessionmaker.begin() as session:
+            await schedule_broadcast(session, cohort, script, at, created_by=None,
+                                     policy=service.content.policy, now=clock())
+
+    async with service.sessionmaker.begin() as session:
+        await schedule_broadcast(session, cohort, script, at, created_by=None,
+                                 policy=service.content.policy, now=clock())
+        second = asyncio.create_task(plan())
+        await asyncio.sleep(0.3)  # the second is under way before the first is committed
+        assert not second.done()  # it waits for the first
+    with pytest.raises(BroadcastError, match="already sends checkin"):
+        await second
+    async with service.sessionmaker.begin() as session:
+        assert len(await pending_items(session, ana.id, ["broadcast"])) == 1

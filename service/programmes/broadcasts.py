@@ -54,6 +54,7 @@ from storage.programmes import (
     ProgrammeRecord,
     coordinated_by,
     coordinators_of,
+    lock_programme,
     programme_by_id,
 )
 from storage.schedule import ItemRecord, NewItem, add_items
@@ -146,6 +147,7 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
     if local_at > now.replace(tzinfo=None) + AHEAD:
         raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} is more than two years ahead; give a "
                              "moment within them")
+    await lock_programme(session, programme.id)  # two at one instant: the second finds the first
     twin = await same_broadcast(session, programme.id, dialog, local_at, own)
     if twin is not None:
         whom = "everyone" if twin.audience == "all" else f"the {twin.audience}"
