@@ -111,7 +111,7 @@ class TerminalChat:
         if stripped.startswith("/") and len(stripped) > 1:
             name, _, args = stripped[1:].partition(" ")
             return CommandIn(name.split("@")[0], args.strip())
-        return TextIn(line.rstrip("\n"))
+        return TextIn(line.rstrip("\n"), whole=True)  # a line is never split
 
     async def send(self, incoming: Incoming) -> None:
         """Hand one input to the service and print what comes back. If the service fails, its

@@ -21,7 +21,7 @@ from dialogs import engine
 from dialogs.engine import EngineContext
 from dialogs.schema import Dialog, Step, StepKind
 from dialogs.stages import Stage
-from service import callbacks, runs
+from service import callbacks, long_text, runs
 from service.awaiting import Dispatch, tap_only, wait_for
 from service.callbacks import StepOp
 from service.commands import Kind, command
@@ -165,6 +165,8 @@ async def _apply(
     context = EngineContext(today=turn.today, lang=turn.lang,
                             lexicon=turn.content.lexicon(turn.lang))
     value, problem = engine.read_value(_EDITS, step, text, context)
+    if problem == "too_long":
+        await long_text.refused(turn)  # what Telegram split off it follows at once
     if problem is not None:
         return Response((turn.views.edit_prompt(action, edit.field, problem),))
     if edit.field == "date":

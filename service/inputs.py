@@ -49,10 +49,13 @@ class Person(_ValidText):
 
 @dataclass(frozen=True)
 class TextIn(_ValidText):
-    """A typed message (`message_id` lets a later edit of it update the answer)."""
+    """A typed message (`message_id` lets a later edit of it update the answer). `whole`: the
+    front-end never splits a long text into several messages (the terminal's line), so nothing
+    typed after it can be its rest (service.long_text); Telegram does split one."""
 
     text: str
     message_id: int | None = None
+    whole: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,18 @@ from dialogs.engine import KEEP, LIST_DONE, Command, Input, Pick, Text
 from dialogs.registry import DialogNotFound
 from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
-from service import account, callbacks, goals, journey, lookups, runs, settings, typed_buttons, vision_map
+from service import (
+    account,
+    callbacks,
+    goals,
+    journey,
+    long_text,
+    lookups,
+    runs,
+    settings,
+    typed_buttons,
+    vision_map,
+)
 from service.answering import edit_answer
 from service.awaiting import Waiter
 from service.commands import Kind, Scope, command
@@ -71,9 +82,13 @@ WAITERS: dict[str, Waiter] = {
 
 
 async def route(turn: Turn, incoming: Incoming) -> Response:
-    """The response to one input. While a goal's step waits for its new wording or date, that is
-    the question last shown, and `goals` decides first what the input means for it; so does
-    the `WAITERS` while a question of theirs waits for typed text (service.awaiting)."""
+    """The response to one input. Typed text a moment after a text refused as too long is the
+    rest of that paste (service.long_text): it answers nothing. While a goal's step waits for
+    its new wording or date, that is the question last shown, and `goals` decides first what
+    the input means for it; so does the `WAITERS` while a question of theirs waits for typed
+    text (service.awaiting)."""
+    if long_text.is_rest(turn, incoming):
+        return await long_text.rest(turn)
     edit = await goals.waiting_edit(turn)
     if edit is not None:
         return await goals.with_pending_edit(

@@ -8,11 +8,11 @@ from dataclasses import replace
 from typing import Any
 
 from dialogs import engine
-from dialogs.engine import Input
+from dialogs.engine import Ask, Input, Text
 from dialogs.registry import DialogNotFound
 from dialogs.schema import Audience, Dialog
 from dialogs.state import SUMMARY, RunState, StateError
-from service import callbacks, vision_map
+from service import callbacks, long_text, vision_map
 from service.answering import engine_context, persist, render_outcome, template_values
 from service.context import reply_keys
 from service.mentors.help_button import with_help_button
@@ -43,6 +43,9 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
         return await restart_broken(turn, run, script)
     outcome = engine.advance(script, state, event, await engine_context(turn, script))
     await persist(turn, run, script, state, outcome, message_id)
+    if isinstance(event, Text) and any(isinstance(reply, Ask) and reply.problem == "too_long"
+                                       for reply in outcome.replies):
+        await long_text.refused(turn)  # what Telegram split off it follows at once
     if not run.shown and not outcome.finished:  # the reply asks its question (again)
         await set_run_shown(turn.session, run.id, True)
     messages = await render_outcome(turn, run.id, script, outcome)

@@ -150,6 +150,10 @@ class User(Base):
     # replace it; until then it is only Telegram's guess, and a programme's default wins.
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False,
                                                   server_default=text("false"))
+    # When a typed text of theirs was last refused as too long ({"at": ISO UTC, "rest": whether
+    # a rest of it came since}): text within seconds of it is the rest of the same paste, which
+    # Telegram split (service.long_text).
+    long_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(_utc_datetime())
     updated_at: Mapped[datetime] = mapped_column(_utc_datetime())
 

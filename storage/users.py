@@ -49,6 +49,7 @@ class UserRecord:
     mentors: bool = False  # they also work as a mentor
     programme_id: int | None = None  # the programme they joined through
     language_chosen: bool = False  # set by themselves, not Telegram's guess
+    long_text: JSONObject | None = None  # their last text refused as too long (service.long_text)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> UserRecord:
@@ -83,6 +84,7 @@ class UserChanges(TypedDict, total=False):
     mentors: bool
     programme_id: int | None
     language_chosen: bool
+    long_text: JSONObject | None
 
 
 async def lock_user(session: AsyncSession, telegram_id: int) -> UserRecord | None:

@@ -14,6 +14,7 @@ from storage.help import help_asked_since
 from storage.pairings import PairingRecord
 from storage.users import get_user
 from tests.support.chat import Chat, shown
+from tests.support.clock import FakeClock
 from tests.support.mentoring import pair, user_id
 
 
@@ -102,10 +103,10 @@ async def test_cancel_inside_a_checkin_asks_its_question_again(
 
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_a_note_or_reply_too_long_is_asked_for_again_shorter_and_nothing_is_cut(
-        service: ConversationService, lang: str) -> None:
+        service: ConversationService, clock: FakeClock, lang: str) -> None:
     """Over 2,000 characters: nothing is sent or saved, the person is asked for it shorter
-    (amid a check-in too: the dialog's question waits until the note is sent); the next text is
-    it, whole."""
+    (amid a check-in too: the dialog's question waits until the note is sent); what Telegram
+    split off it, a moment later, is not the note; the next text is it, whole."""
     mentor = Chat(service, 2001, name="Maria", language=lang)
     mentee = Chat(service, 2002, name="Ana", language=lang)
     pairing = await pair(mentor, mentee)
@@ -117,6 +118,12 @@ async def test_a_note_or_reply_too_long_is_asked_for_again_shorter_and_nothing_i
     assert response.deliveries == ()
     assert mentee.texts(response) == shown(lang, "alerts.too_long", limit=2000)
     assert await notes(service, pairing) == []
+    clock.advance(seconds=1)
+    rest = await mentee.send("and the rest of it, split off by Telegram")
+    assert rest.deliveries == ()
+    assert mentee.texts(rest) == shown(lang, "common.service.rest_not_kept")
+    assert await notes(service, pairing) == []
+    clock.advance(minutes=1)
     note = long[:1990].strip()
     sent = await mentee.send(note)
     assert note in alert_of(sent, mentor)
@@ -125,6 +132,7 @@ async def test_a_note_or_reply_too_long_is_asked_for_again_shorter_and_nothing_i
     replied = await mentor.send("Sure. " * 400)
     assert replied.deliveries == ()
     assert mentor.last_text == shown(lang, "alerts.too_long", limit=2000)
+    clock.advance(minutes=1)
     replied = await mentor.send("Let's talk on Thursday.")
     assert "Let's talk on Thursday." in alert_of(replied, mentee)
     assert await notes(service, pairing) == [(note, "Let's talk on Thursday.")]

@@ -630,6 +630,114 @@ async def test_the_ladder_comes_at_the_check_in_time_and_survives_a_replan_durin
     assert sent["ending_notice"].texts[0] == rendered("en", "calendar.ending.notice",
                                                       ends="2027-01-31")
 
+# --- A pause across the end --------------------------------------------------------------------
+
+FOUR_WEEKS = {"en": "/pause 4 weeks", "de": "/pause 4 wochen"}
+
+
+async def paused_over_the_end(service: ConversationService, chat: Chat, clock: FakeClock,
+                              lang: str) -> None:
+    """The end is 31 January (reminder due 7 February, 10:00); the notice and the invitation
+    came, then on 28 January a four-week pause begins: resume on 25 February."""
+    await in_berlin(chat, lang)
+    await agree(chat, lang, "31.01.2027")
+    for kind in ("ending_notice", "reflection_invite"):
+        sent = await next_sent(service, clock)
+        assert sent is not None
+        assert sent.kind == kind
+    clock.now = local(2027, 1, 28, 12)
+    await chat.send(FOUR_WEEKS[lang])
+    assert [i.kind for i in await items(service, ItemStatus.PENDING)] == ["welcome_back"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_pause_past_the_reminder_ends_with_one_reflection_prompt(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await paused_over_the_end(service, chat, clock, lang)
+    welcome = await next_sent(service, clock)
+    assert welcome is not None
+    assert welcome.kind == "welcome_back"
+    assert welcome.local == datetime(2027, 2, 25, 8, 0, tzinfo=BERLIN)
+
+    prompt = await next_sent(service, clock)  # the reminder the pause held back
+    assert prompt is not None
+    assert prompt.kind == "reflection_after_pause"
+    assert prompt.local == datetime(2027, 2, 25, 8, 0, tzinfo=BERLIN)
+    assert prompt.texts == [rendered(lang, "calendar.ending.after_pause", ends="2027-01-31")]
+    started = await press_item(chat, prompt, label(lang, "calendar.ending.start_button"))
+    me = await user(service, chat)
+    async with service.sessionmaker.begin() as session:
+        run = await active_run(session, me.id)
+    assert run is not None
+    assert run.dialog == "reflection"
+    assert started
+    assert await next_sent(service, clock) is None  # once
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_pause_ended_early_at_night_brings_the_prompt_when_the_quiet_hours_end(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    await paused_over_the_end(service, chat, clock, lang)
+    clock.now = local(2027, 2, 10, 22, 30)  # the reminder's day has passed
+    ended = await chat.send({"en": "/pause off", "de": "/pause aus"}[lang])
+    assert ended.messages[0].text == rendered(lang, "calendar.pause.ended", next=None)
+
+    prompt = await next_sent(service, clock)
+    assert prompt is not None
+    assert prompt.kind == "reflection_after_pause"
+    assert prompt.local == datetime(2027, 2, 11, 8, 0, tzinfo=BERLIN)  # out of the quiet hours
+    assert prompt.texts == [rendered(lang, "calendar.ending.after_pause", ends="2027-01-31")]
+    assert await next_sent(service, clock) is None
+
+
+async def test_no_prompt_after_a_pause_once_the_reflection_is_done(
+    service: ConversationService, chat: Chat, clock: FakeClock
+) -> None:
+    await paused_over_the_end(service, chat, clock, "en")
+    clock.now = local(2027, 2, 14, 11)
+    await saved_run(chat, "reflection", {"achieved": "A team of my own"}, shared=False,
+                    stage="ending")  # looked back during the pause, on their own
+    welcome = await next_sent(service, clock)
+    assert welcome is not None
+    assert welcome.kind == "welcome_back"
+    assert await next_sent(service, clock) is None
+    assert "reflection_after_pause" not in {i.kind for i in await items(service)}
+
+
+async def test_a_pause_that_ends_before_the_reminder_leaves_the_reminder_alone(
+    service: ConversationService, chat: Chat, clock: FakeClock
+) -> None:
+    await in_berlin(chat, "en")
+    await agree(chat, "en", "31.01.2027")
+    for _ in range(2):
+        await next_sent(service, clock)
+    clock.now = local(2027, 1, 28, 12)
+    await chat.send("/pause 1 week")  # over the day itself; back on 4 February
+    kinds = [(got.kind, got.local.date()) for got in
+             [await next_sent(service, clock), await next_sent(service, clock)] if got]
+    assert kinds == [("welcome_back", date(2027, 2, 4)), ("reflection_reminder", date(2027, 2, 7))]
+    assert await next_sent(service, clock) is None
+
+
+async def test_no_second_prompt_after_a_pause_that_began_once_the_reminder_came(
+    service: ConversationService, chat: Chat, clock: FakeClock
+) -> None:
+    await in_berlin(chat, "en")
+    await agree(chat, "en", "31.01.2027")
+    reminder = None
+    while reminder is None or reminder.kind != "reflection_reminder":
+        reminder = await next_sent(service, clock)
+        assert reminder is not None
+    clock.now = local(2027, 2, 9, 12)
+    await chat.send("/pause 2 weeks")
+    welcome = await next_sent(service, clock)
+    assert welcome is not None
+    assert welcome.kind == "welcome_back"
+    assert await next_sent(service, clock) is None
+
+
 # --- Over Telegram ---------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from storage.runs import RunRecord, active_run, create_run, runs_of, set_run_sta
 from storage.users import UserRecord, get_user, update_user
 from storage.vocabulary import Role, RunStatus, Visibility
 from tests.support.chat import Chat
+from tests.support.clock import FakeClock
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 DIALOGS = ("agreement", "story", "vision", "grow", "checkin", "agenda", "reflection", "mentor_story",
@@ -283,9 +284,12 @@ async def walk(service: ConversationService, chat: Chat, dialog: str, lang: str,
     """Give every turn and check what the bot did after each."""
     script = SCRIPTS.get(dialog)
     after = await where(service, chat)
+    clock = service.clock
+    assert isinstance(clock, FakeClock)
     for number, turn in enumerate(turns, start=1):
         where_ = f"{dialog}/{lang} turn {number} {dict(turn)!r}"
         before = after
+        clock.advance(seconds=30)  # writing takes a moment: no turn is the rest of a long paste
         response = await give(chat, script, turn, before, lang)
         after = await where(service, chat)
         text, plain = html_of(response), plain_of(chat, response)

@@ -192,12 +192,16 @@ async def test_an_empty_line_at_a_choice_asks_to_pick_one_of_the_options(
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_a_too_long_answer_is_asked_shorter_not_split(
         service: ConversationService, lang: str) -> None:
-    """A second message would answer the next question, so the bot never suggests one."""
+    """A second message would answer the next question, so the bot never suggests one. A line
+    is never split (unlike a Telegram message), so the next line, however soon, is the answer."""
     walk = await mid_agreement(service, lang)
     said = await walk.type("x" * 4001)
     assert shown(lang, "common.problems.too_long", max_length=4000) in said
     assert {"en": "two messages", "de": "zwei Nachrichten"}[lang] not in said
     assert {"en": "split", "de": "verteil"}[lang] not in said
+    said = await walk.type("I lead a small team")  # at once: the clock has not moved
+    assert shown(lang, "common.service.rest_not_kept") not in said
+    assert shown(lang, "agreement.steps.expect_mentor.text") in said
 
 
 async def typed(clock: FakeClock, steps: list[str | timedelta]) -> AsyncIterator[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from service import runs
+from service import long_text, runs
 from service.awaiting import Dispatch, cancels, wait_for
 from service.callbacks import scheduling_data
 from service.inputs import Incoming, MediaIn, TextIn
@@ -129,8 +129,10 @@ async def _deliver_reply(turn: Turn, request_id: int, reply: str) -> Response:
 
 async def _shorter(turn: Turn, awaiting: JSONObject) -> Response:
     """A note or reply too long for one message: nothing is sent, and the next typed text is
-    it again (shorter), as a too-long answer is asked for again; /cancel drops it."""
+    it again (shorter), as a too-long answer is asked for again (not what Telegram split off
+    it: service.long_text); /cancel drops it."""
     await wait_for(turn, awaiting)
+    await long_text.refused(turn)
     return Response((OutMessage(turn.say("alerts.too_long", limit=MAX_NOTE), free_text=True),))
 
 

@@ -1,7 +1,8 @@
 """The planned ending (users.relationship_ends_on, set and revised by the agreement): 28 days
 before, "plan the end with your mentor" and an offer to move to the ending stage; 7 days before,
 an invitation to the reflection; on the day, the reflection; 7 days after, one reminder if it is
-not done.
+not done. A pause that held the reminder back (nothing is sent inside one, and what passed
+meanwhile is not sent late) ends with one prompt instead, soon after it (`after_pause`).
 
 Each step's key holds the end date (and its placed moment), so a new end date (or time zone, or
 quiet hours) plans new steps and replan cancels the old ones. A step whose moment passed when
@@ -20,13 +21,14 @@ from service.schedule.kinds import PersonKind, Planner
 from service.schedule.placing import ahead, local_iso, local_moment, placed
 from service.turn import Turn
 from storage.runs import runs_of
-from storage.schedule import ItemRecord, NewItem
+from storage.schedule import ItemRecord, NewItem, last_sent_at, rules_of
 from storage.vocabulary import JSONObject, RunStatus
 
 NOTICE = "ending_notice"
 INVITE = "reflection_invite"
 DAY = "reflection_day"
 REMINDER = "reflection_reminder"
+AFTER_PAUSE = "reflection_after_pause"  # the reminder a pause held back, when it ends
 #: Each step of the ladder, days from the end date.
 LADDER = {NOTICE: -28, INVITE: -7, DAY: 0, REMINDER: 7}
 KINDS = frozenset(LADDER)
@@ -58,6 +60,25 @@ async def plan(turn: Turn, rules: Mapping[str, JSONObject]) -> list[NewItem]:
         items.append(NewItem(f"{kind}:{turn.user.id}:{ends.isoformat()}@{local_iso(turn, due)}",
                              kind, turn.user.id, due, {"ends": ends.isoformat()}))
     return await ahead(turn, items, KINDS)
+
+
+async def after_pause(turn: Turn) -> None:
+    """The pause just ended (at its day, or early): if the reflection reminder's moment passed
+    and it never came, and the reflection is not done, one prompt follows soon (out of the quiet
+    hours), once per end date. Before the reminder's moment nothing is needed: the replan that
+    ends the pause plans the ladder's steps still ahead."""
+    ends = turn.user.relationship_ends_on
+    if ends is None:
+        return
+    at = time_of_day(await rules_of(turn.session, turn.user.id))
+    reminder_due = placed(turn, local_moment(turn, ends + timedelta(days=LADDER[REMINDER]), at))
+    if reminder_due > turn.now or await reflected(turn, ends):
+        return
+    if await last_sent_at(turn.session, turn.user.id, REMINDER,
+                          key_prefix=f"{REMINDER}:{turn.user.id}:{ends.isoformat()}@") is not None:
+        return  # it came before the pause
+    await turn.follow_up([NewItem(f"{AFTER_PAUSE}:{turn.user.id}:{ends.isoformat()}", AFTER_PAUSE,
+                                  turn.user.id, placed(turn, turn.now), {"ends": ends.isoformat()})])
 
 
 def _ends(item: ItemRecord) -> date:
@@ -110,6 +131,16 @@ async def reminder(turn: Turn, item: ItemRecord) -> Response | None:
     return Response((OutMessage(turn.say("calendar.ending.reminder"), _start(turn, item)),))
 
 
+async def prompt_after_pause(turn: Turn, item: ItemRecord) -> Response | None:
+    """After a pause that held the reminder back: the reflection, if it is still not done and
+    the end date is still this one."""
+    ends = _ends(item)
+    if turn.user.relationship_ends_on != ends or await reflected(turn, ends):
+        return None
+    return Response((OutMessage(turn.say("calendar.ending.after_pause", ends=ends.isoformat()),
+                                _start(turn, item)),))
+
+
 async def on_press(turn: Turn, _item: ItemRecord, op: str) -> Response:
     """Start the reflection; move to the ending stage (with consent: this press); or not yet."""
     if op == "start":
@@ -128,4 +159,5 @@ def ending_kinds() -> tuple[PersonKind | Planner, ...]:
     """The ladder's kinds and its planner."""
     return (PersonKind(NOTICE, notice, press=on_press), PersonKind(INVITE, invite, press=on_press),
             PersonKind(DAY, on_the_day, press=on_press),
-            PersonKind(REMINDER, reminder, press=on_press), Planner(KINDS, plan))
+            PersonKind(REMINDER, reminder, press=on_press),
+            PersonKind(AFTER_PAUSE, prompt_after_pause, press=on_press), Planner(KINDS, plan))

@@ -17,6 +17,7 @@ from service.awaiting import Dispatch, cancels, wait_for
 from service.commands import Scope
 from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
+from service.schedule import ending
 from service.schedule.kinds import Choice, PersonKind, Planner
 from service.schedule.placing import local_day_and_time, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
@@ -91,9 +92,12 @@ async def end_pause(turn: Turn) -> Response:
 
 
 async def _resume(turn: Turn) -> None:
+    """The pause is over: the rules plan again, and the reflection reminder it held back (the
+    relationship's end came and went meanwhile) follows soon."""
     await update_user(turn.session, turn.user.id, turn.now, paused_until=None)
     turn.became(replace(turn.user, paused_until=None))
     await replan(turn, turn.content.schedule)
+    await ending.after_pause(turn)
 
 
 def _days(turn: Turn, until: datetime) -> dict[str, str]:
