@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.registry import Scripts
 from prompts.catalog import Catalog, CatalogLexicon
 from service import runs
-from service.inputs import Incoming, Person
+from service.inputs import Incoming, Person, TextIn
 from service.mentors import scopes
 from service.mentors.invites import InvitePolicy
 from service.messages import Delivery, OutMessage, Response
@@ -101,7 +101,8 @@ class ConversationService:
                                                                         self.clock()):
                 return Response()
             user = await self._reactivated(session, user)
-            turn = Turn(self.content, session, user, self.clock(), created, open_run)
+            turn = Turn(self.content, session, user, self.clock(), created, open_run,
+                        sent_at=incoming.sent_at if isinstance(incoming, TextIn) else None)
             await scopes.load_roles(turn)
             if created:
                 await broadcasts.reports_for_newcomer(turn)

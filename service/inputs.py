@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -51,11 +52,14 @@ class Person(_ValidText):
 class TextIn(_ValidText):
     """A typed message (`message_id` lets a later edit of it update the answer). `whole`: the
     front-end never splits a long text into several messages (the terminal's line), so nothing
-    typed after it can be its rest (service.long_text); Telegram does split one."""
+    typed after it can be its rest (service.long_text); Telegram does split one. `sent_at`:
+    when the person sent it, where the front-end knows (Telegram's message date): after a
+    restart, messages sent a minute apart may be handled a moment apart."""
 
     text: str
     message_id: int | None = None
     whole: bool = False
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ the others must not then be taken for the answer to the question asked again, th
 mentor, or a step's new wording: they are fragments of what was refused. So a refusal is noted
 on the person (`users.long_text`, in the turn's transaction), and typed text from them within
 `WINDOW` of it (or of the fragment before) is the rest of the same paste: nothing of it is kept,
-and its first fragment gets one short note, the others none. The window is measured on the
-service's clock. A front-end that never splits a text (the terminal's line: `TextIn.whole`)
-has no such rest.
+and its first fragment gets one short note, the others none. The window is measured between
+the moments the person sent them where the front-end says (`TextIn.sent_at`: after a restart,
+a backlog of messages sent a minute apart is handled within a second), else on the service's
+clock. A front-end that never splits a text (the terminal's line: `TextIn.whole`) has no such
+rest.
 """
 
 from __future__ import annotations
@@ -30,14 +32,18 @@ WINDOW = timedelta(seconds=5)
 
 async def refused(turn: Turn) -> None:
     """A typed text of theirs was just refused as too long: what follows at once is its rest."""
-    await _note(turn, {"at": turn.now.isoformat(), "rest": False})
+    await _note(turn, {**_moments(turn), "rest": False})
 
 
 def is_rest(turn: Turn, incoming: Incoming) -> bool:
     """Whether this input is the rest of a text refused as too long a moment ago."""
     if not isinstance(incoming, TextIn) or incoming.whole:
         return False
-    last = _last(turn.user.long_text)
+    noted = turn.user.long_text or {}
+    sent, last_sent = incoming.sent_at, _moment(noted.get("sent"))
+    if sent is not None and last_sent is not None:
+        return timedelta(0) <= sent - last_sent <= WINDOW
+    last = _moment(noted.get("at"))
     return last is not None and timedelta(0) <= turn.now - last <= WINDOW
 
 
@@ -46,7 +52,7 @@ async def rest(turn: Turn) -> Response:
     said to be left out too (the refusal was the answer to the first part only); later ones
     pass silently, so a paste in many parts gets no reply per part."""
     first = not (turn.user.long_text or {}).get("rest")
-    await _note(turn, {"at": turn.now.isoformat(), "rest": True})
+    await _note(turn, {**_moments(turn), "rest": True})
     return turn.message("common.service.rest_not_kept") if first else Response()
 
 
@@ -55,10 +61,17 @@ async def _note(turn: Turn, value: JSONObject) -> None:
     turn.became(replace(turn.user, long_text=value))
 
 
-def _last(value: JSONObject | None) -> datetime | None:
-    """The moment of the last refused text or fragment, if one is noted (and readable)."""
-    at = (value or {}).get("at")
+def _moments(turn: Turn) -> JSONObject:
+    """When this input came (the service's clock) and when it was sent, if the front-end said."""
+    moments: JSONObject = {"at": turn.now.isoformat()}
+    if turn.sent_at is not None:
+        moments["sent"] = turn.sent_at.isoformat()
+    return moments
+
+
+def _moment(value: object) -> datetime | None:
+    """A noted moment, if it is there and readable."""
     try:
-        return datetime.fromisoformat(at) if isinstance(at, str) else None
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None

@@ -74,6 +74,7 @@ class Turn:
     paired_as_mentee: bool = False
     coordinates: bool = False  # loaded where it matters: see mentors.scopes.load_coordination
     together: Together | None = None  # the dispatcher's batch this turn is one of (service.together)
+    sent_at: datetime | None = None  # when they sent the input, where the front-end says so
     render: Renderer = field(init=False)
     views: Views = field(init=False)
 

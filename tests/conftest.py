@@ -85,6 +85,7 @@ async def e2e(
     async with migrated_database_for(backend, tmp_path) as url:
         engine = create_engine(url)
         clock = FakeClock()
+        stub.clock = lambda: clock().timestamp()  # users send at the service's time
         harness = E2E(stub=stub, database_url=url, clock=clock, engine=engine,
                       service=new_service(engine, clock))
         try:

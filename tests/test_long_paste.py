@@ -5,9 +5,12 @@ what comes after the window is an answer as usual. The clock is moved, never sle
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from service.conversation import ConversationService
+from service.inputs import TextIn
 from storage.answers import answers_of
 from storage.runs import active_run
 from storage.users import get_user
@@ -79,6 +82,24 @@ async def test_a_refused_text_alone_leaves_the_next_message_an_answer(
     clock.advance(seconds=6)
     answered = await chat.send(ANSWER["en"])
     assert shown("en", "common.service.rest_not_kept") not in chat.texts(answered)
+    assert await saved(service, chat) == ({"purpose": ANSWER["en"]}, "success")
+
+
+async def test_after_a_restart_the_moments_sent_tell_the_rest_of_a_paste_from_an_answer(
+    service: ConversationService, chat: Chat, clock: FakeClock
+) -> None:
+    """Handled long after it was sent (the bot was down), the rest of a paste is still its rest;
+    a message sent a minute after it is an answer, though handled a second later."""
+    await chat.send("/agreement")
+    sent = clock()
+    clock.advance(minutes=10)  # the bot comes back and works through what waited
+    await chat.handle(TextIn(paste(TELEGRAM_PART), sent_at=sent))
+    clock.advance(seconds=30)  # a slow moment: still the same paste, sent with it
+    rest = await chat.handle(TextIn(paste(900, "more"), sent_at=sent + timedelta(seconds=1)))
+    assert chat.texts(rest) == shown("en", "common.service.rest_not_kept")
+    clock.advance(seconds=1)
+    answered = await chat.handle(TextIn(ANSWER["en"], sent_at=sent + timedelta(minutes=1)))
+    assert question("en", "success") in answered.messages[-1].text
     assert await saved(service, chat) == ({"purpose": ANSWER["en"]}, "success")
 
 

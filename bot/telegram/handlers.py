@@ -153,7 +153,8 @@ async def on_text(update: Update, context: CoachContext) -> None:
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    await respond(update, context, TextIn(message.text, message_id=message.message_id))
+    await respond(update, context, TextIn(message.text, message_id=message.message_id,
+                                          sent_at=message.date))
 
 
 async def on_edited(update: Update, context: CoachContext) -> None:

@@ -216,6 +216,9 @@ class BotApiStub:
     def __init__(self, token: str = "123:ABC", *, host: str = "127.0.0.1") -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
+        #: The moment a user's message is sent (its `date`), in seconds: a test that moves the
+        #: service's clock moves this one with it.
+        self.clock: Callable[[], float] = time.time
         self._host = host
         self._runner: web.AppRunner | None = None
         self.port: int = 0
@@ -485,7 +488,7 @@ class BotApiStub:
             "message_id": self._next_message_id(user_id),
             "from": dict(user),
             "chat": self._chat(user_id),
-            "date": int(time.time()),
+            "date": int(self.clock()),
             **content,
         }
         self._user_messages[(user_id, message["message_id"])] = message
