@@ -3,7 +3,12 @@
 The Telegram menu per scope, `/help`, the Telegram handler registration and the terminal all derive
 from `COMMANDS`; the use cases behind the `ACTION` and `LOOK_UP` commands are wired in `routing`.
 Each command's menu description is the catalog text `common.commands.<name>`, or for someone who is
-only a mentor `common.mentor_commands.<name>` where the mentee's words would not fit them.
+not a mentee `common.mentor_commands.<name>` where the mentee's words would not fit them, and for a
+coordinator who is no mentor `common.coordinator_commands.<name>`.
+
+A coordinator who has not chosen a side (mentee or mentor) has the scope COORDINATOR alone in their
+menu and /help (service.mentors.scopes.listed_scopes): the account's own commands (`ACCOUNT`) and
+the coordinator's, nothing of a mentee's journey.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class Kind(StrEnum):
 
 
 PEOPLE = frozenset({Scope.MENTEE, Scope.MENTOR})
+#: The commands about the account itself, not a side: anyone's, a coordinator's without a side too.
+ACCOUNT = frozenset({Scope.MENTEE, Scope.MENTOR, Scope.COORDINATOR})
 
 
 @dataclass(frozen=True)
@@ -68,8 +75,8 @@ def _navigation(name: str, navigation: Navigation, listed: bool = True) -> Comma
 
 # In menu order (DESIGN.md's contract).
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("start", Kind.ACTION),
-    CommandSpec("help", Kind.LOOK_UP),
+    CommandSpec("start", Kind.ACTION, ACCOUNT),
+    CommandSpec("help", Kind.LOOK_UP, ACCOUNT),
     CommandSpec("journey", Kind.LOOK_UP, slow=True),
     _dialog("agreement", mentee="agreement"),
     _dialog("story", mentee="story", mentor="mentor_story"),
@@ -80,7 +87,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _dialog("reflect", mentee="reflection", mentor="mentor_reflection"),
     CommandSpec("goals", Kind.LOOK_UP, slow=True),
     CommandSpec("answers", Kind.LOOK_UP, slow=True),
-    CommandSpec("settings", Kind.LOOK_UP),
+    CommandSpec("settings", Kind.LOOK_UP, ACCOUNT),
     CommandSpec("checkins", Kind.LOOK_UP),
     CommandSpec("pause", Kind.LOOK_UP),
     CommandSpec("meeting", Kind.LOOK_UP, scopes=frozenset({Scope.MENTEE})),
@@ -90,8 +97,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _navigation("done", Navigation.DONE, listed=False),
     CommandSpec("cancel", Kind.ACTION, in_dialog=True),
     CommandSpec("resume", Kind.ACTION, in_dialog=True),
-    CommandSpec("export", Kind.ACTION, slow=True),
-    CommandSpec("delete", Kind.ACTION),
+    CommandSpec("export", Kind.ACTION, ACCOUNT, slow=True),
+    CommandSpec("delete", Kind.ACTION, ACCOUNT),
     CommandSpec("invite", Kind.ACTION, frozenset({Scope.MENTOR, Scope.COORDINATOR})),
     CommandSpec("mentees", Kind.LOOK_UP, frozenset({Scope.MENTOR}), slow=True),
     CommandSpec("digest", Kind.LOOK_UP, scopes=frozenset({Scope.MENTOR})),
@@ -114,14 +121,22 @@ def menu(scopes: frozenset[Scope] | set[Scope], mentored: bool = True) -> list[C
 
 
 #: Commands whose mentee description does not fit a mentor (their /story is their own path,
-#: /pause holds digests, briefs and their own check-ins, not a mentee's).
+#: /pause holds digests, briefs and their own check-ins, not a mentee's; /settings has no sharing
+#: for them, nor for a coordinator without a side).
 MENTOR_WORDED = frozenset({"story", "checkin", "pause", "settings", "goals"})
+#: Commands whose mentor description does not fit a coordinator who is no mentor (/invite makes
+#: a link to their programme, not one for a mentee of their own).
+COORDINATOR_WORDED = frozenset({"invite"})
 
 
 def description_key(spec: CommandSpec, scopes: frozenset[Scope] | set[Scope]) -> str:
-    """The catalog key of a command's description for a person with these scopes: a mentor's own
-    wording when they are a mentor and not also someone's mentee."""
-    if spec.name in MENTOR_WORDED and Scope.MENTOR in scopes and Scope.MENTEE not in scopes:
+    """The catalog key of a command's description for a person with these scopes: a coordinator's
+    wording when they coordinate and are no mentor, a mentor's when they are no mentee (a mentor,
+    or a coordinator without a side)."""
+    if spec.name in COORDINATOR_WORDED and Scope.COORDINATOR in scopes \
+            and Scope.MENTOR not in scopes:
+        return f"common.coordinator_commands.{spec.name}"
+    if spec.name in MENTOR_WORDED and Scope.MENTEE not in scopes:
         return f"common.mentor_commands.{spec.name}"
     return f"common.commands.{spec.name}"
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from service.commands import COMMANDS, command, dialog_for_command, menu
 from service.mentors import sharing
-from service.mentors.roles import help_sides
+from service.mentors.roles import help_sides, side_left_open
 from service.mentors.scopes import menu_of
 from service.messages import Response, with_note
 from service.turn import Turn
@@ -18,10 +18,13 @@ from storage.users import first_name
 
 async def show_help(turn: Turn) -> Response:
     """/help: the commands of this person's menu, each with its description, and how their sides
-    (mentee, mentor) work."""
-    mentored = (await menu_of(turn, turn.user)).mentored  # /askmentor only with a mentor
-    shown = turn.views.help(menu(turn.scopes, mentored), turn.scopes)
-    return Response((replace(shown, text=f"{shown.text}\n\n{help_sides(turn)}"),))
+    (mentee, mentor) work; a coordinator without a side gets the coordinator's and how to take a
+    side, and their menu is set to match (it may still hold a mentee's commands from before)."""
+    sideless = await side_left_open(turn)
+    change = await menu_of(turn, turn.user)  # /askmentor only with a mentor
+    shown = turn.views.help(menu(change.scopes, change.mentored), change.scopes)
+    said = replace(shown, text=f"{shown.text}\n\n{help_sides(turn, change.scopes)}")
+    return Response((said,), menu=change if sideless else None)
 
 
 async def goals(turn: Turn) -> Response:

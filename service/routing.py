@@ -144,7 +144,7 @@ async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> R
     spec = command(name)
     if spec is None:
         return turn.message("common.service.unknown_command")
-    if Scope.COORDINATOR in spec.scopes or spec.name == "help":
+    if Scope.COORDINATOR in spec.scopes:  # theirs, or one of the account's (/help, /settings)
         await scopes.load_coordination(turn)
     if spec.kind in (Kind.ACTION, Kind.LOOK_UP) and not spec.scopes & turn.scopes:
         return roles.not_yours(turn, spec)

@@ -14,7 +14,7 @@ from prompts.catalog import Catalog
 from service import callbacks
 from service.commands import Scope
 from service.mentors.pairing import mentor_name, settings_part
-from service.mentors.scopes import menu_of
+from service.mentors.scopes import listed_scopes, menu_of
 from service.messages import OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.plan import replan
@@ -47,7 +47,7 @@ async def settings(turn: Turn, args: str) -> Response:
     buttons). Keywords are understood in every language."""
     if not args.strip():
         view = settings_view(turn.user, turn.render, turn.now, turn.content.policy.quiet_hours,
-                             await mentor_name(turn), Scope.MENTEE in turn.scopes)
+                             await mentor_name(turn), Scope.MENTEE in listed_scopes(turn))
         return Response((view, *await settings_part(turn)))
     name, value = read_setting(turn.content.catalog, args)
     if name is None:

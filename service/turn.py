@@ -19,7 +19,7 @@ from dialogs.schema import Audience
 from prompts.catalog import Catalog, CatalogLexicon
 from service.commands import Scope
 from service.effects import goal_parts
-from service.messages import MenuChange, OutMessage, Response, plain
+from service.messages import OutMessage, Response, plain
 from service.render import Renderer
 from service.together import Together
 from service.views import Views
@@ -109,10 +109,6 @@ class Turn:
     def serves(self, audience: Audience) -> bool:
         """Whether dialogs of this audience are theirs (on either side)."""
         return Scope(audience.value) in self.scopes
-
-    def menu_change(self, mentored: bool = True) -> MenuChange:
-        """Their chat's command menu as it should be now (`mentored`: they have a mentor)."""
-        return MenuChange(self.scopes, self.lang, mentored)
 
     @property
     def today(self) -> date:

@@ -76,8 +76,9 @@ class Views:
         return OutMessage("\n".join(lines), tuple((b,) for b in buttons))
 
     def help(self, commands: Sequence[CommandSpec], scopes: frozenset[Scope]) -> OutMessage:
-        """What the person can do, then what works inside a dialog, each with its description
-        as their menu words it."""
+        """What the person can do, then what works inside a dialog (when any of it is theirs:
+        a coordinator without a side has no dialog), each with its description as their menu
+        words it."""
         say = self.render.text
 
         def line(spec: CommandSpec) -> str:
@@ -86,8 +87,9 @@ class Views:
 
         general = [line(c) for c in commands if not c.in_dialog and c.name not in ("start", "help")]
         inside = [line(c) for c in commands if c.in_dialog]
-        return OutMessage("\n".join([say("common.help.header"), *general, "",
-                                     say("common.help.in_dialog"), *inside]))
+        return OutMessage("\n".join([say("common.help.header"), *general,
+                                     *(["", say("common.help.in_dialog"), *inside] if inside
+                                       else [])]))
 
     def goals(self, goals: Sequence[GoalRecord], audience: Audience = Audience.MENTEE
               ) -> OutMessage:

@@ -1,15 +1,17 @@
 """A person's first minutes: text typed at the side question asks it again (with its buttons)
 instead of making them a mentee, and a coordinator without a side gets a coordinator's start,
-not the side question and the mentee journey."""
+/help, menu and /settings, not the side question and the mentee journey."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
-from service.commands import Scope
+from service.commands import Scope, menu
 from service.conversation import ConversationService
 from storage.database import create_sessionmaker
 from storage.programmes import create_programme, grant
@@ -139,3 +141,111 @@ async def test_a_coordinator_who_has_a_side_is_welcomed_back_on_it(
     back = chat.texts(await chat.send("/start"))
     assert back.startswith(shown("en", "common.service.welcome_back", name="Ana"))
     assert shown("en", "agreement.title") in back
+
+
+#: What a coordinator without a side may do, in menu order: the account's and the coordinator's.
+COORDINATOR_MENU = ["start", "help", "settings", "export", "delete", "invite", "stats", "programme"]
+MENTEE_ONLY = ("/journey", "/agreement", "/grow", "/goals", "/answers", "/checkins", "/pause",
+               "/meeting", "/skip", "/back", "/cancel", "/resume", "/mentees", "/digest")
+
+
+def _coordinators_help(lang: str, said: str) -> None:
+    """/help as it fits a coordinator without a side: their commands and how to take a side."""
+    lines = [shown(lang, "common.help.line", command=name, description=shown(lang, key))
+             for name, key in (("settings", "common.mentor_commands.settings"),
+                               ("export", "common.commands.export"),
+                               ("delete", "common.commands.delete"),
+                               ("invite", "common.coordinator_commands.invite"),
+                               ("stats", "common.commands.stats"),
+                               ("programme", "common.commands.programme"))]
+    assert said == "\n".join([shown(lang, "common.help.header"), *lines, "",
+                              shown(lang, "mentors.roles.take_side")])
+    for mentees in MENTEE_ONLY:
+        assert f"{mentees}:" not in said
+    assert shown(lang, "common.help.in_dialog") not in said
+
+
+@LANGS
+async def test_a_coordinator_without_a_side_gets_a_coordinators_help_menu_and_settings(
+        service: ConversationService, lang: str) -> None:
+    await _coordinating(service, COORDINATOR)
+    chat = Chat(service, user_id=COORDINATOR, language=lang)
+    started = await chat.send("/start")
+    assert started.menu is not None
+    assert [c.name for c in menu(started.menu.scopes, started.menu.mentored)] == COORDINATOR_MENU
+    helped = await chat.send("/help")
+    _coordinators_help(lang, chat.texts(helped))
+    assert helped.menu == started.menu  # a menu left from before this change is set right
+    settings = chat.texts(await chat.send("/settings"))
+    assert shown(lang, "common.settings.sharing_off") not in settings  # no mentor to share with
+    assert shown(lang, "common.settings.share_on_button") not in [b.label for b in chat.buttons]
+    assert shown(lang, "mentors.roles.take_side") in chat.texts(
+        await chat.send("/start"))  # still without a side: /start says the same
+
+    chosen = await chat.send(shown(lang, "mentors.roles.mentee_button"))  # the side, typed
+    assert shown(lang, "common.service.welcome_new", name="Ana") in chat.texts(chosen)
+    assert chosen.menu is not None  # the mentee's commands join the coordinator's
+    assert chosen.menu.scopes == {Scope.MENTEE, Scope.COORDINATOR}
+    assert {"journey", "grow", "checkins", "stats", "programme"} <= {
+        c.name for c in menu(chosen.menu.scopes, chosen.menu.mentored)}
+    said = chat.texts(await chat.send("/help"))
+    assert "/journey: " in said
+    assert "/grow: " in said
+    assert "/stats: " in said
+    assert shown(lang, "common.help.in_dialog") in said
+    assert said.endswith(shown(lang, "mentors.roles.help_sides", side="mentee", primary=""))
+    assert shown(lang, "mentors.roles.take_side") not in said
+    assert shown(lang, "common.settings.sharing_off") in chat.texts(await chat.send("/settings"))
+
+
+@LANGS
+async def test_an_admin_whose_first_word_is_help_stays_without_a_side_until_they_choose(
+        engine: AsyncEngine, clock: FakeClock, lang: str) -> None:
+    """/help before /start: the coordinator's help, and the side question left open, so the
+    next /help and /start say the same; choosing the mentor side gives the mentor's /help."""
+    service = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=clock, admins=(ADMIN,))
+    chat = Chat(service, user_id=ADMIN, language=lang)
+    first = await chat.send("/help")
+    _coordinators_help(lang, chat.texts(first))
+    assert first.menu is not None
+    assert first.menu.scopes == {Scope.COORDINATOR}
+    _coordinators_help(lang, chat.texts(await chat.send("/help")))
+    assert chat.texts(await chat.send("/start")) == shown(
+        lang, "mentors.roles.coordinator_start", name="Ana", again=False)
+    chosen = await chat.send("/start mentor")
+    assert chosen.menu is not None
+    assert chosen.menu.scopes == {Scope.MENTOR, Scope.COORDINATOR}
+    said = chat.texts(await chat.send("/help"))
+    assert "/mentees: " in said
+    assert "/story: " + shown(lang, "common.mentor_commands.story") in said
+    assert "/invite: " + shown(lang, "common.commands.invite") in said  # their own mentee's link
+    assert said.endswith(shown(lang, "mentors.roles.help_sides", side="mentor", primary=""))
+    assert await _role(service, ADMIN) == (Role.MENTOR, None)
+
+
+@LANGS
+async def test_a_coordinator_who_opens_a_mentors_link_has_the_mentee_side_from_then_on(
+        service: ConversationService, lang: str) -> None:
+    """The link answers the side question: /help, the menu and typed text are a mentee's now,
+    not a coordinator's without a side."""
+    await _coordinating(service, COORDINATOR)
+    ben = Chat(service, user_id=NEWCOMER, language=lang, name="Ben")
+    await ben.send("/start")
+    await ben.press(shown(lang, "mentors.roles.mentor_button"))
+    code = re.search(r"/start ([A-Za-z0-9_-]{16,})", ben.texts(await ben.send("/invite")))
+    assert code is not None
+    chat = Chat(service, user_id=COORDINATOR, language=lang)
+    await chat.send("/start")
+    paired = await chat.send(f"/start {code.group(1)}")
+    assert shown(lang, "mentors.pairing.paired_mentee", mentor="Ben") in chat.texts(paired)
+    assert paired.menu is not None
+    assert paired.menu.scopes == {Scope.MENTEE, Scope.COORDINATOR}
+    assert "askmentor" in [c.name for c in menu(paired.menu.scopes, paired.menu.mentored)]
+    assert await _role(service, COORDINATOR) == (Role.MENTEE, None)
+    said = chat.texts(await chat.send("/help"))
+    assert "/journey: " in said
+    assert "/askmentor: " in said
+    assert shown(lang, "mentors.roles.take_side") not in said
+    hello = chat.texts(await chat.send("hello"))
+    assert hello.startswith(shown(lang, "common.service.not_in_dialog"))

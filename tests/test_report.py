@@ -217,6 +217,42 @@ async def test_the_report_of_a_seeded_programme(service: ConversationService,
             assert secret not in page
 
 
+async def test_the_report_counts_check_ins_completed_beside_the_invitations(
+        service: ConversationService, clock: FakeClock) -> None:
+    """A mentee who missed the one check-in she was invited to but did two with /checkin in the
+    last 4 weeks: the response rate stays that of the invitations (0 %), and the two completed
+    show beside it, in en and de, as in /stats; an older one and another dialog do not count."""
+    made = await programme(service, coordinators=(900,))
+    mentor = await member(service, 300, "Rita", "Europe/Berlin", made.id, role=Role.MENTOR)
+    eve = await member(service, 301, "Eve", "Europe/Berlin", made.id)
+    await pair(service, mentor, eve, made.id, started=clock().date())
+    await seed_answer(service, eve, "long ago")
+    clock.advance(days=35)
+    for text in ("Eve's first own check-in", "Eve's second own check-in"):
+        await seed_answer(service, eve, text)
+    await seed_answer(service, eve, "a goal", dialog="grow", step="goal")
+    now = clock()
+    async with service.sessionmaker.begin() as session:
+        await add_items(session, [NewItem("checkin:eve", "checkin", eve.id,
+                                          now - timedelta(days=2), {})], now)
+        item = await item_by_key(session, "checkin:eve")
+        assert item is not None
+        await set_status(session, item.id, ItemStatus.MISSED, now)
+        found = await programme_by_name(session, "Spring cohort")
+        assert found is not None
+        data = await report_data(session, found, now)
+    assert data.completed == 2
+    pages = {lang: report_page(data, default_catalog(), lang) for lang in ("en", "de")}
+    assert "<b>0 %</b>check-in invitations started (last 4 weeks)" in pages["en"]
+    assert "<b>2</b>check-ins completed (last 4 weeks, invited or on their own)" in pages["en"]
+    assert "<b>0 %</b>begonnene Check-in-Einladungen (letzte 4 Wochen)" in pages["de"]
+    assert ("<b>2</b>abgeschlossene Check-ins (letzte 4 Wochen, eingeladen oder aus eigenem "
+            "Antrieb)") in pages["de"]
+    for page in pages.values():
+        _checked(page)
+        assert not any(secret in page for secret in ("long ago", "own check-in", "a goal"))
+
+
 def _database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **defaults: str) -> str:
     """A SQLite file with one programme, the environment pointing at it."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}"

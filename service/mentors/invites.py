@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from service import journey
 from service.mentors.pairing import mentor_name
-from service.mentors.roles import ask_role
+from service.mentors.roles import answered, ask_role
 from service.mentors.scopes import load_roles, menu_of
 from service.messages import Delivery, OutMessage, Response
 from service.render import Renderer
@@ -84,6 +84,7 @@ async def redeem(turn: Turn, token: str) -> Response:
                                    programme_id=found.programme_id)
     if turn.user.role == Role.MENTOR:
         turn.paired_as_mentee = True
+    await answered(turn)  # the link gave them the mentee side (a coordinator had none)
     # The mentee's planners plan what follows from a pairing (their mentor's digest, own check-in
     # and reflection before the end): without this, none came until the mentee's next replan.
     await replan(turn, turn.content.schedule)

@@ -13,15 +13,21 @@ from dataclasses import replace
 
 from prompts.catalog import fold
 from service import callbacks, journey
-from service.awaiting import awaited, wait_for
+from service.awaiting import wait_for
 from service.commands import CommandSpec, Scope, dialog_for_command
-from service.mentors.scopes import load_coordination, load_roles, menu_of
+from service.mentors.scopes import (
+    ROLE,
+    asked,
+    load_coordination,
+    load_roles,
+    menu_of,
+    without_side,
+)
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
 from storage.users import first_name, update_user
 from storage.vocabulary import Role
 
-ROLE = "role"  # what waits (service.awaiting) while a newcomer's side is not chosen
 MENTOR_STORY = "mentor_story"
 
 
@@ -46,12 +52,22 @@ def dialog_for(turn: Turn, spec: CommandSpec) -> str | None:
                 None)
 
 
-def help_sides(turn: Turn) -> str:
-    """For /help: which side's dialog a shared command starts, or how to add the other side."""
-    both = {Scope.MENTEE, Scope.MENTOR} <= turn.scopes
-    side = "both" if both else "mentee" if Scope.MENTEE in turn.scopes else "mentor"
+def help_sides(turn: Turn, scopes: frozenset[Scope]) -> str:
+    """For /help (`scopes`: what it lists): which side's dialog a shared command starts, how to
+    add the other side, or (a coordinator without a side) how to take one, as /start says."""
+    both = {Scope.MENTEE, Scope.MENTOR} <= scopes
+    side = ("both" if both else "mentee" if Scope.MENTEE in scopes
+            else "mentor" if Scope.MENTOR in scopes else "none")
     return turn.say("mentors.roles.help_sides", side=side,
                     primary=turn.say(f"mentors.roles.primary.{turn.audience.value}"))
+
+
+async def side_left_open(turn: Turn) -> bool:
+    """Whether they are a coordinator without a side (coordination loaded). One who is new this
+    turn has the side question left open, as their /start would: later inputs see them alike."""
+    if turn.created and Scope.COORDINATOR in turn.scopes and not asked(turn):
+        await wait_for(turn, {"for": ROLE})
+    return without_side(turn)
 
 
 def not_yours(turn: Turn, spec: CommandSpec) -> Response:
@@ -69,7 +85,7 @@ async def ask_role(turn: Turn, again: bool = False) -> Response:
     say = turn.say
     name = first_name(turn.user.name)
     await load_coordination(turn)
-    if Scope.COORDINATOR in turn.scopes:
+    if without_side(turn):
         return Response((OutMessage(say("mentors.roles.coordinator_start", name=name,
                                         again=again)),),
                         menu=None if again else await menu_of(turn, turn.user))
@@ -78,11 +94,6 @@ async def ask_role(turn: Turn, again: bool = False) -> Response:
         button(say("mentors.roles.mentee_button"), callbacks.role_data(Role.MENTEE)),
         button(say("mentors.roles.mentor_button"), callbacks.role_data(Role.MENTOR))),))
     return Response((question,))
-
-
-def asked(turn: Turn) -> bool:
-    """The role question is waiting for its answer."""
-    return awaited(turn, ROLE) is not None
 
 
 async def on_role_text(turn: Turn, text: str) -> Response:
@@ -104,17 +115,22 @@ async def on_role_press(turn: Turn, role: Role) -> Response:
 
 async def choose_role(turn: Turn, role: Role) -> Response:
     """The newcomer said which side they are on: a mentee is welcomed as before (the promise of
-    privacy, the first dialog); a mentor gets the mentor's welcome and `mentor_story`."""
-    await _answered(turn)
+    privacy, the first dialog); a mentor gets the mentor's welcome and `mentor_story`. A
+    coordinator's menu, which held no side's commands, gets the mentee's now (typed or pressed,
+    the answer comes without their coordination loaded)."""
+    await load_coordination(turn)
+    coordinated = without_side(turn)
+    await answered(turn)
     if role is Role.MENTEE:
-        return await journey.welcome(turn, new=True)
+        welcome = await journey.welcome(turn, new=True)
+        return replace(welcome, menu=await menu_of(turn, turn.user)) if coordinated else welcome
     return await _made_mentor(turn, "mentors.roles.mentor_welcome")
 
 
 async def become_mentor(turn: Turn) -> Response:
     """`/start mentor`: a newcomer starts as a mentor; someone known adds the mentor side."""
     if turn.created or asked(turn):
-        await _answered(turn)
+        await answered(turn)
         return await _made_mentor(turn, "mentors.roles.mentor_welcome")
     if Scope.MENTOR in turn.scopes:
         return turn.message("mentors.roles.mentor_already")
@@ -136,7 +152,7 @@ async def _made_mentor(turn: Turn, key: str) -> Response:
     return Response((welcome, *await journey.suggestion(turn)), menu=await menu_of(turn, turn.user))
 
 
-async def _answered(turn: Turn) -> None:
-    """The role question no longer waits."""
+async def answered(turn: Turn) -> None:
+    """The role question no longer waits (a side was chosen, or a link gave one)."""
     if asked(turn):
         await wait_for(turn, None)

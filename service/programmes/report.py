@@ -75,7 +75,8 @@ class Ending:
 @dataclass(frozen=True)
 class ReportData:
     """Everything the report shows: counts and first names, never answer text. `stages` counts
-    pairs per journey stage (by `Stage` value)."""
+    pairs per journey stage (by `Stage` value); `completed` the check-ins completed in the last
+    four weeks, invited or begun on one's own (/checkin), beside the invitations' response rate."""
 
     programme: str
     today: date
@@ -86,6 +87,7 @@ class ReportData:
     pulse: tuple[PulsePoint, ...] = ()
     attention: tuple[PairAttention, ...] = ()
     endings: tuple[Ending, ...] = ()
+    completed: int = 0
 
 
 def report_page(data: ReportData, catalog: Catalog, lang: str) -> str:
@@ -99,6 +101,7 @@ def report_page(data: ReportData, catalog: Catalog, lang: str) -> str:
         "today": catalog.format_date(lang, data.today.isoformat()),
         "members": data.members, "pairs": data.pairs,
         "rate": None if not sent else round(100 * started / sent),
+        "completed": data.completed,
         "pulse": None if not answers else
         _decimal(lang, sum(p.average * p.count for p in data.pulse) / answers),
         "stages": horizontal_bars(say("report.stages.title"),

@@ -37,7 +37,8 @@ async def report_data(session: AsyncSession, programme: ProgrammeRecord,
         weeks=await _weeks(session, programme, stats, now),
         pulse=await _pulse(session, programme, now),
         attention=tuple(await _attention(session, programme, stats, members, today)),
-        endings=tuple(Ending(e.mentee, e.mentor, e.on) for e in stats.endings))
+        endings=tuple(Ending(e.mentee, e.mentor, e.on) for e in stats.endings),
+        completed=stats.completed)
 
 
 async def _weeks(session: AsyncSession, programme: ProgrammeRecord, stats: ProgrammeStats,
