@@ -65,6 +65,20 @@ def fold(text: str) -> str:
     return " ".join(kept.split())
 
 
+# Umlauts as written without them on a keyboard that has none (Muenchen, Zuerich, Koeln).
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+# Marks that join the words of a name (Neu-Delhi, St. Gallen, New_York, Europe/Berlin): a space.
+_JOINERS = str.maketrans("-_/.", "    ")
+
+
+def spellings(text: str) -> frozenset[str]:
+    """The folded forms of what someone typed or a word they may type, to be compared form for
+    form: with umlauts as written and written out ("München": "munchen" and "muenchen", so
+    "Muenchen" and "Munchen" both find it), joining marks read as spaces."""
+    lowered = unicodedata.normalize("NFC", text).casefold().translate(_JOINERS)
+    return frozenset(form for form in (fold(lowered), fold(lowered.translate(_SPELLED_OUT))) if form)
+
+
 # A block tag that ends a line of text (`<b>{{ label }}</b>{% if shared %} 👥{% endif %}`) keeps
 # the line break after it; `trim_blocks` would join the next line on. A line of nothing but tags
 # (`{% for … %}` alone) still vanishes whole.

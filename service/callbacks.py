@@ -57,7 +57,7 @@ _GOAL = re.compile(r"^go:(\d{1,12})(?::(open|achieved|dropped))?$")
 _STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
 _REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
 _ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
-_SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,32})$")
+_SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,40})$")
 _ROLE = re.compile(r"^ro:(mentee|mentor)$")
 _END_PAIRING = re.compile(r"^pe:(\d{1,12})(?::([yn]))?$")
 GOALS_DATA = "gl"
@@ -140,8 +140,8 @@ def item_data(item_id: int, op: str) -> str:
 
 
 def scheduling_data(topic: str, value: str = "") -> str:
-    """Data of a scheduling choice (`topic`: lower-case letters and _; `value`: at most 32 of
-    a-z 0-9 _ , : . + -)."""
+    """Data of a scheduling choice (`topic`: lower-case letters and _; `value`: at most 40 of
+    a-z 0-9 _ , : . + -, room for a time zone's name: `zone:america.argentina.buenos_aires`)."""
     return f"sk:{topic}:{value}"
 
 

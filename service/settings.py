@@ -19,13 +19,7 @@ from service.messages import OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.plan import replan
 from service.schedule.rhythm import QuietHours
-from service.timezones import (
-    COMMON_TIMEZONES,
-    parse_timezone,
-    reads_as_time,
-    zone_for_city,
-    zone_for_local_time,
-)
+from service.timezones import COMMON_TIMEZONES, reads_as_time, zone_for_local_time, zone_named
 from service.turn import Turn
 from storage.users import UserRecord, update_user
 
@@ -43,8 +37,8 @@ REPLANS = frozenset({"tz", "time", "quiet"})
 async def settings(turn: Turn, args: str) -> Response:
     """`/settings` shows them; `/settings timezone Europe/Berlin`, `zeitzone london`, `time 14:30`,
     `sprache de`, `share on`, `quiet 22:00-07:30`, `ruhezeit aus`, or a bare value
-    (`/settings Europe/Berlin`, `/settings 14:30`) change one directly (the terminal has no
-    buttons). Keywords are understood in every language."""
+    (`/settings Europe/Berlin`, `/settings Wien`, `/settings UK`, `/settings 14:30`) change one
+    directly (the terminal has no buttons). Keywords are understood in every language."""
     if not args.strip():
         view = settings_view(turn.user, turn.render, turn.now, turn.content.policy.quiet_hours,
                              await mentor_name(turn), Scope.MENTEE in listed_scopes(turn))
@@ -76,9 +70,9 @@ def read_setting(catalog: Catalog, args: str) -> tuple[str | None, str]:
 
 
 def guess_setting(catalog: Catalog, value: str) -> str | None:
-    """Which setting a bare value is for: a time zone or city, a clock time (even one no zone
-    shows now: the answer says so), or a language."""
-    if parse_timezone(value) or zone_for_city(value):
+    """Which setting a bare value is for: a time zone, city or country, a clock time (even one no
+    zone shows now: the answer says so), or a language."""
+    if zone_named(value, catalog):
         return "tz"
     if reads_as_time(value):
         return "time"
@@ -161,7 +155,7 @@ async def change_setting(
     elif name == "tz":
         common = value.isascii() and value.isdigit() and len(value) <= 2
         zone = (COMMON_TIMEZONES[int(value)] if common and int(value) < len(COMMON_TIMEZONES)
-                else parse_timezone(value) or zone_for_city(value))
+                else zone_named(value, catalog))
         if zone is None:
             return None
         changes = {"timezone": zone}

@@ -1,4 +1,6 @@
-"""Time zones as people name them: IANA names in any letter case, or the time their clock shows."""
+"""Time zones as people name them: IANA names in any letter case, a zone's city ("new york"), a
+place of the catalog's (`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or the
+time their clock shows."""
 
 from __future__ import annotations
 
@@ -7,8 +9,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from prompts.catalog import Catalog, spellings
+
 COMMON_TIMEZONES = ("Europe/Berlin", "Europe/London", "Europe/Vienna", "Europe/Zurich",
                     "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "UTC")
+
+#: Catalog lists of the places people name for a zone, one per zone: `<PLACES>.<IANA name>`.
+PLACES = "common.settings.places"
 
 _CLOCK_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
 
@@ -48,16 +55,50 @@ def _zone_by_offset(quarter: datetime) -> dict[timedelta, str]:
 
 @cache
 def _cities() -> dict[str, str]:
-    """Zones by their city, as people write it ("london", "new york"): the last part of the name."""
+    """Zones by each spelling of their city ("london", "new york", "zurich"): the last part of
+    the name."""
     cities: dict[str, str] = {}
     for name, _ in _candidates():
-        cities.setdefault(name.rsplit("/", 1)[-1].replace("_", " ").lower(), name)
+        for form in spellings(name.rsplit("/", 1)[-1]):
+            cities.setdefault(form, name)
     return cities
 
 
 def zone_for_city(text: str) -> str | None:
-    """The zone named after this city (any letter case, spaces or underscores), if there is one."""
-    return _cities().get(" ".join(text.replace("_", " ").split()).lower())
+    """The zone named after this city (any letter case, accents, spaces or underscores), if
+    there is one."""
+    return next((zone for form in spellings(text) if (zone := _cities().get(form))), None)
+
+
+@lru_cache(maxsize=4)
+def places(catalog: Catalog) -> dict[str, str]:
+    """Zones by each spelling of the places the catalog names for them, in every language (a
+    German speaker may write "Munich"); a list under a name that is no zone is left out."""
+    prefix = PLACES + "."
+    found: dict[str, str] = {}
+    for texts in catalog.texts.values():
+        for key, names in texts.items():
+            zone = _names().get(key.removeprefix(prefix).lower()) if key.startswith(prefix) else None
+            if zone is None or not isinstance(names, list):
+                continue
+            for name in names:
+                for form in spellings(str(name)):
+                    found.setdefault(form, zone)
+    return found
+
+
+def zone_named(text: str, catalog: Catalog) -> str | None:
+    """The zone `text` names: an IANA name, a place of the catalog's, or a zone's city. A
+    place comes before the tz database's old names of whole countries ("Japan", "Poland"), so
+    the zone chosen is a region's (Asia/Tokyo, Europe/Warsaw) as the confirmation names it."""
+    if len(text) > 64:
+        return None
+    zone = parse_timezone(text)
+    if zone is not None and ("/" in zone or zone == "UTC"):
+        return zone
+    named = places(catalog)
+    return (next((named[form] for form in spellings(text) if form in named), None)
+            or zone_for_city(text) or zone)
 
 
 def parse_timezone(text: str) -> str | None:

@@ -7,7 +7,8 @@ reading it early does not use it up, so the scheduled one still brings it, with 
 
 Everything a mentor reads of a mentee comes through `storage.shared` (and the help requests
 addressed to them). Button choices are `sk:digest:<value>`: `daily`, `weekly` → `day:<weekday>`,
-`at:<weekday|x>:<HHMM>`, `off`.
+`at:<weekday|x>:<HHMM>`, `off`, `show` (the overview again, after typed text none of its
+buttons' words: service.typed_buttons).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import Rhythm
 from service.schedule.typed import Off, parse_rhythm
 from service.turn import Turn
-from service.typed_buttons import offer
+from service.typed_buttons import offer, outside_dialog
 from storage.answers import AnswerRecord
 from storage.goals import GoalRecord
 from storage.help import HelpRecord, help_asked_since
@@ -191,8 +192,15 @@ def _data(value: str) -> str:
     return scheduling_data(TOPIC, value)
 
 
+#: The words that stand for the overview's buttons when typed, beside their labels (catalog word
+#: lists, in every language).
+OVERVIEW_WORDS = (("digest.button_words.daily", "daily"), ("digest.button_words.weekly", "weekly"),
+                  ("digest.button_words.off", "off"))
+
+
 async def overview(turn: Turn, note: str | None = None) -> OutMessage:
-    """The digest's rhythm and the next one, with buttons to change it."""
+    """The digest's rhythm and the next one, with buttons to change it: typed, their words (and
+    synonyms) act as a tap, other text gets a hint and the overview again."""
     await replan(turn, turn.content.schedule)  # the first use creates the default rule
     rhythm = rhythm_of(await rules_of(turn.session, turn.user.id), KIND)
     say = turn.say
@@ -206,7 +214,9 @@ async def overview(turn: Turn, note: str | None = None) -> OutMessage:
         button(say("digest.buttons.daily"), _data("daily")),
         button(say("digest.buttons.weekly"), _data("weekly")),
         button(say("digest.buttons.off"), _data("off"))),)
-    return OutMessage(f"{note}\n\n{text}" if note else text, rows)
+    return await offer(turn, OutMessage(f"{note}\n\n{text}" if note else text, rows),
+                       again=outside_dialog(turn, (_data("show"), "checkins.typed.overview")),
+                       words=[(key, _data(value)) for key, value in OVERVIEW_WORDS])
 
 
 async def show(turn: Turn) -> Response:
@@ -252,6 +262,8 @@ async def choose(turn: Turn, value: str) -> Response:
     say = turn.say
     if value == "off":
         return await set_rhythm(turn, None)
+    if value == "show":
+        return Response((await overview(turn),))
     again = _data(value)  # this press shows the picker again after unreadable text
     if value == "daily":
         return Response((await _time_question(turn, "x", again),))

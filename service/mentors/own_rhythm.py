@@ -5,19 +5,21 @@ each named, and names the side when typing a change (`/checkins mentor fri 17:00
 mentee off`); without the word, the rhythm of their primary side changes, and the reply says
 which one it was.
 
-Button choices are `sk:mcheckins:<value>`: the pickers every track has.
+Button choices are `sk:mcheckins:<value>`: the pickers every track has, and `all` (every rhythm's
+overview again, after typed text none of their buttons' words).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from service.callbacks import scheduling_data
 from service.commands import Scope
 from service.mentors.roles import role_named
 from service.mentors.rules import CHECKIN, OFF, is_mentor, rhythm_of
 from service.messages import Response
 from service.schedule import checkins
-from service.schedule.checkins import MENTEE, Track, choose_rhythm, overview
+from service.schedule.checkins import MENTEE, Track, choose_rhythm, overviews
 from service.schedule.kinds import Choice
 from service.schedule.rhythm import Rhythm
 from service.turn import Turn
@@ -52,7 +54,7 @@ async def checkins_command(turn: Turn, args: str) -> Response:
     if named is not None and named in mine:
         return await checkins.checkins(turn, rest, named)
     if not args.strip() and len(mine) > 1:
-        return Response(tuple([await overview(turn, track=track) for track in mine]))
+        return await overviews(turn, mine, scheduling_data(TOPIC, "all"))
     return await checkins.checkins(turn, args, mine[0] if mine else MENTEE)
 
 
@@ -60,6 +62,8 @@ async def choose(turn: Turn, value: str) -> Response:
     """A press on one of the pickers of the mentor's own rhythm."""
     if not is_mentor(turn.user):
         return turn.stale_press()
+    if value == "all":
+        return await checkins_command(turn, "")
     return await choose_rhythm(turn, value, OWN) or turn.stale_press()
 
 

@@ -8,15 +8,19 @@ whose rhythm it is (`MENTEE` here; the mentor's in service.mentors.own_rhythm).
 
 Button choices are `sk:<topic>:<value>` (the mentee's topic: `checkins`): `new`,
 `every:<weeks>` (0: daily) → the day, `day:<weeks>:<weekday>` → the time,
-`at:<weeks>:<weekday|x>:<HHMM>` → the rule, `off`; the mentee's alone: `no`, `tz:<index>` (the
-time it is for them now), and `keep`/`less`/`pause` (after two missed).
+`at:<weeks>:<weekday|x>:<HHMM>` → the rule, `off`, `show` (the overview again); the mentee's
+alone: `no`, `tz:<index>` (the time it is for them now; typed: `clock:<HHMM>`, or a place or
+zone named, `zone:<zone>`), and `keep`/`less`/`pause` (after two missed).
+
+The overview's buttons, the pickers and the time zone question take their words typed
+(service.typed_buttons), the overview's with their synonyms (`checkins.button_words`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from service.callbacks import scheduling_data
 from service.commands import Scope
@@ -28,9 +32,9 @@ from service.schedule.placing import placed, quiet_said, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import Off, parse_rhythm
-from service.timezones import COMMON_TIMEZONES
+from service.timezones import COMMON_TIMEZONES, parse_timezone, zone_for_local_time
 from service.turn import Turn
-from service.typed_buttons import offer
+from service.typed_buttons import offer, offer_all, outside_dialog
 from storage.goals import goals_of
 from storage.schedule import (
     NewItem,
@@ -139,6 +143,28 @@ async def overview(turn: Turn, note: str | None = None, track: Track = MENTEE) -
     return OutMessage(f"{note}\n\n{text}" if note else text, rows)
 
 
+#: The words that stand for the overview's buttons when typed, beside their labels (catalog word
+#: lists, in every language), and for the first picker's choices, so "weekly" asks for the day.
+OVERVIEW_WORDS = {"new": "checkins.button_words.change", "off": "checkins.button_words.stop",
+                  "every:0": "checkins.button_words.daily", "every:1": "checkins.button_words.weekly",
+                  "every:2": "checkins.button_words.fortnightly"}
+
+
+async def overviews(turn: Turn, tracks: Sequence[Track], again: str,
+                    note: str | None = None) -> Response:
+    """Each track's overview (`note` before the first), its buttons typeable with their
+    synonyms; other typed text gets a hint and the overviews again (the press `again`; in a
+    dialog, its question). Words two overviews share ("Change" for someone on both sides)
+    press neither."""
+    shown = [await overview(turn, note if not i else None, track) for i, track in enumerate(tracks)]
+    tapped = {b.data for message in shown for row in message.buttons for b in row}
+    words = [(key, data) for track in tracks for value, key in OVERVIEW_WORDS.items()
+             if (data := _data(value, track)) in tapped or value.startswith("every:")]
+    hint = "checkins.typed.overviews" if len(tracks) > 1 else "checkins.typed.overview"
+    return Response(await offer_all(turn, shown, again=outside_dialog(turn, (again, hint)),
+                                    words=words))
+
+
 async def _rule(turn: Turn) -> JSONObject | None:
     return (await rules_of(turn.session, turn.user.id)).get(KIND)
 
@@ -150,7 +176,7 @@ async def checkins(turn: Turn, args: str, track: Track = MENTEE) -> Response:
     """`/checkins` shows the rhythm; `/checkins daily 18:30`, `mon,thu 08:15`,
     `every 2 weeks fri 17:00`, `off` (and their German forms) change it."""
     if not args.strip():
-        return Response((await overview(turn, track=track),))
+        return await overviews(turn, (track,), _data("show", track))
     parsed = parse_rhythm(args, turn.today)
     if parsed is None:
         return turn.message("checkins.not_understood", text=args.strip()[:64],
@@ -172,7 +198,7 @@ async def set_rhythm(turn: Turn, rhythm: Rhythm, track: Track = MENTEE) -> Respo
                     **quiet_said(turn, rhythm.at), **naming(turn, track))
     messages = [OutMessage(text)]
     if turn.user.timezone == UNSET_ZONE:
-        messages.append(zone_question(turn))
+        messages.append(await ask_zone(turn))
     return Response(tuple(messages))
 
 
@@ -207,6 +233,14 @@ def zone_question(turn: Turn) -> OutMessage:
     buttons = sorted(seen.values(), key=lambda b: b.label)
     rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
     return OutMessage(turn.say("checkins.zone_question"), rows)
+
+
+async def ask_zone(turn: Turn) -> OutMessage:
+    """The tz question, to be answered by a tap or typed: the time it is ("14:30"), a place
+    ("Wien", "Germany") or a zone's name; other text gets a hint and the question again."""
+    return await offer(turn, zone_question(turn), _data("clock:"),
+                       outside_dialog(turn, (_data("ask_zone"), "checkins.typed.zone")),
+                       zone=_data("zone:"))
 
 
 # --- The proposal after the agreement, and the pickers -----------------------------------
@@ -260,6 +294,8 @@ async def choose_rhythm(turn: Turn, value: str, track: Track) -> Response | None
     offered to be typed as well as tapped."""
     head, _, rest = value.partition(":")
     again = _data(value, track)  # this press shows the picker again after unreadable text
+    if value == "show":
+        return await overviews(turn, (track,), again)
     if value == "new":
         return Response((await offer(turn, rhythm_question(turn, track),
                                      again=(again, "checkins.typed.how_often")),))
@@ -293,6 +329,12 @@ async def choose(turn: Turn, value: str) -> Response:
         return turn.message("checkins.not_now")
     if head == "tz" and rest.isdigit() and int(rest) < len(COMMON_TIMEZONES):
         return await _set_zone(turn, COMMON_TIMEZONES[int(rest)])
+    if head == "zone" and (zone := parse_timezone(rest.replace(".", "/"))) is not None:
+        return await _set_zone(turn, zone)
+    if head == "clock" and len(rest) == 4 and rest.isdigit():
+        return await _set_clock(turn, f"{rest[:2]}:{rest[2:]}")
+    if value == "ask_zone":
+        return Response((await ask_zone(turn),))
     if value in ("keep", "less", "pause"):
         return await _after_missed(turn, value)
     return turn.stale_press()
@@ -325,6 +367,17 @@ async def _set_zone(turn: Turn, zone: str) -> Response:
                         next=when(turn, upcoming, on=True) if upcoming else None)
 
 
+async def _set_clock(turn: Turn, typed: str) -> Response:
+    """The time typed at the tz question: the zone whose clock shows it now; a time no zone
+    shows gets why, and the question again."""
+    zone = zone_for_local_time(typed, turn.now)
+    if zone is not None:
+        return await _set_zone(turn, zone)
+    note = OutMessage(turn.say("common.settings.time_no_zone", text=typed,
+                               utc=turn.now.astimezone(UTC).strftime("%H:%M")))
+    return Response((note, await ask_zone(turn)))
+
+
 async def _after_missed(turn: Turn, answer: str) -> Response:
     """The answer to "does the rhythm still suit you?" after two missed check-ins."""
     rule = await _rule(turn)
@@ -334,7 +387,7 @@ async def _after_missed(turn: Turn, answer: str) -> Response:
         return turn.message("checkins.paused", until=when(turn, turn.user.paused_until or turn.now))
     if answer == "less" and rhythm is not None and rhythm.nth is None:
         return await set_rhythm(turn, less_often(turn, rhythm))
-    return Response((await overview(turn, turn.say("checkins.kept")),))
+    return await overviews(turn, (MENTEE,), _data("show"), turn.say("checkins.kept"))
 
 
 def less_often(turn: Turn, rhythm: Rhythm) -> Rhythm:
