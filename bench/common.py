@@ -141,7 +141,7 @@ def sqlite_url(path: Path) -> str:
 async def migrated_engine(path: Path) -> AsyncIterator[AsyncEngine]:
     """The app's engine (WAL, busy timeout, foreign keys, BEGIN IMMEDIATE) on a fresh, migrated
     SQLite file; disposed on exit."""
-    engine = create_engine(sqlite_url(path))
+    engine = create_engine(sqlite_url(path), background_checkpoints=True)
     try:
         await migrate.upgrade(engine)
         yield engine

@@ -44,12 +44,14 @@ def _ensure_sqlite_folder(url: str) -> None:
         raise NotADirectoryError(errno.ENOTDIR, f"{error.filename} is a file, not a folder") from error
 
 
-async def open_engine(settings: Settings) -> AsyncEngine:
+async def open_engine(settings: Settings, *, background_checkpoints: bool = False) -> AsyncEngine:
     """An engine with the schema migrated to the newest version (the caller disposes it).
-    Raises DatabaseProblem when the database cannot be reached, created or written."""
+    Raises DatabaseProblem when the database cannot be reached, created or written.
+    `background_checkpoints`: the bot's, whose application checkpoints SQLite's log."""
     with explained(settings):
         _ensure_sqlite_folder(settings.database_url)
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url,
+                               background_checkpoints=background_checkpoints)
         try:
             await migrate.upgrade(engine)
         except BaseException:

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import asbool
 
+from storage.checkpoints import BACKSTOP_PAGES
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: How often a write transaction that could not begin (another process held SQLite's write lock for
 #: the whole busy timeout) is begun again. Each try waits the busy timeout at most, and the pauses
@@ -78,13 +80,17 @@ def _begin_immediate(connection: Connection) -> None:
 
 
 def create_engine(url: str | URL, *, read_only: bool = False,
-                  busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> AsyncEngine:
+                  busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                  background_checkpoints: bool = False, **kwargs: Any) -> AsyncEngine:
     """An async engine; on SQLite every connection gets WAL, a busy timeout, foreign keys and
     write transactions that BEGIN IMMEDIATE (a deferred one that later writes fails at once).
     Statement parameters are hidden from error messages: they carry answers, which never go to logs.
 
     `read_only` is for commands that only read: they never create a SQLite file, never change
     it, and never hold the write lock; on PostgreSQL their transactions are READ ONLY.
+
+    `background_checkpoints` is for the bot's process, which checkpoints a SQLite file in the
+    background (storage.checkpoints): its commits no longer do it themselves.
     """
     parsed = read_only_url(url) if read_only else make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -104,6 +110,8 @@ def create_engine(url: str | URL, *, read_only: bool = False,
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if in_a_file and not read_only and background_checkpoints:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

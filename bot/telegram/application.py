@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.telegram import handlers
+from bot.telegram import checkpointing, handlers
 from bot.telegram.context import BotData, CoachContext
 from bot.telegram.delivery import PeopleWork, PersonWork
 from bot.telegram.dispatching import DispatchJob, dispatch_job
@@ -33,6 +33,7 @@ from bot.telegram.pacing import PacedRateLimiter
 from prompts.catalog import LANGUAGES, Catalog
 from service.commands import COMMANDS
 from service.conversation import ConversationService
+from storage.checkpoints import Checkpointer
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
@@ -61,6 +62,7 @@ def build_application(
     With `dispatch_every` (seconds) the JobQueue ticks the scheduled items' dispatcher.
     """
     dispatching: list[DispatchJob] = []
+    checkpoints: list[Checkpointer] = []
 
     async def post_init(application: CoachApplication) -> None:
         if service is not None:
@@ -76,6 +78,10 @@ def build_application(
             assert application.job_queue is not None
             dispatching.append(dispatch_job(ready))
             dispatching[0].start(application.job_queue, dispatch_every)
+            checkpointer = checkpointing.checkpointer_of(ready)
+            if checkpointer is not None:  # a SQLite file: its log is copied back in the background
+                checkpoints.append(checkpointer)
+                checkpointing.start(application.job_queue, checkpointer)
         # Everyone starts with the mentees' menu; the first language is the fallback for others.
         for lang in LANGUAGES:
             await application.bot.set_my_commands(
@@ -91,6 +97,8 @@ def build_application(
         await inbox.flush()
         for job in dispatching:
             await job.close()
+        for checkpointer in checkpoints:
+            await checkpointer.close()
         if close_service is not None:
             await close_service(application)
 

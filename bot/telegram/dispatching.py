@@ -37,13 +37,24 @@ JOB_NAME = "coachbot-dispatch"
 
 
 class MergedTicks(logging.Filter):
-    """A tick that comes while the last pass still runs is merged into it (one instance at a
-    time, by design): APScheduler would log each as a warning, which a busy hour turns into
-    noise that hides real ones."""
+    """A tick of the job `name` that comes while its last run still runs is merged into it (one
+    instance at a time, by design): APScheduler would log each as a warning, which a busy hour
+    turns into noise that hides real ones."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.job = name
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not (JOB_NAME in message and "maximum number of running instances" in message)
+        return not (self.job in message and "maximum number of running instances" in message)
+
+
+def merge_ticks(name: str) -> None:
+    """Merge the job's late ticks without a warning (`MergedTicks`), once per job name."""
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, MergedTicks) and f.job == name for f in scheduler_log.filters):
+        scheduler_log.addFilter(MergedTicks(name))
 
 
 class DispatchJob:
@@ -79,9 +90,7 @@ class DispatchJob:
 
     def start(self, job_queue: JobQueue[Any], every: float) -> None:
         """Tick every `every` seconds, the first at once; ticks that fall behind are merged."""
-        scheduler_log = logging.getLogger("apscheduler.scheduler")
-        if not any(isinstance(f, MergedTicks) for f in scheduler_log.filters):
-            scheduler_log.addFilter(MergedTicks())
+        merge_ticks(JOB_NAME)
         job_queue.run_repeating(
             self.tick, interval=timedelta(seconds=every), first=0, name=JOB_NAME,
             job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})

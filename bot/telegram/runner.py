@@ -102,7 +102,7 @@ def run_bot(settings: Settings, *, webhook_url: str | None, listen: str, port: i
     engines: list[AsyncEngine] = []
 
     async def open_service(application: CoachApplication) -> None:
-        engine = await open_engine(settings)
+        engine = await open_engine(settings, background_checkpoints=True)
         engines.append(engine)
         application.bot_data.service = build_service(engine, settings)
         log.info("database ready; bot starting")
