@@ -15,12 +15,13 @@ from service.conversation import ConversationService
 from service.messages import Delivery, OutMessage
 from service.schedule.dispatch import Dispatcher
 from storage.goals import add_actions, create_goal, goals_of
-from storage.runs import create_run, set_run_status
+from storage.runs import active_run, create_run, set_run_status
 from storage.schedule import listing, pending_items
 from storage.users import get_user, update_user
 from storage.vocabulary import ActionStatus, ItemStatus, JSONObject, RunStatus, Visibility
 from tests.support.chat import Chat, shown
 from tests.support.clock import FakeClock
+from tests.support.mentoring import saved_run
 
 # The FakeClock starts on Saturday, 21 November 2026, 09:00 UTC.
 
@@ -311,6 +312,65 @@ async def test_in_establishing_a_nudge_to_what_is_not_done(chat: Chat, clock: Fa
     response = await chat.press("Start")
     first = chat.service.scripts.get("story").steps[0].key
     assert shown("en", f"story.steps.{first}.text") in chat.texts(response)
+
+
+async def typed_agreement(chat: Chat, lang: str) -> str:
+    """Answer the whole agreement by typing (choices by number, yes and confirm in the chat's
+    language); the closing messages' text."""
+    await chat.send("/agreement")
+    for text in ("To grow", "A new role", "Honest feedback", "Preparation", "Evenings off"):
+        await chat.send(text)
+    await chat.send("/skip")
+    yes = {"en": "yes", "de": "ja"}[lang]
+    await chat.send(yes)  # the mentor may see the answers
+    await chat.send("/skip")  # whether the programme team may know: no
+    await chat.send("3")  # meetings once a month
+    await chat.send("2")  # by video
+    await chat.send("/skip")
+    await chat.send("30.06.2027")
+    await chat.send("At each meeting")
+    return chat.texts(await chat.send(yes))
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_after_the_agreement_the_invitation_suggests_the_next_stage_not_the_agreement(
+        service: ConversationService, clock: FakeClock, lang: str) -> None:
+    """The agreement done but the journey not moved on (still initiation): the check-in invites to
+    the first dialog /journey shows as not done (the story), and Start runs it, never the
+    agreement again as if it were unfinished."""
+    chat = Chat(service, language=lang)
+    await chat.send("/settings timezone Europe/Berlin")
+    closing = await typed_agreement(chat, lang)
+    assert shown(lang, "common.service.stage_done",
+                 stage=shown(lang, "common.stages.initiation.name")) in closing
+    await chat.send("/checkins mon 10:00")
+    invitation = plain(await move_to(chat, clock, at("Europe/Berlin", date(2026, 11, 23), 10)))
+    assert invitation == shown(lang, "checkins.invite.agreed", name="Ana",
+                               title=shown(lang, "story.title"),
+                               stage=shown(lang, "common.stages.establishing.name"))
+    assert invitation != shown(lang, "checkins.invite.initiation", name="Ana")
+    response = await chat.press(0)  # Start
+    first = chat.service.scripts.get("story").steps[0].key
+    assert shown(lang, f"story.steps.{first}.text") in chat.texts(response)
+    assert shown(lang, "agreement.steps.purpose.text") not in chat.texts(response)
+    async with chat.service.sessionmaker.begin() as session:
+        user = await get_user(session, chat.user_id)
+    assert user is not None
+    assert user.stage == "initiation"  # nobody moved the journey on
+
+
+async def test_with_the_next_stage_done_too_the_invitation_is_the_check_in(
+        chat: Chat, clock: FakeClock) -> None:
+    """In initiation with the agreement and every dialog of establishing done: the check-in."""
+    for dialog in ("agreement", "story", "vision", "grow"):
+        await saved_run(chat, dialog, {}, shared=False)
+    assert await invited(chat, clock, "initiation") == shown("en", "checkins.invite.maturing",
+                                                             name="Ana")
+    await chat.press("Start")
+    async with chat.service.sessionmaker.begin() as session:
+        run = await active_run(session, await user_id(chat))
+    assert run is not None
+    assert run.dialog == "checkin"
 
 
 async def test_in_ending_the_reflection(chat: Chat, clock: FakeClock) -> None:

@@ -11,6 +11,7 @@ nothing once it was started or skipped; starting cancels them.
 from __future__ import annotations
 
 from dialogs.journey import RECURRING
+from dialogs.journey import view as journey_view
 from dialogs.stages import Stage
 from service import runs
 from service.callbacks import item_data, scheduling_data
@@ -56,9 +57,10 @@ STEP_ANSWERS = {"done": ActionStatus.DONE, "partly": ActionStatus.PARTLY,
 
 async def subject(turn: Turn, invitation: ItemRecord) -> tuple[str, str, dict[str, object]]:
     """(text key, dialog Start runs, variables): a programme's cohort check-in runs its own
-    dialog; a checkpoint's own check-in; else by stage — initiation: finish the agreement;
-    establishing: the story, vision map or GROW not done yet; maturing: the check-in; ending:
-    the reflection."""
+    dialog; a checkpoint's own check-in; else by what /journey shows as done: initiation with the
+    agreement not done: finish it; up to establishing, the first of establishing's dialogs not
+    done yet (from initiation, the agreement in place: named as the next stage's); else the
+    check-in; ending: the reflection."""
     cohort = invitation.payload.get("dialog")
     if isinstance(cohort, str) and cohort in turn.content.scripts.by_name:
         return "programmes.broadcast.invite", cohort, {
@@ -69,17 +71,21 @@ async def subject(turn: Turn, invitation: ItemRecord) -> tuple[str, str, dict[st
         if goal is not None:
             return "checkins.invite.checkpoint", "checkin", {"goal": goal.title}
     stage = Stage(turn.user.stage)
-    if stage is Stage.INITIATION:
-        return "checkins.invite.initiation", "agreement", {}
-    if stage is Stage.ESTABLISHING:
-        done = await completed_dialogs(turn.session, turn.user.id)
-        missing = [d.name for d in turn.content.scripts.for_stage(stage, turn.audience)
-                   if d.name not in done and d.name not in RECURRING]
-        if missing:
-            return "checkins.invite.establishing", missing[0], {
-                "title": turn.say(f"{missing[0]}.title")}
     if stage is Stage.ENDING:
         return "checkins.invite.ending", "reflection", {}
+    done = await completed_dialogs(turn.session, turn.user.id)
+    journey = journey_view(turn.content.scripts, stage, turn.audience, done)
+    if stage is Stage.INITIATION and not journey.stage_complete:
+        return "checkins.invite.initiation", "agreement", {}
+    if stage.order <= Stage.ESTABLISHING.order:
+        marked = dict(journey.stages)[Stage.ESTABLISHING]
+        missing = [d.name for d, finished in marked if not finished and d.name not in RECURRING]
+        if missing:
+            key = "checkins.invite.establishing" if stage is Stage.ESTABLISHING \
+                else "checkins.invite.agreed"
+            return key, missing[0], {
+                "title": turn.say(f"{missing[0]}.title"),
+                "stage": turn.say(f"common.stages.{Stage.ESTABLISHING.value}.name")}
     return "checkins.invite.maturing", "checkin", {}
 
 
