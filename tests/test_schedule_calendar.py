@@ -20,7 +20,7 @@ from service.messages import OutMessage
 from service.schedule.dispatch import Dispatcher
 from service.schedule.rhythm import Rhythm
 from storage.runs import active_run, save_run
-from storage.schedule import ItemRecord, listing, set_rule
+from storage.schedule import ItemRecord, listing, rules_of, set_rule
 from storage.users import UserRecord, get_user
 from storage.vocabulary import ItemStatus, RunStatus
 from tests.support.chat import Chat, rendered
@@ -366,7 +366,7 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
     assert following.due_at == local(2027, 1, 11, 17)  # the day before the 2nd Tuesday of January
     shown = await chat.send("/meeting")
     assert shown.messages[0].text == rendered(  # tomorrow's meeting: its request went out
-        lang, "calendar.meeting.view", recurring=True, rhythm=MONTHLY[lang], ask=None,
+        lang, "calendar.meeting.view", recurring=True, rhythm=MONTHLY[lang], ask=None, why="soon",
         when={"en": "tomorrow at 17:00", "de": "morgen um 17:00 Uhr"}[lang])
     assert {"en": "Your next meeting: <b>tomorrow at 17:00</b> (a regular meeting,",
             "de": "Euer nächstes Treffen: <b>morgen um 17:00 Uhr</b> (ein regelmäßiges Treffen,"
@@ -439,6 +439,56 @@ async def test_a_meeting_less_than_a_day_away_asks_for_nothing_in_the_past(
         "Noted: your next meeting is <b>tomorrow at 09:00</b>.\n"
         "It's less than a day away: /agenda is there whenever you'd like to prepare.")
     assert await items(service, ItemStatus.PENDING) == []
+
+
+IN_PAUSE = {
+    "en": ("/pause 2 weeks", "/meeting day after tomorrow 9:30", "/pause off",
+           "Noted: your next meeting is <b>on Monday, 23 November 2026 at 09:30</b>.",
+           "You're pausing until Friday, 4 December 2026, so I won't ask you for an agenda the day "
+           "before: /agenda is there whenever you'd like to prepare.",
+           "I'll ask what you'd like to bring to it tomorrow at 09:30."),
+    "de": ("/pause 2 Wochen", "/meeting übermorgen 9:30", "/pause aus",
+           "Notiert: Euer nächstes Treffen ist <b>am Montag, 23. November 2026 um 09:30 Uhr</b>.",
+           "Du pausierst bis einschließlich Freitag, 4. Dezember 2026, deshalb frage ich dich am "
+           "Vortag nicht nach deiner Agenda: /agenda ist da, wann immer du dich vorbereiten "
+           "möchtest.",
+           "Ich frage dich morgen um 09:30 Uhr, was du mitbringen möchtest.")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_meeting_whose_agenda_request_falls_in_the_pause_is_planned_and_said_so(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    """Paused for two weeks, a meeting two days away: planned, and the reply says the pause is why
+    no agenda request comes (never that the meeting is less than a day away); a meeting after the
+    pause brings its request, and ending the pause brings this one's back."""
+    await in_berlin(chat, lang)  # Saturday 10:00 in Berlin
+    pause, typed, pause_off, noted, paused, asked = IN_PAUSE[lang]
+    await chat.send(pause)
+    response = await chat.send(typed)
+    assert response.messages[0].text.splitlines() == [noted, paused]
+    assert rendered(lang, "calendar.meeting.set", recurring=False, when="", rhythm=None, ask=None,
+                    why="soon").splitlines()[1] not in response.messages[0].text
+    async with service.sessionmaker.begin() as session:
+        rules = await rules_of(session, (await user(service, chat)).id)
+    assert rules["meeting"] == {"once": "2026-11-23T09:30"}  # the meeting is planned
+    shown = (await chat.send("/meeting")).messages[0].text.splitlines()
+    assert shown[1] == paused
+    assert [i.kind for i in await items(service, ItemStatus.PENDING)] == ["welcome_back"]
+
+    later = await chat.send({"en": "/meeting 10.12. 17:00", "de": "/meeting 10.12. 17 Uhr"}[lang])
+    assert later.messages[0].text.splitlines()[1] == {
+        "en": "I'll ask what you'd like to bring to it on Wednesday, 9 December 2026 at 17:00.",
+        "de": "Ich frage dich am Mittwoch, 9. Dezember 2026 um 17:00 Uhr, was du mitbringen "
+              "möchtest."}[lang]
+
+    await chat.send(typed)
+    await chat.send(pause_off)
+    assert (await chat.send("/meeting")).messages[0].text.splitlines()[1] == asked
+    sent = await next_sent(service, clock)
+    assert sent is not None
+    assert sent.kind == "agenda_request"
+    assert sent.at == local(2026, 11, 22, 9, 30)
 
 
 PASSED = {  # (typed, what the reply begins with, the hint it ends with)

@@ -17,6 +17,7 @@ from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.checkins import describe
 from service.schedule.kinds import Choice, PersonKind, Planner
+from service.schedule.pause import pause_days, paused_until
 from service.schedule.placing import ahead, days_ahead, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, next_occurrence, zone_info
@@ -156,10 +157,32 @@ async def view(turn: Turn, set_now: bool = False) -> Response:
     text = turn.say("calendar.meeting.set" if set_now else "calendar.meeting.view",
                     recurring=rhythm is not None, when=when(turn, upcoming[0], on=set_now),
                     rhythm=describe(turn, rhythm) if rhythm is not None else None,
-                    ask=when(turn, requests[0].due_at, on=True) if requests else None)
+                    ask=when(turn, requests[0].due_at, on=True) if requests else None,
+                    **_no_request(turn, upcoming[0]))
     clear_button = button(turn.say("calendar.meeting.clear_button"),
                           callbacks.scheduling_data(TOPIC, "off"))
     return Response((OutMessage(text, ((clear_button,),)),))
+
+
+def _no_request(turn: Turn, moment: datetime) -> dict[str, str | None]:
+    """Why no agenda request is planned for the meeting at `moment`, so the reply says the true
+    reason, never a false one: `soon` (its moment, the day before, has passed: the meeting is
+    less than a day away), `paused` (it falls inside the pause; `last` is the pause's last day),
+    or None. Said only when no request is pending; each reason comes with /agenda."""
+    due = _request_at(turn, moment)
+    until = paused_until(turn)
+    if due <= turn.now:
+        return {"why": "soon", "last": None}
+    if until is not None and due < until:
+        return {"why": "paused", "last": pause_days(turn, until)["last"]}
+    return {"why": None, "last": None}
+
+
+def _request_at(turn: Turn, moment: datetime) -> datetime:
+    """When the agenda for the meeting at `moment` is asked for: the day before at the same
+    local time, out of the quiet hours."""
+    wall = moment.astimezone(zone_info(turn.user.timezone))
+    return placed(turn, local_moment(turn, wall.date() - BEFORE, wall.time()))
 
 
 def _rhythm(rule: JSONObject | None) -> Rhythm | None:
@@ -198,8 +221,7 @@ async def plan(turn: Turn, rules: Mapping[str, JSONObject]) -> list[NewItem]:
     still pending whose moment passed while the bot was down)."""
     items = []
     for moment in meetings(turn, rules.get(RULE), turn.now):
-        wall = moment.astimezone(zone_info(turn.user.timezone))
-        due = placed(turn, local_moment(turn, wall.date() - BEFORE, wall.time()))
+        due = _request_at(turn, moment)
         meeting_iso = local_iso(turn, moment)
         items.append(NewItem(f"{KIND}:{turn.user.id}:{meeting_iso}@{local_iso(turn, due)}", KIND,
                              turn.user.id, due, {"meeting": moment.isoformat()}))

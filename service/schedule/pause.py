@@ -62,7 +62,7 @@ def view(turn: Turn) -> Response:
     until = paused_until(turn)
     if until is not None:
         end = button(turn.say("calendar.pause.end_button"), callbacks.scheduling_data(TOPIC, "off"))
-        return Response((OutMessage(turn.say("calendar.pause.view_paused", **_days(turn, until)),
+        return Response((OutMessage(turn.say("calendar.pause.view_paused", **pause_days(turn, until)),
                                     ((end,),)),))
     choices = tuple(button(turn.say(f"calendar.pause.button_{value}"),
                            callbacks.scheduling_data(TOPIC, value)) for value in (*LENGTHS, "date"))
@@ -80,7 +80,7 @@ async def start_pause(turn: Turn, resume: date) -> Response:
     inside = [name for name, kind in registry.people.items() if not kind.in_pause]
     await cancel_pending(turn.session, turn.user.id, turn.now, kinds=inside, before=until)
     await replan(turn, registry)
-    return turn.message("calendar.pause.started", **_days(turn, until))
+    return turn.message("calendar.pause.started", **pause_days(turn, until))
 
 
 async def end_pause(turn: Turn) -> Response:
@@ -100,7 +100,7 @@ async def _resume(turn: Turn) -> None:
     await ending.after_pause(turn)
 
 
-def _days(turn: Turn, until: datetime) -> dict[str, str]:
+def pause_days(turn: Turn, until: datetime) -> dict[str, str]:
     """The last paused day and the day things resume, local ISO dates."""
     resume = date.fromisoformat(local_day_and_time(turn, until)["day"])
     return {"last": (resume - timedelta(days=1)).isoformat(), "resume": resume.isoformat()}
