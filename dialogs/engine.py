@@ -98,6 +98,7 @@ class Ask:
     previous: Any = None
     collected: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
+    room: int | None = None  # a list near its end: how many more items fit (1, or 0 when full)
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,9 @@ def _keep(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
 def _list_input(
     script: Dialog, state: RunState, step: Step, event: Input, ctx: EngineContext
 ) -> Outcome:
-    """A list grows one message at a time until the mentee says done or the maximum is reached."""
+    """A list grows one message at a time until the mentee says done. Near its maximum the
+    question says one more fits; full, it says so and waits for "That's all": more lines are
+    said not added (a paste's lines beyond the maximum too), never taken for the next answer."""
     items: list[str] = list(state.answers.get(step.key) or [])
     wants_done = event is Command.DONE or (isinstance(event, Pick) and event.value == LIST_DONE)
     if isinstance(event, Text) and ctx.lexicon.means("done", clean_text(event.text)):
@@ -426,15 +429,14 @@ def _list_input(
     values, problem = _read_list_items(step, event.text)
     if problem is not None:
         return Outcome(state, (_ask(script, state, problem=problem),))
-    if len(items) >= step.max_items:  # full already (back at a finished list): keep it as it is
-        out = _answered(script, state, step, items, ctx)
-        return replace(out, replies=(Note("list_full"), *out.replies))
-    items.extend(values[:step.max_items - len(items)])
-    if len(items) >= step.max_items:
-        out = _answered(script, state, step, items, ctx)
-        return replace(out, replies=(Note("list_full"), *out.replies))
+    if len(items) >= step.max_items:  # full: what comes now is said not added, never an answer
+        return Outcome(state, (Note("list_full", len(values)), _ask(script, state)))
+    room = step.max_items - len(items)
+    items.extend(values[:room])
     state = replace(state, answers={**state.answers, step.key: items})
-    return Outcome(state, (_ask(script, state),), {step.key: items})
+    # Full, the list waits for "That's all": a line typed right after is not the next answer.
+    left_out = (Note("list_cut", len(values) - room),) if len(values) > room else ()
+    return Outcome(state, (*left_out, _ask(script, state)), {step.key: items})
 
 
 def _read_list_items(step: Step, raw: str) -> tuple[list[str], str | None]:
@@ -635,7 +637,10 @@ def _ask(script: Dialog, state: RunState, problem: str | None = None) -> Ask:
         return Ask(step.key, state.index, len(items), items[state.index]["item"] if items else None,
                    problem, earlier)
     if step.kind is StepKind.LIST:
-        return Ask(step.key, problem=problem, collected=tuple(earlier or ()))
+        collected = tuple(earlier or ())
+        room = step.max_items - len(collected)
+        return Ask(step.key, problem=problem, collected=collected,
+                   room=max(room, 0) if collected and room <= 1 else None)
     if step.kind is StepKind.PICK:
         options = tuple(_pick_options(step, state))
         if step.max_items == 1:

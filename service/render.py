@@ -75,7 +75,8 @@ class Renderer:
         """A question, with the problem of the last input, earlier answer and buttons."""
         step = script.step(ask.step)
         limits = {"max_length": step.max_length, "scale_min": step.scale_min,
-                  "scale_max": step.scale_max, "min_items": step.min_items}
+                  "scale_max": step.scale_max, "min_items": step.min_items,
+                  "pick": step.kind is StepKind.PICK}
         local = {**variables, "item": ask.item, "index": ask.index + 1, "count": ask.count,
                  "collected": list(ask.collected)}
         parts: list[str] = list(notes)
@@ -84,7 +85,8 @@ class Renderer:
         question = self.text(f"{script.name}.steps.{step.key}.text", **local)
         if step.foreach is not None and ask.count > 1:
             question = self._join(self.text("common.ask.counter", **local), question)
-        parts.append(question)
+        if not (step.kind is StepKind.LIST and ask.room == 0):  # full: no "anything else?"
+            parts.append(question)
         if step.kind is StepKind.SCALE:  # a step's own scale words, or the general ones
             own = f"{script.name}.steps.{step.key}.scale"
             parts.append(self.text(own if self.catalog.has("en", own) else
@@ -93,7 +95,9 @@ class Renderer:
             if ask.collected:
                 bullets = "\n".join(self.text("common.values.bullet", text=i) for i in ask.collected)
                 parts.append(self.text("common.ask.list_so_far", items=Markup(bullets)))
-            parts.append(self.text("common.ask.list_hint"))
+            hint = ("list_hint" if ask.room is None
+                    else "list_one_more" if ask.room else "list_no_more")
+            parts.append(self.text(f"common.ask.{hint}"))
         if step.kind is StepKind.PICK:
             parts.append("\n".join(
                 self.text("common.ask.pick_option", number=number, text=option,

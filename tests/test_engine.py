@@ -252,6 +252,7 @@ LIST = dialog([
     {"key": "items", "kind": "list", "min_items": 2, "max_items": 3},
     {"key": "after", "kind": "text"},
 ])
+GROW = shipped("grow")
 
 
 def test_list_collects_items_and_done_finishes_it() -> None:
@@ -303,18 +304,56 @@ def test_list_min_items_is_enforced() -> None:
     assert outcome.replies == (Ask("items", problem="list_too_short", collected=("alpha",)),)
 
 
-def test_list_max_items_finishes_the_list_with_note_list_full() -> None:
-    outcome = run(LIST, ["a", "b", "c"])
-    assert outcome.replies[0] == Note("list_full")
-    assert outcome.state.step == "after"
-    assert outcome.saves == {"items": ["a", "b", "c"]}
+def test_one_item_before_the_end_the_question_says_one_more_fits() -> None:
+    assert only_ask(run(LIST, ["a"])).room is None  # two more fit: nothing to warn of
+    assert run(LIST, ["a", "b"]).replies == (Ask("items", collected=("a", "b"), room=1),)
+    state = RunState(step="options")  # GROW's options, ten at most
+    ctx = context()
+    for number in range(1, 10):
+        outcome = advance(GROW, state, Text(f"option {number}"), ctx)
+        state = outcome.state
+    assert only_ask(outcome).room == 1
+    assert len(only_ask(outcome).collected) == 9
+
+
+def test_a_full_list_waits_for_that_s_all_and_a_line_typed_after_is_not_the_next_answer() -> None:
+    full = run(LIST, ["a", "b", "c"])
+    assert full.state.step == "items"  # full: said so, and the list waits for "That's all"
+    assert full.replies == (Ask("items", collected=("a", "b", "c"), room=0),)
+    assert full.saves == {"items": ["a", "b", "c"]}
+    more = advance(LIST, full.state, Text("d"), context())
+    assert more.state == full.state  # not added, and not the answer to "after"
+    assert more.replies == (Note("list_full", 1), Ask("items", collected=("a", "b", "c"), room=0))
+    assert more.saves == {}
+    done = advance(LIST, more.state, Text("That's all"), context())
+    assert done.state.step == "after"
+    assert done.state.answers == {"items": ["a", "b", "c"]}
+    assert run(LIST, ["a", "b", "c", Command.SKIP]).state.step == "after"  # /skip: no more
+
+
+def test_the_grow_options_list_full_keeps_the_eleventh_line_from_the_obstacles() -> None:
+    """The walk: ten options, then an eleventh typed at once. It used to become the first
+    obstacle; now it is said not added and the options wait for "That's all"."""
+    ctx = context()
+    state = RunState(step="options")
+    for number in range(1, 12):
+        outcome = advance(GROW, state, Text(f"option {number}"), ctx)
+        state = outcome.state
+    assert state.step == "options"
+    assert state.answers == {"options": [f"option {n}" for n in range(1, 11)]}
+    assert notes(outcome) == ["list_full"]
+    state = advance(GROW, state, Pick("options", LIST_DONE), ctx).state
+    assert state.step == "obstacles"
+    assert "obstacles" not in state.answers
 
 
 def test_a_full_list_takes_no_more_items_after_back() -> None:
-    full = run(LIST, ["a", "b", "c"])
+    full = run(LIST, ["a", "b", "c", Command.DONE])
     assert full.state.step == "after"
-    outcome = run(LIST, ["a", "b", "c", Command.BACK, "d"])
-    assert len(outcome.state.answers["items"]) <= 3
+    outcome = run(LIST, ["a", "b", "c", Command.DONE, Command.BACK, "d"])
+    assert outcome.state.answers["items"] == ["a", "b", "c"]
+    assert outcome.state.step == "items"
+    assert notes(outcome) == ["list_full"]
 
 
 def test_list_refuses_empty_items_and_other_buttons() -> None:
@@ -329,9 +368,10 @@ def test_a_message_of_several_lines_adds_one_item_per_line() -> None:
     outcome = run(LIST, ["- alpha\n\n2) beta  "])
     assert outcome.saves == {"items": ["alpha", "beta"]}
     assert outcome.state.step == "items"
-    full = run(LIST, ["a\nb\nc\nd"])
-    assert full.replies[0] == Note("list_full")
+    full = run(LIST, ["a\nb\nc\nd\ne"])  # what fits is added; the lines left out are said
+    assert full.replies == (Note("list_cut", 2), Ask("items", collected=("a", "b", "c"), room=0))
     assert full.saves == {"items": ["a", "b", "c"]}
+    assert full.state.step == "items"
     assert run(LIST, ["alpha", "x" * 4001 + "\nbeta"]).state.answers["items"] == ["alpha"]
     assert run(LIST, ["• gamma", "-", "-3 degrees"]).state.answers["items"] == ["gamma", "-",
                                                                               "-3 degrees"]

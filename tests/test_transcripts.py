@@ -177,7 +177,8 @@ def problem_text(lang: str, code: str, step: Step | None) -> str:
     limits: dict[str, Any] = {}
     if step is not None:
         limits = {"max_length": step.max_length, "scale_min": step.scale_min,
-                  "scale_max": step.scale_max, "min_items": step.min_items}
+                  "scale_max": step.scale_max, "min_items": step.min_items,
+                  "pick": step.kind is StepKind.PICK}
     for key in (f"common.problems.{code}", f"common.notes.{code}"):
         if CATALOG.has(lang, key):
             return CATALOG.render(lang, key, **limits)

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from jinja2 import meta
 
+from bot.terminal import to_plain
 from prompts.catalog import LANGUAGES, default_catalog
 from service.conversation import ConversationService
 from service.schedule.typed import parse_meeting, parse_pause, parse_rhythm
@@ -164,3 +165,83 @@ def test_german_examples_write_nouns_as_german_does_and_are_understood_as_shown(
         assert not LOWER_NOUNS.search(example), f"{key}: /{name} {example}"
         if example not in ("aus", ""):
             assert PARSERS[name](example, date(2026, 11, 21)) is not None, f"{key}: {example}"
+
+
+def grow_options(lang: str, lines: list[str]) -> list[str]:
+    """The GROW options question as shown after each typed message (plain text, with its
+    buttons' labels after it)."""
+    from dialogs.engine import Text, advance
+    from dialogs.registry import default_scripts
+    from dialogs.state import RunState
+    from service.render import Renderer
+    from tests.test_engine import context
+
+    grow = default_scripts().get("grow")
+    render = Renderer(CATALOG, lang)
+    state, shown = RunState(step="options"), []
+    for line in lines:
+        outcome = advance(grow, state, Text(line), context(lang))
+        state = outcome.state
+        messages = render.replies(grow, outcome.replies, 1, {})
+        shown.append("\n".join(to_plain(m.text) + "".join(f"\n[{b.label}]" for b in m.choices)
+                               for m in messages))
+    return shown
+
+
+@pytest.mark.parametrize(("lang", "one_more", "full", "not_added", "left_out"), [
+    ("en", "One more fits in this list. Tap “That's all” when you're done.",
+     "That's as many as this list can hold. Tap “That's all” to go on.",
+     "This list is full, so I haven't added that.",
+     "That fills the list, so I've left out the last 2 lines."),
+    ("de", "Ein Punkt passt noch in diese Liste. Tippe auf „Das war's“, wenn du fertig bist.",
+     "Mehr Punkte passen nicht in diese Liste. Tippe auf „Das war's“, um weiterzumachen.",
+     "Diese Liste ist voll, deshalb habe ich das nicht hinzugefügt.",
+     "Damit ist die Liste voll, deshalb habe ich die letzten 2 Zeilen weggelassen.")])
+def test_a_list_says_when_one_more_fits_and_when_it_is_full(
+        lang: str, one_more: str, full: str, not_added: str, left_out: str) -> None:
+    """Ten GROW options at most: the ninth's reply says one more fits, the tenth's that the list
+    is full (with “That's all” to go on), and an eleventh line is said not added."""
+    shown = grow_options(lang, [f"Option {n}" for n in range(1, 12)])
+    done = {"en": "[That's all]", "de": "[Das war's]"}[lang]
+    assert one_more not in shown[7]
+    assert one_more in shown[8]
+    assert full in shown[9]
+    assert done in shown[9]
+    assert shown[10].startswith(not_added)
+    assert full in shown[10]
+    assert shown[10].count("Option 11") == 0
+    another = to_plain(CATALOG.render(lang, "grow.steps.options.text", collected=["x"]))
+    assert another in shown[8]
+    assert another not in shown[9]  # full: the list is not asked to grow
+    pasted = grow_options(lang, ["\n".join(f"Option {n}" for n in range(1, 13))])[0]
+    assert pasted.startswith(left_out)
+    assert "Option 10" in pasted
+    assert "Option 11" not in pasted
+    many = CATALOG.render(lang, "common.notes.list_full", value=3)
+    assert many == {"en": "This list is full, so I haven't added those 3 lines.",
+                    "de": "Diese Liste ist voll, deshalb habe ich diese 3 Zeilen nicht hinzugefügt."
+                    }[lang]
+    assert CATALOG.render(lang, "common.notes.list_cut", value=1) == {
+        "en": "That fills the list, so I've left out the last line.",
+        "de": "Damit ist die Liste voll, deshalb habe ich die letzte Zeile weggelassen."}[lang]
+
+
+@pytest.mark.parametrize(("lang", "one", "two", "pick"), [
+    ("en", "Please add at least one item before we go on.",
+     "Please add at least 2 items before we go on.",
+     "Please choose at least one before we go on."),
+    ("de", "Bitte nenne mindestens einen Punkt, bevor wir weitermachen.",
+     "Bitte nenne mindestens 2 Punkte, bevor wir weitermachen.",
+     "Bitte wähle mindestens einen Punkt aus, bevor wir weitermachen.")])
+def test_a_list_too_short_says_its_minimum_in_words_for_one(
+        lang: str, one: str, two: str, pick: str) -> None:
+    from dialogs.engine import Ask
+    from dialogs.registry import default_scripts
+    from service.render import Renderer
+
+    grow = default_scripts().get("grow")
+    render = Renderer(CATALOG, lang)
+    assert render.ask(grow, Ask("options", problem="list_too_short"), 1, {}).text.startswith(one)
+    chosen = Ask("chosen_options", problem="list_too_short", options=("Ask Sam", "Read"))
+    assert render.ask(grow, chosen, 1, {}).text.startswith(pick)
+    assert CATALOG.render(lang, "common.problems.list_too_short", min_items=2, pick=False) == two
