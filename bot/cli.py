@@ -111,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     create = programme_commands.add_parser("create", help="a new programme and its defaults")
     create.add_argument("name", help="the programme's name")
     create.add_argument("--checkin", help='each mentee\'s check-in rhythm, e.g. "mon 18:00"')
-    create.add_argument("--length", help="how long a pairing lasts: 6mo, 26w or 180d")
+    create.add_argument("--length", help="how long a pairing lasts: 6mo or 1y (calendar months and "
+                        "years), 26w or 180d")
     create.add_argument("--digest", help='each mentor\'s digest rhythm, e.g. "fri 16:00"')
     create.add_argument("--lang", choices=LANGUAGES, help="the language new members start in")
     create.add_argument("--timezone", help="the time zone new members start in (Europe/Berlin)")

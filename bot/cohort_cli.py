@@ -89,7 +89,8 @@ def describe(figures: ProgrammeStats, stage_names: Mapping[str, str] | None = No
         f"pairs by stage: {stages}",
         f"check-in invitations in the last 4 weeks: {figures.started} of {figures.invited} started"
         + (f" ({rate:.0%})" if rate is not None else ""),
-        f"check-ins completed in the last 4 weeks (invited or on their own): {figures.completed}",
+        f"check-ins completed by paired mentees in the last 4 weeks (invited or on their own): "
+        f"{figures.completed}",
         f"missed two or more in a row: {figures.missed_streaks}",
         f"stalled pairs (21 days without activity): {figures.stalled}"
         + (f" ({', '.join(figures.stalled_names)})" if figures.stalled_names else ""),

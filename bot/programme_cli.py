@@ -71,7 +71,7 @@ def describe(facts: ProgrammeFacts) -> str:
         f"coordinators: {c.coordinators}; invites with uses left: {c.invites}",
         f"language: {d.language or '-'}; time zone: {d.timezone or '-'}",
         f"check-in: {checkin}; mentor digest: {digest}",
-        f"length: {'-' if d.length_days is None else counted(d.length_days, 'day')}",
+        f"length: {'-' if d.length is None else counted(d.length.count, d.length.unit)}",
     ])
 
 
@@ -163,8 +163,9 @@ async def revoke_coordinator(settings: Settings, name: str, user_id: int) -> int
 async def invite(settings: Settings, name: str, role: str, *, uses: int, expires: str,
                  qr: Path | None, bot_username: str | None) -> int:
     given = bot_username or settings.bot_username
+    now = utc_now()
     try:
-        valid_for = parse_valid_for(expires)
+        valid_for = parse_valid_for(expires, now)
         check_uses(uses)
         username = given and valid_username(given)
     except DefaultsError as error:
@@ -173,7 +174,6 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
         return fail("a QR code needs the bot's username: --bot-username or COACHBOT_BOT_USERNAME")
     if qr is not None and (problem := _unwritable(qr)):
         return fail(f"cannot write {qr}: {problem}")  # said before opening the database
-    now = utc_now()
     try:
         async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
             programme = await _programme(session, name)

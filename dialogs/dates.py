@@ -180,7 +180,7 @@ def _last_day(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
+def add_months(day: datetime.date, months: int) -> datetime.date:
     """Calendar months later, the day clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     years, month0 = divmod(day.month - 1 + months, 12)
     year = day.year + years
@@ -254,7 +254,7 @@ def _following_start(kind: Kind, start: datetime.date) -> datetime.date:
     if kind == "week":
         return start + datetime.timedelta(weeks=1)
     if kind == "month":
-        return _add_months(start, 1)
+        return add_months(start, 1)
     return start.replace(year=start.year + 1)
 
 
@@ -326,7 +326,7 @@ def _relative_day(m: re.Match[str], today: datetime.date, _lang: str) -> datetim
 def _in_amount(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:
     count = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"]]
     days, months = UNITS[m["unit"]]
-    return _add_months(today, count * months) + datetime.timedelta(days=count * days)
+    return add_months(today, count * months) + datetime.timedelta(days=count * days)
 
 
 def _positioned(m: re.Match[str], today: datetime.date, _lang: str) -> datetime.date | None:

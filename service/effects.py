@@ -23,6 +23,7 @@ from storage.goals import (
     set_action_status,
     set_goal_status,
 )
+from storage.pairings import set_relationship_end
 from storage.runs import RunRecord, get_run
 from storage.shared import GoalParts
 from storage.users import UserChanges, UserRecord, update_user
@@ -177,6 +178,7 @@ async def apply_effects(
         elif effect.set_end_date is not None:
             ends = _date(answers.get(effect.set_end_date.step))
             if ends is not None and ends != user.relationship_ends_on:
-                await update_user(session, user.id, now, relationship_ends_on=ends)
+                # The relationship's end: the mentee's own and their pairing's, for their mentor.
+                await set_relationship_end(session, user.id, ends, now)
                 changed["relationship_ends_on"] = ends
     return changed

@@ -2,6 +2,12 @@
 
 Every read a mentor makes of a mentee goes through `pairing_of_mentor`, which only finds a pairing
 that is the mentor's own and not ended: a forged id or an ended pairing finds nothing.
+
+A pairing's `ends_on` is when the relationship ends, for everyone who asks (the mentor's view and
+digest, the mentor's reflection, the programme's figures, CSV and report, the export): the date
+the mentee's agreement names once it names one, before that the programme's length from the
+start (`relationship_end`). The agreement changes both together (`set_relationship_end`), so the
+mentee's own date (users.relationship_ends_on) and their pairing's never disagree.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ class PairingRecord:
     programme_id: int | None
     status: PairingStatus
     started_on: date
-    ends_on: date | None
+    ends_on: date | None  # when the relationship ends (see the module's docstring); None: open
     rhythm: str | None
     ended_at: datetime | None
 
@@ -46,6 +52,13 @@ _MENTEE = USERS.alias("mentee")
 # "mentee_user_": "mentee_id" is a column of the pairing itself.
 _MENTEE_COLUMNS = tuple(c.label(f"mentee_user_{c.name}") for c in _MENTEE.c)
 _OTHER = USERS.alias("other")
+
+
+def relationship_end(agreed: date | None, by_length: date | None, started: date) -> date | None:
+    """When a pairing started on `started` ends: the date the mentee's agreement named, unless it
+    lies before the start (an earlier relationship's end, not this one's); else the programme's
+    length from the start (`by_length`; None: no planned end)."""
+    return agreed if agreed is not None and agreed >= started else by_length
 
 
 async def create_pairing(session: AsyncSession, mentor_id: int, mentee_id: int, *, today: date,
@@ -139,9 +152,19 @@ async def withdraw_shares(session: AsyncSession, mentee_id: int) -> None:
 
 async def set_pairing_end(session: AsyncSession, mentee_id: int, ends_on: date | None,
                           now: datetime) -> None:
-    """The mentee's agreement set or revised the planned end: their open pairing follows."""
+    """The mentee's open pairing ends on this date."""
     await session.execute(update(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN)
                           .values(ends_on=ends_on, updated_at=now))
+
+
+async def set_relationship_end(session: AsyncSession, mentee_id: int, ends_on: date,
+                               now: datetime) -> None:
+    """The mentee's agreement set or revised the planned end: their own date and their open
+    pairing's change together (the mentor, the programme's figures and the export read the
+    pairing's)."""
+    await session.execute(update(USERS).where(USERS.c.id == mentee_id)
+                          .values(relationship_ends_on=ends_on, updated_at=now))
+    await set_pairing_end(session, mentee_id, ends_on, now)
 
 
 async def pairings_of_user(session: AsyncSession, user_id: int

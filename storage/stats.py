@@ -21,8 +21,9 @@ from storage.vocabulary import ItemStatus, PairingStatus, RunStatus
 
 #: The kinds of item that invite someone to answer (their payload notes `started`).
 INVITATIONS = ("checkin", "broadcast", "cohort_checkin")
-#: The check-in dialogs, of either side: their completed runs count whether invited or begun alone.
-CHECKINS = ("checkin", "mentor_checkin")
+#: The mentee's check-in dialog: its completed runs count whether invited or begun alone. The
+#: mentor's own check-in (mentor_checkin) is about the mentor, not a pair, and is not counted.
+CHECKIN = "checkin"
 #: An invitation that went out (whatever became of it since).
 WENT_OUT = (ItemStatus.SENT.value, ItemStatus.MISSED.value, ItemStatus.SKIPPED.value)
 
@@ -40,7 +41,7 @@ class MemberFigures:
     started: int  # of those, started
     missed_streak: int  # invitations missed in a row since the last one started
     joined: datetime | None = None  # when they first wrote to the bot (silence counts from here)
-    completed: int = 0  # check-ins completed since the window's start, invited or on their own
+    completed: int = 0  # their check-ins (CHECKIN) completed since the window's start, invited or not
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,11 @@ def called(name: str | None) -> str:
 
 async def member_figures(session: AsyncSession, programme_id: int,
                          since: datetime) -> list[MemberFigures]:
-    """Every member of the programme with their last activity, invitations since `since`, check-ins
-    completed since then, and their current missed streak: grouped sub-queries over the members'
+    """Every member of the programme with their last activity, invitations since `since`, mentee
+    check-ins completed since then, and their current missed streak: grouped sub-queries over the members'
     own rows (users by programme, then runs and items by person), joined to the members."""
     member = USERS.c.programme_id == programme_id
-    done = and_(RUNS.c.dialog.in_(CHECKINS), RUNS.c.status == RunStatus.COMPLETED.value,
+    done = and_(RUNS.c.dialog == CHECKIN, RUNS.c.status == RunStatus.COMPLETED.value,
                 func.coalesce(RUNS.c.completed_at, RUNS.c.updated_at) >= since)
     activity = (select(RUNS.c.user_id, func.max(RUNS.c.updated_at).label("last_active"),
                        func.sum(case((done, 1), else_=0)).label("completed"))

@@ -70,7 +70,7 @@ def test_create_show_list_and_grant(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     out = capsys.readouterr().out
     assert "Created programme 'Spring'" in out
     assert "check-in: mon 18:00; mentor digest: fri 16:00" in out
-    assert "length: 180 days" in out
+    assert "length: 6 months" in out
     assert "language: de; time zone: Europe/Berlin" in out
 
     _members(url, "Spring", [(1, "Mia", Role.MENTOR), (2, "Jo", Role.MENTEE)])

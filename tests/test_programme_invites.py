@@ -103,7 +103,7 @@ async def test_programme_is_for_coordinators_of_that_programme_only(
     await coordinator.send("/start")
     shown = coordinator.texts(await coordinator.send("/programme"))
     assert "Spring" in shown
-    assert "180 days" in shown
+    assert "Length of a pairing: 6 months" in shown
     assert "Autumn" not in shown
     forged = await coordinator.handle(PressIn(scheduling_data("prog", str(autumn.id))))
     assert "Autumn" not in coordinator.texts(forged)

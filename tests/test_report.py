@@ -244,10 +244,11 @@ async def test_the_report_counts_check_ins_completed_beside_the_invitations(
     assert data.completed == 2
     pages = {lang: report_page(data, default_catalog(), lang) for lang in ("en", "de")}
     assert "<b>0 %</b>check-in invitations started (last 4 weeks)" in pages["en"]
-    assert "<b>2</b>check-ins completed (last 4 weeks, invited or on their own)" in pages["en"]
+    assert ("<b>2</b>check-ins completed by paired mentees (last 4 weeks, invited or on their "
+            "own)") in pages["en"]
     assert "<b>0 %</b>begonnene Check-in-Einladungen (letzte 4 Wochen)" in pages["de"]
-    assert ("<b>2</b>abgeschlossene Check-ins (letzte 4 Wochen, eingeladen oder aus eigenem "
-            "Antrieb)") in pages["de"]
+    assert ("<b>2</b>abgeschlossene Check-ins der Mentees in Tandems (letzte 4 Wochen, "
+            "eingeladen oder aus eigenem Antrieb)") in pages["de"]
     for page in pages.values():
         _checked(page)
         assert not any(secret in page for secret in ("long ago", "own check-in", "a goal"))

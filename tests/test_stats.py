@@ -128,8 +128,8 @@ async def test_the_figures_of_a_seeded_programme(engine: AsyncEngine, clock: Fak
     rows = list(csv.DictReader(io.StringIO(to_csv(figures))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [(r["mentor"], r["mentee"], r["stage"], r["invited_4w"], r["started_4w"],
-             r["response_rate_4w"], r["checkins_done_4w"], r["missed_streak"], r["stalled"],
-             r["ends_within_30d"], r["pulse_mentor"], r["pulse_mentee"]) for r in rows] == [
+             r["response_rate_4w"], r["mentee_checkins_done_4w"], r["missed_streak"],
+             r["stalled"], r["ends_within_30d"], r["pulse_mentor"], r["pulse_mentee"]) for r in rows] == [
         ("Max", "Ana", "maturing", "3", "1", "0.33", "1", "2", "0", "1", "4.00", "3.00"),
         ("Mo", "Ben", "establishing", "2", "1", "0.50", "0", "0", "0", "0", "", "5.00"),
         ("Mia", "Dee", "initiation", "0", "0", "", "0", "0", "1", "0", "", ""),
@@ -144,7 +144,8 @@ async def test_stats_for_the_coordinator_only(engine: AsyncEngine, clock: FakeCl
     assert "Spring: how the programme is doing" in text
     assert "7 members, 3 pairs" in text
     assert "Check-in invitations in the last 4 weeks: 2 of 5 started (40 %)" in text
-    assert "Check-ins completed in the last 4 weeks (invited or on their own): 1" in text
+    assert ("Check-ins completed by paired mentees in the last 4 weeks (invited or on their "
+            "own): 1") in text
     assert "Stalled pairs (21 days without activity): 1 (Mia & Dee)" in text
     assert "Relationship pulse (1–5): mentors 4.0, mentees 4.0" in text
     assert "Pairs needing attention: 2" in text
@@ -193,18 +194,21 @@ async def test_check_ins_begun_on_ones_own_show_as_activity(
         figures = await programme_stats(session, solo, clock())
     shell = describe(figures, stage_names("en"))
     assert "check-in invitations in the last 4 weeks: 0 of 0 started\n" in shell
-    assert "check-ins completed in the last 4 weeks (invited or on their own): 2\n" in shell
+    assert ("check-ins completed by paired mentees in the last 4 weeks (invited or on their "
+            "own): 2\n") in shell
     [row] = csv.DictReader(io.StringIO(to_csv(figures)))
-    assert (row["invited_4w"], row["started_4w"], row["checkins_done_4w"]) == ("0", "0", "2")
+    assert (row["invited_4w"], row["started_4w"], row["mentee_checkins_done_4w"]) == (
+        "0", "0", "2")
     coordinator = Chat(service, user_id=COORDINATOR, name="Cora")
     text = coordinator.texts(await coordinator.send("/stats"))
     assert "Check-in invitations in the last 4 weeks: 0 of 0 started\n" in text
-    assert "Check-ins completed in the last 4 weeks (invited or on their own): 2\n" in text
+    assert ("Check-ins completed by paired mentees in the last 4 weeks (invited or on their "
+            "own): 2\n") in text
     await coordinator.send("/settings language de")
     text = coordinator.texts(await coordinator.send("/stats"))
     assert "Check-in-Einladungen der letzten 4 Wochen: 0 von 0 begonnen\n" in text
-    assert ("Abgeschlossene Check-ins der letzten 4 Wochen (eingeladen oder aus eigenem "
-            "Antrieb): 2\n") in text
+    assert ("Abgeschlossene Check-ins der Mentees in Tandems, letzte 4 Wochen (eingeladen oder "
+            "aus eigenem Antrieb): 2\n") in text
     assert not any(secret in shell + text + to_csv(figures)
                    for secret in ("long ago", "own check-in", "a goal"))
 

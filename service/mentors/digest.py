@@ -88,7 +88,7 @@ def flags_of(pairing: PairingRecord, mentee: UserRecord, answers: Sequence[Answe
     trend = confidence_trend(answers)
     if len(trend) >= 2 and trend[-2] - trend[-1] >= CONFIDENCE_DROP and confidence_trend(new):
         flags.append("confidence_down")
-    ends = pairing.ends_on or mentee.relationship_ends_on
+    ends = pairing.ends_on
     if ends is not None and 0 <= (ends - today).days <= ENDING_DAYS:
         flags.append("ending")
     if not mentee.active:
@@ -110,7 +110,7 @@ async def gather(session: AsyncSession, mentor_id: int, since: datetime | None,
         missed = missed_in_row(facts.checkin_statuses) if facts else 0
         flags = ["missed"] if missed else []
         flags += flags_of(pairing, mentee, answers, new, asked, today)
-        ends = pairing.ends_on or mentee.relationship_ends_on
+        ends = pairing.ends_on
         news.append(MenteeNews(pairing.id, first_name(mentee.name), new, goals, asked,
                                tuple(flags), (ends - today).days if ends else None, missed))
     return news

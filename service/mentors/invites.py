@@ -23,7 +23,7 @@ from service.render import Renderer
 from service.schedule.plan import replan
 from service.turn import Turn
 from storage.invites import InviteRecord, create_invite, find_invite, use_invite
-from storage.pairings import create_pairing, pairing_of_mentee
+from storage.pairings import create_pairing, pairing_of_mentee, relationship_end
 from storage.programmes import programme_by_id
 from storage.users import UserRecord, first_name, update_user, user_by_id
 from storage.vocabulary import Role
@@ -80,7 +80,8 @@ async def redeem(turn: Turn, token: str) -> Response:
         return await _mentor_invite(turn)
     assert creator is not None
     pairing = await create_pairing(turn.session, creator.id, turn.user.id, today=turn.today,
-                                   ends_on=turn.user.relationship_ends_on, now=turn.now,
+                                   ends_on=relationship_end(turn.user.relationship_ends_on, None,
+                                                            turn.today), now=turn.now,
                                    programme_id=found.programme_id)
     if turn.user.role == Role.MENTOR:
         turn.paired_as_mentee = True

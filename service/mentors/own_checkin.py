@@ -23,7 +23,7 @@ from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import wall_to_utc, zone_info
 from service.turn import Turn
 from storage.pairings import PairingRecord, pairing_of_mentor, pairings_of_mentor
-from storage.schedule import ItemRecord, NewItem, pending_items, set_rule
+from storage.schedule import ItemRecord, NewItem, cancel_pending, pending_items, set_rule
 from storage.users import UserRecord, first_name
 from storage.vocabulary import ItemStatus, JSONObject
 
@@ -49,6 +49,10 @@ async def checkin_items(session: AsyncSession, mentor: UserRecord,
     return occurrences(KIND, rhythm, mentor, policy, now, pending)
 
 
+def _reflection_prefix(mentor_id: int, pairing_id: int) -> str:
+    return f"{REFLECTION}:{mentor_id}:{pairing_id}:"
+
+
 def reflection_item(mentor: UserRecord, pairing: PairingRecord, policy: SchedulePolicy,
                     now: datetime) -> NewItem | None:
     """A week before the pairing's planned end, at 10:00 the mentor's time (if still ahead)."""
@@ -58,9 +62,19 @@ def reflection_item(mentor: UserRecord, pairing: PairingRecord, policy: Schedule
     due = placed_for(mentor, policy, wall_to_utc(day, REFLECTION_AT, zone_info(mentor.timezone)))
     if due <= now:
         return None
-    return NewItem(f"{REFLECTION}:{mentor.id}:{pairing.id}:{pairing.ends_on.isoformat()}",
+    return NewItem(f"{_reflection_prefix(mentor.id, pairing.id)}{pairing.ends_on.isoformat()}",
                    REFLECTION, mentor.id, due,
                    {"pairing": pairing.id, "ends": pairing.ends_on.isoformat()})
+
+
+async def cancel_moved_reflection(session: AsyncSession, mentor_id: int, pairing: PairingRecord,
+                                  now: datetime) -> None:
+    """The mentee's agreement moved the end (or opened it): the mentor's pending reflection for
+    the old date is cancelled, so their schedule shows the one for the new date only."""
+    ends = pairing.ends_on
+    keep = [] if ends is None else [f"{_reflection_prefix(mentor_id, pairing.id)}{ends.isoformat()}"]
+    await cancel_pending(session, mentor_id, now, kinds=[REFLECTION], keep=keep,
+                         key_prefix=_reflection_prefix(mentor_id, pairing.id))
 
 
 async def plan_checkin(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:

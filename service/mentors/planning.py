@@ -1,12 +1,13 @@
 """What a mentee's turn plans for their mentor: the mentor's next digest and own check-in (so a
 new pairing starts them), the brief before the mentee's next meeting, and the mentor's
-reflection before the pairing's planned end.
+reflection before the pairing's planned end (one planned for an end the agreement moved is
+cancelled).
 
 Items are per person: these are the mentor's, planned here because the mentee's turn is where
 their pairing, meeting and end date change. Their keys are the ones the mentor's own planners
 make, so nothing is planned twice; this planner cancels nothing through `replan` (its kinds are
-empty), the brief cancels its own stale item. Besides every replan of the mentee's, it runs after
-their agenda request was sent: the next meeting's brief follows from it.
+empty), the brief and the reflection cancel their own stale items. Besides every replan of the
+mentee's, it runs after their agenda request was sent: the next meeting's brief follows from it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ async def for_my_mentor(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable
              *await own_checkin.checkin_items(turn.session, mentor, mentor_rules, policy, now),
              *await brief.plan_for_mentor(turn, pairing, mentor, rules)]
     reflection = own_checkin.reflection_item(mentor, pairing, policy, now)
+    await own_checkin.cancel_moved_reflection(turn.session, mentor.id, pairing, now)
     return [*items, reflection] if reflection is not None else items
 
 

@@ -99,7 +99,7 @@ def summarize(pairing: PairingRecord, mentee: UserRecord, answers: Sequence[Answ
               facts: Activity, today: date, zone: ZoneInfo) -> MenteeSummary:
     """The summary from what was read (pure)."""
     trend = confidence_trend(answers)
-    ends = pairing.ends_on or mentee.relationship_ends_on
+    ends = pairing.ends_on
     days_left = (ends - today).days if ends else None
     flags: list[Flag] = []
     if facts.open_help:

@@ -41,7 +41,8 @@ def render(turn: Turn, facts: ProgrammeFacts) -> str:
         timezone=defaults.timezone,
         checkin=None if defaults.checkin is None else describe(turn, defaults.checkin),
         digest=None if defaults.digest is None else describe(turn, defaults.digest),
-        length_days=defaults.length_days)
+        length=None if defaults.length is None else defaults.length.count,
+        length_unit=None if defaults.length is None else defaults.length.unit)
 
 
 async def _own(turn: Turn, value: str) -> ProgrammeRecord | None:

@@ -3,22 +3,27 @@
 back wherever a member joins or a pair is made. A member can still change their own rhythm later.
 
 Keys: language, timezone, checkin (a Rhythm's JSON: each member's check-in rule), digest (a
-Rhythm's JSON: each mentor's digest rule), length_days (how long a pairing lasts)."""
+Rhythm's JSON: each mentor's digest rule), length (how long a pairing lasts, as the operator wrote
+it: "6mo"; a programme made before kept length_days, a number of days)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfoNotFoundError
 
+from dialogs.dates import add_months
 from prompts.catalog import LANGUAGES
 from service.schedule.rhythm import Rhythm, zone_info
 from service.schedule.typed import Off, parse_rhythm
 from storage.vocabulary import JSONObject
 
-LENGTH = re.compile(r"^\s*(\d{1,4})\s*(mo|m|w|d)\s*$", re.IGNORECASE)
-DAYS_PER = {"mo": 30, "m": 30, "w": 7, "d": 1}
+LENGTH = re.compile(r"^\s*(\d{1,4})\s*(mo|m|w|d|y)\s*$", re.IGNORECASE)
+Unit = Literal["day", "week", "month", "year"]
+UNITS: dict[str, Unit] = {"d": "day", "w": "week", "mo": "month", "m": "month", "y": "year"}
+SHORT: dict[Unit, str] = {"day": "d", "week": "w", "month": "mo", "year": "y"}
 MAX_LENGTH_DAYS = 3 * 366
 
 
@@ -26,15 +31,51 @@ class DefaultsError(ValueError):
     """A default the operator typed that cannot be used (the message says which and why)."""
 
 
-def parse_length(text: str) -> int:
-    """"6mo", "26w", "180d" → days (a month counts 30 days); DefaultsError otherwise."""
+@dataclass(frozen=True)
+class Length:
+    """A length as the operator wrote it: so many days, weeks, calendar months or years. "6mo"
+    from 1 December ends on 1 June, as the agreement's "in 6 months" does (not 180 days later)."""
+
+    count: int
+    unit: Unit
+
+    def after(self, start: date) -> date:
+        """The day this length after `start` (a month's day clamped: 31 August + 6mo is the last
+        of February)."""
+        if self.unit in ("month", "year"):
+            return add_months(start, self.count * (12 if self.unit == "year" else 1))
+        return start + timedelta(days=self.count * (7 if self.unit == "week" else 1))
+
+    def days_from(self, start: date) -> int:
+        return (self.after(start) - start).days
+
+    def __str__(self) -> str:
+        return f"{self.count}{SHORT[self.unit]}"
+
+
+def parse_length(text: str) -> Length:
+    """"6mo", "1y", "26w", "180d" → a Length (months and years on the calendar); DefaultsError
+    otherwise."""
     found = LENGTH.match(text)
     if found is None:
         raise DefaultsError(f"cannot read length {text!r}; write e.g. 6mo, 26w or 180d")
-    days = int(found.group(1)) * DAYS_PER[found.group(2).lower()]
-    if not 1 <= days <= MAX_LENGTH_DAYS:
+    length = Length(int(found.group(1)), UNITS[found.group(2).lower()])
+    # The longest a length can be from any start: from 1 January of a year before a leap year.
+    if length.count < 1 or length.days_from(date(2003, 1, 1)) > MAX_LENGTH_DAYS:
         raise DefaultsError(f"length {text!r} must be between 1 day and 3 years")
-    return days
+    return length
+
+
+def _stored_length(text: object, days: object) -> Length | None:
+    """The length a programme's defaults hold: its text, or the days one made before kept."""
+    if isinstance(text, str):
+        try:
+            return parse_length(text)
+        except DefaultsError:
+            return None
+    if isinstance(days, int) and not isinstance(days, bool) and days > 0:
+        return Length(days, "day")
+    return None
 
 
 def _rhythm(option: str, text: str, today: date) -> Rhythm:
@@ -52,7 +93,7 @@ class ProgrammeDefaults:
     timezone: str | None = None
     checkin: Rhythm | None = None
     digest: Rhythm | None = None
-    length_days: int | None = None
+    length: Length | None = None
 
     @classmethod
     def parse(cls, *, today: date, checkin: str | None = None, length: str | None = None,
@@ -83,11 +124,10 @@ class ProgrammeDefaults:
             except ValueError:
                 return None
 
-        language, zone, length = (defaults.get("language"), defaults.get("timezone"),
-                                  defaults.get("length_days"))
+        language, zone = defaults.get("language"), defaults.get("timezone")
         return cls(language if isinstance(language, str) and language in LANGUAGES else None,
                    zone if isinstance(zone, str) else None, rhythm("checkin"), rhythm("digest"),
-                   length if isinstance(length, int) and not isinstance(length, bool) else None)
+                   _stored_length(defaults.get("length"), defaults.get("length_days")))
 
     def to_json(self) -> JSONObject:
         data: JSONObject = {}
@@ -99,10 +139,10 @@ class ProgrammeDefaults:
             data["checkin"] = self.checkin.to_json()
         if self.digest is not None:
             data["digest"] = self.digest.to_json()
-        if self.length_days is not None:
-            data["length_days"] = self.length_days
+        if self.length is not None:
+            data["length"] = str(self.length)
         return data
 
     def ends_on(self, started: date) -> date | None:
-        """When a pairing started today ends by the programme's length (None: no length)."""
-        return None if self.length_days is None else started + timedelta(days=self.length_days)
+        """When a pairing started on `started` ends by the programme's length (None: no length)."""
+        return None if self.length is None else self.length.after(started)

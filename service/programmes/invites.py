@@ -36,10 +36,11 @@ class ProgrammeInvite:
     invite: InviteRecord
 
 
-def parse_valid_for(text: str) -> timedelta:
-    """"14d", "2w", "1mo" → how long the link works; DefaultsError otherwise."""
+def parse_valid_for(text: str, now: datetime) -> timedelta:
+    """"14d", "2w", "1mo" → how long a link made `now` works (a month on the calendar: "1mo" on
+    31 January runs to the end of February); DefaultsError otherwise."""
     try:
-        return timedelta(days=parse_length(text))
+        return timedelta(days=parse_length(text).days_from(now.date()))
     except DefaultsError as error:
         raise DefaultsError(f"cannot read --expires {text!r}; write e.g. 14d, 2w or 1mo") from error
 

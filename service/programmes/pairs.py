@@ -30,6 +30,7 @@ from storage.pairings import (
     create_pairing,
     pairing_is_open,
     pairing_of_mentee,
+    relationship_end,
     set_pairing_status,
 )
 from storage.programme_members import members_named
@@ -134,7 +135,7 @@ async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: st
     today = now.astimezone(ZoneInfo(mentee.timezone)).date()
     pairing = await create_pairing(
         session, mentor.id, mentee.id, today=today, now=now, programme_id=programme.id,
-        ends_on=mentee.relationship_ends_on or defaults.ends_on(today),
+        ends_on=relationship_end(mentee.relationship_ends_on, defaults.ends_on(today), today),
         rhythm=None if defaults.checkin is None else defaults.checkin.kind)
     await add_items(session, [
         *_note(mentor, pairing.id, mentee, as_mentor=True, ended=False, programme=programme.name,

@@ -75,8 +75,9 @@ class Ending:
 @dataclass(frozen=True)
 class ReportData:
     """Everything the report shows: counts and first names, never answer text. `stages` counts
-    pairs per journey stage (by `Stage` value); `completed` the check-ins completed in the last
-    four weeks, invited or begun on one's own (/checkin), beside the invitations' response rate."""
+    pairs per journey stage (by `Stage` value); `completed` the check-ins the mentees of open
+    pairs completed in the last four weeks, invited or begun on their own (/checkin), beside the
+    invitations' response rate (the stats' figure, the CSV's column summed)."""
 
     programme: str
     today: date

@@ -1,5 +1,6 @@
 """A programme's health figures: pairs per stage, check-in response rate over four weeks (of the
-invitations) and check-ins completed (invited or begun on one's own, /checkin), missed
+invitations), the check-ins the mentees of open pairs completed (invited or begun on their own,
+/checkin: the CSV's column per pair, summed; a mentor's own check-in is not a pair's), missed
 streaks, stalled pairs, pairs needing attention, inactive and unreachable people, endings coming
 up, pulse averages, and how many answers matched a safety phrase (of members who agreed the team
 may know; a count only).
@@ -48,7 +49,7 @@ class PairRow:
     invited_4w: int
     started_4w: int
     response_rate_4w: str
-    checkins_done_4w: int  # the mentee's completed check-ins, invited or begun on their own
+    mentee_checkins_done_4w: int  # the mentee's completed check-ins, invited or begun on their own
     missed_streak: int
     days_silent: str
     stalled: bool
@@ -91,7 +92,7 @@ class ProgrammeStats:
     safety_matches: int = 0  # answers that matched a safety phrase, of members who let it be told
     safety_people: int = 0  # (last four weeks; every one, also those no alert was sent for)
     attention: int = 0  # open pairs needing attention (the report lists them)
-    completed: int = 0  # check-ins completed in the last four weeks, invited or on their own
+    completed: int = 0  # the rows' mentee_checkins_done_4w summed: paired mentees' check-ins
 
     @property
     def response_rate(self) -> float | None:
@@ -163,7 +164,7 @@ async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
         pulse_mentee=_mean([pair.pulse_mentee for pair in pairs]),
         rows=rows, safety_matches=safety_matches, safety_people=safety_people,
         attention=sum(row.needs_attention for row in rows),
-        completed=sum(m.completed for m in members))
+        completed=sum(row.mentee_checkins_done_4w for row in rows))
 
 
 def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
@@ -183,7 +184,7 @@ def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
         status=pair.status, started_on=pair.started_on.isoformat(),
         ends_on=pair.ends_on.isoformat() if pair.ends_on else "", invited_4w=invited,
         started_4w=started, response_rate_4w=_fmt(started / invited) if invited else "",
-        checkins_done_4w=mentee.completed if mentee else 0,
+        mentee_checkins_done_4w=mentee.completed if mentee else 0,
         missed_streak=streak, days_silent="" if silent is None else str(silent), stalled=stalled,
         unreachable=unreachable,
         ends_within_30d=pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON,
