@@ -380,6 +380,20 @@ async def test_in_ending_the_reflection(chat: Chat, clock: FakeClock) -> None:
         shown("en", "reflection.intro", name="Ana")[:20] in chat.texts(response)
 
 
+async def test_in_ending_with_the_reflection_done_the_check_in_as_usual(
+        chat: Chat, clock: FakeClock) -> None:
+    """Looked back already: the invitation no longer asks for the reflection, Start runs the
+    check-in (never the reflection a second time)."""
+    await saved_run(chat, "reflection", {}, shared=False)
+    assert await invited(chat, clock, "ending") == shown("en", "checkins.invite.maturing",
+                                                         name="Ana")
+    await chat.press("Start")
+    async with chat.service.sessionmaker.begin() as session:
+        run = await active_run(session, await user_id(chat))
+    assert run is not None
+    assert run.dialog == "checkin"
+
+
 async def test_in_maturing_start_runs_the_check_in_about_the_step(
         chat: Chat, clock: FakeClock) -> None:
     await berlin(chat)

@@ -26,6 +26,7 @@ from service.schedule.checkins import (
     TOPIC,
     rhythm_of,
 )
+from service.schedule.ending import REFLECTION
 from service.schedule.kinds import PersonKind
 from service.schedule.placing import placed, when
 from service.schedule.policy import SchedulePolicy
@@ -60,7 +61,7 @@ async def subject(turn: Turn, invitation: ItemRecord) -> tuple[str, str, dict[st
     dialog; a checkpoint's own check-in; else by what /journey shows as done: initiation with the
     agreement not done: finish it; up to establishing, the first of establishing's dialogs not
     done yet (from initiation, the agreement in place: named as the next stage's); else the
-    check-in; ending: the reflection."""
+    check-in; ending: the reflection, unless it is done."""
     cohort = invitation.payload.get("dialog")
     if isinstance(cohort, str) and cohort in turn.content.scripts.by_name:
         return "programmes.broadcast.invite", cohort, {
@@ -71,9 +72,11 @@ async def subject(turn: Turn, invitation: ItemRecord) -> tuple[str, str, dict[st
         if goal is not None:
             return "checkins.invite.checkpoint", "checkin", {"goal": goal.title}
     stage = Stage(turn.user.stage)
-    if stage is Stage.ENDING:
-        return "checkins.invite.ending", "reflection", {}
     done = await completed_dialogs(turn.session, turn.user.id)
+    if stage is Stage.ENDING:
+        if REFLECTION in done:  # looked back already: a check-in as usual
+            return "checkins.invite.maturing", "checkin", {}
+        return "checkins.invite.ending", REFLECTION, {}
     journey = journey_view(turn.content.scripts, stage, turn.audience, done)
     if stage is Stage.INITIATION and not journey.stage_complete:
         return "checkins.invite.initiation", "agreement", {}
