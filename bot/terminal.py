@@ -10,6 +10,7 @@ import re
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -27,6 +28,15 @@ PRESS = "/press"  # then a button's data: presses a button shown in a message fo
 POLL_SECONDS = 20  # at a terminal, how often what came due meanwhile is looked for
 
 
+@dataclass(frozen=True)
+class NoChoice:
+    """A number typed while the last reply shows no buttons and asks for nothing typed: it picks
+    nothing, and nothing goes to the service (it would take it for an answer, or say answers
+    are only saved in a dialog); the chat says so instead."""
+
+    number: int
+
+
 def to_plain(text: str, bold: Callable[[str], str] | None = None) -> str:
     """Telegram HTML as terminal text: tags dropped (or bold shown with ANSI), entities decoded."""
     if bold is not None:
@@ -36,7 +46,12 @@ def to_plain(text: str, bold: Callable[[str], str] | None = None) -> str:
 
 class TerminalChat:
     """Prints responses and turns typed lines into service inputs (numbers press buttons). With a
-    `dispatcher`, what the schedule has for this person comes too (`deliver_due`)."""
+    `dispatcher`, what the schedule has for this person comes too (`deliver_due`).
+
+    The buttons of one reply (all its messages) are numbered once, on from one message to the
+    next, so every number on screen is one button; a number typed presses the button it stands
+    beside in the last reply. A reply without buttons leaves none to press: a number typed then
+    is told so (`NoChoice`), unless the reply asks for typed text (a question, a note)."""
 
     def __init__(self, service: ConversationService, person: Person, out: TextIO,
                  ansi: bool = False, err: TextIO | None = None, files: Path | None = None,
@@ -48,9 +63,8 @@ class TerminalChat:
         self.err = err if err is not None else sys.stderr
         self.files = files if files is not None else Path.cwd()  # where files and pictures go
         self.ansi = ansi
-        self.buttons: list[Button] = []
-        self.first = 1  # the number the first of them is pressed with
-        self.free_text = True
+        self.choices: dict[int, Button] = {}  # the last reply's buttons, by their number
+        self.free_text = True  # the last reply takes typed text: a bare number is text
 
     def show(self, response: Response, addressees: Mapping[int, str] | None = None) -> None:
         """Print the messages; remember the last buttons so a number can press one. Messages for
@@ -58,6 +72,9 @@ class TerminalChat:
         of a pair can be rehearsed in two chats on one database."""
         if response.toast:
             self._print(f"({response.toast})")
+        if response.messages or any(d.recipient == self.person.external_id
+                                    for d in response.deliveries):
+            self.choices, self.free_text = {}, False  # a new reply: its own buttons only
         for message in response.messages:
             self._show_message(message)
         for delivery in response.deliveries:
@@ -83,39 +100,52 @@ class TerminalChat:
         if message.photo is not None:  # a picture is a file here, saved like a document
             photo = Document(message.photo.filename, message.photo.content)
             self._print(f"  → {save_document(photo, self.files)}")
+        # text is typed here: an open question, a prompt for a note (its buttons are shortcuts)
+        self.free_text = self.free_text or message.free_text or (
+            message.question is not None and not message.buttons)
         if message.buttons:
-            self.buttons = message.choices
-            self.first = message.first_number
-            self.free_text = message.free_text
+            # numbered on after the reply's earlier buttons: a summary's save keeps its 0 alone
+            first = message.first_number if not self.choices else max(
+                message.first_number, max(self.choices) + 1)
             prefix = "/" if message.free_text else ""
-            for number, button in enumerate(self.buttons, start=self.first):
+            for number, button in enumerate(message.choices, start=first):
+                self.choices[number] = button
                 self._print(f"  {prefix}{number}  {button.label}")
-        elif message.text:
-            self.buttons = []
-            self.free_text = True
         self._print("")
 
     def _print(self, text: str) -> None:
         print(valid_text(text), file=self.out)
 
-    def parse(self, line: str) -> Incoming:
-        """A typed line as the service input it means."""
+    @property
+    def buttons(self) -> list[Button]:
+        """The last reply's buttons, in the order of their numbers."""
+        return [self.choices[number] for number in sorted(self.choices)]
+
+    def parse(self, line: str) -> Incoming | NoChoice:
+        """A typed line as the service input it means (`NoChoice`: a number with nothing to
+        press, which `send` answers itself)."""
         if line.strip().startswith(f"{PRESS} "):  # a button shown in someone else's message
             return PressIn(line.strip().removeprefix(PRESS).strip())
         number = _NUMBER.match(line)
-        index = int(number.group(1)) - self.first if number else -1
-        pressable = 0 <= index < len(self.buttons)
-        if number and pressable and (line.strip().startswith("/") or not self.free_text):
-            return PressIn(self.buttons[index].data)
+        slashed = line.strip().startswith("/")
+        if number and (slashed or not self.free_text):
+            button = self.choices.get(int(number.group(1)))
+            if button is not None:
+                return PressIn(button.data)
+            if not self.choices:
+                return NoChoice(int(number.group(1)))
         stripped = line.strip()
         if stripped.startswith("/") and len(stripped) > 1:
             name, _, args = stripped[1:].partition(" ")
             return CommandIn(name.split("@")[0], args.strip())
         return TextIn(line.rstrip("\n"), whole=True)  # a line is never split
 
-    async def send(self, incoming: Incoming) -> None:
+    async def send(self, incoming: Incoming | NoChoice) -> None:
         """Hand one input to the service and print what comes back. If the service fails, its
         transaction was rolled back: say so in one line, and let the person go on."""
+        if isinstance(incoming, NoChoice):
+            await self._no_choice()
+            return
         try:
             response = await self.service.handle(self.person, incoming)
             addressees = await self._addressees(response.deliveries)
@@ -124,6 +154,17 @@ class TerminalChat:
                   "at the same step.", file=self.err, flush=True)
             return
         self.show(response, addressees)
+
+    async def _no_choice(self) -> None:
+        """A number typed with no buttons to press: one line in the person's language."""
+        try:
+            lang = await self.service.language_for(self.person)
+        except Exception as error:
+            print(f"coachbot: {_what_failed(error)}", file=self.err, flush=True)
+            return
+        self._print(to_plain(self.service.catalog.render(lang, "common.terminal.no_choice")))
+        self._print("")
+        self.out.flush()
 
     async def _addressees(self, deliveries: Sequence[Delivery]) -> dict[int, str]:
         """Who each delivery for someone else goes to, in this person's words (`show`)."""

@@ -13,8 +13,9 @@ from service.awaiting import Dispatch, tap_only, wait_for
 from service.export import export_user
 from service.export_page import export_page
 from service.inputs import Incoming, valid_text
-from service.mentors.pairing import farewells, mentor_name, open_sides
+from service.mentors.pairing import farewells, name_to_other, open_sides
 from service.messages import Document, OutMessage, Response, button
+from service.names import mentor_words
 from service.render import Renderer
 from service.runs import show_run
 from service.turn import Turn
@@ -53,7 +54,8 @@ async def ask_delete(turn: Turn) -> Response:
     await turn.hide_question()
     await wait_for(turn, {"for": WAITING})
     say = turn.say
-    return Response((OutMessage(say("common.delete.confirm", mentor=await mentor_name(turn),
+    return Response((OutMessage(say("common.delete.confirm",
+                                    **await mentor_words(turn.session, turn.user.id),
                                     coordinates=await _coordinated(turn)), (
         (button(say("common.delete.yes_button"), callbacks.delete_data(True)),
          button(say("common.delete.no_button"), callbacks.delete_data(False))),)),))
@@ -71,12 +73,13 @@ async def delete_everything(turn: Turn) -> Response:
     """The person confirmed: whoever they are paired with is told they no longer are, then every
     row about them is erased (their pairings with it)."""
     sides = await open_sides(turn)
+    names = [await name_to_other(turn, side) for side in sides]  # while they are paired
     coordinates = await _coordinated(turn)
     for side in sides:
         if side.as_mentor:  # their mentees' shares were for them, not for a next mentor
             await withdraw_shares(turn.session, side.other.id)
     await delete_user(turn.session, turn.user.id)
-    told = await farewells(turn, sides)
+    told = await farewells(turn, sides, names)
     return Response(turn.message("common.delete.done", coordinates=coordinates).messages,
                     deliveries=told)
 

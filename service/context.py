@@ -15,11 +15,11 @@ from dialogs.engine import Ask, Finished, Info, Reply
 from dialogs.schema import Dialog
 from dialogs.state import RunState, StateError
 from prompts.catalog import Catalog
+from service.names import mentor_words
 from storage.answers import latest_answers
 from storage.goals import GoalRecord, goals_of
-from storage.pairings import pairing_of_mentee
 from storage.runs import runs_of
-from storage.users import UserRecord, first_name, user_by_id
+from storage.users import UserRecord, first_name
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus
 
 # A check-in note the mentee chose to raise at the next meeting stays on the agenda (the agenda's
@@ -105,13 +105,6 @@ async def last_completed(session: AsyncSession, user: UserRecord, dialog: str) -
     return max(done).astimezone(ZoneInfo(user.timezone)).date().isoformat() if done else None
 
 
-async def _mentor(session: AsyncSession, user: UserRecord) -> tuple[bool, str | None]:
-    """Whether the person has a mentor now, and the mentor's first name (texts use it)."""
-    pairing = await pairing_of_mentee(session, user.id)
-    mentor = None if pairing is None else await user_by_id(session, pairing.mentor_id)
-    return pairing is not None, None if mentor is None else first_name(mentor.name)
-
-
 async def template_variables(
     session: AsyncSession, catalog: Catalog, script: Dialog, dialogs: Mapping[str, Dialog],
     user: UserRecord, answers: Mapping[str, Any], today_iso: str, keys: Iterable[str],
@@ -138,8 +131,8 @@ async def template_variables(
     variables["last_done"] = (await last_completed(session, user, script.name)
                               if "last_done" in used else None)
     variables["name"] = first_name(user.name)
-    variables["paired"], variables["mentor"] = (await _mentor(session, user)
-                                                if used & {"paired", "mentor"} else (False, None))
+    variables.update(await mentor_words(session, user.id) if used & {"paired", "mentor"}
+                     else {"paired": False, "mentor": None})
     variables["today"] = today_iso
     ends = user.relationship_ends_on
     variables["days_left"] = (ends - date.fromisoformat(today_iso)).days if ends else None

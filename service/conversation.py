@@ -106,7 +106,7 @@ class ConversationService:
             await scopes.load_roles(turn)
             if created:
                 await broadcasts.reports_for_newcomer(turn)
-            return await route(turn, incoming)
+            return _asks_typing(turn, await route(turn, incoming))
 
     @asynccontextmanager
     async def turn_of(self, external_id: int) -> AsyncIterator[Turn | None]:
@@ -224,3 +224,14 @@ class ConversationService:
         return await create_user(
             session, person.external_id, name=person.name, language=self._spoken(person),
             timezone=self.default_timezone, now=self.clock())
+
+
+def _asks_typing(turn: Turn, response: Response) -> Response:
+    """While something other than a dialog waits for typed text (a note, a date, a time, a
+    comment: `users.awaiting`), the reply's last message, when it has no buttons, asks for that
+    text: marked `free_text`, so a front-end that numbers buttons (the terminal) passes a number
+    typed next on as that text, not as a choice."""
+    last = response.messages[-1] if response.messages else None
+    if not turn.user.awaiting or last is None or last.buttons or last.free_text:
+        return response
+    return replace(response, messages=(*response.messages[:-1], replace(last, free_text=True)))

@@ -11,8 +11,8 @@ from dialogs.schema import Audience
 from dialogs.stages import Stage
 from service import callbacks
 from service.commands import command_for_dialog
-from service.mentors.pairing import mentor_name
 from service.messages import OutMessage, Response, button
+from service.names import mentor_words
 from service.turn import Turn
 from service.views import stage_about
 from storage.runs import active_run, completed_dialogs, latest_paused_run
@@ -33,7 +33,8 @@ async def welcome(turn: Turn, new: bool | None = None) -> Response:
     name = first_name(turn.user.name)
     new = turn.created if new is None else new
     key = "common.service.welcome_new" if new else "common.service.welcome_back"
-    greeting = OutMessage(turn.say(key, name=name, mentor=await mentor_name(turn) if new else None))
+    about = await mentor_words(turn.session, turn.user.id) if new else {}
+    greeting = OutMessage(turn.say(key, name=name, **about))
     await turn.hide_question()  # the offer to continue is asked instead
     run = await active_run(turn.session, turn.user.id)
     run = run or await latest_paused_run(turn.session, turn.user.id)

@@ -145,7 +145,7 @@ class Response:
 
 def with_note(response: Response, note: str) -> Response:
     """The response with a closing note: on its last message when that has buttons, so they stay
-    the last ones shown (the terminal presses the last buttons shown by number), else on its own."""
+    the last ones shown, else on its own."""
     last = response.messages[-1] if response.messages else None
     if last is None or not last.buttons:
         return replace(response, messages=(*response.messages, OutMessage(note)))

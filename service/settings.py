@@ -3,6 +3,7 @@ hours in which nothing scheduled arrives."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from prompts.catalog import Catalog
 from service import callbacks
 from service.commands import Scope
-from service.mentors.pairing import mentor_name, settings_part
+from service.mentors.pairing import settings_part
 from service.mentors.scopes import listed_scopes, menu_of
 from service.messages import OutMessage, Response, button
+from service.names import mentor_words
 from service.render import Renderer
 from service.schedule.plan import replan
 from service.schedule.rhythm import QuietHours
@@ -41,7 +43,8 @@ async def settings(turn: Turn, args: str) -> Response:
     directly (the terminal has no buttons). Keywords are understood in every language."""
     if not args.strip():
         view = settings_view(turn.user, turn.render, turn.now, turn.content.policy.quiet_hours,
-                             await mentor_name(turn), Scope.MENTEE in listed_scopes(turn))
+                             await mentor_words(turn.session, turn.user.id),
+                             Scope.MENTEE in listed_scopes(turn))
         return Response((view, *await settings_part(turn)))
     name, value = read_setting(turn.content.catalog, args)
     if name is None:
@@ -103,7 +106,7 @@ async def apply_setting(turn: Turn, name: str, value: str) -> Response:
     turn.became(user)
     if name in REPLANS:
         await replan(turn, turn.content.schedule)
-    said = turn.message(key, mentor=await mentor_name(turn), **variables)
+    said = turn.message(key, **await mentor_words(turn.session, turn.user.id), **variables)
     # The chat's command menu follows the new language (mentors' holds their commands too).
     return replace(said, menu=await menu_of(turn, turn.user)) if language_changed else said
 
@@ -121,13 +124,13 @@ def quiet_text(quiet: str | None, render: Renderer) -> str:
 
 
 def settings_view(user: UserRecord, render: Renderer, now: datetime,
-                  default_quiet: str, mentor: str | None = None, mentee_side: bool = True
-                  ) -> OutMessage:
+                  default_quiet: str, about_mentor: Mapping[str, Any] | None = None,
+                  mentee_side: bool = True) -> OutMessage:
     """Current settings with buttons to change language, time zone and sharing (with whom:
-    `mentor`, their linked mentor's first name; sharing only for someone with a mentee side)."""
+    `about_mentor`, service.names.mentor_words; sharing only for someone with a mentee side)."""
     say = render.text
     text = say("common.settings.view", language=say(f"common.languages.{user.language}"),
-               mentor=mentor, mentee_side=mentee_side,
+               **(about_mentor or {"paired": False, "mentor": None}), mentee_side=mentee_side,
                timezone=user.timezone, local_time=local_time(user.timezone, now),
                sharing=say("common.settings.sharing_on" if user.share_by_default
                            else "common.settings.sharing_off"),

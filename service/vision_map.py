@@ -16,10 +16,12 @@ from prompts.catalog import Catalog
 from service import drawing
 from service.callbacks import vision_map_data
 from service.messages import Delivery, OutMessage, Photo, Response, button, plain
+from service.names import mentee_name
+from service.render import Renderer
 from service.turn import Turn
 from storage.pairings import pairing_of_mentee
 from storage.runs import get_run
-from storage.users import UserRecord, user_by_id
+from storage.users import UserRecord, first_name, user_by_id
 from storage.vocabulary import RunStatus
 
 DIALOG = "vision"
@@ -117,9 +119,9 @@ async def after_dialog(turn: Turn, dialog: str, answers: Mapping[str, object],
     if dialog != DIALOG:
         return []
     picture = partial(vision_picture, VisionMap.from_answers(answers), turn.lang,
-                      turn.content.catalog, turn.user.name)
+                      turn.content.catalog, first_name(turn.user.name))
     mentor = await _mentor_of(turn)
-    name = None if mentor is None else mentor.name
+    name = None if mentor is None else first_name(mentor.name)
     share_button = button(turn.say("pictures.vision.share", mentor=name), vision_map_data(run_id))
     caption = turn.say("pictures.vision.caption", paired=mentor is not None, mentor=name)
     return [OutMessage(caption, ((share_button,),), photo=Photo(FILENAME, picture))]
@@ -127,8 +129,15 @@ async def after_dialog(turn: Turn, dialog: str, answers: Mapping[str, object],
 
 async def _mentor_of(turn: Turn) -> UserRecord | None:
     """The mentee's mentor while they are paired."""
+    found = await _pairing_of(turn)
+    return None if found is None else found[1]
+
+
+async def _pairing_of(turn: Turn) -> tuple[int, UserRecord] | None:
+    """The mentee's open pairing's id and their mentor."""
     pairing = await pairing_of_mentee(turn.session, turn.user.id)
-    return None if pairing is None else await user_by_id(turn.session, pairing.mentor_id)
+    mentor = None if pairing is None else await user_by_id(turn.session, pairing.mentor_id)
+    return None if pairing is None or mentor is None else (pairing.id, mentor)
 
 
 async def share(turn: Turn, run_id: int) -> Response:
@@ -143,13 +152,15 @@ async def share(turn: Turn, run_id: int) -> Response:
         answers = RunState.from_json(run.state).answers
     except StateError:
         return turn.stale_press()
-    mentor = await _mentor_of(turn)
-    if mentor is None:
+    found = await _pairing_of(turn)
+    if found is None:
         return Response(toast=plain(turn.say("pictures.vision.not_paired")))
+    pairing_id, mentor = found
+    say = Renderer(turn.content.catalog, mentor.language).text
+    me = await mentee_name(turn.session, say, mentor.id, pairing_id)  # as the mentor calls me
     picture = partial(vision_picture, VisionMap.from_answers(answers), mentor.language,
-                      turn.content.catalog, turn.user.name)
-    caption = turn.content.catalog.render(mentor.language, "pictures.vision.received",
-                                          name=turn.user.name)
+                      turn.content.catalog, me)
+    caption = say("pictures.vision.received", name=me)
     delivery = Delivery(mentor.telegram_id, (OutMessage(caption, photo=Photo(FILENAME, picture)),))
-    sent = turn.say("pictures.vision.sent", mentor=mentor.name)
+    sent = turn.say("pictures.vision.sent", mentor=first_name(mentor.name))
     return Response((OutMessage(sent),), accepted=True, deliveries=(delivery,))

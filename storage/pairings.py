@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, or_, select, update
+from sqlalchemy import Row, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import ANSWERS, GOALS, PAIRINGS, USERS, record
@@ -112,6 +112,17 @@ async def pairings_of_mentor(session: AsyncSession, mentor_id: int) -> list[tupl
     rows = await session.execute(_PAIRINGS_OF_MENTOR, {"mentor": mentor_id})
     return [(PairingRecord.from_row(row), record(UserRecord, row, prefix="mentee_user_", role=Role))
             for row in rows]
+
+
+_MENTEES_IN_ORDER = (
+    select(PAIRINGS.c.mentee_id).where(PAIRINGS.c.mentor_id == bindparam("mentor"))
+    .group_by(PAIRINGS.c.mentee_id).order_by(func.min(PAIRINGS.c.id)))
+
+
+async def mentees_in_order(session: AsyncSession, mentor_id: int) -> list[int]:
+    """Everyone ever paired with the mentor (ended pairings too), each once, in the order they
+    were first paired: the place of each stays while others come and go (service.names)."""
+    return list((await session.execute(_MENTEES_IN_ORDER, {"mentor": mentor_id})).scalars())
 
 
 async def pairing_of_mentor(session: AsyncSession, mentor_id: int,

@@ -10,7 +10,6 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import PAIRINGS, PULSES, USERS
-from storage.stats import called
 from storage.users import first_name
 from storage.vocabulary import PairingStatus
 
@@ -22,7 +21,7 @@ class PulsePairing:
     pairing_id: int
     side: str  # "mentor" | "mentee"
     started_on: date
-    other: str  # the other person's first name
+    other: str | None  # the other person's first name (None without one)
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ async def pulse_pairings(session: AsyncSession, user_id: int) -> list[PulsePairi
                PAIRINGS.c.programme_id.is_not(None))
         .order_by(PAIRINGS.c.id))
     return [PulsePairing(row.id, "mentor" if row.mentor_id == user_id else "mentee",
-                         row.started_on, called(row.name)) for row in rows]
+                         row.started_on, first_name(row.name)) for row in rows]
 
 
 async def add_pulse(session: AsyncSession, pairing_id: int, user_id: int, side: str, score: int,

@@ -321,9 +321,9 @@ def test_a_quiet_mentee_without_a_name_is_named_as_what_they_are_never_a_questio
     """A person met only in the terminal chat has no first name; the digest's list of those with
     nothing new says who they are to the mentor instead."""
     news = [MenteeNews(1, "Ana", (), (), (), ("ending",), 3),
-            MenteeNews(2, None, (), (), (), (), None)]
+            MenteeNews(2, None, (), (), (), (), None)]  # as for a sole mentee (service.names)
     messages = render_digest(Renderer(default_catalog(), lang), default_scripts(), news, "UTC",
                              None)
     text = to_plain(messages[-1].text)
     assert "?" not in text
-    assert shown(lang, "mentors.pairing.unnamed.mentee") in text
+    assert {"en": "your mentee", "de": "der Person, die du begleitest"}[lang] in text

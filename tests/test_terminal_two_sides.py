@@ -61,8 +61,8 @@ async def test_someone_without_a_name_is_your_mentee(service: ConversationServic
     mentor = Chat(service, 2001, name="Maria", language=lang)
     await pair(mentor, Chat(service, 2002, name=""))
     text = mentor.texts(await mentor.handle(CommandIn("settings", "")))
-    unnamed = shown(lang, "mentors.pairing.unnamed.mentee")
     labels = [button.label for button in mentor.buttons]
-    assert shown(lang, "mentors.pairing.end_button", name=unnamed) in labels
+    assert shown(lang, "mentors.pairing.end_button", name=None, as_mentor=True) in labels
+    assert {"en": "your mentee", "de": "der Person, die du begleitest"}[lang] in labels[-1]
     assert "…" not in text
     assert not [label for label in labels if "…" in label]

@@ -19,6 +19,7 @@ from service.callbacks import scheduling_data
 from service.inputs import Incoming, MediaIn, TextIn
 from service.mentors.help_button import NOTE, TOPIC
 from service.messages import Delivery, OutMessage, Response, button
+from service.names import mentee_name
 from service.programmes import safety
 from service.render import Renderer
 from service.schedule.kinds import Choice
@@ -83,7 +84,8 @@ async def _deliver_note(turn: Turn, note: str) -> Response:
     request = await ask_help(turn.session, pairing_id=pairing_id, mentee_id=turn.user.id,
                              mentor_id=mentor.id, note=note, now=turn.now)
     say = Renderer(turn.content.catalog, mentor.language).text
-    alert = OutMessage(say("alerts.alert", mentee=first_name(turn.user.name), note=request.note),
+    mentee = await mentee_name(turn.session, say, mentor.id, pairing_id)  # maybe "Mentee 2"
+    alert = OutMessage(say("alerts.alert", mentee=mentee, note=request.note),
                        ((button(say("alerts.reply_button"), reply_data(request.id)),),))
     sent = OutMessage(turn.say("alerts.sent", mentor=first_name(mentor.name)))
     return Response((sent,), deliveries=(Delivery(mentor.telegram_id, (alert,)),))
@@ -97,10 +99,9 @@ async def ask_reply(turn: Turn, request_id: int) -> Response:
     request = await request_for_mentor(turn.session, turn.user.id, request_id)
     if request is None:
         return turn.stale_press()
-    mentee = await user_by_id(turn.session, request.mentee_id)
+    mentee = await mentee_name(turn.session, turn.say, turn.user.id, request.pairing_id)
     await wait_for(turn, {"for": REPLY, "request": request.id})
-    return Response((OutMessage(turn.say("alerts.ask_reply",
-                                         mentee=first_name(mentee.name if mentee else None)),
+    return Response((OutMessage(turn.say("alerts.ask_reply", mentee=mentee),
                                 free_text=True),))
 
 
@@ -123,7 +124,8 @@ async def _deliver_reply(turn: Turn, request_id: int, reply: str) -> Response:
     say = Renderer(turn.content.catalog, mentee.language).text
     message = OutMessage(say("alerts.reply", mentor=first_name(turn.user.name),
                              reply=reply, note=request.note))
-    sent = OutMessage(turn.say("alerts.reply_sent", mentee=first_name(mentee.name)))
+    sent = OutMessage(turn.say("alerts.reply_sent", mentee=await mentee_name(
+        turn.session, turn.say, turn.user.id, request.pairing_id)))
     return Response((sent,), deliveries=(Delivery(mentee.telegram_id, (message,)),))
 
 

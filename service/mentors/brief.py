@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from service.mentors.shared_text import answers_text
 from service.messages import OutMessage, Response
+from service.names import mentee_name
 from service.schedule.kinds import PersonKind
 from service.schedule.meeting import BEFORE as AGENDA_BEFORE
 from service.schedule.meeting import RULE as MEETING_RULE
@@ -22,10 +23,10 @@ from service.schedule.meeting import meetings
 from service.schedule.placing import local_moment, placed, placed_for, when
 from service.schedule.rhythm import zone_info
 from service.turn import Turn
-from storage.pairings import PairingRecord, pairing_of_mentor, pairings_of_mentor
+from storage.pairings import PairingRecord, pairing_of_mentor
 from storage.schedule import ItemRecord, NewItem, cancel_pending, last_sent_at
 from storage.shared import shared_answers
-from storage.users import UserRecord, first_name
+from storage.users import UserRecord
 from storage.vocabulary import JSONObject
 
 KIND = "meeting_brief"
@@ -73,8 +74,7 @@ async def due(turn: Turn, item: ItemRecord) -> Response | None:
         if isinstance(ref, int) else None
     if pairing is None or not isinstance(meeting, str):
         return None
-    mentee = next((m for p, m in await pairings_of_mentor(turn.session, turn.user.id)
-                   if p.id == pairing.id), None)
+    name = await mentee_name(turn.session, turn.say, turn.user.id, pairing.id)
     since = await last_sent_at(turn.session, turn.user.id, KIND,
                                key_prefix=_prefix(turn.user.id, pairing), besides=item.id)
     answers = await shared_answers(turn.session, turn.user.id, pairing.id)
@@ -83,7 +83,7 @@ async def due(turn: Turn, item: ItemRecord) -> Response | None:
     agenda = [a for a in answers if a.run_id == latest]
     rest = [a for a in answers if a.run_id != latest and (since is None or a.updated_at > since)]
     zone, scripts = turn.user.timezone, turn.content.scripts  # the mentor's
-    blocks = [turn.say("brief.heading", name=first_name(mentee.name if mentee else None),
+    blocks = [turn.say("brief.heading", name=name,
                        when=when(turn, datetime.fromisoformat(meeting), on=True))]
     blocks += answers_text(turn.render, scripts, agenda, zone) or [turn.say("brief.no_agenda")]
     since_blocks = answers_text(turn.render, scripts, rest, zone)

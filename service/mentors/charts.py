@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 from prompts.catalog import Catalog
 from service import drawing
 from service.messages import OutMessage, Photo, plain
+from service.names import mentee_names
 from service.turn import Turn
 from storage.pairings import pairings_of_mentor
 from storage.shared import shared_step
-from storage.users import first_name
 
 #: The check-in's question whose answers the chart shows, and its scale.
 CONFIDENCE = ("checkin", "confidence")
@@ -32,7 +32,8 @@ MARKERS = ("o", "s", "^", "D", "v", "P")
 
 @dataclass(frozen=True)
 class ChartLine:
-    """One mentee's line: their first name and (check-in day, confidence) pairs, oldest first."""
+    """One mentee's line: their name (service.names; "" without one: "your mentee") and
+    (check-in day, confidence) pairs, oldest first."""
 
     name: str
     points: tuple[tuple[date, int], ...]
@@ -61,7 +62,7 @@ def confidence_figure(series: Sequence[ChartLine], lang: str, catalog: Catalog) 
         values = [min(max(value, LOWEST), HIGHEST) for _, value in line.points]
         ax.plot(xs, values, color=drawing.COLOURS[number % len(drawing.COLOURS)],
                 marker=MARKERS[number // len(drawing.COLOURS) % len(MARKERS)], markersize=9,
-                linewidth=3, label=drawing.drawable(line.name) or say("unnamed", number=number + 1))
+                linewidth=3, label=drawing.drawable(line.name) or say("unnamed"))
     days = sorted({day for line in lines for day, _ in line.points})
     _date_axis(ax, days, lang, catalog)
     ax.set_ylim(LOWEST - 0.5, HIGHEST + 0.5)
@@ -100,22 +101,23 @@ def _date_axis(ax: Axes, days: Sequence[date], lang: str, catalog: Catalog) -> N
 
 async def confidence_series(turn: Turn, pairing_id: int | None = None) -> list[ChartLine]:
     """The confidence each of the mentor's mentees (turn.user is the mentor), or one of them,
-    shared at check-ins, by the day in the mentee's time zone, each named by first name as
-    everywhere a mentor reads of them; mentees who shared none have no line. Only the mentor's
-    own open pairings are read (storage.shared)."""
+    shared at check-ins, by the day in the mentee's time zone, each named as everywhere a mentor
+    reads of them (service.names: "" for a sole mentee without a name); mentees who shared none
+    have no line. Only the mentor's own open pairings are read (storage.shared)."""
     dialog, step = CONFIDENCE
     answers = await shared_step(turn.session, turn.user.id, dialog, step, pairing_id=pairing_id)
     points: dict[int, list[tuple[date, int]]] = {}
-    mentees = {pairing.id: mentee for pairing, mentee in
-               await pairings_of_mentor(turn.session, turn.user.id)}
+    pairs = await pairings_of_mentor(turn.session, turn.user.id)
+    mentees = {pairing.id: mentee for pairing, mentee in pairs}
+    names = await mentee_names(turn.session, turn.say, turn.user.id, pairs)
     for paired, answer in answers:
         mentee = mentees.get(paired)
         if mentee is None or isinstance(answer.value, bool) or not isinstance(answer.value, int):
             continue
         day = answer.created_at.astimezone(ZoneInfo(mentee.timezone)).date()
         points.setdefault(paired, []).append((day, answer.value))
-    return [ChartLine(first_name(mentee.name) or "", tuple(points[paired]))
-            for paired, mentee in mentees.items() if paired in points]
+    return [ChartLine(names[paired] or "", tuple(points[paired]))
+            for paired in mentees if paired in points]
 
 
 async def confidence_message(turn: Turn, pairing_id: int | None = None) -> OutMessage | None:
@@ -130,4 +132,5 @@ async def confidence_message(turn: Turn, pairing_id: int | None = None) -> OutMe
         return confidence_chart(series, lang, catalog) or b""
 
     name = series[0].name if pairing_id is not None and series else None
-    return OutMessage(turn.say("pictures.chart.caption", name=name), photo=Photo(FILENAME, draw))
+    return OutMessage(turn.say("pictures.chart.caption", name=name, one=pairing_id is not None),
+                      photo=Photo(FILENAME, draw))

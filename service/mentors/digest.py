@@ -26,6 +26,7 @@ from service.mentors.rules import DIGEST, OFF, is_mentor, occurrences, rhythm_of
 from service.mentors.shared_text import answers_text, goals_text, local_day
 from service.mentors.view import missed_in_row
 from service.messages import Button, OutMessage, Response, button
+from service.names import Say, mentee_names
 from service.render import Renderer
 from service.schedule.checkins import TIMES, describe
 from service.schedule.kinds import Choice, PersonKind, Planner
@@ -42,7 +43,7 @@ from storage.help import HelpRecord, help_asked_since
 from storage.pairings import PairingRecord, pairings_of_mentor
 from storage.schedule import ItemRecord, NewItem, last_sent_at, pending_items, rules_of, set_rule
 from storage.shared import GoalParts, activity, shared_answers, shared_goals
-from storage.users import UserRecord, first_name
+from storage.users import UserRecord
 from storage.vocabulary import JSONObject
 
 KIND = DIGEST
@@ -97,11 +98,14 @@ def flags_of(pairing: PairingRecord, mentee: UserRecord, answers: Sequence[Answe
 
 
 async def gather(session: AsyncSession, mentor_id: int, since: datetime | None,
-                 today: date, parts: Mapping[str, GoalParts]) -> list[MenteeNews]:
+                 today: date, parts: Mapping[str, GoalParts], say: Say) -> list[MenteeNews]:
     """Each open pairing's news since `since` (None: everything shared so far); of a goal, the
-    parts whose answers are shared."""
+    parts whose answers are shared; each mentee named as the mentor's texts name them (`say`:
+    in the mentor's language; service.names)."""
     news = []
-    for pairing, mentee in await pairings_of_mentor(session, mentor_id):
+    pairs = await pairings_of_mentor(session, mentor_id)
+    names = await mentee_names(session, say, mentor_id, pairs)
+    for pairing, mentee in pairs:
         answers = await shared_answers(session, mentor_id, pairing.id)
         new = tuple(a for a in answers if since is None or a.updated_at > since)
         goals = tuple(await shared_goals(session, mentor_id, pairing.id, parts, since=since))
@@ -111,7 +115,7 @@ async def gather(session: AsyncSession, mentor_id: int, since: datetime | None,
         flags = ["missed"] if missed else []
         flags += flags_of(pairing, mentee, answers, new, asked, today)
         ends = pairing.ends_on
-        news.append(MenteeNews(pairing.id, first_name(mentee.name), new, goals, asked,
+        news.append(MenteeNews(pairing.id, names[pairing.id], new, goals, asked,
                                tuple(flags), (ends - today).days if ends else None, missed))
     return news
 
@@ -122,7 +126,7 @@ def render_digest(render: Renderer, scripts: Scripts, news: Sequence[MenteeNews]
     end. A long one is split by the front-end (Telegram's 4096 characters)."""
     say = render.text
     told = [n for n in news if not n.empty]
-    quiet = [n.name or say("mentors.pairing.unnamed.mentee") for n in news if n.empty]
+    quiet = [n.name for n in news if n.empty]  # several mentees: each has a name or a number
     parts = []
     for mentee in told:
         blocks = [say("digest.mentee", name=mentee.name)]
@@ -151,7 +155,8 @@ async def news(turn: Turn, besides: int | None = None
     """The digest as it stands: what is new since the last one sent (`besides`: the item being
     sent now), with the confidence chart; no messages when there is nothing to tell."""
     since = await last_sent_at(turn.session, turn.user.id, KIND, besides=besides)
-    found = await gather(turn.session, turn.user.id, since, turn.today, turn.content.goal_parts)
+    found = await gather(turn.session, turn.user.id, since, turn.today, turn.content.goal_parts,
+                         turn.say)
     messages = render_digest(turn.render, turn.content.scripts, found, turn.user.timezone, since)
     if not messages:
         return since, []

@@ -15,10 +15,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from service import journey
-from service.mentors.pairing import mentor_name
 from service.mentors.roles import answered, ask_role
 from service.mentors.scopes import load_roles, menu_of
 from service.messages import Delivery, OutMessage, Response
+from service.names import mentee_name, mentor_words
 from service.render import Renderer
 from service.schedule.plan import replan
 from service.turn import Turn
@@ -89,11 +89,11 @@ async def redeem(turn: Turn, token: str) -> Response:
     # The mentee's planners plan what follows from a pairing (their mentor's digest, own check-in
     # and reflection before the end): without this, none came until the mentee's next replan.
     await replan(turn, turn.content.schedule)
-    mentor, mentee = first_name(creator.name), first_name(turn.user.name)
-    paired = OutMessage(turn.say("mentors.pairing.paired_mentee", mentor=mentor))
+    paired = OutMessage(turn.say("mentors.pairing.paired_mentee", mentor=first_name(creator.name)))
+    say = Renderer(turn.content.catalog, creator.language).text
+    mentee = await mentee_name(turn.session, say, creator.id, pairing.id)  # maybe "Mentee 3"
     told = ((Delivery(creator.telegram_id, (OutMessage(
-        Renderer(turn.content.catalog, creator.language).text(
-            "mentors.pairing.paired_mentor", mentee=mentee)),)),) if creator.active else ())
+        say("mentors.pairing.paired_mentor", mentee=mentee)),)),) if creator.active else ())
     assert pairing.mentor_id == creator.id
     if turn.created:
         welcome = await journey.welcome(turn, new=True)
@@ -129,13 +129,13 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
     elif (found.role is Role.MENTEE and found.programme_id is None
           and await pairing_of_mentee(turn.session, turn.user.id) is not None):
         key = "mentors.invite.already_paired"
-        mentor = await mentor_name(turn)
+        mentor = (await mentor_words(turn.session, turn.user.id))["mentor"]
     elif (found.role is Role.MENTEE and found.programme_id is not None
           and await pairing_of_mentee(turn.session, turn.user.id) is not None):
         # a cohort's mentee link for someone who has a mentor: not joined, its use kept (one
         # person may still be a mentor in one pairing and a mentee in another: mentor links pass)
         key = "programme_admin.already_paired"
-        mentor = await mentor_name(turn)
+        mentor = (await mentor_words(turn.session, turn.user.id))["mentor"]
         joining = await programme_by_id(turn.session, found.programme_id)
         programme = joining.name if joining is not None else None
     elif not await use_invite(turn.session, found.id, turn.now):  # someone was quicker

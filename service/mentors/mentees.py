@@ -6,6 +6,7 @@ pairing is the mentor's own and open, and then the answer is the same whatever t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -23,6 +24,7 @@ from service.mentors.view import (
     mentee_summaries,
 )
 from service.messages import OutMessage, Response, button
+from service.names import mentee_names
 from service.turn import Turn
 from storage.answers import AnswerRecord
 
@@ -35,7 +37,8 @@ async def mentees(turn: Turn, args: str = "") -> Response:
     if not wanted:
         return await list_mentees(turn)
     zone = ZoneInfo(turn.user.timezone)
-    found = await mentee_summaries(turn.session, turn.user.id, turn.today, zone)
+    found = await _named(turn, await mentee_summaries(turn.session, turn.user.id, turn.today,
+                                                      zone))
     match = next((s for s in found if (wanted.isdigit() and s.pairing_id == int(wanted))
                   or (s.name or "").casefold() == wanted.casefold()), None)
     if match is None:
@@ -48,8 +51,8 @@ async def list_mentees(turn: Turn) -> Response:
     button per mentee opens them."""
     if Scope.MENTOR not in turn.scopes:
         return turn.message("mentor_view.only_mentors")
-    found = await mentee_summaries(turn.session, turn.user.id, turn.today,
-                                   ZoneInfo(turn.user.timezone))
+    found = await _named(turn, await mentee_summaries(turn.session, turn.user.id, turn.today,
+                                                      ZoneInfo(turn.user.timezone)))
     if not found:
         return turn.message("mentor_view.none")
     lines = [turn.say("mentor_view.header", count=len(found))]
@@ -68,8 +71,17 @@ async def show_mentee(turn: Turn, pairing_id: int) -> Response:
                                  ZoneInfo(turn.user.timezone), turn.content.goal_parts)
     if detail is None:
         return turn.message("mentor_view.not_yours")
+    [named] = await _named(turn, [detail.summary])
+    detail = replace(detail, summary=named)
     chart = await confidence_message(turn, pairing_id)
     return Response((*_detail_messages(turn, detail), *((chart,) if chart else ())))
+
+
+async def _named(turn: Turn, found: list[MenteeSummary]) -> list[MenteeSummary]:
+    """The summaries with each mentee named as all the mentor's texts name them: a nameless
+    one among several as "Mentee 2" (service.names), so `/mentees Mentee 2` opens them too."""
+    names = await mentee_names(turn.session, turn.say, turn.user.id)
+    return [replace(summary, name=names.get(summary.pairing_id, summary.name)) for summary in found]
 
 
 def _name(turn: Turn, summary: MenteeSummary) -> str:

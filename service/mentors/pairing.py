@@ -15,6 +15,7 @@ from service import callbacks
 from service.commands import Scope
 from service.mentors.scopes import menu_of
 from service.messages import Delivery, OutMessage, Response, button
+from service.names import mentee_name, mentee_names
 from service.render import Renderer
 from service.schedule.kinds import PersonKind
 from service.turn import Turn
@@ -32,30 +33,20 @@ from storage.vocabulary import PairingStatus
 
 @dataclass(frozen=True)
 class Side:
-    """One open pairing as one of its two people sees it: the other person, and whether the one
-    looking is the mentor."""
+    """One open pairing as one of its two people sees it: the other person, whether the one
+    looking is the mentor, and the other person as texts name them to the one looking
+    (service.names: None without a name, and the text says "your mentor")."""
 
     pairing: PairingRecord
     other: UserRecord
     as_mentor: bool
-
-    def called(self, turn: Turn) -> str:
-        """The other person by first name; without one, what they are to the one looking
-        ("your mentee"), never a bare "…"."""
-        return first_name(self.other.name) or turn.say(
-            f"mentors.pairing.unnamed.{'mentee' if self.as_mentor else 'mentor'}")
+    name: str | None
 
 
 async def mentor_of(turn: Turn) -> UserRecord | None:
     """The person's mentor, while a pairing of theirs is open."""
     pairing = await pairing_of_mentee(turn.session, turn.user.id)
     return None if pairing is None else await user_by_id(turn.session, pairing.mentor_id)
-
-
-async def mentor_name(turn: Turn) -> str | None:
-    """The first name of the person's mentor while they are paired (sharing texts use it)."""
-    mentor = await mentor_of(turn)
-    return None if mentor is None else first_name(mentor.name) or "…"
 
 
 async def own_side(turn: Turn, pairing_id: int) -> Side | None:
@@ -68,7 +59,11 @@ async def own_side(turn: Turn, pairing_id: int) -> Side | None:
         if pairing is None or pairing.id != pairing_id:
             return None
     other = await user_by_id(turn.session, pairing.mentee_id if as_mentor else pairing.mentor_id)
-    return None if other is None else Side(pairing, other, as_mentor)
+    if other is None:
+        return None
+    name = (await mentee_name(turn.session, turn.say, turn.user.id, pairing.id) if as_mentor
+            else first_name(other.name))
+    return Side(pairing, other, as_mentor, name)
 
 
 async def open_sides(turn: Turn) -> list[Side]:
@@ -78,10 +73,20 @@ async def open_sides(turn: Turn) -> list[Side]:
     if own is not None:
         mentor = await user_by_id(turn.session, own.mentor_id)
         if mentor is not None:
-            sides.append(Side(own, mentor, as_mentor=False))
-    sides += [Side(pairing, mentee, as_mentor=True)
-              for pairing, mentee in await pairings_of_mentor(turn.session, turn.user.id)]
+            sides.append(Side(own, mentor, False, first_name(mentor.name)))
+    mentees = await pairings_of_mentor(turn.session, turn.user.id)
+    names = await mentee_names(turn.session, turn.say, turn.user.id, mentees)
+    sides += [Side(pairing, mentee, True, names[pairing.id]) for pairing, mentee in mentees]
     return sides
+
+
+async def name_to_other(turn: Turn, side: Side) -> str | None:
+    """The person as the other one of `side` names them (a mentor with several mentees: maybe
+    "Mentee 2"), for telling them the pairing ended: read while it is still open."""
+    if side.as_mentor:
+        return first_name(turn.user.name)
+    say = Renderer(turn.content.catalog, side.other.language).text
+    return await mentee_name(turn.session, say, side.other.id, side.pairing.id)
 
 
 async def settings_part(turn: Turn) -> tuple[OutMessage, ...]:
@@ -90,17 +95,18 @@ async def settings_part(turn: Turn) -> tuple[OutMessage, ...]:
     lines: list[str] = []
     mentor = next((side for side in sides if not side.as_mentor), None)
     if mentor is not None:
-        lines.append(turn.say("mentors.pairing.your_mentor", mentor=mentor.called(turn),
+        lines.append(turn.say("mentors.pairing.your_mentor", mentor=mentor.name,
                               since=mentor.pairing.started_on.isoformat()))
     mentees = [side for side in sides if side.as_mentor]
     if mentees:
         lines.append(turn.say("mentors.pairing.your_mentees", mentees=[
-            {"name": side.called(turn), "since": side.pairing.started_on.isoformat()} for side in mentees]))
+            {"name": side.name, "since": side.pairing.started_on.isoformat()} for side in mentees]))
     elif Scope.MENTOR in turn.scopes:
         lines.append(turn.say("mentors.pairing.no_mentees"))
     if not lines:
         return ()
-    rows = tuple((button(turn.say("mentors.pairing.end_button", name=side.called(turn)),
+    rows = tuple((button(turn.say("mentors.pairing.end_button", name=side.name,
+                                  as_mentor=side.as_mentor),
                          callbacks.end_pairing_data(side.pairing.id)),) for side in sides)
     return (OutMessage("\n\n".join(lines), rows),)
 
@@ -111,7 +117,7 @@ async def end_pairing_offer(turn: Turn, pairing_id: int) -> Response:
     if side is None:
         return turn.stale_press()
     say = turn.say
-    question = OutMessage(say("mentors.pairing.end_confirm", name=side.called(turn),
+    question = OutMessage(say("mentors.pairing.end_confirm", name=side.name,
                               as_mentor=side.as_mentor), ((
         button(say("mentors.pairing.end_yes"), callbacks.end_pairing_data(pairing_id, True)),
         button(say("mentors.pairing.end_no"), callbacks.end_pairing_data(pairing_id, False))),))
@@ -127,22 +133,25 @@ async def on_end_press(turn: Turn, press: callbacks.EndPairingPress) -> Response
         return turn.stale_press()
     if not press.confirmed:
         return turn.message("mentors.pairing.kept")
+    me = await name_to_other(turn, side)
     await set_pairing_status(turn.session, side.pairing.id, PairingStatus.ENDED, turn.now)
     if not side.as_mentor:
         turn.paired_as_mentee = False
-    told = await _told(turn, side.other, "mentors.pairing.ended_other",
-                       first_name(turn.user.name), as_mentor=not side.as_mentor)
-    return Response((OutMessage(turn.say("mentors.pairing.ended_you", name=side.called(turn),
+    told = await _told(turn, side.other, "mentors.pairing.ended_other", me,
+                       as_mentor=not side.as_mentor)
+    return Response((OutMessage(turn.say("mentors.pairing.ended_you", name=side.name,
                                          as_mentor=side.as_mentor)),),
                     deliveries=told, menu=await menu_of(turn, turn.user))
 
 
-async def farewells(turn: Turn, sides: list[Side]) -> tuple[Delivery, ...]:
+async def farewells(turn: Turn, sides: list[Side], names: list[str | None]
+                    ) -> tuple[Delivery, ...]:
     """Once someone's data is erased (their pairings with it): everyone who was paired with them
-    (`sides`, read before) hears they are no longer paired, and their menu follows."""
+    (`sides`, read before, and what each called them: `name_to_other`) hears they are no longer
+    paired, and their menu follows."""
     told: list[Delivery] = []
-    for side in sides:
-        told += await _told(turn, side.other, "mentors.pairing.gone", first_name(turn.user.name),
+    for side, name in zip(sides, names, strict=True):
+        told += await _told(turn, side.other, "mentors.pairing.gone", name,
                             as_mentor=not side.as_mentor)
     return tuple(told)
 

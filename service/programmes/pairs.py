@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.messages import OutMessage, Response
+from service.names import mentee_called, mentee_name, mentee_numbers, mentor_words
 from service.programmes.defaults import ProgrammeDefaults
 from service.schedule.kinds import PersonKind
 from service.turn import Turn
@@ -37,7 +38,7 @@ from storage.programme_members import members_named
 from storage.programmes import ProgrammeRecord
 from storage.schedule import ItemRecord, NewItem, add_items, item_by_key
 from storage.users import UserRecord, first_name, get_user, user_by_id, user_id_of
-from storage.vocabulary import ItemStatus, PairingStatus, Role
+from storage.vocabulary import ItemStatus, JSONObject, PairingStatus, Role
 
 KIND = "introduction"
 MAX_ROWS = 5000
@@ -111,13 +112,17 @@ def _key(user_id: int, pairing_id: int, *, ended: bool) -> str:
 
 
 def _note(user: UserRecord, pairing_id: int, other: UserRecord, *, as_mentor: bool,
-          ended: bool, programme: str, now: datetime) -> list[NewItem]:
-    """The introduction (or the note that the pair ended) for one of the two, due now."""
+          ended: bool, programme: str, now: datetime, number: int | None = None) -> list[NewItem]:
+    """The introduction (or the note that the pair ended) for one of the two, due now: the other
+    person's first name (None without one) and, for a mentor, a nameless mentee's number among
+    several (service.names), as the pairing was when it ended."""
     if not user.active:
         return []
-    return [NewItem(_key(user.id, pairing_id, ended=ended), KIND, user.id, now,
-                    {"other": _name(other), "as_mentor": as_mentor, "ended": ended,
-                     "programme": programme, "pairing": pairing_id})]
+    payload: JSONObject = {"other": first_name(other.name), "as_mentor": as_mentor,
+                           "ended": ended, "programme": programme, "pairing": pairing_id}
+    if number is not None:
+        payload["number"] = number
+    return [NewItem(_key(user.id, pairing_id, ended=ended), KIND, user.id, now, payload)]
 
 
 async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: str | int,
@@ -156,12 +161,13 @@ async def unpair(session: AsyncSession, programme: ProgrammeRecord, mentee_ref: 
     mentor = await user_by_id(session, pairing.mentor_id)
     if mentor is None:  # a pairing's people are deleted with it; kept for the type
         raise PairError(f"mentee {_name(mentee)} has no mentor any more")
+    number = (await mentee_numbers(session, mentor.id)).get(pairing.id)  # while it is open
     await set_pairing_status(session, pairing.id, PairingStatus.ENDED, now)
     await add_items(session, [
         *_note(mentee, pairing.id, mentor, as_mentor=False, ended=True, programme=programme.name,
                now=now),
         *_note(mentor, pairing.id, mentee, as_mentor=True, ended=True, programme=programme.name,
-               now=now)], now)
+               now=now, number=number)], now)
     return Made(pairing, mentor, mentee)
 
 
@@ -230,9 +236,23 @@ async def due(turn: Turn, item: ItemRecord) -> Response | None:
     if await _unheard_of(turn, item):
         return None
     key = "programme_admin.ended" if payload.get("ended") else "programme_admin.introduction"
-    return Response((OutMessage(turn.say(key, other=payload.get("other"),
+    return Response((OutMessage(turn.say(key, other=await _other(turn, item),
                                          as_mentor=bool(payload.get("as_mentor")),
                                          programme=payload.get("programme"))),))
+
+
+async def _other(turn: Turn, item: ItemRecord) -> str | None:
+    """The other person as this one's texts name them (service.names): while the pairing is
+    open, as it is now; once ended, as the note kept it."""
+    payload = item.payload
+    pairing, as_mentor = payload.get("pairing"), bool(payload.get("as_mentor"))
+    if not payload.get("ended") and isinstance(pairing, int):
+        if as_mentor:
+            return await mentee_name(turn.session, turn.say, turn.user.id, pairing)
+        return (await mentor_words(turn.session, turn.user.id))["mentor"]
+    other, number = payload.get("other"), payload.get("number")
+    return mentee_called(turn.say, other if isinstance(other, str) else None,
+                         number if isinstance(number, int) else None)
 
 
 async def _unheard_of(turn: Turn, item: ItemRecord) -> bool:

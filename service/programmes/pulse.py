@@ -13,6 +13,7 @@ from service.awaiting import Dispatch, cancels, wait_for
 from service.callbacks import item_data
 from service.inputs import Incoming, MediaIn, TextIn
 from service.messages import OutMessage, Response, button
+from service.names import mentee_name
 from service.programmes import safety
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.placing import placed
@@ -59,11 +60,17 @@ async def plan(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[NewItem
     return items
 
 
-async def _pairing(turn: Turn, item: ItemRecord) -> tuple[int, str, str] | None:
+async def _pairing(turn: Turn, item: ItemRecord) -> tuple[int, str, str | None] | None:
+    """The open programme pairing the pulse asks about: its id, this person's side, and the other
+    person as their texts name them (service.names: None without a name, "your mentor")."""
     ref = item.payload.get("pairing")
     found = next((p for p in await pulse_pairings(turn.session, turn.user.id)
                   if p.pairing_id == ref), None)
-    return None if found is None else (found.pairing_id, found.side, found.other)
+    if found is None:
+        return None
+    other = (await mentee_name(turn.session, turn.say, turn.user.id, found.pairing_id)
+             if found.side == "mentor" else found.other)
+    return found.pairing_id, found.side, other
 
 
 async def ask(turn: Turn, item: ItemRecord) -> Response | None:
@@ -72,7 +79,8 @@ async def ask(turn: Turn, item: ItemRecord) -> Response | None:
     if found is None:
         return None
     row = tuple(button(str(score), item_data(item.id, op)) for op, score in SCORES.items())
-    return Response((OutMessage(turn.say("programmes.pulse.ask", other=found[2]), (row,)),))
+    return Response((OutMessage(turn.say("programmes.pulse.ask", other=found[2],
+                                         as_mentor=found[1] == "mentor"), (row,)),))
 
 
 async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
@@ -87,7 +95,7 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
     await set_status(turn.session, item.id, ItemStatus.SENT, turn.now,
                      payload={**item.payload, "answered": True}, expect=ItemStatus.SENT)
     await wait_for(turn, {"for": WAITING, "pulse": pulse_id})
-    return turn.message("programmes.pulse.comment", other=other)
+    return turn.message("programmes.pulse.comment", other=other, as_mentor=side == "mentor")
 
 
 async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
