@@ -48,7 +48,7 @@ async def test_a_digest_leaves_no_sql_expression_in_cycles(service: Conversation
     async def one_digest() -> int:
         async with service.sessionmaker.begin() as session:
             news = await gather(session, mentor_id, None, service.clock().date(),
-                                service.content.goal_parts)
+                                service.content.scripts, service.content.goal_parts)
         messages = render_digest(Renderer(service.catalog, "en"), service.scripts, news, "UTC",
                                  None)
         return len(messages)
