@@ -3,8 +3,10 @@
 At the end of each of their dialogs a paired mentee is asked once: share all of it, choose
 answers, or keep it private; the answers were saved with their agreement's default, which the
 question shows as chosen, so ignoring it keeps that default. `/answers` opens the same choice for
-any earlier run. The check-in's note for the mentor is shared by its nature: the run's choice
-leaves it shared, and only its own button in the list of answers makes it private.
+any earlier run. The check-in's note for the mentor is shared by its nature (when it is written
+while paired): the run's "Keep it private" leaves it as it is, and only its own button in the
+list of answers makes it private. It is not sent on its own: the mentor reads it with what the
+mentee shares (/mentees, the digest, the brief); /askmentor is what reaches the mentor at once.
 
 Each of these choices may be typed as well as tapped (service.typed_buttons): the words of its
 buttons, and a few of their synonyms in any language ("Privat lassen", "keep private", "no" to
@@ -39,7 +41,8 @@ from storage.runs import RunRecord, get_run, runs_of
 from storage.users import UserRecord, first_name, user_by_id
 from storage.vocabulary import RunStatus, Visibility
 
-# Answers meant for the mentor: shared whatever the run's choice (the step says so).
+# Answers meant for the mentor: saved shared while paired, and left so by the run's "Keep it
+# private" (the step says so); their own button in the list of answers makes them private.
 FOR_MENTOR = frozenset({("checkin", "for_mentor")})
 TOGGLES_WIDTH = 4  # an answer's share button per row in the list of a run's answers
 #: What may be typed for a run's choices beside their buttons' words (catalog word lists, every
@@ -98,7 +101,8 @@ async def consent_question(turn: Turn, run_id: int, script: Dialog) -> OutMessag
                       callbacks.share_data(run_id, op))
 
     text = say("sharing.question", mentor=first_name(mentor.name), title=say(f"{script.name}.title"),
-               preset=str(preset), why=why, note=any(by_nature(a) for a in answers))
+               preset=str(preset), why=why,
+               note=any(by_nature(a) and a.visibility is Visibility.SHARED for a in answers))
     question = OutMessage(text, ((choice(ShareOp.ALL),), (choice(ShareOp.PICK),),
                                  (choice(ShareOp.NONE),)))
     # Asked as the dialog ends (or again), when no other dialog is open: the hint's way back.
@@ -152,15 +156,14 @@ async def _question_again(turn: Turn, run: RunRecord) -> OutMessage | None:
 
 async def share_run(turn: Turn, run: RunRecord, shared: bool) -> None:
     """Every answer of the run, and the goal it set, shared or private; a note meant for the
-    mentor stays shared."""
+    mentor stays as it is when the rest is kept private: shared as it was saved, or private
+    once its own button made it so (a "Keep it private" never shares it again)."""
     visibility = Visibility.SHARED if shared else Visibility.PRIVATE
+    notes = [] if shared else [a for a in await _answers_of_run(turn, run.id) if by_nature(a)]
     await set_run_visibility(turn.session, run.id, visibility)
     await set_run_goals_visibility(turn.session, turn.user.id, run.id, visibility)
-    if not shared:
-        for answer in await _answers_of_run(turn, run.id):
-            if by_nature(answer):
-                await set_answer_visibility(turn.session, turn.user.id, answer.id,
-                                            Visibility.SHARED)
+    for note in notes:
+        await set_answer_visibility(turn.session, turn.user.id, note.id, note.visibility)
 
 
 async def on_toggle(turn: Turn, press: callbacks.VisibilityPress) -> Response:
