@@ -6,13 +6,20 @@ or the list gets a hint and the buttons again, and the answers stay as they were
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
+from bot.terminal import to_plain
 from service.conversation import ConversationService
 from storage.goals import goals_of
+from storage.runs import active_run
 from storage.users import get_user
 from storage.vocabulary import Visibility
 from tests.support.chat import Chat, shown
+from tests.support.clock import FakeClock
+from tests.support.mentoring import one_pass, to
+from tests.support.mentoring import pair as support_pair
 from tests.test_consent import MENTEE_ID, checkin, pair, visibilities
 
 KEEP_PRIVATE = {"en": "Keep private", "de": "Privat lassen"}
@@ -126,3 +133,30 @@ async def test_other_text_at_the_question_gets_a_hint_and_the_buttons_again(
     assert shown(lang, "common.service.not_in_dialog") in said
     assert set((await visibilities(service, MENTEE_ID, "checkin")).values()) == {
         Visibility.PRIVATE}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_dialog_begun_by_the_bot_after_the_question_gets_the_typed_answer(
+        service: ConversationService, clock: FakeClock, lang: str) -> None:
+    """The question is left unanswered; on the relationship's last day the reflection begins on
+    its own: what the mentee types next answers the reflection, not the old question."""
+    mentor = Chat(service, 8401, name="Maria", language=lang)
+    mentee = Chat(service, 8402, name="Ana", language=lang)
+    clock.now = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    await support_pair(mentor, mentee, ends_on=date(2026, 11, 25))
+    await checkin(mentee, confidence=6)
+    assert shown(lang, "sharing.buttons.pick", chosen=False) in [b.label for b in
+                                                                 mentee.last.choices]
+    clock.now = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    began = to(mentee, await one_pass(service))
+    assert shown(lang, "calendar.ending.day") in "\n".join(to_plain(m.text) for m in began)
+
+    said = mentee.texts(await mentee.send(f"achieved{lang}marker"))
+    assert shown(lang, "sharing.typed.question", text=f"achieved{lang}marker") not in said
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, mentee.user_id)
+        assert user is not None
+        run = await active_run(session, user.id)
+    assert run is not None
+    assert run.dialog == "reflection"
+    assert f"achieved{lang}marker" in str(run.state)
