@@ -115,8 +115,8 @@ async def one_digest(service: ConversationService, mentor: int, lang: str,
                      render: bool) -> int:
     """One mentor's digest (queries, and rendering when asked); the characters rendered."""
     async with service.sessionmaker.begin() as session:
-        news = await gather(session, mentor, None, TODAY, service.content.goal_parts,
-                            Renderer(service.content.catalog, lang).text)
+        news = await gather(session, mentor, None, TODAY, service.content.scripts,
+                            service.content.goal_parts, Renderer(service.content.catalog, lang).text)
     if not render:
         return len(news)
     messages = render_digest(Renderer(service.content.catalog, lang), service.content.scripts,

@@ -23,7 +23,9 @@ limit):
                                                   a time, a pause…): the topic's handler decides
   vm:<run>                                        send this vision run's map to one's mentor
   sh:<run>:<op>                                   a run's sharing: all, none, pick (choose
-                                                  answers), done (the choice is made)
+                                                  answers), done (the choice is made), ask (its
+                                                  question again, after typed text none of its
+                                                  buttons' words)
   sv:<answer>                                     share one's own answer, or keep it private again
   mv:<pairing>                                    a mentor opens one mentee (checked: their own,
                                                   open pairing)
@@ -62,7 +64,7 @@ _ROLE = re.compile(r"^ro:(mentee|mentor)$")
 _END_PAIRING = re.compile(r"^pe:(\d{1,12})(?::([yn]))?$")
 GOALS_DATA = "gl"
 _VISION_MAP = re.compile(r"^vm:(\d{1,12})$")
-_SHARE = re.compile(r"^sh:(\d{1,12}):(all|none|pick|done)$")
+_SHARE = re.compile(r"^sh:(\d{1,12}):(all|none|pick|done|ask)$")
 _VISIBILITY = re.compile(r"^sv:(\d{1,12})$")
 _MENTEE = re.compile(r"^mv:(\d{1,12})$")
 MENTEES_DATA = "ml"
@@ -157,6 +159,7 @@ class ShareOp(StrEnum):
     NONE = "none"
     PICK = "pick"
     DONE = "done"
+    ASK = "ask"  # the run's sharing question again (never a button: typed_buttons' `again`)
 
 
 def share_data(run_id: int, op: ShareOp) -> str:
@@ -300,7 +303,7 @@ class VisionMapPress:
 
 @dataclass(frozen=True)
 class SharePress:
-    """A run's sharing: all, none, choose answers, or done choosing."""
+    """A run's sharing: all, none, choose answers, done choosing, or its question again."""
 
     run_id: int
     op: ShareOp

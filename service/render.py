@@ -28,6 +28,14 @@ NUMBERS_WIDTH = 5  # the summary's change buttons are numbers, five a row
 BUTTON_TEXT = 40  # a mentee's item on a button is cut to this many characters
 SUMMARY_TEXT = 100  # the summary shows this much of a text answer (a change shows all of it)
 SUMMARY_ITEM = 50  # and of each item of a list
+#: The key an item carries in place of its words when they are withheld from a mentor (another
+#: answer's words the mentor may not read: service.mentors.quoted); shown as "not shared".
+WITHHELD = "withheld"
+
+
+def withheld(item: object) -> bool:
+    """The item's words were withheld (see `WITHHELD`)."""
+    return isinstance(item, dict) and item.get(WITHHELD) is True
 
 
 class Renderer:
@@ -187,18 +195,19 @@ class Renderer:
             for entry in value:
                 inner = self._plain_value(script, step, entry.get("value"))
                 lines.append(self.text("common.values.bullet",
-                                       text=Markup(f"{escape(entry.get('item', ''))}: {inner}")))
+                                       text=Markup(f"{self._item(entry.get('item', ''), entry)}: "
+                                                   f"{inner}")))
             return "\n".join(lines)
         return self._plain_value(script, step, value)
 
     def short_value(self, script: Dialog, step: Step, value: Any) -> str:
         """An answer on one line (HTML): a long text cut, the items of a list joined by "; "."""
         if step.foreach is not None and isinstance(value, list):
-            return "; ".join(f"{escape(_short(str(entry.get('item', '')), SUMMARY_ITEM))}: "
+            return "; ".join(f"{self._item(_short(str(entry.get('item', '')), SUMMARY_ITEM), entry)}: "
                              f"{self._plain_value(script, step, entry.get('value'))}"
                              for entry in value if isinstance(entry, dict))
         if step.kind in (StepKind.LIST, StepKind.PICK) and isinstance(value, list):
-            return "; ".join(str(escape(_short(str(item), SUMMARY_ITEM))) for item in value)
+            return "; ".join(self._item(_short(str(item), SUMMARY_ITEM), item) for item in value)
         if step.kind is StepKind.TEXT and isinstance(value, str):
             return str(escape(_short(" ".join(value.split()), SUMMARY_TEXT)))
         return self._plain_value(script, step, value)
@@ -216,10 +225,15 @@ class Renderer:
         if step.kind is StepKind.DATE:
             return str(escape(self.catalog.format_date(self.lang, value)))
         if step.kind is StepKind.PICK and step.max_items == 1 and isinstance(value, list):
-            return str(escape(", ".join(str(item) for item in value)))
+            return ", ".join(self._item(str(item), item) for item in value)
         if step.kind in (StepKind.LIST, StepKind.PICK) and isinstance(value, list):
-            return "\n".join(self.text("common.values.bullet", text=item) for item in value)
+            return "\n".join(self.text("common.values.bullet", text=Markup(self._item(str(item), item)))
+                             for item in value)
         return str(escape(value))
+
+    def _item(self, text: str, item: object) -> str:
+        """An item of an answer as HTML: its words escaped, or "not shared" when withheld."""
+        return self.text("common.values.withheld") if withheld(item) else str(escape(text))
 
     @staticmethod
     def _join(*parts: str) -> str:

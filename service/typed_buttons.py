@@ -8,7 +8,9 @@ again, with a hint, after text that is none of its choices, and so do an overvie
 question outside a dialog (in one, such text goes back to the dialog's question); anything
 else, or other text after an offer, ends the wait and goes its way. While the choice is shown,
 an open dialog's question is not: typed text never answers a question asked before the choice.
-What cannot be undone is never offered here: it takes a tap (service.awaiting.tap_only)."""
+What cannot be undone is never offered here: it takes a tap (service.awaiting.tap_only). A
+dialog question shown after the choice without the person's input (a scheduled dialog began)
+ends the wait: typed text answers that question."""
 
 from __future__ import annotations
 
@@ -107,6 +109,13 @@ def _pressed(turn: Turn, awaiting: JSONObject, text: str) -> str | None:
     return zone_data(prefix, named) if isinstance(prefix, str) and named is not None else None
 
 
+def _asked_since(turn: Turn) -> bool:
+    """A dialog's question was shown after the choice (a scheduled one began, as the reflection
+    does on the relationship's last day): the choice hid the question open when it was shown, so
+    an open run whose question counts as shown is newer, and typed text is its answer."""
+    return turn.open_run is not None and turn.open_run.shown
+
+
 async def while_offered(turn: Turn, awaiting: JSONObject, incoming: Incoming,
                         dispatch: Dispatch) -> Response:
     """A typed label is its button's press; other text at a picker asks it again; anything else
@@ -114,7 +123,7 @@ async def while_offered(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     if isinstance(incoming, EditIn):
         return await dispatch(incoming, True)
     await wait_for(turn, None)
-    if not isinstance(incoming, TextIn):
+    if not isinstance(incoming, TextIn) or _asked_since(turn):
         return await dispatch(incoming, True)
     data = _pressed(turn, awaiting, incoming.text)
     if data is not None:

@@ -7,7 +7,7 @@ query. The mentor's view, digests and meeting briefs read through this module on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -40,6 +40,12 @@ _INVITATION_OVER = ITEMS.c.status.in_([ItemStatus.SENT.value, ItemStatus.SKIPPED
 _GOAL_ANSWERS = (select(ANSWERS.c.run_id, ANSWERS.c.step_key, ANSWERS.c.visibility)
                  .where(ANSWERS.c.user_id == bindparam("mentee"),
                         ANSWERS.c.run_id.in_(bindparam("runs", expanding=True))))
+#: Of some goals, those changed since a moment; of their steps, those changed since (built once).
+_CHANGED_GOALS = select(GOALS.c.id).where(GOALS.c.id.in_(bindparam("goals", expanding=True)),
+                                          GOALS.c.updated_at > bindparam("since"))
+_CHANGED_ACTIONS = select(ACTIONS.c.id).where(
+    ACTIONS.c.goal_id.in_(bindparam("goals", expanding=True)),
+    ACTIONS.c.updated_at > bindparam("since"))
 
 
 def _paired(mentor_id: int, pairing_id: int) -> ColumnElement[bool]:
@@ -75,11 +81,9 @@ class GoalParts:
 
 
 async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int,
-                       parts: Mapping[str, GoalParts], *,
-                       since: datetime | None = None) -> list[GoalRecord]:
+                       parts: Mapping[str, GoalParts]) -> list[GoalRecord]:
     """The mentee's shared goals with as much of their date and action steps as the answers they
-    came from share (`parts`: by dialog), new or changed since `since` (the goal, or one of the
-    steps it shows); empty unless the pairing is this mentor's and open."""
+    came from share (`parts`: by dialog); empty unless the pairing is this mentor's and open."""
     mentee = (await session.execute(select(PAIRINGS.c.mentee_id).where(
         _paired(mentor_id, pairing_id)))).scalar_one_or_none()
     if mentee is None:
@@ -104,13 +108,20 @@ async def shared_goals(session: AsyncSession, mentor_id: int, pairing_id: int,
             actions = tuple(replace(action, due_on=None) for action in actions)
         shown.append(replace(goal, due_on=goal.due_on if shows(goal, part.due) else None,
                              actions=actions))
-    if since is None:
-        return shown
-    changed = set((await session.execute(select(GOALS.c.id).where(
-        GOALS.c.user_id == mentee, GOALS.c.updated_at > since))).scalars())
-    moved = set((await session.execute(select(ACTIONS.c.id).where(
-        ACTIONS.c.user_id == mentee, ACTIONS.c.updated_at > since))).scalars())
-    return [goal for goal in shown
+    return shown
+
+
+async def changed_goals(session: AsyncSession, goals: Sequence[GoalRecord],
+                        since: datetime) -> list[GoalRecord]:
+    """Of the goals `shared_goals` gave, those new or changed since `since`: the goal, or one of
+    the steps it shows."""
+    ids = [goal.id for goal in goals]
+    if not ids:
+        return []
+    bound = {"goals": ids, "since": since}
+    changed = set((await session.execute(_CHANGED_GOALS, bound)).scalars())
+    moved = set((await session.execute(_CHANGED_ACTIONS, bound)).scalars())
+    return [goal for goal in goals
             if goal.id in changed or any(action.id in moved for action in goal.actions)]
 
 

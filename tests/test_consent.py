@@ -161,14 +161,53 @@ async def test_the_note_for_the_mentor_is_shared_by_its_nature(
     assert "Maria" in mentee.last_text
     assert "share" in mentee.last_text
     await mentee.send("I might change teams")
-    assert "I've shared your note with Maria" in mentee.last_text
+    assert "Your note is shared with Maria" in mentee.last_text
     await mentee.send("no")
     await mentee.send("yes")
-    assert "Your note for Maria is shared either way" in mentee.last_text
+    assert "Your note for Maria stays shared either way" in mentee.last_text
     await mentee.press("Keep it private")
     seen = await visibilities(service, MENTEE_ID, "checkin")
     assert seen.pop("for_mentor") is Visibility.SHARED
     assert set(seen.values()) == {Visibility.PRIVATE}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_the_note_says_how_it_reaches_the_mentor_and_once_private_stays_private(
+    service: ConversationService, mentor: Chat, mentee: Chat, lang: str,
+) -> None:
+    """The walk-through: "I'll share it, whatever you choose", then "I've shared your note",
+    while nothing was sent and /answers made it private; "Keep it private" then shared it again.
+    Now the step says the note is read with what is shared and is no message of its own, and
+    a note made private stays private whatever the run's choice."""
+    mentee.language = lang
+    pairing = await pair(service, mentor, mentee)
+    await mentee.send("/checkin")
+    for text in ("Talking to Sam helped", "Too many meetings", "6", "/skip"):
+        await mentee.send(text)
+    asked = mentee.last_text
+    assert shown(lang, "checkin.steps.for_mentor.text", paired=True, mentor="Maria") in asked
+    assert {"en": "it isn't sent as a message of its own",
+            "de": "Als eigene Nachricht schicke ich sie nicht"}[lang] in asked
+    assert "/askmentor" in asked
+    await mentee.send("notemarker")
+    said = mentee.last_text
+    assert said.startswith({"en": "Your note is shared with Maria.",
+                            "de": "Deine Notiz ist mit Maria geteilt."}[lang])
+    await mentee.send({"en": "no", "de": "nein"}[lang])
+    await mentee.send({"en": "yes", "de": "ja"}[lang])
+    assert "notemarker" in mentor.texts(await mentor.send(f"/mentees {pairing}"))
+
+    await mentee.send("/answers")
+    await mentee.press(shown(lang, "checkin.title"))
+    label = shown(lang, "checkin.steps.for_mentor.label")
+    [number] = [line.split(".")[0] for line in mentee.last_text.splitlines() if label in line]
+    await mentee.press(f"{number} 👥")  # the note alone: private
+    await mentee.press(shown(lang, "sharing.buttons.none", mentor="Maria", chosen=False))
+    assert set((await visibilities(service, MENTEE_ID, "checkin")).values()) == {
+        Visibility.PRIVATE}
+    assert "notemarker" not in mentor.texts(await mentor.send(f"/mentees {pairing}"))
+    await mentor.send("/digest")
+    assert "notemarker" not in mentor.texts(mentor.log[-1])
 
 
 async def test_a_goal_follows_the_runs_choice(service: ConversationService, mentor: Chat,

@@ -48,7 +48,8 @@ async def test_a_digest_leaves_no_sql_expression_in_cycles(service: Conversation
     async def one_digest() -> int:
         async with service.sessionmaker.begin() as session:
             news = await gather(session, mentor_id, None, service.clock().date(),
-                                service.content.goal_parts, Renderer(service.catalog, "en").text)
+                                service.content.scripts, service.content.goal_parts,
+                                Renderer(service.catalog, "en").text)
         messages = render_digest(Renderer(service.catalog, "en"), service.scripts, news, "UTC",
                                  None)
         return len(messages)

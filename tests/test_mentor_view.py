@@ -175,7 +175,8 @@ async def test_the_mentors_view_holds_exactly_the_shared_answers(
                                         Visibility.SHARED if shared else Visibility.PRIVATE)
         [summary] = await mentee_summaries(session, mentor_id, date(2026, 1, 5), UTC)
         detail = await mentee_detail(session, mentor_id, summary.pairing_id, date(2026, 1, 5),
-                                     UTC, service.content.goal_parts)
+                                     UTC, service.content.scripts,
+                                     service.content.goal_parts)
     assert detail is not None
     assert {a.id for a in detail.answers} <= {a.id for a in await _all(service, mentee_id)}
     expected = {a.id for a, shared in zip(answers, choices, strict=True) if shared}

@@ -1,6 +1,9 @@
 """Meeting briefs: before the mentee's next meeting (their rule "meeting", set with /meeting) the
 mentor gets the mentee's latest shared agenda and what was shared since the last brief.
 
+Its answers are read as every view of the mentor's reads them (`view.readable_shares`): what an
+answer quotes of something the mentee keeps private is withheld.
+
 The brief comes BEFORE (24 h) ahead of the meeting, but always after the mentee's agenda request
 (the day before at the meeting's time) has had AFTER_AGENDA to be answered, and never later
 than LAST_CALL before the meeting; out of the mentor's quiet hours unless that would be too late.
@@ -14,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from service.mentors.shared_text import answers_text
+from service.mentors.view import readable_shares
 from service.messages import OutMessage, Response
 from service.names import mentee_name
 from service.schedule.kinds import PersonKind
@@ -25,7 +29,6 @@ from service.schedule.rhythm import zone_info
 from service.turn import Turn
 from storage.pairings import PairingRecord, pairing_of_mentor
 from storage.schedule import ItemRecord, NewItem, cancel_pending, last_sent_at
-from storage.shared import shared_answers
 from storage.users import UserRecord
 from storage.vocabulary import JSONObject
 
@@ -77,7 +80,8 @@ async def due(turn: Turn, item: ItemRecord) -> Response | None:
     name = await mentee_name(turn.session, turn.say, turn.user.id, pairing.id)
     since = await last_sent_at(turn.session, turn.user.id, KIND,
                                key_prefix=_prefix(turn.user.id, pairing), besides=item.id)
-    answers = await shared_answers(turn.session, turn.user.id, pairing.id)
+    answers, _goals = await readable_shares(turn.session, turn.user.id, pairing.id,
+                                            turn.content.scripts, turn.content.goal_parts)
     agendas = [a.run_id for a in answers if a.dialog == AGENDA]
     latest = max(agendas) if agendas else None
     agenda = [a for a in answers if a.run_id == latest]

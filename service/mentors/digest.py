@@ -24,7 +24,7 @@ from service.callbacks import scheduling_data
 from service.mentors.charts import confidence_message
 from service.mentors.rules import DIGEST, OFF, is_mentor, occurrences, rhythm_of
 from service.mentors.shared_text import answers_text, goals_text, local_day
-from service.mentors.view import missed_in_row
+from service.mentors.view import missed_in_row, readable_shares
 from service.messages import Button, OutMessage, Response, button
 from service.names import Say, mentee_names
 from service.render import Renderer
@@ -42,7 +42,7 @@ from storage.goals import GoalRecord
 from storage.help import HelpRecord, help_asked_since
 from storage.pairings import PairingRecord, pairings_of_mentor
 from storage.schedule import ItemRecord, NewItem, last_sent_at, pending_items, rules_of, set_rule
-from storage.shared import GoalParts, activity, shared_answers, shared_goals
+from storage.shared import GoalParts, activity, changed_goals
 from storage.users import UserRecord
 from storage.vocabulary import JSONObject
 
@@ -98,17 +98,19 @@ def flags_of(pairing: PairingRecord, mentee: UserRecord, answers: Sequence[Answe
 
 
 async def gather(session: AsyncSession, mentor_id: int, since: datetime | None,
-                 today: date, parts: Mapping[str, GoalParts], say: Say) -> list[MenteeNews]:
+                 today: date, scripts: Scripts, parts: Mapping[str, GoalParts], say: Say
+                 ) -> list[MenteeNews]:
     """Each open pairing's news since `since` (None: everything shared so far); of a goal, the
-    parts whose answers are shared; each mentee named as the mentor's texts name them (`say`:
-    in the mentor's language; service.names)."""
+    parts whose answers are shared; of an answer, what it quotes only as far as the mentor reads
+    it in its own place (`readable_shares`); each mentee named as the mentor's texts name them
+    (`say`: in the mentor's language; service.names)."""
     news = []
     pairs = await pairings_of_mentor(session, mentor_id)
     names = await mentee_names(session, say, mentor_id, pairs)
     for pairing, mentee in pairs:
-        answers = await shared_answers(session, mentor_id, pairing.id)
+        answers, shared = await readable_shares(session, mentor_id, pairing.id, scripts, parts)
         new = tuple(a for a in answers if since is None or a.updated_at > since)
-        goals = tuple(await shared_goals(session, mentor_id, pairing.id, parts, since=since))
+        goals = tuple(shared if since is None else await changed_goals(session, shared, since))
         asked = tuple(await help_asked_since(session, mentor_id, pairing.id, since))
         facts = await activity(session, mentor_id, pairing.id)
         missed = missed_in_row(facts.checkin_statuses) if facts else 0
@@ -155,8 +157,8 @@ async def news(turn: Turn, besides: int | None = None
     """The digest as it stands: what is new since the last one sent (`besides`: the item being
     sent now), with the confidence chart; no messages when there is nothing to tell."""
     since = await last_sent_at(turn.session, turn.user.id, KIND, besides=besides)
-    found = await gather(turn.session, turn.user.id, since, turn.today, turn.content.goal_parts,
-                         turn.say)
+    found = await gather(turn.session, turn.user.id, since, turn.today, turn.content.scripts,
+                         turn.content.goal_parts, turn.say)
     messages = render_digest(turn.render, turn.content.scripts, found, turn.user.timezone, since)
     if not messages:
         return since, []

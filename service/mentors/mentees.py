@@ -68,7 +68,8 @@ async def show_mentee(turn: Turn, pairing_id: int) -> Response:
     if Scope.MENTOR not in turn.scopes:
         return turn.message("mentor_view.only_mentors")
     detail = await mentee_detail(turn.session, turn.user.id, pairing_id, turn.today,
-                                 ZoneInfo(turn.user.timezone), turn.content.goal_parts)
+                                 ZoneInfo(turn.user.timezone), turn.content.scripts,
+                                 turn.content.goal_parts)
     if detail is None:
         return turn.message("mentor_view.not_yours")
     [named] = await _named(turn, [detail.summary])

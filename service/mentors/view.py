@@ -2,8 +2,10 @@
 
 `mentee_summary` is one line of `/mentees` (and of a digest); `mentee_detail` is one mentee opened:
 their shared answers, shared goals and latest shared agenda. Both return None unless the pairing
-is the mentor's own and open, so a forged pairing id finds nothing. Rendering is elsewhere
-(`service.mentors.mentees`), so the digest can reuse the data.
+is the mentor's own and open, so a forged pairing id finds nothing. `readable_shares` is what
+every view that shows answers (this one, the digest, the brief) reads: shared answers with the
+words they quote from what is not shared withheld (`service.mentors.quoted`). Rendering is
+elsewhere (`service.mentors.mentees`), so the digest can reuse the data.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.registry import Scripts
+from service.mentors.quoted import readable
 from storage.answers import AnswerRecord
 from storage.goals import GoalRecord
 from storage.pairings import PairingRecord
@@ -118,6 +122,17 @@ def summarize(pairing: PairingRecord, mentee: UserRecord, answers: Sequence[Answ
         flags=tuple(flags))
 
 
+async def readable_shares(session: AsyncSession, mentor_id: int, pairing_id: int,
+                          scripts: Scripts, parts: Mapping[str, GoalParts]
+                          ) -> tuple[list[AnswerRecord], list[GoalRecord]]:
+    """The mentee's shared answers, in the order given, each quote of what the mentor may not
+    read withheld, and their shared goals (`shared_goals`); both empty unless the pairing is the
+    mentor's own and open."""
+    goals = await shared_goals(session, mentor_id, pairing_id, parts)
+    answers = await shared_answers(session, mentor_id, pairing_id)
+    return readable(scripts, answers, goals), goals
+
+
 async def _summary(session: AsyncSession, mentor_id: int, pairing_id: int, today: date,
                    zone: ZoneInfo) -> tuple[MenteeSummary, list[AnswerRecord]] | None:
     found = await paired_mentee(session, mentor_id, pairing_id)
@@ -148,16 +163,19 @@ async def mentee_summaries(session: AsyncSession, mentor_id: int, today: date,
 
 
 async def mentee_detail(session: AsyncSession, mentor_id: int, pairing_id: int, today: date,
-                        zone: ZoneInfo, parts: Mapping[str, GoalParts]) -> MenteeDetail | None:
+                        zone: ZoneInfo, scripts: Scripts,
+                        parts: Mapping[str, GoalParts]) -> MenteeDetail | None:
     """One mentee opened, or None unless the pairing is the mentor's own and open (of a goal,
-    the parts whose answers are shared: see `GoalParts`)."""
+    the parts whose answers are shared: see `GoalParts`; of an answer, what it quotes only as
+    far as the mentor reads it in its own place: `readable_shares`)."""
     found = await _summary(session, mentor_id, pairing_id, today, zone)
     if found is None:
         return None
     summary, answers = found
+    goals = await shared_goals(session, mentor_id, pairing_id, parts)
+    answers = readable(scripts, answers, goals)
     agendas = [a.run_id for a in answers if a.dialog == AGENDA]
     latest = max(agendas) if agendas else None
     agenda = tuple(a for a in answers if a.run_id == latest)
     rest = tuple(a for a in answers if a.run_id != latest)
-    goals = tuple(await shared_goals(session, mentor_id, pairing_id, parts))
-    return MenteeDetail(summary, rest, goals, agenda)
+    return MenteeDetail(summary, rest, tuple(goals), agenda)
