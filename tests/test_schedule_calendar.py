@@ -339,7 +339,8 @@ async def test_a_meeting_brings_the_agenda_request_a_day_before_and_its_button_s
     assert none.messages[0].text.startswith(rendered(lang, "calendar.meeting.none", agenda_day=None)[:20])
 
 
-RECURRING = {"en": "/meeting every 2nd tuesday 17:00", "de": "/meeting jeden 2. Dienstag 17 Uhr"}
+RECURRING = {"en": "/meeting every 2nd tuesday of the month 17:00",
+             "de": "/meeting jeden 2. Dienstag im Monat 17 Uhr"}
 MONTHLY = {"en": "on the second Tuesday of each month at 17:00",
            "de": "am zweiten Dienstag im Monat um 17:00 Uhr"}
 

@@ -14,9 +14,10 @@ from bot.terminal import to_plain
 from service.conversation import ConversationService
 from service.messages import Delivery, OutMessage
 from service.schedule.dispatch import Dispatcher
+from service.schedule.rhythm import Rhythm, next_occurrence
 from storage.goals import add_actions, create_goal, goals_of
 from storage.runs import active_run, create_run, set_run_status
-from storage.schedule import listing, pending_items
+from storage.schedule import listing, pending_items, rules_of
 from storage.users import get_user, update_user
 from storage.vocabulary import ActionStatus, ItemStatus, JSONObject, RunStatus, Visibility
 from tests.support.chat import Chat, shown
@@ -182,6 +183,39 @@ async def test_every_two_weeks_and_off_in_english(chat: Chat) -> None:
     assert chat.last_text == shown("en", "checkins.stopped", side=None, word="")
     await chat.send("/checkins")  # a rhythm switched off is none now, not one not set "yet"
     assert chat.last_text.startswith("You have no check-in rhythm at the moment.")
+
+
+SECOND_FRIDAYS = {  # (typed, what the reply says, the next two check-ins' local days)
+    "en": [("/checkins every second friday 17:00", "every other Friday at 17:00", (27, 11), (11, 12)),
+           ("/checkins every second friday of the month 17:00",
+            "on the second Friday of each month at 17:00", (11, 12), (8, 1))],
+    "de": [("/checkins jeden zweiten Freitag um 17 Uhr", "alle zwei Wochen am Freitag um 17:00 Uhr",
+            (27, 11), (11, 12)),
+           ("/checkins jeden zweiten Freitag im Monat um 17 Uhr",
+            "am zweiten Freitag im Monat um 17:00 Uhr", (11, 12), (8, 1)),
+           ("/checkins am zweiten Freitag im Monat um 17 Uhr",
+            "am zweiten Freitag im Monat um 17:00 Uhr", (11, 12), (8, 1))]}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_every_second_friday_is_every_other_one_unless_the_month_is_named(
+        service: ConversationService, lang: str) -> None:
+    """"Jeden zweiten Freitag" and "every second friday" are fortnightly; with the month named
+    (or "am zweiten Freitag") they are the second Friday of each month."""
+    chat = Chat(service, language=lang)
+    await berlin(chat)  # Saturday, 21 November 2026
+    for typed, said, first, second in SECOND_FRIDAYS[lang]:
+        await chat.send(typed)
+        assert said in chat.last_text, typed
+        uid = await user_id(chat)
+        async with service.sessionmaker.begin() as session:
+            [item] = await pending_items(session, uid, ["checkin"])
+            rhythm = Rhythm.from_json((await rules_of(session, uid))["checkin"])
+        following = next_occurrence(rhythm, "Europe/Berlin", item.due_at)
+        years = (2026, 2026 if second[1] > 1 else 2027)
+        assert [item.due_at, following] == [
+            at("Europe/Berlin", date(year, month, day), 17)
+            for year, (day, month) in zip(years, (first, second), strict=True)], typed
 
 
 async def test_a_bad_form_is_answered_with_examples(chat: Chat) -> None:

@@ -33,6 +33,10 @@ def every(weeks: int, at: time, *days: int) -> Rhythm:
     return Rhythm(at, frozenset(days), weeks, WED)
 
 
+def monthly(nth: int, at: time, day: int) -> Rhythm:
+    return Rhythm(at, frozenset({day}), nth=nth)
+
+
 RHYTHMS: list[tuple[str, Rhythm | Off | None]] = [
     # daily
     ("daily 18:30", Rhythm(time(18, 30))),
@@ -71,9 +75,26 @@ RHYTHMS: list[tuple[str, Rhythm | Off | None]] = [
     ("biweekly tue 9", every(2, time(9), TUE)),
     ("every 3 weeks mon 9", every(3, time(9), MON)),
     ("every 1 week mon 9", weekly(time(9), MON)),
-    # monthly
-    ("every 2nd tuesday 17:00", Rhythm(time(17), frozenset({TUE}), nth=2)),
-    ("jeden letzten Freitag im Monat 16 Uhr", Rhythm(time(16), frozenset({FRI}), nth=-1)),
+    # "every second friday" is every other one, in German as in British English
+    ("jeden zweiten Freitag um 17 Uhr", every(2, time(17), FRI)),
+    ("jeden 2. Freitag 17 Uhr", every(2, time(17), FRI)),
+    ("alle zwei Wochen freitags 17 Uhr", every(2, time(17), FRI)),
+    ("every second Friday at 5pm", every(2, time(17), FRI)),
+    ("every 2nd friday 17:00", every(2, time(17), FRI)),
+    ("jeden dritten Montag 9 Uhr", every(3, time(9), MON)),
+    # monthly: the month named, or no "every"; first and last are monthly anyway
+    ("jeden zweiten Freitag im Monat um 17 Uhr", monthly(2, time(17), FRI)),
+    ("am zweiten Freitag im Monat um 17 Uhr", monthly(2, time(17), FRI)),
+    ("am zweiten Freitag 17 Uhr", monthly(2, time(17), FRI)),
+    ("monatlich am 2. Freitag 17 Uhr", monthly(2, time(17), FRI)),
+    ("every second Friday of the month at 5pm", monthly(2, time(17), FRI)),
+    ("the second friday of the month 17:00", monthly(2, time(17), FRI)),
+    ("on the 2nd friday 17:00", monthly(2, time(17), FRI)),
+    ("every 2nd tuesday of each month 17:00", monthly(2, time(17), TUE)),
+    ("jeden ersten Montag 9 Uhr", monthly(1, time(9), MON)),
+    ("every first monday 9am", monthly(1, time(9), MON)),
+    ("every last friday 16:00", monthly(-1, time(16), FRI)),
+    ("jeden letzten Freitag im Monat 16 Uhr", monthly(-1, time(16), FRI)),
     # off
     ("off", Off()), ("aus", Off()), ("Stop", Off()), ("AUS.", Off()),
     # refused: unreadable, incomplete, impossible
@@ -132,9 +153,11 @@ MEETINGS: list[tuple[str, MeetingWhen | None]] = [
     ("17:00 next friday", once(2026, 11, 20, 17)),
     ("14 December 9am", once(2026, 12, 14, 9)),
     ("heute 20 Uhr", once(2026, 11, 18, 20)),
-    ("every 2nd tuesday 17:00", MeetingWhen(rule=Rhythm(time(17), frozenset({TUE}), nth=2))),
-    ("jeden 2. dienstag 17 uhr", MeetingWhen(rule=Rhythm(time(17), frozenset({TUE}), nth=2))),
-    ("jeden zweiten Dienstag 17 Uhr", MeetingWhen(rule=Rhythm(time(17), frozenset({TUE}), nth=2))),
+    ("every 2nd tuesday of the month 17:00", MeetingWhen(rule=monthly(2, time(17), TUE))),
+    ("jeden 2. dienstag im monat 17 uhr", MeetingWhen(rule=monthly(2, time(17), TUE))),
+    ("am zweiten Dienstag im Monat 17 Uhr", MeetingWhen(rule=monthly(2, time(17), TUE))),
+    ("jeden zweiten Dienstag 17 Uhr", MeetingWhen(rule=every(2, time(17), TUE))),
+    ("every second tuesday 17:00", MeetingWhen(rule=every(2, time(17), TUE))),
     ("every last friday 16:00", MeetingWhen(rule=Rhythm(time(16), frozenset({FRI}), nth=-1))),
     ("first monday of the month 9am", MeetingWhen(rule=Rhythm(time(9), frozenset({MON}), nth=1))),
     ("every tuesday 17:00", MeetingWhen(rule=weekly(time(17), TUE))),

@@ -70,7 +70,8 @@ def _rule(typed: MeetingWhen) -> JSONObject:
 
 async def meeting(turn: Turn, args: str) -> Response:
     """`/meeting` shows the next meeting; `/meeting next tuesday 17:00`, `/meeting 14.12. 18:30`,
-    `/meeting every 2nd tuesday 17:00`, `/meeting jeden 2. Dienstag 17 Uhr` set it (a day alone,
+    `/meeting every 2nd tuesday of the month 17:00`, `/meeting jeden 2. Dienstag im Monat 17 Uhr`,
+    `/meeting jeden zweiten Dienstag 17 Uhr` (every other one) set it (a day alone,
     `/meeting tomorrow`, asks for the time); `/meeting off`, `cancel`, `aus`, `absagen` clear it."""
     text = args.strip()
     if not text:

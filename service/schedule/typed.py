@@ -9,9 +9,13 @@ raising, because it sees raw input; input longer than any form is refused before
 Decisions on ambiguous input (the tests pin each one):
 
 * A time alone ("/checkins 18:30") is None: which days was not said.
-* "every 2nd tuesday" / "jeden 2. Dienstag" / "every second tuesday" is the 2nd Tuesday of
-  each month (as the issue asks), while "every other tuesday" and "every 2nd week" are
-  fortnightly. German two-letter days ("do", "so") are days here: a day list has no English.
+* "jeden zweiten Freitag" / "jeden 2. Freitag" / "every second friday" / "every 2nd friday"
+  is every other Friday, as German and British English say it (and "every third friday" every
+  three weeks), like "every other friday" and "alle zwei Wochen freitags"; with the month named
+  ("jeden zweiten Freitag im Monat", "every second friday of the month") or without "every"
+  ("am zweiten Freitag", "the second friday") it is the 2nd Friday of each month. "jeden ersten
+  Montag" and "every last friday" are monthly either way: no count of weeks reads them.
+  German two-letter days ("do", "so") are days here: a day list has no English.
 * Hours are 0-23; "12am" is midnight, "12pm" noon; "8" is 08:00, never 20:00.
 * For a meeting a bare weekday is the coming one, once ("tuesday 17:00"); a plural
   ("dienstags"), "every" or a day list makes it a rule.
@@ -162,9 +166,11 @@ _WEEKLY_FORMS: Final = tuple(re.compile(p) for p in (
     rf"{_DAYS} {_FREQ} {_TIMEPART}",
 ))  # fmt: skip
 _DAILY_FORMS: Final = (re.compile(rf"{_FREQ} {_TIMEPART}"), re.compile(rf"{_TIMEPART} {_FREQ}"))
-_MONTHLY: Final = re.compile(
-    rf"(?:(?:every|each|jeden|jede|am|on the|the|monthly on the|monatlich am) )?{_ORDINAL} "
-    rf"(?P<day>{_words(DAY_WORDS)})\.?(?: {_words(MONTH_TAILS)})? {_TIMEPART}"
+#: The words before an ordinal that make "every nth day" a count of weeks unless a month is named.
+EVERY_WORDS: Final = frozenset({"every", "each", "jeden", "jede"})
+_NTH: Final = re.compile(
+    rf"(?:(?P<lead>{_words(EVERY_WORDS)}|am|on the|the|monthly on the|monatlich am) )?{_ORDINAL} "
+    rf"(?P<day>{_words(DAY_WORDS)})\.?(?: (?P<tail>{_words(MONTH_TAILS)}))? {_TIMEPART}"
 )
 
 
@@ -227,19 +233,24 @@ def _daily(text: str) -> Rhythm | None:
     return None
 
 
-def _monthly(text: str) -> Rhythm | None:
-    found = _MONTHLY.fullmatch(text)
+def _nth(text: str, anchor: date) -> Rhythm | None:
+    """An ordinal and a day: the nth of the month, or "every second friday" every n weeks (see
+    the module's docstring); every n weeks counts from `anchor`'s week."""
+    found = _NTH.fullmatch(text)
     if found is None:
         return None
     at = _time(found["time"].strip())
     day = DAY_WORDS.get(found["day"])
     if at is None or day is None:
         return None
-    return Rhythm(at, frozenset({day}), nth=ORDINALS[found["ord"]])
+    nth = ORDINALS[found["ord"]]
+    if found["lead"] in EVERY_WORDS and found["tail"] is None and nth > 1:
+        return Rhythm(at, frozenset({day}), nth, anchor)
+    return Rhythm(at, frozenset({day}), nth=nth)
 
 
 def _rule(text: str, anchor: date) -> Rhythm | None:
-    return _monthly(text) or _daily(text) or _weekly(text, anchor)
+    return _nth(text, anchor) or _daily(text) or _weekly(text, anchor)
 
 
 def is_off(text: str) -> bool:
@@ -302,9 +313,9 @@ def _once(text: str, today: date) -> MeetingWhen | None:
 def parse_meeting(text: str, today: date) -> MeetingWhen | None:
     """`/meeting` arguments: one date and time ("next tuesday 17:00", "14.12. 18:30",
     "morgen 9 uhr", "2026-12-14 17:00") → MeetingWhen(once=naive local, possibly past), or a
-    monthly rule "every 2nd tuesday 17:00", "jeden 2. dienstag 17 uhr", "every last friday
-    16:00", or a weekly or fortnightly one "every tuesday 17:00" / "every 2 weeks tue 17:00"
-    → MeetingWhen(rule=...)."""
+    monthly rule "every 2nd tuesday of the month 17:00", "jeden 2. dienstag im monat 17 uhr",
+    "every last friday 16:00", or a weekly or fortnightly one "every tuesday 17:00" / "every 2
+    weeks tue 17:00" / "jeden zweiten dienstag 17 uhr" → MeetingWhen(rule=...)."""
     cleaned = _normalize(text)
     if cleaned is None:
         return None
@@ -312,7 +323,7 @@ def parse_meeting(text: str, today: date) -> MeetingWhen | None:
     once = _once(cleaned, today)
     if once is not None:
         return once
-    rule = _monthly(cleaned) or _weekly(cleaned, today)
+    rule = _nth(cleaned, today) or _weekly(cleaned, today)
     return None if rule is None else MeetingWhen(rule=rule)
 
 
