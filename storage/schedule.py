@@ -239,6 +239,16 @@ async def last_sent_at(session: AsyncSession, user_id: int, kind: str, *,
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def sent_between(session: AsyncSession, user_id: int, kind: str, start: datetime,
+                       end: datetime) -> bool:
+    """Whether an item of this kind reached the person in [start, end): sent, and perhaps skipped
+    or missed since (one that failed to go out has no `sent_at`)."""
+    query = select(ITEMS.c.id).where(
+        ITEMS.c.user_id == user_id, ITEMS.c.kind == kind, ITEMS.c.sent_at >= start,
+        ITEMS.c.sent_at < end).limit(1)
+    return (await session.execute(query)).first() is not None
+
+
 async def item_by_id(session: AsyncSession, item_id: int) -> ItemRecord | None:
     """One item."""
     row = (await session.execute(select(ITEMS).where(ITEMS.c.id == item_id))).first()

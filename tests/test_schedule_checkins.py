@@ -257,6 +257,51 @@ async def test_the_invitation_arrives_at_the_local_time(
     assert await move_to(chat, clock, due + timedelta(minutes=5)) == []
 
 
+ZONE_CHANGE = {"en": ("/checkins daily 14:33", "/settings timezone America/New_York",
+                      "Next check-in: tomorrow at 14:33."),
+               "de": ("/checkins täglich 14:33", "/settings zeitzone America/New_York",
+                      "Nächster Check-in: morgen um 14:33 Uhr.")}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_changed_zone_brings_no_second_check_in_the_same_day(
+        service: ConversationService, clock: FakeClock, lang: str) -> None:
+    """Today's check-in arrived at 14:33 in Berlin; moving to New York the same day, the next
+    is tomorrow at 14:33 there, not today's 14:33 New York time again."""
+    chat = Chat(service, language=lang)
+    typed, zone, said = ZONE_CHANGE[lang]
+    await berlin(chat)
+    await chat.send(typed)
+    today = date(2026, 11, 21)
+    assert plain(await move_to(chat, clock, at("Europe/Berlin", today, 14, 33))) == shown(
+        lang, "checkins.invite.initiation", name="Ana")
+    clock.advance(minutes=5)
+    await chat.send(zone)
+    uid = await user_id(chat)
+    async with service.sessionmaker.begin() as session:
+        pending = await pending_items(session, uid, ["checkin"])
+    assert [item.due_at for item in pending] == [
+        at("America/New_York", today + timedelta(days=1), 14, 33)]
+    await chat.send("/checkins")
+    assert said in chat.last_text
+    assert await move_to(chat, clock, at("America/New_York", today, 14, 33)) == []
+    assert plain(await move_to(chat, clock, at("America/New_York", today + timedelta(days=1),
+                                               14, 33))) == shown(
+        lang, "checkins.invite.initiation", name="Ana")
+
+
+async def test_a_check_in_in_the_quiet_hours_still_comes_every_morning(
+        chat: Chat, clock: FakeClock) -> None:
+    """A daily 23:30 arrives when the quiet hours end, 08:00 the next day: the next one, planned
+    that morning, arrives the morning after, not a day later."""
+    await berlin(chat)
+    await chat.send("/checkins daily 23:30")
+    for day in (22, 23, 24):
+        morning = at("Europe/Berlin", date(2026, 11, day), 8)
+        assert plain(await move_to(chat, clock, morning)) == shown(
+            "en", "checkins.invite.initiation", name="Ana"), day
+
+
 async def test_later_twice_then_no_more_later(chat: Chat, clock: FakeClock) -> None:
     await berlin(chat)
     await chat.send("/checkins mon 10:00")

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.registry import Scripts
 from service.callbacks import scheduling_data
 from service.mentors.charts import confidence_message
-from service.mentors.rules import DIGEST, OFF, is_mentor, occurrences, rhythm_of
+from service.mentors.rules import DIGEST, OFF, is_mentor, rhythm_of
 from service.mentors.shared_text import answers_text, goals_text, local_day
 from service.mentors.view import missed_in_row, readable_shares
 from service.messages import Button, OutMessage, Response, button
@@ -30,7 +30,7 @@ from service.names import Say, mentee_names
 from service.render import Renderer
 from service.schedule.checkins import TIMES, describe
 from service.schedule.kinds import Choice, PersonKind, Planner
-from service.schedule.placing import quiet_said, when
+from service.schedule.placing import occurrences, quiet_said, when
 from service.schedule.plan import replan
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import Rhythm
@@ -184,7 +184,7 @@ async def mentor_items(session: AsyncSession, mentor: UserRecord, rules: Mapping
     if rhythm is None:
         return []
     pending = [item.key for item in await pending_items(session, mentor.id, [KIND])]
-    return occurrences(KIND, rhythm, mentor, policy, now, pending)
+    return await occurrences(session, KIND, rhythm, mentor, policy, now, pending)
 
 
 async def plan(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import runs
 from service.callbacks import item_data
-from service.mentors.rules import CHECKIN, OFF, is_mentor, occurrences, rhythm_of
+from service.mentors.rules import CHECKIN, OFF, is_mentor, rhythm_of
 from service.messages import OutMessage, Response, button
 from service.schedule.kinds import PersonKind, Planner
-from service.schedule.placing import placed_for
+from service.schedule.placing import occurrences, placed_for
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import wall_to_utc, zone_info
 from service.turn import Turn
@@ -46,7 +46,7 @@ async def checkin_items(session: AsyncSession, mentor: UserRecord,
     if rhythm is None:
         return []
     pending = [item.key for item in await pending_items(session, mentor.id, [KIND])]
-    return occurrences(KIND, rhythm, mentor, policy, now, pending)
+    return await occurrences(session, KIND, rhythm, mentor, policy, now, pending)
 
 
 def _reflection_prefix(mentor_id: int, pairing_id: int) -> str:

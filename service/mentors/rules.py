@@ -1,4 +1,5 @@
-"""A mentor's own rhythms (the digest's and their own check-in's) and where their items land.
+"""A mentor's own rhythms (the digest's and their own check-in's); their items are planned by
+service.schedule.placing.occurrences, as a mentee's check-ins are.
 
 A mentor's rules are created with their defaults the first time they are planned (someone
 becomes a mentor, is paired, or uses /digest): the digest weekly on Friday at 16:00 and their own
@@ -9,17 +10,10 @@ change them), so the helpers here take the mentor's record, not the turn's perso
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from collections.abc import Mapping
+from datetime import date, time
 
-from service.schedule.placing import placed_for
-from service.schedule.policy import SchedulePolicy
-from service.schedule.rhythm import (
-    Rhythm,
-    next_occurrence,
-    zone_info,
-)
-from storage.schedule import NewItem
+from service.schedule.rhythm import Rhythm
 from storage.users import UserRecord
 from storage.vocabulary import JSONObject, Role
 
@@ -56,25 +50,3 @@ def rhythm_of(rules: Mapping[str, JSONObject], kind: str) -> Rhythm | None:
 def missing_defaults(rules: Mapping[str, JSONObject]) -> dict[str, JSONObject]:
     """The default rules a mentor does not have yet."""
     return {kind: rhythm.to_json() for kind, rhythm in DEFAULTS.items() if kind not in rules}
-
-
-def local_key(kind: str, user: UserRecord, moment: datetime) -> str:
-    """`<kind>:<user>:<local wall time with offset>`: another zone plans anew."""
-    local = moment.astimezone(zone_info(user.timezone))
-    return f"{kind}:{user.id}:{local.isoformat(timespec='minutes')}"
-
-
-def occurrences(kind: str, rhythm: Rhythm, user: UserRecord, policy: SchedulePolicy,
-                now: datetime, pending: Iterable[str]) -> list[NewItem]:
-    """The next occurrence of a rhythm for this person, and one just due that still waits."""
-    waiting = set(pending)
-    items: list[NewItem] = []
-    after = now - policy.grace
-    while True:
-        moment = next_occurrence(rhythm, user.timezone, after)
-        key = local_key(kind, user, moment)
-        if moment > now or key in waiting:
-            items.append(NewItem(key, kind, user.id, placed_for(user, policy, moment), {}))
-        if moment > now:
-            return items
-        after = moment

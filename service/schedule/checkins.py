@@ -28,7 +28,7 @@ from service.messages import Button, OutMessage, Response, button
 from service.render import Renderer
 from service.schedule.kinds import Choice, Planner
 from service.schedule.pause import start_pause
-from service.schedule.placing import placed, quiet_said, when
+from service.schedule.placing import SentDays, occurrences, placed, quiet_said, when
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import Off, parse_rhythm
@@ -405,13 +405,6 @@ def less_often(turn: Turn, rhythm: Rhythm) -> Rhythm:
 # --- Planning ----------------------------------------------------------------------------
 
 
-def _local_key(kind: str, user_id: int, moment: datetime, zone: str) -> str:
-    """The occurrence as local wall time with its offset: the same moment in another zone is
-    another key, so a changed zone plans anew."""
-    local = moment.astimezone(zone_info(zone))
-    return f"{kind}:{user_id}:{local.isoformat(timespec='minutes')}"
-
-
 def _keep_or_new(turn: Turn, moment: datetime, key: str, pending: set[str]) -> bool:
     """A moment is planned if it is still ahead, or it is due and its item waits to be sent."""
     return moment > turn.now or key in pending
@@ -419,21 +412,16 @@ def _keep_or_new(turn: Turn, moment: datetime, key: str, pending: set[str]) -> b
 
 async def plan_checkins(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable[NewItem]:
     """The next check-in of the rhythm (and one just due that waits to be sent), and each GROW
-    checkpoint still ahead (on a day without a check-in)."""
+    checkpoint still ahead (on a day without a check-in); never a second one on a local day that
+    had one (a changed zone plans the rhythm anew at the new zone's wall time)."""
     rhythm = rhythm_of(rules)
     pending = {item.key for item in await pending_items(turn.session, turn.user.id, [KIND])}
     zone, uid = turn.user.timezone, turn.user.id
+    sent = SentDays(turn.session, turn.user, KIND, turn.now)
     items: list[NewItem] = []
     if rhythm is not None:
-        after = turn.now - turn.content.policy.grace
-        while True:
-            moment = next_occurrence(rhythm, zone, after)
-            key = _local_key(KIND, uid, moment, zone)
-            if _keep_or_new(turn, moment, key, pending):
-                items.append(NewItem(key, KIND, uid, placed(turn, moment), {}))
-            if moment > turn.now:
-                break
-            after = moment
+        items.extend(await occurrences(turn.session, KIND, rhythm, turn.user, turn.content.policy,
+                                       turn.now, pending, sent))
     at = rhythm.at if rhythm is not None else STEP_AT
     for goal in await goals_of(turn.session, uid):
         day = _date(goal.details.get("checkpoint"))
@@ -441,8 +429,10 @@ async def plan_checkins(turn: Turn, rules: Mapping[str, JSONObject]) -> Iterable
             continue
         moment = wall_to_utc(day, at, zone_info(zone))
         key = f"{KIND}:{uid}:checkpoint:{goal.id}:{day.isoformat()}"
-        if _keep_or_new(turn, moment, key, pending):
-            items.append(NewItem(key, KIND, uid, placed(turn, moment), {"checkpoint": goal.id}))
+        due = placed(turn, moment)
+        if _keep_or_new(turn, moment, key, pending) \
+                and (key in pending or not await sent.on(due.astimezone(zone_info(zone)).date())):
+            items.append(NewItem(key, KIND, uid, due, {"checkpoint": goal.id}))
     return items
 
 

@@ -7,18 +7,22 @@ Every due time a planner makes goes through `placed`, so an item due inside the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import (
     QuietHours,
+    Rhythm,
+    next_occurrence,
     out_of_quiet,
     stored_quiet,
     wall_to_utc,
     zone_info,
 )
 from service.turn import Turn
-from storage.schedule import NewItem, pending_items
+from storage.schedule import NewItem, pending_items, sent_between
 from storage.users import UserRecord
 
 
@@ -57,6 +61,60 @@ def local_iso(turn: Turn, moment: datetime) -> str:
     """A moment as the person's local wall time, ISO to the minute (for keys and payloads)."""
     local = moment.astimezone(zone_info(turn.user.timezone)).replace(tzinfo=None)
     return local.isoformat(timespec="minutes")
+
+
+def local_key(kind: str, user: UserRecord, moment: datetime) -> str:
+    """`<kind>:<user>:<local wall time with offset>`: another zone plans anew."""
+    local = moment.astimezone(zone_info(user.timezone))
+    return f"{kind}:{user.id}:{local.isoformat(timespec='minutes')}"
+
+
+class SentDays:
+    """Whether an item of one kind already reached the person on a local day of theirs: a
+    changed zone plans a rhythm anew (its keys name the local time), and today's occurrence at
+    the new zone's wall time would be a second one that day. Looked up only for their today
+    (no later day has had one yet), at most once."""
+
+    def __init__(self, session: AsyncSession, user: UserRecord, kind: str, now: datetime) -> None:
+        self.session, self.user, self.kind, self.now = session, user, kind, now
+        self._today: bool | None = None
+
+    async def on(self, day: date) -> bool:
+        """Whether one was sent on this local day (only today's can have been)."""
+        zone = zone_info(self.user.timezone)
+        if day != self.now.astimezone(zone).date():
+            return False
+        if self._today is None:
+            start = wall_to_utc(day, time(0), zone)
+            end = wall_to_utc(day + timedelta(days=1), time(0), zone)
+            self._today = await sent_between(self.session, self.user.id, self.kind, start, end)
+        return self._today
+
+
+async def occurrences(session: AsyncSession, kind: str, rhythm: Rhythm, user: UserRecord,
+                      policy: SchedulePolicy, now: datetime, pending: Iterable[str],
+                      sent: SentDays | None = None) -> list[NewItem]:
+    """The next occurrence of a rhythm for this person, and one just due that still waits; none
+    new that would arrive on a local day on which one of this kind already arrived (then the
+    next one). The day it arrives, not the day of its wall time: a rhythm inside the quiet hours
+    arrives the next morning, every day."""
+    waiting = set(pending)
+    sent = sent or SentDays(session, user, kind, now)
+    zone = zone_info(user.timezone)
+    items: list[NewItem] = []
+    after = now - policy.grace
+    while True:
+        moment = next_occurrence(rhythm, user.timezone, after)
+        key = local_key(kind, user, moment)
+        due = placed_for(user, policy, moment)
+        wanted = moment > now or key in waiting
+        if wanted and key not in waiting and await sent.on(due.astimezone(zone).date()):
+            wanted = False
+        if wanted:
+            items.append(NewItem(key, kind, user.id, due, {}))
+            if moment > now:
+                return items
+        after = moment
 
 
 async def ahead(turn: Turn, items: Iterable[NewItem], kinds: Iterable[str]) -> list[NewItem]:
