@@ -103,7 +103,7 @@ def _scheduling(data: dict[str, Any], render: Renderer) -> list[Markup]:
     words), the quiet hours and a pause still running."""
     user = data["user"]
     lines = [Markup(render.text("common.export.rule", kind=kind,
-                                what=_rule_words(rule, render)))
+                                what=_rule_words(rule, render, user["timezone"])))
              for kind, rule in data["schedule"].items()]
     lines.append(Markup(render.text("common.export.quiet", quiet=(
         quiet_text(user["quiet_hours"], render) if user["quiet_hours"]
@@ -115,18 +115,27 @@ def _scheduling(data: dict[str, Any], render: Renderer) -> list[Markup]:
     return lines
 
 
-def _rule_words(rule: dict[str, Any], render: Renderer) -> Markup:
-    """A rule in words: off, a one-off meeting's local day and time, or a rhythm; a rule no
-    longer readable as it was kept."""
+def _rule_words(rule: dict[str, Any], render: Renderer, zone: str) -> Markup:
+    """A rule in words: off, a one-off meeting's day and time on the person's clock (`zone`), or
+    a rhythm (a meeting's agreed in another zone says which); a rule no longer readable as it
+    was kept."""
     if rule.get("off"):
         return Markup(render.text("common.export.rule_off"))
+    kept = rule.get("zone")
+    agreed: str = kept if isinstance(kept, str) else zone
     try:
-        if isinstance(once := rule.get("once"), str):  # a meeting: a local wall time already
-            return _wall(datetime.fromisoformat(once), render)
+        if isinstance(once := rule.get("once"), str):  # a meeting: a wall time in its zone
+            wall = datetime.fromisoformat(once)
+            if agreed != zone:
+                wall = wall.replace(tzinfo=ZoneInfo(agreed)).astimezone(ZoneInfo(zone))
+            return _wall(wall, render)
         rhythm = Rhythm.from_json(rule.get("rule", rule))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError):
         return Markup.escape(str(rule))
-    return Markup(rhythm_words(render, rhythm))
+    words = rhythm_words(render, rhythm)
+    if agreed != zone:
+        words = render.text("calendar.meeting.in_zone", rhythm=Markup(words), zone=agreed)
+    return Markup(words)
 
 
 def _pulse(pulse: dict[str, Any], zone: str, render: Renderer) -> Markup:

@@ -173,7 +173,7 @@ async def test_the_page_shows_the_scheduling_settings_as_they_stand(
     await chat.send("/settings quiet 22:00-07:30")
     await chat.send(PAUSE[lang])
     data, page = await exported(chat)
-    assert data["schedule"]["meeting"] == {"once": "2026-12-14T18:30"}
+    assert data["schedule"]["meeting"] == {"once": "2026-12-14T18:30", "zone": "Europe/Berlin"}
     assert data["user"]["quiet_hours"] == "22:00-07:30"
     daily = rendered(lang, "checkins.rhythm", kind="daily", days=[], every=1, nth=None,
                      at="18:00")
@@ -189,6 +189,13 @@ async def test_the_page_shows_the_scheduling_settings_as_they_stand(
     when = rendered(lang, "common.export.moment", time=until.strftime("%H:%M"),
                     day=default_catalog().format_date(lang, until.date().isoformat()))
     assert rendered(lang, "common.export.paused", when=when) in page
+
+    # Moved to New York, the meeting agreed in Berlin is at its moment on her new clock.
+    await chat.send("/settings timezone America/New_York")
+    _, page = await exported(chat)
+    meeting = rendered(lang, "common.export.moment", time="12:30",
+                       day={"en": "14 December 2026", "de": "14. Dezember 2026"}[lang])
+    assert rendered(lang, "common.export.rule", kind="meeting", what=meeting) in page
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

@@ -472,7 +472,8 @@ async def test_a_meeting_whose_agenda_request_falls_in_the_pause_is_planned_and_
                     why="soon").splitlines()[1] not in response.messages[0].text
     async with service.sessionmaker.begin() as session:
         rules = await rules_of(session, (await user(service, chat)).id)
-    assert rules["meeting"] == {"once": "2026-11-23T09:30"}  # the meeting is planned
+    assert rules["meeting"] == {"once": "2026-11-23T09:30",  # the meeting is planned
+                                "zone": "Europe/Berlin"}
     shown = (await chat.send("/meeting")).messages[0].text.splitlines()
     assert shown[1] == paused
     assert [i.kind for i in await items(service, ItemStatus.PENDING)] == ["welcome_back"]

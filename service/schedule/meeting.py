@@ -1,9 +1,14 @@
 """`/meeting`: the next meeting with the mentor, once or recurring; a day before it the mentee is
 asked for the agenda.
 
-The rule (kind "meeting") is {"once": local ISO wall time} or {"rule": a Rhythm's JSON}. The agenda
-request is planned for the next meeting whose request is still ahead, so a recurring meeting plans
-the next one once a request went out, and a one-off meeting that passed plans nothing more.
+The rule (kind "meeting") is {"once": local ISO wall time} or {"rule": a Rhythm's JSON}, with
+"zone": the zone it was agreed in. A meeting is a moment agreed with the mentor: when the mentee's
+zone changes it stays at the same instant (a recurring one at the same wall time in the zone it was
+agreed in), and its agenda request and the mentor's brief follow that instant on the mentee's new
+clock. A rule set before the person chose a zone (or kept from before zones were kept with it)
+has none: it is read in their zone, whatever it is now. The agenda request is planned for the
+next meeting whose request is still ahead, so a recurring meeting plans the next one once a
+request went out, and a one-off meeting that passed plans nothing more.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ from service import callbacks, runs
 from service.awaiting import Dispatch, cancels, wait_for
 from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
-from service.schedule.checkins import describe
+from service.schedule.checkins import UNSET_ZONE, describe
 from service.schedule.kinds import Choice, PersonKind, Planner
 from service.schedule.pause import pause_days, paused_until
 from service.schedule.placing import ahead, days_ahead, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
-from service.schedule.rhythm import Rhythm, next_occurrence, zone_info
+from service.schedule.rhythm import Rhythm, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import MeetingWhen, is_off, meeting_day, parse_meeting, parse_time
+from service.timezones import parse_timezone
 from service.turn import Turn
 from storage.answers import answers_of
 from storage.schedule import ItemRecord, NewItem, pending_items, rules_of, set_rule
@@ -42,30 +48,45 @@ BEFORE = timedelta(days=1)
 LOOK_AHEAD = 3
 
 
+def agreed_zone(turn: Turn, rule: JSONObject | None) -> str:
+    """The zone a meeting's wall time is read in: the one it was agreed in, else the person's."""
+    zone = rule.get("zone") if rule else None
+    return zone if isinstance(zone, str) and parse_timezone(zone) == zone else turn.user.timezone
+
+
 def meetings(turn: Turn, rule: JSONObject | None, after: datetime) -> list[datetime]:
     """The next meetings after `after` (UTC), at most LOOK_AHEAD; none for a rule unreadable."""
     if not rule:
         return []
+    zone = agreed_zone(turn, rule)
     try:
         if isinstance(once := rule.get("once"), str):
             local = datetime.fromisoformat(once)
-            moment = local_moment(turn, local.date(), local.time())
+            moment = wall_to_utc(local.date(), local.time(), zone_info(zone))
             return [moment] if moment > after else []
         rhythm = Rhythm.from_json(rule["rule"])  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError):
         return []
     found: list[datetime] = []
     for _ in range(LOOK_AHEAD):
-        after = next_occurrence(rhythm, turn.user.timezone, after)
+        after = next_occurrence(rhythm, zone, after)
         found.append(after)
     return found
 
 
-def _rule(typed: MeetingWhen) -> JSONObject:
-    if typed.once is not None:
-        return {"once": typed.once.isoformat(timespec="minutes")}
+def _rule(turn: Turn, typed: MeetingWhen) -> JSONObject:
+    """The rule kept: the wall time typed, and the zone it means (none while the person has
+    not chosen one: then it is meant in the zone they will choose)."""
+    rule: JSONObject = ({"once": typed.once.isoformat(timespec="minutes")}
+                        if typed.once is not None else {"rule": _rhythm_json(typed)})
+    if turn.user.timezone != UNSET_ZONE:
+        rule["zone"] = turn.user.timezone
+    return rule
+
+
+def _rhythm_json(typed: MeetingWhen) -> JSONObject:
     assert typed.rule is not None
-    return {"rule": typed.rule.to_json()}
+    return typed.rule.to_json()
 
 
 async def meeting(turn: Turn, args: str) -> Response:
@@ -97,7 +118,7 @@ async def _set(turn: Turn, typed: MeetingWhen) -> Response:
     if typed.once is not None and _is_over(turn, typed.once):
         return await _passed(turn, typed.once.date(), typed.once.time(),
                              yearless_past=typed.yearless_past)
-    await set_rule(turn.session, turn.user.id, RULE, _rule(typed), turn.now)
+    await set_rule(turn.session, turn.user.id, RULE, _rule(turn, typed), turn.now)
     await replan(turn, turn.content.schedule)
     return await view(turn, set_now=True)
 
@@ -157,7 +178,8 @@ async def view(turn: Turn, set_now: bool = False) -> Response:
     rhythm = _rhythm(rule)
     text = turn.say("calendar.meeting.set" if set_now else "calendar.meeting.view",
                     recurring=rhythm is not None, when=when(turn, upcoming[0], on=set_now),
-                    rhythm=describe(turn, rhythm) if rhythm is not None else None,
+                    rhythm=_rhythm_words(turn, rhythm, agreed_zone(turn, rule))
+                    if rhythm is not None else None,
                     ask=when(turn, requests[0].due_at, on=True) if requests else None,
                     **_no_request(turn, upcoming[0]))
     clear_button = button(turn.say("calendar.meeting.clear_button"),
@@ -184,6 +206,15 @@ def _request_at(turn: Turn, moment: datetime) -> datetime:
     local time, out of the quiet hours."""
     wall = moment.astimezone(zone_info(turn.user.timezone))
     return placed(turn, local_moment(turn, wall.date() - BEFORE, wall.time()))
+
+
+def _rhythm_words(turn: Turn, rhythm: Rhythm, zone: str) -> str:
+    """A recurring meeting's rhythm in words; with its zone, when that is not the person's now
+    (its wall time is that zone's)."""
+    words = describe(turn, rhythm)
+    if zone == turn.user.timezone:
+        return words
+    return turn.say("calendar.meeting.in_zone", rhythm=words, zone=zone)
 
 
 def _rhythm(rule: JSONObject | None) -> Rhythm | None:
