@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from prompts.catalog import spellings
 from service.commands import COMMANDS, command, dialog_for_command, menu
 from service.mentors import sharing
 from service.mentors.roles import help_sides, side_left_open
@@ -14,6 +15,9 @@ from storage.answers import answers_of
 from storage.goals import goals_of
 from storage.runs import runs_of
 from storage.users import first_name
+
+#: The shortest part of a title that names a dialog ("Ziel"; not "in", "of", "to").
+MIN_TITLE_PART = 4
 
 
 async def show_help(turn: Turn) -> Response:
@@ -33,15 +37,41 @@ async def goals(turn: Turn) -> Response:
     return Response((turn.views.goals(found, turn.audience),))
 
 
+def dialog_named(turn: Turn, typed: str) -> str | None:
+    """The dialog a person names after /answers: by its command or its name, or by its title in
+    any language, any case (umlauts written out or not): the whole title, else words of it
+    ("Vereinbarung", "nächste Treffen") that only one of their dialogs has. None: none or
+    several."""
+    wanted = typed.strip().lower().removeprefix("/")
+    spec = command(wanted)
+    if spec is not None and spec.dialogs:
+        return dialog_for_command(spec, turn.audience)
+    if wanted in turn.content.scripts.by_name:
+        return wanted
+    forms = spellings(wanted)
+    whole: set[str] = set()
+    part: set[str] = set()
+    catalog = turn.content.catalog
+    for script in turn.content.scripts.by_name.values():
+        if not turn.serves(script.audience):
+            continue
+        for lang in catalog.texts:
+            titles = spellings(catalog.render(lang, f"{script.name}.title"))
+            if forms & titles:
+                whole.add(script.name)
+            elif any(len(form) >= MIN_TITLE_PART and f" {form} " in f" {title} "
+                     for form in forms for title in titles):
+                part.add(script.name)
+    found = whole or part
+    return next(iter(found)) if len(found) == 1 else None
+
+
 async def answers(turn: Turn, args: str = "") -> Response:
     """/answers: every answer, by stage and dialog; `/answers grow` only those of one dialog (by
-    its command or its name)."""
-    wanted = args.strip().lower().removeprefix("/")
+    its command, its name or its title: `dialog_named`)."""
     dialog: str | None = None
-    if wanted:
-        spec = command(wanted)
-        dialog = (dialog_for_command(spec, turn.audience) if spec is not None and spec.dialogs
-                  else wanted)
+    if args.strip():
+        dialog = dialog_named(turn, args)
         if dialog not in turn.content.scripts.by_name:
             known = [c.name for c in COMMANDS if dialog_for_command(c, turn.audience) is not None]
             return turn.message("common.answers.unknown_dialog", name=args.strip()[:40],

@@ -39,6 +39,36 @@ async def test_answers_of_one_dialog_by_its_command_or_name(
         assert f"/answers {name}" in unknown, unknown
 
 
+TITLES = {  # names of the agreement and of GROW as a person writes them, any case
+    "en": (["Mentoring agreement", "AGREEMENT", "mentoring Agreement"], ["Set a goal (GROW)", "Set a goal"]),
+    "de": (["Vereinbarung", "vereinbarung", "Mentoring-Vereinbarung", "„Mentoring Vereinbarung“"],
+           ["Ziel setzen", "ZIEL"])}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_answers_of_one_dialog_by_its_title_in_the_persons_language(
+    service: ConversationService, lang: str
+) -> None:
+    chat = Chat(service, user_id=83, language=lang)
+    await chat.send("/agreement")
+    await chat.send("Mehr Klarheit im Beruf")
+    await chat.send("/grow")
+    await chat.press(1)  # pause the agreement, start GROW
+    await chat.send("Ein Team leiten")
+    agreement, grow = TITLES[lang]
+    for typed in agreement:
+        shown = chat.texts(await chat.send(f"/answers {typed}"))
+        assert "Mehr Klarheit im Beruf" in shown, typed
+        assert "Ein Team leiten" not in shown, typed
+    for typed in grow:
+        shown = chat.texts(await chat.send(f"/answers {typed}"))
+        assert "Ein Team leiten" in shown, typed
+        assert "Mehr Klarheit im Beruf" not in shown, typed
+    unknown = chat.texts(await chat.send("/answers Rezepte"))
+    assert unknown.startswith(say(lang, "common.answers.unknown_dialog", name="Rezepte",
+                                  names=[])[:30]), unknown
+
+
 @pytest.mark.parametrize(("lang", "legend"), [
     ("en", "○ open · ◐ partly done · ● done · ✕ dropped"),
     ("de", "○ offen · ◐ teilweise erledigt · ● erledigt · ✕ verworfen")])
