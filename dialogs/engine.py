@@ -152,15 +152,25 @@ class Outcome:
 # Public API
 
 
-def start(script: Dialog, ctx: EngineContext, earlier: Mapping[str, Any] | None = None) -> Outcome:
+def start(script: Dialog, ctx: EngineContext, earlier: Mapping[str, Any] | None = None,
+          given: Mapping[str, str] | None = None) -> Outcome:
     """Open a dialog: find its first applicable step. `earlier` answers (of a run revised) are
     shown with each step and kept with the keep button, as after /back; they are saved only
-    once kept or answered anew."""
+    once kept or answered anew. `given` answers are known already (typed text, read as the step
+    reads it: the date of the meeting an agenda was asked for): saved at once and not asked, but
+    shown at the summary to change; one that does not read as its step's answer is asked."""
     keys = {step.key for step in script.answer_steps}
     answers = {key: value for key, value in (earlier or {}).items()
                if key in keys and value is not None}
-    state = RunState(step=script.steps[0].key, answers=answers)
-    return _forward(script, state, 0, ctx, ())
+    known: dict[str, Any] = {}
+    for key, text in (given or {}).items():
+        step = next((s for s in script.answer_steps if s.key == key and s.foreach is None), None)
+        value, problem = read_value(script, step, text, ctx) if step else (None, "unknown")
+        if problem is None:
+            known[key] = value
+    state = RunState(step=script.steps[0].key, answers={**answers, **known}, given=tuple(known))
+    out = _forward(script, state, 0, ctx, ())
+    return replace(out, saves={**known, **out.saves}) if known else out
 
 
 def current(script: Dialog, state: RunState) -> tuple[Reply, ...]:
@@ -331,7 +341,7 @@ def _forward(
             if state.editing and not missing:
                 continue
             index = missing[0] if state.editing else 0
-        elif state.editing and (step.key in state.answers or step.key in visited):
+        elif _passed_by(state, step, visited):
             continue
         state = replace(state, step=step.key, index=index)
         shown.append(_ask(script, state))
@@ -341,6 +351,14 @@ def _forward(
         shown.append(_summary(script, state))
         return Outcome(state, tuple(shown))
     return _finish(script, state, tuple(shown))
+
+
+def _passed_by(state: RunState, step: Step, visited: set[str]) -> bool:
+    """A step not asked on the way: its answer was given at the start, or while editing from
+    the summary, one answered (or skipped) already."""
+    if step.key in state.answers and step.key in state.given:
+        return True
+    return state.editing and (step.key in state.answers or step.key in visited)
 
 
 def _finish(script: Dialog, state: RunState, replies: tuple[Reply, ...]) -> Outcome:

@@ -41,6 +41,9 @@ class RunState:
     #: mentee chooses to revise a goal, and completing the run updates that goal instead of adding
     #: one. The engine carries it along untouched.
     revises: int | None = None
+    #: The steps whose answers were given when the run started (engine.start's `given`): they
+    #: are not asked, but may be changed from the summary.
+    given: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The state as JSON types only."""
@@ -55,6 +58,7 @@ class RunState:
             "finished": self.finished,
             "item_messages": {k: dict(v) for k, v in self.item_messages.items()},
             "revises": self.revises,
+            "given": list(self.given),
         }
 
     @classmethod
@@ -67,6 +71,9 @@ class RunState:
             loops = data.get("loops", {})
             item_messages = data.get("item_messages", {})
             revises = data.get("revises")
+            given = data.get("given", [])
+            if not isinstance(given, list) or not all(isinstance(key, str) for key in given):
+                raise StateError("given must be a list of step keys")
             if revises is not None and (not isinstance(revises, int) or isinstance(revises, bool)):
                 raise StateError("revises must be a goal id")
             if not all(isinstance(part, dict) for part in (answers, loops, item_messages)):
@@ -81,6 +88,7 @@ class RunState:
                 finished=bool(data.get("finished", False)),
                 item_messages={str(k): dict(v) for k, v in item_messages.items()},
                 revises=revises,
+                given=tuple(given),
             )
         except StateError:
             raise

@@ -7,6 +7,7 @@ limit):
   r:<run>                                         continue this open run
   p:<dialog>                                      pause the open run and start this dialog
   g:<dialog>                                      start this dialog
+  pi:<dialog> | gi:<dialog>                       the same, for a dialog the bot invited to
   j:<+1|-1>                                       move the journey a stage forward or back
   x                                               dismiss an offer
   set:lang:<xx> | set:tz:<n> | set:share:<0|1>    change a setting
@@ -52,7 +53,7 @@ MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL: larger i
 _ANSWER = re.compile(r"^a:(\d{1,12}):(\d{1,3}):(\d{1,3}):([a-z0-9]{1,4})$")
 _SUMMARY = re.compile(r"^s:(\d{1,12}):(confirm|edit:\d{1,3})$")
 _RUN = re.compile(r"^r:(\d{1,12})$")
-_DIALOG = re.compile(r"^([pg]):([a-z][a-z0-9_]{0,39})$")
+_DIALOG = re.compile(r"^([pg])(i?):([a-z][a-z0-9_]{0,39})$")
 _STAGE = re.compile(r"^j:([+-]1)$")
 _SETTING = re.compile(r"^set:(lang|tz|share):([a-z0-9]{1,3})$")
 _GOAL = re.compile(r"^go:(\d{1,12})(?::(open|achieved|dropped))?$")
@@ -98,9 +99,10 @@ def continue_data(run_id: int) -> str:
     return f"r:{run_id}"
 
 
-def dialog_data(dialog: str, pause_open: bool = False) -> str:
-    """Data of a button that starts a dialog (first pausing the open one, if asked)."""
-    return f"{'p' if pause_open else 'g'}:{dialog}"
+def dialog_data(dialog: str, pause_open: bool = False, invited: bool = False) -> str:
+    """Data of a button that starts a dialog (pausing the open one first; `invited`: one the bot
+    invited to)."""
+    return f"{'p' if pause_open else 'g'}{'i' if invited else ''}:{dialog}"
 
 
 def stage_data(by: int) -> str:
@@ -216,10 +218,11 @@ class ContinuePress:
 
 @dataclass(frozen=True)
 class DialogPress:
-    """Start a dialog (`pause` first pauses the open one)."""
+    """Start a dialog (`pause` first pauses the open one; `invited`: the bot invited to it)."""
 
     dialog: str
     pause: bool
+    invited: bool = False
 
 
 @dataclass(frozen=True)
@@ -366,7 +369,7 @@ def parse(data: str | None) -> Press | None:
     if (m := _RUN.match(data)) and int(m[1]) <= MAX_ID:
         return ContinuePress(int(m[1]))
     if m := _DIALOG.match(data):
-        return DialogPress(m[2], pause=m[1] == "p")
+        return DialogPress(m[3], pause=m[1] == "p", invited=m[2] == "i")
     if m := _STAGE.match(data):
         return StagePress(int(m[1]))
     return _goal_press(data)

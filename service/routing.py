@@ -158,8 +158,9 @@ async def on_command(turn: Turn, name: str, args: str, remind: bool = True) -> R
         dialog = roles.dialog_for(turn, spec)
         if dialog is None:
             return turn.message("common.service.not_for_you", for_mentors=False)
-        await invitation.started(turn, dialog)  # a standing invitation to it counts as started
-        return await runs.start_dialog(turn, dialog)
+        # A standing invitation to it counts as started: the dialog answers the bot's invitation.
+        invited = await invitation.started(turn, dialog)
+        return await runs.start_dialog(turn, dialog, invited=invited)
     response = await ACTIONS[spec.name](turn, args)
     return reminding(turn, response) if spec.kind is Kind.LOOK_UP and remind else response
 
@@ -187,7 +188,8 @@ async def on_press(turn: Turn, data: str) -> Response:
     if isinstance(press, callbacks.ContinuePress):
         response = await runs.continue_run(turn, press.run_id)
     elif isinstance(press, callbacks.DialogPress):
-        response = await runs.start_dialog(turn, press.dialog, pause_open=press.pause)
+        response = await runs.start_dialog(turn, press.dialog, pause_open=press.pause,
+                                           invited=press.invited)
     elif isinstance(press, callbacks.StagePress):
         response = await journey.move_stage(turn, press.by)
     elif isinstance(press, callbacks.SettingPress):

@@ -65,8 +65,11 @@ async def show_unless_shown(turn: Turn, run: RunRecord, note_key: str) -> Respon
     return None if run.shown else await show_run(turn, run, note_key)
 
 
-async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Response:
-    """Start a dialog, or continue it if it is open or paused; another open one is asked about."""
+async def start_dialog(turn: Turn, name: str, pause_open: bool = False, *,
+                       invited: bool = False) -> Response:
+    """Start a dialog, or continue it if it is open or paused; another open one is asked about.
+    `invited`: the bot invited the person to it (a check-in's or an agenda request's Start), so
+    its stage is no news to them, and what the invitation knows is given (`Registry.given`)."""
     try:
         script = turn.content.scripts.get(name)
     except DialogNotFound:
@@ -80,7 +83,7 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
     if open_run is not None:
         if not pause_open:
             await turn.hide_question()
-            return switch_question(turn, open_run, script)
+            return switch_question(turn, open_run, script, invited)
         await set_run_status(turn.session, open_run.id, RunStatus.PAUSED, turn.now)
     paused = await latest_paused_run(turn.session, turn.user.id, name)
     if paused is not None:
@@ -89,7 +92,7 @@ async def start_dialog(turn: Turn, name: str, pause_open: bool = False) -> Respo
     goals = await revisable_goals(turn, script)
     if goals:
         return Response((turn.views.revise_question(script.name, goals),))
-    return await new_run(turn, script)
+    return await new_run(turn, script, invited=invited)
 
 
 async def revisable_goals(turn: Turn, script: Dialog) -> list[GoalRecord]:
@@ -142,13 +145,15 @@ async def revision_state(turn: Turn, script: Dialog, goal: GoalRecord) -> RunSta
 
 
 async def new_run(
-    turn: Turn, script: Dialog, notes: tuple[str, ...] = (), revises: GoalRecord | None = None
+    turn: Turn, script: Dialog, notes: tuple[str, ...] = (), revises: GoalRecord | None = None,
+    *, invited: bool = False,
 ) -> Response:
-    """A fresh run of a dialog: its intro (and a note if it belongs to another stage), then the
-    first question. Revising a goal, a note says so instead of the intro, and the run starts at
-    the summary of the goal's earlier answers (or, without them, at the first question). A living
-    document (`revise: true`, the agreement) starts from the answers completed last, each kept
-    with one tap."""
+    """A fresh run of a dialog: its intro (and a note if it belongs to another stage, unless the
+    bot invited the person to it), then the first question. Revising a goal, a note says so
+    instead of the intro, and the run starts at the summary of the goal's earlier answers (or,
+    without them, at the first question). A living document (`revise: true`, the agreement)
+    starts from the answers completed last, each kept with one tap. Invited, what the invitation
+    knows is given and not asked (an agenda requested for a planned meeting: its date)."""
     seeded = None if revises is None else await revision_state(turn, script, revises)
     earlier: Mapping[str, Any] = {}
     if seeded is not None:
@@ -156,7 +161,9 @@ async def new_run(
     else:
         if script.revise and revises is None:
             earlier = await last_answers(turn, script)
-        outcome = engine.start(script, await engine_context(turn, script), earlier)
+        known = turn.content.schedule.given.get(script.name) if invited else None
+        outcome = engine.start(script, await engine_context(turn, script), earlier,
+                               await known(turn) if known is not None else None)
         if revises is not None:
             outcome = replace(outcome, state=replace(outcome.state, revises=revises.id))
     run_id = await create_run(
@@ -164,10 +171,10 @@ async def new_run(
         step=outcome.state.step, state=outcome.state.to_json(), now=turn.now)
     run = await get_run(turn.session, run_id)
     assert run is not None
-    if outcome.finished:
+    if outcome.finished or outcome.saves:  # (answers given at the start are saved with it)
         await persist(turn, run, script, RunState(step=outcome.state.step), outcome)
     intro: list[str] = list(notes)
-    if script.stage.value != turn.user.stage:
+    if script.stage.value != turn.user.stage and not invited:
         intro.append(turn.say("common.service.other_stage",
                               stage=turn.say(f"common.stages.{script.stage.value}.name")))
     if revises is not None:
@@ -221,15 +228,16 @@ async def restart_broken(turn: Turn, run: RunRecord, script: Dialog) -> Response
     return await new_run(turn, script, (turn.say("common.service.error"),))
 
 
-def switch_question(turn: Turn, open_run: RunRecord, script: Dialog) -> Response:
-    """Another dialog is open: continue it, or pause it and start this one?"""
+def switch_question(turn: Turn, open_run: RunRecord, script: Dialog,
+                    invited: bool = False) -> Response:
+    """Another dialog is open: continue it, or pause it and start this one (still `invited`)?"""
     open_title = turn.say(f"{open_run.dialog}.title")
     title = turn.say(f"{script.name}.title")
     buttons = (
         (button(turn.say("common.buttons.continue", title=open_title),
                 callbacks.continue_data(open_run.id)),),
         (button(turn.say("common.buttons.pause_and_start", title=title),
-                callbacks.dialog_data(script.name, pause_open=True)),),
+                callbacks.dialog_data(script.name, pause_open=True, invited=invited)),),
     )
     text = turn.say("common.service.switch_question", open_title=open_title, title=title)
     return Response((OutMessage(text, buttons),))

@@ -841,3 +841,36 @@ def test_every_shipped_dialog_can_be_completed() -> None:
                     event = Text(answers[kind])
             outcome = advance(script, state, event, ctx)
         assert outcome.finished, script.name
+
+
+# --- Answers given at the start ---------------------------------------------------------------
+
+GIVEN = [{"key": "topic", "kind": "text"}, {"key": "day", "kind": "date", "optional": True},
+         {"key": "note", "kind": "text", "optional": True}]
+
+
+def test_a_given_answer_is_saved_at_the_start_and_never_asked_but_changed_at_the_summary() -> None:
+    script, ctx = dialog(GIVEN), context()
+    opened = start(script, ctx, given={"day": "2026-11-23"})
+    assert opened.saves == {"day": "2026-11-23"}
+    assert [r.step for r in opened.replies if isinstance(r, Ask)] == ["topic"]
+    asked = advance(script, opened.state, Text("My CV"), ctx)
+    assert [r.step for r in asked.replies if isinstance(r, Ask)] == ["note"]  # not "day"
+    at_summary = advance(script, asked.state, Command.SKIP, ctx)
+    [summary] = [r for r in at_summary.replies if isinstance(r, Summary)]
+    assert ("day", "2026-11-23") in summary.entries
+    back = advance(script, at_summary.state, Command.BACK, ctx)  # back goes to what was asked
+    assert [r.step for r in back.replies if isinstance(r, Ask)] == ["note"]
+    edit = advance(script, at_summary.state, Pick(SUMMARY, f"{EDIT_PREFIX}day"), ctx)
+    assert [r.step for r in edit.replies if isinstance(r, Ask)] == ["day"]
+    changed = advance(script, edit.state, Text("2026-11-30"), ctx)
+    assert changed.saves == {"day": "2026-11-30"}
+    assert RunState.from_json(changed.state.to_json()) == changed.state
+
+
+def test_a_given_answer_that_does_not_read_as_the_step_reads_it_is_asked() -> None:
+    script, ctx = dialog(GIVEN), context()
+    opened = start(script, ctx, given={"day": "2020-01-01", "nothing": "x"})  # past; no such step
+    assert opened.saves == {}
+    asked = advance(script, opened.state, Text("My CV"), ctx)
+    assert [r.step for r in asked.replies if isinstance(r, Ask)] == ["day"]

@@ -128,6 +128,18 @@ async def test_a_check_in_note_raised_at_the_next_meeting_is_on_the_agenda_until
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("lang", LANGUAGES)
+async def test_without_a_mentor_the_note_is_for_ones_own_next_meeting(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    await walk_transcript(service, chat, "checkin", lang)  # alone: no mentor here
+    done = chat.texts(chat.log[-1])
+    assert {"en": "Your note is on the agenda for your next meeting",
+            "de": "Deine Notiz steht auf der Liste für dein nächstes Treffen"}[lang] in done
+    assert {"en": "your mentor", "de": "euer"}[lang] not in done.lower()
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", LANGUAGES)
 async def test_a_check_in_note_kept_from_the_meeting_is_not_on_the_agenda(
     service: ConversationService, chat: Chat, clock: FakeClock, lang: str
 ) -> None:

@@ -253,8 +253,8 @@ async def test_quiet_hours_move_an_item_to_their_end_and_are_set_in_settings(
     assert sent is not None
     assert sent.local == datetime(2026, 11, 24, 8, 0, tzinfo=BERLIN)
     # Moved out of the quiet hours onto the meeting's day: it is today, not tomorrow.
-    assert {"en": "Your meeting with your mentor is today at 22:00.",
-            "de": "Ihr trefft euch heute um 22:00 Uhr."}[lang] in sent.texts[0]
+    assert {"en": "Your meeting is today at 22:00.",
+            "de": "Dein Treffen ist heute um 22:00 Uhr."}[lang] in sent.texts[0]
 
     off = await chat.send({"en": "/settings quiet off", "de": "/settings ruhezeit aus"}[lang])
     assert off.messages[0].text == rendered(lang, "common.settings.quiet_set_off")
@@ -294,11 +294,11 @@ ONE_OFF_WORDS = {
     "en": {"set": "Noted: your next meeting is <b>on Tuesday, 24 November 2026 at 17:00</b>.",
            "view": "Your next meeting: <b>Tuesday, 24 November 2026 at 17:00</b>.",
            "ask": "I'll ask what you'd like to bring to it on Monday, 23 November 2026 at 17:00.",
-           "request": "Your meeting with your mentor is tomorrow at 17:00."},
-    "de": {"set": "Notiert: Euer nächstes Treffen ist <b>am Montag, 14. Dezember 2026 um 18:30 Uhr</b>.",
-           "view": "Euer nächstes Treffen: <b>Montag, 14. Dezember 2026 um 18:30 Uhr</b>.",
+           "request": "Your meeting is tomorrow at 17:00."},
+    "de": {"set": "Notiert: Dein nächstes Treffen ist <b>am Montag, 14. Dezember 2026 um 18:30 Uhr</b>.",
+           "view": "Dein nächstes Treffen: <b>Montag, 14. Dezember 2026 um 18:30 Uhr</b>.",
            "ask": "Ich frage dich am Sonntag, 13. Dezember 2026 um 18:30 Uhr, was du mitbringen möchtest.",
-           "request": "Ihr trefft euch morgen um 18:30 Uhr."}}
+           "request": "Dein Treffen ist morgen um 18:30 Uhr."}}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -336,7 +336,8 @@ async def test_a_meeting_brings_the_agenda_request_a_day_before_and_its_button_s
     clock.advance(days=2)
     assert await items(service, ItemStatus.PENDING) == []
     none = await chat.send("/meeting")
-    assert none.messages[0].text.startswith(rendered(lang, "calendar.meeting.none", agenda_day=None)[:20])
+    assert none.messages[0].text.startswith(rendered(lang, "calendar.meeting.none", agenda_day=None,
+                                                              paired=False)[:20])
 
 
 RECURRING = {"en": "/meeting every 2nd tuesday of the month 17:00",
@@ -352,7 +353,7 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
     await in_berlin(chat, lang)
     response = await chat.send(RECURRING[lang])
     assert response.messages[0].text == rendered(
-        lang, "calendar.meeting.set", recurring=True, rhythm=MONTHLY[lang],
+        lang, "calendar.meeting.set", recurring=True, rhythm=MONTHLY[lang], paired=False,
         when={"en": "on Tuesday, 8 December 2026 at 17:00",
               "de": "am Dienstag, 8. Dezember 2026 um 17:00 Uhr"}[lang],
         ask={"en": "on Monday, 7 December 2026 at 17:00",
@@ -361,16 +362,17 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
     sent = await next_sent(service, clock)
     assert sent is not None
     assert sent.at == local(2026, 12, 7, 17)
-    assert {"en": "Your meeting with your mentor is tomorrow at 17:00.",
-            "de": "Ihr trefft euch morgen um 17:00 Uhr."}[lang] in sent.texts[0]
+    assert {"en": "Your meeting is tomorrow at 17:00.",
+            "de": "Dein Treffen ist morgen um 17:00 Uhr."}[lang] in sent.texts[0]
     [following] = await items(service, ItemStatus.PENDING)
     assert following.due_at == local(2027, 1, 11, 17)  # the day before the 2nd Tuesday of January
     shown = await chat.send("/meeting")
     assert shown.messages[0].text == rendered(  # tomorrow's meeting: its request went out
         lang, "calendar.meeting.view", recurring=True, rhythm=MONTHLY[lang], ask=None, why="soon",
+        paired=False,
         when={"en": "tomorrow at 17:00", "de": "morgen um 17:00 Uhr"}[lang])
     assert {"en": "Your next meeting: <b>tomorrow at 17:00</b> (a regular meeting,",
-            "de": "Euer nächstes Treffen: <b>morgen um 17:00 Uhr</b> (ein regelmäßiges Treffen,"
+            "de": "Dein nächstes Treffen: <b>morgen um 17:00 Uhr</b> (ein regelmäßiges Treffen,"
             }[lang] in shown.messages[0].text
 
     cleared = await chat.press(label(lang, "calendar.meeting.clear_button"))
@@ -383,11 +385,11 @@ async def test_a_recurring_meeting_plans_the_next_request_once_one_went_out(
 TOMORROW = {"en": ("/meeting tomorrow", "/meeting cancel", "someday"),
             "de": ("/meeting morgen", "/meeting absagen", "irgendwann")}
 TOMORROW_WORDS = {
-    "en": ("At what time do you meet tomorrow?",
+    "en": ("At what time is your meeting tomorrow?",
            "Noted: your next meeting is <b>tomorrow at 18:30</b>.\n"
            "I'll ask what you'd like to bring to it today at 18:30."),
-    "de": ("Um wie viel Uhr trefft ihr euch morgen?",
-           "Notiert: Euer nächstes Treffen ist <b>morgen um 18:30 Uhr</b>.\n"
+    "de": ("Um wie viel Uhr ist dein Treffen morgen?",
+           "Notiert: Dein nächstes Treffen ist <b>morgen um 18:30 Uhr</b>.\n"
            "Ich frage dich heute um 18:30 Uhr, was du mitbringen möchtest.")}
 
 
@@ -420,7 +422,8 @@ async def test_an_agendas_day_is_the_meeting_meeting_knows_of(chat: Chat, lang: 
     await in_berlin(chat, lang)
     await saved_run(chat, "agenda", {"meeting_date": "2026-12-02"}, shared=False)
     shown = (await chat.send("/meeting")).messages[0].text
-    assert shown == rendered(lang, "calendar.meeting.none", agenda_day="2026-12-02", days=11)
+    assert shown == rendered(lang, "calendar.meeting.none", agenda_day="2026-12-02", days=11,
+                             paired=False)
     assert {"en": "Your agenda is for a meeting on Wednesday, 2 December 2026, but",
             "de": "Deine Agenda ist für ein Treffen am Mittwoch, 2. Dezember 2026, aber"}[lang] in shown
     assert "/meeting 2.12. 17:00" in shown
@@ -449,7 +452,7 @@ IN_PAUSE = {
            "before: /agenda is there whenever you'd like to prepare.",
            "I'll ask what you'd like to bring to it tomorrow at 09:30."),
     "de": ("/pause 2 Wochen", "/meeting übermorgen 9:30", "/pause aus",
-           "Notiert: Euer nächstes Treffen ist <b>am Montag, 23. November 2026 um 09:30 Uhr</b>.",
+           "Notiert: Dein nächstes Treffen ist <b>am Montag, 23. November 2026 um 09:30 Uhr</b>.",
            "Du pausierst bis einschließlich Freitag, 4. Dezember 2026, deshalb frage ich dich am "
            "Vortag nicht nach deiner Agenda: /agenda ist da, wann immer du dich vorbereiten "
            "möchtest.",
@@ -469,7 +472,7 @@ async def test_a_meeting_whose_agenda_request_falls_in_the_pause_is_planned_and_
     response = await chat.send(typed)
     assert response.messages[0].text.splitlines() == [noted, paused]
     assert rendered(lang, "calendar.meeting.set", recurring=False, when="", rhythm=None, ask=None,
-                    why="soon").splitlines()[1] not in response.messages[0].text
+                    why="soon", paired=False).splitlines()[1] not in response.messages[0].text
     async with service.sessionmaker.begin() as session:
         rules = await rules_of(session, (await user(service, chat)).id)
     assert rules["meeting"] == {"once": "2026-11-23T09:30",  # the meeting is planned
@@ -537,7 +540,7 @@ async def test_a_meeting_moment_that_has_passed_is_said_and_the_planned_one_kept
 
     await chat.send({"en": "/meeting today", "de": "/meeting heute"}[lang])
     earlier = (await chat.send("8:00")).messages[0].text  # still waiting: a later time is asked for
-    assert earlier == rendered(lang, "calendar.meeting.passed", day="2026-11-21", days=0,
+    assert earlier == rendered(lang, "calendar.meeting.passed", day="2026-11-21", days=0, paired=False,
                                at="08:00", when={"en": "today at 08:00",
                                                  "de": "heute um 08:00 Uhr"}[lang],
                                planned=PLANNED[lang].split(": ", 1)[1][:-1],
@@ -545,7 +548,7 @@ async def test_a_meeting_moment_that_has_passed_is_said_and_the_planned_one_kept
     later = await chat.send("19:00")
     assert later.messages[0].text.startswith(
         {"en": "Noted: your next meeting is <b>today at 19:00</b>.",
-         "de": "Notiert: Euer nächstes Treffen ist <b>heute um 19:00 Uhr</b>."}[lang])
+         "de": "Notiert: Dein nächstes Treffen ist <b>heute um 19:00 Uhr</b>."}[lang])
     further_back = await chat.send("/meeting 5.9. 10:00")  # over two months ago: next year's
     assert {"en": "on Sunday, 5 September 2027 at 10:00",
             "de": "am Sonntag, 5. September 2027 um 10:00 Uhr"}[lang] in further_back.messages[0].text
@@ -799,7 +802,7 @@ async def test_the_agenda_request_arrives_over_telegram_and_its_button_starts_th
     client = e2e.client()
     await client.send("/settings timezone Europe/Berlin")
     [confirmed] = await client.send("/meeting next tuesday 17:00")
-    assert confirmed == say("en", "calendar.meeting.set", recurring=False,
+    assert confirmed == say("en", "calendar.meeting.set", recurring=False, paired=False,
                             when="on Tuesday, 24 November 2026 at 17:00",
                             ask="on Monday, 23 November 2026 at 17:00")
 
@@ -808,8 +811,8 @@ async def test_the_agenda_request_arrives_over_telegram_and_its_button_starts_th
     await e2e.bot.app.update_queue.put(job.work(await job.dispatcher.claim()))
     await e2e.settle()
     assert client.last_text == say("en", "calendar.meeting.agenda_request",
-                                   when="tomorrow at 17:00")
-    assert client.last_text.startswith("Your meeting with your mentor is tomorrow at 17:00.")
+                                   when="tomorrow at 17:00", paired=False)
+    assert client.last_text.startswith("Your meeting is tomorrow at 17:00.")
     assert client.last_buttons == [say("en", "calendar.meeting.agenda_button")]
 
     started = await client.click(say("en", "calendar.meeting.agenda_button"))

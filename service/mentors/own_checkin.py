@@ -125,7 +125,8 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
         return turn.stale_press()
     if op == "skip":
         return turn.message("mentor_checkins.skipped")
-    return await runs.start_dialog(turn, REFLECTION if item.kind == REFLECTION else KIND)
+    return await runs.start_dialog(turn, REFLECTION if item.kind == REFLECTION else KIND,
+                                   invited=True)
 
 
 def kinds() -> tuple[PersonKind | Planner, ...]:

@@ -120,7 +120,7 @@ async def on_the_day(turn: Turn, item: ItemRecord) -> Response:
     """The day itself: the reflection begins (an open dialog is offered to pause first)."""
     if await reflected(turn, _ends(item)):
         return turn.message("calendar.ending.day_done")
-    started = await runs.start_dialog(turn, REFLECTION)
+    started = await runs.start_dialog(turn, REFLECTION, invited=True)
     return Response((OutMessage(turn.say("calendar.ending.day")), *started.messages))
 
 
@@ -144,7 +144,7 @@ async def prompt_after_pause(turn: Turn, item: ItemRecord) -> Response | None:
 async def on_press(turn: Turn, _item: ItemRecord, op: str) -> Response:
     """Start the reflection; move to the ending stage (with consent: this press); or not yet."""
     if op == "start":
-        return await runs.start_dialog(turn, REFLECTION)
+        return await runs.start_dialog(turn, REFLECTION, invited=True)
     if op == "later":
         return turn.message("calendar.ending.not_yet")
     if op != "ending":

@@ -189,7 +189,7 @@ async def press(turn: Turn, item: ItemRecord, op: str) -> Response:
     if op == "start" and invitation.status is ItemStatus.SENT:
         await _mark_started(turn, invitation)
         _key, dialog, _vars = await subject(turn, invitation)
-        return await runs.start_dialog(turn, dialog)
+        return await runs.start_dialog(turn, dialog, invited=True)
     if not _standing(invitation):
         return turn.stale_press()
     if op == "skip":
@@ -236,16 +236,19 @@ async def _follow_ups(turn: Turn, invitation: ItemRecord,
             if follow.payload.get("invitation") == invitation.id]
 
 
-async def started(turn: Turn, dialog: str) -> None:
+async def started(turn: Turn, dialog: str) -> bool:
     """The person started `dialog` by its command (/checkin, /story): an invitation that
-    stands to that very dialog counts as started; one to another (a cohort's mentor check-in,
-    the story they were nudged to) still stands."""
+    stands to that very dialog counts as started (and whether one did: they answer it); one to
+    another (a cohort's mentor check-in, the story they were nudged to) still stands."""
     waiting = await pending_items(turn.session, turn.user.id, [CLOSE])
+    answered = False
     for follow in waiting:
         invitation = await _invitation_of(turn, follow)
         if invitation is not None and _standing(invitation) \
                 and (await subject(turn, invitation))[1] == dialog:
             await _mark_started(turn, invitation)
+            answered = True
+    return answered
 
 
 # --- An action step's due date --------------------------------------------------------

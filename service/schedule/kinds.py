@@ -38,6 +38,9 @@ Plan = Callable[[Turn, Mapping[str, JSONObject]], Awaitable[Iterable[NewItem]]]
 Work = Callable[[AsyncSession, datetime], Awaitable[None]]
 #: The next item of a recurring kind of no person, planned from now.
 Following = Callable[[datetime], NewItem]
+#: What an invitation knows of a dialog's answers when the person starts it from there: typed
+#: text by step, read as the step reads it (runs.new_run).
+Known = Callable[[Turn], Awaitable[Mapping[str, str]]]
 
 
 async def _nothing_left(_turn: Turn, _item: ItemRecord) -> None:
@@ -87,6 +90,15 @@ class Choice:
     apply: OnChoice
 
 
+@dataclass(frozen=True)
+class Given:
+    """The answers a dialog started from an invitation has already (the agenda of a planned
+    meeting: its date)."""
+
+    dialog: str
+    known: Known
+
+
 @dataclass
 class Registry:
     """The kinds and planners the dispatcher knows."""
@@ -95,6 +107,7 @@ class Registry:
     system: dict[str, SystemKind] = field(default_factory=dict)
     planners: list[Planner] = field(default_factory=list)
     choices: dict[str, OnChoice] = field(default_factory=dict)
+    given: dict[str, Known] = field(default_factory=dict)
 
     def planners_after(self, kind: str) -> list[Planner]:
         """The planners to run once an item of `kind` was due (or missed)."""
@@ -103,10 +116,13 @@ class Registry:
             return list(self.planners)
         return [p for p in self.planners if kind in p.kinds or kind in p.after]
 
-    def add(self, *kinds: PersonKind | SystemKind | Planner | Choice) -> Registry:
-        """Know these kinds, planners and choices too (a later one of the same name wins)."""
+    def add(self, *kinds: PersonKind | SystemKind | Planner | Choice | Given) -> Registry:
+        """Know these kinds, planners, choices and given answers too (a later one of the same
+        name wins)."""
         for kind in kinds:
-            if isinstance(kind, PersonKind):
+            if isinstance(kind, Given):
+                self.given[kind.dialog] = kind.known
+            elif isinstance(kind, PersonKind):
                 self.people[kind.name] = kind
             elif isinstance(kind, SystemKind):
                 self.system[kind.name] = kind

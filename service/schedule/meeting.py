@@ -21,7 +21,7 @@ from service.awaiting import Dispatch, cancels, wait_for
 from service.inputs import Incoming, TextIn
 from service.messages import OutMessage, Response, button
 from service.schedule.checkins import UNSET_ZONE, describe
-from service.schedule.kinds import Choice, PersonKind, Planner
+from service.schedule.kinds import Choice, Given, PersonKind, Planner
 from service.schedule.pause import pause_days, paused_until
 from service.schedule.placing import ahead, days_ahead, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
@@ -30,6 +30,7 @@ from service.schedule.typed import MeetingWhen, is_off, meeting_day, parse_meeti
 from service.timezones import parse_timezone
 from service.turn import Turn
 from storage.answers import answers_of
+from storage.pairings import pairing_of_mentee
 from storage.schedule import ItemRecord, NewItem, pending_items, rules_of, set_rule
 from storage.vocabulary import JSONObject
 
@@ -46,6 +47,12 @@ CANCEL_WORDS = frozenset({"cancel", "clear", "delete", "absagen", "löschen", "l
 BEFORE = timedelta(days=1)
 #: How many meetings ahead are looked at for a request still to come.
 LOOK_AHEAD = 3
+
+
+async def paired(turn: Turn) -> bool:
+    """Whether the person has a mentor here: only then do the texts say "ihr" and "your
+    mentor" (someone alone plans their own meeting)."""
+    return await pairing_of_mentee(turn.session, turn.user.id) is not None
 
 
 def agreed_zone(turn: Turn, rule: JSONObject | None) -> str:
@@ -109,6 +116,7 @@ async def meeting(turn: Turn, args: str) -> Response:
             return await _passed(turn, day, None, yearless_past=yearless_past)
         await wait_for(turn, {"for": WAITING, "day": day.isoformat()})  # a day without its time
         return turn.message("calendar.meeting.ask_time", day=day.isoformat(),
+                            paired=await paired(turn),
                             days=days_ahead(turn, day))
     return await _set(turn, typed)
 
@@ -137,7 +145,7 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
         return await dispatch(incoming, True)
     at = parse_time(incoming.text)
     if at is None:
-        return turn.message("calendar.meeting.ask_time_again", day=day,
+        return turn.message("calendar.meeting.ask_time_again", day=day, paired=await paired(turn),
                             days=days_ahead(turn, day),
                             text=incoming.text.strip()[:64])
     once = datetime.combine(date.fromisoformat(day), at)
@@ -158,7 +166,8 @@ async def _passed(turn: Turn, day: date, at: time | None, *, yearless_past: bool
     any) and what to type instead; nothing changes."""
     upcoming = meetings(turn, (await rules_of(turn.session, turn.user.id)).get(RULE), turn.now)
     return turn.message(
-        "calendar.meeting.passed", day=day.isoformat(), days=days_ahead(turn, day),
+        "calendar.meeting.passed", paired=await paired(turn), day=day.isoformat(),
+        days=days_ahead(turn, day),
         at=at.strftime("%H:%M") if at is not None else None,
         when=when(turn, local_moment(turn, day, at), on=True) if at is not None else None,
         planned=when(turn, upcoming[0]) if upcoming else None,
@@ -172,11 +181,13 @@ async def view(turn: Turn, set_now: bool = False) -> Response:
     if not upcoming:
         agenda_day = await _agenda_day(turn)
         return turn.message("calendar.meeting.none", agenda_day=agenda_day,
+                            paired=await paired(turn),
                             days=days_ahead(turn, agenda_day) if agenda_day else None)
     requests = [item for item in await pending_items(turn.session, turn.user.id, (KIND,))
                 if _meeting_of(item) == upcoming[0]]
     rhythm = _rhythm(rule)
     text = turn.say("calendar.meeting.set" if set_now else "calendar.meeting.view",
+                    paired=await paired(turn),
                     recurring=rhythm is not None, when=when(turn, upcoming[0], on=set_now),
                     rhythm=_rhythm_words(turn, rhythm, agreed_zone(turn, rule))
                     if rhythm is not None else None,
@@ -273,7 +284,8 @@ async def agenda_request(turn: Turn, item: ItemRecord) -> Response | None:
     if moment is None or moment <= turn.now:
         return None
     start = button(turn.say("calendar.meeting.agenda_button"), callbacks.item_data(item.id, "start"))
-    text = turn.say("calendar.meeting.agenda_request", when=when(turn, moment, on=True))
+    text = turn.say("calendar.meeting.agenda_request", when=when(turn, moment, on=True),
+                    paired=await paired(turn))
     return Response((OutMessage(text, ((start,),)),))
 
 
@@ -281,10 +293,19 @@ async def on_press(turn: Turn, _item: ItemRecord, op: str) -> Response:
     """Start the agenda (an open dialog is offered to pause, as always)."""
     if op != "start":
         return turn.stale_press()
-    return await runs.start_dialog(turn, AGENDA)
+    return await runs.start_dialog(turn, AGENDA, invited=True)
 
 
-def meeting_kinds() -> tuple[PersonKind, Planner, Choice]:
-    """The agenda request, its planner, and the meeting's button."""
+async def agenda_given(turn: Turn) -> dict[str, str]:
+    """What an agenda started from its request knows: the day of the next meeting (on the
+    person's calendar), so it is not asked when the meeting is."""
+    upcoming = meetings(turn, (await rules_of(turn.session, turn.user.id)).get(RULE), turn.now)
+    if not upcoming:
+        return {}
+    return {AGENDA_DATE: upcoming[0].astimezone(zone_info(turn.user.timezone)).date().isoformat()}
+
+
+def meeting_kinds() -> tuple[PersonKind, Planner, Choice, Given]:
+    """The agenda request, its planner, the meeting's button, and the agenda's meeting day."""
     return (PersonKind(KIND, agenda_request, press=on_press),
-            Planner(frozenset({KIND}), plan), Choice(TOPIC, choose))
+            Planner(frozenset({KIND}), plan), Choice(TOPIC, choose), Given(AGENDA, agenda_given))
