@@ -102,7 +102,8 @@ class ConversationService:
                 return Response()
             user = await self._reactivated(session, user)
             turn = Turn(self.content, session, user, self.clock(), created, open_run,
-                        sent_at=incoming.sent_at if isinstance(incoming, TextIn) else None)
+                        sent_at=incoming.sent_at if isinstance(incoming, TextIn) else None,
+                        app_language=self._spoken_by_app(person))
             await scopes.load_roles(turn)
             if created:
                 await broadcasts.reports_for_newcomer(turn)
@@ -205,8 +206,12 @@ class ConversationService:
 
     def _spoken(self, person: Person) -> str:
         """The person's language hint (Telegram's language code) if we speak it, else the default."""
+        return self._spoken_by_app(person) or self.default_language
+
+    def _spoken_by_app(self, person: Person) -> str | None:
+        """The person's language hint (Telegram's language code) if we speak it."""
         hint = (person.language or "")[:2].lower()
-        return hint if hint in self.catalog.texts else self.default_language
+        return hint if hint in self.catalog.texts else None
 
     async def _reactivated(self, session: AsyncSession, user: UserRecord) -> UserRecord:
         """A user who writes again after blocking the bot is reachable again, and their rules

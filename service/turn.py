@@ -75,6 +75,9 @@ class Turn:
     coordinates: bool = False  # loaded where it matters: see mentors.scopes.load_coordination
     together: Together | None = None  # the dispatcher's batch this turn is one of (service.together)
     sent_at: datetime | None = None  # when they sent the input, where the front-end says so
+    # The language their app reports (Telegram's language code) if the bot speaks it, else None:
+    # what a programme's language, taken on joining, offers to switch back to.
+    app_language: str | None = None
     render: Renderer = field(init=False)
     views: Views = field(init=False)
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from bot.terminal import to_plain
 from service.callbacks import scheduling_data
 from service.conversation import ConversationService
 from service.inputs import CommandIn, PressIn
@@ -253,6 +256,7 @@ async def test_a_newcomer_s_mentor_link_greets_a_mentor_and_a_chosen_language_st
     text = chose.texts(await chose.send(f"/start {mentee_token}"))
     assert "part of <b>Frühling</b>" in text or "part of Frühling" in text
     assert await _joined(service, 65) == (Role.MENTEE, False, "en")  # their own choice stays
+    assert shown("en", "programme_admin.language_offer") not in text  # nothing to switch back
 
 
 async def test_programme_says_one_mentor_one_mentee_and_one_day_in_the_singular(
@@ -269,3 +273,79 @@ async def test_programme_says_one_mentor_one_mentee_and_one_day_in_the_singular(
         text = coordinator.texts(await coordinator.send("/programme"))
         assert counts in text
         assert text.endswith(length)
+
+
+async def _language(service: ConversationService, user_id: int) -> tuple[str, bool]:
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, user_id)
+    assert user is not None
+    return user.language, user.language_chosen
+
+
+@pytest.mark.parametrize("role", [Role.MENTEE, Role.MENTOR])
+async def test_an_english_app_joining_a_german_programme_is_offered_english_back(
+        service: ConversationService, role: Role) -> None:
+    """The welcome stays in the programme's German, and ends with one line in English with a
+    button back to English; tapping it switches (a chosen language, kept by later moves), and a
+    second tap of it, the language already English, changes nothing."""
+    fruehling = await _programme(service, "Frühling", language="de")
+    token = await _token(service, fruehling, role, uses=5)
+    ana = Chat(service, user_id=71, name="Ana")  # Telegram in English
+    response = await ana.send(f"/start {token}")
+    *welcome, last = response.messages
+    assert "Frühling" in "\n".join(to_plain(m.text) for m in welcome)
+    assert "Teil von" in "\n".join(to_plain(m.text) for m in welcome)  # still German
+    assert to_plain(last.text) == shown("en", "programme_admin.language_offer")
+    assert [b.label for b in last.choices] == [shown("en", "programme_admin.language_button")]
+    assert await _language(service, 71) == ("de", False)
+
+    switched = await ana.press(shown("en", "programme_admin.language_button"))
+    assert ana.texts(switched) == shown("en", "common.settings.language_set")
+    assert switched.menu is not None  # the command menu follows, in English
+    assert await _language(service, 71) == ("en", True)
+    again = await ana.handle(PressIn(last.choices[0].data))  # the old button, tapped once more
+    assert ana.texts(again) == shown("en", "common.settings.language_set")
+    assert await _language(service, 71) == ("en", True)
+    assert "Frühling" not in ana.texts(await ana.send("/start"))  # English from now on, no offer
+    assert shown("en", "programme_admin.language_offer") not in ana.texts(ana.log[-1])
+
+
+@pytest.mark.parametrize("typed", ["Switch to English", "english", "Englisch"])
+async def test_typing_the_offer_s_words_switches_too(service: ConversationService,
+                                                   typed: str) -> None:
+    fruehling = await _programme(service, "Frühling", language="de")
+    token = await _token(service, fruehling, Role.MENTEE, uses=5)
+    ana = Chat(service, user_id=72, name="Ana")
+    await ana.send(f"/start {token}")
+    assert ana.texts(await ana.send(typed)) == shown("en", "common.settings.language_set")
+    assert await _language(service, 72) == ("en", True)
+
+
+async def test_a_german_app_joining_an_english_programme_is_offered_german_back(
+        service: ConversationService) -> None:
+    spring = await _programme(service, "Spring", language="en")
+    token = await _token(service, spring, Role.MENTEE, uses=5)
+    lena = Chat(service, user_id=73, name="Lena", language="de")
+    response = await lena.send(f"/start {token}")
+    assert "part of" in lena.texts(response)
+    assert to_plain(response.messages[-1].text) == shown("de", "programme_admin.language_offer")
+    switched = await lena.press(shown("de", "programme_admin.language_button"))
+    assert lena.texts(switched) == shown("de", "common.settings.language_set")
+    assert await _language(service, 73) == ("de", True)
+
+
+@pytest.mark.parametrize(("app", "programme_language", "language"),
+                         [("de", "de", "de"), ("fr", "de", "de"), ("", "de", "de"),
+                          ("en", None, "en")])
+async def test_no_offer_when_the_languages_match_or_the_app_s_is_not_spoken(
+        service: ConversationService, app: str, programme_language: str | None,
+        language: str) -> None:
+    options = {"language": programme_language} if programme_language else {}
+    spring = await _programme(service, "Spring", **options)
+    token = await _token(service, spring, Role.MENTEE, uses=5)
+    chat = Chat(service, user_id=74, name="Nia", language=app)
+    text = chat.texts(await chat.send(f"/start {token}"))
+    assert "Spring" in text
+    for lang in ("en", "de"):
+        assert shown(lang, "programme_admin.language_offer") not in text
+    assert await _language(service, 74) == (language, False)

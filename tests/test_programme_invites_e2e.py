@@ -2,10 +2,13 @@
 the deep link in the text and its QR code as a photo (sendPhoto, the link in the caption's
 message above it), which a newcomer then opens to join; someone who coordinates nothing is refused
 and gets neither a link nor a picture (also for a forged button press), and no invite is made. A
-member of one programme who opens another's link stays where they are and is told so."""
+member of one programme who opens another's link stays where they are and is told so. Someone
+whose Telegram is in English, put into a German programme's German by its link, gets a button
+back to English, which switches the chat (and its command menu)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -83,11 +86,14 @@ async def test_someone_who_coordinates_nothing_gets_no_link_and_no_picture(e2e: 
     assert await e2e.rows(INVITES) == []
 
 
-async def _cohort(e2e: E2E, name: str, role: Role = Role.MENTEE) -> tuple[ProgrammeRecord, str]:
-    """Programme `name` and a link for three of its mentees (or mentors)."""
+async def _cohort(e2e: E2E, name: str, role: Role = Role.MENTEE,
+                  language: str | None = None) -> tuple[ProgrammeRecord, str]:
+    """Programme `name` (in `language`, if given) and a link for three of its mentees (or
+    mentors)."""
     now = e2e.clock()
     async with e2e.service.sessionmaker.begin() as session:
-        made = await create_programme(session, name, {}, {}, now)
+        made = await create_programme(session, name, {"language": language} if language else {},
+                                      {}, now)
         assert made is not None
         invite = await programme_invite(session, made, role, uses=3, valid_for=timedelta(days=14),
                                         created_by=None, now=now)
@@ -133,3 +139,23 @@ async def test_another_programme_s_link_does_not_move_a_member(e2e: E2E, lang: s
                name="Olaf") in joined
     assert (await e2e.user(OUTSIDER) or {})["programme_id"] == autumn.id
     assert await _uses_left(e2e, autumn) == 2
+
+
+async def test_an_english_telegram_joining_a_german_programme_taps_back_to_english(
+        e2e: E2E) -> None:
+    _, token = await _cohort(e2e, "Frühling", language="de")
+    nia = e2e.client(NEWCOMER, lang="en", first_name="Nia")
+    joined = await nia.send(f"/start {token}")
+    assert say("de", "programme_admin.joined", programme="Frühling", as_mentor=False,
+               name="Nia") in joined
+    assert joined[-1] == say("en", "programme_admin.language_offer")
+    assert nia.last_buttons == [say("en", "programme_admin.language_button")]
+    menu = (json.dumps({"chat_id": NEWCOMER, "type": "chat"}, sort_keys=True), "")
+    settings = {c["command"]: c["description"] for c in e2e.stub.commands[menu]}["settings"]
+    assert settings == say("de", "common.commands.settings")
+
+    assert await nia.click(say("en", "programme_admin.language_button")) == [
+        say("en", "common.settings.language_set")]
+    assert (await e2e.user(NEWCOMER) or {})["language"] == "en"
+    settings = {c["command"]: c["description"] for c in e2e.stub.commands[menu]}["settings"]
+    assert settings == say("en", "common.commands.settings")

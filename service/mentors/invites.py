@@ -176,7 +176,8 @@ def _joined_already(user: UserRecord, found: InviteRecord) -> bool:
 async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:
     """A coordinator's invite for a programme (several uses serve a cohort): the opener joins it
     on the invite's side with the programme's defaults; pairs are made by the coordinators."""
-    from service.programmes.joining import join  # the programmes build on the mentors' invites
+    # the programmes build on the mentors' invites
+    from service.programmes.joining import join, language_offer
 
     assert found.programme_id is not None
     programme = await programme_by_id(turn.session, found.programme_id)
@@ -192,13 +193,15 @@ async def _programme_invite(turn: Turn, found: InviteRecord) -> Response:
         # a mentor's welcome, not the mentee's ("once your mentor joins…"), then their first step
         welcome_mentor = OutMessage(turn.say("mentors.roles.mentor_welcome",
                                              name=first_name(turn.user.name)))
-        return Response((welcome_mentor, joined, *await journey.suggestion(turn)),
-                        menu=await menu_of(turn, turn.user))
-    if turn.created:
-        welcome = await journey.welcome(turn, new=True)
-        first, *rest = welcome.messages
-        return Response((first, joined, *rest), menu=await menu_of(turn, turn.user))
-    return Response((joined, *await journey.suggestion(turn)), menu=await menu_of(turn, turn.user))
+        said = [welcome_mentor, joined, *await journey.suggestion(turn)]
+    elif turn.created:
+        first, *rest = (await journey.welcome(turn, new=True)).messages
+        said = [first, joined, *rest]
+    else:
+        said = [joined, *await journey.suggestion(turn)]
+    # last, in their app's language: the way back from the programme's, if it replaced that
+    said += await language_offer(turn, programme)
+    return Response(tuple(said), menu=await menu_of(turn, turn.user))
 
 
 async def _mentor_invite(turn: Turn) -> Response:

@@ -2,20 +2,25 @@
 the invite's side, and the programme's defaults flow in — the language for whoever has not chosen
 one (/settings), the time zone for someone new or without one, the check-in rule for a mentee and
 the digest rule for a mentor when they have none of their own yet. A member can change any of them
-afterwards (/checkins, /digest, /settings)."""
+afterwards (/checkins, /digest, /settings). Someone whose app speaks another language the bot
+speaks, put into the programme's language by joining, is offered theirs back (`language_offer`)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from dialogs.schema import Audience
+from service import callbacks
 from service.awaiting import wait_for
 from service.mentors import roles
 from service.mentors.rules import DIGEST
+from service.messages import OutMessage, button
 from service.programmes.defaults import ProgrammeDefaults
+from service.render import Renderer
 from service.schedule import checkins
 from service.schedule.plan import replan
 from service.turn import Turn
+from service.typed_buttons import offer
 from storage.pairings import pairings_of_user
 from storage.programmes import ProgrammeRecord
 from storage.runs import completed_dialogs
@@ -62,6 +67,22 @@ async def take_defaults(turn: Turn, programme: ProgrammeRecord, changes: UserCha
     if mentor and defaults.digest is not None and DIGEST not in rules:
         await set_rule(turn.session, user.id, DIGEST, defaults.digest.to_json(), turn.now)
     await replan(turn, turn.content.schedule)
+
+
+async def language_offer(turn: Turn, programme: ProgrammeRecord) -> list[OutMessage]:
+    """After joining: if the programme's language replaced the one their app reports (and the
+    bot speaks), one line in their own language with a button that switches back — /settings'
+    own press (`set:lang:<xx>`), so it is checked and confirmed as a press there is; typing its
+    words or the language's name ("English", "Englisch") does the same. Nothing otherwise."""
+    own, language = turn.app_language, ProgrammeDefaults.of(programme.defaults).language
+    if (own is None or language is None or own == language or turn.user.language_chosen
+            or turn.user.language != language):
+        return []
+    say = Renderer(turn.content.catalog, own).text
+    data = callbacks.setting_data("lang", own)
+    line = OutMessage(say("programme_admin.language_offer"),
+                      ((button(say("programme_admin.language_button"), data),),))
+    return [await offer(turn, line, words=((f"common.settings.words.{own}", data),))]
 
 
 async def _mentee_history(turn: Turn) -> bool:
