@@ -4,16 +4,19 @@ their own programmes (forged button data for another is refused, nothing leaked)
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from bot.terminal import to_plain
+from dialogs.dates import add_months
 from service.callbacks import scheduling_data
 from service.conversation import ConversationService
 from service.inputs import CommandIn, PressIn
 from service.programmes.defaults import ProgrammeDefaults
 from service.programmes.invites import programme_invite
+from service.programmes.stats import programme_stats
 from storage.invites import find_invite
 from storage.pairings import create_pairing, pairing_of_mentee
 from storage.programmes import ProgrammeRecord, create_programme, grant
@@ -349,3 +352,74 @@ async def test_no_offer_when_the_languages_match_or_the_app_s_is_not_spoken(
     for lang in ("en", "de"):
         assert shown(lang, "programme_admin.language_offer") not in text
     assert await _language(service, 74) == (language, False)
+
+
+async def _programme_mentor(service: ConversationService, programme: ProgrammeRecord,
+                            user_id: int, name: str) -> tuple[Chat, str]:
+    """A mentor who joined the programme through its mentor link, and their own /invite's token
+    (the service has no bot username: the terminal's form)."""
+    mentor = Chat(service, user_id=user_id, name=name)
+    joined = mentor.texts(await mentor.send(f"/start {await _token(service, programme, Role.MENTOR, 1)}"))
+    assert "/invite" in joined  # the programme's mentor may invite their mentee themselves
+    invited = mentor.texts(await mentor.send("/invite"))
+    assert programme.name in invited  # says where the mentee will be
+    found = re.search(r"/start ([A-Za-z0-9_-]{32})", invited)
+    assert found is not None
+    return mentor, found[1]
+
+
+async def test_a_programme_mentor_s_invite_pairs_the_mentee_into_the_programme(
+        service: ConversationService, clock: FakeClock) -> None:
+    """The mentee joins the mentor's programme with its defaults, as its own link would have them
+    join, and the pair is the programme's: on its terms and in its figures."""
+    spring = await _programme(service, "Spring", coordinators=(79,), checkin="mon 18:00",
+                              length="6mo", language="de", timezone="Europe/Berlin")
+    mia, token = await _programme_mentor(service, spring, 71, "Mia")
+    ana = Chat(service, user_id=72, name="Ana")
+    opened = await ana.send(f"/start {token}")
+    assert shown("de", "mentors.pairing.paired_mentee", mentor="Mia",
+                 programme="Spring") in ana.texts(opened)
+    assert ana.texts(opened).endswith(shown("en", "programme_admin.language_offer"))  # as its link
+    [told] = opened.deliveries
+    assert shown("de", "mentors.pairing.paired_mentor", mentee="Ana",
+                 programme="Spring") in "\n".join(to_plain(m.text) for m in told.messages)
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 72)
+        assert user is not None
+        assert (user.programme_id, user.role, user.language, user.timezone) == (
+            spring.id, Role.MENTEE, "de", "Europe/Berlin")
+        assert (await rules_of(session, user.id))["checkin"]["weekdays"] == [0]
+        pairing = await pairing_of_mentee(session, user.id)
+        assert pairing is not None
+        assert (pairing.programme_id, pairing.rhythm) == (spring.id, "weekly")
+        assert pairing.ends_on == add_months(pairing.started_on, 6)
+        figures = await programme_stats(session, spring, clock())
+    assert (figures.pairs, [(row.mentor, row.mentee) for row in figures.rows]) == (
+        1, [("Mia", "Ana")])
+    coordinator = Chat(service, user_id=79, name="Cora")
+    await coordinator.send("/start")
+    assert "2 members, 1 pair" in coordinator.texts(await coordinator.send("/stats"))
+    del mia
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_programme_mentor_s_invite_leaves_a_member_of_another_programme_as_they_are(
+        service: ConversationService, lang: str) -> None:
+    spring = await _programme(service, "Spring")
+    autumn = await _programme(service, "Autumn", checkin="mon 18:00")
+    mia, token = await _programme_mentor(service, spring, 73, "Mia")
+    ana = Chat(service, user_id=74, name="Ana", language=lang)
+    await ana.send(f"/start {await _token(service, autumn, Role.MENTEE, 1)}")
+    opened = await ana.send(f"/start {token}")
+    assert ana.texts(opened) == shown(lang, "mentors.invite.other_programme", mentor="Mia",
+                                      programme="Spring", member_of="Autumn")
+    assert opened.deliveries == ()  # the mentor hears nothing: nothing happened
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 74)
+        assert user is not None
+        assert user.programme_id == autumn.id
+        assert await pairing_of_mentee(session, user.id) is None
+        invite = await find_invite(session, token)
+        assert invite is not None
+        assert invite.uses_left == 1  # not used up: the mentor may send it on
+    del mia

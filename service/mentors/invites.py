@@ -4,6 +4,11 @@ The token is 24 random bytes, URL-safe (32 characters: Telegram allows 64 in a s
 stored only as its SHA-256. A link works once, until it expires. A link that is unknown, expired,
 used, one's own, opened by someone who has a mentor already, or a programme's link opened by a
 member of another programme is refused with a clear message, and nothing changes.
+
+A mentor who belongs to a programme invites into it: the mentee joins the programme as its own
+mentee link would have them join (service.programmes.joining: its defaults), and the pair is the
+programme's, on its terms (service.programmes.pairs), counted in its figures like one its
+coordinators made. A mentee who belongs to another programme is refused, as for its link.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from service.schedule.plan import replan
 from service.turn import Turn
 from storage.invites import InviteRecord, create_invite, find_invite, use_invite
 from storage.pairings import create_pairing, pairing_of_mentee, relationship_end
-from storage.programmes import programme_by_id
+from storage.programmes import ProgrammeRecord, programme_by_id
 from storage.users import UserRecord, first_name, update_user, user_by_id
 from storage.vocabulary import Role
 
@@ -54,14 +59,17 @@ async def invite(turn: Turn) -> Response:
     no bot username, the token and the `/start <token>` to type."""
     token = new_token()
     expires = turn.now + turn.content.invites.valid_for
+    programme = await _programme_of(turn, turn.user)  # the mentee will join it
+    within = None if programme is None else programme.name
     await create_invite(turn.session, token, role=Role.MENTEE, created_by=turn.user.id,
                         expires_at=expires, now=turn.now)
     until = expires.astimezone(ZoneInfo(turn.user.timezone)).date().isoformat()
     username = turn.content.bot_username
     if username:
         return turn.message("mentors.invite.link", until=until,
-                            link=f"https://t.me/{username}?start={token}")
-    return turn.message("mentors.invite.code", token=token, until=until)
+                            link=f"https://t.me/{username}?start={token}",
+                            programme=within)
+    return turn.message("mentors.invite.code", token=token, until=until, programme=within)
 
 
 async def redeem(turn: Turn, token: str) -> Response:
@@ -79,27 +87,40 @@ async def redeem(turn: Turn, token: str) -> Response:
     if found.role is Role.MENTOR:
         return await _mentor_invite(turn)
     assert creator is not None
-    pairing = await create_pairing(turn.session, creator.id, turn.user.id, today=turn.today,
-                                   ends_on=relationship_end(turn.user.relationship_ends_on, None,
-                                                            turn.today), now=turn.now,
-                                   programme_id=found.programme_id)
+    # the programmes build on the mentors' invites: imported here, as for their own links
+    from service.programmes.joining import join, language_offer
+    from service.programmes.pairs import programme_pairing
+
+    programme = await _programme_of(turn, creator)
+    if programme is not None:
+        await join(turn, programme, Role.MENTEE)
+        pairing = await programme_pairing(turn.session, programme, creator.id, turn.user, turn.now)
+    else:
+        pairing = await create_pairing(turn.session, creator.id, turn.user.id, today=turn.today,
+                                       ends_on=relationship_end(turn.user.relationship_ends_on,
+                                                                None, turn.today), now=turn.now)
     if turn.user.role == Role.MENTOR:
         turn.paired_as_mentee = True
     await answered(turn)  # the link gave them the mentee side (a coordinator had none)
     # The mentee's planners plan what follows from a pairing (their mentor's digest, own check-in
     # and reflection before the end): without this, none came until the mentee's next replan.
     await replan(turn, turn.content.schedule)
-    paired = OutMessage(turn.say("mentors.pairing.paired_mentee", mentor=first_name(creator.name)))
+    within = None if programme is None else programme.name
+    paired = OutMessage(turn.say("mentors.pairing.paired_mentee", mentor=first_name(creator.name),
+                                 programme=within))
     say = Renderer(turn.content.catalog, creator.language).text
     mentee = await mentee_name(turn.session, say, creator.id, pairing.id)  # maybe "Mentee 3"
     told = ((Delivery(creator.telegram_id, (OutMessage(
-        say("mentors.pairing.paired_mentor", mentee=mentee)),)),) if creator.active else ())
+        say("mentors.pairing.paired_mentor", mentee=mentee, programme=within)),)),)
+            if creator.active else ())
     assert pairing.mentor_id == creator.id
+    said = [paired]
     if turn.created:
-        welcome = await journey.welcome(turn, new=True)
-        first, *rest = welcome.messages
-        return Response((first, paired, *rest), deliveries=told, menu=await menu_of(turn, turn.user))
-    return Response((paired,), deliveries=told, menu=await menu_of(turn, turn.user))
+        first, *rest = (await journey.welcome(turn, new=True)).messages
+        said = [first, paired, *rest]
+    if programme is not None:  # last, as after the programme's own link: the way back from its language
+        said += await language_offer(turn, programme)
+    return Response(tuple(said), deliveries=told, menu=await menu_of(turn, turn.user))
 
 
 async def _refusal(turn: Turn, found: InviteRecord | None,
@@ -121,10 +142,11 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         key = "mentors.invite.expired"
     elif found.uses_left <= 0:
         key = "mentors.invite.used"
-    elif (belongs := await _other_programme(turn, found)) is not None:
-        # another programme's link does not move a member (their coordinators would lose them
-        # from their counts unasked): not joined, its use kept
-        key = "programme_admin.other_programme"
+    elif (belongs := await _other_programme(turn, found, creator)) is not None:
+        # another programme's link (or its mentor's) does not move a member (their coordinators
+        # would lose them from their counts unasked): not joined, not paired, its use kept
+        key = ("programme_admin.other_programme" if found.programme_id is not None
+               else "mentors.invite.other_programme")
         programme, member_of = belongs
     elif (found.role is Role.MENTEE and found.programme_id is None
           and await pairing_of_mentee(turn.session, turn.user.id) is not None):
@@ -152,14 +174,27 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
     return refused
 
 
-async def _other_programme(turn: Turn, found: InviteRecord) -> tuple[str, str] | None:
-    """The names of the link's programme and of the other one the person belongs to, if the link
-    is a programme's and they are a member of another (that still exists)."""
+async def _programme_of(turn: Turn, mentor: UserRecord) -> ProgrammeRecord | None:
+    """The programme a mentor's own invite pairs into: the one they belong to (if it still
+    exists); None for an independent mentor."""
+    if mentor.programme_id is None:
+        return None
+    return await programme_by_id(turn.session, mentor.programme_id)
+
+
+async def _other_programme(turn: Turn, found: InviteRecord,
+                           creator: UserRecord | None) -> tuple[str, str] | None:
+    """The names of the programme the link leads into (a programme's link's, or the programme of
+    the mentor whose invite it is) and of the other one the person belongs to, if they are a
+    member of another (both still existing)."""
+    leads_to = found.programme_id
+    if leads_to is None and found.role is Role.MENTEE and creator is not None:
+        leads_to = creator.programme_id
     current = turn.user.programme_id
-    if found.programme_id is None or current is None or current == found.programme_id:
+    if leads_to is None or current is None or current == leads_to:
         return None
     member_of = await programme_by_id(turn.session, current)
-    joining = await programme_by_id(turn.session, found.programme_id)
+    joining = await programme_by_id(turn.session, leads_to)
     if member_of is None or joining is None:
         return None
     return joining.name, member_of.name

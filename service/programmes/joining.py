@@ -1,9 +1,10 @@
-"""Joining a programme through its invite: the person becomes a member (users.programme_id) on
-the invite's side, and the programme's defaults flow in — the language for whoever has not chosen
-one (/settings), the time zone for someone new or without one, the check-in rule for a mentee and
-the digest rule for a mentor when they have none of their own yet. A member can change any of them
-afterwards (/checkins, /digest, /settings). Someone whose app speaks another language the bot
-speaks, put into the programme's language by joining, is offered theirs back (`language_offer`)."""
+"""Joining a programme through its invite (or as the mentee a programme's mentor invited,
+service.mentors.invites): the person becomes a member (users.programme_id) on the invite's side,
+and the programme's defaults flow in — the language for whoever has not chosen one (/settings),
+the time zone for someone new or without one, the check-in rule for a mentee and the digest rule
+for a mentor when they have none of their own yet. A member can change any of them afterwards
+(/checkins, /digest, /settings). Someone whose app speaks another language the bot speaks, put
+into the programme's language by joining, is offered theirs back (`language_offer`)."""
 
 from __future__ import annotations
 

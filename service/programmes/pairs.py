@@ -125,6 +125,19 @@ def _note(user: UserRecord, pairing_id: int, other: UserRecord, *, as_mentor: bo
     return [NewItem(_key(user.id, pairing_id, ended=ended), KIND, user.id, now, payload)]
 
 
+async def programme_pairing(session: AsyncSession, programme: ProgrammeRecord, mentor_id: int,
+                            mentee: UserRecord, now: datetime) -> PairingRecord:
+    """A pairing in the programme on its terms (made by its coordinators, or by one of its mentors'
+    invites): from the mentee's today, the programme's length unless their agreement named an end
+    already, and its check-in rhythm. The caller made sure the mentee has no open pairing."""
+    defaults = ProgrammeDefaults.of(programme.defaults)
+    today = now.astimezone(ZoneInfo(mentee.timezone)).date()
+    return await create_pairing(
+        session, mentor_id, mentee.id, today=today, now=now, programme_id=programme.id,
+        ends_on=relationship_end(mentee.relationship_ends_on, defaults.ends_on(today), today),
+        rhythm=None if defaults.checkin is None else defaults.checkin.kind)
+
+
 async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: str | int,
                mentee_ref: str | int, now: datetime) -> Made:
     """Pair two members of the programme and queue both introductions; PairError if not."""
@@ -136,12 +149,7 @@ async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: st
         raise PairError(f"{who(mentor)} has not joined as a mentor")
     if await pairing_of_mentee(session, mentee.id) is not None:
         raise PairError(f"mentee {who(mentee)} is already paired")
-    defaults = ProgrammeDefaults.of(programme.defaults)
-    today = now.astimezone(ZoneInfo(mentee.timezone)).date()
-    pairing = await create_pairing(
-        session, mentor.id, mentee.id, today=today, now=now, programme_id=programme.id,
-        ends_on=relationship_end(mentee.relationship_ends_on, defaults.ends_on(today), today),
-        rhythm=None if defaults.checkin is None else defaults.checkin.kind)
+    pairing = await programme_pairing(session, programme, mentor.id, mentee, now)
     await add_items(session, [
         *_note(mentor, pairing.id, mentee, as_mentor=True, ended=False, programme=programme.name,
                now=now),
