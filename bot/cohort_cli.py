@@ -18,7 +18,7 @@ from service.programmes.broadcasts import (
     parse_at,
     schedule_broadcast,
 )
-from service.programmes.stats import ProgrammeStats, programme_stats, to_csv
+from service.programmes.stats import ProgrammeStats, in_language, programme_stats, to_csv
 from storage.database import create_sessionmaker
 from storage.programmes import programme_by_name
 
@@ -117,22 +117,24 @@ def stage_names(lang: str) -> dict[str, str]:
 
 async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
                 lang: str | None = None) -> int:
-    """Print a programme's figures (stage names in `lang`, by default the programme's language);
-    with --csv, also one row per open pair into that file, written first: a reader of the
-    printout that stops early (`| head`) cannot cost the file."""
+    """Print a programme's figures (stage names, and people without a name, in `lang`, by default
+    the programme's language; the CSV too); with --csv, also one row per open pair into that
+    file, written first: a reader of the printout that stops early (`| head`) cannot cost the
+    file."""
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
         programme = await programme_by_name(session, programme_name)
         if programme is None:
             return _fail(f"no programme called {programme_name!r}")
-        figures = await programme_stats(session, programme, utc_now())
+        language = lang or str(programme.defaults.get("language") or "en")
+        language = language if language in LANGUAGES else "en"
+        figures = await programme_stats(session, programme, utc_now(), say=in_language(language))
     if csv_path is not None:
         try:
             with open(csv_path, "w", encoding="utf-8") as out:  # noqa: ASYNC230 (one small file)
                 out.write(to_csv(figures))
         except OSError as error:
             return _fail(f"cannot write {csv_path}: {error.strerror}")
-    language = lang or str(programme.defaults.get("language") or "en")
-    print(describe(figures, stage_names(language if language in LANGUAGES else "en")))
+    print(describe(figures, stage_names(language)))
     if csv_path is not None:
         print(f"wrote {counted(len(figures.rows), 'row')} to {csv_path}")
     return 0

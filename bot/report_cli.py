@@ -12,6 +12,7 @@ from bot.settings import Settings
 from prompts.catalog import LANGUAGES, default_catalog
 from service.programmes.report import report_page
 from service.programmes.report_data import report_data
+from service.programmes.stats import in_language
 from storage.database import create_sessionmaker
 from storage.programmes import programme_by_name
 
@@ -23,9 +24,10 @@ async def _page(settings: Settings, name: str, lang: str | None) -> str | None:
         if programme is None:
             print(f"coachbot: no programme called {name!r}", file=sys.stderr)
             return None
-        data = await report_data(session, programme, utc_now())
-    default = str(programme.defaults.get("language") or "en")
-    return report_page(data, default_catalog(), lang or (default if default in LANGUAGES else "en"))
+        default = str(programme.defaults.get("language") or "en")
+        lang = lang or (default if default in LANGUAGES else "en")
+        data = await report_data(session, programme, utc_now(), in_language(lang))
+    return report_page(data, default_catalog(), lang)
 
 
 def report(settings: Settings, name: str, output: Path, lang: str | None) -> int:

@@ -10,17 +10,28 @@ ever wrote. So:
   variable (`paired`), never read from a name being there;
 * a mentor with more than one open mentee tells a nameless one apart as "Mentee N": the N-th
   person ever paired with them (ended pairings count), so the number stays while others come
-  and go, and is the same in the digest, /mentees, /settings, the charts and every message.
+  and go, and is the same in the digest, /mentees, /settings, the charts and every message;
+* a programme's coordinators (/stats, `coachbot stats`, its CSV, the report) read a nameless
+  mentee by that same "Mentee N" beside their mentor (also a mentor's only mentee: the
+  coordinator has no "your mentee"), and a nameless mentor as "Mentor N", the N-th mentor first
+  paired in the programme.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.pairings import PairingRecord, mentees_in_order, pairing_of_mentee, pairings_of_mentor
+from storage.pairings import (
+    PairingRecord,
+    mentees_in_order,
+    mentees_in_order_of,
+    mentors_in_order,
+    pairing_of_mentee,
+    pairings_of_mentor,
+)
 from storage.users import UserRecord, first_name, user_by_id
 
 Say = Callable[..., str]  # a catalog text in the reader's language (Turn.say, Renderer.text)
@@ -72,3 +83,24 @@ async def mentee_name(session: AsyncSession, say: Say, mentor_id: int,
                       pairing_id: int) -> str | None:
     """One open pairing's mentee as texts name them to its mentor (`mentee_names`)."""
     return (await mentee_names(session, say, mentor_id)).get(pairing_id)
+
+
+async def pair_names(session: AsyncSession, say: Say, programme_id: int,
+                     pairs: Sequence[tuple[int, int, int]],
+                     first_names: Mapping[int, str | None]) -> dict[int, tuple[str, str]]:
+    """The mentor and the mentee of each of the programme's pairs (by pairing id; each pair given
+    as pairing id, mentor id, mentee id) as its coordinators read them: by first name
+    (`first_names`, by user id), else "Mentor N" and "Mentee N" (the module's rule). A grouped
+    query per side, and only for a side where someone has no name."""
+    mentors: dict[int, int] = {}
+    if any(not first_names.get(mentor) for _, mentor, _ in pairs):
+        mentors = {mentor: n for n, mentor in
+                   enumerate(await mentors_in_order(session, programme_id), 1)}
+    theirs = await mentees_in_order_of(
+        session, {mentor for _, mentor, mentee in pairs if not first_names.get(mentee)})
+    mentees = {mentor: {mentee: n for n, mentee in enumerate(order, 1)}
+               for mentor, order in theirs.items()}
+    return {pairing: (first_names.get(mentor) or say("common.names.mentor", number=mentors[mentor]),
+                      first_names.get(mentee)
+                      or say("common.names.mentee", number=mentees[mentor][mentee]))
+            for pairing, mentor, mentee in pairs}

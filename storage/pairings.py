@@ -125,6 +125,30 @@ async def mentees_in_order(session: AsyncSession, mentor_id: int) -> list[int]:
     return list((await session.execute(_MENTEES_IN_ORDER, {"mentor": mentor_id})).scalars())
 
 
+async def mentees_in_order_of(session: AsyncSession,
+                              mentor_ids: Iterable[int]) -> dict[int, list[int]]:
+    """`mentees_in_order` of several mentors (by mentor id) in one query, for a whole programme."""
+    mentors = list(mentor_ids)
+    if not mentors:
+        return {}
+    query = (select(PAIRINGS.c.mentor_id, PAIRINGS.c.mentee_id)
+             .where(PAIRINGS.c.mentor_id.in_(mentors))
+             .group_by(PAIRINGS.c.mentor_id, PAIRINGS.c.mentee_id)
+             .order_by(PAIRINGS.c.mentor_id, func.min(PAIRINGS.c.id)))
+    found: dict[int, list[int]] = {}
+    for mentor, mentee in await session.execute(query):
+        found.setdefault(mentor, []).append(mentee)
+    return found
+
+
+async def mentors_in_order(session: AsyncSession, programme_id: int) -> list[int]:
+    """Everyone who was ever a mentor in the programme's pairings (ended ones too), each once, in
+    the order they were first paired in it: each keeps their place (service.names)."""
+    query = (select(PAIRINGS.c.mentor_id).where(PAIRINGS.c.programme_id == programme_id)
+             .group_by(PAIRINGS.c.mentor_id).order_by(func.min(PAIRINGS.c.id)))
+    return list((await session.execute(query)).scalars())
+
+
 async def pairing_of_mentor(session: AsyncSession, mentor_id: int,
                             pairing_id: int) -> PairingRecord | None:
     """The pairing with this id if it is this mentor's own and not ended; else None."""

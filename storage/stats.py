@@ -30,10 +30,11 @@ WENT_OUT = (ItemStatus.SENT.value, ItemStatus.MISSED.value, ItemStatus.SKIPPED.v
 
 @dataclass(frozen=True)
 class MemberFigures:
-    """One member: who (first name only), where they are, how they answer."""
+    """One member: who (first name only; None without one: service.names says how coordinators
+    read them), where they are, how they answer."""
 
     user_id: int
-    first_name: str
+    first_name: str | None
     stage: str
     active: bool
     last_active: datetime | None  # their last dialog step (None: never)
@@ -66,7 +67,7 @@ def started_flag() -> ColumnElement[Any]:
 
 
 def called(name: str | None) -> str:
-    """A member as the coordinators' figures name them: by first name, "?" without one."""
+    """A member as a broadcast's response report names them: by first name, "?" without one."""
     return first_name(name) or "?"
 
 
@@ -101,7 +102,7 @@ async def member_figures(session: AsyncSession, programme_id: int,
              .outerjoin(invited, invited.c.user_id == USERS.c.id)
              .outerjoin(streak, streak.c.user_id == USERS.c.id)
              .where(member).order_by(USERS.c.id))
-    return [MemberFigures(row.id, called(row.name), row.stage, bool(row.active),
+    return [MemberFigures(row.id, first_name(row.name), row.stage, bool(row.active),
                           row.last_active,  # max() keeps the column's type: aware UTC
                           int(row.invited or 0), int(row.started or 0), int(row.streak or 0),
                           row.created_at, int(row.completed or 0))

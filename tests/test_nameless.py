@@ -7,16 +7,24 @@ name or not (the agreement told one "No mentor is linked here yet")."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot import cohort_cli
+from bot.settings import Settings
 from bot.terminal import to_plain
 from service.conversation import ConversationService
 from service.messages import Delivery, Response
 from service.programmes.pairs import pair, unpair
-from storage.programmes import ProgrammeRecord
+from service.programmes.report import report_page
+from service.programmes.report_data import report_data
+from service.programmes.stats import in_language
+from storage.programmes import ProgrammeRecord, grant
 from storage.users import create_user, update_user
 from storage.vocabulary import Role
 from tests.support.chat import Chat
@@ -25,6 +33,7 @@ from tests.support.cohort import one_pass, programme, replan_people
 from tests.support.mentoring import saved_run
 
 MENTOR, FIRST, SECOND, THIRD = 9101, 9202, 9203, 9204
+OTHER_MENTOR, COORDINATOR = 9102, 9301
 PULSE_DAY = datetime(2026, 12, 21, 17, 0, tzinfo=UTC)  # 30 days after the clock's start, 17:00
 YOUR_MENTOR = {"en": "your mentor", "de": "deine Mentorin oder dein Mentor"}
 YOUR_MENTOR_ANY_CASE = {"en": r"your mentor", "de": r"deine[rn]? mentorin oder dein(?:em|en)? mentor"}
@@ -192,6 +201,45 @@ async def test_a_mentee_paired_by_the_programme_team_is_paired_in_every_text(
         assert stand_ins(text) == [], (place, text)
     for place in ("agreement", "settings", "share on"):
         assert re.search(called, texts[place], flags=re.I), (place, texts[place])
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_coordinator_tells_nameless_people_apart(
+        service: ConversationService, clock: FakeClock, database_url: str, tmp_path: Path,
+        lang: str) -> None:
+    """/stats, `coachbot stats`'s CSV and the report name a nameless mentee as their mentor does
+    ("Mentee 2", also an only mentee) and a nameless mentor by the order mentors were first paired
+    in the programme ("Mentor 2"), in the coordinator's language: never "?" for each of them."""
+    made = await cohort(service, lang)
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        for telegram_id, role in ((OTHER_MENTOR, Role.MENTOR), (THIRD, Role.MENTEE)):
+            user, _ = await create_user(session, telegram_id, name=None, language=lang,
+                                        timezone="UTC", now=now, role=role)
+            await update_user(session, user.id, now, programme_id=made.id)
+        await pair(session, made, OTHER_MENTOR, THIRD, now)
+        await grant(session, made.id, COORDINATOR, now)
+    clock.advance(days=22)  # every pair stalled: /stats lists them by name
+    mentor = {"en": "Mentor", "de": "Mentorin oder Mentor"}[lang]
+    pairs = [(f"{mentor} 1", "Mentee 1"), (f"{mentor} 1", "Mentee 2"), (f"{mentor} 2", "Mentee 1")]
+
+    coordinator = Chat(service, COORDINATOR, language=lang, name="Cora")
+    await coordinator.send("/start")
+    figures = coordinator.texts(await coordinator.send("/stats"))
+    assert ", ".join(f"{one} & {other}" for one, other in pairs) in figures
+    assert stand_ins(figures) == [], figures
+
+    written = tmp_path / "pairs.csv"
+    assert await cohort_cli.stats(Settings(DATABASE_URL=database_url), made.name, written,
+                                  lang) == 0
+    rows = csv.DictReader(io.StringIO(written.read_text(encoding="utf-8")))
+    assert [(row["mentor"], row["mentee"]) for row in rows] == pairs
+
+    async with service.sessionmaker.begin() as session:
+        data = await report_data(session, made, service.clock(), in_language(lang))
+    page = report_page(data, service.catalog, lang)
+    for one, other in pairs:
+        assert f"<td>{other}</td><td>{one}</td>" in page
 
 
 def test_the_stand_ins_are_found() -> None:

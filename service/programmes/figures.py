@@ -42,7 +42,7 @@ async def choose(turn: Turn, value: str) -> Response:
 
 
 async def show(turn: Turn, programme: ProgrammeRecord) -> Response:
-    figures = await programme_stats(turn.session, programme, turn.now)
+    figures = await programme_stats(turn.session, programme, turn.now, say=turn.say)
     return Response((OutMessage(render(turn, figures)),))
 
 

@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.names import Say
 from service.programmes.report import Ending, PairAttention, PulsePoint, ReportData, WeekRate
 from service.programmes.stats import (
     STREAK,
     PairRow,
     ProgrammeStats,
+    english,
     programme_stats,
     programme_today,
 )
@@ -26,10 +28,11 @@ MONTHS = 6  # the pulse trend: this many calendar months, this one included
 
 
 async def report_data(session: AsyncSession, programme: ProgrammeRecord,
-                      now: datetime) -> ReportData:
-    """The figures of one programme as of now: counts and first names, never answer text."""
+                      now: datetime, say: Say = english) -> ReportData:
+    """The figures of one programme as of now: counts and first names (the nameless named by
+    `say`, in the report's language), never answer text."""
     today = programme_today(programme, now)
-    stats = await programme_stats(session, programme, now, today)
+    stats = await programme_stats(session, programme, now, today, say)
     members = {m.user_id: m for m in await member_figures(session, programme.id, now)}
     return ReportData(
         programme=programme.name, today=today, members=stats.members, pairs=stats.pairs,
@@ -85,7 +88,8 @@ async def _attention(session: AsyncSession, programme: ProgrammeRecord, stats: P
              for p in await pair_figures(session, programme.id)}
     pairs = []
     for row in (row for row in stats.rows if row.needs_attention):
-        unreachable = tuple(members[i].first_name for i in sides.get(row.pairing, ())
+        unreachable = tuple(name for i, name in zip(sides.get(row.pairing, ()),
+                                                    (row.mentor, row.mentee), strict=False)
                             if i in members and not members[i].active)
         scores = [s for s in (_score(row.pulse_mentor), _score(row.pulse_mentee)) if s is not None]
         pairs.append(PairAttention(

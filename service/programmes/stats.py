@@ -8,7 +8,8 @@ may know; a count only).
 Computed from storage.stats' grouped queries (one pass over their rows, no query per person).
 `coachbot stats`, /stats and `coachbot report` all take their figures from `programme_stats`, on
 the programme's own date, so they say the same. Coordinators see counts and first names only,
-never what anyone answered.
+never what anyone answered; someone without a name is "Mentee 3" or "Mentor 2" (service.names),
+in the reader's language.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.stages import Stage
+from prompts.catalog import default_catalog
+from service.messages import plain
+from service.names import Say, pair_names
 from storage.programmes import ProgrammeRecord
 from storage.safety import matches_since
 from storage.stats import MemberFigures, PairFigures, member_figures, pair_figures
@@ -37,7 +41,7 @@ LOW_PULSE = 2.5  # a pair whose lower side's pulse average is at most this needs
 
 @dataclass(frozen=True)
 class PairRow:
-    """One open pair: the CSV's row (first names only)."""
+    """One open pair: the CSV's row (first names only, or service.names' "Mentee 3")."""
 
     pairing: int
     mentor: str
@@ -130,19 +134,34 @@ def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def in_language(lang: str) -> Say:
+    """The shipped catalog's texts in this language, plain: for the outputs made outside a chat
+    (`coachbot stats`, its CSV, `coachbot report`) to name the nameless in."""
+    def say(key: str, **variables: object) -> str:
+        return plain(default_catalog().render(lang, key, **variables))
+    return say
+
+
+english = in_language("en")  # where no reader's language is given
+
+
 async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
-                          now: datetime, today: date | None = None) -> ProgrammeStats:
+                          now: datetime, today: date | None = None,
+                          say: Say = english) -> ProgrammeStats:
     """Every figure of one programme (the caller checked the reader coordinates it), as of `today`
-    (by default the programme's date)."""
+    (by default the programme's date); `say` names the nameless in the reader's language."""
     today = today or programme_today(programme, now)
     members = await member_figures(session, programme.id, now - WINDOW)
     pairs = await pair_figures(session, programme.id)
     by_id = {member.user_id: member for member in members}
+    names = await pair_names(session, say, programme.id,
+                             [(p.pairing_id, p.mentor_id, p.mentee_id) for p in pairs],
+                             {member.user_id: member.first_name for member in members})
     rows: list[PairRow] = []
     stages: Counter[str] = Counter()
     endings: list[Ending] = []
     for pair in pairs:
-        rows.append(_row(pair, by_id, now, today))
+        rows.append(_row(pair, names[pair.pairing_id], by_id, now, today))
         mentee = by_id.get(pair.mentee_id)
         stages[mentee.stage if mentee else "?"] += 1
         if pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON:
@@ -167,8 +186,8 @@ async def programme_stats(session: AsyncSession, programme: ProgrammeRecord,
         completed=sum(row.mentee_checkins_done_4w for row in rows))
 
 
-def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
-         today: date) -> PairRow:
+def _row(pair: PairFigures, names: tuple[str, str], by_id: dict[int, MemberFigures],
+         now: datetime, today: date) -> PairRow:
     mentor, mentee = by_id.get(pair.mentor_id), by_id.get(pair.mentee_id)
     silent = _silent_days(mentee, now)
     paired_long = (today - pair.started_on) >= STALLED
@@ -179,8 +198,8 @@ def _row(pair: PairFigures, by_id: dict[int, MemberFigures], now: datetime,
     unreachable = any(m is not None and not m.active for m in (mentor, mentee))
     pulses = [p for p in (pair.pulse_mentor, pair.pulse_mentee) if p is not None]
     return PairRow(
-        pairing=pair.pairing_id, mentor=mentor.first_name if mentor else "?",
-        mentee=mentee.first_name if mentee else "?", stage=mentee.stage if mentee else "",
+        pairing=pair.pairing_id, mentor=names[0], mentee=names[1],
+        stage=mentee.stage if mentee else "",
         status=pair.status, started_on=pair.started_on.isoformat(),
         ends_on=pair.ends_on.isoformat() if pair.ends_on else "", invited_4w=invited,
         started_4w=started, response_rate_4w=_fmt(started / invited) if invited else "",
