@@ -299,6 +299,18 @@ async def test_when_either_ends_the_pair_in_the_bot_the_programmes_ending_is_gon
     assert MENTEE not in got
 
 
+async def test_a_mentor_who_erases_their_data_takes_the_programmes_ending_with_them(
+        service: ConversationService, clock: FakeClock) -> None:
+    """Max erases everything (/delete): the pair is gone with him, and so are Ana's reminders
+    for its end."""
+    _, mentor, _ = await paired_in_fruehling(service, clock)
+    clock.now = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+    await mentor.send("/delete")
+    await mentor.press("Ja, alles löschen")
+    assert await planned_ladder(service) == []
+    assert MENTEE not in await at(service, clock, NOTICE_AT)
+
+
 async def test_six_months_are_calendar_months_and_a_year_a_calendar_year() -> None:
     def ends(length: str, started: date) -> date | None:
         return ProgrammeDefaults.parse(today=started, length=length).ends_on(started)
