@@ -13,7 +13,7 @@ from service.awaiting import Dispatch, tap_only, wait_for
 from service.export import export_user
 from service.export_page import export_page
 from service.inputs import Incoming, valid_text
-from service.mentors.pairing import farewells, name_to_other, open_sides
+from service.mentors.pairing import ends_follow, farewells, name_to_other, open_sides
 from service.messages import Document, OutMessage, Response, button
 from service.names import mentor_words
 from service.render import Renderer
@@ -79,6 +79,7 @@ async def delete_everything(turn: Turn) -> Response:
         if side.as_mentor:  # their mentees' shares were for them, not for a next mentor
             await withdraw_shares(turn.session, side.other.id)
     await delete_user(turn.session, turn.user.id)
+    await ends_follow(turn, [side.other for side in sides])  # their pairings with them are gone
     told = await farewells(turn, sides, names)
     return Response(turn.message("common.delete.done", coordinates=coordinates).messages,
                     deliveries=told)

@@ -18,6 +18,7 @@ from prompts.catalog import Catalog
 from service.names import mentor_words
 from storage.answers import latest_answers
 from storage.goals import GoalRecord, goals_of
+from storage.pairings import planned_end
 from storage.runs import runs_of
 from storage.users import UserRecord, first_name
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus
@@ -134,6 +135,6 @@ async def template_variables(
     variables.update(await mentor_words(session, user.id) if used & {"paired", "mentor"}
                      else {"paired": False, "mentor": None})
     variables["today"] = today_iso
-    ends = user.relationship_ends_on
+    ends = await planned_end(session, user) if "days_left" in used else None
     variables["days_left"] = (ends - date.fromisoformat(today_iso)).days if ends else None
     return variables

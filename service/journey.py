@@ -15,15 +15,17 @@ from service.messages import OutMessage, Response, button
 from service.names import mentor_words
 from service.turn import Turn
 from service.views import stage_about
+from storage.pairings import planned_end
 from storage.runs import active_run, completed_dialogs, latest_paused_run
 from storage.users import first_name, update_user
 
 END_NEAR = timedelta(days=28)  # from here on, the ending is suggested
 
 
-def end_near(turn: Turn) -> bool:
-    """The planned end of the relationship is four weeks away or less."""
-    ends_on = turn.user.relationship_ends_on
+async def end_near(turn: Turn) -> bool:
+    """The planned end of the relationship (the one their mentor sees: `planned_end`) is four
+    weeks away or less."""
+    ends_on = await planned_end(turn.session, turn.user)
     return ends_on is not None and ends_on - turn.today <= END_NEAR
 
 
@@ -51,7 +53,7 @@ async def journey(turn: Turn) -> Response:
     """/journey: every stage with its dialogs, what is done, and buttons to move on or back."""
     done = await completed_dialogs(turn.session, turn.user.id)
     view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done,
-                        end_near(turn))
+                        await end_near(turn))
     return Response((turn.views.journey(view, turn.audience),))
 
 
@@ -74,7 +76,7 @@ async def suggestion(turn: Turn, after: str | None = None, said: str = "") -> li
     if after:
         done.add(after)
     view = journey_view(turn.content.scripts, Stage(turn.user.stage), turn.audience, done,
-                        end_near(turn))
+                        await end_near(turn))
     if view.stage_complete and view.stage is not Stage.ENDING:
         following = view.stage.moved(1)
         name = turn.say(f"common.stages.{view.stage.value}.name")

@@ -7,7 +7,8 @@ A pairing's `ends_on` is when the relationship ends, for everyone who asks (the 
 digest, the mentor's reflection, the programme's figures, CSV and report, the export): the date
 the mentee's agreement names once it names one, before that the programme's length from the
 start (`relationship_end`). The agreement changes both together (`set_relationship_end`), so the
-mentee's own date (users.relationship_ends_on) and their pairing's never disagree.
+mentee's own date (users.relationship_ends_on) and their pairing's never disagree. The mentee's
+own reminders and texts read the same date (`planned_end`).
 """
 
 from __future__ import annotations
@@ -190,6 +191,14 @@ async def set_pairing_end(session: AsyncSession, mentee_id: int, ends_on: date |
     """The mentee's open pairing ends on this date."""
     await session.execute(update(PAIRINGS).where(PAIRINGS.c.mentee_id == mentee_id, _OPEN)
                           .values(ends_on=ends_on, updated_at=now))
+
+
+async def planned_end(session: AsyncSession, user: UserRecord) -> date | None:
+    """When the person's mentoring ends, for their ending reminders and texts: their open
+    pairing's end while they have one (so a programme's length counts before their agreement
+    names a date, as the mentor and the programme see it), else the date their agreement named."""
+    pairing = await pairing_of_mentee(session, user.id)
+    return user.relationship_ends_on if pairing is None else pairing.ends_on
 
 
 async def set_relationship_end(session: AsyncSession, mentee_id: int, ends_on: date,

@@ -2,8 +2,9 @@
 
 The end: the programme's length counts calendar months ("6mo" from 1 December ends on 1 June,
 not 180 days later) until the mentee's agreement names a date; from then on that date is the end
-for the mentor's /mentees, the mentor's reflection, the programme's figures, CSV and report, and
-both people's exports. The count: the check-ins the mentees of open pairs completed in the last
+for the mentor's /mentees, the mentor's reflection, the mentee's ending reminders, the programme's
+figures, CSV and report, and both people's exports. Once the pair ends, only the mentee's own
+agreement still plans their ending. The count: the check-ins the mentees of open pairs completed in the last
 four weeks, the same in /stats (en, de), `coachbot stats`, the CSV and the report, the mentor's own
 check-in left out. On a SQLite file and on PostgreSQL, with the clock moved by hand."""
 
@@ -15,6 +16,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +27,7 @@ from service.conversation import ConversationService
 from service.programmes.defaults import ProgrammeDefaults
 from service.programmes.invites import programme_invite
 from service.programmes.pairs import pair as pair_members
+from service.programmes.pairs import unpair
 from service.programmes.report import report_page
 from service.programmes.report_data import report_data
 from service.programmes.stats import programme_stats, to_csv
@@ -36,7 +39,7 @@ from storage.rows import PAIRINGS
 from storage.schedule import pending_items
 from storage.users import create_user, get_user, update_user
 from storage.vocabulary import PairingStatus, Role
-from tests.support.chat import Chat
+from tests.support.chat import Chat, rendered, shown
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, one_pass, pair, programme, seed_answer
 from tests.test_mentee_method import swapped
@@ -45,6 +48,11 @@ from tests.test_transcripts import transcript, walk
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday, 10:00 in Berlin
 MENTOR, MENTEE, COORDINATOR = 101, 202, 303
 AGREED = date(2027, 3, 31)
+LADDER = ("ending_notice", "reflection_invite", "reflection_day", "reflection_reminder")
+# 1 June 2027 (six months from 1 December) and its ladder, 10:00 in Berlin (summer time).
+BY_LENGTH = "2027-06-01"
+NOTICE_AT, INVITE_AT, DAY_AT, REMINDER_AT = (datetime(2027, month, day, 8, 0, tzinfo=UTC)
+                                             for month, day in ((5, 4), (5, 25), (6, 1), (6, 8)))
 
 
 async def fruehling(service: ConversationService) -> ProgrammeRecord:
@@ -86,6 +94,39 @@ async def planned_reflections(service: ConversationService) -> list[tuple[dateti
     return [(item.due_at, item.payload["ends"]) for item in items]
 
 
+async def planned_ladder(service: ConversationService) -> list[tuple[str, datetime, Any]]:
+    """The mentee's pending ending reminders: which, when, and for which end."""
+    async with service.sessionmaker.begin() as session:
+        mentee = await get_user(session, MENTEE)
+        assert mentee is not None
+        items = await pending_items(session, mentee.id, LADDER)
+    return [(item.kind, item.due_at, item.payload["ends"]) for item in items]
+
+
+async def at(service: ConversationService, clock: FakeClock, moment: datetime) -> dict[int, str]:
+    """The clock moved to `moment` and the dispatcher run: what each person got, by Telegram id."""
+    clock.now = moment
+    got: dict[int, str] = {}
+    for delivery in await one_pass(service):
+        got[delivery.recipient] = got.get(delivery.recipient, "") + "\n".join(
+            message.text for message in delivery.messages)
+    return got
+
+
+async def paired_in_fruehling(service: ConversationService,
+                              clock: FakeClock) -> tuple[ProgrammeRecord, Chat, Chat]:
+    """Max and Ana joined "Frühling 2027" (6 months) and were paired on 1 December; the running
+    bot introduced them."""
+    clock.now = START
+    made = await fruehling(service)
+    mentor = await joined(service, made, Role.MENTOR, MENTOR, "Max Keller")
+    mentee = await joined(service, made, Role.MENTEE, MENTEE, "Ana Lima")
+    async with service.sessionmaker.begin() as session:  # coachbot pair "Frühling 2027" 101 202
+        await pair_members(session, made, MENTOR, MENTEE, clock())
+    await one_pass(service)
+    return made, mentor, mentee
+
+
 async def csv_ends(service: ConversationService, made: ProgrammeRecord) -> str:
     async with service.sessionmaker.begin() as session:
         figures = await programme_stats(session, made, service.clock())
@@ -117,6 +158,7 @@ async def test_the_agreements_end_is_the_relationships_end_everywhere(
     assert await csv_ends(service, made) == "2027-06-01"
     assert await planned_reflections(service) == [(datetime(2027, 5, 25, 8, 0, tzinfo=UTC),
                                                    "2027-06-01")]
+    assert [ends for _, _, ends in await planned_ladder(service)] == [BY_LENGTH] * 4
 
     await agree(service, mentee, "31.03.2027")
 
@@ -131,6 +173,11 @@ async def test_the_agreements_end_is_the_relationships_end_everywhere(
     # A week before the new end, 10:00 in Berlin; the one for 1 June is gone.
     assert await planned_reflections(service) == [(datetime(2027, 3, 24, 9, 0, tzinfo=UTC),
                                                    "2027-03-31")]
+    # Ana's reminders too: the week before is the same moment as Max's reflection.
+    assert [(kind, due) for kind, due, ends in await planned_ladder(service)
+            if ends == "2027-03-31"][1] == ("reflection_invite",
+                                            datetime(2027, 3, 24, 9, 0, tzinfo=UTC))
+    assert {ends for _, _, ends in await planned_ladder(service)} == {"2027-03-31"}
     for chat in (mentor, mentee):
         data, page = await exported(chat)
         assert [p["ends_on"] for p in data["pairings"]] == ["2027-03-31"]
@@ -147,6 +194,121 @@ async def test_the_agreements_end_is_the_relationships_end_everywhere(
     assert [(e.ends_on, e.mentor, e.mentee) for e in report.endings] == [(AGREED, "Max", "Ana")]
     coordinator = Chat(service, user_id=COORDINATOR, name="Cora", language="de")
     assert "31. März 2027: Max & Ana" in coordinator.texts(await coordinator.send("/stats"))
+
+
+async def test_a_programmes_end_brings_the_mentee_the_ending_without_an_agreement(
+        service: ConversationService, clock: FakeClock) -> None:
+    """Ana never named an end: the programme's 1 June is her end as it is Max's. Four weeks
+    before she hears of it and her journey lets her move on from her recurring stage, the week
+    before she is invited to the reflection at the moment Max is invited to his, on the day her
+    reflection begins as the end of her mentoring."""
+    _, _, mentee = await paired_in_fruehling(service, clock)
+    assert await planned_ladder(service) == [(kind, due, BY_LENGTH) for kind, due in zip(
+        LADDER, (NOTICE_AT, INVITE_AT, DAY_AT, REMINDER_AT), strict=True)]
+    async with service.sessionmaker.begin() as session:
+        ana = await get_user(session, MENTEE)
+        assert ana is not None
+        await update_user(session, ana.id, clock(), stage="maturing")
+    all_done = shown("de", "common.journey.all_done")
+    assert all_done not in mentee.texts(await mentee.send("/journey"))
+
+    got = await at(service, clock, NOTICE_AT)
+    assert rendered("de", "calendar.ending.notice", ends=BY_LENGTH) in got[MENTEE]
+    assert "1. Juni 2027" in got[MENTEE]
+    assert all_done in mentee.texts(await mentee.send("/journey"))
+    got = await at(service, clock, INVITE_AT)
+    assert rendered("de", "calendar.ending.invite", ends=BY_LENGTH) in got[MENTEE]
+    assert rendered("de", "mentor_checkins.reflection", name="Max", ends=BY_LENGTH) in got[MENTOR]
+    got = await at(service, clock, DAY_AT)
+    assert rendered("de", "calendar.ending.day") in got[MENTEE]
+    assert "Dein Mentoring geht zu Ende, Ana." in got[MENTEE]  # the reflection knows the end
+    got = await at(service, clock, REMINDER_AT)
+    assert rendered("de", "calendar.ending.reminder") in got[MENTEE]
+
+
+async def test_when_the_coordinator_ends_the_pair_the_programmes_ending_stops(
+        service: ConversationService, clock: FakeClock) -> None:
+    """`coachbot unpair` in March: Ana's reminders for the programme's end are gone, Max's
+    reflection too; nothing about 1 June comes."""
+    made, _, _ = await paired_in_fruehling(service, clock)
+    assert len(await planned_ladder(service)) == 4
+    clock.now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    async with service.sessionmaker.begin() as session:  # coachbot unpair "Frühling 2027" 202
+        await unpair(session, made, MENTEE, clock())
+    await one_pass(service)  # both are told
+
+    assert await planned_ladder(service) == []
+    assert await planned_reflections(service) == []
+    for moment in (NOTICE_AT, INVITE_AT, DAY_AT):
+        got = await at(service, clock, moment)
+        assert BY_LENGTH not in "".join(got.values())
+        assert "1. Juni 2027" not in "".join(got.values())
+        assert "Heute ist das geplante Ende" not in got.get(MENTEE, "")
+
+
+async def test_an_unpair_as_the_notice_comes_due_sends_the_end_of_the_pair_not_the_notice(
+        service: ConversationService, clock: FakeClock) -> None:
+    """The coordinator ends the pair at the very moment the four weeks' notice is due: Ana hears
+    that the pair ended, and no notice of an end that is no longer hers."""
+    made, _, _ = await paired_in_fruehling(service, clock)
+    assert (await planned_ladder(service))[0] == ("ending_notice", NOTICE_AT, BY_LENGTH)
+    clock.now = NOTICE_AT
+    async with service.sessionmaker.begin() as session:
+        await unpair(session, made, MENTEE, clock())
+    got = await at(service, clock, NOTICE_AT)
+    assert "Frühling 2027" in got[MENTEE]  # the note that the pair ended
+    assert rendered("de", "calendar.ending.notice", ends=BY_LENGTH) not in got[MENTEE]
+    assert await planned_ladder(service) == []
+
+
+async def test_the_mentees_own_agreement_keeps_her_ending_after_the_pair_ends(
+        service: ConversationService, clock: FakeClock) -> None:
+    """Ana's agreement named 31 March; Max ends the pair from /settings in February: her
+    reminders for 31 March stay (it is her own date), and Max's reflection for it is gone."""
+    _, mentor, mentee = await paired_in_fruehling(service, clock)
+    await agree(service, mentee, "31.03.2027")
+    clock.now = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+    await mentor.send("/settings")
+    await mentor.press("Verbindung mit")
+    await mentor.press("Ja, beenden")
+
+    assert {ends for _, _, ends in await planned_ladder(service)} == {"2027-03-31"}
+    assert await planned_reflections(service) == []
+    got = await at(service, clock, datetime(2027, 3, 3, 9, 0, tzinfo=UTC))  # four weeks before
+    assert rendered("de", "calendar.ending.notice", ends="2027-03-31") in got[MENTEE]
+    got = await at(service, clock, datetime(2027, 3, 24, 9, 0, tzinfo=UTC))
+    assert rendered("de", "calendar.ending.invite", ends="2027-03-31") in got[MENTEE]
+    assert MENTOR not in got
+
+
+@pytest.mark.parametrize("ender", ["mentor", "mentee"])
+async def test_when_either_ends_the_pair_in_the_bot_the_programmes_ending_is_gone_at_once(
+        service: ConversationService, clock: FakeClock, ender: str) -> None:
+    """No agreement: Max (or Ana) ends the pair from /settings; Ana's reminders for 1 June and
+    Max's reflection are cancelled then and there (not left pending until each is due), and none
+    comes."""
+    _, mentor, mentee = await paired_in_fruehling(service, clock)
+    clock.now = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+    chat = mentor if ender == "mentor" else mentee
+    await chat.send("/settings")
+    await chat.press("Verbindung mit")
+    await chat.press("Ja, beenden")
+    assert await planned_ladder(service) == []
+    assert await planned_reflections(service) == []
+    got = await at(service, clock, NOTICE_AT)
+    assert MENTEE not in got
+
+
+async def test_a_mentor_who_erases_their_data_takes_the_programmes_ending_with_them(
+        service: ConversationService, clock: FakeClock) -> None:
+    """Max erases everything (/delete): the pair is gone with him, and so are Ana's reminders
+    for its end."""
+    _, mentor, _ = await paired_in_fruehling(service, clock)
+    clock.now = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+    await mentor.send("/delete")
+    await mentor.press("Ja, alles löschen")
+    assert await planned_ladder(service) == []
+    assert MENTEE not in await at(service, clock, NOTICE_AT)
 
 
 async def test_six_months_are_calendar_months_and_a_year_a_calendar_year() -> None:

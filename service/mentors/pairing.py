@@ -4,20 +4,26 @@ confirmation; both are told), and what the other person hears when one of them d
 Ending sets the status to ended: every mentor-side read (storage.shared) returns nothing from then
 on. The button data names the pairing; a press counts only for one's own open pairing. However a
 pairing ends (either of them, a deletion, a coordinator), both people's command menus follow:
-the one who ended it with their reply, the other with what they are told.
+the one who ended it with their reply, the other with what they are told. So do both people's
+plans that follow the pairing's end (`ends_follow`): the mentee's ending reminders count from their
+own agreement's date again, or stop; the mentor's reflection for it is gone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from service import callbacks
 from service.commands import Scope
+from service.mentors import own_checkin
 from service.mentors.scopes import menu_of
 from service.messages import Delivery, OutMessage, Response, button
 from service.names import mentee_name, mentee_names
 from service.render import Renderer
+from service.schedule import ending
 from service.schedule.kinds import PersonKind
+from service.schedule.plan import replan
 from service.turn import Turn
 from storage.pairings import (
     PairingRecord,
@@ -137,11 +143,28 @@ async def on_end_press(turn: Turn, press: callbacks.EndPairingPress) -> Response
     await set_pairing_status(turn.session, side.pairing.id, PairingStatus.ENDED, turn.now)
     if not side.as_mentor:
         turn.paired_as_mentee = False
+    await ends_follow(turn, (turn.user, side.other))
     told = await _told(turn, side.other, "mentors.pairing.ended_other", me,
                        as_mentor=not side.as_mentor)
     return Response((OutMessage(turn.say("mentors.pairing.ended_you", name=side.name,
                                          as_mentor=side.as_mentor)),),
                     deliveries=told, menu=await menu_of(turn, turn.user))
+
+
+#: What a pairing's end plans: the mentee's ending reminders, the mentor's reflection.
+_END_KINDS = ending.KINDS | {own_checkin.REFLECTION}
+
+
+async def ends_follow(turn: Turn, people: Iterable[UserRecord]) -> None:
+    """A pairing of these people ended in this turn: what each has planned from its end follows
+    now, not at the other person's next turn, days away maybe. (A coordinator's `unpair` has no
+    turn: the notes it queues replan both people when the bot sends them.)"""
+    registry = turn.content.schedule
+    chosen = [planner for planner in registry.planners if planner.kinds & _END_KINDS]
+    for person in people:
+        theirs = turn if person.id == turn.user.id else Turn(turn.content, turn.session, person,
+                                                              turn.now)
+        await replan(theirs, registry, chosen)
 
 
 async def farewells(turn: Turn, sides: list[Side], names: list[str | None]

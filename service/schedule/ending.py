@@ -1,12 +1,18 @@
-"""The planned ending (users.relationship_ends_on, set and revised by the agreement): 28 days
-before, "plan the end with your mentor" and an offer to move to the ending stage; 7 days before,
-an invitation to the reflection; on the day, the reflection; 7 days after, one reminder if it is
-not done. A pause that held the reminder back (nothing is sent inside one, and what passed
-meanwhile is not sent late) ends with one prompt instead, soon after it (`after_pause`).
+"""The planned ending: 28 days before, "plan the end with your mentor" and an offer to move to
+the ending stage; 7 days before, an invitation to the reflection; on the day, the reflection; 7
+days after, one reminder if it is not done. A pause that held the reminder back (nothing is sent
+inside one, and what passed meanwhile is not sent late) ends with one prompt instead, soon after
+it (`after_pause`).
+
+The end date is the one the mentor and the programme see (storage.pairings.planned_end): the
+open pairing's (the agreement's date, else the programme's length from the start), else the date
+the mentee's own agreement named. So a mentee paired in a programme of six months hears of its end
+without an agreement, and once the pairing ends, only their own agreement's date still counts.
 
 Each step's key holds the end date (and its placed moment), so a new end date (or time zone, or
-quiet hours) plans new steps and replan cancels the old ones. A step whose moment passed when
-it is planned is not created. The time of day is the check-in's, else 10:00 local.
+quiet hours) plans new steps and replan cancels the old ones; a step whose date is no longer the
+end when it is due (a pairing ended in someone else's turn) sends nothing. A step whose moment
+passed when it is planned is not created. The time of day is the check-in's, else 10:00 local.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from service.messages import Button, OutMessage, Response, button
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.placing import ahead, local_iso, local_moment, placed
 from service.turn import Turn
+from storage.pairings import planned_end
 from storage.runs import runs_of
 from storage.schedule import ItemRecord, NewItem, last_sent_at, rules_of
 from storage.vocabulary import JSONObject, RunStatus
@@ -50,7 +57,7 @@ def time_of_day(rules: Mapping[str, JSONObject]) -> time:
 
 async def plan(turn: Turn, rules: Mapping[str, JSONObject]) -> list[NewItem]:
     """The steps of the ladder still ahead for the person's end date."""
-    ends = turn.user.relationship_ends_on
+    ends = await planned_end(turn.session, turn.user)
     if ends is None:
         return []
     at = time_of_day(rules)
@@ -67,7 +74,7 @@ async def after_pause(turn: Turn) -> None:
     and it never came, and the reflection is not done, one prompt follows soon (out of the quiet
     hours), once per end date. Before the reminder's moment nothing is needed: the replan that
     ends the pause plans the ladder's steps still ahead."""
-    ends = turn.user.relationship_ends_on
+    ends = await planned_end(turn.session, turn.user)
     if ends is None:
         return
     at = time_of_day(await rules_of(turn.session, turn.user.id))
@@ -85,6 +92,12 @@ def _ends(item: ItemRecord) -> date:
     return date.fromisoformat(str(item.payload["ends"]))
 
 
+async def _moved(turn: Turn, item: ItemRecord) -> bool:
+    """The step's end date is no longer the person's (their pairing ended or moved its end in
+    another person's turn, before their own plan followed)."""
+    return await planned_end(turn.session, turn.user) != _ends(item)
+
+
 async def reflected(turn: Turn, ends: date) -> bool:
     """Whether the reflection was completed since the end came near (the ending notice)."""
     since = ends + timedelta(days=LADDER[NOTICE])
@@ -98,8 +111,10 @@ def _start(turn: Turn, item: ItemRecord) -> tuple[tuple[Button, ...], ...]:
     return ((button(turn.say("calendar.ending.start_button"), callbacks.item_data(item.id, "start")),),)
 
 
-async def notice(turn: Turn, item: ItemRecord) -> Response:
+async def notice(turn: Turn, item: ItemRecord) -> Response | None:
     """Four weeks before: plan the end with the mentor; move to the ending stage if they agree."""
+    if await _moved(turn, item):
+        return None
     text = turn.say("calendar.ending.notice", ends=_ends(item).isoformat())
     if Stage(turn.user.stage) is Stage.ENDING:
         return Response((OutMessage(text),))
@@ -110,14 +125,16 @@ async def notice(turn: Turn, item: ItemRecord) -> Response:
 
 async def invite(turn: Turn, item: ItemRecord) -> Response | None:
     """A week before: an invitation to the reflection (none if it is done)."""
-    if await reflected(turn, _ends(item)):
+    if await _moved(turn, item) or await reflected(turn, _ends(item)):
         return None
     return Response((OutMessage(turn.say("calendar.ending.invite", ends=_ends(item).isoformat()),
                                 _start(turn, item)),))
 
 
-async def on_the_day(turn: Turn, item: ItemRecord) -> Response:
+async def on_the_day(turn: Turn, item: ItemRecord) -> Response | None:
     """The day itself: the reflection begins (an open dialog is offered to pause first)."""
+    if await _moved(turn, item):
+        return None
     if await reflected(turn, _ends(item)):
         return turn.message("calendar.ending.day_done")
     started = await runs.start_dialog(turn, REFLECTION, invited=True)
@@ -126,7 +143,7 @@ async def on_the_day(turn: Turn, item: ItemRecord) -> Response:
 
 async def reminder(turn: Turn, item: ItemRecord) -> Response | None:
     """A week after: one reminder, only if the reflection is still not done."""
-    if await reflected(turn, _ends(item)):
+    if await _moved(turn, item) or await reflected(turn, _ends(item)):
         return None
     return Response((OutMessage(turn.say("calendar.ending.reminder"), _start(turn, item)),))
 
@@ -135,7 +152,7 @@ async def prompt_after_pause(turn: Turn, item: ItemRecord) -> Response | None:
     """After a pause that held the reminder back: the reflection, if it is still not done and
     the end date is still this one."""
     ends = _ends(item)
-    if turn.user.relationship_ends_on != ends or await reflected(turn, ends):
+    if await _moved(turn, item) or await reflected(turn, ends):
         return None
     return Response((OutMessage(turn.say("calendar.ending.after_pause", ends=ends.isoformat()),
                                 _start(turn, item)),))
