@@ -21,6 +21,7 @@ from service.names import mentor_words
 from service.render import Renderer
 from service.schedule.plan import replan
 from service.schedule.rhythm import QuietHours
+from service.schedule.typed import quiet_same_ends
 from service.timezones import COMMON_TIMEZONES, reads_as_time, zone_for_local_time, zone_named
 from service.turn import Turn
 from storage.users import UserRecord, update_user
@@ -93,6 +94,9 @@ def language_of(catalog: Catalog, text: str) -> str | None:
 
 async def apply_setting(turn: Turn, name: str, value: str) -> Response:
     """Change one setting and confirm it in the (possibly new) language."""
+    if name == "quiet" and (same := quiet_same_ends(value)) is not None:
+        # "22-22" would be no quiet hours at all: say so, and how to switch them off on purpose.
+        return turn.message("common.settings.quiet_same", at=f"{same:%H:%M}")
     changed = await change_setting(turn.session, turn.user, name, value, turn.now,
                                    turn.content.catalog)
     if changed is None and name == "time" and reads_as_time(value):
