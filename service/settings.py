@@ -78,7 +78,7 @@ def guess_setting(catalog: Catalog, value: str) -> str | None:
     zone shows now: the answer says so), or a language."""
     if zone_named(value, catalog):
         return "tz"
-    if reads_as_time(value):
+    if reads_as_time(value) and not value.isdigit():  # "3pm", "15 Uhr"; a bare "8" says too little
         return "time"
     if language_of(catalog, value):
         return "lang"

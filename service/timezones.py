@@ -1,24 +1,22 @@
 """Time zones as people name them: IANA names in any letter case, a zone's city ("new york"), a
 place of the catalog's (`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or the
-time their clock shows."""
+time their clock shows (read by service.schedule.typed.parse_time, as every typed time of day
+is)."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from prompts.catalog import Catalog, spellings
+from service.schedule.typed import parse_time
 
 COMMON_TIMEZONES = ("Europe/Berlin", "Europe/London", "Europe/Vienna", "Europe/Zurich",
                     "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "UTC")
 
 #: Catalog lists of the places people name for a zone, one per zone: `<PLACES>.<IANA name>`.
 PLACES = "common.settings.places"
-
-_CLOCK_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
-
 
 @cache
 def _names() -> dict[str, str]:
@@ -119,23 +117,19 @@ def parse_timezone(text: str) -> str | None:
 
 
 def reads_as_time(text: str) -> bool:
-    """`text` is a clock time (HH:MM, 9.15, 2:30 pm), whether or not some zone shows it now."""
-    match = _CLOCK_TIME.match(text)
-    return match is not None and int(match[1]) <= (12 if match[3] else 23) and int(match[2]) <= 59
+    """`text` is a time of day (14:30, 9.15, 2:30 pm, 3pm, 15 Uhr), whether or not some zone
+    shows it now."""
+    return parse_time(text) is not None
 
 
 def zone_for_local_time(text: str, now: datetime) -> str | None:
-    """A time zone whose clock shows `text` (HH:MM) now; common zones are preferred."""
-    match = _CLOCK_TIME.match(text)
-    if match is None:
-        return None
-    hour, minute = int(match[1]), int(match[2])
-    if match[3]:
-        hour = hour % 12 + (12 if match[3].lower() == "pm" else 0)
-    if hour > 23 or minute > 59:
+    """A time zone whose clock shows `text` (a time of day as `parse_time` reads it) now; common
+    zones are preferred."""
+    at = parse_time(text)
+    if at is None:
         return None
     utc = now.astimezone(UTC).replace(second=0, microsecond=0)
-    offset = utc.replace(hour=hour, minute=minute) - utc
+    offset = utc.replace(hour=at.hour, minute=at.minute) - utc
     # The wall clock may be up to 14 hours ahead or 12 behind; fold to the nearest day.
     while offset > timedelta(hours=14):
         offset -= timedelta(days=1)
