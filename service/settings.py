@@ -22,7 +22,14 @@ from service.render import Renderer
 from service.schedule.plan import replan
 from service.schedule.rhythm import QuietHours
 from service.schedule.typed import quiet_same_ends
-from service.timezones import COMMON_TIMEZONES, reads_as_time, zone_for_local_time, zone_named
+from service.timezones import (
+    COMMON_TIMEZONES,
+    fixed_offset,
+    reads_as_time,
+    zone_for_local_time,
+    zone_label,
+    zone_named,
+)
 from service.turn import Turn
 from storage.users import UserRecord, update_user
 
@@ -135,7 +142,7 @@ def settings_view(user: UserRecord, render: Renderer, now: datetime,
     say = render.text
     text = say("common.settings.view", language=say(f"common.languages.{user.language}"),
                **(about_mentor or {"paired": False, "mentor": None}), mentee_side=mentee_side,
-               timezone=user.timezone, local_time=local_time(user.timezone, now),
+               timezone=zone_label(user.timezone), local_time=local_time(user.timezone, now),
                sharing=say("common.settings.sharing_on" if user.share_by_default
                            else "common.settings.sharing_off"),
                quiet=quiet_text(user.quiet_hours or default_quiet, render))
@@ -185,7 +192,8 @@ async def change_setting(
         return None
     await update_user(session, user.id, now, **changes)
     updated = replace(user, **changes)
-    return updated, key, {"timezone": updated.timezone,
+    return updated, key, {"timezone": zone_label(updated.timezone),
+                          "fixed": fixed_offset(updated.timezone),
                           "local_time": local_time(updated.timezone, now),
                           "quiet": str(QuietHours.parse(updated.quiet_hours or "") or "")}
 

@@ -1,10 +1,11 @@
-"""Time zones as people name them: IANA names in any letter case, a zone's city ("new york"), a
-place of the catalog's (`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or the
-time their clock shows (read by service.schedule.typed.parse_time, as every typed time of day
-is)."""
+"""Time zones as people name them: IANA names in any letter case, a fixed offset ("UTC+2",
+"GMT-5", "+02:00"), a zone's city ("new york"), a place of the catalog's
+(`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or the time their clock shows
+(read by service.schedule.typed.parse_time, as every typed time of day is)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -17,6 +18,12 @@ COMMON_TIMEZONES = ("Europe/Berlin", "Europe/London", "Europe/Vienna", "Europe/Z
 
 #: Catalog lists of the places people name for a zone, one per zone: `<PLACES>.<IANA name>`.
 PLACES = "common.settings.places"
+
+#: A fixed offset as people write it: "UTC+2", "GMT-5", "utc +5:00", "+02:00" (whole hours).
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+\-\u2212])\s*(\d{1,2})(?::?00)?", re.IGNORECASE)
+#: The tz database's fixed-offset zones: POSIX signs, so Etc/GMT-2 is two hours AHEAD of UTC.
+_ETC_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
+
 
 @cache
 def _names() -> dict[str, str]:
@@ -106,6 +113,9 @@ def parse_timezone(text: str) -> str | None:
         return None
     if name.upper() == "UTC":
         return "UTC"
+    offset = _OFFSET.fullmatch(text.strip())
+    if offset is not None:
+        return _offset_zone(offset[1] == "+", int(offset[2]))
     zone = _names().get(name.lower())
     if zone is None:
         return None
@@ -114,6 +124,30 @@ def parse_timezone(text: str) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return zone
+
+
+def _offset_zone(ahead: bool, hours: int) -> str | None:
+    """The Etc zone `hours` ahead of (or behind) UTC, its sign inverted as the tz database has
+    it; UTC itself for no offset; None beyond the offsets any clock shows (-12 to +14)."""
+    if hours == 0:
+        return "UTC"
+    if hours > (14 if ahead else 12):
+        return None
+    return f"Etc/GMT{'-' if ahead else '+'}{hours}"
+
+
+def fixed_offset(zone: str) -> bool:
+    """`zone` is a fixed offset from UTC (an Etc/GMT±N zone), which no summer time moves."""
+    return _ETC_OFFSET.fullmatch(zone) is not None
+
+
+def zone_label(zone: str) -> str:
+    """A zone as shown to people: its IANA name, but a fixed offset as they write it ("UTC+2"
+    for Etc/GMT-2, whose sign would read backwards)."""
+    found = _ETC_OFFSET.fullmatch(zone)
+    if found is None:
+        return zone
+    return f"UTC{'+' if found[1] == '-' else '-'}{int(found[2])}"
 
 
 def reads_as_time(text: str) -> bool:
