@@ -32,6 +32,7 @@ from service.programmes.invites import (
 )
 from service.programmes.moving import MoveError, move
 from service.programmes.pairs import PairError, pair, pair_csv, unpair, who
+from service.timezones import fixed_offset, zone_label
 from storage.database import create_sessionmaker
 from storage.programmes import (
     ProgrammeRecord,
@@ -69,10 +70,20 @@ def describe(facts: ProgrammeFacts) -> str:
         f"members: {c.members} ({counted(c.mentors, 'mentor')}, {counted(c.mentees, 'mentee')}); "
         f"open pairs: {c.pairs}",
         f"coordinators: {c.coordinators}; invites with uses left: {c.invites}",
-        f"language: {d.language or '-'}; time zone: {d.timezone or '-'}",
+        f"language: {d.language or '-'}; time zone: {_zone_text(d.timezone)}",
         f"check-in: {checkin}; mentor digest: {digest}",
         f"length: {'-' if d.length is None else counted(d.length.count, d.length.unit)}",
     ])
+
+
+def _zone_text(zone: str | None) -> str:
+    """The programme's zone; a fixed offset as typed ("UTC+2"), with what it does not do."""
+    if zone is None:
+        return "-"
+    if not fixed_offset(zone):
+        return zone
+    return (f"{zone_label(zone)} ({zone}, a fixed offset: it does not follow summer time; "
+            "a city such as Europe/Berlin would)")
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

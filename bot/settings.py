@@ -106,11 +106,13 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
+        """An IANA name in any case, or a fixed offset ("UTC+2"), as the zone it names."""
         from service.timezones import parse_timezone
 
-        if parse_timezone(value) is None:
-            raise ValueError("not an IANA time zone name such as Europe/Berlin")
-        return value
+        zone = parse_timezone(value)
+        if zone is None:
+            raise ValueError("not an IANA time zone name such as Europe/Berlin (or UTC+2)")
+        return zone
 
     @field_validator("quiet_hours")
     @classmethod

@@ -12,6 +12,7 @@ through several files. Its inputs, replies and context types sit at the top.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -223,8 +224,11 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
 
 
 def clean_text(text: str) -> str:
-    """Free text as we keep it: control characters dropped, line ends unified, outer space trimmed."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    """Free text as we keep it: control characters dropped, line ends unified, outer space
+    trimmed; nothing but invisible format characters (a zero-width space or joiner, a BOM) with
+    or without spaces is nothing typed, as empty as a blank line."""
+    cleaned = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return "" if all(c.isspace() or unicodedata.category(c) == "Cf" for c in cleaned) else cleaned
 
 
 def read_value(script: Dialog, step: Step, text: str, ctx: EngineContext) -> tuple[Any, str | None]:

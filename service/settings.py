@@ -21,7 +21,15 @@ from service.names import mentor_words
 from service.render import Renderer
 from service.schedule.plan import replan
 from service.schedule.rhythm import QuietHours
-from service.timezones import COMMON_TIMEZONES, reads_as_time, zone_for_local_time, zone_named
+from service.schedule.typed import quiet_same_ends
+from service.timezones import (
+    COMMON_TIMEZONES,
+    fixed_offset,
+    reads_as_time,
+    zone_for_local_time,
+    zone_label,
+    zone_named,
+)
 from service.turn import Turn
 from storage.users import UserRecord, update_user
 
@@ -77,7 +85,7 @@ def guess_setting(catalog: Catalog, value: str) -> str | None:
     zone shows now: the answer says so), or a language."""
     if zone_named(value, catalog):
         return "tz"
-    if reads_as_time(value):
+    if reads_as_time(value) and not value.isdigit():  # "3pm", "15 Uhr"; a bare "8" says too little
         return "time"
     if language_of(catalog, value):
         return "lang"
@@ -93,6 +101,9 @@ def language_of(catalog: Catalog, text: str) -> str | None:
 
 async def apply_setting(turn: Turn, name: str, value: str) -> Response:
     """Change one setting and confirm it in the (possibly new) language."""
+    if name == "quiet" and (same := quiet_same_ends(value)) is not None:
+        # "22-22" would be no quiet hours at all: say so, and how to switch them off on purpose.
+        return turn.message("common.settings.quiet_same", at=f"{same:%H:%M}")
     changed = await change_setting(turn.session, turn.user, name, value, turn.now,
                                    turn.content.catalog)
     if changed is None and name == "time" and reads_as_time(value):
@@ -131,7 +142,7 @@ def settings_view(user: UserRecord, render: Renderer, now: datetime,
     say = render.text
     text = say("common.settings.view", language=say(f"common.languages.{user.language}"),
                **(about_mentor or {"paired": False, "mentor": None}), mentee_side=mentee_side,
-               timezone=user.timezone, local_time=local_time(user.timezone, now),
+               timezone=zone_label(user.timezone), local_time=local_time(user.timezone, now),
                sharing=say("common.settings.sharing_on" if user.share_by_default
                            else "common.settings.sharing_off"),
                quiet=quiet_text(user.quiet_hours or default_quiet, render))
@@ -181,7 +192,8 @@ async def change_setting(
         return None
     await update_user(session, user.id, now, **changes)
     updated = replace(user, **changes)
-    return updated, key, {"timezone": updated.timezone,
+    return updated, key, {"timezone": zone_label(updated.timezone),
+                          "fixed": fixed_offset(updated.timezone),
                           "local_time": local_time(updated.timezone, now),
                           "quiet": str(QuietHours.parse(updated.quiet_hours or "") or "")}
 

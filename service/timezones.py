@@ -1,6 +1,7 @@
-"""Time zones as people name them: IANA names in any letter case, a zone's city ("new york"), a
-place of the catalog's (`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or the
-time their clock shows."""
+"""Time zones as people name them: IANA names in any letter case, a fixed offset ("UTC+2",
+"GMT-5", "+02:00"), a zone's city ("new york"), a place of the catalog's
+(`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or the time their clock shows
+(read by service.schedule.typed.parse_time, as every typed time of day is)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from prompts.catalog import Catalog, spellings
+from service.schedule.typed import parse_time
 
 COMMON_TIMEZONES = ("Europe/Berlin", "Europe/London", "Europe/Vienna", "Europe/Zurich",
                     "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "UTC")
@@ -17,7 +19,10 @@ COMMON_TIMEZONES = ("Europe/Berlin", "Europe/London", "Europe/Vienna", "Europe/Z
 #: Catalog lists of the places people name for a zone, one per zone: `<PLACES>.<IANA name>`.
 PLACES = "common.settings.places"
 
-_CLOCK_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
+#: A fixed offset as people write it: "UTC+2", "GMT-5", "utc +5:00", "+02:00" (whole hours).
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+\-\u2212])\s*(\d{1,2})(?::?00)?", re.IGNORECASE)
+#: The tz database's fixed-offset zones: POSIX signs, so Etc/GMT-2 is two hours AHEAD of UTC.
+_ETC_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
 
 
 @cache
@@ -108,6 +113,9 @@ def parse_timezone(text: str) -> str | None:
         return None
     if name.upper() == "UTC":
         return "UTC"
+    offset = _OFFSET.fullmatch(text.strip())
+    if offset is not None:
+        return _offset_zone(offset[1] == "+", int(offset[2]))
     zone = _names().get(name.lower())
     if zone is None:
         return None
@@ -118,24 +126,44 @@ def parse_timezone(text: str) -> str | None:
     return zone
 
 
+def _offset_zone(ahead: bool, hours: int) -> str | None:
+    """The Etc zone `hours` ahead of (or behind) UTC, its sign inverted as the tz database has
+    it; UTC itself for no offset; None beyond the offsets any clock shows (-12 to +14)."""
+    if hours == 0:
+        return "UTC"
+    if hours > (14 if ahead else 12):
+        return None
+    return f"Etc/GMT{'-' if ahead else '+'}{hours}"
+
+
+def fixed_offset(zone: str) -> bool:
+    """`zone` is a fixed offset from UTC (an Etc/GMT±N zone), which no summer time moves."""
+    return _ETC_OFFSET.fullmatch(zone) is not None
+
+
+def zone_label(zone: str) -> str:
+    """A zone as shown to people: its IANA name, but a fixed offset as they write it ("UTC+2"
+    for Etc/GMT-2, whose sign would read backwards)."""
+    found = _ETC_OFFSET.fullmatch(zone)
+    if found is None:
+        return zone
+    return f"UTC{'+' if found[1] == '-' else '-'}{int(found[2])}"
+
+
 def reads_as_time(text: str) -> bool:
-    """`text` is a clock time (HH:MM, 9.15, 2:30 pm), whether or not some zone shows it now."""
-    match = _CLOCK_TIME.match(text)
-    return match is not None and int(match[1]) <= (12 if match[3] else 23) and int(match[2]) <= 59
+    """`text` is a time of day (14:30, 9.15, 2:30 pm, 3pm, 15 Uhr), whether or not some zone
+    shows it now."""
+    return parse_time(text) is not None
 
 
 def zone_for_local_time(text: str, now: datetime) -> str | None:
-    """A time zone whose clock shows `text` (HH:MM) now; common zones are preferred."""
-    match = _CLOCK_TIME.match(text)
-    if match is None:
-        return None
-    hour, minute = int(match[1]), int(match[2])
-    if match[3]:
-        hour = hour % 12 + (12 if match[3].lower() == "pm" else 0)
-    if hour > 23 or minute > 59:
+    """A time zone whose clock shows `text` (a time of day as `parse_time` reads it) now; common
+    zones are preferred."""
+    at = parse_time(text)
+    if at is None:
         return None
     utc = now.astimezone(UTC).replace(second=0, microsecond=0)
-    offset = utc.replace(hour=hour, minute=minute) - utc
+    offset = utc.replace(hour=at.hour, minute=at.minute) - utc
     # The wall clock may be up to 14 hours ahead or 12 behind; fold to the nearest day.
     while offset > timedelta(hours=14):
         offset -= timedelta(days=1)

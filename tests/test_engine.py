@@ -364,6 +364,19 @@ def test_list_refuses_empty_items_and_other_buttons() -> None:
         assert only_ask(outcome).problem in ("empty", "not_understood")
 
 
+@pytest.mark.parametrize("typed", ["\u200b", "\u200c \u200d", " \ufeff\u2060 \n\u200b "])
+def test_only_invisible_characters_are_no_answer(typed: str) -> None:
+    """Zero-width spaces and joiners, a word joiner or a BOM show nothing: asked again, as
+    for a blank message, and nothing is saved."""
+    for script, answered in ((THREE, []), (LIST, ["alpha"])):
+        state = step_to(script, answered)
+        outcome = advance(script, state, Text(typed), context())
+        assert outcome.state == state
+        assert outcome.saves == {}
+        assert only_ask(outcome).problem == "empty"
+    assert run(THREE, ["a\u200d\u200bb"]).saves == {"first": "a\u200d\u200bb"}  # inside text: kept
+
+
 def test_a_message_of_several_lines_adds_one_item_per_line() -> None:
     outcome = run(LIST, ["- alpha\n\n2) beta  "])
     assert outcome.saves == {"items": ["alpha", "beta"]}

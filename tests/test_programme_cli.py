@@ -95,6 +95,15 @@ def test_create_show_list_and_grant(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert asyncio.run(granted()) == ["Spring"]
 
 
+def test_a_fixed_offset_as_the_programmes_zone_is_said_to_keep_no_summer_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Offset", "--timezone", "UTC+2"]) == 0
+    out = capsys.readouterr().out
+    assert ("time zone: UTC+2 (Etc/GMT-2, a fixed offset: it does not follow summer time; "
+            "a city such as Europe/Berlin would)") in out
+
+
 def test_one_of_anything_is_said_in_the_singular(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """A one-day programme with one member is "1 day" and "1 member", not "1 days" or

@@ -225,6 +225,28 @@ async def test_a_pause_typed_in_german_until_a_date(
     assert await items(service, ItemStatus.PENDING) == []
 
 
+@pytest.mark.parametrize(("lang", "typed", "asked"), [
+    ("en", "/pause until 01.01.2020", "yesterday"), ("de", "/pause bis 01.01.2020", "gestern"),
+    ("en", "/pause until 1 January 2020", "20.11.2026"), ("de", "/pause bis 1. Januar 2020", "20.11.2026")])
+async def test_a_pause_until_a_day_gone_says_it_has_passed(
+    service: ConversationService, chat: Chat, lang: str, typed: str, asked: str
+) -> None:
+    """Not "unreadable": the day was read, it is behind us; the reply says what to write."""
+    await in_berlin(chat, lang)
+    said = await chat.send(typed)
+    assert said.messages[0].text == rendered(lang, "calendar.pause.date_passed", day="2020-01-01")
+    assert {"en": "/pause until 24.12.", "de": "/pause bis 24.12."}[lang] in said.messages[0].text
+    await chat.send("/pause")
+    await chat.press(label(lang, "calendar.pause.button_date"))
+    again = await chat.send(asked)  # today is Saturday 21 November 2026
+    assert again.messages[0].text == rendered(lang, "calendar.pause.date_passed",
+                                              day="2026-11-20", waiting=True)
+    assert (await user(service, chat)).paused_until is None
+    started = await chat.send("24.12.")  # still waiting for the day
+    assert started.messages[0].text == rendered(lang, "calendar.pause.started",
+                                                last="2026-12-24", resume="2026-12-25")
+
+
 # --- Quiet hours -----------------------------------------------------------------------------
 
 
@@ -262,6 +284,22 @@ async def test_quiet_hours_move_an_item_to_their_end_and_are_set_in_settings(
     unclear = await chat.send({"en": "/settings quiet later", "de": "/settings ruhezeit später"}[lang])
     assert unclear.messages[0].text == rendered(
         lang, "common.settings.quiet_unclear", text={"en": "later", "de": "später"}[lang])
+
+
+@pytest.mark.parametrize(("lang", "typed"), [
+    ("en", "/settings quiet 22-22"), ("en", "/settings quiet 10pm to 22:00"),
+    ("de", "/settings ruhezeit 22-22"), ("de", "/settings Ruhezeit 22 Uhr bis 22 Uhr")])
+async def test_quiet_hours_that_start_when_they_end_are_questioned_not_switched_off(
+    service: ConversationService, chat: Chat, lang: str, typed: str
+) -> None:
+    await in_berlin(chat, lang)
+    said = await chat.send(typed)
+    assert said.messages[0].text == rendered(lang, "common.settings.quiet_same", at="22:00")
+    assert {"en": "/settings quiet off", "de": "/settings Ruhezeit aus"}[lang] in said.messages[0].text
+    assert (await user(service, chat)).quiet_hours is None  # the defaults still hold
+    assert "21:00–08:00" in (await chat.send("/settings")).messages[0].text
+    off = await chat.send({"en": "/settings quiet off", "de": "/settings ruhezeit aus"}[lang])
+    assert off.messages[0].text == rendered(lang, "common.settings.quiet_set_off")
 
 
 @pytest.mark.parametrize(("start", "meeting", "arrives"), [

@@ -55,6 +55,16 @@ def test_plain_database_urls_get_their_async_driver(
     assert load_settings().database_url == expected
 
 
+@pytest.mark.parametrize(("typed", "zone"), [("UTC+2", "Etc/GMT-2"), ("GMT-5", "Etc/GMT+5"),
+                                           ("europe/berlin", "Europe/Berlin")])
+def test_the_default_time_zone_is_read_as_people_write_it(
+    monkeypatch: pytest.MonkeyPatch, typed: str, zone: str
+) -> None:
+    """A fixed offset becomes its Etc zone (inverted sign); new users start in a zone that loads."""
+    monkeypatch.setenv("COACHBOT_DEFAULT_TIMEZONE", typed)
+    assert load_settings().default_timezone == zone
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("DATABASE_URL", "::nonsense::"),
     ("DATABASE_URL", "postgresql+psycopg2://db/x"),

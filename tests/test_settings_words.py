@@ -8,9 +8,11 @@ import pytest
 
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
+from service.timezones import zone_for_local_time
 from storage.users import get_user
 from tests.support.chat import Chat
 from tests.support.chat import shown as say
+from tests.support.clock import FakeClock
 
 
 async def user_field(service: ConversationService, user_id: int, field: str) -> object:
@@ -91,6 +93,25 @@ async def test_a_time_no_zone_shows_now_says_so_and_how_to_name_the_zone(
     unreadable = chat.texts(await chat.send(f"/settings {typed.replace('11:15', '25:61')}"))
     assert "25:61" in unreadable
     assert unreadable != say(lang, "common.settings.time_no_zone", text="25:61", utc="09:00")
+
+
+@pytest.mark.parametrize(("lang", "typed", "clock_time"), [
+    ("en", "time 10am", "10:00"), ("en", "3pm", "15:00"), ("en", "time 3 pm", "15:00"),
+    ("en", "3:30pm", "15:30"), ("en", "time 12pm", "12:00"), ("en", "12am", "00:00"),
+    ("de", "zeit 10 Uhr", "10:00"), ("de", "15 Uhr", "15:00"), ("de", "Uhrzeit 15.30 Uhr", "15:30"),
+    ("de", "11am", "11:00")])
+async def test_a_local_time_written_with_am_pm_or_uhr_names_the_zone(
+    service: ConversationService, clock: FakeClock, lang: str, typed: str, clock_time: str
+) -> None:
+    """The same zone as the time written HH:MM (09:00 UTC now: "10am" is Berlin's clock)."""
+    chat = Chat(service, user_id=97, language=lang)
+    reply = chat.texts(await chat.send(f"/settings {typed}"))
+    zone = zone_for_local_time(clock_time, clock.now)
+    assert zone is not None
+    assert await user_field(service, 97, "timezone") == zone
+    assert reply == say(lang, "common.settings.timezone_set", timezone=zone, local_time=clock_time)
+    bare = chat.texts(await chat.send("/settings 8"))  # a number alone says too little
+    assert bare == say(lang, "common.settings.not_understood", text="8")
 
 
 GERMAN_EXAMPLES = sorted({found.group(1) for text in default_catalog().texts["de"].values()

@@ -18,6 +18,7 @@ from service.schedule.dispatch import Dispatcher
 from service.schedule.kinds import PersonKind
 from service.schedule.registry import default_registry
 from service.turn import Turn
+from storage.answers import answers_of
 from storage.schedule import ItemRecord, NewItem, add_items, latest_items, pending_items
 from storage.users import get_user
 from storage.vocabulary import ItemStatus
@@ -187,6 +188,24 @@ async def test_an_empty_line_at_a_choice_asks_to_pick_one_of_the_options(
     said = await walk.type("")
     assert shown(lang, "common.problems.empty_choice") in said
     assert shown(lang, "common.problems.empty") not in said
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_line_of_only_invisible_characters_is_no_answer(
+        service: ConversationService, lang: str) -> None:
+    """Zero-width spaces, joiners, a word joiner or a BOM (with spaces or not) are as empty as a
+    blank line: the same polite reply, and nothing saved; the next words answer the question."""
+    walk = await mid_agreement(service, lang)
+    for line in ("\u200b", "\u200c \u200d", " \ufeff\u2060\u200b "):
+        said = await walk.type(line)
+        assert shown(lang, "common.problems.empty") in said
+        assert shown(lang, "agreement.steps.success.text").splitlines()[0] in said
+    await walk.type("A team of five that trusts me")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 4101)
+        assert user is not None
+        saved = {answer.step_key: answer.value for answer in await answers_of(session, user.id)}
+    assert saved == {"purpose": "I want to lead a team", "success": "A team of five that trusts me"}
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

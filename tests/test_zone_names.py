@@ -11,7 +11,14 @@ import pytest
 
 from prompts.catalog import default_catalog, spellings
 from service.conversation import ConversationService
-from service.timezones import PLACES, parse_timezone, places, zone_for_city, zone_named
+from service.timezones import (
+    PLACES,
+    parse_timezone,
+    places,
+    zone_for_city,
+    zone_label,
+    zone_named,
+)
 from storage.users import get_user
 from tests.support.chat import Chat, shown
 from tests.support.clock import FakeClock
@@ -41,8 +48,28 @@ def test_a_place_names_its_zone(typed: str, zone: str) -> None:
     assert zone_named(typed, default_catalog()) == zone
 
 
+#: Offsets as people write them (east of UTC is "+") → the tz database's zone, whose sign is
+#: the other way round (POSIX): Etc/GMT-2 is two hours ahead.
+OFFSETS = [("UTC+2", "Etc/GMT-2"), ("GMT+1", "Etc/GMT-1"), ("UTC-5", "Etc/GMT+5"),
+           ("+02:00", "Etc/GMT-2"), ("utc +10", "Etc/GMT-10"), ("GMT\u22123", "Etc/GMT+3"),
+           ("-0500", "Etc/GMT+5"), ("UTC+14", "Etc/GMT-14"), ("UTC-12", "Etc/GMT+12"),
+           ("UTC+0", "UTC"), ("Etc/GMT-2", "Etc/GMT-2")]  # the IANA name keeps its own sign
+
+
+@pytest.mark.parametrize(("typed", "zone"), OFFSETS)
+def test_a_fixed_offset_names_the_etc_zone_of_that_offset(typed: str, zone: str) -> None:
+    assert zone_named(typed, default_catalog()) == zone
+    assert parse_timezone(typed) == zone
+
+
+def test_a_fixed_offset_is_shown_as_people_write_it() -> None:
+    assert [zone_label(zone) for zone in ("Etc/GMT-2", "Etc/GMT+5", "Etc/GMT-14", "UTC",
+                                          "Europe/Berlin")] == [
+        "UTC+2", "UTC-5", "UTC+14", "UTC", "Europe/Berlin"]
+
+
 @pytest.mark.parametrize("typed", ["USA", "Atlantis", "", "   ", "Europe", "wien wien",
-                                   "{{ 7*7 }}", "Wien" * 40])
+                                   "{{ 7*7 }}", "Wien" * 40, "+05:30", "UTC+15", "UTC-13", "UTC+"])
 def test_no_zone_is_guessed(typed: str) -> None:
     """A country with several zones (USA) is no zone: the answer asks for a city instead."""
     assert zone_named(typed, default_catalog()) is None
@@ -132,3 +159,34 @@ async def test_text_at_the_time_zone_question_that_names_none_asks_again(
     assert await zone_of(service, 98) == "UTC"
     await chat.press(shown(lang, "checkins.buttons.clock", at="10:00"))  # Berlin's clock
     assert await zone_of(service, 98) == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(("lang", "typed", "zone", "shown_as"), [
+    ("en", "UTC+2", "Etc/GMT-2", "UTC+2"), ("en", "timezone GMT-5", "Etc/GMT+5", "UTC-5"),
+    ("de", "Zeitzone GMT+1", "Etc/GMT-1", "UTC+1"), ("de", "+02:00", "Etc/GMT-2", "UTC+2")])
+async def test_settings_take_a_fixed_offset_and_say_it_keeps_no_summer_time(
+        service: ConversationService, clock: FakeClock, lang: str, typed: str, zone: str,
+        shown_as: str) -> None:
+    chat = Chat(service, user_id=99, language=lang)
+    reply = chat.texts(await chat.send(f"/settings {typed}"))
+    assert await zone_of(service, 99) == zone
+    local = clock.now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    assert reply == shown(lang, "common.settings.timezone_set", timezone=shown_as,
+                          local_time=local, fixed=True)
+    assert {"en": "summer time", "de": "Sommerzeit"}[lang] in reply
+    assert "/settings Berlin" in reply
+    assert f"{shown_as} (" in chat.texts(await chat.send("/settings"))
+    city = chat.texts(await chat.send("/settings Berlin"))  # a city: no such note
+    assert city == shown(lang, "common.settings.timezone_set", timezone="Europe/Berlin",
+                         local_time="10:00")
+
+
+@pytest.mark.parametrize(("lang", "typed"), [("en", "UTC-5"), ("de", "GMT-5")])
+async def test_the_time_zone_question_takes_a_fixed_offset(
+        service: ConversationService, lang: str, typed: str) -> None:
+    chat = Chat(service, user_id=100, language=lang)
+    await chat.send("/checkins mon,thu 08:15" if lang == "en" else "/checkins mo,do 08:15")
+    reply = chat.texts(await chat.send(typed))
+    assert await zone_of(service, 100) == "Etc/GMT+5"
+    assert reply.startswith(shown(lang, "checkins.zone_set", zone="UTC-5", fixed=True, next=None))
+    assert {"en": "summer time", "de": "Sommerzeit"}[lang] in reply

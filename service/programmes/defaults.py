@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfoNotFoundError
 
 from dialogs.dates import add_months
 from prompts.catalog import LANGUAGES
-from service.schedule.rhythm import Rhythm, zone_info
+from service.schedule.rhythm import Rhythm
 from service.schedule.typed import Off, parse_rhythm
+from service.timezones import parse_timezone
 from storage.vocabulary import JSONObject
 
 LENGTH = re.compile(r"^\s*(\d{1,4})\s*(mo|m|w|d|y)\s*$", re.IGNORECASE)
@@ -102,12 +102,10 @@ class ProgrammeDefaults:
         """From the CLI's options; DefaultsError names the first one that cannot be used."""
         if language is not None and language not in LANGUAGES:
             raise DefaultsError(f"no language {language!r}; there are: {', '.join(LANGUAGES)}")
-        if timezone is not None:
-            try:
-                zone_info(timezone)
-            except (ZoneInfoNotFoundError, ValueError) as error:
-                raise DefaultsError(f"no time zone called {timezone!r} (e.g. Europe/Berlin)") from error
-        return cls(language, timezone,
+        zone = None if timezone is None else parse_timezone(timezone)  # also "UTC+2"
+        if timezone is not None and zone is None:
+            raise DefaultsError(f"no time zone called {timezone!r} (e.g. Europe/Berlin)")
+        return cls(language, zone,
                    None if checkin is None else _rhythm("--checkin", checkin, today),
                    None if digest is None else _rhythm("--digest", digest, today),
                    None if length is None else parse_length(length))

@@ -32,7 +32,13 @@ from service.schedule.placing import SentDays, occurrences, placed, quiet_said, 
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, first_day, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import Off, parse_rhythm
-from service.timezones import COMMON_TIMEZONES, parse_timezone, zone_for_local_time
+from service.timezones import (
+    COMMON_TIMEZONES,
+    fixed_offset,
+    parse_timezone,
+    zone_for_local_time,
+    zone_label,
+)
 from service.turn import Turn
 from service.typed_buttons import offer, offer_all, outside_dialog
 from storage.goals import goals_of
@@ -363,7 +369,7 @@ async def _set_zone(turn: Turn, zone: str) -> Response:
     turn.became(replace(turn.user, timezone=zone))
     await replan(turn, turn.content.schedule)
     upcoming = await next_checkin(turn)
-    return turn.message("checkins.zone_set", zone=zone,
+    return turn.message("checkins.zone_set", zone=zone_label(zone), fixed=fixed_offset(zone),
                         next=when(turn, upcoming, on=True) if upcoming else None)
 
 

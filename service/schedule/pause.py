@@ -21,7 +21,7 @@ from service.schedule import ending
 from service.schedule.kinds import Choice, PersonKind, Planner
 from service.schedule.placing import local_day_and_time, local_iso, local_moment, placed, when
 from service.schedule.plan import replan
-from service.schedule.typed import is_off, parse_pause
+from service.schedule.typed import is_off, parse_pause, pause_passed
 from service.turn import Turn
 from storage.goals import goal_of
 from storage.schedule import ItemRecord, NewItem, cancel_pending, pending_items
@@ -53,8 +53,18 @@ async def pause(turn: Turn, args: str) -> Response:
         return await end_pause(turn)
     resume = parse_pause(text, turn.today)
     if resume is None:
-        return turn.message("calendar.pause.unclear", text=text[:64])
+        return unreadable(turn, text, "calendar.pause.unclear")
     return await start_pause(turn, resume)
+
+
+def unreadable(turn: Turn, text: str, key: str) -> Response:
+    """What to say of a pause not taken: a day already gone is said to have passed (it was read
+    well), anything else gets `key`, how to write one."""
+    passed = pause_passed(text, turn.today)
+    if passed is not None:
+        return turn.message("calendar.pause.date_passed", day=passed.isoformat(),
+                            waiting=key == "calendar.pause.unclear_date")
+    return turn.message(key, text=text.strip()[:64])
 
 
 def view(turn: Turn) -> Response:
@@ -144,7 +154,7 @@ async def while_awaiting(turn: Turn, _awaiting: JSONObject, incoming: Incoming,
         return await dispatch(incoming, True)
     resume = parse_pause(incoming.text, turn.today)
     if resume is None:
-        return turn.message("calendar.pause.unclear_date", text=incoming.text.strip()[:64])
+        return unreadable(turn, incoming.text, "calendar.pause.unclear_date")
     await wait_for(turn, None)
     return await start_pause(turn, resume)
 

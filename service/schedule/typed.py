@@ -357,11 +357,26 @@ def parse_pause(text: str, today: date) -> date | None:
     found = _DURATION.fullmatch(cleaned)
     if found is not None:
         return _duration(found, today)
-    last = parse_date(re.sub(r"^(?:until|till|til|bis|bis zum|bis am|bis einschliesslich) ", "",
-                             cleaned), today, "en")  # fmt: skip
+    last = _last_day(cleaned, today)
     if last is None or not today <= last < today + timedelta(days=MAX_PAUSE_DAYS):
         return None
     return last + timedelta(days=1)
+
+
+def _last_day(cleaned: str, today: date) -> date | None:
+    """The day a normalised "until …" (or a bare date) names, past or not."""
+    return parse_date(re.sub(r"^(?:until|till|til|bis|bis zum|bis am|bis einschliesslich) ", "",
+                             cleaned), today, "en")  # fmt: skip
+
+
+def pause_passed(text: str, today: date) -> date | None:
+    """The day a pause typed until a day already gone names ("bis 01.01.2020", "until
+    yesterday"), for the caller to say it has passed; None for anything else."""
+    cleaned = _normalize(text)
+    if cleaned is None or _DURATION.fullmatch(cleaned) is not None:
+        return None
+    last = _last_day(cleaned, today)
+    return last if last is not None and last < today else None
 
 
 _QUIET: Final = re.compile(r"(?:(?:from|von) )?(?P<start>.+?)(?:-| to | bis )(?P<end>.+)")
@@ -381,3 +396,10 @@ def parse_quiet(text: str) -> QuietHours | None:
     start, end = _time(found["start"].strip()), _time(found["end"].strip())
     return None if start is None or end is None else QuietHours(start, end)
 
+
+def quiet_same_ends(text: str) -> time | None:
+    """The one time quiet hours typed as "22-22" start and end at: that is no quiet hours, and
+    whoever means none says "off" (stored as 00:00-00:00, which is why `parse_quiet` takes it)."""
+    cleaned = _normalize(text)
+    hours = parse_quiet(text) if cleaned is not None and cleaned not in _QUIET_OFF else None
+    return hours.start if hours is not None and hours.start == hours.end else None
