@@ -46,8 +46,9 @@ async def coachbot_run(
 
 
 async def listening(port: int) -> None:
-    """Readiness probe: python-telegram-bot calls setWebhook just before its server listens."""
-    async with asyncio.timeout(15):
+    """Readiness probe: python-telegram-bot calls setWebhook just before its server listens. A
+    start takes a second or two; the minute allows for a machine busy with other tests."""
+    async with asyncio.timeout(60):
         while True:
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", port)
