@@ -34,6 +34,7 @@ from service.schedule.rhythm import (
     wall_to_utc,
     zone_info,
 )
+from service.timezones import zone_label
 from service.turn import Turn
 from storage.broadcasts import (
     KIND,
@@ -184,7 +185,7 @@ def _refuse_past(local_at: datetime, dues: list[datetime], programme: ProgrammeR
     passed = sum(due < now for due in dues) if dues else int(
         wall_to_utc(local_at.date(), local_at.time(), zone_info(zone)) < now)
     if passed:
-        whom = f"for {counted(passed, 'member')} in their time zone" if dues else f"in {zone}"
+        whom = f"for {counted(passed, 'member')} in their time zone" if dues else f"in {zone_label(zone)}"
         raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} has passed {whom}; give a moment to come")
 
 

@@ -27,7 +27,7 @@ from service.schedule.placing import ahead, days_ahead, local_iso, local_moment,
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import MeetingWhen, is_off, meeting_day, parse_meeting, parse_time
-from service.timezones import parse_timezone
+from service.timezones import parse_timezone, zone_label
 from service.turn import Turn
 from storage.answers import answers_of
 from storage.pairings import pairing_of_mentee
@@ -225,7 +225,7 @@ def _rhythm_words(turn: Turn, rhythm: Rhythm, zone: str) -> str:
     words = describe(turn, rhythm)
     if zone == turn.user.timezone:
         return words
-    return turn.say("calendar.meeting.in_zone", rhythm=words, zone=zone)
+    return turn.say("calendar.meeting.in_zone", rhythm=words, zone=zone_label(zone))
 
 
 def _rhythm(rule: JSONObject | None) -> Rhythm | None:
