@@ -15,6 +15,7 @@ from prompts.catalog import LANGUAGES
 from service.mentors.invites import InvitePolicy
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import QuietHours
+from service.schedule.typed import quiet_same_ends
 from storage.users import user_id_of
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coachbot.sqlite3"
@@ -117,6 +118,12 @@ class Settings(BaseSettings):
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_hours(cls, value: str) -> str:
+        """Quiet hours as /settings quiet reads them; a start that is also the end (22:00-22:00)
+        is refused as /settings quiet 22-22 is, not taken silently as none (that is "off")."""
+        same = quiet_same_ends(value)
+        if same is not None:
+            raise ValueError(f"they start and end at {same:%H:%M}, which would be no quiet hours at "
+                             "all; write off for none, or two different times like 21:00-08:00")
         quiet = QuietHours.parse(value)
         if quiet is None:
             raise ValueError("write them like 21:00-08:00 (or off)")

@@ -16,6 +16,7 @@ from service.render import Renderer
 from service.schedule.checkins import rhythm_words
 from service.schedule.rhythm import Rhythm
 from service.settings import quiet_text
+from service.timezones import zone_label
 
 
 def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str:
@@ -25,7 +26,7 @@ def export_page(data: dict[str, Any], scripts: Scripts, render: Renderer) -> str
     page = {
         "exported": day(render.lang, data["exported_at"][:10]),
         "language": say(f"common.languages.{user['language']}"),
-        "timezone": user["timezone"],
+        "timezone": zone_label(user["timezone"]),  # "UTC+2", not Etc/GMT-2
         "stage": say(f"common.stages.{user['stage']}.name"),
         "goals": [_goal(goal, render) for goal in data["goals"]],
         "pairings": [_pairing(pairing, render) for pairing in data["pairings"]],
@@ -134,7 +135,8 @@ def _rule_words(rule: dict[str, Any], render: Renderer, zone: str) -> Markup:
         return Markup.escape(str(rule))
     words = rhythm_words(render, rhythm)
     if agreed != zone:
-        words = render.text("calendar.meeting.in_zone", rhythm=Markup(words), zone=agreed)
+        words = render.text("calendar.meeting.in_zone", rhythm=Markup(words),
+                            zone=zone_label(agreed))
     return Markup(words)
 
 

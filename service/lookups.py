@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from dialogs.engine import clean_text
 from prompts.catalog import spellings
 from service.commands import COMMANDS, command, dialog_for_command, menu
 from service.mentors import sharing
@@ -70,7 +71,7 @@ async def answers(turn: Turn, args: str = "") -> Response:
     """/answers: every answer, by stage and dialog; `/answers grow` only those of one dialog (by
     its command, its name or its title: `dialog_named`)."""
     dialog: str | None = None
-    if args.strip():
+    if clean_text(args):
         dialog = dialog_named(turn, args)
         if dialog not in turn.content.scripts.by_name:
             known = [c.name for c in COMMANDS if dialog_for_command(c, turn.audience) is not None]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.engine import clean_text
 from prompts.catalog import Catalog
 from service import callbacks
 from service.commands import Scope
@@ -49,7 +50,7 @@ async def settings(turn: Turn, args: str) -> Response:
     `sprache de`, `share on`, `quiet 22:00-07:30`, `ruhezeit aus`, or a bare value
     (`/settings Europe/Berlin`, `/settings Wien`, `/settings UK`, `/settings 14:30`) change one
     directly (the terminal has no buttons). Keywords are understood in every language."""
-    if not args.strip():
+    if not clean_text(args):  # nothing visible typed after /settings
         view = settings_view(turn.user, turn.render, turn.now, turn.content.policy.quiet_hours,
                              await mentor_words(turn.session, turn.user.id),
                              Scope.MENTEE in listed_scopes(turn))

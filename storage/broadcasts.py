@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, Row, String, cast, or_, select, true, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import BROADCASTS, ITEMS, USERS, dialect_insert, record
-from storage.stats import called, started_flag
+from storage.stats import started_flag
+from storage.users import first_name
 from storage.vocabulary import Role
 
 KIND = "broadcast"
@@ -74,10 +75,13 @@ def _in_audience(audience: str) -> ColumnElement[bool]:
 
 
 @dataclass(frozen=True)
-class Response:
-    """How one member's broadcast went: their item's status (None: none was made) and flags."""
+class AudienceResponse:
+    """How one member's broadcast went: their item's status (None: none was made) and flags;
+    who they are (first name, None without one: service.names says how coordinators read them)."""
 
-    first_name: str
+    user_id: int
+    role: Role
+    first_name: str | None
     active: bool
     paused_until: datetime | None
     status: str | None
@@ -168,15 +172,17 @@ async def user_ids_of(session: AsyncSession, telegram_ids: list[int]) -> dict[in
     return {int(row.telegram_id): int(row.id) for row in rows}
 
 
-async def responses(session: AsyncSession, broadcast: BroadcastRecord) -> list[Response]:
+async def responses(session: AsyncSession, broadcast: BroadcastRecord) -> list[AudienceResponse]:
     """Each audience member's item of the broadcast (found by its key: one indexed lookup per
     row); members outside its audience are not counted."""
     key = cast(f"{KIND}:{broadcast.id}:", String) + cast(USERS.c.id, String)
     rows = await session.execute(
-        select(USERS.c.name, USERS.c.active, USERS.c.paused_until, ITEMS.c.status,
+        select(USERS.c.id, USERS.c.role, USERS.c.name, USERS.c.active, USERS.c.paused_until,
+               ITEMS.c.status,
                started_flag().label("started"))
         .select_from(USERS.outerjoin(ITEMS, ITEMS.c.key == key))
         .where(USERS.c.programme_id == broadcast.programme_id, _in_audience(broadcast.audience))
         .order_by(USERS.c.id))
-    return [Response(called(row.name), bool(row.active), row.paused_until, row.status,
-                     bool(row.started) and row.status is not None) for row in rows]
+    return [AudienceResponse(row.id, Role(row.role), first_name(row.name), bool(row.active),
+                     row.paused_until, row.status, bool(row.started) and row.status is not None)
+            for row in rows]

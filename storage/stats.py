@@ -66,11 +66,6 @@ def started_flag() -> ColumnElement[Any]:
     return case((flag.is_(True), 1), else_=0)
 
 
-def called(name: str | None) -> str:
-    """A member as a broadcast's response report names them: by first name, "?" without one."""
-    return first_name(name) or "?"
-
-
 async def member_figures(session: AsyncSession, programme_id: int,
                          since: datetime) -> list[MemberFigures]:
     """Every member of the programme with their last activity, invitations since `since`, mentee

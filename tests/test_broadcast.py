@@ -5,6 +5,7 @@ cohort check-in makes one broadcast per occurrence, each with its coordinators' 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -95,6 +96,18 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
     assert coachbot(  # nothing was stored by the refusals: the next one is the third
         tmp_path, "broadcast", "--programme", "Spring", "--at", "2027-01-13 18:00",
     ).stdout.startswith("Broadcast 3: ")
+
+
+async def test_a_moment_passed_for_a_programme_without_members_names_its_offset_as_typed(
+        service: ConversationService, clock: FakeClock) -> None:
+    """Reaching nobody yet, the refusal names the programme's zone: UTC+2, not Etc/GMT-2."""
+    cohort = replace(await programme(service), defaults={"timezone": "Etc/GMT-2"})
+    async with service.sessionmaker.begin() as session:
+        with pytest.raises(BroadcastError) as refused:
+            await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
+                                     _local("2020-01-01 18:00"), created_by=None,
+                                     policy=service.content.policy, now=clock())
+    assert str(refused.value) == "2020-01-01 18:00 has passed in UTC+2; give a moment to come"
 
 
 async def _reports(service: ConversationService, clock: FakeClock, until: datetime,

@@ -1,5 +1,6 @@
 """/export holds everything kept: the check-in rhythm, the pause and the quiet hours in the JSON,
-and a goal set aside in the words /goals uses (en, de)."""
+and a goal set aside in the words /goals uses (en, de); a fixed-offset zone on the page as people
+write it (UTC+2), never the tz database's Etc/GMT-2."""
 
 from __future__ import annotations
 
@@ -51,3 +52,24 @@ async def test_the_export_page_marks_the_shared_answers(service: ConversationSer
     mark = shown(lang, "common.export.shared")
     assert page.count(mark) == 1
     assert page.index(mark) < page.index("my running group")
+
+
+@pytest.mark.parametrize(("lang", "zone", "meeting", "profile", "rhythm"), [
+    ("en", "/settings timezone {}", "/meeting every tuesday 17:00", "time zone: UTC-5",
+     "every Tuesday at 17:00 in the UTC+2 time zone"),
+    ("de", "/settings Zeitzone {}", "/meeting jeden Dienstag 17 Uhr", "Zeitzone: UTC-5",
+     "jeden Dienstag um 17:00 Uhr in der Zeitzone UTC+2")])
+async def test_the_export_page_names_fixed_offsets_as_people_write_them(
+        service: ConversationService, lang: str, zone: str, meeting: str, profile: str,
+        rhythm: str) -> None:
+    chat = Chat(service, language=lang)
+    await chat.send(zone.format("UTC+2"))
+    await chat.send(meeting)  # agreed at UTC+2
+    await chat.send(zone.format("GMT-5"))
+    data, page = await exported(chat)
+    assert profile in page
+    assert rhythm in page
+    assert "Etc/GMT" not in page
+    user = data["user"]
+    assert isinstance(user, dict)
+    assert user["timezone"] == "Etc/GMT+5"  # the data keeps the zone's own name

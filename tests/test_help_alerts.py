@@ -102,6 +102,29 @@ async def test_cancel_inside_a_checkin_asks_its_question_again(
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_note_or_reply_of_only_invisible_characters_is_nothing_typed(
+        service: ConversationService, lang: str) -> None:
+    """Zero-width spaces and joiners, a word joiner or a BOM, with or without spaces, are no
+    note and no reply (as in a dialog): /askmentor with them asks for the note as /askmentor
+    alone does, and nothing is sent or saved."""
+    mentor = Chat(service, 2001, name="Maria", language=lang)
+    mentee = Chat(service, 2002, name="Ana", language=lang)
+    pairing = await pair(mentor, mentee)
+    asked = await mentee.send("/askmentor \u200b \u2060")
+    assert asked.deliveries == ()
+    assert mentee.last_text == shown(lang, "alerts.ask_note", mentor="Maria")
+    typed = await mentee.send("\u200c \u200d\ufeff")
+    assert typed.deliveries == ()
+    assert shown(lang, "alerts.sent", mentor="Maria") not in mentee.texts(typed)
+    assert await notes(service, pairing) == []
+    assert "Help, please" in alert_of(await mentee.send("/askmentor Help, please"), mentor)
+    await mentor.press(0)
+    replied = await mentor.send(" \ufeff\u200b ")
+    assert replied.deliveries == ()
+    assert await notes(service, pairing) == [("Help, please", None)]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
 async def test_a_note_or_reply_too_long_is_asked_for_again_shorter_and_nothing_is_cut(
         service: ConversationService, clock: FakeClock, lang: str) -> None:
     """Over 2,000 characters: nothing is sent or saved, the person is asked for it shorter

@@ -99,6 +99,21 @@ async def test_a_recurring_meeting_keeps_the_wall_time_of_the_zone_it_was_agreed
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_a_recurring_meeting_agreed_at_a_fixed_offset_names_it_as_people_write_it(
+        service: ConversationService, lang: str) -> None:
+    """Agreed in UTC+2 (kept as Etc/GMT-2, whose sign reads backwards), it says UTC+2."""
+    _mentor, mentee = await paired(service, lang)
+    await mentee.send(ZONE[lang].format("UTC+2"))
+    await mentee.send({"en": "/meeting every tuesday 17:00",
+                       "de": "/meeting jeden Dienstag 17 Uhr"}[lang])
+    await mentee.send(ZONE[lang].format("Europe/Berlin"))
+    shown = (await mentee.send("/meeting")).messages[0].text
+    assert {"en": "every Tuesday at 17:00 in the UTC+2 time zone",
+            "de": "jeden Dienstag um 17:00 Uhr in der Zeitzone UTC+2"}[lang] in shown
+    assert "Etc/GMT" not in shown
+
+
+@pytest.mark.parametrize("lang", LANGS)
 async def test_a_meeting_set_before_a_zone_was_chosen_is_meant_in_the_zone_chosen(
         service: ConversationService, lang: str) -> None:
     mentee = Chat(service, 2002, language=lang)

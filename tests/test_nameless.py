@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.terminal import to_plain
 from service.conversation import ConversationService
 from service.messages import Delivery, Response
+from service.programmes.broadcasts import parse_at, schedule_broadcast
 from service.programmes.pairs import pair, unpair
 from service.programmes.report import report_page
 from service.programmes.report_data import report_data
@@ -240,6 +241,39 @@ async def test_a_coordinator_tells_nameless_people_apart(
     page = report_page(data, service.catalog, lang)
     for one, other in pairs:
         assert f"<td>{other}</td><td>{one}</td>" in page
+
+
+@pytest.mark.parametrize(("lang", "mentees", "mentors"), [
+    ("en", "Not answered: 3 (Mentee 1, Mentee 2 and 1 more)", "Not answered: 1 (Mentor 1)"),
+    ("de", "Nicht beantwortet: 3 (Mentee 1, Mentee 2 und 1 weitere)",
+     "Nicht beantwortet: 1 (Mentorin oder Mentor 1)")])
+async def test_a_broadcast_s_report_names_the_nameless_as_coordinators_read_them(
+        service: ConversationService, clock: FakeClock, lang: str, mentees: str,
+        mentors: str) -> None:
+    """Who has not answered a cohort check-in: a nameless mentee is "Mentee 2" beside their
+    mentor and a nameless mentor "Mentor 1", as in /stats; someone nameless in no pair is
+    counted, never "?"."""
+    made = await cohort(service, lang)
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        user, _ = await create_user(session, THIRD, name=None, language=lang, timezone="UTC",
+                                    now=now, role=Role.MENTEE)  # in the programme, unpaired
+        await update_user(session, user.id, now, programme_id=made.id)
+        await grant(session, made.id, COORDINATOR, now)
+    await Chat(service, COORDINATOR, language=lang, name="Cora").send("/start")
+    at = parse_at("2026-11-23 18:00")  # a wall time in each member's zone
+    assert at is not None
+    async with service.sessionmaker.begin() as session:
+        planned = [await schedule_broadcast(session, made, service.scripts.get(dialog), at,
+                                            created_by=None, policy=service.content.policy,
+                                            now=now) for dialog in ("checkin", "mentor_checkin")]
+    clock.now = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # in UTC, where everyone is
+    await one_pass(service)  # the invitations go out; nobody starts
+    clock.now = max(p.report_at for p in planned if p.report_at is not None)
+    reports = plain(to(COORDINATOR, await one_pass(service)))
+    assert mentees in reports
+    assert mentors in reports
+    assert stand_ins(reports) == [], reports
 
 
 def test_the_stand_ins_are_found() -> None:

@@ -278,6 +278,19 @@ async def test_programme_says_one_mentor_one_mentee_and_one_day_in_the_singular(
         assert text.endswith(length)
 
 
+@pytest.mark.parametrize(("lang", "words"), [("en", "time zone: UTC+2"), ("de", "Zeitzone: UTC+2")])
+async def test_programme_shows_a_fixed_offset_as_it_was_typed(service: ConversationService,
+                                                              lang: str, words: str) -> None:
+    """A programme created with --timezone UTC+2 (kept as Etc/GMT-2, whose sign reads backwards)
+    shows its coordinator UTC+2."""
+    await _programme(service, "Offset", coordinators=(913,), timezone="UTC+2")
+    coordinator = Chat(service, user_id=913, name="Cora", language=lang)
+    await coordinator.send("/start")
+    text = coordinator.texts(await coordinator.send("/programme"))
+    assert words in text
+    assert "Etc/GMT" not in text
+
+
 async def _language(service: ConversationService, user_id: int) -> tuple[str, bool]:
     async with service.sessionmaker.begin() as session:
         user = await get_user(session, user_id)

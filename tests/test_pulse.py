@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot.terminal import to_plain
 from service.conversation import ConversationService
 from service.programmes.pulse import pulse_days
 from storage.rows import PULSES
+from storage.users import update_user
 from storage.vocabulary import Role
-from tests.support.chat import Chat
+from tests.support.chat import Chat, shown
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, one_pass, pair, programme, replan_people
 
@@ -61,3 +63,26 @@ async def test_each_side_is_asked_separately_and_the_comment_stays_with_the_team
     await one_pass(service)
     clock.now = datetime(2027, 1, 23, 16, 0, tzinfo=UTC)
     assert 301 in [d.recipient for d in await one_pass(service)]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_comment_of_only_invisible_characters_is_no_comment(
+        service: ConversationService, clock: FakeClock, lang: str) -> None:
+    """Zero-width characters (with spaces) after the score are nothing typed: no comment is
+    kept and no thanks for one is said; the score stays."""
+    cohort = await programme(service)
+    mentor = await member(service, 301, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
+    mentee = await member(service, 302, "Ana", "Europe/Berlin", cohort.id)
+    async with service.sessionmaker.begin() as session:
+        await update_user(session, mentee.id, clock(), language=lang)
+    await pair(service, mentor, mentee, cohort.id, date(2026, 10, 25))
+    await replan_people(service, 301, 302)
+    clock.now = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    ana = Chat(service, user_id=302, name="Ana", language=lang)
+    ana.buttons = next(d for d in await one_pass(service) if d.recipient == 302).messages[0].choices
+    await ana.press("3")
+    typed = await ana.send("\u200b \u2060\ufeff")
+    assert shown(lang, "programmes.pulse.thanks") not in ana.texts(typed)
+    async with service.sessionmaker.begin() as session:
+        rows = (await session.execute(select(PULSES.c.score, PULSES.c.comment))).all()
+    assert [tuple(row) for row in rows] == [(3, None)]

@@ -302,6 +302,18 @@ async def test_quiet_hours_that_start_when_they_end_are_questioned_not_switched_
     assert off.messages[0].text == rendered(lang, "common.settings.quiet_set_off")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("command", ["/settings", "/meeting", "/pause", "/checkins", "/answers"])
+async def test_a_command_followed_by_only_invisible_characters_is_the_command_alone(
+    chat: Chat, lang: str, command: str
+) -> None:
+    """Zero-width spaces, a word joiner or a BOM after a command are nothing typed, as in a
+    dialog: the command shows what it shows alone, not "I didn't understand …"."""
+    await in_berlin(chat, lang)
+    alone = chat.texts(await chat.send(command))
+    assert chat.texts(await chat.send(f"{command} \u200b \u2060\ufeff")) == alone
+
+
 @pytest.mark.parametrize(("start", "meeting", "arrives"), [
     # Spring forward (28 March 2027): the evening before is CET, the morning after CEST.
     (datetime(2027, 3, 20, 9, tzinfo=UTC), "/meeting 28.3. 21:30", datetime(2027, 3, 28, 6, tzinfo=UTC)),

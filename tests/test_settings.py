@@ -13,7 +13,7 @@ from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "COACHBOT_ADMINS",
                  "COACHBOT_DEFAULT_LANGUAGE", "COACHBOT_DEFAULT_TIMEZONE", "COACHBOT_WEBHOOK_SECRET",
-                 "COACHBOT_LOG_LEVEL"):
+                 "COACHBOT_LOG_LEVEL", "COACHBOT_QUIET_HOURS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -74,6 +74,8 @@ def test_the_default_time_zone_is_read_as_people_write_it(
     ("COACHBOT_DEFAULT_TIMEZONE", "Europe/Atlantis"),
     ("COACHBOT_WEBHOOK_SECRET", "has spaces!"),
     ("COACHBOT_LOG_LEVEL", "LOUD"),
+    ("COACHBOT_QUIET_HOURS", "later"),
+    ("COACHBOT_QUIET_HOURS", "22:00-22:00"),
 ])
 def test_a_bad_value_names_its_setting_in_one_line(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
@@ -84,3 +86,26 @@ def test_a_bad_value_names_its_setting_in_one_line(
     message = str(raised.value)
     assert message.startswith(f"setting {name}:")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["22:00-22:00", "22-22", "10pm-22:00", "00:00-00:00"])
+def test_quiet_hours_that_start_when_they_end_are_refused_not_taken_as_none(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """As /settings quiet 22-22 is: the line says why and how to write none (off)."""
+    monkeypatch.setenv("COACHBOT_QUIET_HOURS", value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("setting COACHBOT_QUIET_HOURS: they start and end at ")
+    assert "write off for none" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("value", "kept"), [("22:00-07:00", "22:00–07:00"), ("off", "00:00–00:00"),
+                                             ("aus", "00:00–00:00"), ("9pm-8am", "21:00–08:00")])
+def test_quiet_hours_are_read_as_settings_quiet_reads_them(
+    monkeypatch: pytest.MonkeyPatch, value: str, kept: str
+) -> None:
+    monkeypatch.setenv("COACHBOT_QUIET_HOURS", value)
+    assert load_settings().quiet_hours == kept

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from dialogs.engine import clean_text
 from service import long_text, runs
 from service.awaiting import Dispatch, cancels, wait_for
 from service.callbacks import scheduling_data
@@ -51,7 +52,7 @@ async def _mentor(turn: Turn) -> tuple[int, UserRecord] | None:
 
 async def askmentor(turn: Turn, args: str) -> Response:
     """`/askmentor <note>` sends the note; `/askmentor` alone asks for it."""
-    note = args.strip()
+    note = clean_text(args)  # only invisible characters: nothing typed, as in a dialog
     if note:
         return await send_note(turn, note)
     return await ask_note(turn)
@@ -148,16 +149,16 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     if isinstance(incoming, MediaIn):
         return turn.message("alerts.text_only")
     await wait_for(turn, None)
+    typed = clean_text(incoming.text) if isinstance(incoming, TextIn) else ""
     if cancels(incoming):
         response = turn.message("alerts.dropped")
-    elif not isinstance(incoming, TextIn) or not incoming.text.strip():
+    elif not typed:  # not text, or nothing visible in it: no note, no reply
         return await dispatch(incoming, True)
     elif awaiting.get("for") == NOTE:
-        response = await send_note(turn, incoming.text.strip())
+        response = await send_note(turn, typed)
     else:
         request = awaiting.get("request")
-        response = await send_reply(turn, request if isinstance(request, int) else 0,
-                                    incoming.text.strip())
+        response = await send_reply(turn, request if isinstance(request, int) else 0, typed)
     if turn.open_run is None or turn.user.awaiting is not None:  # asked again (too long)
         return response
     shown = await runs.show_run(turn, turn.open_run, None)  # the dialog's question again

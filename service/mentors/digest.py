@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.engine import clean_text
 from dialogs.registry import Scripts
 from service.callbacks import scheduling_data
 from service.mentors.charts import confidence_message
@@ -241,7 +242,7 @@ async def digest_command(turn: Turn, args: str) -> Response:
     (and the German forms) change it."""
     if not is_mentor(turn.user):
         return turn.message("digest.not_mentor")
-    if not args.strip():
+    if not clean_text(args):
         return await show(turn)
     parsed = parse_rhythm(args, turn.today)
     if parsed is None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from dialogs.engine import clean_text
 from dialogs.registry import DialogNotFound
 from dialogs.stages import Stage
 from service import callbacks
@@ -33,7 +34,7 @@ async def mentees(turn: Turn, args: str = "") -> Response:
     """/mentees: the list; `/mentees <name or number>` opens one mentee of the list."""
     if Scope.MENTOR not in turn.scopes:
         return turn.message("mentor_view.only_mentors")
-    wanted = args.strip()
+    wanted = clean_text(args)
     if not wanted:
         return await list_mentees(turn)
     zone = ZoneInfo(turn.user.timezone)

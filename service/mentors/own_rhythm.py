@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dialogs.engine import clean_text
 from service.callbacks import scheduling_data
 from service.commands import Scope
 from service.mentors.roles import role_named
@@ -53,7 +54,7 @@ async def checkins_command(turn: Turn, args: str) -> Response:
     named = TRACKS.get(role.value) if role is not None else None
     if named is not None and named in mine:
         return await checkins.checkins(turn, rest, named)
-    if not args.strip() and len(mine) > 1:
+    if not clean_text(args) and len(mine) > 1:
         return await overviews(turn, mine, scheduling_data(TOPIC, "all"))
     return await checkins.checkins(turn, args, mine[0] if mine else MENTEE)
 

@@ -4,6 +4,7 @@ side), or an invite token from a deep link."""
 
 from __future__ import annotations
 
+from dialogs.engine import clean_text
 from service import journey
 from service.mentors import invites, roles
 from service.messages import Response
@@ -13,7 +14,7 @@ from storage.vocabulary import Role
 
 async def start(turn: Turn, args: str) -> Response:
     """/start [mentor|mentee|<token>]."""
-    word = args.strip()
+    word = clean_text(args)
     if not word:
         # whoever has not answered the role question yet is asked again, not welcomed "back"
         return (await roles.ask_role(turn) if turn.created or roles.asked(turn)

@@ -20,6 +20,7 @@ from service.programmes.figures import mine
 from service.programmes.invites import deep_link, programme_invite, qr_png
 from service.schedule.checkins import describe
 from service.schedule.kinds import Choice
+from service.timezones import zone_label
 from service.turn import Turn
 from storage.programmes import ProgrammeRecord
 from storage.vocabulary import Role
@@ -38,7 +39,7 @@ def render(turn: Turn, facts: ProgrammeFacts) -> str:
         mentors=counts.mentors, mentees=counts.mentees, pairs=counts.pairs,
         coordinators=counts.coordinators, invites=counts.invites,
         language=None if defaults.language is None else turn.say(f"common.languages.{defaults.language}"),
-        timezone=defaults.timezone,
+        timezone=None if defaults.timezone is None else zone_label(defaults.timezone),
         checkin=None if defaults.checkin is None else describe(turn, defaults.checkin),
         digest=None if defaults.digest is None else describe(turn, defaults.digest),
         length=None if defaults.length is None else defaults.length.count,

@@ -6,8 +6,9 @@ recurring cohort check-in (defaults["cohort_checkin"], a Rhythm's JSON) makes on
 occurrence, found or made by whichever member's planning reaches it first. Both are check-in
 invitations (service.schedule.invitation: Start / Later / Skip, one reminder, the close); after
 the answer window each coordinator gets a response report: answered, missed, paused, unreachable,
-among the audience only, with the first names of who has not answered, never what anyone
-answered.
+among the audience only, with the first names of who has not answered (someone without one as
+"Mentee 3" or "Mentor 2", as every coordinator output names them: service.names), never what
+anyone answered.
 
 Keys: `broadcast:<id>:<user>`, `broadcast_report:<id>:<user>` (`cohort_checkin:<user>:<local
 ISO>` for items planned before occurrences were broadcasts: still sent as they are).
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.schema import Audience, Dialog
 from service.messages import OutMessage, Response, counted
+from service.names import Say, pair_names
 from service.schedule import invitation
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.policy import SchedulePolicy
@@ -34,9 +36,11 @@ from service.schedule.rhythm import (
     wall_to_utc,
     zone_info,
 )
+from service.timezones import zone_label
 from service.turn import Turn
 from storage.broadcasts import (
     KIND,
+    AudienceResponse,
     BroadcastRecord,
     broadcast_by_id,
     create_broadcast,
@@ -58,13 +62,14 @@ from storage.programmes import (
     programme_by_id,
 )
 from storage.schedule import ItemRecord, NewItem, add_items
-from storage.vocabulary import ItemStatus, JSONObject
+from storage.stats import pair_figures
+from storage.vocabulary import ItemStatus, JSONObject, Role
 
 RECURRING = "cohort_checkin"
 REPORT = "broadcast_report"
 #: The report waits this long after the last member's answer window closed.
 REPORT_MARGIN = timedelta(hours=1)
-#: How many first names of who has not answered a report lists.
+#: How many names of who has not answered a report lists.
 NAMES = 30
 CHUNK = 2_000
 #: A broadcast set this long before now (wall time) beyond the grace can reach nobody any more.
@@ -184,7 +189,7 @@ def _refuse_past(local_at: datetime, dues: list[datetime], programme: ProgrammeR
     passed = sum(due < now for due in dues) if dues else int(
         wall_to_utc(local_at.date(), local_at.time(), zone_info(zone)) < now)
     if passed:
-        whom = f"for {counted(passed, 'member')} in their time zone" if dues else f"in {zone}"
+        whom = f"for {counted(passed, 'member')} in their time zone" if dues else f"in {zone_label(zone)}"
         raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} has passed {whom}; give a moment to come")
 
 
@@ -303,7 +308,8 @@ async def reports_for_newcomer(turn: Turn) -> None:
 
 @dataclass(frozen=True)
 class Report:
-    """How a broadcast went: counts, and who has not answered (first names)."""
+    """How a broadcast went: counts, and who has not answered (`_named`: by first name, else
+    "Mentee 3"; someone nameless and in no open pair is counted in `missed`, not named)."""
 
     answered: int
     missed: int
@@ -312,11 +318,12 @@ class Report:
     not_answered: list[str]
 
 
-async def report_of(session: AsyncSession, broadcast: BroadcastRecord) -> Report:
+async def report_of(session: AsyncSession, broadcast: BroadcastRecord, say: Say) -> Report:
     """Answered: started. Unreachable: blocked the bot (or it could not be sent). Paused: their
-    item was held back by a pause. Missed: sent (or skipped) and not started."""
+    item was held back by a pause. Missed: sent (or skipped) and not started. `say`: the
+    reader's texts, to name the nameless in."""
     answered = missed = paused = unreachable = 0
-    names: list[str] = []
+    silent: list[AudienceResponse] = []
     for row in await responses(session, broadcast):
         if row.started:
             answered += 1
@@ -328,8 +335,34 @@ async def report_of(session: AsyncSession, broadcast: BroadcastRecord) -> Report
         elif row.status in (ItemStatus.SENT.value, ItemStatus.MISSED.value,
                             ItemStatus.SKIPPED.value):
             missed += 1
-            names.append(row.first_name)
-    return Report(answered, missed, paused, unreachable, names)
+            silent.append(row)
+    return Report(answered, missed, paused, unreachable,
+                  await _named(session, broadcast, silent, say))
+
+
+async def _named(session: AsyncSession, broadcast: BroadcastRecord,
+                 rows: list[AudienceResponse], say: Say) -> list[str]:
+    """These members as coordinators read them (service.names.pair_names): by first name; without
+    one, by their side in their open pair of the programme ("Mentee 3", "Mentor 2"). Queried only
+    when someone has no name."""
+    nameless = {row.user_id: row for row in rows if row.first_name is None}
+    called: dict[int, str] = {}
+    if nameless:
+        pairs = [(p.pairing_id, p.mentor_id, p.mentee_id)
+                 for p in await pair_figures(session, broadcast.programme_id)
+                 if p.mentor_id in nameless or p.mentee_id in nameless]
+        names = await pair_names(session, say, broadcast.programme_id, pairs,
+                                 {row.user_id: row.first_name for row in rows})
+        as_mentee = {mentee: names[pairing][1] for pairing, _, mentee in pairs}
+        as_mentor = {mentor: names[pairing][0] for pairing, mentor, _ in pairs}
+        for user_id, row in nameless.items():
+            mentee_first = row.role is Role.MENTEE and broadcast.audience != "mentors"
+            sides = (as_mentee, as_mentor) if mentee_first else (as_mentor, as_mentee)
+            found = next((side[user_id] for side in sides if user_id in side), None)
+            if found is not None:
+                called[user_id] = found
+    return [row.first_name or called[row.user_id] for row in rows
+            if row.first_name or row.user_id in called]
 
 
 async def report_due(turn: Turn, item: ItemRecord) -> Response | None:
@@ -346,7 +379,7 @@ async def report_due(turn: Turn, item: ItemRecord) -> Response | None:
                                                                  broadcast.programme_id)
     if programme is None or not (coordinator or admin_who_set_it):
         return None
-    report = await report_of(turn.session, broadcast)
+    report = await report_of(turn.session, broadcast, turn.say)
     await mark_reported(turn.session, broadcast.id, turn.now)
     text = turn.say("programmes.broadcast.report", programme=programme.name,
                     audience=broadcast.audience,
@@ -354,7 +387,7 @@ async def report_due(turn: Turn, item: ItemRecord) -> Response | None:
                     at=broadcast.local_at.strftime("%H:%M"), answered=report.answered,
                     missed=report.missed, paused=report.paused, unreachable=report.unreachable,
                     names=report.not_answered[:NAMES],
-                    more=max(len(report.not_answered) - NAMES, 0))
+                    more=report.missed - len(report.not_answered[:NAMES]))
     return Response((OutMessage(text),))
 
 

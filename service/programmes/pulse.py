@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, time, timedelta
 
+from dialogs.engine import clean_text
 from service.awaiting import Dispatch, cancels, wait_for
 from service.callbacks import item_data
 from service.inputs import Incoming, MediaIn, TextIn
@@ -107,13 +108,13 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     await wait_for(turn, None)
     if cancels(incoming):
         return turn.message("programmes.pulse.dropped")
-    if not isinstance(incoming, TextIn) or not incoming.text.strip():
+    typed = clean_text(incoming.text) if isinstance(incoming, TextIn) else ""
+    if not typed:  # not text, or nothing visible in it: no comment
         return await dispatch(incoming, True)
     pulse_id = awaiting.get("pulse")
     if isinstance(pulse_id, int):
-        await set_comment(turn.session, pulse_id, turn.user.id,
-                          incoming.text.strip()[:COMMENT_LENGTH])
-    return await safety.after_typed(turn, turn.message("programmes.pulse.thanks"), incoming.text)
+        await set_comment(turn.session, pulse_id, turn.user.id, typed[:COMMENT_LENGTH])
+    return await safety.after_typed(turn, turn.message("programmes.pulse.thanks"), typed)
 
 
 def kinds() -> tuple[PersonKind | Planner, ...]:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from dialogs.engine import clean_text
 from service.callbacks import scheduling_data
 from service.commands import Scope
 from service.messages import Button, OutMessage, Response, button
@@ -181,7 +182,7 @@ async def _rule(turn: Turn) -> JSONObject | None:
 async def checkins(turn: Turn, args: str, track: Track = MENTEE) -> Response:
     """`/checkins` shows the rhythm; `/checkins daily 18:30`, `mon,thu 08:15`,
     `every 2 weeks fri 17:00`, `off` (and their German forms) change it."""
-    if not args.strip():
+    if not clean_text(args):
         return await overviews(turn, (track,), _data("show", track))
     parsed = parse_rhythm(args, turn.today)
     if parsed is None:

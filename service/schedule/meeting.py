@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
+from dialogs.engine import clean_text
 from service import callbacks, runs
 from service.awaiting import Dispatch, cancels, wait_for
 from service.inputs import Incoming, TextIn
@@ -27,7 +28,7 @@ from service.schedule.placing import ahead, days_ahead, local_iso, local_moment,
 from service.schedule.plan import replan
 from service.schedule.rhythm import Rhythm, next_occurrence, wall_to_utc, zone_info
 from service.schedule.typed import MeetingWhen, is_off, meeting_day, parse_meeting, parse_time
-from service.timezones import parse_timezone
+from service.timezones import parse_timezone, zone_label
 from service.turn import Turn
 from storage.answers import answers_of
 from storage.pairings import pairing_of_mentee
@@ -101,7 +102,7 @@ async def meeting(turn: Turn, args: str) -> Response:
     `/meeting every 2nd tuesday of the month 17:00`, `/meeting jeden 2. Dienstag im Monat 17 Uhr`,
     `/meeting jeden zweiten Dienstag 17 Uhr` (every other one) set it (a day alone,
     `/meeting tomorrow`, asks for the time); `/meeting off`, `cancel`, `aus`, `absagen` clear it."""
-    text = args.strip()
+    text = clean_text(args)
     if not text:
         return await view(turn)
     if is_off(text) or text.lower() in CANCEL_WORDS:
@@ -140,7 +141,8 @@ async def while_awaiting(turn: Turn, awaiting: JSONObject, incoming: Incoming,
     if cancels(incoming):
         await wait_for(turn, None)
         return turn.message("calendar.meeting.time_dropped")
-    if not isinstance(incoming, TextIn) or not incoming.text.strip() or not isinstance(day, str):
+    if (not isinstance(incoming, TextIn) or not clean_text(incoming.text)
+            or not isinstance(day, str)):
         await wait_for(turn, None)
         return await dispatch(incoming, True)
     at = parse_time(incoming.text)
@@ -225,7 +227,7 @@ def _rhythm_words(turn: Turn, rhythm: Rhythm, zone: str) -> str:
     words = describe(turn, rhythm)
     if zone == turn.user.timezone:
         return words
-    return turn.say("calendar.meeting.in_zone", rhythm=words, zone=zone)
+    return turn.say("calendar.meeting.in_zone", rhythm=words, zone=zone_label(zone))
 
 
 def _rhythm(rule: JSONObject | None) -> Rhythm | None:

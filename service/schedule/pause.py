@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
+from dialogs.engine import clean_text
 from service import callbacks
 from service.awaiting import Dispatch, cancels, wait_for
 from service.commands import Scope
@@ -46,7 +47,7 @@ def paused_until(turn: Turn) -> datetime | None:
 async def pause(turn: Turn, args: str) -> Response:
     """`/pause` shows the pause (or the choice of one); `/pause 2 weeks`, `/pause bis 24.12.`
     pause until then; `/pause off` ends it."""
-    text = args.strip()
+    text = clean_text(args)
     if not text:
         return view(turn)
     if is_off(text):
@@ -149,7 +150,7 @@ async def while_awaiting(turn: Turn, _awaiting: JSONObject, incoming: Incoming,
     if cancels(incoming):
         await wait_for(turn, None)
         return turn.message("calendar.pause.date_dropped")
-    if not isinstance(incoming, TextIn) or not incoming.text.strip():
+    if not isinstance(incoming, TextIn) or not clean_text(incoming.text):
         await wait_for(turn, None)
         return await dispatch(incoming, True)
     resume = parse_pause(incoming.text, turn.today)
