@@ -102,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", help="a programme's health figures (counts, never answers)")
     stats.add_argument("--programme", required=True, help="the programme's name")
-    stats.add_argument("--csv", type=Path, help="also write one row per pair into this file")
+    stats.add_argument("--csv", type=Path,
+                       help="also write one row per pair into this file (-: to stdout, the "
+                            "figures then to stderr)")
     stats.add_argument("--lang", choices=LANGUAGES,
                        help="language of the stage names (default: the programme's)")
 
@@ -147,7 +149,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="which side the link makes its openers")
     invite.add_argument("--uses", type=int, default=1, help="how many people may use it (a cohort)")
     invite.add_argument("--expires", default="14d", help="how long it works: 14d, 2w, 1mo")
-    invite.add_argument("--qr", type=Path, help="also write the link as a QR code PNG here")
+    invite.add_argument("--qr", type=Path,
+                        help="also write the link as a QR code into this .png file")
     invite.add_argument("--bot-username", help="the bot's username (else COACHBOT_BOT_USERNAME)")
 
     pair = commands.add_parser("pair", help="pair a mentor and a mentee of a programme (or a CSV)")
@@ -165,7 +168,8 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="a programme's health as one page to print")
     report.add_argument("--programme", required=True, help="the programme's name")
-    report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("-o", "--output", type=Path, required=True,
+                        help="the HTML file to write (-: to stdout)")
     report.add_argument("--lang", choices=LANGUAGES,
                         help="language of the page (default: the programme's)")
     return parser
@@ -386,15 +390,16 @@ async def _export_text(settings: Settings, user_id: int, form: str) -> str | Non
 
 
 def _export(settings: Settings, user_id: int, form: str, output: Path | None) -> int:
-    """`coachbot export`: to stdout (a reader that stops early is fine), or into a file."""
+    """`coachbot export`: to stdout (also for `-o -`; a reader that stops early is fine), or
+    into a file."""
+    from bot.outputs import to_stdout, write_output
+
     text = asyncio.run(_export_text(settings, user_id, form))
     if text is None:
         return 1
-    if output is not None:
-        try:
-            output.write_text(text + "\n", encoding="utf-8")
-        except OSError as error:
-            print(f"coachbot: cannot write {output}: {error.strerror}", file=sys.stderr)
+    if output is not None and not to_stdout(output):
+        if problem := write_output(output, text + "\n"):
+            print(f"coachbot: {problem}", file=sys.stderr)
             return 1
         print(f"coachbot: wrote {output}", file=sys.stderr)
         return 0

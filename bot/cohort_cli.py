@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
+from bot.outputs import to_stdout, write_output
 from bot.settings import Settings
 from dialogs.stages import Stage
 from prompts.catalog import LANGUAGES, default_catalog
@@ -120,7 +121,8 @@ async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
     """Print a programme's figures (stage names, and people without a name, in `lang`, by default
     the programme's language; the CSV too); with --csv, also one row per open pair into that
     file, written first: a reader of the printout that stops early (`| head`) cannot cost the
-    file."""
+    file. `--csv -` writes the CSV to stdout and the figures to stderr, so a pipe gets the CSV
+    alone."""
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
         programme = await programme_by_name(session, programme_name)
         if programme is None:
@@ -128,13 +130,10 @@ async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
         language = lang or str(programme.defaults.get("language") or "en")
         language = language if language in LANGUAGES else "en"
         figures = await programme_stats(session, programme, utc_now(), say=in_language(language))
-    if csv_path is not None:
-        try:
-            with open(csv_path, "w", encoding="utf-8") as out:  # noqa: ASYNC230 (one small file)
-                out.write(to_csv(figures))
-        except OSError as error:
-            return _fail(f"cannot write {csv_path}: {error.strerror}")
-    print(describe(figures, stage_names(language)))
-    if csv_path is not None:
+    if csv_path is not None and (problem := write_output(csv_path, to_csv(figures))):
+        return _fail(problem)
+    piped = csv_path is not None and to_stdout(csv_path)
+    print(describe(figures, stage_names(language)), file=sys.stderr if piped else sys.stdout)
+    if csv_path is not None and not piped:
         print(f"wrote {counted(len(figures.rows), 'row')} to {csv_path}")
     return 0

@@ -183,7 +183,7 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
         return fail(str(error))
     if qr is not None and not username:
         return fail("a QR code needs the bot's username: --bot-username or COACHBOT_BOT_USERNAME")
-    if qr is not None and (problem := _unwritable(qr)):
+    if qr is not None and (problem := _unwritable(qr) or _not_png(qr)):
         return fail(f"cannot write {qr}: {problem}")  # said before opening the database
     try:
         async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
@@ -219,6 +219,14 @@ def _write(path: Path, content: bytes) -> None:
         path.write_bytes(content)
     except OSError as error:
         raise _Unwritten(f"cannot write {path}: {error.strerror}") from error
+
+
+def _not_png(path: Path) -> str | None:
+    """Why the QR code is not written at `path`: a name without .png would be a PNG that nothing
+    opens as one, or replace a file of another kind (notes.txt, the CSV of pairs); None if fine."""
+    if path.suffix.casefold() == ".png":
+        return None
+    return "the QR code is a PNG picture: give a file name ending in .png"
 
 
 def _unwritable(path: Path) -> str | None:

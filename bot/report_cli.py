@@ -1,5 +1,5 @@
-"""`coachbot report --programme NAME -o report.html`: a programme's health as one self-contained
-page (counts and first names only), in the coordinator's language."""
+"""`coachbot report --programme NAME -o report.html` (`-o -`: to stdout): a programme's health as
+one self-contained page (counts and first names only), in the coordinator's language."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.app import open_for_reading, utc_now
+from bot.outputs import to_stdout, write_output
 from bot.settings import Settings
 from prompts.catalog import LANGUAGES, default_catalog
 from service.programmes.report import report_page
@@ -31,14 +32,14 @@ async def _page(settings: Settings, name: str, lang: str | None) -> str | None:
 
 
 def report(settings: Settings, name: str, output: Path, lang: str | None) -> int:
-    """Write the report; one line on stderr when there is no such programme or no such file."""
+    """Write the report (to stdout for `-o -`); one line on stderr when there is no such
+    programme or no such file."""
     page = asyncio.run(_page(settings, name, lang))
     if page is None:
         return 1
-    try:
-        output.write_text(page, encoding="utf-8")
-    except OSError as error:
-        print(f"coachbot: cannot write {output}: {error.strerror}", file=sys.stderr)
+    if problem := write_output(output, page):
+        print(f"coachbot: {problem}", file=sys.stderr)
         return 1
-    print(f"coachbot: wrote {output}", file=sys.stderr)
+    if not to_stdout(output):
+        print(f"coachbot: wrote {output}", file=sys.stderr)
     return 0

@@ -58,6 +58,8 @@ class PairFigures:
     pulse_mentor: float | None
     pulse_mentee: float | None
     pulses: int
+    mentor_telegram_id: int  # what `coachbot pair` and `unpair` take
+    mentee_telegram_id: int
 
 
 def started_flag() -> ColumnElement[Any]:
@@ -105,7 +107,8 @@ async def member_figures(session: AsyncSession, programme_id: int,
 
 
 async def pair_figures(session: AsyncSession, programme_id: int) -> list[PairFigures]:
-    """The programme's pairings that are not ended, with their pulse averages per side."""
+    """The programme's pairings that are not ended, with their pulse averages per side and both
+    people's Telegram ids."""
     def side_avg(side: str) -> ColumnElement[Any]:
         return func.avg(case((PULSES.c.side == side, PULSES.c.score)))
 
@@ -114,15 +117,22 @@ async def pair_figures(session: AsyncSession, programme_id: int) -> list[PairFig
               .where(PULSES.c.pairing_id.in_(
                   select(PAIRINGS.c.id).where(PAIRINGS.c.programme_id == programme_id)))
               .group_by(PULSES.c.pairing_id).subquery())
+    mentor, mentee = USERS.alias("mentor"), USERS.alias("mentee")
     query = (select(PAIRINGS.c.id, PAIRINGS.c.mentor_id, PAIRINGS.c.mentee_id, PAIRINGS.c.status,
                     PAIRINGS.c.started_on, PAIRINGS.c.ends_on, pulses.c.mentor, pulses.c.mentee,
-                    func.coalesce(pulses.c.pulses, literal(0, Integer)).label("pulses"))
+                    func.coalesce(pulses.c.pulses, literal(0, Integer)).label("pulses"),
+                    mentor.c.telegram_id.label("mentor_telegram_id"),
+                    mentee.c.telegram_id.label("mentee_telegram_id"))
+             .select_from(PAIRINGS)
+             .join(mentor, mentor.c.id == PAIRINGS.c.mentor_id)
+             .join(mentee, mentee.c.id == PAIRINGS.c.mentee_id)
              .outerjoin(pulses, pulses.c.pairing_id == PAIRINGS.c.id)
              .where(PAIRINGS.c.programme_id == programme_id,
                     PAIRINGS.c.status != PairingStatus.ENDED.value)
              .order_by(PAIRINGS.c.id))
     return [PairFigures(row.id, row.mentor_id, row.mentee_id, row.status, row.started_on,
-                        row.ends_on, _float(row.mentor), _float(row.mentee), int(row.pulses))
+                        row.ends_on, _float(row.mentor), _float(row.mentee), int(row.pulses),
+                        row.mentor_telegram_id, row.mentee_telegram_id)
             for row in await session.execute(query)]
 
 

@@ -357,6 +357,28 @@ def test_an_invite_whose_qr_code_cannot_be_written_is_not_made(
     assert "invites with uses left: 0" in capsys.readouterr().out
 
 
+def test_a_qr_code_is_written_only_into_a_png_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A --qr path without .png (an existing notes file, a name without an extension) is refused
+    in one line before anything is made, the file left as it was; .PNG is a PNG too."""
+    _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    (tmp_path / "notes.txt").write_text("my notes", encoding="utf-8")
+    capsys.readouterr()
+    for path in ("notes.txt", "invite", "invite.png.txt"):
+        assert main(["invite", "--programme", "Spring", "--role", "mentee", "--bot-username",
+                     "coach_bot", "--qr", path]) == 1
+        assert _one_line(capsys) == (f"coachbot: cannot write {path}: the QR code is a PNG "
+                                     "picture: give a file name ending in .png")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "my notes"
+    assert not (tmp_path / "invite").exists()
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "invites with uses left: 0" in capsys.readouterr().out
+    assert main(["invite", "--programme", "Spring", "--role", "mentee", "--bot-username",
+                 "coach_bot", "--qr", "Invite.PNG"]) == 0
+    assert (tmp_path / "Invite.PNG").read_bytes().startswith(b"\x89PNG")
+
+
 def test_revoke_ends_a_coordination(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     """What a coordinator's /delete points to: the grant is the programme's, removed here."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,12 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cli import main
 from bot.cohort_cli import describe, stage_names
 from bot.terminal import to_plain
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.callbacks import scheduling_data
 from service.conversation import ConversationService
+from service.csv_cells import safe_cell
 from service.inputs import PressIn
 from service.programmes.report_data import report_data
 from service.programmes.stats import CSV_COLUMNS, programme_stats, to_csv
@@ -32,6 +35,7 @@ from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, pair, programme, seed_answer
 from tests.test_cli import coachbot, into_a_gone_reader
+from tests.test_programme_cli import _env, _members
 
 COORDINATOR, OTHER_COORDINATOR, ADMIN, STRANGER = 700, 701, 702, 703
 SECRETS = ("Ana's secret fear of failing", "Zed's private plan", "pulse comment: he never listens")
@@ -285,3 +289,83 @@ async def test_the_cli_the_chat_and_the_report_give_the_same_figures(
     assert "Seit 30 Tagen still: 6" in text
     assert "Ankommen 1 · Richtung finden 1 · Vorankommen 1" in text
     assert "Ankommen 1, Richtung finden 1" in describe(figures, stage_names("de"))
+
+
+#: The CSV's columns before the Telegram ids were added: a sheet built on them reads as before.
+EARLIER_COLUMNS = (
+    "pairing", "mentor", "mentee", "stage", "status", "started_on", "ends_on", "invited_4w",
+    "started_4w", "response_rate_4w", "mentee_checkins_done_4w", "missed_streak", "days_silent",
+    "stalled", "unreachable", "ends_within_30d", "pulse_mentor", "pulse_mentee", "needs_attention")
+FORMULA = '=HYPERLINK("http://evil","x")'
+
+
+async def test_the_csv_tells_pairs_apart_and_runs_no_formula(
+        engine: AsyncEngine, clock: FakeClock) -> None:
+    """Two pairs both called Anna and Carla differ by their Telegram ids (`pair` and `unpair`
+    take them), in two columns after the earlier ones, which keep their names and order; a first
+    name a spreadsheet would run as a formula is text there (a single quote first)."""
+    service = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                  catalog=default_catalog(), clock=clock)
+    spring = await programme(service, "Spring", coordinators=(COORDINATOR,))
+    for mentor, mentee in (((401, "Anna"), (501, "Carla")), ((402, "Anna"), (502, "Carla")),
+                           ((403, FORMULA), (503, "@SUM(1+1)")), ((404, "-2+3"), (504, "+cmd|calc"))):
+        await pair(service, await member(service, *mentor, "UTC", spring.id, role=Role.MENTOR),
+                   await member(service, *mentee, "UTC", spring.id), spring.id, date(2026, 11, 1))
+    async with service.sessionmaker.begin() as session:
+        figures = await programme_stats(session, spring, clock())
+    assert (*EARLIER_COLUMNS, "mentor_telegram_id", "mentee_telegram_id") == CSV_COLUMNS
+    rows = list(csv.DictReader(io.StringIO(to_csv(figures))))
+    assert [(r["mentor"], r["mentee"], r["mentor_telegram_id"], r["mentee_telegram_id"])
+            for r in rows] == [
+        ("Anna", "Carla", "401", "501"), ("Anna", "Carla", "402", "502"),
+        ("'" + FORMULA, "'@SUM(1+1)", "403", "503"), ("'-2+3", "'+cmd|calc", "404", "504")]
+    assert {(r["invited_4w"], r["stalled"], r["pulse_mentor"]) for r in rows} == {("0", "0", "")}
+
+
+def test_a_cell_a_spreadsheet_would_run_is_text_and_a_number_stays_one() -> None:
+    """OWASP's CSV injection advice: a text cell starting with =, +, -, @, a tab or a carriage
+    return gets a single quote first; numbers, and text that is only a number, are unchanged."""
+    for text in ("=1+1", "+1+cmd", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "-", "+"):
+        assert safe_cell(text) == "'" + text
+    for kept in ("Anna", "Zoë", "", "0.50", "-3", "+4", "-0.5", "1=1", " =1"):
+        assert safe_cell(kept) == kept
+    assert [safe_cell(number) for number in (-3, 0, 2.5, -0.25, True)] == [-3, 0, 2.5, -0.25, True]
+    assert safe_cell(None) == ""
+
+
+def test_every_csv_the_bot_writes_goes_through_the_safe_writer() -> None:
+    """One place writes CSV (service.csv_cells), so no writer added later forgets the formulas."""
+    root = Path(__file__).resolve().parents[1]
+    writers = sorted(str(path.relative_to(root))
+                     for package in ("bot", "service", "storage", "prompts", "dialogs")
+                     for path in (root / package).rglob("*.py")
+                     if "csv.writer(" in (text := path.read_text(encoding="utf-8"))
+                     or "DictWriter(" in text)
+    assert writers == ["service/csv_cells.py"]
+
+
+def test_a_dash_writes_the_csv_the_report_and_the_export_to_stdout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`stats --csv -`, `report -o -` and `export -o -` write to standard output, not into a file
+    called "-": the CSV (made safe) or the page alone on stdout, so a pipe gets clean data, and
+    the figures on stderr."""
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    _members(url, "Spring", [(1, FORMULA, Role.MENTOR), (2, "Jo", Role.MENTEE)])
+    assert main(["pair", "--programme", "Spring", "--mentor", "1", "--mentee", "2"]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--programme", "Spring", "--csv", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert [(r["mentor"], r["mentee"], r["mentor_telegram_id"], r["mentee_telegram_id"])
+            for r in csv.DictReader(io.StringIO(out))] == [("'" + FORMULA, "Jo", "1", "2")]
+    assert err.startswith("Spring: 2 members, 1 open pair\npairs by stage: ")
+    assert "wrote" not in err
+    assert main(["report", "--programme", "Spring", "-o", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert out.lstrip().lower().startswith("<!doctype html>")
+    assert out.rstrip().endswith("</html>")
+    assert err == ""
+    assert main(["export", "--user-id", "2", "-o", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["user"]["telegram_id"] == 2
+    assert not (tmp_path / "-").exists()

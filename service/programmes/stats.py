@@ -14,8 +14,6 @@ in the reader's language.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.stages import Stage
 from prompts.catalog import default_catalog
+from service.csv_cells import csv_text
 from service.messages import plain
 from service.names import Say, pair_names
 from storage.programmes import ProgrammeRecord
@@ -41,7 +40,8 @@ LOW_PULSE = 2.5  # a pair whose lower side's pulse average is at most this needs
 
 @dataclass(frozen=True)
 class PairRow:
-    """One open pair: the CSV's row (first names only, or service.names' "Mentee 3")."""
+    """One open pair: the CSV's row (first names only, or service.names' "Mentee 3"), and both
+    Telegram ids last, to tell two pairs of the same names apart and to `coachbot unpair` one."""
 
     pairing: int
     mentor: str
@@ -61,7 +61,9 @@ class PairRow:
     ends_within_30d: bool
     pulse_mentor: str
     pulse_mentee: str
-    needs_attention: bool = False  # stalled, a missed streak, a low pulse or someone unreachable
+    needs_attention: bool  # stalled, a missed streak, a low pulse or someone unreachable
+    mentor_telegram_id: int
+    mentee_telegram_id: int
 
 
 @dataclass(frozen=True)
@@ -209,18 +211,15 @@ def _row(pair: PairFigures, names: tuple[str, str], by_id: dict[int, MemberFigur
         ends_within_30d=pair.ends_on is not None and today <= pair.ends_on <= today + ENDING_SOON,
         pulse_mentor=_fmt(pair.pulse_mentor), pulse_mentee=_fmt(pair.pulse_mentee),
         needs_attention=stalled or streak >= STREAK or unreachable
-        or (bool(pulses) and min(pulses) <= LOW_PULSE))
+        or (bool(pulses) and min(pulses) <= LOW_PULSE),
+        mentor_telegram_id=pair.mentor_telegram_id, mentee_telegram_id=pair.mentee_telegram_id)
 
 
 CSV_COLUMNS = tuple(field.name for field in fields(PairRow))
 
 
 def to_csv(stats: ProgrammeStats) -> str:
-    """One row per open pair, with a header."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in stats.rows:
-        writer.writerow({key: int(value) if isinstance(value, bool) else value
-                         for key, value in asdict(row).items()})
-    return out.getvalue()
+    """One row per open pair, with a header; yes and no as 1 and 0; names that a spreadsheet
+    would run as a formula made text (service.csv_cells)."""
+    return csv_text(CSV_COLUMNS, ({key: int(value) if isinstance(value, bool) else value
+                                   for key, value in asdict(row).items()} for row in stats.rows))

@@ -1,0 +1,30 @@
+"""Where a command writes its file (`stats --csv`, `report -o`, `export -o`): the path given, or
+standard output for "-", as cat, tar -f - and curl -o - read it: the data alone on stdout, so a
+pipe gets clean CSV or HTML, and whatever the command says about it on stderr."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+STDOUT = "-"
+
+
+def to_stdout(path: Path) -> bool:
+    """Whether `path` is "-", standard output (./- is a file called "-")."""
+    return str(path) == STDOUT
+
+
+def write_output(path: Path, text: str) -> str | None:
+    """Write `text` into the file at `path`, or to standard output for "-"; why it could not be
+    written (one line), or None. A reader of stdout gone early raises BrokenPipeError, which
+    `coachbot`'s main ends quietly."""
+    if to_stdout(path):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        return f"cannot write {path}: {error.strerror}"
+    return None
