@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.terminal import to_plain
 from service.conversation import ConversationService
-from service.programmes.pairs import pair, pair_csv, unpair
+from service.programmes.pairs import PairError, pair, pair_csv, read_rows, unpair
 from storage.pairings import pairing_of_mentee, pairings_of_mentor
 from storage.users import get_user
 from storage.vocabulary import Role
@@ -112,3 +112,79 @@ def test_the_csv_command_reports_each_bad_row(tmp_path: Path, monkeypatch: pytes
         "line 4: not paired: malformed line: write mentor,mentee (or ;)",
         "1 pair made, 3 rows not paired.",
     ]
+
+
+async def test_a_spreadsheet_s_own_csv_is_read_as_it_saves_it(service: ConversationService) -> None:
+    """Excel's "sep=;" first line, a header of header words (German too), separators at a row's
+    end and tab-separated rows are read; a bad row is still reported with its line, and changes
+    nothing."""
+    spring = await programme(service, "Spring")
+    for telegram_id, name in ((101, "Mia"), (102, "Ben"), (103, "Ida")):
+        await member(service, telegram_id, name, "UTC", spring.id, Role.MENTOR)
+    for telegram_id, name in ((201, "Jo"), (202, "Lu"), (203, "Kim"), (209, "Eve")):
+        await member(service, telegram_id, name, "UTC", spring.id)
+    files = ("sep=;\nMentor:in;Mentee (Telegram-ID);\n101;201;\n;;\n102;404;\n",
+             "mentor_id\tmentee_id\n102\t202\n",
+             "Mentorin,Mentee\n103,209,\n",
+             "103,203,,\n")
+    async with service.sessionmaker.begin() as session:
+        results = [await pair_csv(session, spring, text, service.clock()) for text in files]
+    assert [[(m.mentor.telegram_id, m.mentee.telegram_id) for m in r.made] for r in results] == [
+        [(101, 201)], [(102, 202)], [(103, 209)], [(103, 203)]]
+    assert [(bad.line, bad.text, bad.reason) for bad in results[0].bad] == [
+        (5, "102;404;", "unknown mentee id 404")]
+    assert not any(r.bad for r in results[1:])
+
+
+@pytest.mark.parametrize(("text", "rows", "bad"), [
+    ("Mentor;Mentee\n1;2\n", [(2, "1", "2")], []),
+    ("mentor,mentee\n1,2\n", [(2, "1", "2")], []),
+    ("\n\nMentee-ID,Mentor-ID\n1,2\n", [(4, "1", "2")], []),  # the first row with cells
+    ("Mentor,Mentee\nmentor,mentee\n", [(2, "mentor", "mentee")], []),  # one header only
+    ("sep=,\n1;2\n3,4\n", [(3, "3", "4")], [2]),  # the named separator, only it
+    ('"sep=;"\n1;2\n', [(2, "1", "2")], []),
+    ("1\t2\t\n3,4,\n5;6;\n", [(1, "1", "2"), (2, "3", "4"), (3, "5", "6")], []),
+    ("Mia,Jo Name\n", [(1, "Mia", "Jo Name")], []),  # a row of names, not a header
+    ("1,,2\n1,2,3\n,2,\n", [], [1, 2, 3]),
+])
+def test_the_rows_of_a_pairs_file(text: str, rows: list[tuple[int, str, str]],
+                                  bad: list[int]) -> None:
+    found, malformed = read_rows(text)
+    assert [(line, mentor, mentee) for line, _, mentor, mentee in found] == rows
+    assert [row.line for row in malformed] == bad
+
+
+async def test_names_are_found_as_typed_and_a_mentor_is_not_unpaired_as_a_mentee(
+        service: ConversationService) -> None:
+    """`unpair --mentee zoe` finds Zoë (accents folded as other typed names are, an exact name
+    first); a mentor's id says they are a mentor, not a mentee; no name at all is refused as
+    such, not as "2 members are called ''"."""
+    spring = await programme(service, "Spring")
+    await member(service, 101, "Mia", "UTC", spring.id, Role.MENTOR)
+    await member(service, 201, "Zoë Lang", "UTC", spring.id)
+    await member(service, 202, "Jürgen", "UTC", spring.id)
+    await member(service, 203, "Ana", "UTC", spring.id)
+    await member(service, 204, "Aña", "UTC", spring.id)
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        for mentee in ("201", "202", "Aña"):
+            await pair(session, spring, "101", mentee, now)
+    for typed, mentee in (("zoe", 201), ("JUERGEN", 202), ("aña", 204)):
+        async with service.sessionmaker.begin() as session:
+            assert (await unpair(session, spring, typed, now)).mentee.telegram_id == mentee
+    for refs, said in (
+            (("101",), "Mia (101) is a mentor, not a mentee: give their mentee's Telegram id or "
+                       "first name"),
+            (("mia",), "Mia (101) is a mentor, not a mentee: give their mentee's Telegram id or "
+                       "first name"),
+            (("ana",), "mentee Ana (203) has no open pairing in Spring"),  # Ana, not Aña
+            (("",), "no mentee given: give a Telegram id or a first name"),
+            (("", ""), "no mentor given: give a Telegram id or a first name"),
+            (("101", "  "), "no mentee given: give a Telegram id or a first name")):
+        async with service.sessionmaker.begin() as session:
+            with pytest.raises(PairError) as refused:
+                if len(refs) == 1:
+                    await unpair(session, spring, refs[0], now)
+                else:
+                    await pair(session, spring, refs[0], refs[1], now)
+        assert str(refused.value) == said

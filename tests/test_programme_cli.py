@@ -149,6 +149,10 @@ def test_one_of_anything_is_said_in_the_singular(
     (["pair", "--programme", "Taken", "--csv", "missing.csv"],
      "coachbot: cannot read missing.csv: No such file or directory"),
     (["unpair", "--programme", "Taken", "--mentee", "404"], "coachbot: unknown mentee id 404"),
+    (["pair", "--programme", "Taken", "--mentor", "", "--mentee", ""],
+     "coachbot: no mentor given: give a Telegram id or a first name"),
+    (["unpair", "--programme", "Taken", "--mentee", " \u200b"],
+     "coachbot: no mentee given: give a Telegram id or a first name"),
 ])
 def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str], args: list[str], error: str) -> None:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.engine import clean_text
+from prompts.catalog import spellings
 from service.messages import OutMessage, Response
 from service.names import mentee_called, mentee_name, mentee_numbers, mentor_words
 from service.programmes.defaults import ProgrammeDefaults
@@ -85,7 +88,9 @@ def who(user: UserRecord) -> str:
 async def _member(session: AsyncSession, programme: ProgrammeRecord, who: str | int,
                   side: str) -> UserRecord:
     """A member by Telegram id, or by first name among the programme's members when that name
-    is theirs alone."""
+    is theirs alone (`_named`)."""
+    if isinstance(who, str) and not clean_text(who):  # "" or only spaces: nobody is called that
+        raise PairError(f"no {side} given: give a Telegram id or a first name")
     if isinstance(who, int) or who.lstrip("-").isdecimal():  # isdigit() takes "²", int() does not
         telegram_id = who if isinstance(who, int) else user_id_of(who)
         if telegram_id is None:
@@ -96,15 +101,25 @@ async def _member(session: AsyncSession, programme: ProgrammeRecord, who: str | 
         if user.programme_id != programme.id:
             raise PairError(f"{side} {who} is not a member of {programme.name}")
         return user
-    wanted = who.strip().casefold()
-    found = [user for user in await members_named(session, programme.id)
-             if (first_name(user.name) or "").casefold() == wanted]
+    found = _named(await members_named(session, programme.id), who)
     if not found:
         raise PairError(f"no member of {programme.name} is called {who.strip()!r}")
     if len(found) > 1:
         raise PairError(f"{len(found)} members of {programme.name} are called {who.strip()!r}; "
                         "use their Telegram ids")
     return found[0]
+
+
+def _named(members: list[UserRecord], typed: str) -> list[UserRecord]:
+    """The members whose first name is the one typed, in any case; if none, those whose name it
+    is with accents and umlauts written or not ("zoe" finds Zoë, "Juergen" Jürgen), as other
+    names typed are read (prompts.catalog.spellings)."""
+    wanted = typed.strip().casefold()
+    exact = [user for user in members if (first_name(user.name) or "").casefold() == wanted]
+    if exact:
+        return exact
+    forms = spellings(typed)
+    return [user for user in members if forms & spellings(first_name(user.name) or "")]
 
 
 def _key(user_id: int, pairing_id: int, *, ended: bool) -> str:
@@ -163,6 +178,9 @@ async def unpair(session: AsyncSession, programme: ProgrammeRecord, mentee_ref: 
     """End the mentee's open pairing in this programme; both are told."""
     mentee = await _member(session, programme, mentee_ref, "mentee")
     pairing = await pairing_of_mentee(session, mentee.id)
+    if pairing is None and (mentee.role == Role.MENTOR or mentee.mentors):
+        raise PairError(f"{who(mentee)} is a mentor, not a mentee: give their mentee's Telegram "
+                        "id or first name")
     if pairing is None or pairing.programme_id != programme.id:
         raise PairError(f"mentee {who(mentee)} has no open pairing in "
                         f"{programme.name}")
@@ -182,37 +200,72 @@ async def unpair(session: AsyncSession, programme: ProgrammeRecord, mentee_ref: 
 # --- CSV --------------------------------------------------------------------------------------
 
 
+#: The words a spreadsheet's header row is made of, in English and German ("Mentor:in",
+#: "Mentee-ID", "Vorname Mentorin"), folded as prompts.catalog.spellings folds them.
+HEADER_WORDS = frozenset({
+    "mentor", "mentors", "mentorin", "mentorinnen", "mentoren", "mentee", "mentees", "in", "innen",
+    "id", "ids", "telegram", "user", "userid", "name", "names", "namen", "first", "firstname",
+    "vorname", "vornamen", "nutzer", "nr"})
+#: The separators a spreadsheet saves with: comma, semicolon (German and more), tab (pasted).
+SEPARATORS = (",", ";", "\t")
+#: Excel's first line naming the separator ("sep=;"), quoted or with separators after it.
+_SEP_LINE = re.compile(r'\s*"?sep=(?P<sep>[^"\r\n])"?[,;\t]*\s*', re.IGNORECASE)
+
+
 def read_rows(text: str) -> tuple[list[tuple[int, str, str, str]], list[BadRow]]:
-    """The file's rows as (line, text, mentor, mentee), and its malformed lines; blank lines and
-    a header "mentor,mentee" are skipped; a line with no comma may use semicolons."""
+    """The file's rows as (line, text, mentor, mentee), and its malformed lines, read as
+    spreadsheets save them: an Excel first line "sep=;" names the separator; else each line is
+    split at commas, or at semicolons or tabs when it has no comma to split at; separators at
+    the end of a row are dropped ("103,209,"); blank lines (or only separators) are skipped, and
+    so is a first row of header words ("Mentor;Mentee", "mentor_id,mentee_id")."""
     rows: list[tuple[int, str, str, str]] = []
     bad: list[BadRow] = []
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     if len(lines) > MAX_ROWS:
         raise PairError(f"the file has {len(lines)} lines; at most {MAX_ROWS} at a time")
+    named = _SEP_LINE.fullmatch(lines[0]) if lines else None
+    separators = (named["sep"],) if named else SEPARATORS
+    header_possible = True
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if named and number == 1:
             continue
-        fields = _fields(line, ",")
-        if len(fields) == 1 and ";" in line:  # a spreadsheet in German (and more) saves with ;
-            fields = _fields(line, ";")
-        if number == 1 and [f.casefold() for f in fields] == ["mentor", "mentee"]:
+        fields = _split(line, separators)
+        if fields is not None and not fields:
             continue
-        if len(fields) != 2 or not all(fields):
+        if header_possible and fields is not None and _header(fields):
+            header_possible = False
+            continue
+        header_possible = False
+        if fields is None or len(fields) != 2 or not all(fields):
             bad.append(BadRow(number, line, "malformed line: write mentor,mentee (or ;)"))
             continue
         rows.append((number, line, fields[0], fields[1]))
     return rows, bad
 
 
-def _fields(line: str, delimiter: str) -> list[str]:
-    """One line's fields, stripped; none for a field beyond csv's limit (a pasted blob): one
-    bad line, not a crash."""
-    try:
-        return [field.strip() for field in next(csv.reader(io.StringIO(line),
-                                                           delimiter=delimiter), [])]
-    except csv.Error:
-        return []
+def _split(line: str, separators: tuple[str, ...]) -> list[str] | None:
+    """One line's fields at the first of `separators` that splits it (or the first's one field),
+    without the empty fields of separators at its end (none: a blank line); None for a field
+    beyond csv's limit (a pasted blob): one bad line, not a crash."""
+    fields: list[str] = []
+    for separator in separators:
+        try:
+            fields = [field.strip() for field in next(csv.reader(io.StringIO(line),
+                                                                 delimiter=separator), [])]
+        except csv.Error:
+            return None
+        while fields and not fields[-1]:
+            fields.pop()
+        if len(fields) != 1:
+            break
+    return fields
+
+
+def _header(fields: list[str]) -> bool:
+    """Whether every field is made of header words only ("Mentor:in", "Mentee ID")."""
+    return all(words and words <= HEADER_WORDS
+               for field in fields
+               for words in (set(" ".join(spellings(field)).split()),))
 
 
 async def pair_csv(session: AsyncSession, programme: ProgrammeRecord, text: str,
