@@ -32,6 +32,7 @@ _EMPTY = {StepKind.CHOICE: "empty_choice", StepKind.PICK: "empty_choice",
           StepKind.YESNO: "not_yes_no", StepKind.SCALE: "not_a_number"}
 LIST_DONE = "__done__"
 KEEP = "__keep__"
+OFFER = "__offer__"  # the button that takes the date a step offers (Step.offer)
 CONFIRM = "confirm"
 EDIT_PREFIX = "edit:"
 
@@ -76,6 +77,9 @@ class Lexicon(Protocol):
     def step_for_label(self, dialog: str, text: str) -> str | None:
         """The step whose short label matches the text (to pick an answer to change)."""
 
+    def takes_offer(self, dialog: str, step: str, text: str) -> bool:
+        """Whether the text asks for the date the step offers ("as the programme", "passt")."""
+
 
 @dataclass(frozen=True)
 class EngineContext:
@@ -85,6 +89,9 @@ class EngineContext:
     lang: str
     lexicon: Lexicon
     open_actions: tuple[Mapping[str, Any], ...] = ()
+    #: Dates the service knows (ISO, by `KnownDate` name; absent when unknown): a step may offer
+    #: one (Step.offer) or note a date after one (Step.note_after).
+    known: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ class Ask:
     collected: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     room: int | None = None  # a list near its end: how many more items fit (1, or 0 when full)
+    offered: str | None = None  # the known date the step offers to keep (ISO; Step.offer)
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,10 @@ class Note:
 
     code: str
     value: Any = None
+    #: A note of one step's own (its text is `<dialog>.steps.<step>.notes.<code>`), and the known
+    #: date it compares the value with (the date offered, the date it is after).
+    step: str | None = None
+    known: Any = None
 
 
 @dataclass(frozen=True)
@@ -174,13 +186,14 @@ def start(script: Dialog, ctx: EngineContext, earlier: Mapping[str, Any] | None 
     return replace(out, saves={**known, **out.saves}) if known else out
 
 
-def current(script: Dialog, state: RunState) -> tuple[Reply, ...]:
-    """The question to show again (on resume), with the answer given earlier if any."""
+def current(script: Dialog, state: RunState, ctx: EngineContext | None = None) -> tuple[Reply, ...]:
+    """The question to show again (on resume), with the answer given earlier if any (and, with
+    the context, the date it offers)."""
     if state.finished:
         return (Finished(),)
     if state.step == SUMMARY:
         return (_summary(script, state),)
-    return (_ask(script, state),)
+    return (_ask(script, state, ctx=ctx),)
 
 
 def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
@@ -188,34 +201,37 @@ def advance(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -
     if state.finished:
         return Outcome(state, (Finished(),))
     if event is Command.SHOW:
-        return Outcome(state, current(script, state))
+        return Outcome(state, current(script, state, ctx))
     if event is Command.BACK:
-        return _back(script, state)
+        return _back(script, state, ctx)
     if state.step == SUMMARY:
         return _at_summary(script, state, event, ctx)
     step = script.step(state.step)
     if isinstance(event, Text):
-        event = _typed_button(state, step, event, ctx)
+        event = _typed_button(script, state, step, event, ctx)
     if event is Command.SKIP and step.kind is StepKind.LIST and state.answers.get(step.key):
         event = Command.DONE  # "no more": the items so far are the answer
     if event is Command.SKIP:
         return _skip(script, state, step, ctx)
     if isinstance(event, Pick) and event.step != step.key:
-        return Outcome(state, (Note("stale_button"), _ask(script, state)))
+        return Outcome(state, (Note("stale_button"), _ask(script, state, ctx=ctx)))
     if isinstance(event, Pick) and event.value == KEEP:
         return _keep(script, state, step, ctx)
+    if isinstance(event, Pick) and event.value == OFFER:
+        return _take_offer(script, state, step, ctx)
     if step.kind is StepKind.LIST:
         return _list_input(script, state, step, event, ctx)
     if step.kind is StepKind.PICK:
         return _pick_input(script, state, step, event, ctx)
     if event is Command.DONE:
-        return Outcome(state, (Note("done_not_here"), _ask(script, state)))
+        return Outcome(state, (Note("done_not_here"), _ask(script, state, ctx=ctx)))
     value, problem = _read(script, step, event, ctx)
     if problem is not None:
-        return Outcome(state, (_ask(script, state, problem=problem),))
+        return Outcome(state, (_ask(script, state, problem=problem, ctx=ctx),))
     out = _answered(script, state, step, value, ctx)
-    if step.kind is StepKind.DATE and isinstance(event, Text):  # show which date was understood
-        out = replace(out, replies=(Note("date_understood", value), *out.replies))
+    if step.kind is StepKind.DATE:  # show which date was understood, and what it changes
+        out = replace(out, replies=(*_date_notes(step, value, ctx, isinstance(event, Text)),
+                                    *out.replies))
     return out
 
 
@@ -348,7 +364,7 @@ def _forward(
         elif _passed_by(state, step, visited):
             continue
         state = replace(state, step=step.key, index=index)
-        shown.append(_ask(script, state))
+        shown.append(_ask(script, state, ctx=ctx))
         return Outcome(state, tuple(shown))
     if script.summary and script.answer_steps:
         state = replace(state, step=SUMMARY, index=0, editing=False)
@@ -376,21 +392,25 @@ def _finish(script: Dialog, state: RunState, replies: tuple[Reply, ...]) -> Outc
     return Outcome(done, (*replies, Finished()), deletes=stale)
 
 
-def _back(script: Dialog, state: RunState) -> Outcome:
+def _back(script: Dialog, state: RunState, ctx: EngineContext) -> Outcome:
     """Return to the previous question, showing the answer given there."""
     if not state.history:
-        return Outcome(state, (Note("at_first"), *current(script, state)))
+        return Outcome(state, (Note("at_first"), *current(script, state, ctx)))
     last = state.history[-1]
     state = replace(state, history=state.history[:-1], step=last.step, index=last.index)
     if last.step == SUMMARY:
         state = replace(state, editing=False)
-    return Outcome(state, current(script, state))
+    return Outcome(state, current(script, state, ctx))
 
 
 def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Outcome:
-    """Move on without an answer (an earlier answer to this step is kept)."""
+    """Move on without an answer (an earlier answer to this step is kept). A required step that
+    offers a known date keeps its earlier answer, else takes that date: nothing changes."""
+    if not step.optional and _offered(step, ctx) is not None:
+        return _keep(script, state, step, ctx) if _earlier(state, step) is not None \
+            else _take_offer(script, state, step, ctx)
     if not step.optional:
-        return Outcome(state, (Note("cannot_skip"), _ask(script, state)))
+        return Outcome(state, (Note("cannot_skip"), _ask(script, state, ctx=ctx)))
     if step.foreach is not None:
         previous = _loop_entries(state, step)[0][state.index].get("value")
         return _answered(script, state, step, previous, ctx)
@@ -401,18 +421,27 @@ def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
     return _forward(script, state, script.position(step.key) + 1, ctx, (Note("skipped"),))
 
 
-def _typed_button(state: RunState, step: Step, event: Text, ctx: EngineContext) -> Input:
+def _typed_button(
+    script: Dialog, state: RunState, step: Step, event: Text, ctx: EngineContext
+) -> Input:
     """A typed word that stands for a button: "skip" on any step (a message of only that word is
     no answer; a required step says it can't be skipped), "keep" where an earlier answer is shown
-    with its keep button."""
+    with its keep button, and where a step offers a known date, the step's own words for it ("as
+    the programme"), or "keep" when there is no earlier answer to keep."""
     text = clean_text(event.text)
     if len(text) > 40:
         return event
     if ctx.lexicon.means("skip", text):
         return Command.SKIP
+    offered = _offered(step, ctx) is not None
+    if offered and ctx.lexicon.takes_offer(script.name, step.key, text):
+        return Pick(step.key, OFFER)
     keeps = step.kind is not StepKind.LIST and not (step.kind is StepKind.PICK and step.max_items > 1)
-    if keeps and _earlier(state, step) is not None and ctx.lexicon.means("keep", text):
-        return Pick(step.key, KEEP)
+    if keeps and ctx.lexicon.means("keep", text):
+        if _earlier(state, step) is not None:
+            return Pick(step.key, KEEP)
+        if offered:
+            return Pick(step.key, OFFER)
     return event
 
 
@@ -428,8 +457,49 @@ def _keep(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
     """Keep the earlier answer of a step returned to with /back or from the summary."""
     earlier = _earlier(state, step)
     if earlier is None:
-        return Outcome(state, (_ask(script, state, problem="not_understood"),))
-    return _answered(script, state, step, earlier, ctx)
+        return Outcome(state, (_ask(script, state, problem="not_understood", ctx=ctx),))
+    out = _answered(script, state, step, earlier, ctx)
+    if step.kind is StepKind.DATE and _offered(step, ctx) is not None:
+        out = replace(out, replies=(*_date_notes(step, earlier, ctx, typed=False), *out.replies))
+    return out
+
+
+def _offered(step: Step, ctx: EngineContext) -> str | None:
+    """The known date this step offers (ISO), if the service knows it and it reads as this
+    step's answer (a planned end that has passed is not offered)."""
+    known = ctx.known.get(step.offer) if step.offer is not None else None
+    if not known:
+        return None
+    try:
+        day = date.fromisoformat(known)
+    except ValueError:
+        return None
+    return None if day < ctx.today and not step.allow_past else day.isoformat()
+
+
+def _take_offer(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Outcome:
+    """Answer with the known date the step offers (its button, or a word typed for it)."""
+    offered = _offered(step, ctx)
+    if offered is None:  # the button of an offer that no longer stands
+        return Outcome(state, (_ask(script, state, problem="not_understood", ctx=ctx),))
+    out = _answered(script, state, step, offered, ctx)
+    return replace(out, replies=(*_date_notes(step, offered, ctx, typed=False), *out.replies))
+
+
+def _date_notes(step: Step, value: str, ctx: EngineContext, typed: bool) -> tuple[Note, ...]:
+    """What a date answer is told: a typed date as it was understood; at a step that offers a
+    known date, that it was kept, or that it changes that date; and after the date a step notes
+    dates after (`note_after`), that it is after it."""
+    offered = _offered(step, ctx)
+    notes: list[Note] = []
+    if offered is not None:
+        notes.append(Note("kept" if value == offered else "changed", value, step.key, offered))
+    elif typed:
+        notes.append(Note("date_understood", value))
+    after = ctx.known.get(step.note_after) if step.note_after is not None else None
+    if after and value > after:  # ISO dates compare as the days they name
+        notes.append(Note("after", value, step.key, after))
+    return tuple(notes)
 
 
 def _list_input(
@@ -536,14 +606,14 @@ def _read_picks(step: Step, options: list[str], raw: str) -> tuple[list[str], st
     return [text], None
 
 
-def _confirm(script: Dialog, state: RunState) -> Outcome:
+def _confirm(script: Dialog, state: RunState, ctx: EngineContext) -> Outcome:
     """Finish, unless a required question is still open: then ask it first."""
     missing = _first_missing(script, state)
     if missing is None:
         return _finish(script, state, ())
     history = (*state.history, Position(SUMMARY, 0))
     state = replace(state, step=missing[0], index=missing[1], editing=True, history=history)
-    return Outcome(state, (_ask(script, state),))
+    return Outcome(state, (_ask(script, state, ctx=ctx),))
 
 
 def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContext) -> Outcome:
@@ -554,12 +624,12 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
         if event.step != SUMMARY:
             return Outcome(state, (Note("stale_button"), _summary(script, state)))
         if event.value == CONFIRM:
-            return _confirm(script, state)
+            return _confirm(script, state, ctx)
         target = event.value.removeprefix(EDIT_PREFIX) if event.value.startswith(EDIT_PREFIX) else None
     elif isinstance(event, Text):
         text = clean_text(event.text)
         if ctx.lexicon.means("confirm", text) or ctx.lexicon.means("yes", text):
-            return _confirm(script, state)
+            return _confirm(script, state, ctx)
         number = _list_number(text, len(entries))
         if number is not None:
             target = entries[number - 1][0]
@@ -569,7 +639,7 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
         return Outcome(state, (_summary(script, state, problem="pick_or_confirm"),))
     history = (*state.history, Position(SUMMARY, 0))
     state = replace(state, step=target, index=0, editing=True, history=history)
-    return Outcome(state, (_ask(script, state),))
+    return Outcome(state, (_ask(script, state, ctx=ctx),))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,9 +717,11 @@ def _loop_entries(state: RunState, step: Step) -> tuple[list[dict[str, Any]], li
     return entries, missing
 
 
-def _ask(script: Dialog, state: RunState, problem: str | None = None) -> Ask:
+def _ask(script: Dialog, state: RunState, problem: str | None = None,
+         ctx: EngineContext | None = None) -> Ask:
     """The step's question, always with the answer it already has (reached with /back, from the
-    summary, or a revised run's): a refused input must not take away the keep button."""
+    summary, or a revised run's): a refused input must not take away the keep button. With the
+    context, a step that offers a known date offers it."""
     step = script.step(state.step)
     earlier: Any = state.answers.get(step.key)
     if step.foreach is not None:
@@ -668,7 +740,8 @@ def _ask(script: Dialog, state: RunState, problem: str | None = None) -> Ask:
         if step.max_items == 1:
             return Ask(step.key, problem=problem, previous=earlier, options=options)
         return Ask(step.key, problem=problem, collected=tuple(earlier or ()), options=options)
-    return Ask(step.key, problem=problem, previous=earlier)
+    offered = _offered(step, ctx) if ctx is not None else None
+    return Ask(step.key, problem=problem, previous=earlier, offered=offered)
 
 
 def _summary(script: Dialog, state: RunState, problem: str | None = None) -> Summary:

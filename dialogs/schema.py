@@ -20,10 +20,15 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # until the relationship's planned end, None when no end is set; `to_raise`: check-in notes the
 # mentee wants to raise at the next meeting; `last_done`: the day this dialog was last completed,
 # None the first time; `paired`: the mentee has a mentor now, `mentor`: the mentor's first name
-# while they are paired, None otherwise; see service/context.py).
+# while they are paired, None otherwise; `programme_end`: the day the programme's length ends the
+# mentee's pairing, None outside a programme of a length; see service/context.py). A step that
+# offers a known date (`offer`) is given it as `offered` (None when there is none to offer).
 CONTEXT_NAMES = frozenset({"goals", "open_actions", "name", "today", "item", "index", "count",
                            "collected", "lang", "days_left", "to_raise", "last_done", "paired",
-                           "mentor"})
+                           "mentor", "programme_end", "offered"})
+#: Dates the service may know for a dialog (EngineContext.known): the relationship's planned end
+#: (the open pairing's, else the one the mentee's agreement named) and the programme's own end.
+KnownDate = Literal["planned_end", "programme_end"]
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 
@@ -132,6 +137,12 @@ class Step(_Strict):
     # A choice step that asks a yes/no question names the choices a typed yes and a typed no
     # (common.words, in the mentee's language or English) stand for: `yes_no: [share, private]`.
     yes_no: tuple[Key, Key] | None = None
+    # A date step may offer a date the service knows (`offer: planned_end`): the question shows it
+    # with a button that keeps it (typed, the step's own words do: `<step>.offer_words`), and a
+    # different date is confirmed as a change of it. `note_after` names a known date past which
+    # a date is taken with a note that says so.
+    offer: KnownDate | None = None
+    note_after: KnownDate | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Step:
@@ -155,6 +166,9 @@ class Step(_Strict):
         if self.yes_no is not None and (not set(self.yes_no) <= set(self.choices)
                                         or self.yes_no[0] == self.yes_no[1]):
             raise ValueError("yes_no names two different choices of this step (yes first)")
+        if (self.offer or self.note_after) and (self.kind is not StepKind.DATE
+                                                or self.foreach is not None):
+            raise ValueError("only a date step asked once offers a known date (offer, note_after)")
         if self.kind is StepKind.INFO and self.optional:
             raise ValueError("an info step has nothing to skip")
         return self

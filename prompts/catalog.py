@@ -221,6 +221,15 @@ class CatalogLexicon:
         return bool(folded) and (folded in self._catalog.words(self._lang, word)
                                  or folded in self._catalog.words("en", word))
 
+    def takes_offer(self, dialog: str, step: str, text: str) -> bool:
+        """Whether text is one of the step's own words for the date it offers
+        (`<dialog>.steps.<step>.offer_words`), in this language or English."""
+        folded = fold(text)
+        key = f"{dialog}.steps.{step}.offer_words"
+        return bool(folded) and any(
+            folded in {fold(str(word)) for word in self._catalog.texts.get(lang, {}).get(key) or []}
+            for lang in (self._lang, "en"))
+
     def step_for_label(self, dialog: str, text: str) -> str | None:
         """The step whose short label the text names."""
         wanted = fold(text)

@@ -11,7 +11,7 @@ from dialogs import engine
 from dialogs.engine import EngineContext
 from dialogs.schema import Audience, Dialog
 from dialogs.state import RunState, StateError
-from service.context import open_actions, open_goals, reply_keys, template_variables
+from service.context import known_dates, open_actions, open_goals, reply_keys, template_variables
 from service.effects import apply_effects
 from service.inputs import EditIn
 from service.journey import suggestion
@@ -30,15 +30,18 @@ async def engine_context(turn: Turn, script: Dialog) -> EngineContext:
     """What the engine may know besides the run: the date, the language, and the items of the
     context a step loops over: open action steps, or goals still being worked on. The engine
     reads a context's items from `open_actions`, whichever context it is (a dialog loops over
-    one context at most; `dialogs check` says so)."""
+    one context at most; `dialogs check` says so). And the dates the service knows, for a dialog
+    with a step that offers one or notes a date after one (the agreement's planned end)."""
     items: tuple[dict[str, Any], ...] = ()
     context = next((s.foreach.context for s in script.steps if s.foreach and s.foreach.context),
                    None)
     if context is not None:
         goals = await goals_of(turn.session, turn.user.id)
         items = tuple(open_goals(goals) if context == "open_goals" else open_actions(goals))
+    known = (await known_dates(turn.session, turn.user)
+             if any(s.offer or s.note_after for s in script.steps) else {})
     return EngineContext(today=turn.today, lang=turn.lang, lexicon=turn.content.lexicon(turn.lang),
-                         open_actions=items)
+                         open_actions=items, known=known)
 
 
 async def persist(

@@ -49,6 +49,7 @@ SKIP = "s"
 YES = "y"
 NO = "n"
 LIST_DONE = "d"
+OFFER = "o"  # take the known date the step offers
 MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL: larger ids are forged
 _ANSWER = re.compile(r"^a:(\d{1,12}):(\d{1,3}):(\d{1,3}):([a-z0-9]{1,4})$")
 _SUMMARY = re.compile(r"^s:(\d{1,12}):(confirm|edit:\d{1,3})$")

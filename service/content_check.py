@@ -17,7 +17,7 @@ from jinja2 import TemplateSyntaxError, meta, nodes
 
 from dialogs.check import script_references
 from dialogs.registry import SCRIPTS_DIR, ScriptProblem, read_scripts
-from dialogs.schema import CONTEXT_NAMES, Dialog
+from dialogs.schema import CONTEXT_NAMES, Dialog, Step
 from prompts.catalog import LANGUAGES, PROMPTS_DIR, flatten, make_environment
 
 REQUIRED_DIALOG_TEXTS = ("title", "description", "done")
@@ -77,6 +77,7 @@ def _texts_of(
         source = texts.get(f"{name}.steps.{step.key}.text")
         if isinstance(source, str):
             yield from _template(file, where, source, earlier, scripts)
+        yield from _offer_texts(file, f"{name}.steps.{step.key}", step, texts, earlier, scripts)
         earlier.add(step.key)
     prefix = f"{name}.steps."
     for key in texts:
@@ -85,10 +86,32 @@ def _texts_of(
                                 "does not have")
 
 
+def _offer_texts(
+    file: str, prefix: str, step: Step, texts: Mapping[str, Any], earlier: set[str],
+    scripts: Mapping[str, Dialog],
+) -> Iterator[ScriptProblem]:
+    """A step that offers a known date has its button, its typed words and its notes (kept,
+    changed); one that notes a date after a known one, that note."""
+    where = f"step {step.key}"
+    needed = (["offer_button", "notes.kept", "notes.changed"] if step.offer else []) + \
+        (["notes.after"] if step.note_after else [])
+    if step.offer and not isinstance(texts.get(f"{prefix}.offer_words"), list):
+        yield ScriptProblem(file, where, "offer_words missing (a list)")
+    for part in needed:
+        source = texts.get(f"{prefix}.{part}")
+        if not isinstance(source, str):
+            yield ScriptProblem(file, where, f"{part} missing")
+        else:  # a note is given the date (`value`) and the known date it speaks of (`known`)
+            yield from _template(file, f"{where} {part}", source,
+                                 earlier | {step.key, "value", "known"}, scripts)
+
+
 def _template(
     file: str, where: str, source: str, available: set[str], scripts: Mapping[str, Dialog]
 ) -> Iterator[ScriptProblem]:
     env = make_environment({})
+    for name in ("date", "long_date", "json"):  # the catalog's own filters (prompts.catalog)
+        env.filters[name] = str
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:

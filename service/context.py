@@ -11,14 +11,17 @@ from zoneinfo import ZoneInfo
 from jinja2 import meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.engine import Ask, Finished, Info, Reply
+from dialogs.engine import Ask, Finished, Info, Note, Reply
 from dialogs.schema import Dialog
 from dialogs.state import RunState, StateError
 from prompts.catalog import Catalog
 from service.names import mentor_words
+from service.programmes.defaults import ProgrammeDefaults
+from service.render import note_key
 from storage.answers import latest_answers
 from storage.goals import GoalRecord, goals_of
-from storage.pairings import planned_end
+from storage.pairings import pairing_of_mentee, planned_end
+from storage.programmes import programme_by_id
 from storage.runs import runs_of
 from storage.users import UserRecord, first_name
 from storage.vocabulary import ActionStatus, GoalStatus, RunStatus
@@ -48,7 +51,25 @@ def reply_keys(script: Dialog, replies: Iterable[Reply], intro: bool = False) ->
             keys.append(f"{script.name}.steps.{reply.step}.text")
         elif isinstance(reply, Finished):
             keys.append(f"{script.name}.done")
+        elif isinstance(reply, Note) and reply.step is not None:
+            keys.append(note_key(script, reply))
     return keys
+
+
+async def known_dates(session: AsyncSession, user: UserRecord) -> dict[str, str]:
+    """The dates a dialog may offer or compare with (dialogs.schema.KnownDate), ISO, those there
+    are: the relationship's planned end (as the mentor and the ending reminders see it), and the
+    end the programme's length gives the mentee's open pairing."""
+    pairing = await pairing_of_mentee(session, user.id)
+    planned = user.relationship_ends_on if pairing is None else pairing.ends_on
+    known = {"planned_end": planned.isoformat()} if planned is not None else {}
+    programme = (await programme_by_id(session, pairing.programme_id)
+                 if pairing is not None and pairing.programme_id is not None else None)
+    if pairing is not None and programme is not None:
+        ends = ProgrammeDefaults.of(programme.defaults).ends_on(pairing.started_on)
+        if ends is not None:
+            known["programme_end"] = ends.isoformat()
+    return known
 
 
 def goal_view(goal: GoalRecord) -> dict[str, Any]:
@@ -137,4 +158,7 @@ async def template_variables(
     variables["today"] = today_iso
     ends = await planned_end(session, user) if "days_left" in used else None
     variables["days_left"] = (ends - date.fromisoformat(today_iso)).days if ends else None
+    variables["programme_end"] = ((await known_dates(session, user)).get("programme_end")
+                                  if "programme_end" in used else None)
+    variables.setdefault("offered", None)  # a question's own (the renderer gives it)
     return variables

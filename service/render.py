@@ -20,7 +20,7 @@ from dialogs.engine import (
 from dialogs.schema import Dialog, Step, StepKind
 from dialogs.state import SUMMARY
 from prompts.catalog import Catalog
-from service.callbacks import KEEP, LIST_DONE, NO, SKIP, YES, answer_data, summary_data
+from service.callbacks import KEEP, LIST_DONE, NO, OFFER, SKIP, YES, answer_data, summary_data
 from service.messages import Button, OutMessage, Question, button
 
 ROW_WIDTH = 2
@@ -56,7 +56,10 @@ class Renderer:
         messages: list[OutMessage] = []
         pending: list[str] = []
         for reply in replies:
-            if isinstance(reply, Note):
+            if isinstance(reply, Note) and reply.step is not None:  # a step's own note
+                pending.append(self.text(note_key(script, reply), **{
+                    **variables, "value": reply.value, "known": reply.known}))
+            elif isinstance(reply, Note):
                 pending.append(self.text(f"common.notes.{reply.code}", value=reply.value))
             elif isinstance(reply, Info):
                 messages.append(OutMessage(self._join(
@@ -86,7 +89,7 @@ class Renderer:
                   "scale_max": step.scale_max, "min_items": step.min_items,
                   "pick": step.kind is StepKind.PICK}
         local = {**variables, "item": ask.item, "index": ask.index + 1, "count": ask.count,
-                 "collected": list(ask.collected)}
+                 "collected": list(ask.collected), "offered": ask.offered}
         parts: list[str] = list(notes)
         if ask.problem:
             parts.append(self.text(f"common.problems.{ask.problem}", **limits))
@@ -118,13 +121,13 @@ class Renderer:
             parts.append(self.text("common.ask.previous", previous=shown))
         if step.optional:
             parts.append(self.text("common.ask.optional_hint"))
-        buttons = self._buttons(script, step, ask, run_id)
+        buttons = self._buttons(script, step, ask, run_id, local)
         typed = step.kind in (StepKind.TEXT, StepKind.LIST, StepKind.DATE) or step.allow_new
         return OutMessage(self._join(*parts), buttons, free_text=typed,
                           question=Question(run_id, step.key))
 
     def _buttons(
-        self, script: Dialog, step: Step, ask: Ask, run_id: int
+        self, script: Dialog, step: Step, ask: Ask, run_id: int, local: Mapping[str, Any]
     ) -> tuple[tuple[Button, ...], ...]:
         pos = script.position(step.key)
 
@@ -149,6 +152,9 @@ class Renderer:
         if _done_offered(step, ask):
             rows.append((answer(self.text("common.buttons.done"), LIST_DONE),))
         extra: list[Button] = []
+        if ask.offered is not None and ask.offered != ask.previous:  # (the same: keep keeps it)
+            extra.append(answer(self.text(f"{script.name}.steps.{step.key}.offer_button", **local),
+                                OFFER))
         if ask.previous is not None and step.kind is not StepKind.LIST:
             extra.append(answer(self.text("common.buttons.keep"), KEEP))
         if step.optional:
@@ -240,6 +246,11 @@ class Renderer:
         return "\n\n".join(part for part in parts if part)
 
 
+
+
+def note_key(script: Dialog, note: Note) -> str:
+    """The text of a step's own note (Note.step): `<dialog>.steps.<step>.notes.<code>`."""
+    return f"{script.name}.steps.{note.step}.notes.{note.code}"
 
 
 def _short(text: str, limit: int = BUTTON_TEXT) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from dialogs import engine
-from dialogs.engine import KEEP, LIST_DONE, Command, Input, Pick, Text
+from dialogs.engine import KEEP, LIST_DONE, OFFER, Command, Input, Pick, Text
 from dialogs.registry import DialogNotFound
 from dialogs.schema import StepKind
 from dialogs.state import SUMMARY, RunState, StateError
@@ -258,6 +258,8 @@ def press_input(
         return Command.SKIP
     if token == callbacks.KEEP:
         return Pick(step.key, KEEP)
+    if token == callbacks.OFFER and step.offer is not None:
+        return Pick(step.key, OFFER)
     if step.kind in (StepKind.LIST, StepKind.PICK) and token == callbacks.LIST_DONE:
         return Pick(step.key, LIST_DONE)
     if step.kind is StepKind.PICK and token.isdigit():  # the item's place in the list picked from

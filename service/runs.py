@@ -157,7 +157,8 @@ async def new_run(
     seeded = None if revises is None else await revision_state(turn, script, revises)
     earlier: Mapping[str, Any] = {}
     if seeded is not None:
-        outcome = engine.Outcome(seeded, engine.current(script, seeded))
+        outcome = engine.Outcome(seeded, engine.current(script, seeded,
+                                                         await offering_context(turn, script)))
     else:
         if script.revise and revises is None:
             earlier = await last_answers(turn, script)
@@ -203,6 +204,12 @@ async def last_answers(turn: Turn, script: Dialog) -> Mapping[str, Any]:
         return {}
 
 
+async def offering_context(turn: Turn, script: Dialog) -> engine.EngineContext | None:
+    """The engine's context for a question shown again, where it matters: a dialog with a step
+    that offers a known date offers it again (others need no query for it)."""
+    return await engine_context(turn, script) if any(s.offer for s in script.steps) else None
+
+
 async def show_run(turn: Turn, run: RunRecord, note_key: str | None) -> Response:
     """Show where an open run stands, after a short note. Its question is then the question last
     shown, which typed text answers."""
@@ -213,7 +220,7 @@ async def show_run(turn: Turn, run: RunRecord, note_key: str | None) -> Response
         return await restart_broken(turn, run, script)
     if not run.shown:
         await set_run_shown(turn.session, run.id, True)
-    replies = engine.current(script, state)
+    replies = engine.current(script, state, await offering_context(turn, script))
     variables = await template_values(turn, script, state.answers, reply_keys(script, replies))
     messages = turn.render.replies(script, replies, run.id, variables)
     if note_key is None:

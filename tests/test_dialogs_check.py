@@ -238,3 +238,10 @@ def test_several_problems_are_all_reported(content: Content) -> None:
         content, None, "prompts/en/grow.yaml: step goal_wish", "prompts/de/agreement.yaml: step mentor_sees",
         "agreement.yaml: step meeting_rhythm_other: unreachable")
     assert len(problems) >= 3
+
+
+def test_a_step_that_offers_a_date_without_its_note(content: Content, capsys: Capsys) -> None:
+    """The agreement's end offers the planned end: its "changed" note (and the other offer
+    texts) must be there in every language."""
+    content.texts("de", "agreement", lambda d: d["steps"]["end_date"]["notes"].pop("changed"))
+    assert_reported(content, capsys, "prompts/de/agreement.yaml: step end_date: notes.changed missing")

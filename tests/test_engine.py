@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from dialogs.engine import (
     EDIT_PREFIX,
     KEEP,
     LIST_DONE,
+    OFFER,
     Ask,
     Command,
     EngineContext,
@@ -887,3 +889,31 @@ def test_a_given_answer_that_does_not_read_as_the_step_reads_it_is_asked() -> No
     assert opened.saves == {}
     asked = advance(script, opened.state, Text("My CV"), ctx)
     assert [r.step for r in asked.replies if isinstance(r, Ask)] == ["day"]
+
+
+def offering(known: dict[str, str]) -> EngineContext:
+    """The context of a mentee whose planned end (and programme's end) the service knows."""
+    return replace(context(), known=known)
+
+
+def test_a_known_date_is_offered_kept_with_its_button_and_a_later_one_is_noted() -> None:
+    """A date step that offers the planned end: asked with it, its button (or "keep", with no
+    earlier answer) answers with it; another date is a change of it, and one after the date
+    the step notes is taken with that note. A planned end that has passed is not offered."""
+    script = dialog([{"key": "ends", "kind": "date", "offer": "planned_end",
+                      "note_after": "programme_end"}])
+    ctx = offering({"planned_end": "2027-06-01", "programme_end": "2027-06-01"})
+    opened = start(script, ctx)
+    assert opened.replies == (Ask("ends", offered="2027-06-01"),)
+    for event in (Pick("ends", OFFER), Text("keep"), Command.SKIP):
+        kept = advance(script, opened.state, event, ctx)
+        assert kept.saves == {"ends": "2027-06-01"}
+        assert kept.replies[0] == Note("kept", "2027-06-01", "ends", "2027-06-01")
+    later = advance(script, opened.state, Text("30.06.2027"), ctx)
+    assert later.saves == {"ends": "2027-06-30"}
+    assert later.replies[:2] == (Note("changed", "2027-06-30", "ends", "2027-06-01"),
+                                 Note("after", "2027-06-30", "ends", "2027-06-01"))
+    passed = offering({"planned_end": (TODAY - timedelta(days=1)).isoformat()})
+    assert start(script, passed).replies == (Ask("ends"),)
+    assert advance(script, start(script, passed).state, Command.SKIP, passed).replies[0] == \
+        Note("cannot_skip")

@@ -395,3 +395,109 @@ async def test_check_ins_count_the_same_in_stats_the_cli_the_csv_and_the_report(
     await coordinator.send("/settings language de")
     assert ("Abgeschlossene Check-ins der Mentees in Tandems, letzte 4 Wochen (eingeladen oder aus "
             "eigenem Antrieb): 1\n") in coordinator.texts(await coordinator.send("/stats"))
+
+
+# The agreement's question about the end, for a mentee whose programme gives one.
+PROGRAMME_ENDS = {"en": "The programme ends on 1 June 2027", "de": "Das Programm endet am 1. Juni 2027"}
+KEEP_PROGRAMME_END = {"en": "Keep 1 June 2027", "de": "1. Juni 2027 behalten"}
+KEPT = {"en": "Tuesday, 1 June 2027 stays the planned end for you and Max. Nothing changes.",
+        "de": "Dienstag, 1. Juni 2027 bleibt das geplante Ende, für dich und Max. Es ändert sich "
+              "nichts."}
+CHANGED = {"en": ("Wednesday, 31 March 2027, instead of 1 June 2027. Once you save the agreement",
+                  "for both of you: your pairing with Max ends on that day, and Max sees the new "
+                  "date", "four weeks before and again one week before"),
+           "de": ("Mittwoch, 31. März 2027 statt 1. Juni 2027. Sobald du die Vereinbarung "
+                  "speicherst", "für euch beide: Eure Verbindung endet dann, und Max sieht das "
+                  "neue Datum", "vier Wochen vorher und noch einmal eine Woche vorher")}
+AFTER_PROGRAMME = {"en": "that's after the programme's end on 1 June 2027",
+                   "de": "Das liegt nach dem Ende des Programms am 1. Juni 2027"}
+
+
+async def at_the_end_question(service: ConversationService, mentee: Chat,
+                              lang: str) -> list[dict[str, Any]]:
+    """Ana (in `lang`) walks her agreement to the question about the end; the turns after the
+    transcript's answer to it are returned (the last question and the summary's confirm)."""
+    if lang != "de":
+        await mentee.send(f"/settings language {lang}")
+    turns = transcript("agreement")["turns"]
+    asks = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "end_date")
+    answered = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "progress_check")
+    await walk(service, mentee, "agreement", lang, turns[:asks + 1])
+    return turns[answered + 1:]
+
+
+async def mentor_sees_days_left(mentor: Chat, days: int) -> None:
+    """Max's /mentees (he reads German) counts down to this many days."""
+    text = mentor.texts(await mentor.send("/mentees"))
+    assert f"{days} Tage bis zum geplanten Ende" in text, text
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("how", ["button", "typed", "skip"])
+async def test_the_agreement_offers_the_programmes_end_and_keeps_it_with_one_tap(
+        service: ConversationService, clock: FakeClock, lang: str, how: str) -> None:
+    """The question names the programme's end and keeps it with a button ("Keep 1 June 2027"),
+    with words typed for it ("as the programme", "passt") or with /skip: the pairing's end, the
+    mentor's view and the reminders stay as the programme set them."""
+    _, mentor, mentee = await paired_in_fruehling(service, clock)
+    rest = await at_the_end_question(service, mentee, lang)
+    assert PROGRAMME_ENDS[lang] in mentee.last_text
+    assert KEEP_PROGRAMME_END[lang] in [button.label for button in mentee.buttons]
+    typed = {"en": "as the programme", "de": "passt"}[lang]
+    said = (await mentee.press(KEEP_PROGRAMME_END[lang]) if how == "button"
+            else await mentee.send(typed if how == "typed" else "/skip"))
+    assert KEPT[lang] in mentee.texts(said)
+    await walk(service, mentee, "agreement", lang, rest)
+
+    await mentor_sees_days_left(mentor, 182)
+    assert await planned_ladder(service) == [(kind, due, BY_LENGTH) for kind, due in zip(
+        LADDER, (NOTICE_AT, INVITE_AT, DAY_AT, REMINDER_AT), strict=True)]
+    assert await planned_reflections(service) == [(INVITE_AT, BY_LENGTH)]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_an_earlier_date_changes_the_end_for_both_and_says_so(
+        service: ConversationService, clock: FakeClock, lang: str) -> None:
+    """Ana and Max agree on 31 March: typed, it is confirmed as a change of the programme's
+    1 June, for both of them, with when the reminders come; saved, it is the pairing's end."""
+    _, mentor, mentee = await paired_in_fruehling(service, clock)
+    rest = await at_the_end_question(service, mentee, lang)
+    said = mentee.texts(await mentee.send("31.03.2027"))
+    for part in CHANGED[lang]:
+        assert part in said, said
+    assert AFTER_PROGRAMME[lang] not in said
+    await mentor_sees_days_left(mentor, 182)  # not before the agreement is saved
+    await walk(service, mentee, "agreement", lang, rest)
+
+    await mentor_sees_days_left(mentor, 120)
+    assert {ends for _, _, ends in await planned_ladder(service)} == {"2027-03-31"}
+    assert await planned_reflections(service) == [(datetime(2027, 3, 24, 9, 0, tzinfo=UTC),
+                                                   "2027-03-31")]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_date_after_the_programmes_end_is_taken_with_a_note(
+        service: ConversationService, clock: FakeClock, lang: str) -> None:
+    """30 June, after the programme's 1 June: taken (the end is the pair's to agree, and the
+    coordinators see it), with a note that it is after the programme's end."""
+    made, mentor, mentee = await paired_in_fruehling(service, clock)
+    rest = await at_the_end_question(service, mentee, lang)
+    said = mentee.texts(await mentee.send("30.06.2027"))
+    assert AFTER_PROGRAMME[lang] in said, said
+    assert CHANGED[lang][1] in said
+    await walk(service, mentee, "agreement", lang, rest)
+
+    await mentor_sees_days_left(mentor, 211)
+    assert await csv_ends(service, made) == "2027-06-30"
+
+
+async def test_without_a_planned_end_the_question_offers_nothing(chat: Chat) -> None:
+    """No programme, no earlier agreement: the question asks for a date as before, and "keep"
+    or "as the programme" is not a date."""
+    turns = transcript("agreement")["turns"]
+    asks = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "end_date")
+    await walk(chat.service, chat, "agreement", "en", turns[:asks + 1])
+    assert "By which date would you like the mentoring to come to its end?" in chat.last_text
+    assert not chat.buttons
+    said = chat.texts(await chat.send("as the programme"))
+    assert shown("en", "common.problems.not_a_date") in said
