@@ -33,6 +33,9 @@ limit):
   ml                                              a mentor's list of mentees
   ro:<mentee|mentor>                              a newcomer's answer: which side they are on
   pe:<pairing>[:<y|n>]                            end this pairing (ask), or the answer to "really?"
+  mi:<invite>:<y|n>:<key>                         the answer of a mentee to a mentor's link: take
+                                                  the mentor side too, or not (`key`: the start of
+                                                  the token's hash, storage.invites.invite_key)
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ _ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
 _SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,40})$")
 _ROLE = re.compile(r"^ro:(mentee|mentor)$")
 _END_PAIRING = re.compile(r"^pe:(\d{1,12})(?::([yn]))?$")
+_MENTOR_LINK = re.compile(r"^mi:(\d{1,12}):([yn]):([0-9a-f]{16})$")
 GOALS_DATA = "gl"
 _VISION_MAP = re.compile(r"^vm:(\d{1,12})$")
 _SHARE = re.compile(r"^sh:(\d{1,12}):(all|none|pick|done|ask)$")
@@ -190,6 +194,11 @@ def end_pairing_data(pairing_id: int, confirmed: bool | None = None) -> str:
     if confirmed is None:
         return f"pe:{pairing_id}"
     return f"pe:{pairing_id}:{YES if confirmed else NO}"
+
+
+def mentor_link_data(invite_id: int, key: str, confirmed: bool) -> str:
+    """Data of the answer to "a mentor too?", asked of a mentee who opened a mentor's link."""
+    return f"mi:{invite_id}:{YES if confirmed else NO}:{key}"
 
 
 @dataclass(frozen=True)
@@ -347,10 +356,20 @@ class EndPairingPress:
     confirmed: bool | None
 
 
+@dataclass(frozen=True)
+class MentorLinkPress:
+    """A mentee's answer to "a mentor too?" after opening a mentor's link (both untrusted: the
+    key must match the invite's)."""
+
+    invite_id: int
+    key: str
+    confirmed: bool
+
+
 Press = (AnswerPress | SummaryPress | ContinuePress | DialogPress | StagePress | DismissPress
          | SettingPress | DeletePress | GoalsPress | GoalPress | StepPress | RevisePress
          | ItemPress | SchedulingPress | VisionMapPress | SharePress | VisibilityPress | MenteePress
-         | MenteesPress | RolePress | EndPairingPress)
+         | MenteesPress | RolePress | EndPairingPress | MentorLinkPress)
 
 
 def parse(data: str | None) -> Press | None:
@@ -397,6 +416,8 @@ def _goal_press(data: str) -> Press | None:
         return RolePress(Role(m[1]))
     if (m := _END_PAIRING.match(data)) and int(m[1]) <= MAX_ID:
         return EndPairingPress(int(m[1]), None if m[2] is None else m[2] == YES)
+    if (m := _MENTOR_LINK.match(data)) and int(m[1]) <= MAX_ID:
+        return MentorLinkPress(int(m[1]), m[3], m[2] == YES)
     return _mentor_press(data)
 
 

@@ -33,7 +33,17 @@ from service.answering import edit_answer
 from service.awaiting import Waiter
 from service.commands import Kind, Scope, command
 from service.inputs import CommandIn, EditIn, Incoming, MediaIn, TextIn
-from service.mentors import alerts, digest, mentees, own_rhythm, pairing, roles, scopes, sharing
+from service.mentors import (
+    alerts,
+    digest,
+    invites,
+    mentees,
+    own_rhythm,
+    pairing,
+    roles,
+    scopes,
+    sharing,
+)
 from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
 from service.programmes import admin_view, figures, pulse
@@ -225,6 +235,8 @@ async def on_press(turn: Turn, data: str) -> Response:
         response = await roles.on_role_press(turn, press.role)
     elif isinstance(press, callbacks.EndPairingPress):
         response = await pairing.on_end_press(turn, press)
+    elif isinstance(press, callbacks.MentorLinkPress):
+        response = await invites.on_mentor_link_press(turn, press)
     else:
         return turn.stale_press()
     return response if response.toast else replace(response, accepted=True)

@@ -14,11 +14,12 @@ from dialogs.schema import Audience, Dialog
 from dialogs.state import SUMMARY, RunState, StateError
 from service import callbacks, long_text, vision_map
 from service.answering import engine_context, persist, render_outcome, template_values
+from service.commands import Scope
 from service.context import reply_keys
 from service.mentors.help_button import with_help_button
 from service.messages import OutMessage, Response, button
 from service.programmes import safety
-from service.schedule import checkins
+from service.schedule import checkins, pause
 from service.turn import Turn
 from storage.goals import GoalRecord, goals_of
 from storage.runs import (
@@ -282,14 +283,24 @@ async def later(turn: Turn) -> Response:
 
 
 async def resume(turn: Turn) -> Response:
-    """/resume: the open dialog, or else the one paused last, at its current question."""
+    """/resume: the open dialog, or else the one paused last, at its current question; with
+    neither, a pause of check-ins ends, as `/pause off` ends it. A dialog comes back first, with a
+    line that the check-ins stay paused (and how that ends): one word does not end both."""
+    until = pause.paused_until(turn)
     run = await active_run(turn.session, turn.user.id)
     if run is None:
         run = await latest_paused_run(turn.session, turn.user.id)
         if run is None:
-            return turn.message("common.service.nothing_to_resume")
+            return (await pause.end_pause(turn) if until is not None
+                    else turn.message("common.service.nothing_to_resume"))
         await set_run_status(turn.session, run.id, RunStatus.ACTIVE, turn.now)
-    return await show_run(turn, run, "common.service.resumed")
+    shown = await show_run(turn, run, "common.service.resumed")
+    if until is None or not shown.messages:
+        return shown
+    note, *rest = shown.messages
+    line = turn.say("calendar.pause.still_paused", **pause.pause_days(turn, until),
+                    mentor_only=Scope.MENTEE not in turn.scopes)
+    return replace(shown, messages=(replace(note, text=f"{note.text}\n{line}"), *rest))
 
 
 async def catch_up(turn: Turn) -> Response:

@@ -5,6 +5,7 @@ single-use link at once cannot both use it."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,16 @@ from storage.vocabulary import Role
 def token_hash(token: str) -> str:
     """What is stored of a token (never the token itself)."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: How much of a token's hash a button carries to prove its opener held the token (`invite_key`).
+KEY_LENGTH = 16
+
+
+def invite_key(token: str) -> str:
+    """A short proof of holding a token, for a button that acts on its invite later (a
+    confirmation): the start of its hash, 64 bits; the token itself is never written anywhere."""
+    return token_hash(token)[:KEY_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,15 @@ async def find_invite(session: AsyncSession, token: str) -> InviteRecord | None:
     row = (await session.execute(select(INVITES).where(INVITES.c.token_hash == token_hash(token)))
            ).first()
     return InviteRecord.from_row(row) if row else None
+
+
+async def invite_by_key(session: AsyncSession, invite_id: int, key: str) -> InviteRecord | None:
+    """The invite a button names, if the button also holds its `invite_key` (an id alone is
+    guessable: it proves nothing), whatever its state."""
+    row = (await session.execute(select(INVITES).where(INVITES.c.id == invite_id))).first()
+    if row is None or not hmac.compare_digest(row.token_hash[:KEY_LENGTH], key):
+        return None
+    return InviteRecord.from_row(row)
 
 
 async def use_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:

@@ -192,11 +192,17 @@ async def test_the_refusal_is_said_in_german(service: ConversationService) -> No
 
 async def test_a_mentee_with_a_mentor_may_join_a_cohort_as_a_mentor(
         service: ConversationService) -> None:
+    """Asked first (a mentee's tap on the mentors' link may be a slip): nothing changes and no
+    place is taken until they say yes."""
     spring = await _programme(service, "Spring")
     token = await _token(service, spring, Role.MENTOR, uses=1)
     await _with_a_mentor(service, 51)
     ana = Chat(service, user_id=51, name="Ana")
-    assert "Spring" in ana.texts(await ana.send(f"/start {token}"))
+    asked = await ana.send(f"/start {token}")
+    assert ana.texts(asked) == shown("en", "mentors.invite.side_question", mentor="Max",
+                                     programme="Spring")
+    assert await _joined(service, 51) == (Role.MENTEE, False, "en")
+    assert "Spring" in ana.texts(await ana.press(shown("en", "mentors.invite.side_yes")))
     async with service.sessionmaker.begin() as session:
         user = await get_user(session, 51)
         assert user is not None
@@ -436,3 +442,92 @@ async def test_a_programme_mentor_s_invite_leaves_a_member_of_another_programme_
         assert invite is not None
         assert invite.uses_left == 1  # not used up: the mentor may send it on
     del mia
+
+
+async def _uses_left(service: ConversationService, token: str) -> int:
+    async with service.sessionmaker.begin() as session:
+        invite = await find_invite(session, token)
+    assert invite is not None
+    return invite.uses_left
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_member_opening_their_programme_s_mentee_link_again_hears_where_they_stand(
+        service: ConversationService, lang: str) -> None:
+    """Not "you're now part of it, the team will pair you": paired, they hear with whom; not
+    paired yet, that the team pairs them. Nothing changes, and no place is taken."""
+    spring = await _programme(service, "Spring", language=lang)
+    token = await _token(service, spring, Role.MENTEE, uses=5)
+    mia, mia_token = await _programme_mentor(service, spring, 81, "Mia Long")
+    ana = Chat(service, user_id=82, name="Ana", language=lang)
+    await ana.send(f"/start {token}")
+    await ana.send(f"/start {mia_token}")  # paired with Mia, in Spring
+    ben = Chat(service, user_id=83, name="Ben", language=lang)
+    await ben.send(f"/start {token}")  # not paired yet
+    assert await _uses_left(service, token) == 3
+
+    again = await ana.send(f"/start {token}")
+    assert ana.texts(again) == shown(lang, "programme_admin.already_in", as_mentor=False,
+                                     mentor="Mia", programme="Spring")
+    assert again.deliveries == ()
+    again = await ben.send(f"/start {token}")
+    assert ben.texts(again) == shown(lang, "programme_admin.already_in", as_mentor=False,
+                                     mentor=None, programme="Spring")
+    assert await _uses_left(service, token) == 3
+    mia_again = await mia.send(f"/start {await _token(service, spring, Role.MENTOR, 1)}")
+    assert mia.texts(mia_again) == shown(lang, "programme_admin.already_in", as_mentor=True,
+                                         mentor=None, programme="Spring")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 82)
+        assert user is not None
+        pairing = await pairing_of_mentee(session, user.id)
+    assert pairing is not None  # still Mia's mentee
+    assert await _joined(service, 82) == (Role.MENTEE, False, lang)
+
+
+@pytest.mark.parametrize(("lang", "no", "yes"), [("en", "no", "Yes, as a mentor too"),
+                                                 ("de", "nein", "ja")])
+async def test_a_programme_mentee_opening_its_mentor_link_is_asked_before_becoming_a_mentor(
+        service: ConversationService, lang: str, no: str, yes: str) -> None:
+    """A paired mentee taps the programme's mentor link: asked, with buttons that may be typed;
+    no leaves everything as it was (no place taken), yes adds the mentor side and keeps the
+    mentee's (a place taken); a forged answer changes nothing."""
+    spring = await _programme(service, "Spring", language=lang)
+    mentee_token = await _token(service, spring, Role.MENTEE, uses=5)
+    token = await _token(service, spring, Role.MENTOR, uses=5)
+    _, mia_token = await _programme_mentor(service, spring, 91, "Mia")
+    ana = Chat(service, user_id=92, name="Ana", language=lang)
+    await ana.send(f"/start {mentee_token}")
+    await ana.send(f"/start {mia_token}")
+
+    asked = await ana.send(f"/start {token}")
+    assert ana.texts(asked) == shown(lang, "mentors.invite.side_question", mentor="Mia",
+                                     programme="Spring")
+    assert [b.label for b in ana.buttons] == [shown(lang, "mentors.invite.side_yes"),
+                                              shown(lang, "mentors.invite.side_no")]
+    assert await _joined(service, 92) == (Role.MENTEE, False, lang)
+    assert await _uses_left(service, token) == 5
+    kept = await ana.send(no)
+    assert ana.texts(kept) == shown(lang, "mentors.invite.side_kept")
+    assert await _joined(service, 92) == (Role.MENTEE, False, lang)
+    assert await _uses_left(service, token) == 5
+
+    await ana.send(f"/start {token}")
+    forged = ana.buttons[0].data.rsplit(":", 1)[0] + ":" + "0" * 16
+    assert (await ana.handle(PressIn(forged))).toast is not None  # a stale press: nothing done
+    assert await _joined(service, 92) == (Role.MENTEE, False, lang)
+    await ana.send(f"/start {token}")
+    became = await ana.send(yes)
+    assert shown(lang, "programme_admin.joined", programme="Spring", as_mentor=True,
+                 name="Ana") in ana.texts(became)
+    assert became.menu is not None  # the mentor's commands join the menu
+    assert await _joined(service, 92) == (Role.MENTEE, True, lang)
+    assert await _uses_left(service, token) == 4
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 92)
+        assert user is not None
+        assert await pairing_of_mentee(session, user.id) is not None  # still Mia's mentee
+    again = await ana.send(f"/start {token}")
+    assert ana.texts(again) == shown(lang, "programme_admin.already_in", as_mentor=True,
+                                     mentor=None, programme="Spring")
+    assert await _uses_left(service, token) == 4

@@ -126,10 +126,10 @@ async def test_another_programme_s_link_does_not_move_a_member(e2e: E2E, lang: s
     assert (user["programme_id"], user["role"], user["mentors"]) == (spring.id, "mentee", False)
     assert await _uses_left(e2e, autumn) == 3  # its place is kept for someone else
 
-    # Spring's own link, opened again, still says they are part of Spring and uses no place.
+    # Spring's own link, opened again, says they are in Spring already and uses no place.
     again = await nia.send(f"/start {spring_token}")
-    assert say(lang, "programme_admin.joined", programme="Spring", as_mentor=False,
-               name="Nia") in again
+    assert again == [say(lang, "programme_admin.already_in", programme="Spring", as_mentor=False,
+                         mentor=None)]
     assert await _uses_left(e2e, spring) == 2
 
     # Someone in no programme joins Autumn with the same link, as before.

@@ -128,7 +128,8 @@ async def test_a_pause_sends_nothing_counts_nothing_missed_and_welcomes_back(
     response = await chat.send({"en": "/pause 2 weeks", "de": "/pause 2 wochen"}[lang])
     assert chat.texts(response) == chat.texts(chat.log[-1])
     assert response.messages[0].text == rendered(lang, "calendar.pause.started",
-                                                 last="2026-12-04", resume="2026-12-05")
+                                                 last="2026-12-04", resume="2026-12-05",
+                                                 next=None, goal=None)
     assert (await user(service, chat)).paused_until == local(2026, 12, 5)
 
     welcome = await next_sent(service, clock)  # the first thing sent: nothing inside the pause
@@ -163,14 +164,16 @@ async def test_the_pause_by_buttons_and_ended_early(
     await chat.send("/pause")
     started = await chat.press(label(lang, "calendar.pause.button_1w"))
     assert started.messages[0].text == rendered(lang, "calendar.pause.started",
-                                                last="2026-11-27", resume="2026-11-28")
+                                                last="2026-11-27", resume="2026-11-28",
+                                                next=None, goal=None)
     pending = await items(service, ItemStatus.PENDING)
     assert [i.kind for i in pending] == ["welcome_back"]  # Monday's agenda request is cancelled
 
     clock.advance(days=2)
     shown = await chat.send("/pause")
     assert shown.messages[0].text == rendered(lang, "calendar.pause.view_paused",
-                                              last="2026-11-27", resume="2026-11-28")
+                                              last="2026-11-27", resume="2026-11-28",
+                                              next=None, goal=None)
     ended = await chat.press(label(lang, "calendar.pause.end_button"))
     assert ended.messages[0].text == rendered(lang, "calendar.pause.ended", next=None)
     assert (await user(service, chat)).paused_until is None
@@ -195,7 +198,8 @@ async def test_until_a_date_takes_the_typed_day(
     assert again.messages[0].text == rendered(lang, "calendar.pause.unclear_date", text=never)
     started = await chat.send(friday)
     assert started.messages[0].text == rendered(lang, "calendar.pause.started",
-                                                last="2026-11-27", resume="2026-11-28")
+                                                last="2026-11-27", resume="2026-11-28",
+                                                next=None, goal=None)
     assert (await user(service, chat)).awaiting is None
     await chat.send("/pause off")
     await chat.send("/agreement")  # a dialog is open: /cancel drops the wait, not the dialog
@@ -217,7 +221,8 @@ async def test_a_pause_typed_in_german_until_a_date(
     await in_berlin(chat, "de")
     response = await chat.send("/pause bis 24.12.")
     assert response.messages[0].text == rendered("de", "calendar.pause.started",
-                                                 last="2026-12-24", resume="2026-12-25")
+                                                 last="2026-12-24", resume="2026-12-25",
+                                                 next=None, goal=None)
     unclear = await chat.send("/pause irgendwann")
     assert unclear.messages[0].text == rendered("de", "calendar.pause.unclear", text="irgendwann")
     ended = await chat.send("/pause aus")
@@ -244,7 +249,87 @@ async def test_a_pause_until_a_day_gone_says_it_has_passed(
     assert (await user(service, chat)).paused_until is None
     started = await chat.send("24.12.")  # still waiting for the day
     assert started.messages[0].text == rendered(lang, "calendar.pause.started",
-                                                last="2026-12-24", resume="2026-12-25")
+                                                last="2026-12-24", resume="2026-12-25",
+                                                next=None, goal=None)
+
+
+def when_said(lang: str, day: str, at: str, days: int) -> str:
+    """A check-in's moment as the pause's texts name it ("on Monday, 30 November 2026 at 08:15")."""
+    return rendered(lang, "checkins.when", day=day, at=at, days=days, on=True)
+
+
+@pytest.mark.parametrize(("lang", "typed", "monday", "promise"), [
+    ("en", "/pause 3 days", "Monday, 30 November 2026 at 08:15", "I'll be back on"),
+    ("de", "/pause 3 Tage", "Montag, 30. November 2026 um 08:15 Uhr", "melde ich mich wieder")])
+async def test_a_pause_names_the_check_in_that_really_comes_after_it(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str, typed: str,
+    monday: str, promise: str
+) -> None:
+    """Check-ins on Mondays, three days of pause from Saturday: Monday is its last day, so nothing
+    is due the day it is over (Tuesday). The reply and /pause say when the pause is over and that
+    the next check-in comes the Monday after, no "I'll be back" that day, and so it is."""
+    await in_berlin(chat, lang)
+    await chat.send("/checkins mon 08:15")
+    started = await chat.send(typed)
+    said = {"last": "2026-11-23", "resume": "2026-11-24",
+            "next": when_said(lang, "2026-11-30", "08:15", 9), "goal": None}
+    assert started.messages[0].text == rendered(lang, "calendar.pause.started", **said)
+    assert monday in chat.texts(started)
+    assert promise not in chat.texts(started)
+    shown_pause = await chat.send("/pause")
+    assert shown_pause.messages[0].text == rendered(lang, "calendar.pause.view_paused", **said)
+
+    welcome = await next_sent(service, clock)
+    assert welcome is not None
+    assert welcome.kind == "welcome_back"
+    assert welcome.texts == [rendered(lang, "calendar.pause.welcome_back",
+                                      next=when_said(lang, "2026-11-30", "08:15", 6), goal=None)]
+    following = await next_sent(service, clock)
+    assert following is not None
+    assert (following.kind, following.at) == ("checkin", local(2026, 11, 30, 8, 15))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_resume_with_no_dialog_paused_ends_a_pause_as_pause_off_does(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    await in_berlin(chat, lang)
+    await chat.send("/checkins mon 08:15")
+    await chat.send({"en": "/pause 2 weeks", "de": "/pause 2 wochen"}[lang])
+    assert [i.kind for i in await items(service, ItemStatus.PENDING)] == ["welcome_back"]
+
+    resumed = await chat.send("/resume")
+    assert chat.texts(resumed) == to_plain(rendered(
+        lang, "calendar.pause.ended", next=when_said(lang, "2026-11-23", "08:15", 2), goal=None))
+    assert (await user(service, chat)).paused_until is None
+    pending = await items(service, ItemStatus.PENDING)
+    assert [(i.kind, i.due_at) for i in pending] == [("checkin", local(2026, 11, 23, 8, 15))]
+    again = await chat.send("/resume")  # neither a dialog nor a pause now
+    assert chat.texts(again) == to_plain(rendered(lang, "common.service.nothing_to_resume"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_resume_brings_a_paused_dialog_back_and_says_check_ins_stay_paused(
+    service: ConversationService, chat: Chat, lang: str
+) -> None:
+    """A paused dialog and a pause: /resume means the dialog; the pause goes on, and one line
+    says until when and how it ends."""
+    await in_berlin(chat, lang)
+    await chat.send("/agreement")
+    await chat.send("/cancel")
+    await chat.send({"en": "/pause 2 weeks", "de": "/pause 2 wochen"}[lang])
+
+    resumed = await chat.send("/resume")
+    note = resumed.messages[0].text
+    assert note == "\n".join((
+        rendered(lang, "common.service.resumed", title=rendered(lang, "agreement.title")),
+        rendered(lang, "calendar.pause.still_paused", last="2026-12-04")))
+    assert {"en": "/pause off", "de": "/pause aus"}[lang] in note
+    assert (await user(service, chat)).paused_until == local(2026, 12, 5)
+    async with service.sessionmaker.begin() as session:
+        run = await active_run(session, (await user(service, chat)).id)
+    assert run is not None
+    assert run.dialog == "agreement"
 
 
 # --- Quiet hours -----------------------------------------------------------------------------

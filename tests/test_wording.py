@@ -118,6 +118,7 @@ async def test_help_says_resume_continues_now(service: ConversationService, lang
     [line] = [line for line in shown.splitlines() if line.startswith("/resume")]
     assert not re.search(r"later|später", line), line
     assert re.search(r"[Cc]ontinue|fortsetzen|weitermachen", line), line
+    assert re.search(r"pause|Pause", line), line  # it ends a pause too, with no dialog paused
 
 
 @pytest.mark.parametrize(("lang", "done"), [("en", "That's all"), ("de", "Das war's")])

@@ -9,6 +9,11 @@ A mentor who belongs to a programme invites into it: the mentee joins the progra
 mentee link would have them join (service.programmes.joining: its defaults), and the pair is the
 programme's, on its terms (service.programmes.pairs), counted in its figures like one its
 coordinators made. A mentee who belongs to another programme is refused, as for its link.
+
+A settled mentee (service.mentors.roles.settled_mentee) who opens a mentor's link is asked first
+whether to be a mentor too, by buttons that take typed words; nothing is used until they say yes
+(the buttons carry `invite_key`, so only someone who opened the link can answer). A programme's
+link opened again by someone in it on its side says where they stand, and uses nothing.
 """
 
 from __future__ import annotations
@@ -19,15 +24,25 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from service import journey
-from service.mentors.roles import answered, ask_role
+from service import callbacks, journey
+from service.callbacks import MentorLinkPress
+from service.commands import Scope
+from service.mentors.roles import answered, ask_role, settled_mentee
 from service.mentors.scopes import load_roles, menu_of
-from service.messages import Delivery, OutMessage, Response
+from service.messages import Delivery, OutMessage, Response, button
 from service.names import mentee_name, mentor_words
 from service.render import Renderer
 from service.schedule.plan import replan
 from service.turn import Turn
-from storage.invites import InviteRecord, create_invite, find_invite, use_invite
+from service.typed_buttons import offer
+from storage.invites import (
+    InviteRecord,
+    create_invite,
+    find_invite,
+    invite_by_key,
+    invite_key,
+    use_invite,
+)
 from storage.pairings import create_pairing, pairing_of_mentee, relationship_end
 from storage.programmes import ProgrammeRecord, programme_by_id
 from storage.users import UserRecord, first_name, update_user, user_by_id
@@ -76,12 +91,37 @@ async def redeem(turn: Turn, token: str) -> Response:
     """`/start <token>`: pair the person with the mentor who made the link (a newcomer is
     welcomed as a mentee first), or say why not and change nothing."""
     found = await find_invite(turn.session, token) if looks_like_token(token) else None
+    return await _open(turn, found, invite_key(token))
+
+
+async def on_mentor_link_press(turn: Turn, press: MentorLinkPress) -> Response:
+    """The answer to "a mentor too?": yes opens the link again, confirmed (it is checked anew
+    and then used); no leaves everything as it was. A forged or outdated button changes nothing."""
+    found = await invite_by_key(turn.session, press.invite_id, press.key)
+    if found is None or found.role is not Role.MENTOR:
+        return turn.stale_press()
+    if not press.confirmed:
+        return turn.message("mentors.invite.side_kept")
+    return await _open(turn, found, press.key, confirmed=True)
+
+
+async def _open(turn: Turn, found: InviteRecord | None, key: str,
+                confirmed: bool = False) -> Response:
+    """What opening this invite does: join, pair, add a side, or say why not. A settled mentee
+    opening a mentor's link is asked first (unless `confirmed`), and nothing is used until they
+    say yes; someone in its programme on its side already is told so, and nothing is used."""
     creator = (await user_by_id(turn.session, found.created_by)
                if found is not None and found.created_by is not None else None)
-    refusal = await _refusal(turn, found, creator)
+    asks = (found is not None and found.role is Role.MENTOR and not confirmed
+            and await _adds_a_side(turn))
+    refusal = await _refusal(turn, found, creator, use=not asks)
     if refusal is not None:
         return refusal
     assert found is not None
+    if _joined_already(turn.user, found):
+        return await _already_in(turn, found)
+    if asks:
+        return await _side_question(turn, found, key)
     if found.programme_id is not None:
         return await _programme_invite(turn, found)
     if found.role is Role.MENTOR:
@@ -123,10 +163,10 @@ async def redeem(turn: Turn, token: str) -> Response:
     return Response(tuple(said), deliveries=told, menu=await menu_of(turn, turn.user))
 
 
-async def _refusal(turn: Turn, found: InviteRecord | None,
-                   creator: UserRecord | None) -> Response | None:
+async def _refusal(turn: Turn, found: InviteRecord | None, creator: UserRecord | None,
+                   use: bool = True) -> Response | None:
     """Why this invite cannot be used by this person now, if it cannot; a newcomer is then asked
-    which side they are on, as without a link."""
+    which side they are on, as without a link. With `use`, its use is counted here too."""
     key: str | None = None
     mentor = first_name(creator.name) if creator is not None else None
     programme: str | None = None
@@ -160,7 +200,7 @@ async def _refusal(turn: Turn, found: InviteRecord | None,
         mentor = (await mentor_words(turn.session, turn.user.id))["mentor"]
         joining = await programme_by_id(turn.session, found.programme_id)
         programme = joining.name if joining is not None else None
-    elif not await use_invite(turn.session, found.id, turn.now):  # someone was quicker
+    elif use and not await use_invite(turn.session, found.id, turn.now):  # someone was quicker
         key = "mentors.invite.used"
     if key is None:
         return None
@@ -198,6 +238,46 @@ async def _other_programme(turn: Turn, found: InviteRecord,
     if member_of is None or joining is None:
         return None
     return joining.name, member_of.name
+
+
+async def _adds_a_side(turn: Turn) -> bool:
+    """Whether a mentor's link would add the mentor side to a settled mentee who has only that
+    side (rather than make a mentor of a newcomer, or of someone whose side /start only asked)."""
+    if turn.created or Scope.MENTOR in turn.scopes:
+        return False
+    return await settled_mentee(turn)
+
+
+async def _side_question(turn: Turn, found: InviteRecord, key: str) -> Response:
+    """A mentee opened a mentor's link (a wrong tap in a group chat, maybe): a mentor too? Yes
+    and no are buttons, and typed ("yes", "nein", the buttons' words) as well."""
+    programme = (await programme_by_id(turn.session, found.programme_id)
+                 if found.programme_id is not None else None)
+    mentor = (await mentor_words(turn.session, turn.user.id))["mentor"] \
+        if await pairing_of_mentee(turn.session, turn.user.id) is not None else None
+    yes = callbacks.mentor_link_data(found.id, key, confirmed=True)
+    no = callbacks.mentor_link_data(found.id, key, confirmed=False)
+    question = OutMessage(turn.say("mentors.invite.side_question", mentor=mentor,
+                                   programme=None if programme is None else programme.name),
+                          ((button(turn.say("mentors.invite.side_yes"), yes),
+                            button(turn.say("mentors.invite.side_no"), no)),))
+    return Response((await offer(turn, question, words=(("common.words.yes", yes),
+                                                        ("common.words.no", no))),))
+
+
+async def _already_in(turn: Turn, found: InviteRecord) -> Response:
+    """Their programme's link opened again on the side they joined it (tapped twice in the group
+    chat): who they are there (a mentee's mentor, if paired); nothing changes, no use counted."""
+    assert found.programme_id is not None
+    programme = await programme_by_id(turn.session, found.programme_id)
+    if programme is None:  # deleted since, as `_programme_invite` says
+        return turn.message("mentors.invite.unknown", mentor=None)
+    as_mentor = found.role is Role.MENTOR
+    mentor = (await mentor_words(turn.session, turn.user.id))["mentor"] \
+        if not as_mentor and await pairing_of_mentee(turn.session, turn.user.id) is not None \
+        else None
+    return turn.message("programme_admin.already_in", as_mentor=as_mentor, mentor=mentor,
+                        programme=programme.name)
 
 
 def _joined_already(user: UserRecord, found: InviteRecord) -> bool:

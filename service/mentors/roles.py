@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from dialogs.schema import Audience
 from prompts.catalog import fold
 from service import callbacks, journey
 from service.awaiting import wait_for
@@ -25,6 +26,8 @@ from service.mentors.scopes import (
 )
 from service.messages import OutMessage, Response, button
 from service.turn import Turn
+from storage.pairings import pairings_of_user
+from storage.runs import completed_dialogs
 from storage.users import first_name, update_user
 from storage.vocabulary import Role
 
@@ -150,6 +153,21 @@ async def _made_mentor(turn: Turn, key: str) -> Response:
     await load_roles(turn)
     welcome = OutMessage(turn.say(key, name=first_name(turn.user.name)))
     return Response((welcome, *await journey.suggestion(turn)), menu=await menu_of(turn, turn.user))
+
+
+async def settled_mentee(turn: Turn) -> bool:
+    """Whether they are a mentee by more than a first answer: ever paired as one, a mentee's
+    dialog finished, or a programme's member on that side (its link or its team put them there).
+    A mentor's link adds the mentor side to them, after asking (service.mentors.invites); anyone
+    else it makes a mentor first and foremost, as a newcomer: /start only asked, or assumed, a
+    side."""
+    if turn.user.role is Role.MENTEE and turn.user.programme_id is not None:
+        return True
+    if any(not as_mentor for _, as_mentor, _ in await pairings_of_user(turn.session, turn.user.id)):
+        return True
+    mentees = {d.name for d in turn.content.scripts.by_name.values()
+               if d.audience is Audience.MENTEE}
+    return bool(mentees & await completed_dialogs(turn.session, turn.user.id))
 
 
 async def answered(turn: Turn) -> None:

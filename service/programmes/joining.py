@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogs.schema import Audience
 from service import callbacks
 from service.awaiting import wait_for
 from service.mentors import roles
@@ -22,9 +21,7 @@ from service.schedule import checkins
 from service.schedule.plan import replan
 from service.turn import Turn
 from service.typed_buttons import offer
-from storage.pairings import pairings_of_user
 from storage.programmes import ProgrammeRecord
-from storage.runs import completed_dialogs
 from storage.schedule import rules_of, set_rule
 from storage.users import UserChanges, update_user
 from storage.vocabulary import Role
@@ -32,12 +29,13 @@ from storage.vocabulary import Role
 
 async def join(turn: Turn, programme: ProgrammeRecord, role: Role) -> None:
     """Make the person a member of the programme on this side, with its defaults. A mentor's link
-    makes someone without a mentee's history (no pairing as a mentee, no mentee dialog done) a
-    mentor first and foremost, as a newcomer: a /start before it only asked, or assumed, a side."""
+    makes someone who is no settled mentee (`roles.settled_mentee`) a mentor first and foremost,
+    as a newcomer: a /start before it only asked, or assumed, a side; a settled mentee keeps
+    that side and adds the mentor's."""
     changes: UserChanges = {}
     if role is Role.MENTOR:
         changes["mentors"] = True
-    if turn.created or (role is Role.MENTOR and not await _mentee_history(turn)):
+    if turn.created or (role is Role.MENTOR and not await roles.settled_mentee(turn)):
         changes["role"] = role
     if roles.asked(turn):  # the link answers the side question
         await wait_for(turn, None)
@@ -84,12 +82,3 @@ async def language_offer(turn: Turn, programme: ProgrammeRecord) -> list[OutMess
     line = OutMessage(say("programme_admin.language_offer"),
                       ((button(say("programme_admin.language_button"), data),),))
     return [await offer(turn, line, words=((f"common.settings.words.{own}", data),))]
-
-
-async def _mentee_history(turn: Turn) -> bool:
-    """Whether they were ever paired as a mentee or finished a mentee's dialog."""
-    if any(not as_mentor for _, as_mentor, _ in await pairings_of_user(turn.session, turn.user.id)):
-        return True
-    mentees = {d.name for d in turn.content.scripts.by_name.values()
-               if d.audience is Audience.MENTEE}
-    return bool(mentees & await completed_dialogs(turn.session, turn.user.id))

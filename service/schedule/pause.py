@@ -25,7 +25,7 @@ from service.schedule.plan import replan
 from service.schedule.typed import is_off, parse_pause, pause_passed
 from service.turn import Turn
 from storage.goals import goal_of
-from storage.schedule import ItemRecord, NewItem, cancel_pending, pending_items
+from storage.schedule import ItemRecord, NewItem, cancel_pending, pending_items, rules_of
 from storage.users import update_user
 from storage.vocabulary import JSONObject
 
@@ -49,7 +49,7 @@ async def pause(turn: Turn, args: str) -> Response:
     pause until then; `/pause off` ends it."""
     text = clean_text(args)
     if not text:
-        return view(turn)
+        return await view(turn)
     if is_off(text):
         return await end_pause(turn)
     resume = parse_pause(text, turn.today)
@@ -68,13 +68,14 @@ def unreadable(turn: Turn, text: str, key: str) -> Response:
     return turn.message(key, text=text.strip()[:64])
 
 
-def view(turn: Turn) -> Response:
+async def view(turn: Turn) -> Response:
     """The pause as it stands, with buttons to start or end one."""
     until = paused_until(turn)
     if until is not None:
         end = button(turn.say("calendar.pause.end_button"), callbacks.scheduling_data(TOPIC, "off"))
-        return Response((OutMessage(turn.say("calendar.pause.view_paused", **pause_days(turn, until)),
-                                    ((end,),)),))
+        text = turn.say("calendar.pause.view_paused", **pause_days(turn, until),
+                        **await checkin_after(turn, until))
+        return Response((OutMessage(text, ((end,),)),))
     choices = tuple(button(turn.say(f"calendar.pause.button_{value}"),
                            callbacks.scheduling_data(TOPIC, value)) for value in (*LENGTHS, "date"))
     mentor_only = Scope.MENTEE not in turn.scopes  # their digests, briefs, own check-ins pause
@@ -91,7 +92,8 @@ async def start_pause(turn: Turn, resume: date) -> Response:
     inside = [name for name, kind in registry.people.items() if not kind.in_pause]
     await cancel_pending(turn.session, turn.user.id, turn.now, kinds=inside, before=until)
     await replan(turn, registry)
-    return turn.message("calendar.pause.started", **pause_days(turn, until))
+    return turn.message("calendar.pause.started", **pause_days(turn, until),
+                        **await checkin_after(turn, until))
 
 
 async def end_pause(turn: Turn) -> Response:
@@ -122,11 +124,30 @@ async def next_checkin(turn: Turn) -> dict[str, str | None]:
     when there is none), and `goal`: the goal whose GROW checkpoint it is, if it is one (someone
     without a rhythm is not told of "your next check-in" as if they had one)."""
     upcoming = await pending_items(turn.session, turn.user.id, CHECKIN_KINDS)
-    if not upcoming:
+    return await _said(turn, upcoming[0] if upcoming else None)
+
+
+async def checkin_after(turn: Turn, until: datetime) -> dict[str, str | None]:
+    """`next_checkin` as it will be once the pause ending at `until` is over: nothing of it is
+    planned during the pause, so the check-in planners are asked what they would plan then (the
+    pause's end is no contact of its own to promise: a rhythm on Mondays after a pause to Friday
+    sends its next check-in on Monday)."""
+    later = replace(turn, now=until, user=replace(turn.user, paused_until=None), together=None)
+    rules = await rules_of(turn.session, turn.user.id)
+    planned = [item for planner in turn.content.schedule.planners
+               if planner.kinds & set(CHECKIN_KINDS)
+               for item in await planner.plan(later, rules)
+               if item.kind in CHECKIN_KINDS and item.due_at >= until]
+    return await _said(turn, min(planned, key=lambda item: item.due_at, default=None))
+
+
+async def _said(turn: Turn, item: ItemRecord | NewItem | None) -> dict[str, str | None]:
+    """How the texts name a check-in: its moment, and the goal whose checkpoint it is."""
+    if item is None:
         return {"next": None, "goal": None}
-    goal_id = upcoming[0].payload.get("checkpoint")
+    goal_id = item.payload.get("checkpoint")
     goal = await goal_of(turn.session, turn.user.id, goal_id) if isinstance(goal_id, int) else None
-    return {"next": when(turn, upcoming[0].due_at, on=True),
+    return {"next": when(turn, item.due_at, on=True),
             "goal": goal.title if goal is not None else None}
 
 
