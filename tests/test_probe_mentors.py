@@ -13,6 +13,7 @@ import pytest
 from matplotlib.text import Text
 
 from bot.terminal import to_plain
+from dialogs.engine import clean_text
 from service import callbacks
 from service.callbacks import scheduling_data
 from service.conversation import ConversationService
@@ -296,7 +297,9 @@ async def test_askmentor_passes_odd_text_as_written_and_refuses_without_a_mentor
     assert shorter in alert
     async with service.sessionmaker.begin() as session:
         notes = await help_asked_since(session, pairing.mentor_id, pairing.id, None)
-    assert [len(n.note) for n in notes] == [len(odd.strip()), 2000]
+    # kept as answers are: the control characters dropped, everything else as written
+    assert [n.note for n in notes] == [clean_text(odd), shorter]
+    assert "<b>Rat</b> & {{ 7*7 }}" in notes[0].note
     assert "\x00" not in notes[0].note
     assert ana.last_text == shown("en", "alerts.sent", mentor="Maria")
 
