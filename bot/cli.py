@@ -118,6 +118,19 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--digest", help='each mentor\'s digest rhythm, e.g. "fri 16:00"')
     create.add_argument("--lang", choices=LANGUAGES, help="the language new members start in")
     create.add_argument("--timezone", help="the time zone new members start in (Europe/Berlin)")
+    create.add_argument("--cohort-checkin", metavar="RULE",
+                        help='a check-in for all mentees at once, e.g. "every 2 weeks mon 18:00"')
+    change = programme_commands.add_parser(
+        "set", help="change its defaults or name (members keep their own rhythms)")
+    change.add_argument("name", help="the programme's name")
+    change.add_argument("--checkin", help='each new mentee\'s check-in rhythm, e.g. "mon 18:00"')
+    change.add_argument("--length", help="how long a new pairing lasts: 6mo, 1y, 26w or 180d")
+    change.add_argument("--digest", help='each new mentor\'s digest rhythm, e.g. "fri 16:00"')
+    change.add_argument("--lang", choices=LANGUAGES, help="the language new members start in")
+    change.add_argument("--timezone", help="the time zone new members start in (Europe/Berlin)")
+    change.add_argument("--cohort-checkin", metavar="RULE|off",
+                        help='the check-in for all mentees at once, e.g. "mon 18:00"; off ends it')
+    change.add_argument("--rename", metavar="NEW", help="the programme's new name")
     programme_commands.add_parser("list", help="every programme with its counts")
     show = programme_commands.add_parser("show", help="a programme's defaults and counts")
     show.add_argument("name", help="the programme's name")
@@ -144,14 +157,16 @@ def _parser() -> argparse.ArgumentParser:
                         help="YAML with the programme's own phrases: en: [...], de: [...]")
 
     invite = commands.add_parser("invite", help="a programme's invite link (and QR code)")
-    invite.add_argument("--programme", required=True, help="the programme's name")
-    invite.add_argument("--role", choices=("mentor", "mentee"), required=True,
-                        help="which side the link makes its openers")
-    invite.add_argument("--uses", type=int, default=1, help="how many people may use it (a cohort)")
-    invite.add_argument("--expires", default="14d", help="how long it works: 14d, 2w, 1mo")
-    invite.add_argument("--qr", type=Path,
-                        help="also write the link as a QR code into this .png file")
+    invite.add_argument("--programme", help="the programme's name (required unless --revoke)")
+    invite.add_argument("--role", choices=("mentor", "mentee"),
+                        help="which side the link makes its openers (required unless --revoke)")
+    invite.add_argument("--uses", type=int, help="how many people may use it (a cohort; default 1)")
+    invite.add_argument("--expires", help="how long it works: 14d, 2w, 1mo (default 14d)")
+    invite.add_argument("--qr", type=Path, help="also write the link as a QR code into this .png file")
     invite.add_argument("--bot-username", help="the bot's username (else COACHBOT_BOT_USERNAME)")
+    invite.add_argument("--revoke", metavar="CODE_OR_LINK",
+                        help="end an invite at once: its link, its code or its number (as "
+                             "programme show lists them); takes no other option")
 
     pair = commands.add_parser("pair", help="pair a mentor and a mentee of a programme (or a CSV)")
     pair.add_argument("--programme", required=True, help="the programme's name")
@@ -245,8 +260,17 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
     from bot import programme_cli as cli
 
     if args.command == "invite":
-        return asyncio.run(cli.invite(settings, args.programme, args.role, uses=args.uses,
-                                      expires=args.expires, qr=args.qr,
+        making = (args.programme, args.role, args.uses, args.expires, args.qr, args.bot_username)
+        if args.revoke is not None:
+            if any(option is not None for option in making):
+                return cli.fail("--revoke takes no other option: it ends the invite it names")
+            return asyncio.run(cli.revoke_link(settings, args.revoke))
+        if args.programme is None or args.role is None:
+            return cli.fail("give --programme NAME and --role mentor|mentee (or --revoke "
+                            "CODE_OR_LINK to end an invite)")
+        return asyncio.run(cli.invite(settings, args.programme, args.role,
+                                      uses=1 if args.uses is None else args.uses,
+                                      expires=args.expires or "14d", qr=args.qr,
                                       bot_username=args.bot_username))
     if args.command == "pair":
         if args.csv is not None:
@@ -261,7 +285,13 @@ def _programme(settings: Settings, args: argparse.Namespace) -> int:
     command = args.programme_command
     if command == "create":
         return asyncio.run(cli.create(settings, args.name, checkin=args.checkin, length=args.length,
-                                      digest=args.digest, lang=args.lang, timezone=args.timezone))
+                                      digest=args.digest, lang=args.lang, timezone=args.timezone,
+                                      cohort_checkin=args.cohort_checkin))
+    if command == "set":
+        return asyncio.run(cli.change(settings, args.name, checkin=args.checkin,
+                                      length=args.length, digest=args.digest, lang=args.lang,
+                                      timezone=args.timezone, cohort_checkin=args.cohort_checkin,
+                                      rename=args.rename))
     if command == "list":
         return asyncio.run(cli.listing(settings))
     if command == "show":

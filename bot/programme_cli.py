@@ -1,6 +1,7 @@
-"""`coachbot programme create|list|show|grant|revoke|move`, `coachbot invite`, `coachbot pair` and `coachbot
-unpair`: a programme's administration from the shell. Every problem is one line on stderr and
-exit code 1; what is shown are settings, counts and first names, never answers.
+"""`coachbot programme create|set|list|show|grant|revoke|move`, `coachbot invite` (and `invite
+--revoke`), `coachbot pair` and `coachbot unpair`: a programme's administration from the shell.
+Every problem is one line on stderr and exit code 1; what is shown are settings, counts and first
+names, never answers.
 
 Invite links need the bot's username: `--bot-username`, else COACHBOT_BOT_USERNAME (the CLI does
 not talk to Telegram). Without either, the token is printed with the `/start <token>` to type."""
@@ -10,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,21 +21,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import build_service, open_database, open_for_reading, utc_now
 from bot.settings import Settings
 from service.messages import counted
-from service.programmes.admin import ProgrammeError, ProgrammeFacts, facts_of, new_programme
-from service.programmes.broadcasts import report_to_new_coordinator
-from service.programmes.defaults import DefaultsError, ProgrammeDefaults
+from service.programmes.admin import (
+    ProgrammeError,
+    ProgrammeFacts,
+    change_programme,
+    facts_of,
+    new_programme,
+)
+from service.programmes.broadcasts import (
+    replan_cohort,
+    report_to_new_coordinator,
+    withdraw_occurrences,
+)
+from service.programmes.defaults import DefaultsError, ProgrammeDefaults, changed_defaults
 from service.programmes.invites import (
+    InviteError,
     check_uses,
     deep_link,
     parse_valid_for,
     programme_invite,
     qr_png,
+    revoke_invite,
     valid_username,
 )
 from service.programmes.moving import MoveError, move
 from service.programmes.pairs import PairError, pair, pair_csv, unpair, who
+from service.schedule.rhythm import Rhythm
 from service.timezones import fixed_offset, zone_label
 from storage.database import create_sessionmaker
+from storage.invites import InviteRecord
 from storage.programmes import (
     ProgrammeRecord,
     all_programmes,
@@ -61,7 +77,8 @@ async def _programme(session: AsyncSession, name: str) -> ProgrammeRecord:
 
 
 def describe(facts: ProgrammeFacts) -> str:
-    """A programme's facts as plain lines."""
+    """A programme's facts as plain lines, with the invites that still work (by number: only a
+    token's hash is stored, so its code was shown once, when it was made)."""
     d, c = facts.defaults, facts.counts
     checkin = "-" if d.checkin is None else _rhythm_text(d.checkin.to_json())
     digest = "-" if d.digest is None else _rhythm_text(d.digest.to_json())
@@ -70,10 +87,31 @@ def describe(facts: ProgrammeFacts) -> str:
         f"members: {c.members} ({counted(c.mentors, 'mentor')}, {counted(c.mentees, 'mentee')}); "
         f"open pairs: {c.pairs}",
         f"coordinators: {c.coordinators}; invites with uses left: {c.invites}",
+        *(_invite_line(invite, facts.programme) for invite in facts.invites),
         f"language: {d.language or '-'}; time zone: {_zone_text(d.timezone)}",
         f"check-in: {checkin}; mentor digest: {digest}",
-        f"length: {'-' if d.length is None else counted(d.length.count, d.length.unit)}",
+        f"cohort check-in (mentees): {_cohort_text(d)}",
+        f"length: {_length_text(d)}",
     ])
+
+
+def _cohort_text(defaults: ProgrammeDefaults) -> str:
+    rule = defaults.cohort_checkin
+    return "off" if rule is None else _rhythm_text(rule.to_json())
+
+
+def _length_text(defaults: ProgrammeDefaults) -> str:
+    return "-" if defaults.length is None else counted(defaults.length.count, defaults.length.unit)
+
+
+def _until(programme: ProgrammeRecord, moment: datetime) -> date:
+    """The last day an invite works, in the programme's zone (UTC without one)."""
+    return moment.astimezone(ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))).date()
+
+
+def _invite_line(invite: InviteRecord, programme: ProgrammeRecord) -> str:
+    return (f"  invite {invite.id} ({invite.role.value}s): {counted(invite.uses_left, 'use')} "
+            f"left, until {_until(programme, invite.expires_at)}")
 
 
 def _zone_text(zone: str | None) -> str:
@@ -99,11 +137,13 @@ def _rhythm_text(data: Mapping[str, object]) -> str:
 
 
 async def create(settings: Settings, name: str, *, checkin: str | None, length: str | None,
-                 digest: str | None, lang: str | None, timezone: str | None) -> int:
+                 digest: str | None, lang: str | None, timezone: str | None,
+                 cohort_checkin: str | None = None) -> int:
     now = utc_now()
     try:
         defaults = ProgrammeDefaults.parse(today=now.date(), checkin=checkin, length=length,
-                                           digest=digest, language=lang, timezone=timezone)
+                                           digest=digest, language=lang, timezone=timezone,
+                                           cohort_checkin=cohort_checkin)
     except DefaultsError as error:
         return fail(str(error))
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
@@ -111,9 +151,124 @@ async def create(settings: Settings, name: str, *, checkin: str | None, length: 
             made = await new_programme(session, name, defaults, now)
         except ProgrammeError as error:
             return fail(str(error))
-        facts = await facts_of(session, made)
+        facts = await facts_of(session, made, now)
     print(f"Created programme {made.name!r}.")
     print(describe(facts))
+    return 0
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One setting `programme set` changed, as `show` writes it."""
+
+    what: str
+    before: str
+    after: str
+
+
+def _changes(before: ProgrammeRecord, after: ProgrammeRecord) -> list[_Change]:
+    old, new = ProgrammeDefaults.of(before.defaults), ProgrammeDefaults.of(after.defaults)
+
+    def rhythm(value: Rhythm | None) -> str:
+        return "-" if value is None else _rhythm_text(value.to_json())
+
+    shown = [
+        ("name", before.name, after.name),
+        ("check-in", rhythm(old.checkin), rhythm(new.checkin)),
+        ("mentor digest", rhythm(old.digest), rhythm(new.digest)),
+        ("length", _length_text(old), _length_text(new)),
+        ("language", old.language or "-", new.language or "-"),
+        ("time zone", _zone_text(old.timezone), _zone_text(new.timezone)),
+        ("cohort check-in", _cohort_text(old), _cohort_text(new)),
+    ]
+    return [_Change(what, was, now) for what, was, now in shown if was != now]
+
+
+#: What becomes of the people already there, by the setting changed.
+_MEMBERS_KEEP = ("check-in", "mentor digest", "language", "time zone")
+
+
+def _what_follows(changes: list[_Change], mentees: int, withdrawn: int) -> list[str]:
+    """Who a change reaches: members keep their own settings, pairs their end, the cohort
+    check-in is the programme's and reaches its mentees at once."""
+    changed = {change.what for change in changes}
+    lines = []
+    kept = [what for what in _MEMBERS_KEEP if what in changed]
+    if kept:
+        named = kept[0] if len(kept) == 1 else f"{', '.join(kept[:-1])} and {kept[-1]}"
+        lines.append(f"Members keep the {named} they have (each can change their own); whoever "
+                     "joins from now on gets the new one.")
+    if "length" in changed:
+        lines.append("Pairs made so far keep their end; pairs made from now on get the new length.")
+    if "cohort check-in" in changed:
+        gone = (f"; {counted(withdrawn, 'occurrence')} set under the old rule that had reached "
+                "nobody yet " + ("was" if withdrawn == 1 else "were") + " withdrawn"
+                if withdrawn else "")
+        rule = next(c.after for c in changes if c.what == "cohort check-in")
+        lines.append((f"The cohort check-in is off: none is planned any more for its "
+                      f"{counted(mentees, 'mentee')}" if rule == "off" else
+                      f"The cohort check-in is the programme's own, not a member's: planned now "
+                      f"for its {counted(mentees, 'mentee')} at its next occurrence ({rule})")
+                     + gone + ".")
+    if "name" in changed:
+        lines.append("Its invite links keep working under the new name.")
+    return lines
+
+
+async def change(settings: Settings, name: str, *, checkin: str | None, length: str | None,
+                 digest: str | None, lang: str | None, timezone: str | None,
+                 cohort_checkin: str | None, rename: str | None) -> int:
+    """`programme set`: change defaults or the name, read as `create` reads them; say what
+    changed and whom it reaches."""
+    options = (checkin, length, digest, lang, timezone, cohort_checkin, rename)
+    if all(option is None for option in options):
+        return fail("give what to change: --checkin, --length, --digest, --lang, --timezone, "
+                    "--cohort-checkin (a rhythm or off) or --rename NEW")
+    now = utc_now()
+    async with open_database(settings) as engine:
+        async with create_sessionmaker(engine).begin() as session:
+            try:
+                before = await _programme(session, name)
+                defaults = changed_defaults(
+                    before.defaults, today=now.date(), checkin=checkin, length=length,
+                    digest=digest, language=lang, timezone=timezone, cohort_checkin=cohort_checkin)
+                after = await change_programme(session, before, defaults=defaults, rename=rename,
+                                               now=now)
+            except (_Missing, DefaultsError, ProgrammeError) as error:
+                return fail(str(error))
+            changes = _changes(before, after)
+            cohort = any(c.what == "cohort check-in" for c in changes)
+            withdrawn = await withdraw_occurrences(session, after, now) if cohort else 0
+        mentees = (await replan_cohort(build_service(engine, settings), after.id)
+                   if cohort else 0)
+        async with create_sessionmaker(engine).begin() as session:
+            facts = await facts_of(session, after, now)
+    if not changes:
+        print(f"Nothing changed: {after.name} has these settings already.")
+    else:
+        print(f"Changed {after.name}: " + "; ".join(
+            f"{c.what} {c.before} -> {c.after}" for c in changes) + ".")
+        for line in _what_follows(changes, mentees, withdrawn):
+            print(line)
+    print(describe(facts))
+    return 0
+
+
+async def revoke_link(settings: Settings, code: str) -> int:
+    """`invite --revoke`: end an invite at once by its code, its link or its number (as `show`
+    lists them); whoever opens it later is told it is no longer valid, as for a used-up link."""
+    now = utc_now()
+    async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
+        try:
+            ended = await revoke_invite(session, code, now)
+        except InviteError as error:
+            return fail(str(error))
+    which = (f"invite {ended.invite.id} ({ended.invite.role.value}s of "
+             f"{ended.programme or 'a mentor of their own'})")
+    if not ended.was_working:
+        print(f"The {which} no longer worked already (used up, expired or ended); nothing changed.")
+        return 0
+    print(f"Ended {which}: whoever opens it now is told it is no longer valid.")
     return 0
 
 
@@ -132,7 +287,7 @@ async def listing(settings: Settings) -> int:
 async def show(settings: Settings, name: str) -> int:
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
-            facts = await facts_of(session, await _programme(session, name))
+            facts = await facts_of(session, await _programme(session, name), utc_now())
         except _Missing as error:
             return fail(str(error))
     print(describe(facts))
@@ -194,16 +349,18 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
                 _write(qr, qr_png(deep_link(username, made.token)))
     except (_Missing, _Unwritten) as error:
         return fail(str(error))
-    zone = ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))
-    until: date = made.invite.expires_at.astimezone(zone).date()
+    until = _until(programme, made.invite.expires_at)
+    number = f"invite {made.invite.id} (coachbot invite --revoke {made.invite.id} ends it)"
     if not username:
         print(f"/start {made.token}")
         print(f"coachbot: no bot username (--bot-username or COACHBOT_BOT_USERNAME): type the line "
-              f"above in the bot; {counted(uses, 'use')} as {role} of {name} until {until}", file=sys.stderr)
+              f"above in the bot; {counted(uses, 'use')} as {role} of {name} until {until}; "
+              f"{number}", file=sys.stderr)
         return 0
     link = deep_link(username, made.token)
     print(link)
-    print(f"coachbot: {counted(uses, 'use')} as {role} of {name} until {until}", file=sys.stderr)
+    print(f"coachbot: {counted(uses, 'use')} as {role} of {name} until {until}; {number}",
+          file=sys.stderr)
     if qr is not None:
         print(f"coachbot: wrote {qr}", file=sys.stderr)
     return 0

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, cast, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, String, cast, delete, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import BROADCASTS, ITEMS, USERS, dialect_insert, record
 from storage.stats import started_flag
 from storage.users import first_name
-from storage.vocabulary import Role
+from storage.vocabulary import ItemStatus, Role
 
 KIND = "broadcast"
 AUDIENCES = ("mentees", "mentors", "all")
@@ -128,6 +128,34 @@ async def occurrence(session: AsyncSession, programme_id: int, rule: str, dialog
         BROADCASTS.c.programme_id == programme_id, BROADCASTS.c.rule == rule,
         BROADCASTS.c.local_at == local_at))).one()
     return BroadcastRecord.from_row(row), False
+
+
+async def withdraw_unsent(session: AsyncSession, programme_id: int, rule: str,
+                          follow_ups: tuple[str, ...], now: datetime) -> int:
+    """Remove the open occurrences of a programme's recurring rule that have reached nobody yet
+    (its rule changed or ended): their pending items and those of the `follow_ups` kinds keyed
+    by the broadcast (the coordinators' reports) are cancelled, the broadcast row goes, so that
+    the rule now in force may set one at the same moment. How many went."""
+    ids = (await session.execute(select(BROADCASTS.c.id).where(
+        BROADCASTS.c.programme_id == programme_id, BROADCASTS.c.rule == rule,
+        BROADCASTS.c.reported_at.is_(None)))).scalars().all()
+    waiting = (ItemStatus.PENDING.value, ItemStatus.CANCELLED.value)
+    gone: list[int] = []
+    for broadcast_id in ids:
+        reached = (await session.execute(select(ITEMS.c.id).where(
+            ITEMS.c.key.startswith(f"{KIND}:{broadcast_id}:", autoescape=True),
+            ITEMS.c.status.not_in(waiting)).limit(1))).first()
+        if reached is None:
+            gone.append(broadcast_id)
+    for broadcast_id in gone:
+        keys = [ITEMS.c.key.startswith(f"{kind}:{broadcast_id}:", autoescape=True)
+                for kind in (KIND, *follow_ups)]
+        await session.execute(update(ITEMS).where(
+            ITEMS.c.status == ItemStatus.PENDING.value, or_(*keys))
+            .values(status=ItemStatus.CANCELLED.value, updated_at=now))
+    if gone:
+        await session.execute(delete(BROADCASTS).where(BROADCASTS.c.id.in_(gone)))
+    return len(gone)
 
 
 async def broadcast_by_id(session: AsyncSession, broadcast_id: int) -> BroadcastRecord | None:

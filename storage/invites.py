@@ -90,3 +90,27 @@ async def invites_by(session: AsyncSession, user_id: int) -> list[tuple[InviteRe
     rows = await session.execute(select(INVITES).where(INVITES.c.created_by == user_id)
                                  .order_by(INVITES.c.created_at, INVITES.c.id))
     return [(InviteRecord.from_row(row), row.created_at) for row in rows]
+
+
+async def invite_by_id(session: AsyncSession, invite_id: int) -> InviteRecord | None:
+    """The invite with this number (as `coachbot programme show` lists them)."""
+    row = (await session.execute(select(INVITES).where(INVITES.c.id == invite_id))).first()
+    return InviteRecord.from_row(row) if row else None
+
+
+async def open_invites(session: AsyncSession, programme_id: int,
+                       now: datetime) -> list[InviteRecord]:
+    """A programme's invites that still work (uses left, not expired), oldest first."""
+    rows = await session.execute(select(INVITES).where(
+        INVITES.c.programme_id == programme_id, INVITES.c.uses_left > 0,
+        INVITES.c.expires_at > now).order_by(INVITES.c.id))
+    return [InviteRecord.from_row(row) for row in rows]
+
+
+async def end_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:
+    """End an invite at once: no uses left, so whoever opens it later is told it has none, as
+    for a used-up link; False if it no longer worked anyway."""
+    result = await session.execute(
+        update(INVITES).where(INVITES.c.id == invite_id, INVITES.c.uses_left > 0,
+                              INVITES.c.expires_at > now).values(uses_left=0))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -68,9 +68,11 @@ async def all_programmes(session: AsyncSession) -> list[ProgrammeRecord]:
 
 async def update_programme(session: AsyncSession, programme_id: int, now: datetime, *,
                            defaults: JSONObject | None = None,
-                           safety: JSONObject | None = None) -> None:
-    """Change a programme's defaults or safety settings."""
+                           safety: JSONObject | None = None, name: str | None = None) -> None:
+    """Change a programme's defaults, safety settings or name."""
     values: dict[str, Any] = {"updated_at": now}
+    if name is not None:
+        values["name"] = name
     if defaults is not None:
         values["defaults"] = defaults
     if safety is not None:

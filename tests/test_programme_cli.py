@@ -403,3 +403,100 @@ def test_revoke_ends_a_coordination(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return [programme.name for programme in found]
 
     assert asyncio.run(coordinates()) == []
+
+
+def test_set_changes_defaults_and_name_and_says_whom_it_reaches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A typo made at `create` is mended with `set`, read as `create` reads it; members keep
+    what they have, the cohort check-in is the programme's own; a bad value is one line and
+    changes nothing."""
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Fri", "--checkin", "mon 18:00", "--length", "6w",
+                 "--timezone", "Europe/Berlin"]) == 0
+    _members(url, "Fri", [(1, "Jo", Role.MENTEE)])
+    capsys.readouterr()
+    assert main(["programme", "set", "Fri", "--checkin", "tue 18:00", "--length", "6mo",
+                 "--lang", "de", "--cohort-checkin", "every 2 weeks wed 17:00",
+                 "--rename", "Fri2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("Changed Fri2: name Fri -> Fri2; check-in mon 18:00 -> tue 18:00; length "
+                      "6 weeks -> 6 months; language - -> de; cohort check-in off -> every 2 "
+                      "weeks wed 17:00.")
+    assert out[1] == ("Members keep the check-in and language they have (each can change their "
+                      "own); whoever joins from now on gets the new one.")
+    assert out[2] == "Pairs made so far keep their end; pairs made from now on get the new length."
+    assert out[3].startswith("The cohort check-in is the programme's own, not a member's: planned "
+                             "now for its 1 mentee at its next occurrence")
+    assert "cohort check-in (mentees): every 2 weeks wed 17:00" in out
+    assert "check-in: tue 18:00; mentor digest: -" in out
+    assert main(["programme", "show", "Fri"]) == 1
+    assert _one_line(capsys) == "coachbot: no programme called 'Fri'"
+    for args, error in (
+            (["--digest", "fri 25:00"], "cannot read --digest 'fri 25:00'; write e.g. \"mon 18:00\""),
+            (["--cohort-checkin", "someday"],
+             "cannot read --cohort-checkin 'someday'; write e.g. \"mon 18:00\""),
+            (["--timezone", "Europe/Berln"], "no time zone called 'Europe/Berln' (e.g. Europe/Berlin)"),
+            (["--rename", "Spring"], "there is a programme called 'Spring' already"),
+            ([], "give what to change: --checkin, --length, --digest, --lang, --timezone, "
+                 "--cohort-checkin (a rhythm or off) or --rename NEW")):
+        assert main(["programme", "create", "Spring"]) in (0, 1)
+        capsys.readouterr()
+        assert main(["programme", "set", "Fri2", *args]) == 1
+        assert _one_line(capsys) == f"coachbot: {error}"
+    assert main(["programme", "set", "Fri2", "--cohort-checkin", "off"]) == 0
+    out = capsys.readouterr().out
+    assert "The cohort check-in is off: none is planned any more for its 1 mentee" in out
+    assert "cohort check-in (mentees): off" in out
+    assert "check-in: tue 18:00" in out  # what was not given stays
+
+
+def test_invite_revoke_ends_a_link_at_once_and_show_lists_what_still_works(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _env(tmp_path, monkeypatch)
+    monkeypatch.setattr("bot.programme_cli.utc_now", FakeClock())  # 21 November 2026
+    assert main(["programme", "create", "Spring", "--timezone", "Europe/Berlin"]) == 0
+    capsys.readouterr()
+    assert main(["invite", "--programme", "Spring", "--role", "mentee", "--uses", "40",
+                 "--bot-username", "coach_bot"]) == 0
+    leaked = capsys.readouterr().out.strip()
+    assert main(["invite", "--programme", "Spring", "--role", "mentor", "--uses", "3",
+                 "--expires", "1w"]) == 0
+    captured = capsys.readouterr()
+    code = captured.out.strip().removeprefix("/start ")
+    assert "invite 2 (coachbot invite --revoke 2 ends it)" in captured.err
+    assert main(["programme", "show", "Spring"]) == 0
+    out = capsys.readouterr().out
+    assert "  invite 1 (mentees): 40 uses left, until 2026-12-05\n" in out
+    assert "  invite 2 (mentors): 3 uses left, until 2026-11-28\n" in out
+
+    assert main(["invite", "--revoke", leaked]) == 0
+    assert capsys.readouterr().out == ("Ended invite 1 (mentees of Spring): whoever opens it now "
+                                       "is told it is no longer valid.\n")
+    assert main(["invite", "--revoke", code]) == 0
+    capsys.readouterr()
+    assert main(["programme", "show", "Spring"]) == 0
+    out = capsys.readouterr().out
+    assert "invites with uses left: 0" in out
+    assert "  invite " not in out
+    assert main(["invite", "--revoke", "1"]) == 0
+    assert "no longer worked already" in capsys.readouterr().out
+
+    async def uses_left() -> int | None:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            found = await find_invite(session, leaked.rsplit("=", 1)[1])
+        await engine.dispose()
+        return None if found is None else found.uses_left
+
+    assert asyncio.run(uses_left()) == 0
+    for args, error in (
+            (["--revoke", "99"], "no invite '99': it was never made here, or mistyped"),
+            (["--revoke", "hello there"], "cannot read 'hello there' as an invite: give its "
+                                          "link, its code or its number (coachbot programme show "
+                                          "lists them)"),
+            (["--revoke", "1", "--programme", "Spring"],
+             "--revoke takes no other option: it ends the invite it names"),
+            (["--role", "mentee"], "give --programme NAME and --role mentor|mentee (or --revoke "
+                                   "CODE_OR_LINK to end an invite)")):
+        assert main(["invite", *args]) == 1
+        assert _one_line(capsys) == f"coachbot: {error}"

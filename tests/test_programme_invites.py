@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,8 +15,10 @@ from dialogs.dates import add_months
 from service.callbacks import scheduling_data
 from service.conversation import ConversationService
 from service.inputs import CommandIn, PressIn
-from service.programmes.defaults import ProgrammeDefaults
-from service.programmes.invites import programme_invite
+from service.programmes.admin import change_programme, facts_of
+from service.programmes.broadcasts import replan_cohort, withdraw_occurrences
+from service.programmes.defaults import ProgrammeDefaults, changed_defaults
+from service.programmes.invites import programme_invite, revoke_invite
 from service.programmes.stats import programme_stats
 from storage.invites import find_invite
 from storage.pairings import create_pairing, pairing_of_mentee
@@ -531,3 +534,138 @@ async def test_a_programme_mentee_opening_its_mentor_link_is_asked_before_becomi
     assert ana.texts(again) == shown(lang, "programme_admin.already_in", as_mentor=True,
                                      mentor=None, programme="Spring")
     assert await _uses_left(service, token) == 4
+
+
+async def test_a_revoked_link_is_refused_as_a_used_up_one_and_leaves_the_list(
+        service: ConversationService) -> None:
+    """A leaked cohort link ended by its link (or code, or number): whoever opens it afterwards
+    hears what a used-up link says, joins nothing, and the programme's list no longer holds it."""
+    spring = await _programme(service, "Spring")
+    token = await _token(service, spring, Role.MENTEE, uses=40)
+    kept = await _token(service, spring, Role.MENTOR, uses=5)
+    async with service.sessionmaker.begin() as session:
+        ended = await revoke_invite(session, f"https://t.me/coach_bot?start={token}",
+                                    service.clock())
+        assert (ended.programme, ended.was_working) == ("Spring", True)
+        listed = await facts_of(session, spring, service.clock())
+    assert [(i.role, i.uses_left) for i in listed.invites] == [(Role.MENTOR, 5)]
+    late = Chat(service, user_id=61, name="Leak")
+    await late.send("/start")
+    refused = await late.send(f"/start {token}")
+    assert late.texts(refused) == shown("en", "mentors.invite.used", cohort=True, mentor=None)
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 61)
+        assert user is not None
+        assert user.programme_id is None
+        again = await revoke_invite(session, str(ended.invite.id), service.clock())
+    assert not again.was_working
+    joined = Chat(service, user_id=62, name="Mia")
+    assert "Spring" in joined.texts(await joined.send(f"/start {kept}"))  # the other still works
+
+
+async def test_a_changed_cohort_check_in_replaces_the_occurrence_nobody_got_yet(
+        service: ConversationService) -> None:
+    """`programme set --cohort-checkin`: the mentees are planned on the new rule at once (one
+    with nothing else scheduled too), the occurrence set under the old one goes with its
+    coordinator's report, and `off` leaves none."""
+    spring = await _programme(service, "Spring", coordinators=(70,), cohort_checkin="mon 18:00")
+    await Chat(service, user_id=70, name="Cora").send("/start")
+    for user_id in (71, 72):
+        chat = Chat(service, user_id=user_id, name=f"M{user_id}")
+        await chat.send(f"/start {await _token(service, spring, Role.MENTEE, uses=1)}")
+        await chat.send("/settings timezone Europe/Berlin")
+    await Chat(service, user_id=72).send("/checkins off")  # nothing of her own to replan her
+
+    async def planned(user_id: int) -> list[str]:
+        async with service.sessionmaker.begin() as session:
+            user = await get_user(session, user_id)
+            assert user is not None
+            items = await pending_items(session, user.id, ["broadcast"])
+        return [f"{i.due_at.astimezone(ZoneInfo('Europe/Berlin')):%a %H:%M}" for i in items]
+
+    async def reports() -> int:
+        async with service.sessionmaker.begin() as session:
+            coordinator = await get_user(session, 70)
+            assert coordinator is not None
+            return len(await pending_items(session, coordinator.id, ["broadcast_report"]))
+
+    assert await planned(71) == ["Mon 18:00"]
+    assert await reports() == 1
+
+    async def change(rule: str) -> int:
+        now = service.clock()
+        async with service.sessionmaker.begin() as session:
+            defaults = changed_defaults(spring.defaults, today=now.date(), cohort_checkin=rule)
+            changed = await change_programme(session, spring, defaults=defaults, rename=None,
+                                             now=now)
+            withdrawn = await withdraw_occurrences(session, changed, now)
+        assert await replan_cohort(service, spring.id) == 2
+        return withdrawn
+
+    assert await change("tue 19:00") == 1
+    assert await planned(71) == await planned(72) == ["Tue 19:00"]
+    assert await reports() == 1  # the new occurrence's, not the withdrawn one's
+    assert await change("off") == 1
+    assert await planned(71) == await planned(72) == []
+    assert await reports() == 0
+    coordinator = Chat(service, user_id=70)
+    assert "Cohort check-in for all mentees: none" in coordinator.texts(
+        await coordinator.send("/programme"))
+
+
+async def test_programme_shows_the_cohort_check_in(service: ConversationService) -> None:
+    await _programme(service, "Spring", coordinators=(75,), cohort_checkin="every 2 weeks mon 18:00")
+    coordinator = Chat(service, user_id=75)
+    await coordinator.send("/start")
+    text = coordinator.texts(await coordinator.send("/programme"))
+    assert "Cohort check-in for all mentees: every other Monday at 18:00" in text
+
+
+async def test_a_coordinator_of_two_programmes_may_type_the_picker_s_words(
+        service: ConversationService) -> None:
+    """At /invite's pickers a programme's name and a side's word (English or German) work as
+    their buttons do; other text gets a hint and the picker again, not the greeting."""
+    await _programme(service, "Spring cohort", coordinators=(81,))
+    await _programme(service, "Fri2", coordinators=(81,))
+    coordinator = Chat(service, user_id=81)
+    await coordinator.send("/start")
+    await coordinator.send("/invite")
+    asked = coordinator.texts(await coordinator.send("fri2"))
+    assert asked == shown("en", "programme_admin.invite.pick_role", programme="Fri2")
+    made = coordinator.texts(await coordinator.send("Mentoren"))
+    assert "Mentors of Fri2" in made
+    assert "/start " in made
+
+    await coordinator.send("/invite")
+    missed = await coordinator.send("Autumn")
+    assert coordinator.texts(missed) == "\n".join([
+        shown("en", "programme_admin.invite.typed.programme", text="Autumn"),
+        shown("en", "programme_admin.invite.pick_programme")])
+    assert [b.label for row in missed.messages[-1].buttons for b in row] == ["Fri2",
+                                                                            "Spring cohort"]
+    await coordinator.send("Mentees")  # the side first: the programme is still asked
+    made = coordinator.texts(await coordinator.send("Spring Cohort"))
+    assert "Mentees of Spring cohort" in made
+
+    await coordinator.send("/programme")
+    assert "Members: 0" in coordinator.texts(await coordinator.send("FRI2"))
+
+
+async def test_invite_with_a_name_and_a_side_asks_only_what_they_leave_open(
+        service: ConversationService) -> None:
+    await _programme(service, "Spring cohort", coordinators=(82,))
+    await _programme(service, "Fri2", coordinators=(82,))
+    coordinator = Chat(service, user_id=82)
+    await coordinator.send("/start")
+    asked = coordinator.texts(await coordinator.send("/invite Spring cohort"))
+    assert asked == shown("en", "programme_admin.invite.pick_role", programme="Spring cohort")
+    made = coordinator.texts(await coordinator.send("/invite spring cohort mentee"))
+    assert "Mentees of Spring cohort" in made
+    made = coordinator.texts(await coordinator.send("/invite Fri2 Mentorinnen und Mentoren"))
+    assert "Mentors of Fri2" in made
+    unknown = coordinator.texts(await coordinator.send("/invite Autumn mentors"))
+    assert shown("en", "programme_admin.invite.typed.programme", text="Autumn") in unknown
+    assert shown("en", "programme_admin.invite.pick_programme",
+                 role=shown("en", "programme_admin.invite.mentor")) in unknown
+    made = coordinator.texts(await coordinator.send("Fri2"))
+    assert "Mentors of Fri2" in made

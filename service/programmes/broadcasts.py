@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,7 @@ from service.messages import OutMessage, Response, counted
 from service.names import Say, pair_names
 from service.schedule import invitation
 from service.schedule.kinds import PersonKind, Planner
+from service.schedule.plan import replan_many
 from service.schedule.policy import SchedulePolicy
 from service.schedule.rhythm import (
     Rhythm,
@@ -53,6 +55,7 @@ from storage.broadcasts import (
     responses,
     same_broadcast,
     user_ids_of,
+    withdraw_unsent,
 )
 from storage.programmes import (
     ProgrammeRecord,
@@ -65,6 +68,9 @@ from storage.schedule import ItemRecord, NewItem, add_items
 from storage.stats import pair_figures
 from storage.vocabulary import ItemStatus, JSONObject, Role
 
+if TYPE_CHECKING:
+    from service.conversation import ConversationService
+
 RECURRING = "cohort_checkin"
 REPORT = "broadcast_report"
 #: The report waits this long after the last member's answer window closed.
@@ -72,6 +78,7 @@ REPORT_MARGIN = timedelta(hours=1)
 #: How many names of who has not answered a report lists.
 NAMES = 30
 CHUNK = 2_000
+REPLAN_BATCH = 200  # mentees planned in one transaction when the cohort check-in changes
 #: A broadcast set this long before now (wall time) beyond the grace can reach nobody any more.
 STALE = timedelta(days=2)
 #: How far ahead a broadcast may be set: further is a typo (a year 9999 overflowed the dates).
@@ -277,6 +284,29 @@ async def _last_due(session: AsyncSession, broadcast: BroadcastRecord, policy: S
     return max((due_for(broadcast.local_at, m.timezone, m.quiet_hours, policy)
                 for m in await members_of(session, broadcast.programme_id)
                 if broadcast.reaches(m.role, m.mentors)), default=now)
+
+
+async def withdraw_occurrences(session: AsyncSession, programme: ProgrammeRecord,
+                               now: datetime) -> int:
+    """The recurring cohort check-in's rule changed or ended: its occurrences already set that
+    have reached nobody yet go with their reports (one under way stays, and is reported on);
+    how many went. Then `replan_cohort` plans the rule now in force."""
+    return await withdraw_unsent(session, programme.id, RECURRING, (REPORT,), now)
+
+
+async def replan_cohort(conversation: ConversationService, programme_id: int) -> int:
+    """Plan the programme's recurring cohort check-in for each of its mentees now (the planner
+    a sent item runs, in batches as the dispatcher's), so a rule set or changed reaches every
+    one of them at its next occurrence, whatever else they have scheduled; how many mentees."""
+    registry = conversation.content.schedule
+    planners = registry.planners_after(RECURRING)
+    async with conversation.sessionmaker.begin() as session:
+        people = [m.telegram_id for m in await members_of(session, programme_id)
+                  if reaches(MENTEES, m.role, m.mentors)]
+    for start in range(0, len(people), REPLAN_BATCH):
+        async with conversation.turns_of(people[start:start + REPLAN_BATCH]) as turns:
+            await replan_many(registry, [(turn, planners) for turn in turns.values()])
+    return len(people)
 
 
 async def report_to_new_coordinator(session: AsyncSession, programme: ProgrammeRecord,

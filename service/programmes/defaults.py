@@ -1,10 +1,12 @@
 """A programme's defaults (`coachbot programme create … --checkin --length --digest --lang
---timezone`): read from the operator's words once, stored as JSON in programmes.defaults, and read
-back wherever a member joins or a pair is made. A member can still change their own rhythm later.
+--timezone --cohort-checkin`, changed later by `coachbot programme set`): read from the operator's
+words once, stored as JSON in programmes.defaults, and read back wherever a member joins or a pair
+is made. A member can still change their own rhythm later.
 
 Keys: language, timezone, checkin (a Rhythm's JSON: each member's check-in rule), digest (a
 Rhythm's JSON: each mentor's digest rule), length (how long a pairing lasts, as the operator wrote
-it: "6mo"; a programme made before kept length_days, a number of days)."""
+it: "6mo"; a programme made before kept length_days, a number of days), cohort_checkin (a Rhythm's
+JSON: the programme's own recurring check-in for its mentees, service.programmes.broadcasts)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ Unit = Literal["day", "week", "month", "year"]
 UNITS: dict[str, Unit] = {"d": "day", "w": "week", "mo": "month", "m": "month", "y": "year"}
 SHORT: dict[Unit, str] = {"day": "d", "week": "w", "month": "mo", "year": "y"}
 MAX_LENGTH_DAYS = 3 * 366
+COHORT_CHECKIN = "cohort_checkin"  # the key service.programmes.broadcasts plans from
+OFF = "off"  # `programme set --cohort-checkin off`: the programme has none any more
 
 
 class DefaultsError(ValueError):
@@ -94,11 +98,12 @@ class ProgrammeDefaults:
     checkin: Rhythm | None = None
     digest: Rhythm | None = None
     length: Length | None = None
+    cohort_checkin: Rhythm | None = None
 
     @classmethod
     def parse(cls, *, today: date, checkin: str | None = None, length: str | None = None,
               digest: str | None = None, language: str | None = None,
-              timezone: str | None = None) -> ProgrammeDefaults:
+              timezone: str | None = None, cohort_checkin: str | None = None) -> ProgrammeDefaults:
         """From the CLI's options; DefaultsError names the first one that cannot be used."""
         if language is not None and language not in LANGUAGES:
             raise DefaultsError(f"no language {language!r}; there are: {', '.join(LANGUAGES)}")
@@ -108,7 +113,9 @@ class ProgrammeDefaults:
         return cls(language, zone,
                    None if checkin is None else _rhythm("--checkin", checkin, today),
                    None if digest is None else _rhythm("--digest", digest, today),
-                   None if length is None else parse_length(length))
+                   None if length is None else parse_length(length),
+                   None if cohort_checkin is None else _rhythm("--cohort-checkin", cohort_checkin,
+                                                               today))
 
     @classmethod
     def of(cls, defaults: JSONObject) -> ProgrammeDefaults:
@@ -125,7 +132,8 @@ class ProgrammeDefaults:
         language, zone = defaults.get("language"), defaults.get("timezone")
         return cls(language if isinstance(language, str) and language in LANGUAGES else None,
                    zone if isinstance(zone, str) else None, rhythm("checkin"), rhythm("digest"),
-                   _stored_length(defaults.get("length"), defaults.get("length_days")))
+                   _stored_length(defaults.get("length"), defaults.get("length_days")),
+                   rhythm(COHORT_CHECKIN))
 
     def to_json(self) -> JSONObject:
         data: JSONObject = {}
@@ -139,8 +147,29 @@ class ProgrammeDefaults:
             data["digest"] = self.digest.to_json()
         if self.length is not None:
             data["length"] = str(self.length)
+        if self.cohort_checkin is not None:
+            data[COHORT_CHECKIN] = self.cohort_checkin.to_json()
         return data
 
     def ends_on(self, started: date) -> date | None:
         """When a pairing started on `started` ends by the programme's length (None: no length)."""
         return None if self.length is None else self.length.after(started)
+
+
+def changed_defaults(stored: JSONObject, *, today: date, checkin: str | None = None,
+                     length: str | None = None, digest: str | None = None,
+                     language: str | None = None, timezone: str | None = None,
+                     cohort_checkin: str | None = None) -> JSONObject:
+    """`stored` with the options given read as `create` reads them (DefaultsError names the
+    first that cannot be used) and put in their place; `cohort_checkin` "off" removes it. What
+    was not given, and any key this module does not know, stays as it was."""
+    off = cohort_checkin is not None and cohort_checkin.strip().casefold() == OFF
+    given = ProgrammeDefaults.parse(today=today, checkin=checkin, length=length, digest=digest,
+                                    language=language, timezone=timezone,
+                                    cohort_checkin=None if off else cohort_checkin).to_json()
+    changed = {**stored, **given}
+    if length is not None:
+        changed.pop("length_days", None)  # the days an older programme kept: replaced
+    if off:
+        changed.pop(COHORT_CHECKIN, None)
+    return changed

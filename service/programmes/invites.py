@@ -1,6 +1,7 @@
 """A programme's invite links: made by an operator (`coachbot invite`) or a coordinator (/invite),
 for one side (mentor or mentee), with several uses for a whole cohort, redeemed by the mentors'
-`/start <token>` (service.mentors.invites), and drawn as a QR code to print or project.
+`/start <token>` (service.mentors.invites), drawn as a QR code to print or project, and ended at
+once when one leaked (`coachbot invite --revoke CODE_OR_LINK_OR_NUMBER`).
 
 The QR code is drawn with segno (pure Python, no Pillow): a PNG of the link, 8 pixels a module with
 the standard quiet zone of 4 modules."""
@@ -15,10 +16,10 @@ from datetime import datetime, timedelta
 import segno
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.mentors.invites import new_token
+from service.mentors.invites import looks_like_token, new_token
 from service.programmes.defaults import DefaultsError, parse_length
-from storage.invites import InviteRecord, create_invite
-from storage.programmes import ProgrammeRecord
+from storage.invites import InviteRecord, create_invite, end_invite, find_invite, invite_by_id
+from storage.programmes import ProgrammeRecord, programme_by_id
 from storage.vocabulary import Role
 
 MAX_USES = 10_000
@@ -26,6 +27,9 @@ MAX_USES = 10_000
 USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 QR_SCALE = 8
 QR_BORDER = 4
+#: What an operator may paste to name an invite: its number, its code, `/start <code>`, its link.
+NUMBER = re.compile(r"#?(\d{1,12})")
+START = re.compile(r"(?:.*[?&]start=|/start\s+)(?P<token>[^&#\s]+)\S*")
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,40 @@ def qr_png(link: str) -> bytes:
     out = io.BytesIO()
     segno.make_qr(link, error="m").save(out, kind="png", scale=QR_SCALE, border=QR_BORDER)
     return out.getvalue()
+
+
+class InviteError(ValueError):
+    """An invite that cannot be named or found (said in one line)."""
+
+
+@dataclass(frozen=True)
+class EndedInvite:
+    """An invite `revoke_invite` ended: whose it was (None: a mentor's own, in no programme)
+    and whether it still worked until then."""
+
+    invite: InviteRecord
+    programme: str | None
+    was_working: bool
+
+
+async def revoke_invite(session: AsyncSession, code: str, now: datetime) -> EndedInvite:
+    """End the invite named by its number, its code, `/start <code>` or its link, at once:
+    whoever opens it later hears it is no longer valid, as for a used-up link."""
+    text = code.strip()
+    number = NUMBER.fullmatch(text)
+    found: InviteRecord | None
+    if number is not None:
+        found = await invite_by_id(session, int(number.group(1)))
+    else:
+        link = START.fullmatch(text)
+        token = link.group("token") if link is not None else text
+        if not looks_like_token(token):
+            raise InviteError(f"cannot read {text[:80]!r} as an invite: give its link, its code or its "
+                              "number (coachbot programme show lists them)")
+        found = await find_invite(session, token)
+    if found is None:
+        raise InviteError(f"no invite {text[:80]!r}: it was never made here, or mistyped")
+    ended = await end_invite(session, found.id, now)
+    programme = (None if found.programme_id is None
+                 else await programme_by_id(session, found.programme_id))
+    return EndedInvite(found, None if programme is None else programme.name, ended)
