@@ -33,6 +33,9 @@ _EMPTY = {StepKind.CHOICE: "empty_choice", StepKind.PICK: "empty_choice",
 LIST_DONE = "__done__"
 KEEP = "__keep__"
 CONFIRM = "confirm"
+#: The number of the summary's save button where buttons are numbered (the terminal: its change
+#: buttons carry the numbers of the answers they change), so typing it saves as pressing it does.
+CONFIRM_NUMBER = "0"
 EDIT_PREFIX = "edit:"
 
 
@@ -558,7 +561,8 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
         target = event.value.removeprefix(EDIT_PREFIX) if event.value.startswith(EDIT_PREFIX) else None
     elif isinstance(event, Text):
         text = clean_text(event.text)
-        if ctx.lexicon.means("confirm", text) or ctx.lexicon.means("yes", text):
+        if text == CONFIRM_NUMBER or ctx.lexicon.means("confirm", text) \
+                or ctx.lexicon.means("yes", text):
             return _confirm(script, state)
         number = _list_number(text, len(entries))
         if number is not None:

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from dialogs.engine import (
     CONFIRM,
+    CONFIRM_NUMBER,
     EDIT_PREFIX,
     Ask,
     Finished,
@@ -178,9 +179,11 @@ class Renderer:
         parts.append("\n".join(entries))
         parts.append(self.text("common.summary.footer"))
         confirm = button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
-        # Typed answers are read too: a number picks the entry shown with it, "yes" confirms.
+        # Typed answers are read too: a number picks the entry shown with it, "yes" or the save
+        # button's own number confirms.
         return OutMessage(self._join(*parts), ((confirm,), *_rows(change, NUMBERS_WIDTH)),
-                          free_text=True, question=Question(run_id, SUMMARY), first_number=0)
+                          free_text=True, question=Question(run_id, SUMMARY),
+                          first_number=int(CONFIRM_NUMBER))
 
     def label(self, script: Dialog, key: str) -> str:
         """A step's short label."""

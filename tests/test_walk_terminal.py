@@ -134,11 +134,13 @@ async def test_german_settings_name_the_german_words_and_they_work(
 
 
 
+@pytest.mark.parametrize("save", ["/0", "0"])
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
-        service: ConversationService, lang: str) -> None:
+        service: ConversationService, lang: str, save: str) -> None:
     """The summary numbers the answers 1, 2…; /2 changes answer 2 (save, the first button, does
-    not take the number 1 from the first answer), and save has its own number."""
+    not take the number 1 from the first answer), and save has its own number: typed with its
+    slash or without, as a change's number is (a bare "0" was told to tap “Looks good”)."""
     walk = Walk(service, 4102, lang)
     await walk.type("/start")
     await walk.type("1")  # mentee
@@ -156,7 +158,8 @@ async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
     assert f"2. {label}: clear next steps" in summary
     assert f"/2  {shown(lang, 'common.buttons.change', number=2)}" in summary
     assert f"/0  {shown(lang, 'common.buttons.confirm')}" in summary
-    saved = await walk.type("/0")
+    saved = await walk.type(save)
+    assert shown(lang, "common.problems.pick_or_confirm") not in saved
     assert shown(lang, "agenda.done", topics=["my career"], to_raise=[],
                  meeting_date=None) in saved
 
