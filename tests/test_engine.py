@@ -733,6 +733,48 @@ def test_a_choice_by_the_beginning_of_its_label_unless_it_is_ambiguous(
     typed_choice(at_meeting_mode(lang), typed, lang, value, "ambiguous_choice")
 
 
+def at_meeting_rhythm(lang: str) -> RunState:
+    script = shipped("agreement")
+    state = advance(script, at_mentor_sees(lang), Text("2"), context(lang)).state
+    state = advance(script, state, Text("2"), context(lang)).state  # the programme team: no
+    assert state.step == "meeting_rhythm"
+    return state
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("monatlich", "de", "monthly"), ("Monthly", "de", "monthly"), ("monthly", "en", "monthly"),
+    ("wöchentlich", "de", "weekly"), ("once a week", "en", "weekly"),
+    ("14-tägig", "de", "fortnightly"), ("alle 2 Wochen", "de", "fortnightly"),
+    ("every other week", "en", "fortnightly"), ("biweekly", "en", "fortnightly"),
+    ("monatlich", "en", None),  # another language's words are read as labels are: English only
+])
+def test_a_meeting_rhythm_said_in_a_word_of_its_own(typed: str, lang: str, value: str | None) -> None:
+    """"monatlich" for „Einmal im Monat“ was refused: a choice's own words are read as its label."""
+    typed_choice(at_meeting_rhythm(lang), typed, lang, value, "not_a_choice")
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("gemischt", "de", "mixed"), ("beides", "de", "mixed"), ("mixed", "en", "mixed"),
+    ("both", "en", "mixed"), ("online", "de", "video"), ("Online", "en", "video"),
+    ("vor Ort", "de", "in_person"), ("face-to-face", "en", "in_person"),
+    ("telefonisch", "de", "phone"), ("by phone", "en", "phone"),
+])
+def test_a_meeting_mode_said_in_a_word_of_its_own(typed: str, lang: str, value: str | None) -> None:
+    typed_choice(at_meeting_mode(lang), typed, lang, value, "not_a_choice")
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("geschafft", "de", "done"), ("finished", "en", "done"), ("teilweise", "de", "partly"),
+    ("partially", "en", "partly"), ("gestrichen", "de", "dropped"), ("irrelevant", "en", "dropped"),
+])
+def test_a_check_in_status_said_in_a_word_of_its_own(typed: str, lang: str, value: str) -> None:
+    script = shipped("checkin")
+    state = start(script, context(lang)).state
+    assert state.step == "action_status"
+    outcome = advance(script, state, Text(typed), context(lang))
+    assert outcome.saves["action_status"][0]["value"] == value
+
+
 @pytest.mark.parametrize("typed", ["0", "3", "maybe", "x" * 201])
 def test_choice_refuses_other_text(typed: str) -> None:
     state = at_mentor_sees("en")
