@@ -164,6 +164,38 @@ async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
                  meeting_date=None) in saved
 
 
+@pytest.mark.parametrize(("lang", "remove"), [("en", "remove 2"), ("de", "2 löschen")])
+async def test_a_wrong_item_is_taken_out_of_a_list_changed_at_the_summary(
+        service: ConversationService, lang: str, remove: str) -> None:
+    """Changing a list from the summary shows its items numbered and takes one out by its number
+    (a wrong item could only be added to, and stayed in the saved answer)."""
+    walk = Walk(service, 4103, lang)
+    await walk.type("/start")
+    await walk.type("1")  # mentee
+    await walk.type("/agenda")
+    await walk.type("my career")
+    await walk.type("wrong topic")
+    await walk.type("/1")  # that's all
+    await walk.type("advice")
+    await walk.type("/skip")
+    await walk.type("/skip")
+    asked = await walk.type("1")  # change the topics
+    assert shown(lang, "common.ask.list_so_far", items="1. my career\n2. wrong topic",
+                 count=2) in asked
+    fixed = await walk.type(remove)
+    assert fixed.startswith(shown(lang, "common.notes.list_removed", value=["wrong topic"]))
+    assert shown(lang, "common.ask.list_so_far", items="1. my career", count=1) in fixed
+    summary = await walk.type("/1")  # that's all
+    assert "wrong topic" not in summary
+    assert "my career" in summary
+    await walk.type("0")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 4103)
+        assert user is not None
+        saved = {answer.step_key: answer.value for answer in await answers_of(session, user.id)}
+    assert saved["topics"] == ["my career"]
+
+
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_after_back_the_earlier_answer_and_keep_stay_until_answered(
         service: ConversationService, lang: str) -> None:
