@@ -34,6 +34,9 @@ LIST_DONE = "__done__"
 KEEP = "__keep__"
 OFFER = "__offer__"  # the button that takes the date a step offers (Step.offer)
 CONFIRM = "confirm"
+#: The number of the summary's save button where buttons are numbered (the terminal: its change
+#: buttons carry the numbers of the answers they change), so typing it saves as pressing it does.
+CONFIRM_NUMBER = "0"
 EDIT_PREFIX = "edit:"
 
 
@@ -507,7 +510,8 @@ def _list_input(
 ) -> Outcome:
     """A list grows one message at a time until the mentee says done. Near its maximum the
     question says one more fits; full, it says so and waits for "That's all": more lines are
-    said not added (a paste's lines beyond the maximum too), never taken for the next answer."""
+    said not added (a paste's lines beyond the maximum too), never taken for the next answer.
+    With items, "remove 2" or "start over" fixes it instead (`_list_edit`)."""
     items: list[str] = list(state.answers.get(step.key) or [])
     wants_done = event is Command.DONE or (isinstance(event, Pick) and event.value == LIST_DONE)
     if isinstance(event, Text) and ctx.lexicon.means("done", clean_text(event.text)):
@@ -518,6 +522,10 @@ def _list_input(
         return _answered(script, state, step, items, ctx)
     if not isinstance(event, Text):
         return Outcome(state, (_ask(script, state, problem="not_understood"),))
+    if items:
+        edited = _list_edit(script, state, step, items, event.text, ctx)
+        if edited is not None:
+            return edited
     values, problem = _read_list_items(step, event.text)
     if problem is not None:
         return Outcome(state, (_ask(script, state, problem=problem),))
@@ -529,6 +537,62 @@ def _list_input(
     # Full, the list waits for "That's all": a line typed right after is not the next answer.
     left_out = (Note("list_cut", len(values) - room),) if len(values) > room else ()
     return Outcome(state, (*left_out, _ask(script, state)), {step.key: items})
+
+
+def _list_edit(
+    script: Dialog, state: RunState, step: Step, items: list[str], raw: str, ctx: EngineContext
+) -> Outcome | None:
+    """A message that fixes the list instead of adding to it: "remove 2" ("2 löschen", "delete 1
+    and 3") takes out the items of those numbers, "start over" ("neu") empties it; None for a
+    message that is an item."""
+    text = clean_text(raw)
+    if len(text) > 40 or "\n" in text:
+        return None
+    if ctx.lexicon.means("restart", text):
+        numbers = set(range(1, len(items) + 1))
+    else:
+        numbers = {int(n) for n in re.findall(r"[0-9]+", text)}
+        words = re.sub(r"[0-9]+|[,;&+/.#]|\b(?:and|und)\b", " ", text, flags=re.IGNORECASE)
+        if not ctx.lexicon.means("remove", words):
+            return None
+        if not numbers or not all(1 <= n <= len(items) for n in numbers):
+            return Outcome(state, (_ask(script, state, problem="not_on_list"),))
+    removed = [item for n, item in enumerate(items, start=1) if n in numbers]
+    kept = [item for n, item in enumerate(items, start=1) if n not in numbers]
+    after = _follow_list(script, state, step, kept, removed)
+    changed = {key: value for key, value in after.answers.items()
+               if state.answers.get(key) != value}
+    emptied = tuple(key for key in state.answers if key not in after.answers)
+    note = Note("list_removed", removed) if kept else Note("list_emptied")
+    return Outcome(after, (note, _ask(script, after)), changed, emptied)
+
+
+def _follow_list(
+    script: Dialog, state: RunState, step: Step, kept: list[str], removed: list[str]
+) -> RunState:
+    """The state with the list now `kept`: the answers that pick from it lose the items no longer
+    on it, and those that go through its items the entries of items taken out, so later
+    questions and the summary see the list as it is; an answer left empty is no answer."""
+    answers: dict[str, Any] = {**state.answers, step.key: kept}
+    loops = dict(state.loops)
+    followers = [step.key]
+    gone = [item for item in removed if item not in kept]
+    for later in script.steps[script.position(step.key) + 1:]:
+        if later.pick_from == step.key and isinstance(answers.get(later.key), list):
+            answers[later.key] = [p for p in answers[later.key] if p not in gone]
+            followers.append(later.key)
+        elif later.foreach is not None and later.foreach.step == step.key and later.key in loops:
+            loops[later.key] = tuple({"ref": i, "item": item} for i, item in enumerate(kept))
+            entries, missing = _loop_entries(replace(state, answers=answers, loops=loops), later)
+            if isinstance(answers.get(later.key), list):
+                answers[later.key] = [e for i, e in enumerate(entries) if i not in missing]
+            followers.append(later.key)
+    answers = {k: v for k, v in answers.items() if k not in followers or v != []}
+    # /back never returns to an item that is gone; a pick left with no answer counts as not
+    # asked yet, so going on from a change at the summary asks it again
+    history = tuple(p for p in state.history if p.step == step.key or p.step not in followers
+                    or (p.step in answers and (p.step not in loops or p.index < len(kept))))
+    return replace(state, answers=answers, loops=loops, history=history)
 
 
 def _read_list_items(step: Step, raw: str) -> tuple[list[str], str | None]:
@@ -628,7 +692,8 @@ def _at_summary(script: Dialog, state: RunState, event: Input, ctx: EngineContex
         target = event.value.removeprefix(EDIT_PREFIX) if event.value.startswith(EDIT_PREFIX) else None
     elif isinstance(event, Text):
         text = clean_text(event.text)
-        if ctx.lexicon.means("confirm", text) or ctx.lexicon.means("yes", text):
+        if text == CONFIRM_NUMBER or ctx.lexicon.means("confirm", text) \
+                or ctx.lexicon.means("yes", text):
             return _confirm(script, state, ctx)
         number = _list_number(text, len(entries))
         if number is not None:

@@ -200,8 +200,10 @@ class CatalogLexicon:
 
     def choices_for(self, dialog: str, step: str, text: str) -> list[str]:
         """Match typed text against the step's button labels (loosely, in this language or
-        English) or the value names; failing that, every choice whose label in this language
-        begins with it ("every two" → fortnightly; "per" → video and phone)."""
+        English) or the value names; then against the words people say for a choice
+        (`<dialog>.steps.<step>.words.<value>`: "monatlich", "online"); failing that, every
+        choice whose label in this language begins with it ("every two" → fortnightly; "per" →
+        video and phone)."""
         wanted = fold(text)
         if not wanted:
             return []
@@ -213,6 +215,14 @@ class CatalogLexicon:
             for value, label in lang_labels.items():
                 if wanted in (label, fold(value.replace("_", " "))):
                     return [value]
+        words = f"{dialog}.steps.{step}.words."
+        for lang in dict.fromkeys((self._lang, "en")):
+            said = [key.removeprefix(words)
+                    for key, synonyms in self._catalog.texts.get(lang, {}).items()
+                    if key.startswith(words) and isinstance(synonyms, list)
+                    and wanted in {fold(str(word)) for word in synonyms}]
+            if said:
+                return said
         return [value for value, label in labels[self._lang].items() if label.startswith(wanted)]
 
     def means(self, word: str, text: str) -> bool:

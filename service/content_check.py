@@ -74,6 +74,14 @@ def _texts_of(
         for value in step.choices:
             if not isinstance(texts.get(f"{name}.steps.{step.key}.choices.{value}"), str):
                 yield ScriptProblem(file, where, f"no label for choice {value!r}")
+        words = f"{name}.steps.{step.key}.words."
+        for key, said in texts.items():
+            value = key.removeprefix(words)
+            if key.startswith(words) and value not in step.choices:
+                yield ScriptProblem(file, where, f"words for {value!r}, which is not a choice")
+            elif key.startswith(words) and not (isinstance(said, list) and all(
+                    isinstance(word, str) for word in said)):
+                yield ScriptProblem(file, where, f"words for {value!r} must be a list of words")
         source = texts.get(f"{name}.steps.{step.key}.text")
         if isinstance(source, str):
             yield from _template(file, where, source, earlier, scripts)

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from dialogs.engine import (
     CONFIRM,
+    CONFIRM_NUMBER,
     EDIT_PREFIX,
     Ask,
     Finished,
@@ -87,7 +88,7 @@ class Renderer:
         step = script.step(ask.step)
         limits = {"max_length": step.max_length, "scale_min": step.scale_min,
                   "scale_max": step.scale_max, "min_items": step.min_items,
-                  "pick": step.kind is StepKind.PICK}
+                  "pick": step.kind is StepKind.PICK, "items": len(ask.collected)}
         local = {**variables, "item": ask.item, "index": ask.index + 1, "count": ask.count,
                  "collected": list(ask.collected), "offered": ask.offered}
         parts: list[str] = list(notes)
@@ -103,9 +104,11 @@ class Renderer:
             parts.append(self.text(own if self.catalog.has("en", own) else
                                    "common.ask.scale_hint", **limits))
         if step.kind is StepKind.LIST:
-            if ask.collected:
-                bullets = "\n".join(self.text("common.values.bullet", text=i) for i in ask.collected)
-                parts.append(self.text("common.ask.list_so_far", items=Markup(bullets)))
+            if ask.collected:  # numbered, so "remove 2" says which one
+                numbered = "\n".join(self.text("common.ask.list_item", number=number, text=item)
+                                      for number, item in enumerate(ask.collected, start=1))
+                parts.append(self.text("common.ask.list_so_far", items=Markup(numbered),
+                                       count=len(ask.collected)))
             hint = ("list_hint" if ask.room is None
                     else "list_one_more" if ask.room else "list_no_more")
             parts.append(self.text(f"common.ask.{hint}"))
@@ -184,9 +187,11 @@ class Renderer:
         parts.append("\n".join(entries))
         parts.append(self.text("common.summary.footer"))
         confirm = button(self.text("common.buttons.confirm"), summary_data(run_id, CONFIRM))
-        # Typed answers are read too: a number picks the entry shown with it, "yes" confirms.
+        # Typed answers are read too: a number picks the entry shown with it, "yes" or the save
+        # button's own number confirms.
         return OutMessage(self._join(*parts), ((confirm,), *_rows(change, NUMBERS_WIDTH)),
-                          free_text=True, question=Question(run_id, SUMMARY), first_number=0)
+                          free_text=True, question=Question(run_id, SUMMARY),
+                          first_number=int(CONFIRM_NUMBER))
 
     def label(self, script: Dialog, key: str) -> str:
         """A step's short label."""

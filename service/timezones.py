@@ -1,6 +1,6 @@
 """Time zones as people name them: IANA names in any letter case, a fixed offset ("UTC+2",
 "GMT-5", "+02:00"), a zone's city ("new york"), a place of the catalog's
-(`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or the time their clock shows
+(`common.settings.places`: "Wien", "Munich", "Schweiz", "UK"), or about the time their clock shows
 (read by service.schedule.typed.parse_time, as every typed time of day is)."""
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ PLACES = "common.settings.places"
 
 #: A fixed offset as people write it: "UTC+2", "GMT-5", "utc +5:00", "+02:00" (whole hours).
 _OFFSET = re.compile(r"(?:utc|gmt)?\s*([+\-\u2212])\s*(\d{1,2})(?::?00)?", re.IGNORECASE)
+#: How far a zone's clock may be from the time typed and still be the one meant: people say a
+#: round hour or half hour.
+NEAR = timedelta(minutes=30)
+_DAY = timedelta(days=1)
 #: The tz database's fixed-offset zones: POSIX signs, so Etc/GMT-2 is two hours AHEAD of UTC.
 _ETC_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
 
@@ -46,16 +50,20 @@ def load_zones() -> None:
     _cities()
 
 
-@lru_cache(maxsize=4)
-def _zone_by_offset(quarter: datetime) -> dict[timedelta, str]:
-    """Per UTC offset, the first zone showing it in the quarter hour from `quarter` on. Clocks
-    change on a quarter hour (UTC), so one map serves the whole quarter."""
+def _offsets_at(moment: datetime) -> dict[timedelta, str]:
+    """Per UTC offset, the first zone showing it at `moment`, in the candidates' order (so the
+    map's order is one of preference too: common zones' offsets first)."""
     zones: dict[timedelta, str] = {}
     for name, zone in _candidates():
-        offset = quarter.astimezone(zone).utcoffset()
+        offset = moment.astimezone(zone).utcoffset()
         if offset is not None:
             zones.setdefault(offset, name)
     return zones
+
+
+#: Per UTC offset, the first zone showing it in the quarter hour from a moment on. Clocks change
+#: on a quarter hour (UTC), so one map serves the whole quarter.
+_zone_by_offset = lru_cache(maxsize=4)(_offsets_at)
 
 
 @cache
@@ -157,23 +165,32 @@ def reads_as_time(text: str) -> bool:
 
 
 def zone_for_local_time(text: str, now: datetime) -> str | None:
-    """A time zone whose clock shows `text` (a time of day as `parse_time` reads it) now; common
-    zones are preferred."""
+    """The time zone whose clock shows about `text` (a time of day as `parse_time` reads it)
+    now: people say a round hour or half hour ("5pm" at 17:21), so a clock up to `NEAR` either
+    side of it counts. The closest clock wins (at 11:50 UTC, "17:00" is UTC+5's 16:50 rather
+    than India's 17:20); of two as close, the one whose zone comes first (common zones are
+    preferred)."""
     at = parse_time(text)
     if at is None:
         return None
     utc = now.astimezone(UTC).replace(second=0, microsecond=0)
-    offset = utc.replace(hour=at.hour, minute=at.minute) - utc
-    # The wall clock may be up to 14 hours ahead or 12 behind; fold to the nearest day.
-    while offset > timedelta(hours=14):
-        offset -= timedelta(days=1)
-    while offset < timedelta(hours=-12):
-        offset += timedelta(days=1)
-    quarter = timedelta(minutes=15)
-    offset = round(offset / quarter) * quarter
-    zone = _zone_by_offset(utc.replace(minute=utc.minute // 15 * 15)).get(offset)
-    if zone is None or now.astimezone(ZoneInfo(zone)).utcoffset() == offset:
-        return zone
-    # Its clock changed within this quarter hour (no zone does so today): look at this moment.
-    return next((name for name, zone_info in _candidates()
-                 if now.astimezone(zone_info).utcoffset() == offset), None)
+    typed = utc.replace(hour=at.hour, minute=at.minute) - utc
+    found = _closest(_zone_by_offset(utc.replace(minute=utc.minute // 15 * 15)), typed)
+    if found is not None and now.astimezone(ZoneInfo(found[1])).utcoffset() != found[0]:
+        # Its clock changed within this quarter hour (no zone does so today): look at this moment.
+        found = _closest(_offsets_at(now), typed)
+    return found[1] if found is not None else None
+
+
+def _closest(zones: dict[timedelta, str], typed: timedelta) -> tuple[timedelta, str] | None:
+    """Of the offsets whose clock is within `NEAR` of `typed` (an offset, a day either way the
+    same clock), the closest; of two as close, the one the map names first."""
+    def gap(offset: timedelta) -> timedelta:
+        return abs((offset - typed + _DAY / 2) % _DAY - _DAY / 2)
+
+    near = [(gap(offset), rank, offset) for rank, offset in enumerate(zones)
+            if gap(offset) <= NEAR]
+    if not near:
+        return None
+    _, _, offset = min(near)
+    return offset, zones[offset]

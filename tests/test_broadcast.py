@@ -168,6 +168,32 @@ async def test_a_mentor_check_in_goes_to_every_mentor(
         assert await item_by_key(session, f"broadcast:{to_mentors.broadcast.id}:{both.id}")
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize(("dialog", "role", "whom"), [
+    ("mentor_checkin", Role.MENTOR, {"en": "All mentors in", "de": "Alle Mentorinnen und Mentoren in"}),
+    ("checkin", Role.MENTEE, {"en": "All mentees in", "de": "Alle Mentees in"})])
+async def test_a_broadcast_invitation_says_which_side_is_invited(
+        service: ConversationService, clock: FakeClock, lang: str, dialog: str, role: Role,
+        whom: dict[str, str]) -> None:
+    """Only one side gets a cohort check-in: "Everyone in Spring cohort is invited" told the
+    mentors of a check-in the mentees never got."""
+    cohort = await programme(service)
+    invited = await member(service, 23, "Max", "Europe/Berlin", cohort.id, role=role)
+    async with service.sessionmaker.begin() as session:
+        await update_user(session, invited.id, clock(), language=lang)
+        await schedule_broadcast(session, cohort, service.scripts.get(dialog),
+                                 _local("2026-11-23 18:00"), created_by=None,
+                                 policy=service.content.policy, now=clock())
+    clock.now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    [invitation] = await one_pass(service)
+    text = to_plain(invitation.messages[0].text)
+    assert f"{whom[lang]} Spring cohort" in text
+    assert text.startswith(to_plain(default_catalog().render(
+        lang, "programmes.broadcast.invite", name="Max", programme="Spring cohort",
+        title=default_catalog().render(lang, f"{dialog}.title"), audience=audience_of(
+            service.scripts.get(dialog)))))
+
+
 async def test_a_late_joiner_gets_an_open_broadcast_of_their_side_only(
         service: ConversationService, clock: FakeClock) -> None:
     cohort = await programme(service)

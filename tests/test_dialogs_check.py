@@ -214,6 +214,20 @@ def test_choice_without_a_label(content: Content, capsys: Capsys) -> None:
                              "'private'")
 
 
+def test_words_for_a_value_that_is_no_choice(content: Content, capsys: Capsys) -> None:
+    content.texts("de", "agreement", lambda d: d["steps"]["meeting_rhythm"]["words"].update(
+        daily=["täglich"]))
+    assert_reported(content, capsys, "prompts/de/agreement.yaml: step meeting_rhythm: words for "
+                             "'daily', which is not a choice")
+
+
+def test_words_for_a_choice_are_a_list(content: Content, capsys: Capsys) -> None:
+    content.texts("en", "agreement", lambda d: d["steps"]["meeting_rhythm"]["words"].update(
+        weekly="weekly"))
+    assert_reported(content, capsys, "prompts/en/agreement.yaml: step meeting_rhythm: words for "
+                             "'weekly' must be a list of words")
+
+
 def test_choice_step_with_one_choice_names_the_step(content: Content, capsys: Capsys) -> None:
     content.script("agreement", lambda d: step_of(d, "mentor_sees").update(choices=["share"]))
     assert_reported(content, capsys, "agreement.yaml: step mentor_sees")

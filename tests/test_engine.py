@@ -592,6 +592,85 @@ def test_foreach_over_no_open_actions_is_left_out() -> None:
     assert opened.state.step == "helped"
 
 
+# --- fixing a list ----------------------------------------------------------------------------------
+
+WITH_PICK_AND_DATES = dialog([
+    {"key": "ideas", "kind": "list"},
+    {"key": "chosen", "kind": "pick", "pick_from": "ideas"},
+    {"key": "dates", "kind": "date", "optional": True, "foreach": {"step": "ideas"}},
+    {"key": "after", "kind": "text"},
+])
+PICKED = [*IDEAS, "1, 2", Command.DONE, "2026-12-01", "2026-12-02", "2026-12-03", "after"]
+
+
+def at_ideas_from_the_summary(lang: str) -> RunState:
+    state = step_to(WITH_PICK_AND_DATES, PICKED, lang)
+    assert state.step == SUMMARY
+    return advance(WITH_PICK_AND_DATES, state, Text("1"), context(lang)).state
+
+
+@pytest.mark.parametrize(("lang", "typed"), [
+    ("en", "remove 2"), ("en", "Delete 2."), ("en", "remove #2"), ("de", "2 löschen"),
+    ("de", "streiche 2"), ("de", "2 weg"), ("de", "remove 2")])
+def test_an_item_of_a_list_is_taken_out_by_its_number_and_what_follows_the_list_loses_it(
+        lang: str, typed: str) -> None:
+    """A wrong item could only be added to, never taken out, and later picks still offered it."""
+    state = at_ideas_from_the_summary(lang)
+    assert only_ask(advance(WITH_PICK_AND_DATES, state, Command.SHOW, context(lang))).collected \
+        == ("Join a club", "Talk at work", "Read a book")
+    fixed = advance(WITH_PICK_AND_DATES, state, Text(typed), context(lang))
+    assert fixed.replies == (Note("list_removed", ["Talk at work"]),
+                             Ask("ideas", collected=("Join a club", "Read a book")))
+    # one outcome (one transaction): the list, the pick from it and the per-item answers
+    assert fixed.saves == {
+        "ideas": ["Join a club", "Read a book"], "chosen": ["Join a club"],
+        "dates": [{"ref": 0, "item": "Join a club", "value": "2026-12-01"},
+                  {"ref": 1, "item": "Read a book", "value": "2026-12-03"}]}
+    assert fixed.deletes == ()
+    done = advance(WITH_PICK_AND_DATES, fixed.state, Command.DONE, context(lang))
+    summary = done.replies[-1]
+    assert isinstance(summary, Summary)
+    assert dict(summary.entries)["chosen"] == ["Join a club"]
+    pick = step_to_from(WITH_PICK_AND_DATES, done.state, [Pick(SUMMARY, EDIT_PREFIX + "chosen")])
+    assert current(WITH_PICK_AND_DATES, pick)[0] == Ask(
+        "chosen", collected=("Join a club",), options=("Join a club", "Read a book"))
+
+
+def test_several_items_go_at_once_and_a_number_not_on_the_list_takes_none() -> None:
+    state = at_ideas_from_the_summary("en")
+    fixed = advance(WITH_PICK_AND_DATES, state, Text("remove 1 and 3"), context())
+    assert fixed.state.answers["ideas"] == ["Talk at work"]
+    assert fixed.replies[0] == Note("list_removed", ["Join a club", "Read a book"])
+    for typed in ("remove 4", "remove 0", "remove"):
+        refused = advance(WITH_PICK_AND_DATES, state, Text(typed), context())
+        assert refused.state == state
+        assert only_ask(refused).problem == "not_on_list"
+
+
+@pytest.mark.parametrize(("lang", "typed"), [("en", "start over"), ("de", "neu"),
+                                             ("de", "von vorn")])
+def test_start_over_empties_the_list_and_the_picks_from_it_are_asked_again(
+        lang: str, typed: str) -> None:
+    state = at_ideas_from_the_summary(lang)
+    emptied = advance(WITH_PICK_AND_DATES, state, Text(typed), context(lang))
+    assert emptied.replies == (Note("list_emptied"), Ask("ideas"))
+    assert emptied.saves == {}
+    assert set(emptied.deletes) == {"ideas", "chosen", "dates"}
+    assert only_ask(advance(WITH_PICK_AND_DATES, emptied.state, Command.DONE,
+                            context(lang))).problem == "list_too_short"
+    state = step_to_from(WITH_PICK_AND_DATES, emptied.state, ["Run a marathon", Command.DONE])
+    assert current(WITH_PICK_AND_DATES, state) == (Ask("chosen", options=("Run a marathon",)),)
+
+
+@pytest.mark.parametrize("typed", ["Remove barriers at work", "remove", "neu", "Delete 2 apps"])
+def test_words_that_fix_a_list_are_items_when_there_is_nothing_to_fix_or_more_is_said(
+        typed: str) -> None:
+    first = run(LIST, [typed], "de")
+    assert first.state.answers["items"] == [typed]
+    more = advance(LIST, first.state, Text("Delete 2 apps"), context())
+    assert more.state.answers["items"] == [typed, "Delete 2 apps"]
+
+
 # --- reading answers --------------------------------------------------------------------------------
 
 DATES = dialog([
@@ -733,6 +812,48 @@ def test_a_choice_by_the_beginning_of_its_label_unless_it_is_ambiguous(
     typed: str, lang: str, value: str | None
 ) -> None:
     typed_choice(at_meeting_mode(lang), typed, lang, value, "ambiguous_choice")
+
+
+def at_meeting_rhythm(lang: str) -> RunState:
+    script = shipped("agreement")
+    state = advance(script, at_mentor_sees(lang), Text("2"), context(lang)).state
+    state = advance(script, state, Text("2"), context(lang)).state  # the programme team: no
+    assert state.step == "meeting_rhythm"
+    return state
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("monatlich", "de", "monthly"), ("Monthly", "de", "monthly"), ("monthly", "en", "monthly"),
+    ("wöchentlich", "de", "weekly"), ("once a week", "en", "weekly"),
+    ("14-tägig", "de", "fortnightly"), ("alle 2 Wochen", "de", "fortnightly"),
+    ("every other week", "en", "fortnightly"), ("biweekly", "en", "fortnightly"),
+    ("monatlich", "en", None),  # another language's words are read as labels are: English only
+])
+def test_a_meeting_rhythm_said_in_a_word_of_its_own(typed: str, lang: str, value: str | None) -> None:
+    """"monatlich" for „Einmal im Monat“ was refused: a choice's own words are read as its label."""
+    typed_choice(at_meeting_rhythm(lang), typed, lang, value, "not_a_choice")
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("gemischt", "de", "mixed"), ("beides", "de", "mixed"), ("mixed", "en", "mixed"),
+    ("both", "en", "mixed"), ("online", "de", "video"), ("Online", "en", "video"),
+    ("vor Ort", "de", "in_person"), ("face-to-face", "en", "in_person"),
+    ("telefonisch", "de", "phone"), ("by phone", "en", "phone"),
+])
+def test_a_meeting_mode_said_in_a_word_of_its_own(typed: str, lang: str, value: str | None) -> None:
+    typed_choice(at_meeting_mode(lang), typed, lang, value, "not_a_choice")
+
+
+@pytest.mark.parametrize(("typed", "lang", "value"), [
+    ("geschafft", "de", "done"), ("finished", "en", "done"), ("teilweise", "de", "partly"),
+    ("partially", "en", "partly"), ("gestrichen", "de", "dropped"), ("irrelevant", "en", "dropped"),
+])
+def test_a_check_in_status_said_in_a_word_of_its_own(typed: str, lang: str, value: str) -> None:
+    script = shipped("checkin")
+    state = start(script, context(lang)).state
+    assert state.step == "action_status"
+    outcome = advance(script, state, Text(typed), context(lang))
+    assert outcome.saves["action_status"][0]["value"] == value
 
 
 @pytest.mark.parametrize("typed", ["0", "3", "maybe", "x" * 201])

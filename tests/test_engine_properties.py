@@ -2,8 +2,9 @@
 
 Any sequence of inputs (random text, numbers, commands, empty strings, 10,000 characters, control
 characters, emoji, right-to-left text, HTML, `{{ 7*7 }}`, forged button presses) never raises,
-never loses or alters a saved answer, and always leaves a valid state. Template syntax in an answer
-is shown literally, never evaluated.
+never loses or alters a saved answer (but for a list the mentee fixes with "remove 2" or "start
+over", and the answers that pick from it or go through its items), and always leaves a valid
+state. Template syntax in an answer is shown literally, never evaluated.
 
 The saved answers are modelled the way the conversation service keeps them: every outcome's
 `saves` are upserted and its `deletes` removed (service/conversation.py `persist`).
@@ -71,10 +72,14 @@ NASTY = [
     "no", "nein", "1", "2", "3", "10", "7/10", "looks good", "passt", "that's all",
     "&amp; &lt;", "}}{{", "{{ ''.__class__ }}", "\r\n\r\n", "a\u202eb", "\u200b", "14.03.2027",
     f"<i>{TEMPLATE}</i> and more", "None", "null", "edit:goal_wish", "__keep__", "__done__",
+    # a list fixed: items taken out by number, or all of them
+    "remove 1", "2 löschen", "delete 1 and 3", "remove 9", "neu", "start over",
 ]
 FORGED_VALUES = [KEEP, LIST_DONE, CONFIRM, "edit:nonexistent", "edit:", "edit", "yes", "no", "y",
                  "n", "ja", "0", "7", "11", "-1", "", TEMPLATE, "<b>", "done", "other"]
 
+# Notes of a list fixed ("remove 2", "start over"): the list shrinks, and so do answers from it.
+LIST_FIXES = {"list_removed", "list_emptied"}
 # Notes and problems that mean "input refused, nothing changed".
 REFUSAL_NOTES = {"at_first", "cannot_skip", "stale_button", "done_not_here"}
 
@@ -221,6 +226,9 @@ class CheckedRun:
             assert after == before
             assert outcome.replies == (Finished(),)
         asking = not before.finished and before.step != SUMMARY
+        if any(isinstance(r, Note) and r.code in LIST_FIXES for r in outcome.replies):
+            self._check_list_fix(before, outcome, saved_before)
+            return
         assert set(outcome.saves) <= ({before.step} if asking else set())
         assert not set(outcome.saves) & set(outcome.deletes)
         if outcome.deletes:
@@ -267,6 +275,43 @@ class CheckedRun:
         if asking and before.step in outcome.saves and isinstance(event, Text | Pick) \
                 and not self._skips(event, before):
             self._check_value(script.step(before.step), before, event, saved_before)
+
+    def _check_list_fix(
+        self, before: RunState, outcome: Outcome, saved_before: dict[str, Any]
+    ) -> None:
+        """"remove 2" or "start over" at a list: only the list and the answers that follow it
+        change; the list loses the items the note names and keeps the others in order; a pick
+        from it loses only items no longer on it; per-item answers keep the values of the items
+        left."""
+        script = self.script
+        step = script.step(before.step)
+        assert step.kind is StepKind.LIST
+        assert outcome.state.step == before.step
+        old: list[str] = saved_before.get(step.key) or []
+        new: list[str] = self.saved.get(step.key) or []
+        note = outcome.replies[0]
+        assert isinstance(note, Note)
+        removed = list(note.value) if note.code == "list_removed" else list(old)
+        assert removed
+        left = list(old)
+        for item in removed:
+            left.remove(item)
+        assert new == left
+        followers = {s.key for s in script.steps
+                     if s.pick_from == step.key or (s.foreach and s.foreach.step == step.key)}
+        changed = {key for key in saved_before.keys() | self.saved.keys()
+                   if saved_before.get(key) != self.saved.get(key)}
+        assert changed <= followers | {step.key}
+        for key in changed - {step.key}:
+            was, now = saved_before.get(key) or [], self.saved.get(key) or []
+            if script.step(key).foreach is None:
+                assert [p for p in was if p in now] == now
+                assert all(p in removed and p not in new for p in was if p not in now)
+            else:
+                kept = [(e["item"], e["value"]) for e in was]
+                for entry in now:
+                    assert entry["item"] in new
+                    assert (entry["item"], entry["value"]) in kept
 
     def _check_foreach_change(
         self, step: Step, before: RunState, old: list[dict[str, Any]], new: list[dict[str, Any]],

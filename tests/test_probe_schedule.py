@@ -356,7 +356,7 @@ async def test_paused_blocked_late_and_leaving_members(
     assert len(got[25]) == 2  # the invitation, then its one reminder
     assert got[25][0][1].startswith(shown("en", "programmes.broadcast.invite", name="Eva",
                                           title=shown("en", "checkin.title"),
-                                          programme="Spring cohort")[:10])
+                                          programme="Spring cohort", audience="mentees")[:10])
     [(_, report)] = got[900]
     assert "Paused: 1" in report
     assert "Unreachable: 1" in report

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from prompts.catalog import default_catalog
+from service import timezones
 from service.conversation import ConversationService
 from service.timezones import zone_for_local_time
 from storage.users import get_user
@@ -82,12 +84,15 @@ async def test_what_cannot_be_read_is_explained_and_changes_nothing(
 @pytest.mark.parametrize(("lang", "typed"), [("en", "time 11:15"), ("de", "zeit 11:15"),
                                              ("en", "11:15")])
 async def test_a_time_no_zone_shows_now_says_so_and_how_to_name_the_zone(
-    service: ConversationService, lang: str, typed: str
+    service: ConversationService, lang: str, typed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Some clock is always within half an hour of any time: with clocks read to the minute,
+    11:15 at 09:00 UTC is no zone's (none is at +2:15)."""
+    monkeypatch.setattr(timezones, "NEAR", timedelta(0))
     chat = Chat(service, user_id=95, language=lang)
     await chat.send("/start")
     before = await user_field(service, 95, "timezone")
-    reply = chat.texts(await chat.send(f"/settings {typed}"))  # 09:00 UTC: no zone is at +2:15
+    reply = chat.texts(await chat.send(f"/settings {typed}"))
     assert reply == say(lang, "common.settings.time_no_zone", text="11:15", utc="09:00")
     assert await user_field(service, 95, "timezone") == before
     unreadable = chat.texts(await chat.send(f"/settings {typed.replace('11:15', '25:61')}"))
@@ -112,6 +117,22 @@ async def test_a_local_time_written_with_am_pm_or_uhr_names_the_zone(
     assert reply == say(lang, "common.settings.timezone_set", timezone=zone, local_time=clock_time)
     bare = chat.texts(await chat.send("/settings 8"))  # a number alone says too little
     assert bare == say(lang, "common.settings.not_understood", text="8")
+
+
+@pytest.mark.parametrize(("lang", "typed"), [
+    ("en", "time 5pm"), ("en", "5 pm"), ("en", "time 17:30"), ("de", "17 Uhr"), ("de", "zeit 17:00"),
+    ("de", "Uhrzeit 17.30 Uhr")])
+async def test_a_round_or_half_hour_names_the_zone_whose_clock_is_nearest(
+    service: ConversationService, clock: FakeClock, lang: str, typed: str
+) -> None:
+    """At 16:21 UTC in November Berlin's clock shows 17:21: "5pm" and "17:30" mean it (they
+    were refused: no zone showed 5pm to the minute)."""
+    clock.advance(hours=7, minutes=21)
+    chat = Chat(service, user_id=98, language=lang)
+    reply = chat.texts(await chat.send(f"/settings {typed}"))
+    assert await user_field(service, 98, "timezone") == "Europe/Berlin"
+    assert reply == say(lang, "common.settings.timezone_set", timezone="Europe/Berlin",
+                        local_time="17:21")
 
 
 GERMAN_EXAMPLES = sorted({found.group(1) for text in default_catalog().texts["de"].values()

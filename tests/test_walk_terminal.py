@@ -134,11 +134,13 @@ async def test_german_settings_name_the_german_words_and_they_work(
 
 
 
+@pytest.mark.parametrize("save", ["/0", "0"])
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
-        service: ConversationService, lang: str) -> None:
+        service: ConversationService, lang: str, save: str) -> None:
     """The summary numbers the answers 1, 2…; /2 changes answer 2 (save, the first button, does
-    not take the number 1 from the first answer), and save has its own number."""
+    not take the number 1 from the first answer), and save has its own number: typed with its
+    slash or without, as a change's number is (a bare "0" was told to tap “Looks good”)."""
     walk = Walk(service, 4102, lang)
     await walk.type("/start")
     await walk.type("1")  # mentee
@@ -156,9 +158,42 @@ async def test_the_number_typed_at_the_summary_changes_the_answer_shown_with_it(
     assert f"2. {label}: clear next steps" in summary
     assert f"/2  {shown(lang, 'common.buttons.change', number=2)}" in summary
     assert f"/0  {shown(lang, 'common.buttons.confirm')}" in summary
-    saved = await walk.type("/0")
+    saved = await walk.type(save)
+    assert shown(lang, "common.problems.pick_or_confirm") not in saved
     assert shown(lang, "agenda.done", topics=["my career"], to_raise=[],
                  meeting_date=None) in saved
+
+
+@pytest.mark.parametrize(("lang", "remove"), [("en", "remove 2"), ("de", "2 löschen")])
+async def test_a_wrong_item_is_taken_out_of_a_list_changed_at_the_summary(
+        service: ConversationService, lang: str, remove: str) -> None:
+    """Changing a list from the summary shows its items numbered and takes one out by its number
+    (a wrong item could only be added to, and stayed in the saved answer)."""
+    walk = Walk(service, 4103, lang)
+    await walk.type("/start")
+    await walk.type("1")  # mentee
+    await walk.type("/agenda")
+    await walk.type("my career")
+    await walk.type("wrong topic")
+    await walk.type("/1")  # that's all
+    await walk.type("advice")
+    await walk.type("/skip")
+    await walk.type("/skip")
+    asked = await walk.type("1")  # change the topics
+    assert shown(lang, "common.ask.list_so_far", items="1. my career\n2. wrong topic",
+                 count=2) in asked
+    fixed = await walk.type(remove)
+    assert fixed.startswith(shown(lang, "common.notes.list_removed", value=["wrong topic"]))
+    assert shown(lang, "common.ask.list_so_far", items="1. my career", count=1) in fixed
+    summary = await walk.type("/1")  # that's all
+    assert "wrong topic" not in summary
+    assert "my career" in summary
+    await walk.type("0")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 4103)
+        assert user is not None
+        saved = {answer.step_key: answer.value for answer in await answers_of(session, user.id)}
+    assert saved["topics"] == ["my career"]
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

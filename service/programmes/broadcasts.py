@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.schema import Audience, Dialog
+from dialogs.schema import Dialog
 from service.messages import OutMessage, Response, counted
 from service.names import Say, pair_names
 from service.schedule import invitation
+from service.schedule.invitation import audience_of
 from service.schedule.kinds import PersonKind, Planner
 from service.schedule.plan import replan_many
 from service.schedule.policy import SchedulePolicy
@@ -131,11 +132,6 @@ def due_for(local_at: datetime, zone: str, quiet_hours: str | None, policy: Sche
 
 def _payload(broadcast: BroadcastRecord, programme: str) -> JSONObject:
     return {"broadcast": broadcast.id, "dialog": broadcast.dialog, "programme": programme}
-
-
-def audience_of(dialog: Dialog) -> str:
-    """Whom a broadcast of this dialog is for unless the coordinator says: its own side."""
-    return "mentors" if dialog.audience is Audience.MENTOR else "mentees"
 
 
 async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, script: Dialog,

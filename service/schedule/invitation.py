@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dialogs.journey import RECURRING
 from dialogs.journey import view as journey_view
+from dialogs.schema import Audience, Dialog
 from dialogs.stages import Stage
 from service import runs
 from service.callbacks import item_data, scheduling_data
@@ -56,6 +57,12 @@ STEP_ANSWERS = {"done": ActionStatus.DONE, "partly": ActionStatus.PARTLY,
 # --- What an invitation is about -------------------------------------------------------
 
 
+def audience_of(dialog: Dialog) -> str:
+    """Whom a cohort broadcast of this dialog is for: its own side (the other could not start
+    it), "mentors" or "mentees"."""
+    return "mentors" if dialog.audience is Audience.MENTOR else "mentees"
+
+
 async def subject(turn: Turn, invitation: ItemRecord) -> tuple[str, str, dict[str, object]]:
     """(text key, dialog Start runs, variables): a programme's cohort check-in runs its own
     dialog; a checkpoint's own check-in; else by what /journey shows as done: initiation with the
@@ -64,8 +71,10 @@ async def subject(turn: Turn, invitation: ItemRecord) -> tuple[str, str, dict[st
     check-in; ending: the reflection, unless it is done."""
     cohort = invitation.payload.get("dialog")
     if isinstance(cohort, str) and cohort in turn.content.scripts.by_name:
+        # A cohort check-in goes to its dialog's side only, and the invitation says so.
         return "programmes.broadcast.invite", cohort, {
-            "title": turn.say(f"{cohort}.title"), "programme": invitation.payload.get("programme")}
+            "title": turn.say(f"{cohort}.title"), "programme": invitation.payload.get("programme"),
+            "audience": audience_of(turn.content.scripts.get(cohort))}
     goal_id = invitation.payload.get("checkpoint")
     if isinstance(goal_id, int):
         goal = await goal_of(turn.session, turn.user.id, goal_id)
