@@ -524,8 +524,12 @@ def test_set_changes_defaults_and_name_and_says_whom_it_reaches(
             (["--digest", "fri 25:00"], "cannot read --digest 'fri 25:00'; write e.g. \"mon 18:00\""),
             (["--cohort-checkin", "someday"],
              "cannot read --cohort-checkin 'someday'; write e.g. \"mon 18:00\""),
-            (["--timezone", "Europe/Berln"], "no time zone called 'Europe/Berln' (e.g. Europe/Berlin)"),
+            (["--timezone", "Europe/Berln"], "no time zone called 'Europe/Berln': write a zone or "
+             "a place (e.g. Europe/Berlin, Wien, London) or an offset (UTC+2)"),
             (["--rename", "Spring"], "there is a programme called 'Spring' already"),
+            (["--rename", " SPRING "], "there is a programme called 'Spring' already; names that "
+             "differ only in letter case, accents or spaces are taken for the same programme: "
+             "choose another name"),
             ([], "give what to change: --checkin, --length, --digest, --lang, --timezone, "
                  "--cohort-checkin (a rhythm or off) or --rename NEW")):
         assert main(["programme", "create", "Spring"]) in (0, 1)
