@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
@@ -18,6 +18,7 @@ from service.programmes.broadcasts import (
     BroadcastError,
     parse_at,
     schedule_broadcast,
+    stamp,
 )
 from service.programmes.stats import ProgrammeStats, in_language, programme_stats, to_csv
 from storage.database import create_sessionmaker
@@ -54,19 +55,31 @@ async def broadcast(settings: Settings, programme_name: str, dialog: str, at: st
                                                    now=now, audience=to)
             except BroadcastError as error:
                 return _fail(str(error))
-    stamp = "%Y-%m-%d %H:%M UTC"
-    print(f"Broadcast {planned.broadcast.id}: {dialog} at {local_at:%Y-%m-%d %H:%M} local time "
+    print(f"Broadcast {planned.broadcast.id}: {dialog} at {stamp(local_at)} local time "
           f"for {counted(planned.members, PEOPLE[planned.broadcast.audience])} of "
-          f"{programme_name}.")
+          f"{programme.name}.")
+    if planned.moved:
+        print(_quiet_line(planned.moved, planned.members))
     if planned.first is not None and planned.last is not None:
-        print(f"First at {planned.first:{stamp}}, last at {planned.last:{stamp}}.")
+        print(f"First at {stamp(planned.first)} UTC, last at {stamp(planned.last)} UTC.")
     if planned.report_at is not None:
-        print(f"Response report to {counted(planned.reports, 'coordinator')} at {planned.report_at:{stamp}}.")
+        print(f"Response report to {counted(planned.reports, 'coordinator')} at "
+              f"{stamp(planned.report_at)} UTC.")
     if not planned.reports:
-        print(f"coachbot: warning: no coordinator of {programme_name} has written to the bot yet; "
+        print(f"coachbot: warning: no coordinator of {programme.name} has written to the bot yet; "
               f"the report goes to whoever coordinates it by then (coachbot programme grant "
-              f"{programme_name!r} --user-id N, then /start in the bot)", file=sys.stderr)
+              f"{programme.name!r} --user-id N, then /start in the bot)", file=sys.stderr)
     return 0
+
+
+def _quiet_line(moved: Mapping[datetime, int], members: int) -> str:
+    """Whose invitations their quiet hours hold back, and to when (the end of those hours, in
+    their own time): "at 23:30 local time" is not when they get it."""
+    count = sum(moved.values())
+    whens = ", ".join(stamp(at) + (f" ({n})" if len(moved) > 1 else "") for at, n in moved.items())
+    return (f"{count} of {members} {'is' if count == 1 else 'are'} in their quiet hours then: "
+            f"{'theirs goes' if count == 1 else 'theirs go'} out when those end, at {whens} "
+            "local time.")
 
 
 def _unreadable(at: str) -> str:
@@ -78,35 +91,27 @@ def _unreadable(at: str) -> str:
     return f"{at!r} has no time of day; give the local time too, e.g. \"{day.isoformat()} 18:00\""
 
 
-def describe(figures: ProgrammeStats, stage_names: Mapping[str, str] | None = None) -> str:
-    """The figures as plain lines for the shell; stages by the names members and the report see."""
+def describe(figures: ProgrammeStats, lang: str) -> str:
+    """The figures as plain lines for the shell, all in one language (the stages by the names
+    members and the report give them in it)."""
     rate = figures.response_rate
-    names = stage_names or {}
-    stages = ", ".join(f"{names.get(stage, stage)} {count}"
-                       for stage, count in figures.pairs_by_stage.items())
-    lines = [
-        f"{figures.programme}: {counted(figures.members, 'member')}, "
-        f"{counted(figures.pairs, 'open pair')}",
-        f"pairs by stage: {stages}",
-        f"check-in invitations in the last 4 weeks: {figures.started} of {figures.invited} started"
-        + (f" ({rate:.0%})" if rate is not None else ""),
-        f"check-ins completed by paired mentees in the last 4 weeks (invited or on their own): "
-        f"{figures.completed}",
-        f"missed two or more in a row: {figures.missed_streaks}",
-        f"stalled pairs (21 days without activity): {figures.stalled}"
-        + (f" ({', '.join(figures.stalled_names)})" if figures.stalled_names else ""),
-        f"pairs needing attention: {figures.attention}",
-        f"silent for 30 days: {figures.inactive}; unreachable: {figures.unreachable}",
-        f"endings in the next 30 days: {len(figures.endings)}",
-        *(f"  {e.on.isoformat()}: {e.mentor} & {e.mentee}" for e in figures.endings),
-        "relationship pulse (1-5): mentors "
-        + (f"{figures.pulse_mentor:.2f}" if figures.pulse_mentor is not None else "-")
-        + ", mentees "
-        + (f"{figures.pulse_mentee:.2f}" if figures.pulse_mentee is not None else "-"),
-        f"safety phrases matched in the last 4 weeks (members who agreed the team may know): "
-        f"{figures.safety_matches} from {counted(figures.safety_people, 'person', 'people')}",
-    ]
-    return "\n".join(lines)
+    names = stage_names(lang)
+    return plain(default_catalog().render(
+        lang, "programmes.stats.shell", programme=figures.programme, members=figures.members,
+        pairs=figures.pairs,
+        stages=[(names.get(stage, stage), count) for stage, count in figures.pairs_by_stage.items()],
+        started=figures.started, invited=figures.invited, completed=figures.completed,
+        rate=None if rate is None else round(rate * 100), streaks=figures.missed_streaks,
+        stalled=figures.stalled, stalled_names=figures.stalled_names, attention=figures.attention,
+        inactive=figures.inactive, unreachable=figures.unreachable,
+        endings=[{"on": e.on.isoformat(), "mentor": e.mentor, "mentee": e.mentee}
+                 for e in figures.endings],
+        pulse_mentor=_two_places(figures.pulse_mentor), pulse_mentee=_two_places(figures.pulse_mentee),
+        safety_matches=figures.safety_matches, safety_people=figures.safety_people))
+
+
+def _two_places(value: float | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
 
 
 def stage_names(lang: str) -> dict[str, str]:
@@ -118,9 +123,9 @@ def stage_names(lang: str) -> dict[str, str]:
 
 async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
                 lang: str | None = None) -> int:
-    """Print a programme's figures (stage names, and people without a name, in `lang`, by default
-    the programme's language; the CSV too); with --csv, also one row per open pair into that
-    file, written first: a reader of the printout that stops early (`| head`) cannot cost the
+    """Print a programme's figures (every line, and people without a name, in `lang`, by default
+    the programme's language; the CSV's names too); with --csv, also one row per open pair into
+    that file, written first: a reader of the printout that stops early (`| head`) cannot cost the
     file. `--csv -` writes the CSV to stdout and the figures to stderr, so a pipe gets the CSV
     alone."""
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
@@ -133,7 +138,8 @@ async def stats(settings: Settings, programme_name: str, csv_path: Path | None,
     if csv_path is not None and (problem := write_output(csv_path, to_csv(figures))):
         return _fail(problem)
     piped = csv_path is not None and to_stdout(csv_path)
-    print(describe(figures, stage_names(language)), file=sys.stderr if piped else sys.stdout)
+    print(describe(figures, language), file=sys.stderr if piped else sys.stdout)
     if csv_path is not None and not piped:
-        print(f"wrote {counted(len(figures.rows), 'row')} to {csv_path}")
+        print(plain(default_catalog().render(language, "programmes.stats.wrote",
+                                             rows=len(figures.rows), path=str(csv_path))))
     return 0

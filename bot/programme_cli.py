@@ -274,7 +274,7 @@ async def revoke_link(settings: Settings, code: str) -> int:
 
 async def listing(settings: Settings) -> int:
     async with open_for_reading(settings) as engine, create_sessionmaker(engine).begin() as session:
-        shown = [await facts_of(session, p) for p in await all_programmes(session)]
+        shown = [await facts_of(session, p, utc_now()) for p in await all_programmes(session)]
     if not shown:
         print("No programmes yet: coachbot programme create NAME")
     for facts in shown:
@@ -306,7 +306,7 @@ async def grant_coordinator(settings: Settings, name: str, user_id: int) -> int:
         reports = await report_to_new_coordinator(
             session, programme, user_id, policy=build_service(engine, settings).content.policy,
             now=now)
-    print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {name}"
+    print(f"{user_id} {'now coordinates' if added else 'already coordinated'} {programme.name}"
           + (f"; {counted(reports, 'broadcast report')} to come "
              f"{'is' if reports == 1 else 'are'} theirs too." if reports else "."))
     return 0
@@ -321,8 +321,8 @@ async def revoke_coordinator(settings: Settings, name: str, user_id: int) -> int
             return fail(str(error))
         removed = await revoke(session, programme.id, user_id)
     if not removed:
-        return fail(f"{user_id} does not coordinate {name}")
-    print(f"{user_id} no longer coordinates {name}.")
+        return fail(f"{user_id} does not coordinate {programme.name}")
+    print(f"{user_id} no longer coordinates {programme.name}.")
     return 0
 
 
@@ -354,12 +354,12 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
     if not username:
         print(f"/start {made.token}")
         print(f"coachbot: no bot username (--bot-username or COACHBOT_BOT_USERNAME): type the line "
-              f"above in the bot; {counted(uses, 'use')} as {role} of {name} until {until}; "
+              f"above in the bot; {counted(uses, 'use')} as {role} of {programme.name} until {until}; "
               f"{number}", file=sys.stderr)
         return 0
     link = deep_link(username, made.token)
     print(link)
-    print(f"coachbot: {counted(uses, 'use')} as {role} of {name} until {until}; {number}",
+    print(f"coachbot: {counted(uses, 'use')} as {role} of {programme.name} until {until}; {number}",
           file=sys.stderr)
     if qr is not None:
         print(f"coachbot: wrote {qr}", file=sys.stderr)
@@ -402,11 +402,12 @@ def _unwritable(path: Path) -> str | None:
 async def pair_one(settings: Settings, name: str, mentor: str, mentee: str) -> int:
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
-            made = await pair(session, await _programme(session, name), mentor, mentee, utc_now())
+            programme = await _programme(session, name)
+            made = await pair(session, programme, mentor, mentee, utc_now())
         except (_Missing, PairError) as error:
             return fail(str(error))
     print(f"Paired {made.mentor.telegram_id} (mentor) with {made.mentee.telegram_id} (mentee) in "
-          f"{name}; both are introduced by the running bot.")
+          f"{programme.name}; both are introduced by the running bot.")
     return 0
 
 
@@ -436,11 +437,12 @@ async def pair_file(settings: Settings, name: str, path: Path) -> int:
 async def unpair_one(settings: Settings, name: str, mentee: str) -> int:
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
-            made = await unpair(session, await _programme(session, name), mentee, utc_now())
+            programme = await _programme(session, name)
+            made = await unpair(session, programme, mentee, utc_now())
         except (_Missing, PairError) as error:
             return fail(str(error))
-    print(f"Ended the pairing of {made.mentee.telegram_id} with {made.mentor.telegram_id} in {name}; "
-          "both are told by the running bot.")
+    print(f"Ended the pairing of {made.mentee.telegram_id} with {made.mentor.telegram_id} in "
+          f"{programme.name}; both are told by the running bot.")
     return 0
 
 

@@ -80,5 +80,5 @@ async def _apply(settings: Settings, name: str, contacts: str | None, alert: boo
         if any(value is not None for value in (contacts, alert, keywords, alert_hours)):
             current = await set_safety(session, programme, utc_now(), contacts=contacts,
                                        alert=alert, keywords=keywords, alert_hours=alert_hours)
-    print(_shown(name, current))
+    print(_shown(programme.name, current))
     return 0

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, cast, delete, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, String, cast, delete, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.models import stored_moment
 from storage.rows import BROADCASTS, ITEMS, USERS, dialect_insert, record
 from storage.stats import started_flag
 from storage.users import first_name
@@ -198,6 +199,16 @@ async def user_ids_of(session: AsyncSession, telegram_ids: list[int]) -> dict[in
     rows = await session.execute(select(USERS.c.telegram_id, USERS.c.id)
                                  .where(USERS.c.telegram_id.in_(telegram_ids)))
     return {int(row.telegram_id): int(row.id) for row in rows}
+
+
+async def last_planned(session: AsyncSession, broadcast: BroadcastRecord) -> datetime | None:
+    """When the broadcast's last invitation planned for a member of its programme is due (found
+    by key, as `responses` does); None before any is."""
+    key = cast(f"{KIND}:{broadcast.id}:", String) + cast(USERS.c.id, String)
+    moment = (await session.execute(
+        select(func.max(ITEMS.c.due_at)).select_from(USERS.join(ITEMS, ITEMS.c.key == key))
+        .where(USERS.c.programme_id == broadcast.programme_id))).scalar_one()
+    return None if moment is None else stored_moment(moment)
 
 
 async def responses(session: AsyncSession, broadcast: BroadcastRecord) -> list[AudienceResponse]:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import COORDINATORS, PROGRAMMES, dialect_insert, record
@@ -30,9 +31,44 @@ class ProgrammeRecord:
         return record(cls, row)
 
 
+#: The PostgreSQL advisory lock key that makes programmes be created one after the other, so that
+#: two names alike (`name_key`) cannot both pass the look for the other ("coachprg").
+CREATE_LOCK_KEY = int.from_bytes(b"coachprg", "big", signed=True)
+
+
+def name_key(name: str) -> str:
+    """A programme's name as people mean it: letter case, accents and runs of spaces aside
+    ("Spring  Cohort", "spring cohort" and "Spríng cohort" are one programme)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(unicodedata.normalize("NFC", plain).casefold().split())
+
+
+async def programmes_alike(session: AsyncSession, name: str) -> list[ProgrammeRecord]:
+    """The programmes whose names are `name` as people mean it (`name_key`), oldest first.
+    Programmes are few (a handful of cohorts a year): their names are compared here, not by
+    the database, whose case and accent rules differ between SQLite and PostgreSQL."""
+    wanted = name_key(name)
+    rows = await session.execute(select(PROGRAMMES.c.id, PROGRAMMES.c.name).order_by(PROGRAMMES.c.id))
+    ids = [row.id for row in rows if name_key(row.name) == wanted]
+    if not ids:
+        return []
+    found = await session.execute(select(PROGRAMMES).where(PROGRAMMES.c.id.in_(ids))
+                                  .order_by(PROGRAMMES.c.id))
+    return [ProgrammeRecord.from_row(row) for row in found]
+
+
+async def lock_programme_names(session: AsyncSession) -> None:
+    """Hold the creation of programmes until the transaction ends (PostgreSQL; SQLite's write
+    transactions already take turns): a name is looked for and then taken."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(CREATE_LOCK_KEY)))
+
+
 async def create_programme(session: AsyncSession, name: str, defaults: JSONObject,
                            safety: JSONObject, now: datetime) -> ProgrammeRecord | None:
-    """A new programme; None if one has that name already."""
+    """A new programme; None if one has that name already (exactly: `programmes_alike` finds
+    the names people would take for it)."""
     statement = dialect_insert(session)(PROGRAMMES).values(
         name=name, defaults=defaults, safety=safety, created_at=now, updated_at=now
     ).on_conflict_do_nothing(index_elements=["name"]).returning(PROGRAMMES)
@@ -41,9 +77,14 @@ async def create_programme(session: AsyncSession, name: str, defaults: JSONObjec
 
 
 async def programme_by_name(session: AsyncSession, name: str) -> ProgrammeRecord | None:
-    """The programme with this name (exactly as created)."""
+    """The programme with this name: exactly as created, else the one whose name differs only in
+    letter case, accents or spaces ("spring cohort"); None if there is none, or several alike
+    (made before such names were refused) and none exactly so."""
     row = (await session.execute(select(PROGRAMMES).where(PROGRAMMES.c.name == name))).first()
-    return ProgrammeRecord.from_row(row) if row else None
+    if row:
+        return ProgrammeRecord.from_row(row)
+    alike = await programmes_alike(session, name)
+    return alike[0] if len(alike) == 1 else None
 
 
 async def programme_by_id(session: AsyncSession, programme_id: int) -> ProgrammeRecord | None:

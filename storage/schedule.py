@@ -261,6 +261,25 @@ async def item_by_key(session: AsyncSession, key: str) -> ItemRecord | None:
     return ItemRecord.from_row(row) if row else None
 
 
+async def first_pending(session: AsyncSession, keys: Sequence[str]) -> datetime | None:
+    """When the first of these items that is still pending is due (None: none is)."""
+    if not keys:
+        return None
+    moment = (await session.execute(select(func.min(ITEMS.c.due_at)).where(
+        ITEMS.c.key.in_(list(keys)), ITEMS.c.status == ItemStatus.PENDING.value))).scalar_one()
+    return None if moment is None else stored_moment(moment)
+
+
+async def postpone_items(session: AsyncSession, keys: Sequence[str], not_before: datetime,
+                         now: datetime) -> None:
+    """Move these pending items that are due before `not_before` to it (one key at a time, in
+    the order given: two turns moving the same items lock them in the same order)."""
+    for key in keys:
+        await session.execute(update(ITEMS).where(
+            ITEMS.c.key == key, ITEMS.c.status == ItemStatus.PENDING.value,
+            ITEMS.c.due_at < not_before).values(due_at=not_before, updated_at=now))
+
+
 async def set_status(session: AsyncSession, item_id: int, status: ItemStatus, now: datetime, *,
                      payload: JSONObject | None = None, expect: ItemStatus | None = None,
                      unsent: bool = False) -> bool:

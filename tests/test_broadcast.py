@@ -55,6 +55,8 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
             await member(service, 11, "Ana", "Asia/Tokyo", cohort.id)
             await member(service, 12, "Ben", "America/New_York", cohort.id)
             await member(service, 13, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
+            fri2 = await programme(service, "Fri2")  # its mentees only so far
+            await member(service, 14, "Eva", "Europe/Berlin", fri2.id)
         finally:
             await engine.dispose()
 
@@ -80,6 +82,14 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
          "no dialog called 'dance'"),
         (("--programme", "Spring", "--at", "2020-01-01 18:00"),
          "2020-01-01 18:00 has passed for 2 members in their time zone; give a moment to come"),
+        # The calendar's first minute, for Ana in Tokyo (ahead of UTC): no UTC moment exists.
+        (("--programme", "Spring", "--at", "0001-01-01 00:00"),
+         "0001-01-01 00:00 has passed; give a moment to come"),
+        (("--programme", "Spring", "--at", "0001-01-02 00:00"),
+         "0001-01-02 00:00 has passed for 2 members in their time zone"),
+        (("--programme", "Fri2", "--dialog", "mentor_checkin", "--at", "2027-01-12 18:00"),
+         "Fri2 has no mentors yet: nobody to send mentor_checkin to; nothing was planned (invite "
+         "them first: coachbot invite --programme 'Fri2' --role mentor)"),
         (("--programme", "Spring", "--dialog", "grow", "--at", "2027-01-12 18:00"),
          "a cohort is sent a check-in (checkin or mentor_checkin), not grow: that one each member "
          "takes at their own pace"),
@@ -93,9 +103,13 @@ def test_the_cli_plans_a_broadcast_and_says_what(tmp_path: Path) -> None:
         assert failed.returncode == 1
         assert failed.stderr.startswith(f"coachbot: {error}")
         assert failed.stderr.count("\n") == 1
-    assert coachbot(  # nothing was stored by the refusals: the next one is the third
-        tmp_path, "broadcast", "--programme", "Spring", "--at", "2027-01-13 18:00",
-    ).stdout.startswith("Broadcast 3: ")
+    late = coachbot(  # nothing was stored by the refusals: the next one is the third
+        tmp_path, "broadcast", "--programme", "Spring", "--at", "2027-01-13 23:30")
+    assert late.stdout.splitlines()[:3] == [  # in both mentees' quiet hours (21:00-08:00)
+        "Broadcast 3: checkin at 2027-01-13 23:30 local time for 2 mentees of Spring.",
+        "2 of 2 are in their quiet hours then: theirs go out when those end, at 2027-01-14 08:00 "
+        "local time.",
+        "First at 2027-01-13 23:00 UTC, last at 2027-01-14 13:00 UTC."]
 
 
 async def test_a_moment_passed_for_a_programme_without_members_names_its_offset_as_typed(
@@ -196,18 +210,62 @@ async def test_a_broadcast_invitation_says_which_side_is_invited(
 
 async def test_a_late_joiner_gets_an_open_broadcast_of_their_side_only(
         service: ConversationService, clock: FakeClock) -> None:
-    cohort = await programme(service)
+    """Joining after it was planned, further west than everyone counted then: the response
+    report waits for the late joiner's answer window too, and counts them."""
+    cohort = await programme(service, coordinators=(900,))
+    cora = await member(service, 900, "Cora", "Europe/Berlin", None)
+    await member(service, 20, "Ben", "Asia/Tokyo", cohort.id)
     async with service.sessionmaker.begin() as session:
         planned = await schedule_broadcast(session, cohort, service.scripts.get("checkin"),
                                            _local("2026-11-23 18:00"),
                                            created_by=None, policy=service.content.policy,
                                            now=clock(), audience="mentees")
-    ana = await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
+    assert planned.report_at == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # Tokyo's 09:00 + 73 h
+    ana = await member(service, 21, "Ana", "America/Los_Angeles", cohort.id)
     max_ = await member(service, 23, "Max", "Europe/Berlin", cohort.id, role=Role.MENTOR)
     await replan_people(service, 21, 23)
     async with service.sessionmaker.begin() as session:
-        assert await item_by_key(session, f"broadcast:{planned.broadcast.id}:{ana.id}")
+        invited = await item_by_key(session, f"broadcast:{planned.broadcast.id}:{ana.id}")
+        assert invited is not None
+        assert invited.due_at == datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
         assert await item_by_key(session, f"broadcast:{planned.broadcast.id}:{max_.id}") is None
+        report = await item_by_key(session, f"broadcast_report:{planned.broadcast.id}:{cora.id}")
+    assert report is not None
+    assert report.due_at == datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # after Ana's window
+    await replan_people(service, 20)  # Ben planned again: the report stays after Ana's window
+    reports: list[tuple[datetime, str]] = []
+    while clock.now <= datetime(2026, 11, 28, tzinfo=UTC):
+        reports += [(clock.now, to_plain(d.messages[0].text)) for d in await one_pass(service)
+                    if d.recipient == 900]
+        clock.advance(minutes=30)
+    [(when, text)] = reports
+    assert when == datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+    assert "Not answered: 2 (Ben, Ana)" in text
+
+
+async def test_a_programme_member_moving_west_moves_the_recurring_report_with_them(
+        service: ConversationService, clock: FakeClock) -> None:
+    """A recurring occurrence's report, planned for the members counted when it was made, also
+    waits for a member who moves west afterwards and gets it later."""
+    cohort = await programme(service, coordinators=(900,))
+    cora = await member(service, 900, "Cora", "Europe/Berlin", None)
+    async with service.sessionmaker.begin() as session:
+        rule = Rhythm(time(18, 0), frozenset({0})).to_json()  # Mondays 18:00
+        await update_programme(session, cohort.id, clock(), defaults={"cohort_checkin": rule})
+    ana = await member(service, 21, "Ana", "Europe/Berlin", cohort.id)
+    await replan_people(service, 21)
+    async with service.sessionmaker.begin() as session:
+        [invited] = await pending_items(session, ana.id, ["broadcast"])
+        broadcast = invited.payload["broadcast"]
+        report = await item_by_key(session, f"broadcast_report:{broadcast}:{cora.id}")
+        assert report is not None
+        assert report.due_at == datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
+        await update_user(session, ana.id, clock(), timezone="America/Los_Angeles")
+    await replan_people(service, 21)
+    async with service.sessionmaker.begin() as session:
+        report = await item_by_key(session, f"broadcast_report:{broadcast}:{cora.id}")
+        assert report is not None
+        assert report.due_at == datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # LA 18:00 + 73 h
 
 
 async def test_each_occurrence_of_a_recurring_cohort_check_in_is_reported(

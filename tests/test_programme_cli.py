@@ -6,16 +6,22 @@ from __future__ import annotations
 import asyncio
 import io
 import zlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import segno
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import main
+from service.programmes.admin import ProgrammeError, new_programme
+from service.programmes.defaults import ProgrammeDefaults
 from storage import migrate
 from storage.database import create_engine, create_sessionmaker
 from storage.invites import find_invite
-from storage.programmes import coordinated_by, programme_by_name
+from storage.programmes import all_programmes, coordinated_by, create_programme, programme_by_name
+from storage.rows import INVITES
 from storage.schedule import listing
 from storage.users import create_user, update_user
 from storage.vocabulary import Role
@@ -104,6 +110,84 @@ def test_a_fixed_offset_as_the_programmes_zone_is_said_to_keep_no_summer_time(
             "a city such as Europe/Berlin would)") in out
 
 
+def test_create_takes_the_zone_names_settings_takes_and_names_are_found_in_any_case(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--timezone reads as /settings does (a place, a city, any case); a programme is found by
+    its name in any letter case, with or without its accents and spaces."""
+    _env(tmp_path, monkeypatch)
+    for name, typed, zone in (("Wien", "wien", "Europe/Vienna"), ("Bayern", "Munich", "Europe/Berlin"),
+                              ("Londoner Kreis", "london", "Europe/London")):
+        assert main(["programme", "create", name, "--timezone", typed]) == 0
+        assert f"time zone: {zone}\n" in capsys.readouterr().out
+    assert main(["programme", "create", "Café Münster"]) == 0
+    capsys.readouterr()
+    for typed in ("WIEN", " wien ", "cafe  munster", "CAFÉ MÜNSTER"):
+        assert main(["programme", "show", typed]) == 0
+        assert capsys.readouterr().out.splitlines()[0] in ("Wien", "Café Münster")
+    assert main(["invite", "--programme", "londoner kreis", "--role", "mentee"]) == 0
+    assert " as mentee of Londoner Kreis until " in capsys.readouterr().err  # as it is called
+
+
+def test_an_expired_invite_is_not_counted_as_one_with_uses_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    assert main(["invite", "--programme", "Spring", "--role", "mentee", "--uses", "5"]) == 0
+    assert main(["invite", "--programme", "Spring", "--role", "mentor", "--uses", "5"]) == 0
+    capsys.readouterr()
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "invites with uses left: 2" in capsys.readouterr().out
+
+    async def expire_one() -> None:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            await session.execute(update(INVITES).where(INVITES.c.role == Role.MENTOR.value)
+                                  .values(expires_at=datetime.now(UTC) - timedelta(days=1)))
+        await engine.dispose()
+
+    asyncio.run(expire_one())
+    assert main(["programme", "show", "Spring"]) == 0
+    assert "invites with uses left: 1" in capsys.readouterr().out
+
+
+async def test_programme_names_alike_are_one_programme(engine: AsyncEngine,
+                                                       clock: FakeClock) -> None:
+    """Refused as a second programme, found by lookups, on both databases; two made at once
+    (one in each case) leave one programme, not two."""
+    sessions = create_sessionmaker(engine)
+    async with sessions.begin() as session:
+        made = await new_programme(session, "Spring cohort", ProgrammeDefaults(), clock())
+    for alike in ("spring cohort", "SPRING  COHORT", " Spríng Cohort "):
+        async with sessions.begin() as session:
+            with pytest.raises(ProgrammeError, match="called 'Spring cohort' already"):
+                await new_programme(session, alike, ProgrammeDefaults(), clock())
+            found = await programme_by_name(session, alike)
+            assert found is not None
+            assert found.id == made.id
+
+    async def create(name: str) -> None:
+        async with sessions.begin() as session:
+            await new_programme(session, name, ProgrammeDefaults(), clock())
+
+    async with sessions.begin() as session:
+        await new_programme(session, "Autumn", ProgrammeDefaults(), clock())
+        second = asyncio.create_task(create("autumn"))
+        await asyncio.sleep(0.3)  # the second is under way before the first is committed
+        assert not second.done()  # it waits for the first
+    with pytest.raises(ProgrammeError, match="called 'Autumn' already"):
+        await second
+    async with sessions.begin() as session:
+        assert [p.name for p in await all_programmes(session)] == ["Autumn", "Spring cohort"]
+        # Two alike from before they were refused: each by its own name, neither by a third.
+        first = await create_programme(session, "Summer", {}, {}, clock())
+        second = await create_programme(session, "summer", {}, {}, clock())
+        assert first is not None
+        assert second is not None
+        assert (await programme_by_name(session, "Summer")) == first
+        assert (await programme_by_name(session, "summer")) == second
+        assert await programme_by_name(session, "SUMMER") is None
+
+
 def test_one_of_anything_is_said_in_the_singular(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """A one-day programme with one member is "1 day" and "1 member", not "1 days" or
@@ -128,8 +212,13 @@ def test_one_of_anything_is_said_in_the_singular(
     (["programme", "create", "Spring", "--length", "forever"],
      "coachbot: cannot read length 'forever'; write e.g. 6mo, 26w or 180d"),
     (["programme", "create", "Spring", "--timezone", "Mars/Olympus"],
-     "coachbot: no time zone called 'Mars/Olympus' (e.g. Europe/Berlin)"),
+     "coachbot: no time zone called 'Mars/Olympus': write a zone or a place (e.g. Europe/Berlin, "
+     "Wien, London) or an offset (UTC+2)"),
     (["programme", "create", "Taken"], "coachbot: there is a programme called 'Taken' already"),
+    *((["programme", "create", name], "coachbot: there is a programme called 'Taken' already; "
+                                      "names that differ only in letter case, accents or spaces "
+                                      "are taken for the same programme: choose another name")
+      for name in ("taken", " TAKEN ", "Tåken")),
     *((["programme", "create", name], "coachbot: a programme's name is one line of text: no line "
                                       "breaks, tabs or other control characters")
       for name in ("multi\nline", "tab\there", "end\x1b[31m", "para\u2029graph")),
@@ -435,8 +524,12 @@ def test_set_changes_defaults_and_name_and_says_whom_it_reaches(
             (["--digest", "fri 25:00"], "cannot read --digest 'fri 25:00'; write e.g. \"mon 18:00\""),
             (["--cohort-checkin", "someday"],
              "cannot read --cohort-checkin 'someday'; write e.g. \"mon 18:00\""),
-            (["--timezone", "Europe/Berln"], "no time zone called 'Europe/Berln' (e.g. Europe/Berlin)"),
+            (["--timezone", "Europe/Berln"], "no time zone called 'Europe/Berln': write a zone or "
+             "a place (e.g. Europe/Berlin, Wien, London) or an offset (UTC+2)"),
             (["--rename", "Spring"], "there is a programme called 'Spring' already"),
+            (["--rename", " SPRING "], "there is a programme called 'Spring' already; names that "
+             "differ only in letter case, accents or spaces are taken for the same programme: "
+             "choose another name"),
             ([], "give what to change: --checkin, --length, --digest, --lang, --timezone, "
                  "--cohort-checkin (a rhythm or off) or --rename NEW")):
         assert main(["programme", "create", "Spring"]) in (0, 1)

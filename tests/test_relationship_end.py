@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cohort_cli import describe, stage_names
+from bot.cohort_cli import describe
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
 from service.conversation import ConversationService
@@ -190,7 +190,7 @@ async def test_the_agreements_end_is_the_relationships_end_everywhere(
     async with service.sessionmaker.begin() as session:
         figures = await programme_stats(session, made, clock())
         report = await report_data(session, made, clock())
-    assert "  2027-03-31: Max & Ana" in describe(figures, stage_names("de"))  # coachbot stats
+    assert "  2027-03-31: Max & Ana" in describe(figures, "de")  # coachbot stats
     assert [(e.ends_on, e.mentor, e.mentee) for e in report.endings] == [(AGREED, "Max", "Ana")]
     coordinator = Chat(service, user_id=COORDINATOR, name="Cora", language="de")
     assert "31. März 2027: Max & Ana" in coordinator.texts(await coordinator.send("/stats"))
@@ -385,7 +385,7 @@ async def test_check_ins_count_the_same_in_stats_the_cli_the_csv_and_the_report(
     assert [row["mentee_checkins_done_4w"] for row in rows] == ["1"]
     assert figures.completed == report.completed == 1
     assert ("check-ins completed by paired mentees in the last 4 weeks (invited or on their "
-            "own): 1\n") in describe(figures, stage_names("en"))
+            "own): 1\n") in describe(figures, "en")
     pages = {lang: report_page(report, default_catalog(), lang) for lang in ("en", "de")}
     assert "<b>1</b>check-ins completed by paired mentees (last 4 weeks" in pages["en"]
     assert "<b>1</b>abgeschlossene Check-ins der Mentees in Tandems (letzte 4 Wochen" in pages["de"]

@@ -335,6 +335,11 @@ def test_programme_safety_command(
      "coachbot: words.yaml: unknown language 'fr' (known: en, de)"),
     (["Spring cohort", "--keywords", "words.yaml"], {"words.yaml": "en: ["},
      "coachbot: words.yaml: not valid YAML"),
+    # A phrase without a letter or digit would bring the crisis message to any answer with it.
+    (["Spring cohort", "--keywords", "words.yaml"], {"words.yaml": 'en: [burnt out, "("]'},
+     "coachbot: words.yaml: en: '(' has no letter or digit: a phrase is one or more words"),
+    (["Spring cohort", "--keywords", "words.yaml"], {"words.yaml": 'de: ["  ?! "]'},
+     "coachbot: words.yaml: de: '?!' has no letter or digit"),
 ])
 def test_programme_safety_command_errors_are_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

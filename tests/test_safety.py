@@ -130,6 +130,13 @@ def test_a_programme_s_own_phrases_are_added_to_the_shipped_ones() -> None:
     assert not matches(default_catalog(), SafetySettings(), ["I am completely burnt out"])
 
 
+def test_a_phrase_without_a_letter_or_digit_saved_before_matches_nothing() -> None:
+    """"(" was once taken as a phrase: an everyday answer with a bracket is no crisis."""
+    own = SafetySettings.from_json({"keywords": {"en": ["(", "burnt out"], "de": ["?!"]}})
+    assert not matches(default_catalog(), own, ["We met (finally) and it went well ?!"])
+    assert matches(default_catalog(), own, ["I am burnt out (again)"])
+
+
 async def test_a_programme_s_contacts_are_given_escaped(
         chat: Chat, engine: AsyncEngine, clock: FakeClock) -> None:
     await chat.send("/start")

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import main
-from bot.cohort_cli import describe, stage_names
+from bot.cohort_cli import describe
 from bot.terminal import to_plain
 from dialogs.registry import default_scripts
 from prompts.catalog import default_catalog
@@ -196,7 +196,7 @@ async def test_check_ins_begun_on_ones_own_show_as_activity(
     await seed_answer(service, eve, "a goal", dialog="grow", step="goal")
     async with service.sessionmaker.begin() as session:
         figures = await programme_stats(session, solo, clock())
-    shell = describe(figures, stage_names("en"))
+    shell = describe(figures, "en")
     assert "check-in invitations in the last 4 weeks: 0 of 0 started\n" in shell
     assert ("check-ins completed by paired mentees in the last 4 weeks (invited or on their "
             "own): 2\n") in shell
@@ -240,8 +240,22 @@ def test_the_cli_prints_the_figures_and_writes_the_csv(tmp_path: Path) -> None:
     assert "Spring: 7 members, 3 open pairs" in done.stdout
     assert "pairs by stage: Getting started 1, Finding direction 1, Making progress 1" in done.stdout
     assert "silent for 30 days: 0; unreachable: 1" in done.stdout  # they joined just now
-    german = coachbot(tmp_path, "stats", "--programme", "Spring", "--lang", "de")
-    assert "pairs by stage: Ankommen 1, Richtung finden 1, Vorankommen 1" in german.stdout
+    german = coachbot(tmp_path, "stats", "--programme", "Spring", "--lang", "de", "--csv",
+                      "frühling.csv")
+    assert "Tandems nach Phase: Ankommen 1, Richtung finden 1, Vorankommen 1" in german.stdout
+    assert "seit 30 Tagen still: 0; nicht erreichbar: 1" in german.stdout  # every line German
+    assert "3 Zeilen in frühling.csv geschrieben" in german.stdout
+    assert "pairs" not in german.stdout
+    assert "wrote" not in german.stdout
+    # A German programme's figures are German unless --lang says otherwise, not English lines
+    # around German stage names.
+    assert coachbot(tmp_path, "programme", "create", "Herbst", "--lang", "de").returncode == 0
+    herbst = coachbot(tmp_path, "stats", "--programme", "Herbst").stdout.splitlines()
+    assert herbst[:2] == ["Herbst: 0 Mitglieder, 0 laufende Tandems",
+                          "Tandems nach Phase: Ankommen 0, Richtung finden 0, Vorankommen 0, "
+                          "Zurückblicken 0"]
+    assert "pairs by stage: Getting started 0" in coachbot(
+        tmp_path, "stats", "--programme", "Herbst", "--lang", "en").stdout
     assert "wrote 3 rows to spring.csv" in done.stdout
     written = (tmp_path / "spring.csv").read_text(encoding="utf-8")
     assert written.splitlines()[0] == ",".join(CSV_COLUMNS)
@@ -271,7 +285,7 @@ async def test_the_cli_the_chat_and_the_report_give_the_same_figures(
     async with seeded.service.sessionmaker.begin() as session:
         figures = await programme_stats(session, seeded.spring, clock())
         report = await report_data(session, seeded.spring, clock())
-    shell = describe(figures, stage_names("en"))
+    shell = describe(figures, "en")
     assert "pairs needing attention: 3" in shell  # Max & Ana, Mo & Ben (both silent now), Mia & Dee
     assert "silent for 30 days: 6; unreachable: 1" in shell
     assert "pairs by stage: Getting started 1, Finding direction 1, Making progress 1, " \
@@ -288,7 +302,7 @@ async def test_the_cli_the_chat_and_the_report_give_the_same_figures(
     assert "Tandems, die Aufmerksamkeit brauchen: 3" in text
     assert "Seit 30 Tagen still: 6" in text
     assert "Ankommen 1 · Richtung finden 1 · Vorankommen 1" in text
-    assert "Ankommen 1, Richtung finden 1" in describe(figures, stage_names("de"))
+    assert "Tandems nach Phase: Ankommen 1, Richtung finden 1" in describe(figures, "de")
 
 
 #: The CSV's columns before the Telegram ids were added: a sheet built on them reads as before.

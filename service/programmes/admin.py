@@ -17,7 +17,8 @@ from storage.programmes import (
     ProgrammeRecord,
     create_programme,
     lock_programme,
-    programme_by_name,
+    lock_programme_names,
+    programmes_alike,
     update_programme,
 )
 from storage.vocabulary import JSONObject
@@ -58,12 +59,25 @@ def checked_name(name: str) -> str:
 async def new_programme(session: AsyncSession, name: str, defaults: ProgrammeDefaults,
                         now: datetime) -> ProgrammeRecord:
     """A programme with these defaults; ProgrammeError if the name is empty, not one line of
-    text, or taken."""
+    text, or taken (as people mean it: `_refuse_alike`)."""
     name = checked_name(name)
+    await lock_programme_names(session)
+    await _refuse_alike(session, name)
     made = await create_programme(session, name, defaults.to_json(), {}, now)
     if made is None:
         raise ProgrammeError(f"there is a programme called {name!r} already")
     return made
+
+
+async def _refuse_alike(session: AsyncSession, name: str, programme_id: int | None = None) -> None:
+    """ProgrammeError naming another programme whose name is `name` but for letter case, accents
+    or spaces (storage.programmes.name_key): every command would take one for the other."""
+    alike = [p for p in await programmes_alike(session, name) if p.id != programme_id]
+    if alike:
+        same = "" if alike[0].name == name else (
+            "; names that differ only in letter case, accents or spaces are taken for the same "
+            "programme: choose another name")
+        raise ProgrammeError(f"there is a programme called {alike[0].name!r} already{same}")
 
 
 async def change_programme(session: AsyncSession, programme: ProgrammeRecord, *,
@@ -76,16 +90,16 @@ async def change_programme(session: AsyncSession, programme: ProgrammeRecord, *,
     await lock_programme(session, programme.id)
     name = programme.name if rename is None else checked_name(rename)
     if name != programme.name:
-        other = await programme_by_name(session, name)
-        if other is not None and other.id != programme.id:
-            raise ProgrammeError(f"there is a programme called {name!r} already")
+        await lock_programme_names(session)
+        await _refuse_alike(session, name, programme.id)
     await update_programme(session, programme.id, now, defaults=defaults, name=name)
     return replace(programme, name=name, defaults=defaults)
 
 
 async def facts_of(session: AsyncSession, programme: ProgrammeRecord,
                    now: datetime | None = None) -> ProgrammeFacts:
-    """The programme's defaults and counts; with `now`, the invites that still work then."""
+    """The programme's defaults and counts; with `now`, the invites that still work then (and
+    only those counted)."""
     invites = () if now is None else tuple(await open_invites(session, programme.id, now))
     return ProgrammeFacts(programme, ProgrammeDefaults.of(programme.defaults),
-                          await programme_counts(session, programme.id), invites)
+                          await programme_counts(session, programme.id, now), invites)

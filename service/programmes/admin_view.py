@@ -73,7 +73,7 @@ async def programme(turn: Turn, _args: str = "") -> Response:
 
 
 async def _show(turn: Turn, chosen: ProgrammeRecord) -> Response:
-    return Response((OutMessage(render(turn, await facts_of(turn.session, chosen))),))
+    return Response((OutMessage(render(turn, await facts_of(turn.session, chosen, turn.now))),))
 
 
 async def choose_show(turn: Turn, value: str) -> Response:

@@ -17,7 +17,7 @@ ISO>` for items planned before occurrences were broadcasts: still sent as they a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,7 @@ from storage.broadcasts import (
     broadcast_by_id,
     create_broadcast,
     item_key,
+    last_planned,
     mark_reported,
     members_of,
     occurrence,
@@ -65,7 +66,7 @@ from storage.programmes import (
     lock_programme,
     programme_by_id,
 )
-from storage.schedule import ItemRecord, NewItem, add_items
+from storage.schedule import ItemRecord, NewItem, add_items, first_pending, postpone_items
 from storage.stats import pair_figures
 from storage.vocabulary import ItemStatus, JSONObject, Role
 
@@ -100,7 +101,9 @@ class BroadcastError(ValueError):
 
 @dataclass(frozen=True)
 class Planned:
-    """What `schedule_broadcast` planned: how many members, the first and last UTC moments."""
+    """What `schedule_broadcast` planned: how many members, the first and last UTC moments, and
+    the members whose moment falls in their quiet hours: how many per local wall time their
+    invitation moves to (the end of those hours)."""
 
     broadcast: BroadcastRecord
     members: int
@@ -108,6 +111,13 @@ class Planned:
     last: datetime | None
     report_at: datetime | None
     reports: int
+    moved: Mapping[datetime, int] = field(default_factory=dict)
+
+
+def stamp(moment: datetime) -> str:
+    """A moment to the minute as `--at` takes it, the year in four digits ("0001-01-01 00:00";
+    strftime's %Y would write "1")."""
+    return moment.replace(tzinfo=None).isoformat(" ", "minutes")
 
 
 def parse_at(text: str) -> datetime | None:
@@ -128,6 +138,14 @@ def due_for(local_at: datetime, zone: str, quiet_hours: str | None, policy: Sche
     hours (a coordinator's 18:00 is not inside the default ones; an early one waits)."""
     due = wall_to_utc(local_at.date(), local_at.time(), zone_info(zone))
     return out_of_quiet(due, zone, stored_quiet(quiet_hours, policy.quiet_hours))
+
+
+def _moved_to(local_at: datetime, zone: str, due: datetime) -> datetime | None:
+    """The local wall time the member's quiet hours moved their invitation to; None if it goes
+    out when it says."""
+    if due == wall_to_utc(local_at.date(), local_at.time(), zone_info(zone)):
+        return None
+    return due.astimezone(zone_info(zone)).replace(tzinfo=None)
 
 
 def _payload(broadcast: BroadcastRecord, programme: str) -> JSONObject:
@@ -153,24 +171,30 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
                              f"cannot go to {'everyone' if audience == 'all' else 'them'}; "
                              f"{EACH_SIDE}")
     if local_at > now.replace(tzinfo=None) + AHEAD:
-        raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} is more than two years ahead; give a "
-                             "moment within them")
+        raise BroadcastError(f"{stamp(local_at)} is more than two years ahead; give a moment "
+                             "within them")
     await lock_programme(session, programme.id)  # two at one instant: the second finds the first
     twin = await same_broadcast(session, programme.id, dialog, local_at, own)
     if twin is not None:
         whom = "everyone" if twin.audience == "all" else f"the {twin.audience}"
         raise BroadcastError(f"broadcast {twin.id} already sends {dialog} to {whom} of "
-                             f"{programme.name} at {local_at:%Y-%m-%d %H:%M}; nothing new was "
-                             "planned")
-    planned: list[tuple[int, datetime]] = []
-    for member in await members_of(session, programme.id):
-        if not reaches(own, member.role, member.mentors):
-            continue
-        due = due_for(local_at, member.timezone, member.quiet_hours, policy)
-        if not member.active or (member.paused_until is not None and member.paused_until > due):
-            continue
-        planned.append((member.user_id, due))
-    _refuse_past(local_at, [due for _, due in planned], programme, now)
+                             f"{programme.name} at {stamp(local_at)}; nothing new was planned")
+    side = [m for m in await members_of(session, programme.id) if reaches(own, m.role, m.mentors)]
+    try:
+        planned: list[tuple[int, datetime]] = []
+        moved: dict[datetime, int] = {}
+        for member in side:
+            due = due_for(local_at, member.timezone, member.quiet_hours, policy)
+            if not member.active or (member.paused_until is not None and member.paused_until > due):
+                continue
+            planned.append((member.user_id, due))
+            if (later := _moved_to(local_at, member.timezone, due)) is not None:
+                moved[later] = moved.get(later, 0) + 1
+        _refuse_past(local_at, [due for _, due in planned], programme, now)
+    except OverflowError:  # the calendar's first day, in a zone ahead of UTC: long gone
+        raise BroadcastError(f"{stamp(local_at)} has passed; give a moment to come") from None
+    if not planned:
+        raise BroadcastError(_nobody(programme, dialog, own, len(side)))
     broadcast = await create_broadcast(session, programme.id, dialog, local_at, created_by, now,
                                        own)
     items = [NewItem(item_key(broadcast.id, user_id), KIND, user_id, due,
@@ -178,10 +202,25 @@ async def schedule_broadcast(session: AsyncSession, programme: ProgrammeRecord, 
     for start in range(0, len(items), CHUNK):
         await add_items(session, items[start:start + CHUNK], now)
     moments = [item.due_at for item in items]
-    first, last = (min(moments), max(moments)) if moments else (None, None)
-    report_at, reports = await _plan_reports(session, programme, broadcast, last or now,
+    first, last = min(moments), max(moments)
+    report_at, reports = await _plan_reports(session, programme, broadcast, last,
                                              policy=policy, now=now)
-    return Planned(broadcast, len(items), first, last, report_at, reports)
+    return Planned(broadcast, len(items), first, last, report_at, reports,
+                   dict(sorted(moved.items())))
+
+
+def _nobody(programme: ProgrammeRecord, dialog: str, audience: str, members: int) -> str:
+    """Why a broadcast would reach nobody (its report would count nobody either): its side has
+    no members yet, or none of them can be sent it."""
+    side = audience.removesuffix("s")
+    if not members:
+        return (f"{programme.name} has no {audience} yet: nobody to send {dialog} to; nothing was "
+                f"planned (invite them first: coachbot invite --programme {programme.name!r} "
+                f"--role {side})")
+    whom = f"the one {side}" if members == 1 else f"none of the {members} {audience}"
+    return (f"{whom} of {programme.name} can{'not' if members == 1 else ''} be sent {dialog} "
+            "then (paused past it, or they stopped the bot): nobody to send it to; nothing was "
+            "planned")
 
 
 def _refuse_past(local_at: datetime, dues: list[datetime], programme: ProgrammeRecord,
@@ -193,7 +232,7 @@ def _refuse_past(local_at: datetime, dues: list[datetime], programme: ProgrammeR
         wall_to_utc(local_at.date(), local_at.time(), zone_info(zone)) < now)
     if passed:
         whom = f"for {counted(passed, 'member')} in their time zone" if dues else f"in {zone_label(zone)}"
-        raise BroadcastError(f"{local_at:%Y-%m-%d %H:%M} has passed {whom}; give a moment to come")
+        raise BroadcastError(f"{stamp(local_at)} has passed {whom}; give a moment to come")
 
 
 async def _plan_reports(session: AsyncSession, programme: ProgrammeRecord,
@@ -241,7 +280,34 @@ async def plan_member(turn: Turn, _rules: Mapping[str, JSONObject]) -> Iterable[
         if due >= turn.now - policy.grace:
             items.append(NewItem(item_key(broadcast.id, user.id), KIND, user.id, due,
                                  _payload(broadcast, programme.name)))
+            await _report_after(turn, programme, broadcast, due + policy.answer_window
+                                + REPORT_MARGIN)
     return items
+
+
+async def _report_after(turn: Turn, programme: ProgrammeRecord, broadcast: BroadcastRecord,
+                        not_before: datetime) -> None:
+    """The broadcast's reports wait for this member's answer window too: someone who joined
+    after it was planned, or moved west, may get it after everyone counted then. Written only
+    when a report would come earlier (the batch reads the reports' moment once)."""
+    known = ("report at", broadcast.id)
+    keys, report_at = await turn.shared(known, lambda: _reports_of(turn.session, programme,
+                                                                   broadcast))
+    if report_at is None or report_at >= not_before:
+        return
+    await postpone_items(turn.session, keys, not_before, turn.now)
+    turn.changed(known)
+
+
+async def _reports_of(session: AsyncSession, programme: ProgrammeRecord,
+                      broadcast: BroadcastRecord) -> tuple[list[str], datetime | None]:
+    """The keys of the broadcast's reports (to its coordinators and the admin who set it) and
+    when the first of those still pending is due (None: none is)."""
+    readers = [*await coordinators_of(session, programme.id),
+               *([broadcast.created_by] if broadcast.created_by is not None else [])]
+    keys = sorted(f"{REPORT}:{broadcast.id}:{user_id}"
+                  for user_id in set((await user_ids_of(session, readers)).values()))
+    return keys, await first_pending(session, keys)
 
 
 async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> bool:
@@ -269,17 +335,24 @@ async def _next_occurrence(turn: Turn, programme: ProgrammeRecord) -> bool:
     broadcast = await turn.shared(("occurrence", programme.id, local_at), found_or_made)
     if made:
         policy: SchedulePolicy = turn.content.policy
-        last = await _last_due(turn.session, broadcast, policy, turn.now)
+        last = await _last_due(turn.session, programme, broadcast, policy)
         await _plan_reports(turn.session, programme, broadcast, last, policy=policy, now=turn.now)
     return made
 
 
-async def _last_due(session: AsyncSession, broadcast: BroadcastRecord, policy: SchedulePolicy,
-                    now: datetime) -> datetime:
-    """When the broadcast reaches the last member of its audience (now if it reaches nobody)."""
-    return max((due_for(broadcast.local_at, m.timezone, m.quiet_hours, policy)
-                for m in await members_of(session, broadcast.programme_id)
-                if broadcast.reaches(m.role, m.mentors)), default=now)
+async def _last_due(session: AsyncSession, programme: ProgrammeRecord,
+                    broadcast: BroadcastRecord, policy: SchedulePolicy) -> datetime:
+    """When the broadcast reaches the last member of its audience: each member in their zone
+    now, or as their invitation was planned (they moved west since), whichever is later; its
+    moment in the programme's zone if it reaches nobody yet (never "now": a report before the
+    moment would count nothing)."""
+    members = [due_for(broadcast.local_at, m.timezone, m.quiet_hours, policy)
+               for m in await members_of(session, broadcast.programme_id)
+               if broadcast.reaches(m.role, m.mentors)]
+    planned = await last_planned(session, broadcast)
+    zone = zone_info(str(programme.defaults.get("timezone") or "UTC"))
+    return max([*members, *([planned] if planned else [])],
+               default=wall_to_utc(broadcast.local_at.date(), broadcast.local_at.time(), zone))
 
 
 async def withdraw_occurrences(session: AsyncSession, programme: ProgrammeRecord,
@@ -315,8 +388,9 @@ async def report_to_new_coordinator(session: AsyncSession, programme: ProgrammeR
     if telegram_id not in known:
         return 0
     items = [NewItem(f"{REPORT}:{broadcast.id}:{known[telegram_id]}", REPORT, known[telegram_id],
-                     max(await _last_due(session, broadcast, policy, now) + policy.answer_window
-                         + REPORT_MARGIN, now), {"broadcast": broadcast.id})
+                     max(await _last_due(session, programme, broadcast, policy)
+                         + policy.answer_window + REPORT_MARGIN, now),
+                     {"broadcast": broadcast.id})
              for broadcast in await open_broadcasts(session, programme.id)]
     return await add_items(session, items, now)
 

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from typing import Literal
 
 from dialogs.dates import add_months
-from prompts.catalog import LANGUAGES
+from prompts.catalog import LANGUAGES, default_catalog
 from service.schedule.rhythm import Rhythm
 from service.schedule.typed import Off, parse_rhythm
-from service.timezones import parse_timezone
+from service.timezones import zone_named
 from storage.vocabulary import JSONObject
 
 LENGTH = re.compile(r"^\s*(\d{1,4})\s*(mo|m|w|d|y)\s*$", re.IGNORECASE)
@@ -107,9 +107,11 @@ class ProgrammeDefaults:
         """From the CLI's options; DefaultsError names the first one that cannot be used."""
         if language is not None and language not in LANGUAGES:
             raise DefaultsError(f"no language {language!r}; there are: {', '.join(LANGUAGES)}")
-        zone = None if timezone is None else parse_timezone(timezone)  # also "UTC+2"
+        # As /settings reads them: IANA names, places ("Wien", "Munich"), cities, "UTC+2".
+        zone = None if timezone is None else zone_named(timezone, default_catalog())
         if timezone is not None and zone is None:
-            raise DefaultsError(f"no time zone called {timezone!r} (e.g. Europe/Berlin)")
+            raise DefaultsError(f"no time zone called {timezone!r}: write a zone or a place (e.g. "
+                                "Europe/Berlin, Wien, London) or an offset (UTC+2)")
         return cls(language, zone,
                    None if checkin is None else _rhythm("--checkin", checkin, today),
                    None if digest is None else _rhythm("--digest", digest, today),

@@ -84,12 +84,19 @@ def normalised(text: str) -> str:
     return text.translate(_APOSTROPHES)
 
 
+def worded(phrase: str) -> bool:
+    """Whether a phrase holds a letter or a digit: "(" or "!!" alone would match every answer
+    that holds it, and signpost crisis help to people who wrote nothing of the kind."""
+    return any(c.isalnum() for c in phrase)
+
+
 @lru_cache(maxsize=64)
 def pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern for a list of phrases: any of them as whole words, in any case, with any run of
-    spaces between their words. None for no phrases."""
+    spaces between their words (one without a letter or digit, saved before such were refused,
+    is left out). None for no phrases."""
     parts = sorted({r"\s+".join(re.escape(word) for word in normalised(p).split())
-                    for p in phrases if p.split()}, key=len, reverse=True)
+                    for p in phrases if worded(p)}, key=len, reverse=True)
     if not parts:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
@@ -200,6 +207,9 @@ def read_keywords(text: str) -> dict[str, tuple[str, ...]]:
         if not isinstance(phrases_of_lang, list) or not all(
                 isinstance(p, str) and p.strip() for p in phrases_of_lang):
             raise SafetyFileError(f"{lang}: expected a list of phrases (text)")
+        if (wordless := next((p for p in phrases_of_lang if not worded(p)), None)) is not None:
+            raise SafetyFileError(f"{lang}: {wordless.strip()!r} has no letter or digit: a phrase "
+                                  "is one or more words (that one would match any answer with it)")
         keywords[lang] = tuple(" ".join(p.split()) for p in phrases_of_lang)
     return keywords
 
