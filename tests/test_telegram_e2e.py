@@ -118,7 +118,10 @@ def agreement_steps(lang: str) -> list[Step]:
              ("purpose", "success", "expect_mentor", "expect_self", "boundaries", "confidentiality")]
     steps += [Step(key, Tap(say(lang, f"agreement.steps.{key}.choices.{value}")))
               for key, value in AGREEMENT_CHOICES.items()]
-    steps += [Step(key, Type(texts[key])) for key in ("sessions", "end_date", "progress_check")]
+    # Unpaired: the end question offers no planned end to keep.
+    steps += [Step("sessions", Type(texts["sessions"])),
+              Step("end_date", Type(texts["end_date"]), (("offered", None),)),
+              Step("progress_check", Type(texts["progress_check"]))]
     return steps
 
 
