@@ -202,9 +202,10 @@ class TerminalChat:
         What is due is shown after each reply, and every `poll_every` seconds while waiting.
         With `read_ahead` (the input is no terminal, so nobody waits for the greeting) a /start
         on the first line is the person's own first message, said once instead of `first`."""
+        automatic = first
         if read_ahead:
             first, lines = await self._own_start(lines, first)
-        await self.send(first)
+        await self._begin(first, own=first is not automatic)
         await self.deliver_due()
         polling = None if poll_every is None else asyncio.create_task(self._poll(poll_every))
         try:
@@ -216,6 +217,23 @@ class TerminalChat:
         finally:
             if polling is not None:
                 polling.cancel()
+
+    async def _begin(self, first: Incoming, own: bool) -> None:
+        """Send `first`; the chat's own bare /start (not one the person typed) leaves a choice
+        shown before a restart standing and shows it again, so its numbers and words still press
+        it, as its buttons still do on Telegram (`ConversationService.reopen`)."""
+        if not own and first == CommandIn("start", ""):
+            try:
+                response = await self.service.reopen(self.person)
+                addressees = None if response is None else await self._addressees(
+                    response.deliveries)
+            except Exception as error:
+                print(f"coachbot: {_what_failed(error)}", file=self.err, flush=True)
+                return
+            if response is not None:
+                self.show(response, addressees)
+                return
+        await self.send(first)
 
     async def _own_start(self, lines: AsyncIterator[str], first: Incoming
                          ) -> tuple[Incoming, AsyncIterator[str]]:

@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.registry import Scripts
 from prompts.catalog import Catalog, CatalogLexicon
-from service import runs
+from service import runs, typed_buttons
 from service.inputs import Incoming, Person, TextIn
 from service.mentors import scopes
 from service.mentors.invites import InvitePolicy
 from service.messages import Delivery, OutMessage, Response
 from service.programmes import broadcasts
 from service.render import Renderer
-from service.routing import route
+from service.routing import dispatch, route
 from service.schedule.kinds import Registry
 from service.schedule.plan import replan
 from service.schedule.policy import SchedulePolicy
@@ -144,6 +144,18 @@ class ConversationService:
         with the open dialog's question; nothing for someone unknown."""
         async with self.turn_of(external_id) as turn:
             return Response() if turn is None else await runs.catch_up(turn)
+
+    async def reopen(self, person: Person) -> Response | None:
+        """A front-end's own greeting as it starts again (the terminal's, not a /start the person
+        typed): a choice still standing from before the restart is shown again and stays on
+        offer (service.typed_buttons.reopened). None: the person is unknown or no choice stands,
+        and the usual /start greets them."""
+        async with self.turn_of(person.external_id) as turn:
+            if turn is None:
+                return None
+            response = await typed_buttons.reopened(
+                turn, lambda later, remind: dispatch(turn, later, remind))
+            return None if response is None else _asks_typing(turn, response)
 
     async def message_to(self, external_id: int, key: str, **variables: Any) -> Delivery | None:
         """A catalog text addressed to someone in their own language; None if they are unknown

@@ -10,7 +10,9 @@ else, or other text after an offer, ends the wait and goes its way. While the ch
 an open dialog's question is not: typed text never answers a question asked before the choice.
 What cannot be undone is never offered here: it takes a tap (service.awaiting.tap_only). A
 dialog question shown after the choice without the person's input (a scheduled dialog began)
-ends the wait: typed text answers that question."""
+ends the wait: typed text answers that question. The choice is kept with the person
+(`users.awaiting`), so it outlives a restart; a front-end that greets on its own when it starts
+(the terminal) shows it again instead of ending it (`reopened`)."""
 
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from dataclasses import replace
 
 from prompts.catalog import spellings
 from service.awaiting import Dispatch, wait_for
-from service.inputs import EditIn, Incoming, PressIn, TextIn
+from service.inputs import CommandIn, EditIn, Incoming, PressIn, TextIn
 from service.messages import OutMessage, Response
 from service.schedule.typed import parse_time
 from service.timezones import zone_named
 from service.turn import Turn
+from storage.users import first_name
 from storage.vocabulary import JSONObject
 
 WAITING = "button_words"
@@ -134,3 +137,21 @@ async def while_offered(turn: Turn, awaiting: JSONObject, incoming: Incoming,
         note = OutMessage(turn.say(hint, text=incoming.text.strip()[:64]))
         return replace(asked, messages=(note, *asked.messages))
     return await dispatch(incoming, True)
+
+
+async def reopened(turn: Turn, dispatch: Dispatch) -> Response | None:
+    """A front-end's own greeting as it starts again (not the person's /start): while a choice
+    stands, the welcome back leaves it standing, and one that can be shown again (`again`, with
+    no dialog open) is shown again, freshly offered, so its buttons are the ones on screen and
+    their numbers and words press them. None: no choice stands (the usual /start greets)."""
+    awaiting = turn.user.awaiting or {}
+    if awaiting.get("for") != WAITING:
+        return None
+    again = awaiting.get("again")
+    if turn.open_run is None and isinstance(again, str):
+        shown = await dispatch(PressIn(again), False)
+        if shown.messages:
+            greeting = OutMessage(turn.say("common.service.welcome_back",
+                                           name=first_name(turn.user.name)))
+            return replace(shown, messages=(greeting, *shown.messages), toast=None)
+    return await dispatch(CommandIn("start"), False)  # the wait is not ended: its words press

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.terminal import TerminalChat
+from dialogs.registry import default_scripts
+from prompts.catalog import default_catalog
 from service.conversation import ConversationService
-from service.inputs import Person
+from service.inputs import CommandIn, Person
+from storage.database import create_sessionmaker
 from storage.rows import RUNS
+from storage.vocabulary import Visibility
 from tests.support.chat import Chat, shown
+from tests.support.clock import FakeClock
 from tests.support.mentoring import pair
+from tests.test_consent import visibilities
 
 NUMBERED = re.compile(r"^  /?(\d+)  (.+)$", re.M)
 
@@ -114,3 +122,37 @@ async def test_a_number_typed_where_text_is_asked_is_that_text(
     said = await walk.type("15")  # a day is typed: the number goes to the question
     assert shown(lang, "common.terminal.no_choice") not in said
     assert shown(lang, "calendar.pause.unclear_date", text="15") in said
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("typed", ["number", "words"])
+async def test_a_choice_shown_before_a_restart_still_takes_its_number_and_words(
+        engine: AsyncEngine, clock: FakeClock, lang: str, typed: str) -> None:
+    """`coachbot chat` quit at the sharing question and started again: its own /start ended the
+    choice, so its number pressed the welcome's button and its words got "I only keep answers
+    inside a dialog". The choice stands (it is kept with the person) and is shown again."""
+    before = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                 catalog=default_catalog(), clock=clock)
+    await pair(Chat(before, 5501, name="Maria", language=lang),
+               Chat(before, 5502, name="Ana", language=lang))
+    walk = Walk(before, 5502, lang)
+    for line in ("/checkin", "Talking to Sam helped", "Too many meetings", "7",
+                 "Finish the draft", "/skip"):
+        await walk.type(line)
+    asked = await walk.type("/0")  # the summary's "Looks good, save it": the question follows
+    everything = shown(lang, "sharing.buttons.all", mentor="Maria", chosen=False)
+    [number] = [n for n, label in numbers(asked).items() if label == everything]
+
+    async def lines() -> AsyncIterator[str]:
+        yield str(number) if typed == "number" else everything
+
+    after = ConversationService(create_sessionmaker(engine), scripts=default_scripts(),
+                                catalog=default_catalog(), clock=clock)  # a new process
+    out = io.StringIO()
+    await TerminalChat(after, Person(5502, "Ana", lang), out).run(
+        lines(), CommandIn("start", ""), read_ahead=True)
+    said = out.getvalue()
+    assert shown(lang, "common.service.not_in_dialog") not in said
+    assert shown(lang, "sharing.settled", shared=4, total=4, mentor="Maria",
+                 title=shown(lang, "checkin.title")) in said
+    assert set((await visibilities(after, 5502, "checkin")).values()) == {Visibility.SHARED}
