@@ -65,7 +65,7 @@ _STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
 _REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
 _ITEM = re.compile(r"^sc:(\d{1,12}):([a-z_]{1,16})$")
 _SCHEDULING = re.compile(r"^sk:([a-z_]{1,16}):([a-z0-9_,:.+-]{0,40})$")
-_ROLE = re.compile(r"^ro:(mentee|mentor)$")
+_ROLE = re.compile(r"^ro:(mentee|mentor|none)$")
 _END_PAIRING = re.compile(r"^pe:(\d{1,12})(?::([yn]))?$")
 _MENTOR_LINK = re.compile(r"^mi:(\d{1,12}):([yn]):([0-9a-f]{16})$")
 GOALS_DATA = "gl"
@@ -184,9 +184,10 @@ def mentee_data(pairing_id: int) -> str:
     return f"mv:{pairing_id}"
 
 
-def role_data(role: Role) -> str:
-    """Data of the answer to "mentee or mentor?"."""
-    return f"ro:{role.value}"
+def role_data(role: Role | None) -> str:
+    """Data of the answer to "mentee or mentor?" (None: a coordinator's "no side for now", the
+    no to "add this side?" after they typed a side's word)."""
+    return f"ro:{'none' if role is None else role.value}"
 
 
 def end_pairing_data(pairing_id: int, confirmed: bool | None = None) -> str:
@@ -343,9 +344,9 @@ class MenteesPress:
 
 @dataclass(frozen=True)
 class RolePress:
-    """A newcomer chose their side."""
+    """A newcomer chose their side (None: a coordinator said no to the side they typed)."""
 
-    role: Role
+    role: Role | None
 
 
 @dataclass(frozen=True)
@@ -413,7 +414,7 @@ def _goal_press(data: str) -> Press | None:
     if (m := _VISION_MAP.match(data)) and int(m[1]) <= MAX_ID:
         return VisionMapPress(int(m[1]))
     if m := _ROLE.match(data):
-        return RolePress(Role(m[1]))
+        return RolePress(None if m[1] == "none" else Role(m[1]))
     if (m := _END_PAIRING.match(data)) and int(m[1]) <= MAX_ID:
         return EndPairingPress(int(m[1]), None if m[2] is None else m[2] == YES)
     if (m := _MENTOR_LINK.match(data)) and int(m[1]) <= MAX_ID:

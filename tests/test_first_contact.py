@@ -119,6 +119,43 @@ async def test_a_granted_coordinator_gets_a_coordinators_start_and_may_take_a_si
     assert back.startswith(shown(lang, "common.service.welcome_back", name="Ana"))
 
 
+@pytest.mark.parametrize(("lang", "typed", "no"), [("en", "mentor", "no"),
+                                                ("de", "ich bin mentor", "nein")])
+async def test_a_coordinator_typing_a_side_s_word_is_asked_before_gaining_it(
+        service: ConversationService, lang: str, typed: str, no: str) -> None:
+    """"mentor" typed in the chat (meant for someone else, maybe) is no side taken: asked first,
+    with buttons that may be typed; no keeps them a coordinator without a side, yes adds it. An
+    admin whose very first words are a side's is asked alike."""
+    await _coordinating(service, COORDINATOR)
+    chat = Chat(service, user_id=COORDINATOR, language=lang)
+    await chat.send("/start")
+    asked = await chat.send(typed)
+    assert chat.texts(asked) == shown(lang, "mentors.roles.confirm_side", mentor=True)
+    assert [b.label for b in chat.buttons] == [shown(lang, "mentors.roles.confirm_yes"),
+                                              shown(lang, "mentors.roles.confirm_no")]
+    assert asked.menu is None
+    assert await _role(service, COORDINATOR) == (Role.MENTEE, {"for": "role", "confirm": "mentor"})
+    kept = await chat.send(no)
+    assert chat.texts(kept) == shown(lang, "mentors.roles.side_declined")
+    assert await _role(service, COORDINATOR) == (Role.MENTEE, {"for": "role"})
+    assert chat.texts(await chat.send("/start")) == shown(
+        lang, "mentors.roles.coordinator_start", name="Ana", again=False)  # still without a side
+    await chat.send(typed)
+    added = await chat.press(shown(lang, "mentors.roles.confirm_yes"))
+    assert shown(lang, "mentors.roles.mentor_welcome", name="Ana") in chat.texts(added)
+    assert added.menu is not None
+    assert added.menu.scopes == {Scope.MENTOR, Scope.COORDINATOR}
+    assert await _role(service, COORDINATOR) == (Role.MENTOR, None)
+
+    admin_service = ConversationService(service.sessionmaker, scripts=default_scripts(),
+                                        catalog=default_catalog(), clock=service.clock,
+                                        admins=(ADMIN,))
+    admin = Chat(admin_service, user_id=ADMIN, language=lang)
+    first = await admin.send(typed)
+    assert admin.texts(first) == shown(lang, "mentors.roles.confirm_side", mentor=True)
+    assert await _role(admin_service, ADMIN) == (Role.MENTEE, {"for": "role", "confirm": "mentor"})
+
+
 @LANGS
 async def test_an_admin_gets_a_coordinators_start_and_may_become_a_mentee(
         engine: AsyncEngine, clock: FakeClock, lang: str) -> None:
@@ -182,7 +219,9 @@ async def test_a_coordinator_without_a_side_gets_a_coordinators_help_menu_and_se
     assert shown(lang, "mentors.roles.take_side") in chat.texts(
         await chat.send("/start"))  # still without a side: /start says the same
 
-    chosen = await chat.send(shown(lang, "mentors.roles.mentee_button"))  # the side, typed
+    asked = await chat.send(shown(lang, "mentors.roles.mentee_button"))  # the side, typed
+    assert chat.texts(asked) == shown(lang, "mentors.roles.confirm_side", mentor=False)
+    chosen = await chat.send({"en": "yes", "de": "ja"}[lang])  # confirmed, typed
     assert shown(lang, "common.service.welcome_new", name="Ana") in chat.texts(chosen)
     assert chosen.menu is not None  # the mentee's commands join the coordinator's
     assert chosen.menu.scopes == {Scope.MENTEE, Scope.COORDINATOR}

@@ -488,6 +488,25 @@ async def test_a_member_opening_their_programme_s_mentee_link_again_hears_where_
     assert await _joined(service, 82) == (Role.MENTEE, False, lang)
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_programme_mentor_opening_its_mentee_link_is_told_it_is_for_mentees(
+        service: ConversationService, lang: str) -> None:
+    """Not "you're now part of it, the team will pair you with a mentor" with no mentee side
+    given: the link is for mentees, nothing changes, no place is taken, and the team can pair
+    them (`coachbot pair` takes a mentor as someone's mentee)."""
+    spring = await _programme(service, "Spring", language=lang)
+    token = await _token(service, spring, Role.MENTEE, uses=5)
+    mia, _ = await _programme_mentor(service, spring, 86, "Mia")
+    opened = await mia.send(f"/start {token}")
+    assert mia.texts(opened) == shown(lang, "programme_admin.mentee_link_for_mentor",
+                                      programme="Spring")
+    assert shown(lang, "programme_admin.joined", programme="Spring", as_mentor=False,
+                 name="Mia") not in mia.texts(opened)
+    assert opened.menu is None
+    assert await _joined(service, 86) == (Role.MENTOR, True, lang)
+    assert await _uses_left(service, token) == 5
+
+
 @pytest.mark.parametrize(("lang", "no", "yes"), [("en", "no", "Yes, as a mentor too"),
                                                  ("de", "nein", "ja")])
 async def test_a_programme_mentee_opening_its_mentor_link_is_asked_before_becoming_a_mentor(

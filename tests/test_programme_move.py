@@ -19,6 +19,7 @@ from storage.programmes import create_programme, programme_by_name
 from storage.schedule import listing, rules_of
 from storage.users import create_user, get_user, update_user
 from storage.vocabulary import Role
+from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, one_pass
 from tests.test_programme_cli import _env, _members, _one_line
@@ -141,7 +142,8 @@ def test_move_refuses_in_one_line_then_moves_on_their_side(
 async def test_the_running_bot_tells_the_member_in_their_language(
         service: ConversationService, clock: FakeClock, lang: str) -> None:
     """English: they chose it, so Autumn's German does not replace it; German: never chosen,
-    Autumn's language flows in."""
+    Autumn's language flows in, the note says so, and English is offered back (tapped or typed),
+    as after joining through a link."""
     now = clock()
     async with service.sessionmaker.begin() as session:
         spring = await create_programme(session, "Spring", {}, {}, now)
@@ -155,9 +157,22 @@ async def test_the_running_bot_tells_the_member_in_their_language(
         assert turn is not None
         await move(turn, autumn)
     clock.advance(minutes=1)
-    sent = [(d.recipient, m.text) for d in await one_pass(service) for m in d.messages]
-    note = default_catalog().render(lang, "programme_admin.moved", programme="Autumn",
-                                    as_mentor=False)
-    assert (500, note) in sent
+    messages = [m for d in await one_pass(service) if d.recipient == 500 for m in d.messages]
+    catalog = default_catalog()
+    note = catalog.render(lang, "programme_admin.moved", programme="Autumn", as_mentor=False,
+                          switched=lang == "de")
     assert ("umgezogen" in note) is (lang == "de")
+    assert ("auf Deutsch" in note) is (lang == "de")  # the new language is said, in it
+    if lang == "en":  # kept: nothing to switch back
+        assert [m.text for m in messages] == [note]
+    else:  # then the join flow's line, in the language they had, switches back
+        assert [m.text for m in messages] == [
+            note, catalog.render("en", "programme_admin.language_offer")]
+        assert [b.label for b in messages[1].choices] == [
+            catalog.render("en", "programme_admin.language_button")]
+        await Chat(service, user_id=500, language="en").send("English")  # typed works too
     assert await one_pass(service) == []  # told once
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 500)
+    assert user is not None
+    assert user.language == "en"

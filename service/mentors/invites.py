@@ -13,7 +13,10 @@ coordinators made. A mentee who belongs to another programme is refused, as for 
 A settled mentee (service.mentors.roles.settled_mentee) who opens a mentor's link is asked first
 whether to be a mentor too, by buttons that take typed words; nothing is used until they say yes
 (the buttons carry `invite_key`, so only someone who opened the link can answer). A programme's
-link opened again by someone in it on its side says where they stand, and uses nothing.
+link opened again by someone in it on its side says where they stand, and uses nothing. A
+programme's mentor who opens its mentee link is told that the link is for mentees and that the
+programme team can pair them as a mentee; nothing changes and no place is used (a mentor's mentee
+side is a pairing, which only the team or a mentor's own invite makes).
 """
 
 from __future__ import annotations
@@ -198,6 +201,13 @@ async def _refusal(turn: Turn, found: InviteRecord | None, creator: UserRecord |
         # person may still be a mentor in one pairing and a mentee in another: mentor links pass)
         key = "programme_admin.already_paired"
         mentor = (await mentor_words(turn.session, turn.user.id))["mentor"]
+        joining = await programme_by_id(turn.session, found.programme_id)
+        programme = joining.name if joining is not None else None
+    elif (found.role is Role.MENTEE and found.programme_id is not None
+          and turn.user.programme_id == found.programme_id and turn.user.role is Role.MENTOR):
+        # its own mentor on the cohort's mentee link (a tap in the group chat): a mentor's mentee
+        # side is a pairing, the programme team's to make; not "the team will pair you", no use
+        key = "programme_admin.mentee_link_for_mentor"
         joining = await programme_by_id(turn.session, found.programme_id)
         programme = joining.name if joining is not None else None
     elif use and not await use_invite(turn.session, found.id, turn.now):  # someone was quicker

@@ -4,7 +4,8 @@ sides allow.
 A person comes in as a mentee or a mentor (`users.role`, their primary side: whose dialog /story
 starts) and may add the mentor side later (`users.mentors`, by `/start mentor`); someone who came
 in as a mentor is also a mentee while a mentor has paired them (`Turn.paired_as_mentee`, loaded
-by service.mentors.scopes).
+by service.mentors.scopes). A coordinator without a side takes one by `/start mentee` or `/start
+mentor`; a side's word they merely type is asked back first (yes or no), never taken at once.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogs.schema import Audience
-from prompts.catalog import fold
+from prompts.catalog import fold, spellings
 from service import callbacks, journey
-from service.awaiting import wait_for
+from service.awaiting import awaited, wait_for
 from service.commands import CommandSpec, Scope, dialog_for_command
 from service.mentors.scopes import (
     ROLE,
@@ -102,18 +103,68 @@ async def ask_role(turn: Turn, again: bool = False) -> Response:
 async def on_role_text(turn: Turn, text: str) -> Response:
     """Typed text while the role question waits: a side's word answers it; anything else asks
     it again, so a "hello" never makes anyone a mentee without their saying so (someone new who
-    types before /start gets the question itself)."""
+    types before /start gets the question itself). A coordinator without a side was never asked
+    it: a side's word ("mentor", "ich bin Mentorin", said to someone else maybe) is asked back
+    first (`_confirm_side`), and yes or no typed answers that."""
+    await load_coordination(turn)
+    confirming = _confirming(turn)
+    if confirming is not None:
+        answer = _yes_or_no(turn, text)
+        if answer is not None:
+            return await choose_role(turn, confirming) if answer else await _side_declined(turn)
     role = role_named(turn, text)
     if role is None:
         return await ask_role(turn, again=asked(turn))
+    if without_side(turn):
+        return await _confirm_side(turn, role)
     return await choose_role(turn, role)
 
 
-async def on_role_press(turn: Turn, role: Role) -> Response:
-    """A press on the role question's buttons; it counts only while the question waits."""
+async def on_role_press(turn: Turn, role: Role | None) -> Response:
+    """A press on the role question's buttons (or the yes or no to a coordinator's typed side);
+    it counts only while the question waits."""
     if not asked(turn):
         return turn.stale_press()
+    if role is None:
+        await load_coordination(turn)
+        return await _side_declined(turn) if without_side(turn) else turn.stale_press()
     return await choose_role(turn, role)
+
+
+def _confirming(turn: Turn) -> Role | None:
+    """The side a coordinator typed and is being asked to confirm, if that question waits."""
+    side = (awaited(turn, ROLE) or {}).get("confirm")
+    return Role(side) if side in {role.value for role in Role} else None
+
+
+def _yes_or_no(turn: Turn, text: str) -> bool | None:
+    """Whether typed text says yes or no (the catalog's words or the buttons' labels, in any
+    language), or neither."""
+    catalog, forms = turn.content.catalog, spellings(text)
+    for answer, words, label in ((True, "common.words.yes", "mentors.roles.confirm_yes"),
+                                 (False, "common.words.no", "mentors.roles.confirm_no")):
+        said = {form for lang in catalog.texts
+                for word in [*(catalog.raw(lang, words) or []), catalog.render(lang, label)]
+                for form in spellings(str(word))}
+        if forms & said:
+            return answer
+    return None
+
+
+async def _confirm_side(turn: Turn, role: Role) -> Response:
+    """A coordinator typed a side's word: add that side? Yes and no are buttons, and typed too;
+    the side question stays open meanwhile, so nothing changes until they say yes."""
+    await wait_for(turn, {"for": ROLE, "confirm": role.value})
+    question = OutMessage(turn.say("mentors.roles.confirm_side", mentor=role is Role.MENTOR), ((
+        button(turn.say("mentors.roles.confirm_yes"), callbacks.role_data(role)),
+        button(turn.say("mentors.roles.confirm_no"), callbacks.role_data(None))),))
+    return Response((question,))
+
+
+async def _side_declined(turn: Turn) -> Response:
+    """No to the side they typed: nothing changes; the side question stays open for /start."""
+    await wait_for(turn, {"for": ROLE})
+    return turn.message("mentors.roles.side_declined")
 
 
 async def choose_role(turn: Turn, role: Role) -> Response:

@@ -73,12 +73,23 @@ async def language_offer(turn: Turn, programme: ProgrammeRecord) -> list[OutMess
     bot speaks), one line in their own language with a button that switches back — /settings'
     own press (`set:lang:<xx>`), so it is checked and confirmed as a press there is; typing its
     words or the language's name ("English", "Englisch") does the same. Nothing otherwise."""
-    own, language = turn.app_language, ProgrammeDefaults.of(programme.defaults).language
+    return await switch_back(turn, turn.app_language,
+                             ProgrammeDefaults.of(programme.defaults).language)
+
+
+async def switch_back(turn: Turn, own: str | None, language: str | None,
+                      typed: bool = True) -> list[OutMessage]:
+    """`language_offer`'s line for `own` (the language they had), if a programme's `language`
+    replaced it and is still theirs, unchosen; also after a move by the programme team
+    (service.programmes.moving). `typed`: its words may be typed too (not while something else
+    waits for their text)."""
     if (own is None or language is None or own == language or turn.user.language_chosen
-            or turn.user.language != language):
+            or turn.user.language != language or own not in turn.content.catalog.texts):
         return []
     say = Renderer(turn.content.catalog, own).text
     data = callbacks.setting_data("lang", own)
     line = OutMessage(say("programme_admin.language_offer"),
                       ((button(say("programme_admin.language_button"), data),),))
+    if not typed:
+        return [line]
     return [await offer(turn, line, words=((f"common.settings.words.{own}", data),))]

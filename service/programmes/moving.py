@@ -7,7 +7,9 @@ programme by accident.
 
 The command line has no running bot: the member's note ("the programme team moved you") is a
 scheduled item of the kind "moved", due now, sent by the dispatcher in their turn, as pairing
-introductions are (service.programmes.pairs)."""
+introductions are (service.programmes.pairs). If the new programme's language replaced theirs,
+the note says so and offers theirs back, as joining through a link does
+(service.programmes.joining.language_offer)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import shlex
 from dataclasses import dataclass
 
 from service.messages import OutMessage, Response
-from service.programmes.joining import take_defaults
+from service.programmes.joining import switch_back, take_defaults
 from service.programmes.pairs import who
 from service.schedule.kinds import PersonKind
 from service.turn import Turn
@@ -23,7 +25,7 @@ from storage.pairings import pairing_of_mentee, pairings_of_mentor
 from storage.programmes import ProgrammeRecord, programme_by_id
 from storage.schedule import ItemRecord, NewItem, add_items
 from storage.users import UserRecord
-from storage.vocabulary import Role
+from storage.vocabulary import JSONObject, Role
 
 KIND = "moved"
 
@@ -57,10 +59,12 @@ async def move(turn: Turn, programme: ProgrammeRecord) -> Moved:
     await take_defaults(turn, programme, {}, mentee=user.role is Role.MENTEE,
                         mentor=user.role is Role.MENTOR or user.mentors)
     if user.active:
+        payload: JSONObject = {"programme": programme.name, "as_mentor": user.role is Role.MENTOR}
+        if turn.user.language != user.language:  # the programme's replaced theirs: say so
+            payload["language"], payload["language_was"] = turn.user.language, user.language
         await add_items(turn.session, [NewItem(
             f"{KIND}:{user.id}:{current.id}:{programme.id}:{turn.now.isoformat()}", KIND, user.id,
-            turn.now, {"programme": programme.name, "as_mentor": user.role is Role.MENTOR})],
-            turn.now)
+            turn.now, payload)], turn.now)
     return Moved(turn.user, current.name, programme.name)
 
 
@@ -83,10 +87,18 @@ async def _refuse_open_pairings(turn: Turn, current: ProgrammeRecord) -> None:
 
 
 async def due(turn: Turn, item: ItemRecord) -> Response | None:
-    """The note, in the person's language (the new programme's, if they never chose one)."""
+    """The note, in the person's language (the new programme's, if they never chose one); if the
+    move changed their language and it is still the programme's, the note says so, and the join
+    flow's line in their former language offers it back (its words typed too, unless a dialog or
+    another question waits for their text)."""
     payload = item.payload
-    return Response((OutMessage(turn.say("programme_admin.moved", programme=payload.get("programme"),
-                                         as_mentor=bool(payload.get("as_mentor")))),))
+    was, language = payload.get("language_was"), payload.get("language")
+    back = await switch_back(turn, was if isinstance(was, str) else None,
+                             language if isinstance(language, str) else None,
+                             typed=turn.open_run is None and turn.user.awaiting is None)
+    note = OutMessage(turn.say("programme_admin.moved", programme=payload.get("programme"),
+                               as_mentor=bool(payload.get("as_mentor")), switched=bool(back)))
+    return Response((note, *back))
 
 
 def kinds() -> tuple[PersonKind, ...]:
