@@ -3,21 +3,30 @@ rendering its replies. Also the edit of an answer already given (signposted like
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from dialogs import engine
 from dialogs.engine import EngineContext
 from dialogs.schema import Audience, Dialog
 from dialogs.state import RunState, StateError
-from service.context import known_dates, open_actions, open_goals, reply_keys, template_variables
+from service.context import (
+    known_dates,
+    open_actions,
+    open_goals,
+    reply_keys,
+    template_names,
+    template_variables,
+)
 from service.effects import apply_effects
 from service.inputs import EditIn
 from service.journey import suggestion
 from service.mentors import sharing
 from service.messages import OutMessage, Response
 from service.programmes import safety
+from service.render import note_key
 from service.schedule.plan import replan
 from service.turn import Turn
 from storage.answers import answer_by_message, delete_answers, save_answers
@@ -97,6 +106,7 @@ async def render_outcome(
     """The engine's replies as messages; after the last answer, what to do next."""
     keys = reply_keys(script, outcome.replies)
     variables = await template_values(turn, script, outcome.state.answers, keys)
+    variables.update(await reminders_of(turn, script, outcome.replies))
     messages = turn.render.replies(script, outcome.replies, run_id, variables)
     if outcome.finished:
         # A paired mentee is asked what to share; what to do next follows their answer.
@@ -107,6 +117,21 @@ async def render_outcome(
         said = "\n".join(message.text for message in messages)
         messages.extend(await suggestion(turn, after=script.name, said=said))
     return messages
+
+
+async def reminders_of(turn: Turn, script: Dialog,
+                       replies: Sequence[engine.Reply]) -> dict[str, Any]:
+    """For a step's note about a new end date whose text says what reminders will come
+    (`reminders`): the ending ladder's steps still ahead for that date, as its plan will have
+    them (a date less than four weeks away gets no four weeks' notice)."""
+    # the ending's schedule renders through the runs, which render through here: imported late
+    from service.schedule.ending import steps_ahead
+
+    for reply in replies:
+        if (isinstance(reply, engine.Note) and reply.step is not None
+                and "reminders" in template_names(turn.content.catalog, note_key(script, reply))):
+            return {"reminders": await steps_ahead(turn, date.fromisoformat(str(reply.value)))}
+    return {}
 
 
 async def template_values(

@@ -11,6 +11,8 @@ limit):
   j:<+1|-1>                                       move the journey a stage forward or back
   x                                               dismiss an offer
   set:lang:<xx> | set:tz:<n> | set:share:<0|1>    change a setting
+  set:lang:<xx>:j                                 the language, from the offer after joining: the
+                                                  next step follows in it
   del:yes | del:no                                confirm or refuse erasing all of one's data
   gl                                              the list of one's goals
   go:<goal>[:<status>]                            show a goal, or mark it (open|achieved|dropped)
@@ -60,6 +62,7 @@ _RUN = re.compile(r"^r:(\d{1,12})$")
 _DIALOG = re.compile(r"^([pg])(i?):([a-z][a-z0-9_]{0,39})$")
 _STAGE = re.compile(r"^j:([+-]1)$")
 _SETTING = re.compile(r"^set:(lang|tz|share):([a-z0-9]{1,3})$")
+_JOIN_LANGUAGE = re.compile(r"^set:lang:([a-z]{2,3}):j$")
 _GOAL = re.compile(r"^go:(\d{1,12})(?::(open|achieved|dropped))?$")
 _STEP = re.compile(r"^as:(\d{1,12})(?::([a-z_]{1,12}))?$")
 _REVISE = re.compile(r"^rv:([a-z][a-z0-9_]{0,39}):(\d{1,12}|new)$")
@@ -121,6 +124,12 @@ DISMISS_DATA = "x"
 def setting_data(name: str, value: str) -> str:
     """Data of a settings button: `lang` to a code, `tz` to a common zone's index, `share` 0/1."""
     return f"set:{name}:{value}"
+
+
+def join_language_data(language: str) -> str:
+    """Data of the button after joining that switches to the person's own language (a settings
+    press, whose answer then suggests the next step again, in that language)."""
+    return f"{setting_data('lang', language)}:j"
 
 
 def delete_data(confirmed: bool) -> str:
@@ -254,6 +263,7 @@ class SettingPress:
 
     name: str
     value: str
+    joined: bool = False  # the language offered after joining: the next step follows
 
 
 @dataclass(frozen=True)
@@ -383,6 +393,8 @@ def parse(data: str | None) -> Press | None:
         return DeletePress(confirmed=data == delete_data(True))
     if m := _SETTING.match(data):
         return SettingPress(m[1], m[2])
+    if m := _JOIN_LANGUAGE.match(data):
+        return SettingPress("lang", m[1], joined=True)
     if (m := _ANSWER.match(data)) and int(m[1]) <= MAX_ID:
         return AnswerPress(int(m[1]), int(m[2]), int(m[3]), m[4])
     if (m := _SUMMARY.match(data)) and int(m[1]) <= MAX_ID:

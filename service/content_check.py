@@ -109,9 +109,10 @@ def _offer_texts(
         source = texts.get(f"{prefix}.{part}")
         if not isinstance(source, str):
             yield ScriptProblem(file, where, f"{part} missing")
-        else:  # a note is given the date (`value`) and the known date it speaks of (`known`)
+        else:  # a note is given the date (`value`), the known date it speaks of (`known`) and
+            # the ending reminders still ahead for that date (`reminders`: service.answering)
             yield from _template(file, f"{where} {part}", source,
-                                 earlier | {step.key, "value", "known"}, scripts)
+                                 earlier | {step.key, "value", "known", "reminders"}, scripts)
 
 
 def _template(

@@ -14,7 +14,9 @@ ever wrote. So:
 * a programme's coordinators (/stats, `coachbot stats`, its CSV, the report) read a nameless
   mentee by that same "Mentee N" beside their mentor (also a mentor's only mentee: the
   coordinator has no "your mentee"), and a nameless mentor as "Mentor N", the N-th mentor first
-  paired in the programme.
+  paired in the programme. Where people of several pairs stand in one list (the cohort
+  check-in's "not answered"), a nameless mentee's mentor is named beside them (`whose_mentee`):
+  two mentors may each have a "Mentee 1".
 """
 
 from __future__ import annotations
@@ -104,3 +106,11 @@ async def pair_names(session: AsyncSession, say: Say, programme_id: int,
                       first_names.get(mentee)
                       or say("common.names.mentee", number=mentees[mentor][mentee]))
             for pairing, mentor, mentee in pairs}
+
+
+def whose_mentee(say: Say, names: tuple[str, str], named: bool) -> str:
+    """A pair's mentee (`names`: mentor and mentee as `pair_names` gives them) in a coordinator's
+    list of people from several pairs: by first name (`named`) as is; "Mentee N", numbered per
+    mentor and so not unique in a programme, with their mentor beside it ("Mentee 1 (Maria's)")."""
+    mentor, mentee = names
+    return mentee if named else say("common.names.mentee_of", mentee=mentee, mentor=mentor)

@@ -46,7 +46,7 @@ from service.mentors import (
 )
 from service.mentors.start import start
 from service.messages import OutMessage, Response, with_note
-from service.programmes import admin_view, figures, pulse
+from service.programmes import admin_view, figures, joining, pulse
 from service.schedule import invitation, meeting, pause, presses
 from service.turn import Turn
 from storage.runs import RunRecord
@@ -202,6 +202,8 @@ async def on_press(turn: Turn, data: str) -> Response:
                                            invited=press.invited)
     elif isinstance(press, callbacks.StagePress):
         response = await journey.move_stage(turn, press.by)
+    elif isinstance(press, callbacks.SettingPress) and press.joined:
+        response = await joining.language_switched(turn, press.value)
     elif isinstance(press, callbacks.SettingPress):
         response = await settings.apply_setting(turn, press.name, press.value)
     elif isinstance(press, callbacks.DeletePress):

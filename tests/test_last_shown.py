@@ -287,7 +287,8 @@ FORGED = st.one_of(
                      "s:2:edit:0", "r:1", "r:2", "r:999999", "p:grow", "g:agreement",
                      "g:nothing", "x", "del:no", "j:+1", "j:-1", "gl", "go:1", "go:1:achieved",
                      "as:1", "as:1:text", "as:1:keep", "as:1:delete_sure", "rv:grow:new",
-                     "rv:grow:1", "set:lang:de", "set:lang:xx", "set:tz:99", "set:share:1",
+                     "rv:grow:1", "set:lang:de", "set:lang:xx", "set:lang:de:j", "set:lang:xx:j",
+                     "set:tz:99", "set:share:1",
                      "a:99999999999999:0:0:0", "garbage", ""]),
     st.text(max_size=70),
 )

@@ -244,14 +244,16 @@ async def test_a_coordinator_tells_nameless_people_apart(
 
 
 @pytest.mark.parametrize(("lang", "mentees", "mentors"), [
-    ("en", "Not answered: 3 (Mentee 1, Mentee 2 and 1 more)", "Not answered: 1 (Mentor 1)"),
-    ("de", "Nicht beantwortet: 3 (Mentee 1, Mentee 2 und 1 weitere)",
+    ("en", "Not answered: 3 (Mentee 1 (Mentor 1's), Mentee 2 (Mentor 1's) and 1 more)",
+     "Not answered: 1 (Mentor 1)"),
+    ("de", "Nicht beantwortet: 3 (Mentee 1 (von Mentorin oder Mentor 1), "
+           "Mentee 2 (von Mentorin oder Mentor 1) und 1 weitere)",
      "Nicht beantwortet: 1 (Mentorin oder Mentor 1)")])
 async def test_a_broadcast_s_report_names_the_nameless_as_coordinators_read_them(
         service: ConversationService, clock: FakeClock, lang: str, mentees: str,
         mentors: str) -> None:
-    """Who has not answered a cohort check-in: a nameless mentee is "Mentee 2" beside their
-    mentor and a nameless mentor "Mentor 1", as in /stats; someone nameless in no pair is
+    """Who has not answered a cohort check-in: a nameless mentee is "Mentee 2" with their mentor
+    beside them and a nameless mentor "Mentor 1", as in /stats; someone nameless in no pair is
     counted, never "?"."""
     made = await cohort(service, lang)
     now = service.clock()
@@ -274,6 +276,42 @@ async def test_a_broadcast_s_report_names_the_nameless_as_coordinators_read_them
     assert mentees in reports
     assert mentors in reports
     assert stand_ins(reports) == [], reports
+
+
+@pytest.mark.parametrize(("lang", "jon_s", "maria_s"), [
+    ("en", "Mentee 1 (Jon's)", "Mentee 1 (Maria's)"),
+    ("de", "Mentee 1 (von Jon)", "Mentee 1 (von Maria)")])
+async def test_two_mentors_nameless_mentees_are_told_apart_in_the_broadcast_s_report(
+        service: ConversationService, clock: FakeClock, lang: str, jon_s: str,
+        maria_s: str) -> None:
+    """Each mentor's first nameless mentee is their "Mentee 1": in the one list of who has not
+    answered, each carries their mentor's name, so the coordinator knows whom to ask."""
+    made = await cohort(service, lang, mentor_name="Jon", mentees=(FIRST,))
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        for telegram_id, name, role in ((OTHER_MENTOR, "Maria", Role.MENTOR),
+                                        (THIRD, None, Role.MENTEE)):
+            user, _ = await create_user(session, telegram_id, name=name, language=lang,
+                                        timezone="UTC", now=now, role=role)
+            await update_user(session, user.id, now, programme_id=made.id)
+        await pair(session, made, OTHER_MENTOR, THIRD, now)
+        await grant(session, made.id, COORDINATOR, now)
+    await replan_people(service, OTHER_MENTOR, THIRD)
+    await Chat(service, COORDINATOR, language=lang, name="Cora").send("/start")
+    at = parse_at("2026-11-23 18:00")
+    assert at is not None
+    async with service.sessionmaker.begin() as session:
+        planned = await schedule_broadcast(session, made, service.scripts.get("checkin"), at,
+                                           created_by=None, policy=service.content.policy,
+                                           now=now)
+    clock.now = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    await one_pass(service)  # the invitations go out; nobody starts
+    assert planned.report_at is not None
+    clock.now = planned.report_at
+    report = plain(to(COORDINATOR, await one_pass(service)))
+    names = re.search(r": 2 \((.*)\)$", report, flags=re.M)
+    assert names is not None, report
+    assert sorted(names[1].split(", ")) == sorted([jon_s, maria_s])
 
 
 def test_the_stand_ins_are_found() -> None:

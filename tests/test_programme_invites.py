@@ -311,8 +311,9 @@ async def _language(service: ConversationService, user_id: int) -> tuple[str, bo
 async def test_an_english_app_joining_a_german_programme_is_offered_english_back(
         service: ConversationService, role: Role) -> None:
     """The welcome stays in the programme's German, and ends with one line in English with a
-    button back to English; tapping it switches (a chosen language, kept by later moves), and a
-    second tap of it, the language already English, changes nothing."""
+    button back to English; tapping it switches (a chosen language, kept by later moves) and
+    suggests the welcome's next step again, in English; a second tap of it, the language already
+    English, changes nothing."""
     fruehling = await _programme(service, "Frühling", language="de")
     token = await _token(service, fruehling, role, uses=5)
     ana = Chat(service, user_id=71, name="Ana")  # Telegram in English
@@ -323,9 +324,16 @@ async def test_an_english_app_joining_a_german_programme_is_offered_english_back
     assert to_plain(last.text) == shown("en", "programme_admin.language_offer")
     assert [b.label for b in last.choices] == [shown("en", "programme_admin.language_button")]
     assert await _language(service, 71) == ("de", False)
+    [start] = welcome[-1].choices  # the next step, in German: "Start: …"
+    dialog = start.data.removeprefix("g:")
+    assert start.label == shown("de", "common.buttons.start", title=shown("de", f"{dialog}.title"))
 
     switched = await ana.press(shown("en", "programme_admin.language_button"))
-    assert ana.texts(switched) == shown("en", "common.settings.language_set")
+    confirmed, again_suggested = switched.messages
+    assert to_plain(confirmed.text) == shown("en", "common.settings.language_set")
+    assert [(b.label, b.data) for b in again_suggested.choices] == [
+        (shown("en", "common.buttons.start", title=shown("en", f"{dialog}.title")), start.data)]
+    assert shown("en", f"{dialog}.title") in to_plain(again_suggested.text)
     assert switched.menu is not None  # the command menu follows, in English
     assert await _language(service, 71) == ("en", True)
     again = await ana.handle(PressIn(last.choices[0].data))  # the old button, tapped once more
@@ -335,6 +343,25 @@ async def test_an_english_app_joining_a_german_programme_is_offered_english_back
     assert shown("en", "programme_admin.language_offer") not in ana.texts(ana.log[-1])
 
 
+async def test_the_offer_taken_within_a_dialog_asks_its_question_again_in_english(
+        service: ConversationService) -> None:
+    """The next step was begun in German before the offer was taken: its open question follows
+    the confirmation, in English, rather than a suggestion to start it."""
+    fruehling = await _programme(service, "Frühling", language="de")
+    token = await _token(service, fruehling, Role.MENTEE, uses=5)
+    ana = Chat(service, user_id=75, name="Ana")
+    offer = (await ana.send(f"/start {token}")).messages[-1]
+    await ana.send("/agreement")
+    switched = await ana.handle(PressIn(offer.choices[0].data))
+    confirmed, *question = switched.messages
+    assert to_plain(confirmed.text) == shown("en", "common.settings.language_set")
+    start = shown("en", "common.buttons.start", title=shown("en", "agreement.title"))
+    assert question
+    assert start not in [b.label for m in question for b in m.choices]
+    asked = "\n".join(to_plain(m.text) for m in question)
+    assert ana.texts(await ana.send("/resume")).endswith(asked)  # the question, in English
+
+
 @pytest.mark.parametrize("typed", ["Switch to English", "english", "Englisch"])
 async def test_typing_the_offer_s_words_switches_too(service: ConversationService,
                                                    typed: str) -> None:
@@ -342,7 +369,9 @@ async def test_typing_the_offer_s_words_switches_too(service: ConversationServic
     token = await _token(service, fruehling, Role.MENTEE, uses=5)
     ana = Chat(service, user_id=72, name="Ana")
     await ana.send(f"/start {token}")
-    assert ana.texts(await ana.send(typed)) == shown("en", "common.settings.language_set")
+    switched = ana.texts(await ana.send(typed))
+    assert switched.startswith(shown("en", "common.settings.language_set"))
+    assert shown("en", "agreement.title") in switched  # the next step again, in English
     assert await _language(service, 72) == ("en", True)
 
 
@@ -354,9 +383,18 @@ async def test_a_german_app_joining_an_english_programme_is_offered_german_back(
     response = await lena.send(f"/start {token}")
     assert "part of" in lena.texts(response)
     assert to_plain(response.messages[-1].text) == shown("de", "programme_admin.language_offer")
+    assert shown("en", "agreement.title") in lena.texts(response)  # next, in the programme's English
     switched = await lena.press(shown("de", "programme_admin.language_button"))
-    assert lena.texts(switched) == shown("de", "common.settings.language_set")
+    assert lena.texts(switched) == "\n".join((
+        shown("de", "common.settings.language_set"),
+        shown("de", "common.service.suggest", title=shown("de", "agreement.title"),
+              command="agreement", description=shown("de", "agreement.description"))))
+    assert [b.label for b in switched.messages[-1].choices] == [
+        shown("de", "common.buttons.start", title=shown("de", "agreement.title"))]
     assert await _language(service, 73) == ("de", True)
+    await lena.send("/settings")  # a switch from /settings only confirms it
+    back = await lena.press(shown("de", "common.languages.en"))
+    assert lena.texts(back) == shown("en", "common.settings.language_set")
 
 
 @pytest.mark.parametrize(("app", "programme_language", "language"),

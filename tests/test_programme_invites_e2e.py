@@ -155,7 +155,10 @@ async def test_an_english_telegram_joining_a_german_programme_taps_back_to_engli
     assert settings == say("de", "common.commands.settings")
 
     assert await nia.click(say("en", "programme_admin.language_button")) == [
-        say("en", "common.settings.language_set")]
+        say("en", "common.settings.language_set"),
+        say("en", "common.service.suggest", title=say("en", "agreement.title"),
+            command="agreement", description=say("en", "agreement.description"))]
+    assert nia.last_buttons == [say("en", "common.buttons.start", title=say("en", "agreement.title"))]
     assert (await e2e.user(NEWCOMER) or {})["language"] == "en"
     settings = {c["command"]: c["description"] for c in e2e.stub.commands[menu]}["settings"]
     assert settings == say("en", "common.commands.settings")

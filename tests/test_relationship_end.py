@@ -475,6 +475,38 @@ async def test_an_earlier_date_changes_the_end_for_both_and_says_so(
                                                    "2027-03-31")]
 
 
+# A new end date nearer than the ladder's first steps (the clock: 1 December 2026, 10:00 in
+# Berlin, after the 09:00 of the reminders): what the change promises, in each language, and the
+# reminders that are then planned.
+NEAR = {
+    "2026-12-20": ({"en": "as that's less than four weeks away, I'll get in touch one week before",
+                    "de": "Da es keine vier Wochen mehr bis dahin sind, melde ich mich eine Woche "
+                          "vorher"}, ["reflection_invite", "reflection_day", "reflection_reminder"]),
+    "2026-12-04": ({"en": "As that's less than a week away, I'll get in touch on the day itself",
+                    "de": "Da es keine Woche mehr bis dahin ist, melde ich mich am Tag selbst"},
+                   ["reflection_day", "reflection_reminder"]),
+    "2026-12-01": ({"en": "A week after it, I'll remind you to look back",
+                    "de": "Eine Woche danach erinnere ich dich an deinen Rückblick"},
+                   ["reflection_reminder"]),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("ends", list(NEAR))
+async def test_a_near_date_promises_only_the_reminders_that_will_come(
+        service: ConversationService, clock: FakeClock, lang: str, ends: str) -> None:
+    """Less than four weeks (or a week, or no time) before the new end, the steps whose moment
+    passed are not planned: the confirmation says only what will come, and so it does."""
+    _, _, mentee = await paired_in_fruehling(service, clock)
+    rest = await at_the_end_question(service, mentee, lang)
+    promise, kinds = NEAR[ends]
+    said = mentee.texts(await mentee.send(date.fromisoformat(ends).strftime("%d.%m.%Y")))
+    assert promise[lang] in said, said
+    assert CHANGED[lang][2] not in said  # not "four weeks before and again one week before"
+    await walk(service, mentee, "agreement", lang, rest)
+    assert [kind for kind, _, _ in await planned_ladder(service)] == kinds
+
+
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_a_date_after_the_programmes_end_is_taken_with_a_note(
         service: ConversationService, clock: FakeClock, lang: str) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.schema import Dialog
 from service.messages import OutMessage, Response, counted
-from service.names import Say, pair_names
+from service.names import Say, pair_names, whose_mentee
 from service.schedule import invitation
 from service.schedule.invitation import audience_of
 from service.schedule.kinds import PersonKind, Planner
@@ -68,6 +68,7 @@ from storage.programmes import (
 )
 from storage.schedule import ItemRecord, NewItem, add_items, first_pending, postpone_items
 from storage.stats import pair_figures
+from storage.users import first_name, user_by_id
 from storage.vocabulary import ItemStatus, JSONObject, Role
 
 if TYPE_CHECKING:
@@ -443,7 +444,8 @@ async def report_of(session: AsyncSession, broadcast: BroadcastRecord, say: Say)
 async def _named(session: AsyncSession, broadcast: BroadcastRecord,
                  rows: list[AudienceResponse], say: Say) -> list[str]:
     """These members as coordinators read them (service.names.pair_names): by first name; without
-    one, by their side in their open pair of the programme ("Mentee 3", "Mentor 2"). Queried only
+    one, by their side in their open pair of the programme ("Mentor 2"; a mentee with their mentor
+    beside them, "Mentee 1 (Maria's)", as another mentor's may be a "Mentee 1" too). Queried only
     when someone has no name."""
     nameless = {row.user_id: row for row in rows if row.first_name is None}
     called: dict[int, str] = {}
@@ -451,9 +453,14 @@ async def _named(session: AsyncSession, broadcast: BroadcastRecord,
         pairs = [(p.pairing_id, p.mentor_id, p.mentee_id)
                  for p in await pair_figures(session, broadcast.programme_id)
                  if p.mentor_id in nameless or p.mentee_id in nameless]
-        names = await pair_names(session, say, broadcast.programme_id, pairs,
-                                 {row.user_id: row.first_name for row in rows})
-        as_mentee = {mentee: names[pairing][1] for pairing, _, mentee in pairs}
+        first_names = {row.user_id: row.first_name for row in rows}
+        for _, mentor_id, _ in pairs:  # their mentors, who need not be in the audience
+            if mentor_id not in first_names:
+                mentor = await user_by_id(session, mentor_id)
+                first_names[mentor_id] = None if mentor is None else first_name(mentor.name)
+        names = await pair_names(session, say, broadcast.programme_id, pairs, first_names)
+        as_mentee = {mentee: whose_mentee(say, names[pairing], named=False)
+                     for pairing, _, mentee in pairs}
         as_mentor = {mentor: names[pairing][0] for pairing, mentor, _ in pairs}
         for user_id, row in nameless.items():
             mentee_first = row.role is Role.MENTEE and broadcast.audience != "mentors"

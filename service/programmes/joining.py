@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from service import callbacks
+from service import callbacks, journey
 from service.awaiting import wait_for
 from service.mentors import roles
 from service.mentors.rules import DIGEST
-from service.messages import OutMessage, button
+from service.messages import OutMessage, Response, button
 from service.programmes.defaults import ProgrammeDefaults
 from service.render import Renderer
+from service.runs import show_run
 from service.schedule import checkins
 from service.schedule.plan import replan
+from service.settings import apply_setting
 from service.turn import Turn
 from service.typed_buttons import offer
 from storage.programmes import ProgrammeRecord
@@ -71,7 +73,8 @@ async def take_defaults(turn: Turn, programme: ProgrammeRecord, changes: UserCha
 async def language_offer(turn: Turn, programme: ProgrammeRecord) -> list[OutMessage]:
     """After joining: if the programme's language replaced the one their app reports (and the
     bot speaks), one line in their own language with a button that switches back — /settings'
-    own press (`set:lang:<xx>`), so it is checked and confirmed as a press there is; typing its
+    own press (`set:lang:<xx>`, marked as this offer's: `language_switched`), so it is checked and
+    confirmed as a press there is, and the next step follows in the new language; typing its
     words or the language's name ("English", "Englisch") does the same. Nothing otherwise."""
     return await switch_back(turn, turn.app_language,
                              ProgrammeDefaults.of(programme.defaults).language)
@@ -87,9 +90,24 @@ async def switch_back(turn: Turn, own: str | None, language: str | None,
             or turn.user.language != language or own not in turn.content.catalog.texts):
         return []
     say = Renderer(turn.content.catalog, own).text
-    data = callbacks.setting_data("lang", own)
+    data = callbacks.join_language_data(own)
     line = OutMessage(say("programme_admin.language_offer"),
                       ((button(say("programme_admin.language_button"), data),),))
     if not typed:
         return [line]
     return [await offer(turn, line, words=((f"common.settings.words.{own}", data),))]
+
+
+async def language_switched(turn: Turn, language: str) -> Response:
+    """The offer after joining was taken: the switch is confirmed as /settings confirms it, and
+    the welcome's next step (which came in the programme's language) follows in the new one —
+    or, with a dialog open by now, its question. The welcome itself is not sent again."""
+    before = turn.user.language
+    switched = await apply_setting(turn, "lang", language)
+    if turn.user.language == before or turn.user.language != language:
+        return switched  # not understood, or it was theirs already (the button tapped again)
+    if turn.open_run is not None:
+        then = (await show_run(turn, turn.open_run, None)).messages
+    else:
+        then = tuple(await journey.suggestion(turn))
+    return replace(switched, messages=(*switched.messages, *then))

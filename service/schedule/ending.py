@@ -18,7 +18,7 @@ passed when it is planned is not created. The time of day is the check-in's, els
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dialogs.stages import Stage
 from service import callbacks, journey, runs
@@ -63,10 +63,23 @@ async def plan(turn: Turn, rules: Mapping[str, JSONObject]) -> list[NewItem]:
     at = time_of_day(rules)
     items = []
     for kind, days in LADDER.items():
-        due = placed(turn, local_moment(turn, ends + timedelta(days=days), at))
+        due = _due(turn, ends, days, at)
         items.append(NewItem(f"{kind}:{turn.user.id}:{ends.isoformat()}@{local_iso(turn, due)}",
                              kind, turn.user.id, due, {"ends": ends.isoformat()}))
     return await ahead(turn, items, KINDS)
+
+
+def _due(turn: Turn, ends: date, days: int, at: time) -> datetime:
+    """The moment of the ladder's step `days` from the end date (out of the quiet hours)."""
+    return placed(turn, local_moment(turn, ends + timedelta(days=days), at))
+
+
+async def steps_ahead(turn: Turn, ends: date) -> list[str]:
+    """The ladder's steps (`LADDER`'s kinds, in its order) a plan for this end date would still
+    create now: what a text may promise of a new end date (a step whose moment passed is not
+    created, as `plan` says)."""
+    at = time_of_day(await rules_of(turn.session, turn.user.id))
+    return [kind for kind, days in LADDER.items() if _due(turn, ends, days, at) >= turn.now]
 
 
 async def after_pause(turn: Turn) -> None:
@@ -78,7 +91,7 @@ async def after_pause(turn: Turn) -> None:
     if ends is None:
         return
     at = time_of_day(await rules_of(turn.session, turn.user.id))
-    reminder_due = placed(turn, local_moment(turn, ends + timedelta(days=LADDER[REMINDER]), at))
+    reminder_due = _due(turn, ends, LADDER[REMINDER], at)
     if reminder_due > turn.now or await reflected(turn, ends):
         return
     if await last_sent_at(turn.session, turn.user.id, REMINDER,
