@@ -20,7 +20,13 @@ from service.programmes.broadcasts import (
     schedule_broadcast,
     stamp,
 )
-from service.programmes.stats import ProgrammeStats, in_language, programme_stats, to_csv
+from service.programmes.stats import (
+    ProgrammeStats,
+    in_language,
+    programme_stats,
+    shown_values,
+    to_csv,
+)
 from storage.database import create_sessionmaker
 from storage.programmes import programme_by_name
 
@@ -94,20 +100,11 @@ def _unreadable(at: str) -> str:
 def describe(figures: ProgrammeStats, lang: str) -> str:
     """The figures as plain lines for the shell, all in one language (the stages by the names
     members and the report give them in it)."""
-    rate = figures.response_rate
     names = stage_names(lang)
-    return plain(default_catalog().render(
-        lang, "programmes.stats.shell", programme=figures.programme, members=figures.members,
-        pairs=figures.pairs,
-        stages=[(names.get(stage, stage), count) for stage, count in figures.pairs_by_stage.items()],
-        started=figures.started, invited=figures.invited, completed=figures.completed,
-        rate=None if rate is None else round(rate * 100), streaks=figures.missed_streaks,
-        stalled=figures.stalled, stalled_names=figures.stalled_names, attention=figures.attention,
-        inactive=figures.inactive, unreachable=figures.unreachable,
-        endings=[{"on": e.on.isoformat(), "mentor": e.mentor, "mentee": e.mentee}
-                 for e in figures.endings],
-        pulse_mentor=_two_places(figures.pulse_mentor), pulse_mentee=_two_places(figures.pulse_mentee),
-        safety_matches=figures.safety_matches, safety_people=figures.safety_people))
+    values = shown_values(figures, lambda stage: names.get(stage, stage))
+    values.update(pulse_mentor=_two_places(figures.pulse_mentor),
+                  pulse_mentee=_two_places(figures.pulse_mentee))
+    return plain(default_catalog().render(lang, "programmes.stats.shell", **values))
 
 
 def _two_places(value: float | None) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from service.callbacks import scheduling_data
 from service.messages import OutMessage, Response, button
-from service.programmes.stats import ProgrammeStats, programme_stats
+from service.programmes.stats import ProgrammeStats, programme_stats, shown_values
 from service.schedule.kinds import Choice
 from service.turn import Turn
 from storage.programmes import ProgrammeRecord, coordinated_by
@@ -48,20 +48,8 @@ async def show(turn: Turn, programme: ProgrammeRecord) -> Response:
 
 def render(turn: Turn, figures: ProgrammeStats) -> str:
     """The figures in the coordinator's language."""
-    rate = figures.response_rate
-    return turn.say(
-        "programmes.stats.view", programme=figures.programme, members=figures.members,
-        pairs=figures.pairs,
-        stages=[(turn.say(f"common.stages.{stage}.name"), count)
-                for stage, count in figures.pairs_by_stage.items()],
-        started=figures.started, invited=figures.invited, completed=figures.completed,
-        rate=None if rate is None else round(rate * 100), streaks=figures.missed_streaks,
-        stalled=figures.stalled, stalled_names=figures.stalled_names, attention=figures.attention,
-        inactive=figures.inactive, unreachable=figures.unreachable,
-        endings=[{"on": e.on.isoformat(), "mentor": e.mentor, "mentee": e.mentee}
-                 for e in figures.endings],
-        pulse_mentor=figures.pulse_mentor, pulse_mentee=figures.pulse_mentee,
-        safety_matches=figures.safety_matches, safety_people=figures.safety_people)
+    return turn.say("programmes.stats.view", **shown_values(
+        figures, lambda stage: turn.say(f"common.stages.{stage}.name")))
 
 
 def choices() -> tuple[Choice, ...]:

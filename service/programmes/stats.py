@@ -15,8 +15,10 @@ in the reader's language.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,6 +136,24 @@ def _mean(values: list[float | None]) -> float | None:
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
+
+
+def shown_values(figures: ProgrammeStats, stage_name: Callable[[str], str]) -> dict[str, Any]:
+    """The figures as the templates that show them take them (`/stats` in a chat, `coachbot
+    stats` in the shell): the stages by `stage_name`, the response rate in whole percent."""
+    rate = figures.response_rate
+    return {
+        "programme": figures.programme, "members": figures.members, "pairs": figures.pairs,
+        "stages": [(stage_name(stage), count) for stage, count in figures.pairs_by_stage.items()],
+        "started": figures.started, "invited": figures.invited, "completed": figures.completed,
+        "rate": None if rate is None else round(rate * 100), "streaks": figures.missed_streaks,
+        "stalled": figures.stalled, "stalled_names": figures.stalled_names,
+        "attention": figures.attention, "inactive": figures.inactive,
+        "unreachable": figures.unreachable,
+        "endings": [{"on": e.on.isoformat(), "mentor": e.mentor, "mentee": e.mentee}
+                    for e in figures.endings],
+        "pulse_mentor": figures.pulse_mentor, "pulse_mentee": figures.pulse_mentee,
+        "safety_matches": figures.safety_matches, "safety_people": figures.safety_people}
 
 
 def in_language(lang: str) -> Say:
