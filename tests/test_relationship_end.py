@@ -42,6 +42,7 @@ from storage.vocabulary import PairingStatus, Role
 from tests.support.chat import Chat, rendered, shown
 from tests.support.clock import FakeClock
 from tests.support.cohort import member, one_pass, pair, programme, seed_answer
+from tests.test_export_pairings import exported
 from tests.test_mentee_method import swapped
 from tests.test_transcripts import transcript, walk
 
@@ -134,24 +135,9 @@ async def csv_ends(service: ConversationService, made: ProgrammeRecord) -> str:
     return row["ends_on"]
 
 
-async def exported(chat: Chat) -> tuple[dict[str, Any], str]:
-    """The person's /export: the JSON data and the page."""
-    response = await chat.send("/export")
-    json_file, page = (message.document for message in response.messages)
-    assert json_file is not None
-    assert page is not None
-    return json.loads(json_file.content), page.content.decode()
-
-
 async def test_the_agreements_end_is_the_relationships_end_everywhere(
         service: ConversationService, clock: FakeClock) -> None:
-    clock.now = START
-    made = await fruehling(service)
-    mentor = await joined(service, made, Role.MENTOR, MENTOR, "Max Keller")
-    mentee = await joined(service, made, Role.MENTEE, MENTEE, "Ana Lima")
-    async with service.sessionmaker.begin() as session:  # coachbot pair "Frühling 2027" 101 202
-        await pair_members(session, made, MENTOR, MENTEE, clock())
-    await one_pass(service)  # the running bot introduces them
+    made, mentor, mentee = await paired_in_fruehling(service, clock)
 
     # Before the agreement: six calendar months from 1 December, 1 June 2027 (182 days).
     assert "182 Tage bis zum geplanten Ende" in mentor.texts(await mentor.send("/mentees"))
