@@ -438,6 +438,14 @@ async def test_after_the_agreement_the_invitation_suggests_the_next_stage_not_th
     assert user.stage == "initiation"  # nobody moved the journey on
 
 
+async def dialog_started(chat: Chat) -> str | None:
+    """Start pressed on the invitation: the dialog now running, if any."""
+    await chat.press("Start")
+    async with chat.service.sessionmaker.begin() as session:
+        run = await active_run(session, await user_id(chat))
+    return None if run is None else run.dialog
+
+
 async def test_with_the_next_stage_done_too_the_invitation_is_the_check_in(
         chat: Chat, clock: FakeClock) -> None:
     """In initiation with the agreement and every dialog of establishing done: the check-in."""
@@ -445,11 +453,7 @@ async def test_with_the_next_stage_done_too_the_invitation_is_the_check_in(
         await saved_run(chat, dialog, {}, shared=False)
     assert await invited(chat, clock, "initiation") == shown("en", "checkins.invite.maturing",
                                                              name="Ana")
-    await chat.press("Start")
-    async with chat.service.sessionmaker.begin() as session:
-        run = await active_run(session, await user_id(chat))
-    assert run is not None
-    assert run.dialog == "checkin"
+    assert await dialog_started(chat) == "checkin"
 
 
 async def test_in_ending_the_reflection(chat: Chat, clock: FakeClock) -> None:
@@ -466,11 +470,7 @@ async def test_in_ending_with_the_reflection_done_the_check_in_as_usual(
     await saved_run(chat, "reflection", {}, shared=False)
     assert await invited(chat, clock, "ending") == shown("en", "checkins.invite.maturing",
                                                          name="Ana")
-    await chat.press("Start")
-    async with chat.service.sessionmaker.begin() as session:
-        run = await active_run(session, await user_id(chat))
-    assert run is not None
-    assert run.dialog == "checkin"
+    assert await dialog_started(chat) == "checkin"
 
 
 async def test_in_maturing_start_runs_the_check_in_about_the_step(
