@@ -118,6 +118,20 @@ def make_environment(
     )
 
 
+#: How many renderings of texts with variables `Catalog.render` keeps (then it starts again).
+RENDERED_KEPT = 4096
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _memo(name: str, variables: Mapping[str, Any]) -> tuple[object, ...] | None:
+    """A text's rendering is kept by its name and variables when each variable is a plain value
+    (its type part of the key: a `Markup` is not escaped as a `str` of the same letters is);
+    None when one is not (a list, a mapping: they may change)."""
+    if not all(type(value) in _PLAIN for value in variables.values()):
+        return None
+    return (name, *sorted((key, type(value).__name__, value) for key, value in variables.items()))
+
+
 @dataclass(eq=False)
 class Catalog:
     """Texts of every language, with the rendering and matching the engine and front-ends need."""
@@ -134,6 +148,7 @@ class Catalog:
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
         self._templates: dict[str, Template] = {}
         self._constants: dict[str, str] = {}  # texts of no variables, rendered once
+        self._rendered: dict[tuple[object, ...], str] = {}  # texts of plain variables (`_memo`)
 
     def has(self, lang: str, key: str) -> bool:
         """Whether a text exists for this key in this language."""
@@ -151,6 +166,9 @@ class Catalog:
         name = f"{lang}:{key}"
         if not variables and name in self._constants:  # a button's label, a title
             return self._constants[name]
+        memo = _memo(name, variables)
+        if memo is not None and memo in self._rendered:  # the same invitation to a whole cohort
+            return self._rendered[memo]
         template = self._templates.get(name)
         if template is None:
             template = self.env.get_template(name)
@@ -158,6 +176,10 @@ class Catalog:
         text = template.render({**variables, "lang": lang}).strip()
         if not variables:
             self._constants[name] = text
+        elif memo is not None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()
+            self._rendered[memo] = text
         return text
 
     def page(self, lang: str, name: str, **variables: Any) -> str:

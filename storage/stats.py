@@ -79,14 +79,14 @@ async def member_figures(session: AsyncSession, programme_id: int,
     activity = (select(RUNS.c.user_id, func.max(RUNS.c.updated_at).label("last_active"),
                        func.sum(case((done, 1), else_=0)).label("completed"))
                 .select_from(USERS.join(RUNS, RUNS.c.user_id == USERS.c.id)).where(member)
-                .group_by(RUNS.c.user_id).subquery())
+                .group_by(USERS.c.id).subquery())
     theirs = USERS.join(ITEMS, and_(ITEMS.c.user_id == USERS.c.id, ITEMS.c.kind.in_(INVITATIONS)))
     flag = started_flag()
     recent = and_(ITEMS.c.status.in_(WENT_OUT), ITEMS.c.due_at >= since)
     invited = (select(ITEMS.c.user_id, func.sum(case((recent, 1), else_=0)).label("invited"),
                       func.sum(case((recent, flag), else_=0)).label("started"),
                       func.max(case((flag == 1, ITEMS.c.due_at))).label("last_started"))
-               .select_from(theirs).where(member).group_by(ITEMS.c.user_id).subquery())
+               .select_from(theirs).where(member).group_by(USERS.c.id).cte("invited"))
     streak = (select(ITEMS.c.user_id, func.count().label("streak"))
               .select_from(theirs.outerjoin(invited, invited.c.user_id == ITEMS.c.user_id))
               .where(member, ITEMS.c.status == ItemStatus.MISSED.value,

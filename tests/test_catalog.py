@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from jinja2.exceptions import SecurityError, UndefinedError
+from markupsafe import Markup
 
 from dialogs.registry import default_scripts
 from prompts.catalog import Catalog, CatalogLexicon, default_catalog, fold
@@ -62,6 +63,23 @@ def test_variables_are_autoescaped(lang: str) -> None:
 
 def test_autoescape_also_in_a_small_catalog() -> None:
     assert small("<b>{{ x }}</b>").render("en", "t", x="<i>&") == "<b>&lt;i&gt;&amp;</b>"
+
+
+def test_a_rendering_kept_for_the_same_variables_is_the_same_text() -> None:
+    """Renderings are kept by their variables (a cohort's invitations render once); a Markup of
+    the same letters as a str is not escaped like it, and a list may change, so neither is
+    answered from what was kept for the other."""
+    catalog = small("<b>{{ x }}</b>{% for i in items %}, {{ i }}{% endfor %}")
+    assert catalog.render("en", "t", x="<i>", items=()) == "<b>&lt;i&gt;</b>"
+    assert catalog.render("en", "t", x="<i>", items=()) == "<b>&lt;i&gt;</b>"
+    assert catalog.render("en", "t", x=Markup("<i>"), items=()) == "<b><i></b>"
+    assert catalog.render("en", "t", x="<i>", items=()) == "<b>&lt;i&gt;</b>"
+    items = ["a"]
+    assert catalog.render("en", "t", x=1, items=items) == "<b>1</b>, a"
+    items.append("b")
+    assert catalog.render("en", "t", x=1, items=items) == "<b>1</b>, a, b"
+    assert catalog.render("en", "t", x=True, items=()) == "<b>True</b>"
+    assert catalog.render("en", "t", x=1, items=()) == "<b>1</b>"
 
 
 @pytest.mark.parametrize("payload", ["{{ 7*7 }}", "{% for x in range(3) %}x{% endfor %}",

@@ -439,6 +439,23 @@ async def test_stale_and_forged_button_presses_are_explained_and_change_nothing(
 # 4. Stickers, photos, voice notes, locations and files on a text step
 
 
+async def test_every_text_goes_out_as_html_without_a_link_preview_and_its_buttons_work(
+        e2e: E2E) -> None:
+    """The bot's texts reach Telegram as `send_message` with the bot's defaults would send them
+    (bot.telegram.sending.send_text): HTML, no link previews, the keyboard as Telegram reads it."""
+    client = e2e.client(lang="en")
+    await client.send("/start")
+    assert client.last_buttons, "the welcome has no buttons"
+    await start_agreement(client, "en")
+    await client.send("My purpose is on <https://example.org/a?b=1&c=2> & {{ not a template }}")
+    assert len(client.messages) >= 3
+    for message in client.messages:
+        assert message["parse_mode"] == "HTML"
+        assert message["link_preview_options"] == {"is_disabled": True}
+    answers = await e2e.answers(client.user_id)
+    assert answers["purpose"] == "My purpose is on <https://example.org/a?b=1&c=2> & {{ not a template }}"
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_media_on_a_text_step_gets_a_kind_note_and_the_same_question(e2e: E2E, lang: str) -> None:
     client = e2e.client(lang=lang)

@@ -3,19 +3,22 @@ photos."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
-from telegram.constants import MessageLimit
+from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ExtBot
+from telegram.ext import Defaults, ExtBot
 from telegram.helpers import escape
+from telegram.warnings import PTBUserWarning
 
 from service.inputs import valid_text
-from service.messages import OutMessage, Response
+from service.messages import Button, OutMessage, Response
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,10 @@ LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)
 _TAG = re.compile(r"<(/?)([a-z\-]+)([^>]*)>")
 _ENTITY = re.compile(r"&[#a-z0-9]+;")
+#: python-telegram-bot asks for `send_message` where `do_api_request("sendMessage")` is called;
+#: `send_text` calls it on purpose (see there).
+RAW_SEND_WARNING = r"Please use 'Bot\.sendMessage' instead of"
+warnings.filterwarnings("ignore", RAW_SEND_WARNING, PTBUserWarning)
 
 
 def _open_tags(html: str) -> list[tuple[str, str]]:
@@ -105,6 +112,15 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
                                   for b in row] for row in message.buttons])
 
 
+def keyboard_data(buttons: Sequence[Sequence[Button]]) -> dict[str, object] | None:
+    """`keyboard` as the Bot API reads it (what python-telegram-bot would make of the markup),
+    for `send_text`: without building the objects only to turn them back into this."""
+    if not buttons:
+        return None
+    return {"inline_keyboard": [[{"text": valid_text(b.label), "callback_data": b.data}
+                                 for b in row] for row in buttons]}
+
+
 async def send_messages(bot: ExtBot[None], chat_id: int, messages: Sequence[OutMessage]) -> None:
     """Send messages in order; long texts are split, the keyboard goes on the last part. Text
     saved before inputs were made valid UTF-8 may hold a lone surrogate: it is shown as U+FFFD."""
@@ -121,7 +137,35 @@ async def send_messages(bot: ExtBot[None], chat_id: int, messages: Sequence[OutM
         parts = split_html(text)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            await bot.send_message(chat_id, part, reply_markup=keyboard(message) if last else None)
+            await send_text(bot, chat_id, part, message.buttons if last else ())
+
+
+async def send_text(bot: ExtBot[None], chat_id: int, text: str,
+                    buttons: Sequence[Sequence[Button]] = ()) -> None:
+    """One text message with its buttons, as `bot.send_message` sends it with the bot's defaults
+    (HTML, no link previews), through its rate limiter, but with Telegram's answer left as it
+    came: nothing here reads the `Message` that `send_message` would make of it, and making it
+    costs python-telegram-bot more than the sending does (`do_api_request` without a return
+    type; it takes the keyboard as the Bot API reads it, `keyboard_data`)."""
+    data: dict[str, object] = {"chat_id": chat_id, "text": text, **_sent_with(bot.defaults)}
+    markup = keyboard_data(buttons)
+    if markup is not None:
+        data["reply_markup"] = markup
+    await bot.do_api_request("sendMessage", data)
+
+
+@functools.lru_cache(maxsize=4)
+def _sent_with(defaults: Defaults | None) -> dict[str, object]:
+    """What `send_message` would add of the bot's defaults to a text message; HTML without any
+    (every text the service makes is HTML)."""
+    if defaults is None:
+        return {"parse_mode": ParseMode.HTML}
+    added: dict[str, object] = {}
+    if defaults.parse_mode is not None:
+        added["parse_mode"] = defaults.parse_mode
+    if defaults.link_preview_options is not None:
+        added["link_preview_options"] = defaults.link_preview_options.to_dict()
+    return added
 
 
 async def send_photo(bot: ExtBot[None], chat_id: int, message: OutMessage, text: str) -> None:

@@ -990,6 +990,7 @@ class BotApiStub:
                 "text": text,
                 "raw_text": params["text"],
                 "parse_mode": params.get("parse_mode"),
+                "link_preview_options": params.get("link_preview_options"),
                 "reply_markup": markup,
             },
         )
