@@ -7,6 +7,7 @@ has checked who may see it (storage.programmes.coordinated_by).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -72,18 +73,20 @@ async def member_figures(session: AsyncSession, programme_id: int,
                          since: datetime) -> list[MemberFigures]:
     """Every member of the programme with their last activity, invitations since `since`, mentee
     check-ins completed since then, and their current missed streak: grouped sub-queries over the members'
-    own rows (users by programme, then runs and items by person), joined to the members."""
+    own rows (users by programme, then runs and items by person), joined to the members; the
+    invitation counts are read once (a CTE) for the figures and for the streak."""
     member = USERS.c.programme_id == programme_id
     done = and_(RUNS.c.dialog == CHECKIN, RUNS.c.status == RunStatus.COMPLETED.value,
                 func.coalesce(RUNS.c.completed_at, RUNS.c.updated_at) >= since)
-    activity = (select(RUNS.c.user_id, func.max(RUNS.c.updated_at).label("last_active"),
+    activity = (select(USERS.c.id.label("user_id"), func.max(RUNS.c.updated_at).label("last_active"),
                        func.sum(case((done, 1), else_=0)).label("completed"))
                 .select_from(USERS.join(RUNS, RUNS.c.user_id == USERS.c.id)).where(member)
                 .group_by(USERS.c.id).subquery())
     theirs = USERS.join(ITEMS, and_(ITEMS.c.user_id == USERS.c.id, ITEMS.c.kind.in_(INVITATIONS)))
     flag = started_flag()
     recent = and_(ITEMS.c.status.in_(WENT_OUT), ITEMS.c.due_at >= since)
-    invited = (select(ITEMS.c.user_id, func.sum(case((recent, 1), else_=0)).label("invited"),
+    invited = (select(USERS.c.id.label("user_id"),
+                      func.sum(case((recent, 1), else_=0)).label("invited"),
                       func.sum(case((recent, flag), else_=0)).label("started"),
                       func.max(case((flag == 1, ITEMS.c.due_at))).label("last_started"))
                .select_from(theirs).where(member).group_by(USERS.c.id).cte("invited"))
@@ -99,11 +102,42 @@ async def member_figures(session: AsyncSession, programme_id: int,
              .outerjoin(invited, invited.c.user_id == USERS.c.id)
              .outerjoin(streak, streak.c.user_id == USERS.c.id)
              .where(member).order_by(USERS.c.id))
-    return [MemberFigures(row.id, first_name(row.name), row.stage, bool(row.active),
-                          row.last_active,  # max() keeps the column's type: aware UTC
-                          int(row.invited or 0), int(row.started or 0), int(row.streak or 0),
-                          row.created_at, int(row.completed or 0))
-            for row in await session.execute(query)]
+    # rows unpacked in the query's order: ten thousand members are read by name noticeably slower
+    return [MemberFigures(user_id, first_name(name), stage, bool(active),
+                          last_active,  # max() keeps the column's type: aware UTC
+                          int(invited or 0), int(started or 0), int(streak or 0),
+                          created_at, int(completed or 0))
+            for (user_id, name, stage, active, last_active, invited, started, streak, created_at,
+                 completed) in await session.execute(query)]
+
+
+async def invitations_by_period(session: AsyncSession, programme_id: int,
+                                starts: Sequence[datetime]) -> list[tuple[int, int]]:
+    """Per period (from each of `starts`, which ascend, to the next; the last runs on): the
+    invitations that went out to the programme's members and how many of them were started, as
+    `member_figures` counts them since a moment, in one grouped query."""
+    if not starts:
+        return []
+    period = case(*((ITEMS.c.due_at >= start, index)
+                    for index, start in reversed(list(enumerate(starts)))), else_=-1)
+    query = (select(period.label("period"), func.count(), func.sum(started_flag()))
+             .select_from(USERS.join(ITEMS, and_(ITEMS.c.user_id == USERS.c.id,
+                                                 ITEMS.c.kind.in_(INVITATIONS))))
+             .where(USERS.c.programme_id == programme_id, ITEMS.c.status.in_(WENT_OUT),
+                    ITEMS.c.due_at >= starts[0])
+             .group_by(period))
+    counts = [(0, 0)] * len(starts)
+    for index, invited, started in await session.execute(query):
+        if index >= 0:
+            counts[int(index)] = (int(invited), int(started or 0))
+    return counts
+
+
+async def unreachable_members(session: AsyncSession, programme_id: int) -> set[int]:
+    """The Telegram ids of the programme's members who blocked the bot."""
+    return set((await session.execute(
+        select(USERS.c.telegram_id).where(USERS.c.programme_id == programme_id,
+                                          USERS.c.active.is_(False)))).scalars())
 
 
 async def pair_figures(session: AsyncSession, programme_id: int) -> list[PairFigures]:
@@ -130,10 +164,12 @@ async def pair_figures(session: AsyncSession, programme_id: int) -> list[PairFig
              .where(PAIRINGS.c.programme_id == programme_id,
                     PAIRINGS.c.status != PairingStatus.ENDED.value)
              .order_by(PAIRINGS.c.id))
-    return [PairFigures(row.id, row.mentor_id, row.mentee_id, row.status, row.started_on,
-                        row.ends_on, _float(row.mentor), _float(row.mentee), int(row.pulses),
-                        row.mentor_telegram_id, row.mentee_telegram_id)
-            for row in await session.execute(query)]
+    return [PairFigures(pairing, mentor_id, mentee_id, status, started_on, ends_on,
+                        _float(mentor_pulse), _float(mentee_pulse), int(pulses_given),
+                        mentor_telegram_id, mentee_telegram_id)
+            for (pairing, mentor_id, mentee_id, status, started_on, ends_on, mentor_pulse,
+                 mentee_pulse, pulses_given, mentor_telegram_id, mentee_telegram_id)
+            in await session.execute(query)]
 
 
 def _float(value: object) -> float | None:

@@ -194,6 +194,12 @@ async def test_the_report_of_a_seeded_programme(service: ConversationService,
             item = await item_by_key(session, key)
             assert item is not None
             await set_status(session, item.id, ItemStatus.MISSED, now)
+        key = f"checkin:{mentees[0].id}:started"  # two weeks ago, started: the second week
+        await add_items(session, [NewItem(key, "checkin", mentees[0].id,
+                                          now - timedelta(days=16), {"started": True})], now)
+        item = await item_by_key(session, key)
+        assert item is not None
+        await set_status(session, item.id, ItemStatus.SENT, now)
     async with service.sessionmaker.begin() as session:
         found = await programme_by_name(session, "Spring cohort")
         assert found is not None
@@ -204,7 +210,7 @@ async def test_the_report_of_a_seeded_programme(service: ConversationService,
     assert data.stages["maturing"] == 2
     assert data.stages["initiation"] == 1
     assert [e.mentee for e in data.endings] == ["Mentee0"]
-    assert sum(week.sent for week in data.weeks) == 2
+    assert [(week.sent, week.started) for week in data.weeks] == [(0, 0), (1, 1), (1, 0), (1, 0)]
     assert [p.count for p in data.pulse] == [2]
     attention = {p.mentee: p for p in data.attention if p.needs_attention}
     assert attention["Mentee1"].missed_streak == 2

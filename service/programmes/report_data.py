@@ -1,7 +1,7 @@
 """The report's figures, taken from the programme's statistics (service.programmes.stats and
 storage.stats): the one place that turns them into `ReportData`. The week-by-week response rate
-is the statistics' window read four times (invitations since each week's start, less those since
-the next); the pulse trend is one grouped query per report."""
+counts the statistics' invitations by the week they went out, and the pulse trend averages the
+pulses by month: one grouped query each."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from service.programmes.stats import (
 )
 from storage.programmes import ProgrammeRecord
 from storage.pulse_trend import pulse_by_period
-from storage.stats import MemberFigures, member_figures, pair_figures
+from storage.stats import invitations_by_period, unreachable_members
 
 WEEKS = 4  # the response rate by week: as far back as the statistics' window
 MONTHS = 6  # the pulse trend: this many calendar months, this one included
@@ -33,13 +33,13 @@ async def report_data(session: AsyncSession, programme: ProgrammeRecord,
     `say`, in the report's language), never answer text."""
     today = programme_today(programme, now)
     stats = await programme_stats(session, programme, now, today, say)
-    members = {m.user_id: m for m in await member_figures(session, programme.id, now)}
     return ReportData(
         programme=programme.name, today=today, members=stats.members, pairs=stats.pairs,
         stages=dict(stats.pairs_by_stage),
         weeks=await _weeks(session, programme, stats, now),
         pulse=await _pulse(session, programme, now),
-        attention=tuple(await _attention(session, programme, stats, members, today)),
+        attention=tuple(_attention(stats, await unreachable_members(session, programme.id),
+                                   today)),
         endings=tuple(Ending(e.mentee, e.mentor, e.on) for e in stats.endings),
         completed=stats.completed)
 
@@ -49,14 +49,10 @@ async def _weeks(session: AsyncSession, programme: ProgrammeRecord, stats: Progr
     """Invitations sent and started per week, oldest first; none when none went out."""
     if not stats.invited:
         return ()
-    since = [(stats.invited, stats.started)]  # since WEEKS weeks ago (the statistics' window)
-    for back in range(WEEKS - 1, 0, -1):
-        figures = await member_figures(session, programme.id, now - timedelta(weeks=back))
-        since.append((sum(m.invited for m in figures), sum(m.started for m in figures)))
-    since.append((0, 0))
-    return tuple(WeekRate((now - timedelta(weeks=WEEKS - i)).date(),
-                          since[i][0] - since[i + 1][0], since[i][1] - since[i + 1][1])
-                 for i in range(WEEKS))
+    starts = [now - timedelta(weeks=WEEKS - i) for i in range(WEEKS)]  # the first: the window's
+    counts = await invitations_by_period(session, programme.id, starts)
+    return tuple(WeekRate(start.date(), sent, started)
+                 for start, (sent, started) in zip(starts, counts, strict=True))
 
 
 def _month_starts(now: datetime) -> list[datetime]:
@@ -80,22 +76,20 @@ def _score(text: str) -> float | None:
     return float(text) if text else None
 
 
-async def _attention(session: AsyncSession, programme: ProgrammeRecord, stats: ProgrammeStats,
-                     members: dict[int, MemberFigures], today: date) -> list[PairAttention]:
+def _attention(stats: ProgrammeStats, unreachable: set[int], today: date) -> list[PairAttention]:
     """Every open pair that needs a look (stats decided which: the figure /stats and `coachbot
-    stats` give), with what makes it so."""
-    sides = {p.pairing_id: (p.mentor_id, p.mentee_id)
-             for p in await pair_figures(session, programme.id)}
+    stats` give), with what makes it so; `unreachable`: the Telegram ids of members who blocked
+    the bot."""
     pairs = []
     for row in (row for row in stats.rows if row.needs_attention):
-        unreachable = tuple(name for i, name in zip(sides.get(row.pairing, ()),
-                                                    (row.mentor, row.mentee), strict=False)
-                            if i in members and not members[i].active)
+        blocked = tuple(name for person, name in ((row.mentor_telegram_id, row.mentor),
+                                                  (row.mentee_telegram_id, row.mentee))
+                        if person in unreachable)
         scores = [s for s in (_score(row.pulse_mentor), _score(row.pulse_mentee)) if s is not None]
         pairs.append(PairAttention(
             row.mentee, row.mentor, stalled_days=_stalled_days(row, today),
             missed_streak=row.missed_streak if row.missed_streak >= STREAK else 0,
-            pulse=min(scores) if scores else None, unreachable=unreachable))
+            pulse=min(scores) if scores else None, unreachable=blocked))
     return pairs
 
 
