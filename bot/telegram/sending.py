@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, EndPointNotFound, InvalidToken
 from telegram.ext import Defaults, ExtBot
 from telegram.helpers import escape
 from telegram.warnings import PTBUserWarning
@@ -151,7 +151,12 @@ async def send_text(bot: ExtBot[None], chat_id: int, text: str,
     markup = keyboard_data(buttons)
     if markup is not None:
         data["reply_markup"] = markup
-    await bot.do_api_request("sendMessage", data)
+    try:
+        await bot.do_api_request("sendMessage", data)
+    except EndPointNotFound as error:  # its name for a rejected token, as sendMessage exists
+        if isinstance(error.__cause__, InvalidToken):
+            raise error.__cause__ from None
+        raise
 
 
 @functools.lru_cache(maxsize=4)
