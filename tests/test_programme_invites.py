@@ -726,3 +726,50 @@ async def test_invite_with_a_name_and_a_side_asks_only_what_they_leave_open(
                  role=shown("en", "programme_admin.invite.mentor")) in unknown
     made = coordinator.texts(await coordinator.send("Fri2"))
     assert "Mentors of Fri2" in made
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_someone_who_only_said_mentor_joins_a_cohort_s_mentee_link_as_a_mentee(
+        service: ConversationService, lang: str) -> None:
+    """A first answer to the side question is no settled side: someone who tapped "mentor" and
+    then opens the cohort's mentee link is a mentee of the programme, greeted as one (not a
+    mentor member told the team will find them a mentor)."""
+    spring = await _programme(service, "Spring", language=lang)
+    token = await _token(service, spring, Role.MENTEE, uses=5)
+    ana = Chat(service, user_id=87, name="Ana")
+    await ana.send("/start")
+    await ana.press(shown("en", "mentors.roles.mentor_button"))
+    ana.language = lang
+    opened = ana.texts(await ana.send(f"/start {token}"))
+    assert shown(lang, "programme_admin.joined", programme="Spring", as_mentor=False,
+                 name="Ana") in opened
+    assert (await _joined(service, 87))[:2] == (Role.MENTEE, False)
+    assert await _uses_left(service, token) == 4
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_mentor_of_no_programme_opening_a_cohort_s_mentee_link_is_told_it_is_for_mentees(
+        service: ConversationService, lang: str) -> None:
+    """A mentor with a mentee of their own (in no programme) stays as they are: the link is for
+    the programme's mentees, its place stays free, and the team can take them in."""
+    spring = await _programme(service, "Spring", language=lang)
+    token = await _token(service, spring, Role.MENTEE, uses=5)
+    mia = Chat(service, user_id=88, name="Mia", language=lang)
+    await mia.send("/start mentor")
+    invited = mia.texts(await mia.send("/invite"))
+    found = re.search(r"/start ([A-Za-z0-9_-]{32})", invited)
+    assert found is not None
+    ben = Chat(service, user_id=89, name="Ben", language=lang)
+    await ben.send(f"/start {found[1]}")
+    async with service.sessionmaker.begin() as session:
+        mentee = await get_user(session, 89)
+        assert mentee is not None
+        assert await pairing_of_mentee(session, mentee.id) is not None
+    opened = mia.texts(await mia.send(f"/start {token}"))
+    assert opened == shown(lang, "programme_admin.mentee_link_for_independent_mentor",
+                           programme="Spring")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 88)
+    assert user is not None
+    assert (user.role, user.programme_id) == (Role.MENTOR, None)
+    assert await _uses_left(service, token) == 5

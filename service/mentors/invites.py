@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from service import callbacks, journey
 from service.callbacks import MentorLinkPress
 from service.commands import Scope
-from service.mentors.roles import answered, ask_role, settled_mentee
+from service.mentors.roles import answered, ask_role, settled_mentee, settled_mentor
 from service.mentors.scopes import load_roles, menu_of
 from service.messages import Delivery, OutMessage, Response, button
 from service.names import mentee_name, mentor_words
@@ -208,6 +208,14 @@ async def _refusal(turn: Turn, found: InviteRecord | None, creator: UserRecord |
         # its own mentor on the cohort's mentee link (a tap in the group chat): a mentor's mentee
         # side is a pairing, the programme team's to make; not "the team will pair you", no use
         key = "programme_admin.mentee_link_for_mentor"
+        joining = await programme_by_id(turn.session, found.programme_id)
+        programme = joining.name if joining is not None else None
+    elif (found.role is Role.MENTEE and found.programme_id is not None
+          and turn.user.programme_id is None and turn.user.role is Role.MENTOR
+          and await settled_mentor(turn)):
+        # a mentor of their own (in no programme) on a cohort's mentee link: joining would make
+        # them a mentor member told the team will find them a mentor; the team decides either
+        key = "programme_admin.mentee_link_for_independent_mentor"
         joining = await programme_by_id(turn.session, found.programme_id)
         programme = joining.name if joining is not None else None
     elif use and not await use_invite(turn.session, found.id, turn.now):  # someone was quicker

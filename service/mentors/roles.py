@@ -221,6 +221,20 @@ async def settled_mentee(turn: Turn) -> bool:
     return bool(mentees & await completed_dialogs(turn.session, turn.user.id))
 
 
+async def settled_mentor(turn: Turn) -> bool:
+    """Whether they are a mentor by more than a first answer: ever paired as one, a mentor's
+    dialog finished, or a programme's member on that side. Anyone else a programme's mentee link
+    makes a mentee (service.programmes.joining): a tap on "mentor" at /start was only a first
+    answer."""
+    if turn.user.role is Role.MENTOR and turn.user.programme_id is not None:
+        return True
+    if any(as_mentor for _, as_mentor, _ in await pairings_of_user(turn.session, turn.user.id)):
+        return True
+    mentors = {d.name for d in turn.content.scripts.by_name.values()
+               if d.audience is Audience.MENTOR}
+    return bool(mentors & await completed_dialogs(turn.session, turn.user.id))
+
+
 async def answered(turn: Turn) -> None:
     """The role question no longer waits (a side was chosen, or a link gave one)."""
     if asked(turn):

@@ -33,12 +33,16 @@ async def join(turn: Turn, programme: ProgrammeRecord, role: Role) -> None:
     """Make the person a member of the programme on this side, with its defaults. A mentor's link
     makes someone who is no settled mentee (`roles.settled_mentee`) a mentor first and foremost,
     as a newcomer: a /start before it only asked, or assumed, a side; a settled mentee keeps
-    that side and adds the mentor's."""
+    that side and adds the mentor's. A mentee link makes a mentor who is no settled one
+    (`roles.settled_mentor`) a mentee; a settled one never gets here (service.mentors.invites)."""
     changes: UserChanges = {}
     if role is Role.MENTOR:
         changes["mentors"] = True
     if turn.created or (role is Role.MENTOR and not await roles.settled_mentee(turn)):
         changes["role"] = role
+    elif role is Role.MENTEE and turn.user.role is Role.MENTOR \
+            and not await roles.settled_mentor(turn):  # "mentor" was only a first answer
+        changes["role"], changes["mentors"] = role, False
     if roles.asked(turn):  # the link answers the side question
         await wait_for(turn, None)
     await take_defaults(turn, programme, changes, mentee=role is Role.MENTEE,
