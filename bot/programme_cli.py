@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
+from bot.outputs import read_input, source_name
 from bot.settings import Settings
 from service.messages import counted
 from service.programmes.admin import (
@@ -412,20 +413,18 @@ async def pair_one(settings: Settings, name: str, mentor: str, mentee: str) -> i
 
 
 async def pair_file(settings: Settings, name: str, path: Path) -> int:
+    """`pair --csv FILE`, or `--csv -` for the rows on standard input (`... | coachbot pair`)."""
     try:
-        # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte order mark.
-        text = path.read_text(encoding="utf-8-sig")  # noqa: ASYNC240 (one small file)
-    except OSError as error:
-        return fail(f"cannot read {path}: {error.strerror}")
-    except UnicodeDecodeError:
-        return fail(f"{path} is not UTF-8 text")
+        text = read_input(path)
+    except ValueError as error:
+        return fail(str(error))
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
             result = await pair_csv(session, await _programme(session, name), text, utc_now())
         except (_Missing, PairError) as error:
             return fail(str(error))
     if not result.made and not result.bad:
-        return fail(f"{path} has no rows: write one pair a line, mentor,mentee")
+        return fail(f"{source_name(path)} has no rows: write one pair a line, mentor,mentee")
     for made in result.made:
         print(f"paired: {made.mentor.telegram_id} (mentor) with {made.mentee.telegram_id} (mentee)")
     for bad in result.bad:

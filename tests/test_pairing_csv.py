@@ -4,6 +4,8 @@ pair by first name."""
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,3 +224,31 @@ async def test_a_mentee_given_as_the_mentor_is_refused_naming_their_side(
     assert (made.mentor.telegram_id, made.mentee.telegram_id) == (102, 101)
     sent = {delivery.recipient for delivery in await one_pass(service)}
     assert sent == {101, 102, 201}  # Lu, in a refused row only, hears nothing
+
+
+def test_pair_csv_dash_reads_the_rows_from_standard_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`... | coachbot pair --csv -` pairs the piped rows (a spreadsheet's byte order mark too),
+    as `stats --csv -` writes to stdout; an empty pipe or one not UTF-8 is one line naming
+    standard input."""
+    from tests.test_programme_cli import _env, _members, _one_line
+
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    _members(url, "Spring", [(1, "Mia", Role.MENTOR), (2, "Jo", Role.MENTEE)])
+    capsys.readouterr()
+
+    def piped(data: bytes) -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    piped("\ufeffmentor;mentee\r\nMia;Jo\r\n".encode())
+    assert main(["pair", "--programme", "Spring", "--csv", "-"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "paired: 1 (mentor) with 2 (mentee)", "1 pair made, 0 rows not paired."]
+    piped(b"")
+    assert main(["pair", "--programme", "Spring", "--csv", "-"]) == 1
+    assert _one_line(capsys) == ("coachbot: standard input has no rows: write one pair a line, "
+                                 "mentor,mentee")
+    piped(b"Mia,J\xf6\n")
+    assert main(["pair", "--programme", "Spring", "--csv", "-"]) == 1
+    assert _one_line(capsys) == "coachbot: standard input is not UTF-8 text"
