@@ -227,6 +227,11 @@ def test_one_of_anything_is_said_in_the_singular(
     (["invite", "--programme", "Nope", "--role", "mentee"], "coachbot: no programme called 'Nope'"),
     (["invite", "--programme", "Taken", "--role", "mentee", "--expires", "soon"],
      "coachbot: cannot read --expires 'soon'; write e.g. 14d, 2w or 1mo"),
+    *((["invite", "--programme", "Taken", "--role", "mentee", f"--expires={length}"],
+       f"coachbot: --expires {length.strip()!r}: an invite link must work at least one day; "
+       "write e.g. 14d, 2w or 1mo") for length in ("0d", "0w", "-3d", " 0mo ")),
+    (["invite", "--programme", "Taken", "--role", "mentee", "--expires", "5y"],
+     "coachbot: --expires '5y': an invite link works at most 3 years; write e.g. 14d, 2w or 1mo"),
     (["invite", "--programme", "Taken", "--role", "mentee", "--uses", "0"],
      "coachbot: --uses must be between 1 and 10000"),
     (["invite", "--programme", "Taken", "--role", "mentee", "--qr", "x.png"],
