@@ -12,9 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +42,7 @@ from service.programmes.invites import (
     qr_png,
     revoke_invite,
     valid_username,
+    works_until,
 )
 from service.programmes.moving import MoveError, move
 from service.programmes.pairs import PairError, pair, pair_csv, unpair, who
@@ -105,14 +104,9 @@ def _length_text(defaults: ProgrammeDefaults) -> str:
     return "-" if defaults.length is None else counted(defaults.length.count, defaults.length.unit)
 
 
-def _until(programme: ProgrammeRecord, moment: datetime) -> date:
-    """The last day an invite works, in the programme's zone (UTC without one)."""
-    return moment.astimezone(ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))).date()
-
-
 def _invite_line(invite: InviteRecord, programme: ProgrammeRecord) -> str:
     return (f"  invite {invite.id} ({invite.role.value}s): {counted(invite.uses_left, 'use')} "
-            f"left, until {_until(programme, invite.expires_at)}")
+            f"left, until {works_until(programme, invite)}")
 
 
 def _zone_text(zone: str | None) -> str:
@@ -350,7 +344,7 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
                 _write(qr, qr_png(deep_link(username, made.token)))
     except (_Missing, _Unwritten) as error:
         return fail(str(error))
-    until = _until(programme, made.invite.expires_at)
+    until = works_until(programme, made.invite)
     number = f"invite {made.invite.id} (coachbot invite --revoke {made.invite.id} ends it)"
     if not username:
         print(f"/start {made.token}")

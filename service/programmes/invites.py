@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import segno
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +58,13 @@ def parse_valid_for(text: str, now: datetime) -> timedelta:
             raise DefaultsError(f"--expires {text.strip()!r}: an invite link works at most 3 "
                                 "years; write e.g. 14d, 2w or 1mo") from error
         raise DefaultsError(f"cannot read --expires {text!r}; write e.g. 14d, 2w or 1mo") from error
+
+
+def works_until(programme: ProgrammeRecord, invite: InviteRecord) -> date:
+    """The day an invite of the programme stops working, in the programme's zone (UTC without
+    one): `coachbot programme show` and /programme list it so, whoever reads it where."""
+    zone = ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))
+    return invite.expires_at.astimezone(zone).date()
 
 
 def check_uses(uses: int) -> int:
