@@ -174,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     pair.add_argument("--mentee", help="the mentee's Telegram id, or first name in the programme")
     pair.add_argument("--csv", type=Path,
                       help="one pair a line: mentor,mentee or mentor;mentee (Telegram ids or "
-                           "members' first names)")
+                           "members' first names); -: read them from standard input")
 
     unpair = commands.add_parser("unpair", help="end a mentee's pairing in a programme")
     unpair.add_argument("--programme", required=True, help="the programme's name")

@@ -12,13 +12,12 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_service, open_database, open_for_reading, utc_now
+from bot.outputs import read_input, source_name
 from bot.settings import Settings
 from service.messages import counted
 from service.programmes.admin import (
@@ -43,6 +42,7 @@ from service.programmes.invites import (
     qr_png,
     revoke_invite,
     valid_username,
+    works_until,
 )
 from service.programmes.moving import MoveError, move
 from service.programmes.pairs import PairError, pair, pair_csv, unpair, who
@@ -104,14 +104,9 @@ def _length_text(defaults: ProgrammeDefaults) -> str:
     return "-" if defaults.length is None else counted(defaults.length.count, defaults.length.unit)
 
 
-def _until(programme: ProgrammeRecord, moment: datetime) -> date:
-    """The last day an invite works, in the programme's zone (UTC without one)."""
-    return moment.astimezone(ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))).date()
-
-
 def _invite_line(invite: InviteRecord, programme: ProgrammeRecord) -> str:
     return (f"  invite {invite.id} ({invite.role.value}s): {counted(invite.uses_left, 'use')} "
-            f"left, until {_until(programme, invite.expires_at)}")
+            f"left, until {works_until(programme, invite)}")
 
 
 def _zone_text(zone: str | None) -> str:
@@ -349,7 +344,7 @@ async def invite(settings: Settings, name: str, role: str, *, uses: int, expires
                 _write(qr, qr_png(deep_link(username, made.token)))
     except (_Missing, _Unwritten) as error:
         return fail(str(error))
-    until = _until(programme, made.invite.expires_at)
+    until = works_until(programme, made.invite)
     number = f"invite {made.invite.id} (coachbot invite --revoke {made.invite.id} ends it)"
     if not username:
         print(f"/start {made.token}")
@@ -412,20 +407,18 @@ async def pair_one(settings: Settings, name: str, mentor: str, mentee: str) -> i
 
 
 async def pair_file(settings: Settings, name: str, path: Path) -> int:
+    """`pair --csv FILE`, or `--csv -` for the rows on standard input (`... | coachbot pair`)."""
     try:
-        # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte order mark.
-        text = path.read_text(encoding="utf-8-sig")  # noqa: ASYNC240 (one small file)
-    except OSError as error:
-        return fail(f"cannot read {path}: {error.strerror}")
-    except UnicodeDecodeError:
-        return fail(f"{path} is not UTF-8 text")
+        text = read_input(path)
+    except ValueError as error:
+        return fail(str(error))
     async with open_database(settings) as engine, create_sessionmaker(engine).begin() as session:
         try:
             result = await pair_csv(session, await _programme(session, name), text, utc_now())
         except (_Missing, PairError) as error:
             return fail(str(error))
     if not result.made and not result.bad:
-        return fail(f"{path} has no rows: write one pair a line, mentor,mentee")
+        return fail(f"{source_name(path)} has no rows: write one pair a line, mentor,mentee")
     for made in result.made:
         print(f"paired: {made.mentor.telegram_id} (mentor) with {made.mentee.telegram_id} (mentee)")
     for bad in result.bad:

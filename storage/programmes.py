@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.rows import COORDINATORS, PROGRAMMES, dialect_insert, record
@@ -109,8 +110,10 @@ async def all_programmes(session: AsyncSession) -> list[ProgrammeRecord]:
 
 async def update_programme(session: AsyncSession, programme_id: int, now: datetime, *,
                            defaults: JSONObject | None = None,
-                           safety: JSONObject | None = None, name: str | None = None) -> None:
-    """Change a programme's defaults, safety settings or name."""
+                           safety: JSONObject | None = None, name: str | None = None) -> bool:
+    """Change a programme's defaults, safety settings or name; False, changing nothing, if another
+    programme has that name exactly (made since the caller looked: the unique name refuses it, in a
+    savepoint, so that the caller's transaction goes on)."""
     values: dict[str, Any] = {"updated_at": now}
     if name is not None:
         values["name"] = name
@@ -118,7 +121,16 @@ async def update_programme(session: AsyncSession, programme_id: int, now: dateti
         values["defaults"] = defaults
     if safety is not None:
         values["safety"] = safety
-    await session.execute(update(PROGRAMMES).where(PROGRAMMES.c.id == programme_id).values(**values))
+    statement = update(PROGRAMMES).where(PROGRAMMES.c.id == programme_id).values(**values)
+    if name is None:
+        await session.execute(statement)
+        return True
+    try:
+        async with session.begin_nested():
+            await session.execute(statement)
+    except IntegrityError:
+        return False
+    return True
 
 
 async def grant(session: AsyncSession, programme_id: int, telegram_id: int, now: datetime) -> bool:

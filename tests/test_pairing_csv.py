@@ -4,6 +4,8 @@ pair by first name."""
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -188,3 +190,65 @@ async def test_names_are_found_as_typed_and_a_mentor_is_not_unpaired_as_a_mentee
                 else:
                     await pair(session, spring, refs[0], refs[1], now)
         assert str(refused.value) == said
+
+
+async def test_a_mentee_given_as_the_mentor_is_refused_naming_their_side(
+        service: ConversationService) -> None:
+    """Jo, a mentee only, as the mentor: refused with Jo's side named, and when the two were given
+    the other way round, that too; in a CSV that row alone is reported and nothing of it is made
+    (no pairing, no introduction). A mentor given as someone's mentee is paired: one person may be
+    a mentor and a mentee (the bot tells a programme's mentor the team can pair them)."""
+    spring = await programme(service, "Spring")
+    await member(service, 101, "Mia", "UTC", spring.id, Role.MENTOR)
+    await member(service, 102, "Ben", "UTC", spring.id, Role.MENTOR)
+    await member(service, 201, "Jo", "UTC", spring.id)
+    await member(service, 202, "Lu", "UTC", spring.id)
+    now = service.clock()
+    async with service.sessionmaker.begin() as session:
+        with pytest.raises(PairError) as refused:
+            await pair(session, spring, "Jo", "Mia", now)
+    assert str(refused.value) == ("Jo (201) is a mentee, not a mentor, and Mia (101) is a mentor: "
+                                  "the mentor comes first (swapped?)")
+    async with service.sessionmaker.begin() as session:
+        result = await pair_csv(session, spring, "201,101\n201,202\n101,201\n", now)
+    assert [(m.mentor.telegram_id, m.mentee.telegram_id) for m in result.made] == [(101, 201)]
+    assert [(bad.line, bad.reason) for bad in result.bad] == [
+        (1, "Jo (201) is a mentee, not a mentor, and Mia (101) is a mentor: the mentor comes "
+            "first (swapped?)"),
+        (2, "Jo (201) is a mentee, not a mentor")]
+    async with service.sessionmaker.begin() as session:
+        lu = await get_user(session, 202)
+        assert lu is not None
+        assert await pairing_of_mentee(session, lu.id) is None
+        made = await pair(session, spring, "Ben", "Mia", now)  # a mentor as someone's mentee
+    assert (made.mentor.telegram_id, made.mentee.telegram_id) == (102, 101)
+    sent = {delivery.recipient for delivery in await one_pass(service)}
+    assert sent == {101, 102, 201}  # Lu, in a refused row only, hears nothing
+
+
+def test_pair_csv_dash_reads_the_rows_from_standard_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`... | coachbot pair --csv -` pairs the piped rows (a spreadsheet's byte order mark too),
+    as `stats --csv -` writes to stdout; an empty pipe or one not UTF-8 is one line naming
+    standard input."""
+    from tests.test_programme_cli import _env, _members, _one_line
+
+    url = _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Spring"]) == 0
+    _members(url, "Spring", [(1, "Mia", Role.MENTOR), (2, "Jo", Role.MENTEE)])
+    capsys.readouterr()
+
+    def piped(data: bytes) -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    piped("\ufeffmentor;mentee\r\nMia;Jo\r\n".encode())
+    assert main(["pair", "--programme", "Spring", "--csv", "-"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "paired: 1 (mentor) with 2 (mentee)", "1 pair made, 0 rows not paired."]
+    piped(b"")
+    assert main(["pair", "--programme", "Spring", "--csv", "-"]) == 1
+    assert _one_line(capsys) == ("coachbot: standard input has no rows: write one pair a line, "
+                                 "mentor,mentee")
+    piped(b"Mia,J\xf6\n")
+    assert main(["pair", "--programme", "Spring", "--csv", "-"]) == 1
+    assert _one_line(capsys) == "coachbot: standard input is not UTF-8 text"

@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 import segno
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot import programme_cli
 from bot.cli import main
+from bot.settings import Settings
+from service.programmes import admin
 from service.programmes.admin import ProgrammeError, new_programme
 from service.programmes.defaults import ProgrammeDefaults
 from storage import migrate
@@ -227,6 +230,11 @@ def test_one_of_anything_is_said_in_the_singular(
     (["invite", "--programme", "Nope", "--role", "mentee"], "coachbot: no programme called 'Nope'"),
     (["invite", "--programme", "Taken", "--role", "mentee", "--expires", "soon"],
      "coachbot: cannot read --expires 'soon'; write e.g. 14d, 2w or 1mo"),
+    *((["invite", "--programme", "Taken", "--role", "mentee", f"--expires={length}"],
+       f"coachbot: --expires {length.strip()!r}: an invite link must work at least one day; "
+       "write e.g. 14d, 2w or 1mo") for length in ("0d", "0w", "-3d", " 0mo ")),
+    (["invite", "--programme", "Taken", "--role", "mentee", "--expires", "5y"],
+     "coachbot: --expires '5y': an invite link works at most 3 years; write e.g. 14d, 2w or 1mo"),
     (["invite", "--programme", "Taken", "--role", "mentee", "--uses", "0"],
      "coachbot: --uses must be between 1 and 10000"),
     (["invite", "--programme", "Taken", "--role", "mentee", "--qr", "x.png"],
@@ -593,3 +601,34 @@ def test_invite_revoke_ends_a_link_at_once_and_show_lists_what_still_works(
                                    "CODE_OR_LINK to end an invite)")):
         assert main(["invite", *args]) == 1
         assert _one_line(capsys) == f"coachbot: {error}"
+
+
+@pytest.mark.parametrize("command", ["rename", "create"])
+async def test_a_name_taken_between_the_look_and_the_write_is_the_usual_one_line(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        command: str) -> None:
+    """Another process creates "Autumn" after `programme set --rename Autumn` (or `programme
+    create Autumn`) looked for it and before it writes: the unique name refuses the write, and the
+    operator reads the same line as when the name was taken before, not a traceback; nothing is
+    renamed."""
+    settings = Settings(DATABASE_URL=database_url)
+    none: dict[str, str | None] = dict.fromkeys(
+        ("checkin", "length", "digest", "lang", "timezone", "cohort_checkin"))
+    assert await programme_cli.create(settings, "Spring", **none) == 0
+    look = admin._refuse_alike
+
+    async def then_taken(session: AsyncSession, name: str, programme_id: int | None = None) -> None:
+        await look(session, name, programme_id)
+        assert await create_programme(session, name, {}, {}, datetime.now(UTC)) is not None
+
+    monkeypatch.setattr(admin, "_refuse_alike", then_taken)
+    capsys.readouterr()
+    if command == "rename":
+        assert await programme_cli.change(settings, "Spring", rename="Autumn", **none) == 1
+    else:
+        assert await programme_cli.create(settings, "Autumn", **none) == 1
+    assert _one_line(capsys) == "coachbot: there is a programme called 'Autumn' already"
+    engine = create_engine(database_url)
+    async with create_sessionmaker(engine).begin() as session:
+        assert sorted(p.name for p in await all_programmes(session)) == ["Autumn", "Spring"]
+    await engine.dispose()

@@ -773,3 +773,32 @@ async def test_a_mentor_of_no_programme_opening_a_cohort_s_mentee_link_is_told_i
     assert user is not None
     assert (user.role, user.programme_id) == (Role.MENTOR, None)
     assert await _uses_left(service, token) == 5
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("en", ["Coordinators: 1 · invites with uses left: 2",
+            "· invite 1 (mentees): 5 uses left, until 6 December 2026",
+            "· invite 2 (mentors): 1 use left, until 6 December 2026"]),
+    ("de", ["Koordination: 1 · Einladungen mit freien Plätzen: 2",
+            "· Einladung 1 (Mentees): noch 5 Plätze, bis 6. Dezember 2026",
+            "· Einladung 2 (Mentorinnen und Mentoren): noch 1 Platz, bis 6. Dezember 2026"]),
+])
+async def test_programme_lists_the_invites_that_work_as_programme_show_does(
+        service: ConversationService, clock: FakeClock, lang: str, lines: list[str]) -> None:
+    """Not just how many: each invite that still works by its number (what `coachbot invite
+    --revoke` takes), its side, uses left and last day in the programme's zone (Auckland: a day
+    later than in UTC), as `coachbot programme show` lists them; an ended one is not listed."""
+    spring = await _programme(service, "Spring", coordinators=(930,), timezone="Pacific/Auckland")
+    clock.advance(hours=6)  # 15:00 UTC: the links end on 5 December in UTC, 6 December there
+    await _token(service, spring, Role.MENTEE, uses=5)
+    await _token(service, spring, Role.MENTOR, uses=1)
+    ended = await _token(service, spring, Role.MENTEE, uses=9)
+    async with service.sessionmaker.begin() as session:
+        await revoke_invite(session, ended, service.clock())
+    coordinator = Chat(service, user_id=930, name="Cora", language=lang)
+    await coordinator.send("/start")
+    text = to_plain(coordinator.texts(await coordinator.send("/programme")))
+    at = text.splitlines().index(lines[0])
+    assert text.splitlines()[at:at + 3] == lines
+    assert "invite 3" not in text
+    assert "Einladung 3" not in text

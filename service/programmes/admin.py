@@ -92,7 +92,8 @@ async def change_programme(session: AsyncSession, programme: ProgrammeRecord, *,
     if name != programme.name:
         await lock_programme_names(session)
         await _refuse_alike(session, name, programme.id)
-    await update_programme(session, programme.id, now, defaults=defaults, name=name)
+    if not await update_programme(session, programme.id, now, defaults=defaults, name=name):
+        raise ProgrammeError(f"there is a programme called {name!r} already")  # made meanwhile
     return replace(programme, name=name, defaults=defaults)
 
 

@@ -1,14 +1,14 @@
 """`/programme` and a coordinator's `/invite` in Telegram.
 
 `/programme` shows the programmes a person coordinates with the same facts as `coachbot programme
-show`: defaults, member and pair counts, never answers. A coordinator's `/invite` asks for the
-programme and the side by buttons (`sk:prog:<id>`, `sk:pinv:<id>` then `sk:pinv:<id>:<role>`)
-and answers with the link and its QR code; `/invite NAME [mentor|mentee]` (the side's word in
-either language) skips the questions it answers. The pickers can be typed as well as tapped (a
-programme's name, the side's word: service.typed_buttons); other text gets a hint and the picker
-again. Button data is untrusted: every press looks the programme up again among the person's own
-(storage.programmes.coordinated_by, via figures.mine), and a programme that is not theirs gets
-the same words as someone who coordinates nothing."""
+show`: defaults, member and pair counts, the invites that still work, never answers. A
+coordinator's `/invite` asks for the programme and the side by buttons (`sk:prog:<id>`,
+`sk:pinv:<id>` then `sk:pinv:<id>:<role>`) and answers with the link and its QR code; `/invite NAME
+[mentor|mentee]` (the side's word in either language) skips the questions it answers. The pickers
+can be typed as well as tapped (a programme's name, the side's word: service.typed_buttons); other
+text gets a hint and the picker again. Button data is untrusted: every press looks the programme up
+again among the person's own (storage.programmes.coordinated_by, via figures.mine), and a programme
+that is not theirs gets the same words as someone who coordinates nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from service.mentors import invites
 from service.messages import OutMessage, Photo, Response, button
 from service.programmes.admin import ProgrammeFacts, facts_of
 from service.programmes.figures import mine
-from service.programmes.invites import deep_link, programme_invite, qr_png
+from service.programmes.invites import deep_link, programme_invite, qr_png, works_until
 from service.schedule.checkins import describe
 from service.schedule.kinds import Choice
 from service.timezones import zone_label
@@ -40,12 +40,16 @@ QR_FILENAME = "invite.png"
 
 
 def render(turn: Turn, facts: ProgrammeFacts) -> str:
-    """The facts in the coordinator's language."""
+    """The facts in the coordinator's language, with the invites that still work listed by number
+    as `coachbot programme show` lists them (the number is what `invite --revoke` takes)."""
     counts, defaults = facts.counts, facts.defaults
     return turn.say(
         "programme_admin.programme.view", name=facts.programme.name, members=counts.members,
         mentors=counts.mentors, mentees=counts.mentees, pairs=counts.pairs,
         coordinators=counts.coordinators, invites=counts.invites,
+        open_invites=[{"number": invite.id, "role": invite.role.value, "uses": invite.uses_left,
+                       "until": works_until(facts.programme, invite).isoformat()}
+                      for invite in facts.invites],
         language=None if defaults.language is None else turn.say(f"common.languages.{defaults.language}"),
         timezone=None if defaults.timezone is None else zone_label(defaults.timezone),
         checkin=None if defaults.checkin is None else describe(turn, defaults.checkin),

@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import segno
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,8 @@ QR_SCALE = 8
 QR_BORDER = 4
 #: What an operator may paste to name an invite: its number, its code, `/start <code>`, its link.
 NUMBER = re.compile(r"#?(\d{1,12})")
+#: A length parse_length reads but refuses: none or less ("0d", "-3d"), or too long ("9y").
+LENGTH_LIKE = re.compile(r"\s*(?P<count>-?\d+)\s*(mo|m|w|d|y)\s*", re.IGNORECASE)
 START = re.compile(r"(?:.*[?&]start=|/start\s+)(?P<token>[^&#\s]+)\S*")
 
 
@@ -42,11 +45,26 @@ class ProgrammeInvite:
 
 def parse_valid_for(text: str, now: datetime) -> timedelta:
     """"14d", "2w", "1mo" → how long a link made `now` works (a month on the calendar: "1mo" on
-    31 January runs to the end of February); DefaultsError otherwise."""
+    31 January runs to the end of February); DefaultsError otherwise, saying so for "0d" or
+    "-3d" (read, but a link that never works) and for a length past 3 years."""
     try:
         return timedelta(days=parse_length(text).days_from(now.date()))
     except DefaultsError as error:
+        found = LENGTH_LIKE.fullmatch(text)
+        if found and int(found["count"]) <= 0:
+            raise DefaultsError(f"--expires {text.strip()!r}: an invite link must work at least one "
+                                "day; write e.g. 14d, 2w or 1mo") from error
+        if found:
+            raise DefaultsError(f"--expires {text.strip()!r}: an invite link works at most 3 "
+                                "years; write e.g. 14d, 2w or 1mo") from error
         raise DefaultsError(f"cannot read --expires {text!r}; write e.g. 14d, 2w or 1mo") from error
+
+
+def works_until(programme: ProgrammeRecord, invite: InviteRecord) -> date:
+    """The day an invite of the programme stops working, in the programme's zone (UTC without
+    one): `coachbot programme show` and /programme list it so, whoever reads it where."""
+    zone = ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))
+    return invite.expires_at.astimezone(zone).date()
 
 
 def check_uses(uses: int) -> int:

@@ -161,7 +161,7 @@ async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: st
     if mentor.id == mentee.id:
         raise PairError(f"{_name(mentor)} cannot be their own mentor")
     if not (mentor.role == Role.MENTOR or mentor.mentors):
-        raise PairError(f"{who(mentor)} has not joined as a mentor")
+        raise PairError(_not_a_mentor(mentor, mentee))
     if await pairing_of_mentee(session, mentee.id) is not None:
         raise PairError(f"mentee {who(mentee)} is already paired")
     pairing = await programme_pairing(session, programme, mentor.id, mentee, now)
@@ -171,6 +171,16 @@ async def pair(session: AsyncSession, programme: ProgrammeRecord, mentor_ref: st
         *_note(mentee, pairing.id, mentor, as_mentor=False, ended=False, programme=programme.name,
                now=now)], now)
     return Made(pairing, mentor, mentee)
+
+
+def _not_a_mentor(mentor: UserRecord, mentee: UserRecord) -> str:
+    """Why someone on the mentee's side only cannot be the mentor, with their side named, and the
+    likely slip said when the other is a mentor only (the two given the other way round). A
+    mentor given as the mentee is paired: one person may be a mentor and someone's mentee."""
+    reason = f"{who(mentor)} is a mentee, not a mentor"
+    if mentee.role == Role.MENTOR:
+        return f"{reason}, and {who(mentee)} is a mentor: the mentor comes first (swapped?)"
+    return reason
 
 
 async def unpair(session: AsyncSession, programme: ProgrammeRecord, mentee_ref: str | int,
