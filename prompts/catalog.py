@@ -71,12 +71,18 @@ _SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _JOINERS = str.maketrans("-_/.", "    ")
 
 
-def spellings(text: str) -> frozenset[str]:
-    """The folded forms of what someone typed or a word they may type, to be compared form for
-    form: with umlauts as written and written out ("München": "munchen" and "muenchen", so
-    "Muenchen" and "Munchen" both find it), joining marks read as spaces."""
-    lowered = unicodedata.normalize("NFC", text).casefold().translate(_JOINERS)
+def forms(text: str) -> frozenset[str]:
+    """The folded forms (`fold`) of a typed text or a word it may be, to be compared form for
+    form: umlauts as written and written out ("für": "fur" and "fuer", so "fuer" and "fur" both
+    find it; ß is "ss" in both). A German keyboard is not everyone's."""
+    lowered = unicodedata.normalize("NFC", text).casefold()
     return frozenset(form for form in (fold(lowered), fold(lowered.translate(_SPELLED_OUT))) if form)
+
+
+def spellings(text: str) -> frozenset[str]:
+    """`forms` of a name (a place, a person, a programme), joining marks read as spaces
+    ("München": "munchen" and "muenchen", so "Muenchen" and "Munchen" both find it)."""
+    return forms(unicodedata.normalize("NFC", text).casefold().translate(_JOINERS))
 
 
 # A block tag that ends a line of text (`<b>{{ label }}</b>{% if shared %} 👥{% endif %}`) keeps
@@ -191,9 +197,10 @@ class Catalog:
         return self.env.get_template(name).render({**variables, "lang": lang, "text": text})
 
     def words(self, lang: str, word: str) -> set[str]:
-        """The folded synonyms of a word like yes, no, done or confirm."""
+        """The folded synonyms of a word like yes, no, done or confirm (`forms`: "löschen" is
+        also "loeschen")."""
         found = self.raw(lang, f"common.words.{word}") or []
-        return {fold(str(w)) for w in found}
+        return {form for w in found for form in forms(str(w))}
 
     def format_date(self, lang: str, iso: Any, long: bool = False) -> str:
         """A saved ISO date the way people of that language write it; `long` with the weekday."""
@@ -225,49 +232,51 @@ class CatalogLexicon:
         English) or the value names; then against the words people say for a choice
         (`<dialog>.steps.<step>.words.<value>`: "monatlich", "online"); failing that, every
         choice whose label in this language begins with it ("every two" → fortnightly; "per" →
-        video and phone)."""
-        wanted = fold(text)
+        video and phone). Umlauts may be written out ("persoenlich"): `forms`."""
+        wanted = forms(text)
         if not wanted:
             return []
         prefix = f"{dialog}.steps.{step}.choices."
-        labels = {lang: {key.removeprefix(prefix): fold(str(label))
+        labels = {lang: {key.removeprefix(prefix): forms(str(label))
                          for key, label in self._catalog.texts.get(lang, {}).items()
                          if key.startswith(prefix)} for lang in (self._lang, "en")}
         for lang_labels in labels.values():
             for value, label in lang_labels.items():
-                if wanted in (label, fold(value.replace("_", " "))):
+                if wanted & (label | forms(value.replace("_", " "))):
                     return [value]
         words = f"{dialog}.steps.{step}.words."
         for lang in dict.fromkeys((self._lang, "en")):
             said = [key.removeprefix(words)
                     for key, synonyms in self._catalog.texts.get(lang, {}).items()
                     if key.startswith(words) and isinstance(synonyms, list)
-                    and wanted in {fold(str(word)) for word in synonyms}]
+                    and wanted & {form for word in synonyms for form in forms(str(word))}]
             if said:
                 return said
-        return [value for value, label in labels[self._lang].items() if label.startswith(wanted)]
+        return [value for value, label in labels[self._lang].items()
+                if any(form.startswith(typed) for form in label for typed in wanted)]
 
     def means(self, word: str, text: str) -> bool:
         """Whether text is one of the word's synonyms in this language or English."""
-        folded = fold(text)
-        return bool(folded) and (folded in self._catalog.words(self._lang, word)
-                                 or folded in self._catalog.words("en", word))
+        typed = forms(text)
+        return bool(typed & (self._catalog.words(self._lang, word)
+                             | self._catalog.words("en", word)))
 
     def takes_offer(self, dialog: str, step: str, text: str) -> bool:
         """Whether text is one of the step's own words for the date it offers
         (`<dialog>.steps.<step>.offer_words`), in this language or English."""
-        folded = fold(text)
+        typed = forms(text)
         key = f"{dialog}.steps.{step}.offer_words"
-        return bool(folded) and any(
-            folded in {fold(str(word)) for word in self._catalog.texts.get(lang, {}).get(key) or []}
+        return any(
+            typed & {form for word in self._catalog.texts.get(lang, {}).get(key) or []
+                     for form in forms(str(word))}
             for lang in (self._lang, "en"))
 
     def step_for_label(self, dialog: str, text: str) -> str | None:
         """The step whose short label the text names."""
-        wanted = fold(text)
+        wanted = forms(text)
         for step in self._steps.get(dialog, []):
             label = self._catalog.raw(self._lang, f"{dialog}.steps.{step}.label")
-            if label and fold(str(label)) == wanted:
+            if label and wanted & forms(str(label)):
                 return step
         return None
 

@@ -205,5 +205,6 @@ async def edit_answer(turn: Turn, incoming: EditIn) -> Response:
     await save_run(turn.session, run.id, step=new_state.step, status=run.status,
                            state=new_state.to_json(), now=turn.now, shown=run.shown)
     saved = turn.message("common.edit.saved", label=turn.render.label(script, step.key))
-    signpost = await safety.after_answer(turn, {step.key: value})  # as for a new answer
+    signpost = await safety.after_answer(  # as for a new answer: its new words
+        turn, {"typed": safety.typed_now(script, state.answers, {step.key: value})})
     return Response((*saved.messages, *signpost.messages), deliveries=signpost.deliveries)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.registry import DialogNotFound, Scripts
 from prompts.catalog import Catalog
+from service.timezones import zone_label
 from storage.answers import answers_of
 from storage.goals import goals_of
 from storage.help import notes_of
@@ -63,7 +64,9 @@ async def export_user(
     return {
         "exported_at": _iso(now),
         "user": {"telegram_id": user.telegram_id, "name": user.name, "language": user.language,
-                 "timezone": user.timezone, "role": user.role, "stage": user.stage,
+                 # The zone as kept (Etc/GMT-2) and as the bot shows it (UTC+2).
+                 "timezone": user.timezone, "timezone_label": zone_label(user.timezone),
+                 "role": user.role, "stage": user.stage,
                  "share_by_default": user.share_by_default,
                  "relationship_ends_on": _iso(user.relationship_ends_on),
                  # None: the bot's default quiet hours apply.

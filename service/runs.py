@@ -55,7 +55,8 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
         messages.extend(await vision_map.after_dialog(turn, script.name, outcome.state.answers, run.id))
         messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))
     # Help contacts come first, before the next question, and never instead of it.
-    signpost = await safety.after_answer(turn, outcome.saves)
+    signpost = await safety.after_answer(
+        turn, {"typed": safety.typed_now(script, state.answers, outcome.saves)})
     return Response((*signpost.messages, *messages), deliveries=signpost.deliveries)
 
 

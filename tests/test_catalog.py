@@ -189,13 +189,15 @@ def test_format_date_edge_cases(value: str | None, shown: str) -> None:
     ("no", "Nein.", "de", True), ("done", "Das war's", "de", True), ("done", "fertig", "en", True),
     ("confirm", "passt", "de", True), ("confirm", "passt", "en", False), ("yes", "", "en", False),
     ("yes", "   ", "de", False), ("yes", "ja ja", "de", False),
+    ("confirm", "bestaetigen", "de", True), ("remove", "loeschen", "de", True),
+    ("keep", "unveraendert", "de", True), ("confirm", "bestaetigen", "en", False),
 ])
 def test_means(word: str, text: str, lang: str, expected: bool) -> None:
     assert lexicon(lang).means(word, text) is expected
 
 
 @pytest.mark.parametrize(("text", "lang", "expected"), [
-    ("Persönlich", "de", "in_person"), ("persoenlich", "de", None), ("personlich", "de", "in_person"),
+    ("Persönlich", "de", "in_person"), ("persoenlich", "de", "in_person"), ("personlich", "de", "in_person"),
     ("  PER   video!! ", "de", "video"), ("Video call", "en", "video"), ("video call", "de", "video"),
     ("in person", "en", "in_person"), ("IN PERSON", "de", "in_person"), ("a mix", "en", "mixed"),
     ("mal so mal so", "de", "mixed"), ("fax", "en", None), ("", "en", None), ("!!", "de", None),

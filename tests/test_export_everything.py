@@ -1,6 +1,6 @@
 """/export holds everything kept: the check-in rhythm, the pause and the quiet hours in the JSON,
 and a goal set aside in the words /goals uses (en, de); a fixed-offset zone on the page as people
-write it (UTC+2), never the tz database's Etc/GMT-2."""
+write it (UTC+2), never the tz database's Etc/GMT-2, and the JSON says it so beside the name."""
 
 from __future__ import annotations
 
@@ -73,3 +73,4 @@ async def test_the_export_page_names_fixed_offsets_as_people_write_them(
     user = data["user"]
     assert isinstance(user, dict)
     assert user["timezone"] == "Etc/GMT+5"  # the data keeps the zone's own name
+    assert user["timezone_label"] == "UTC-5"  # and says it as the bot does

@@ -13,6 +13,7 @@ The phrases are data: `safety.keywords` in each language's catalog, plus a progr
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ import yaml
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.schema import Dialog
 from prompts.catalog import LANGUAGES, Catalog
 from service.messages import Delivery, OutMessage, Response
 from service.turn import Turn
@@ -126,9 +128,32 @@ def texts_of(value: Any) -> Iterator[str]:
             yield from texts_of(value.get(key))
 
 
+def typed_now(script: Dialog, before: Mapping[str, Any], saves: Mapping[str, Any]) -> list[str]:
+    """The texts of a run's `saves` typed now: a text answer whole (typed again, even the same
+    words are new), of a list only what it did not hold `before`. The rest of a list keeps its
+    words (an item added or taken out, a per-item answer going through a list's items, a pick
+    of them): they had their help contacts when they were typed, and the same contacts for each
+    change would only alarm. An item typed twice is two."""
+    steps = {step.key: step for step in script.steps}
+    texts: list[str] = []
+    for key, value in saves.items():
+        if not isinstance(value, list):
+            texts.extend(texts_of(value))
+            continue
+        seen = Counter(texts_of(before.get(key)))
+        step = steps.get(key)
+        if step is not None and step.pick_from is not None:
+            seen.update(texts_of(before.get(step.pick_from)))
+        if step is not None and step.foreach is not None:
+            seen.update(texts_of([entry.get("item") for entry in value if isinstance(entry, dict)]))
+        texts.extend((Counter(texts_of(value)) - seen).elements())
+    return texts
+
+
 async def after_answer(turn: Turn, saves: Mapping[str, Any]) -> Response:
     """What follows a saved answer that holds a crisis phrase: the help contacts for the person,
-    and the coordinators' alert where policy and consent allow. Nothing otherwise."""
+    and the coordinators' alert where policy and consent allow. Nothing otherwise. A dialog's
+    answers come as their words typed now (`typed_now`)."""
     texts = list(texts_of(list(saves.values())))
     if not texts:
         return Response()
