@@ -83,6 +83,10 @@ class Lexicon(Protocol):
     def takes_offer(self, dialog: str, step: str, text: str) -> bool:
         """Whether the text asks for the date the step offers ("as the programme", "passt")."""
 
+    def names(self, text: str, item: str) -> bool:
+        """Whether typed text is the item's own text, read as typed choices are (letter case,
+        accents, umlauts written out, ß as ss, spaces and punctuation aside): the whole of it."""
+
 
 @dataclass(frozen=True)
 class EngineContext:
@@ -634,7 +638,7 @@ def _pick_input(
             picked.remove(event.value)
             chosen = []
     elif isinstance(event, Text):
-        chosen, problem = _read_picks(step, options, event.text)
+        chosen, problem = _read_picks(step, options, event.text, ctx.lexicon)
         if problem is None and single and len(chosen) > 1:
             problem = "not_a_choice"
         if problem is not None:
@@ -648,9 +652,11 @@ def _pick_input(
     return Outcome(state, (_ask(script, state),), {step.key: picked})
 
 
-def _read_picks(step: Step, options: list[str], raw: str) -> tuple[list[str], str | None]:
-    """The items a typed message names: numbers ("1, 3"), an item's text in any letter case, or
-    (if the step allows it) a new item."""
+def _read_picks(
+    step: Step, options: list[str], raw: str, lexicon: Lexicon
+) -> tuple[list[str], str | None]:
+    """The items a typed message names: numbers ("1, 3"), an item's whole text as a typed choice
+    is read (`Lexicon.names`), or (if the step allows it) a new item."""
     text = clean_text(raw)
     if not text:
         return [], _EMPTY[StepKind.PICK]
@@ -659,9 +665,9 @@ def _read_picks(step: Step, options: list[str], raw: str) -> tuple[list[str], st
         if all(1 <= n <= len(options) for n in numbers):
             return [options[n - 1] for n in numbers], None
         return [], "not_a_choice"
-    folded = " ".join(text.casefold().split())
+    folded = " ".join(text.casefold().split())  # also an item of emoji only, which forms drop
     for option in options:
-        if " ".join(option.casefold().split()) == folded:
+        if " ".join(option.casefold().split()) == folded or lexicon.names(text, option):
             return [option], None
     if not step.allow_new:
         return [], "not_a_choice"

@@ -271,6 +271,10 @@ class CatalogLexicon:
                      for form in forms(str(word))}
             for lang in (self._lang, "en"))
 
+    def names(self, text: str, item: str) -> bool:
+        """Whether typed text is the item's whole text, `forms` for `forms` (no part of it)."""
+        return bool(forms(text) & forms(item))
+
     def step_for_label(self, dialog: str, text: str) -> str | None:
         """The step whose short label the text names."""
         wanted = forms(text)
