@@ -802,3 +802,28 @@ async def test_programme_lists_the_invites_that_work_as_programme_show_does(
     assert text.splitlines()[at:at + 3] == lines
     assert "invite 3" not in text
     assert "Einladung 3" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_coordinator_s_invite_shows_its_last_day_in_the_programme_s_zone(
+        service: ConversationService, lang: str) -> None:
+    """A Berlin programme's link ends on 5 December there, while it is still 4 December for its
+    coordinator in Honolulu: /invite says 5 December, as /programme and `programme show` do."""
+    await _programme(service, "Berlin", coordinators=(914,), timezone="Europe/Berlin")
+    coordinator = Chat(service, user_id=914, name="Cora", language=lang)
+    await coordinator.send("/start")
+    async with service.sessionmaker.begin() as session:
+        user = await get_user(session, 914)
+        assert user is not None
+        await update_user(session, user.id, service.clock(), timezone="Pacific/Honolulu")
+    ends = service.clock() + timedelta(days=14)  # the link works two weeks
+    assert ends.astimezone(ZoneInfo("Pacific/Honolulu")).date().isoformat() == "2026-12-04"
+    catalog = service.content.catalog
+
+    await coordinator.send("/invite")
+    await coordinator.press("Berlin")
+    made = coordinator.texts(await coordinator.press(shown(lang, "programme_admin.invite.mentee")))
+    assert catalog.format_date(lang, "2026-12-05", long=True) in made
+    assert catalog.format_date(lang, "2026-12-04", long=True) not in made
+    listed = coordinator.texts(await coordinator.send("/programme"))
+    assert catalog.format_date(lang, "2026-12-05") in listed

@@ -12,8 +12,6 @@ that is not theirs gets the same words as someone who coordinates nothing."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from dialogs.engine import clean_text
 from prompts.catalog import spellings
 from service.callbacks import scheduling_data
@@ -205,7 +203,7 @@ async def _link(turn: Turn, chosen: ProgrammeRecord, role: Role) -> Response:
     made = await programme_invite(turn.session, chosen, role, uses=COHORT_USES,
                                   valid_for=turn.content.invites.valid_for,
                                   created_by=turn.user.id, now=turn.now)
-    until = made.invite.expires_at.astimezone(ZoneInfo(turn.user.timezone)).date().isoformat()
+    until = works_until(chosen, made.invite).isoformat()  # as `programme show` and /programme
     who = turn.say(f"programme_admin.invite.{role.value}")
     username = turn.content.bot_username
     if not username:  # the terminal: no link to draw
