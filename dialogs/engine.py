@@ -161,6 +161,9 @@ class Outcome:
     replies: tuple[Reply, ...]
     saves: Mapping[str, Any] = field(default_factory=dict)
     deletes: tuple[str, ...] = ()
+    #: Keys of `saves` that hold an earlier answer kept as it was (its keep button, "keep", a
+    #: skip): saved again, but nothing in them was typed now.
+    kept: tuple[str, ...] = ()
 
     @property
     def finished(self) -> bool:
@@ -420,9 +423,10 @@ def _skip(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
         return Outcome(state, (Note("cannot_skip"), _ask(script, state, ctx=ctx)))
     if step.foreach is not None:
         previous = _loop_entries(state, step)[0][state.index].get("value")
-        return _answered(script, state, step, previous, ctx)
+        return replace(_answered(script, state, step, previous, ctx), kept=(step.key,))
     if step.key in state.answers:
-        return _answered(script, state, step, state.answers[step.key], ctx)
+        return replace(_answered(script, state, step, state.answers[step.key], ctx),
+                       kept=(step.key,))
     history = (*state.history, Position(step.key, state.index))
     state = replace(state, history=history)
     return _forward(script, state, script.position(step.key) + 1, ctx, (Note("skipped"),))
@@ -465,7 +469,7 @@ def _keep(script: Dialog, state: RunState, step: Step, ctx: EngineContext) -> Ou
     earlier = _earlier(state, step)
     if earlier is None:
         return Outcome(state, (_ask(script, state, problem="not_understood", ctx=ctx),))
-    out = _answered(script, state, step, earlier, ctx)
+    out = replace(_answered(script, state, step, earlier, ctx), kept=(step.key,))
     if step.kind is StepKind.DATE and _offered(step, ctx) is not None:
         out = replace(out, replies=(*_date_notes(step, earlier, ctx, typed=False), *out.replies))
     return out

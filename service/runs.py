@@ -54,9 +54,11 @@ async def advance(turn: Turn, run: RunRecord, event: Input, message_id: int | No
     if outcome.finished and not state.finished:
         messages.extend(await vision_map.after_dialog(turn, script.name, outcome.state.answers, run.id))
         messages.extend(await checkins.after_dialog(turn, script.name, outcome.state.answers))
-    # Help contacts come first, before the next question, and never instead of it.
+    # Help contacts come first, before the next question, and never instead of it; an earlier
+    # answer kept with one tap (or "keep", or a skip) had them when it was typed.
+    typed = {key: value for key, value in outcome.saves.items() if key not in outcome.kept}
     signpost = await safety.after_answer(
-        turn, {"typed": safety.typed_now(script, state.answers, outcome.saves)})
+        turn, {"typed": safety.typed_now(script, state.answers, typed)})
     return Response((*signpost.messages, *messages), deliveries=signpost.deliveries)
 
 

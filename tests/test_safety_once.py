@@ -1,6 +1,7 @@
 """The help contacts follow newly typed words only: a list whose item had them when it was typed
 does not get them again when another item is added or taken out, nor do the answers that go
-through a list's items (a pick of them, a date per item); a new item with such words does."""
+through a list's items (a pick of them, a date per item), nor an earlier answer kept with one tap
+or a typed "keep" in a rerun; a new item with such words does, and so does an answer typed anew."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from service.messages import Response
 from service.programmes.safety import typed_now
 from storage.answers import answers_of
 from tests.support.chat import Chat, shown
+from tests.support.clock import FakeClock
+from tests.test_mentee_method import swapped, walk_transcript
 from tests.test_safety import CRISIS_DE, CRISIS_EN
-from tests.test_transcripts import user_of
+from tests.test_transcripts import CATALOG, localize, transcript, user_of
 
 CRISIS = {"en": CRISIS_EN, "de": CRISIS_DE}
 REMOVE = {"en": "remove 2", "de": "2 löschen"}
@@ -48,6 +51,29 @@ async def test_a_list_gets_the_help_contacts_once_for_its_item_and_again_for_a_n
     assert await topics(service, chat) == [CRISIS[lang]]  # saved as before
     assert signposted(await chat.send(CRISIS[lang]), lang)  # typed anew: help again
     assert await topics(service, chat) == [CRISIS[lang], CRISIS[lang]]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("how", ["button", "typed"])
+async def test_an_earlier_answer_kept_in_a_rerun_gets_no_help_contacts_again(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str, how: str
+) -> None:
+    """The agreement's purpose held a crisis phrase when it was typed; rerunning the agreement and
+    keeping it with one tap (or a typed "keep") brings no help message, typing it anew does."""
+    turns = transcript("agreement")["turns"]
+    purpose = next(turn["send"] for turn in turns if turn.get("expect_step") == "success")
+    await walk_transcript(service, chat, "agreement", lang,
+                          swapped(turns, purpose, {"en": CRISIS_EN, "de": CRISIS_DE}))
+    clock.advance(days=30)
+    asked = await chat.send("/agreement")
+    assert CRISIS[lang] in chat.texts(asked)  # the earlier answer, shown to keep
+    keep = CATALOG.render(lang, "common.buttons.keep")
+    kept = await (chat.press(keep) if how == "button"
+                  else chat.send(localize({"en": "keep", "de": "behalten"}, lang)))
+    assert shown(lang, "agreement.steps.success.text") in chat.texts(kept)  # moved on
+    assert not signposted(kept, lang)
+    await chat.send("/back")
+    assert signposted(await chat.send(CRISIS[lang]), lang)  # typed anew: help again
 
 
 def test_only_the_words_typed_now_are_checked() -> None:
