@@ -76,6 +76,26 @@ async def test_an_earlier_answer_kept_in_a_rerun_gets_no_help_contacts_again(
     assert signposted(await chat.send(CRISIS[lang]), lang)  # typed anew: help again
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_an_earlier_answer_skipped_past_in_a_rerun_gets_no_help_contacts_again(
+    service: ConversationService, chat: Chat, clock: FakeClock, lang: str
+) -> None:
+    """An optional answer that held a crisis phrase is kept by a /skip in the rerun: no help
+    message for it again."""
+    turns = [dict(turn) for turn in transcript("agreement")["turns"]]
+    at = next(n for n, turn in enumerate(turns) if turn.get("expect_step") == "mentor_sees")
+    turns[at]["send"] = {"en": CRISIS_EN, "de": CRISIS_DE}  # confidentiality, answered this time
+    await walk_transcript(service, chat, "agreement", lang, turns)
+    clock.advance(days=30)
+    await chat.send("/agreement")
+    keep = CATALOG.render(lang, "common.buttons.keep")
+    while shown(lang, "agreement.steps.confidentiality.text") not in chat.last_text:
+        await chat.press(keep)
+    skipped = await chat.send("/skip")
+    assert shown(lang, "agreement.steps.mentor_sees.text") in chat.texts(skipped)
+    assert not signposted(skipped, lang)
+
+
 def test_only_the_words_typed_now_are_checked() -> None:
     grow = default_scripts().get("grow")
     options = {"options": ["I can't go on", "Ask my boss"]}
