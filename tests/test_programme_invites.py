@@ -129,6 +129,29 @@ async def test_programme_is_for_coordinators_of_that_programme_only(
     del spring, clock
 
 
+@pytest.mark.parametrize(("lang", "figures", "settings"), [
+    ("en", "Spring: how the programme is doing", "Length of a pairing: 6 months"),
+    ("de", "Spring: So steht das Programm", "Dauer eines Tandems: 6 Monate")])
+async def test_programme_and_stats_show_the_programme_named_as_invite_takes_it(
+        service: ConversationService, lang: str, figures: str, settings: str) -> None:
+    """`/stats spring` and `/programme SPRING` show that one of a coordinator's programmes
+    instead of asking which; a name not theirs is said before the picker (never shown)."""
+    await _programme(service, "Spring", coordinators=(61,), length="6mo")
+    await _programme(service, "Autumn", coordinators=(61,))
+    await _programme(service, "Secret", coordinators=(62,))
+    coordinator = Chat(service, user_id=61, language=lang)
+    await coordinator.send("/start")
+    assert coordinator.texts(await coordinator.send("/stats spring")).startswith(figures)
+    shown_now = coordinator.texts(await coordinator.send("/programme  SPRING "))
+    assert settings in shown_now
+    assert "Autumn" not in shown_now
+    refused = coordinator.texts(await coordinator.send("/programme Secret"))
+    assert refused.startswith(shown(lang, "programme_admin.programme.typed", text="Secret"))
+    assert refused.endswith(shown(lang, "programme_admin.programme.pick"))
+    assert "Members" not in refused
+    assert "Mitglieder" not in refused
+
+
 async def test_a_coordinator_s_invite_in_telegram_comes_with_a_qr_code(
         service: ConversationService) -> None:
     spring = await _programme(service, "Spring", coordinators=(51,))
