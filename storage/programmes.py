@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,13 +45,23 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", plain).casefold().split())
 
 
-async def programmes_alike(session: AsyncSession, name: str) -> list[ProgrammeRecord]:
+_UMLAUTS: Final = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def spelled_key(name: str) -> str:
+    """`name_key` with umlauts as they are typed without them ("Fruehling" for "Frühling"), as
+    first names are found in `coachbot pair`: for finding a programme, not for refusing one."""
+    return name_key(name.casefold().translate(_UMLAUTS))
+
+
+async def programmes_alike(session: AsyncSession, name: str,
+                           key: Callable[[str], str] = name_key) -> list[ProgrammeRecord]:
     """The programmes whose names are `name` as people mean it (`name_key`), oldest first.
     Programmes are few (a handful of cohorts a year): their names are compared here, not by
     the database, whose case and accent rules differ between SQLite and PostgreSQL."""
-    wanted = name_key(name)
+    wanted = key(name)
     rows = await session.execute(select(PROGRAMMES.c.id, PROGRAMMES.c.name).order_by(PROGRAMMES.c.id))
-    ids = [row.id for row in rows if name_key(row.name) == wanted]
+    ids = [row.id for row in rows if key(row.name) == wanted]
     if not ids:
         return []
     found = await session.execute(select(PROGRAMMES).where(PROGRAMMES.c.id.in_(ids))
@@ -79,12 +89,13 @@ async def create_programme(session: AsyncSession, name: str, defaults: JSONObjec
 
 async def programme_by_name(session: AsyncSession, name: str) -> ProgrammeRecord | None:
     """The programme with this name: exactly as created, else the one whose name differs only in
-    letter case, accents or spaces ("spring cohort"); None if there is none, or several alike
-    (made before such names were refused) and none exactly so."""
+    letter case, accents or spaces ("spring cohort"), else with umlauts written out ("FRUEHLING"
+    finds Frühling); None if there is none, or several alike (made before such names were
+    refused) and none exactly so."""
     row = (await session.execute(select(PROGRAMMES).where(PROGRAMMES.c.name == name))).first()
     if row:
         return ProgrammeRecord.from_row(row)
-    alike = await programmes_alike(session, name)
+    alike = await programmes_alike(session, name) or await programmes_alike(session, name, spelled_key)
     return alike[0] if len(alike) == 1 else None
 
 

@@ -80,6 +80,27 @@ def mentee(service: ConversationService) -> Chat:
     return Chat(service, user_id=MENTEE_ID, name="Ana")
 
 
+@pytest.mark.parametrize(("lang", "steps", "grow"), [
+    ("en", "Your action steps are up to date", "/grow helps you shape one"),
+    ("de", "Deine Schritte sind auf dem neuesten Stand", "hilft dir /grow dabei")])
+async def test_a_check_in_without_goals_does_not_say_the_steps_are_up_to_date(
+    service: ConversationService, mentor: Chat, mentee: Chat, lang: str, steps: str, grow: str,
+) -> None:
+    """Someone with no goal has no steps: the thanks says the answers are kept and where a goal
+    is made, not that steps were updated and /goals shows them. With an open goal it does."""
+    mentee.language = lang
+    await pair(service, mentor, mentee)
+    await checkin(mentee, confidence=6)
+    thanks = mentee.texts(mentee.log[-1])
+    assert steps not in thanks
+    assert "/goals" not in thanks
+    assert grow in thanks
+    with_goal = shown(lang, "checkin.done", name="Ana", raise_at_meeting=False, confidence=6,
+                      paired=True, goals=[{"title": "Lead", "status": "open", "actions": []}])
+    assert steps in with_goal
+    assert "/grow" not in with_goal
+
+
 @pytest.mark.parametrize(("lang", "share_all"), [("en", "Share all of it with Maria"),
                                                  ("de", "Alles teilen mit Maria")])
 async def test_a_paired_mentee_is_asked_at_the_end_and_sharing_all_shares_the_run(

@@ -193,10 +193,10 @@ async def test_the_meeting_is_theirs_together_only_with_a_mentor(
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_check_in_without_a_mentor_plans_for_ones_own_next_meeting(lang: str) -> None:
     said = rendered(lang, "checkin.done", name="Ana", raise_at_meeting=True, confidence=3,
-                    paired=False)
+                    paired=False, goals=[])
     assert {"en": "your mentor", "de": "euer"}[lang] not in said.lower()
     together = rendered(lang, "checkin.done", name="Ana", raise_at_meeting=False, confidence=3,
-                        paired=True)
+                        paired=True, goals=[])
     assert {"en": "with your mentor", "de": "für euer nächstes Treffen"}[lang] in together
 
 

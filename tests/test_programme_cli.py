@@ -131,6 +131,23 @@ def test_create_takes_the_zone_names_settings_takes_and_names_are_found_in_any_c
     assert " as mentee of Londoner Kreis until " in capsys.readouterr().err  # as it is called
 
 
+def test_a_programme_is_found_with_its_umlauts_written_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A keyboard without ü: "Fruehling" finds Frühling, as "Juergen" finds Jürgen in pair;
+    a programme really called so is still found by its own name."""
+    _env(tmp_path, monkeypatch)
+    assert main(["programme", "create", "Frühling Köln", "--lang", "de"]) == 0
+    capsys.readouterr()
+    assert main(["programme", "show", " FRUEHLING  koeln "]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "Frühling Köln"
+    assert main(["invite", "--programme", "fruehling koeln", "--role", "mentee"]) == 0
+    assert " as mentee of Frühling Köln until " in capsys.readouterr().err
+    assert main(["programme", "create", "Fruehling Koeln"]) == 0  # only accents make one name
+    capsys.readouterr()
+    assert main(["programme", "show", "fruehling koeln"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "Fruehling Koeln"
+
+
 def test_an_expired_invite_is_not_counted_as_one_with_uses_left(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     url = _env(tmp_path, monkeypatch)

@@ -129,6 +129,29 @@ async def test_programme_is_for_coordinators_of_that_programme_only(
     del spring, clock
 
 
+@pytest.mark.parametrize(("lang", "figures", "settings"), [
+    ("en", "Spring: how the programme is doing", "Length of a pairing: 6 months"),
+    ("de", "Spring: So steht das Programm", "Dauer eines Tandems: 6 Monate")])
+async def test_programme_and_stats_show_the_programme_named_as_invite_takes_it(
+        service: ConversationService, lang: str, figures: str, settings: str) -> None:
+    """`/stats spring` and `/programme SPRING` show that one of a coordinator's programmes
+    instead of asking which; a name not theirs is said before the picker (never shown)."""
+    await _programme(service, "Spring", coordinators=(61,), length="6mo")
+    await _programme(service, "Autumn", coordinators=(61,))
+    await _programme(service, "Secret", coordinators=(62,))
+    coordinator = Chat(service, user_id=61, language=lang)
+    await coordinator.send("/start")
+    assert coordinator.texts(await coordinator.send("/stats spring")).startswith(figures)
+    shown_now = coordinator.texts(await coordinator.send("/programme  SPRING "))
+    assert settings in shown_now
+    assert "Autumn" not in shown_now
+    refused = coordinator.texts(await coordinator.send("/programme Secret"))
+    assert refused.startswith(shown(lang, "programme_admin.programme.typed", text="Secret"))
+    assert refused.endswith(shown(lang, "programme_admin.programme.pick"))
+    assert "Members" not in refused
+    assert "Mitglieder" not in refused
+
+
 async def test_a_coordinator_s_invite_in_telegram_comes_with_a_qr_code(
         service: ConversationService) -> None:
     spring = await _programme(service, "Spring", coordinators=(51,))
@@ -509,21 +532,40 @@ async def test_a_member_opening_their_programme_s_mentee_link_again_hears_where_
 
     again = await ana.send(f"/start {token}")
     assert ana.texts(again) == shown(lang, "programme_admin.already_in", as_mentor=False,
-                                     mentor="Mia", programme="Spring")
+                                     paired=True, mentor="Mia", programme="Spring")
     assert again.deliveries == ()
     again = await ben.send(f"/start {token}")
     assert ben.texts(again) == shown(lang, "programme_admin.already_in", as_mentor=False,
-                                     mentor=None, programme="Spring")
+                                     paired=False, mentor=None, programme="Spring")
     assert await _uses_left(service, token) == 3
     mia_again = await mia.send(f"/start {await _token(service, spring, Role.MENTOR, 1)}")
     assert mia.texts(mia_again) == shown(lang, "programme_admin.already_in", as_mentor=True,
-                                         mentor=None, programme="Spring")
+                                         paired=False, mentor=None, programme="Spring")
     async with service.sessionmaker.begin() as session:
         user = await get_user(session, 82)
         assert user is not None
         pairing = await pairing_of_mentee(session, user.id)
     assert pairing is not None  # still Mia's mentee
     assert await _joined(service, 82) == (Role.MENTEE, False, lang)
+
+
+@pytest.mark.parametrize(("lang", "paired"), [("en", "paired with your mentor"),
+                                               ("de", "im Tandem mit deiner Mentorin oder deinem Mentor")])
+async def test_a_mentee_of_a_nameless_mentor_opening_the_link_again_hears_they_are_paired(
+        service: ConversationService, lang: str, paired: str) -> None:
+    """A mentor without a first name (Telegram's is optional) is a mentor all the same: their
+    mentee is not told they have none yet and that the team will pair them."""
+    spring = await _programme(service, "Spring", language=lang)
+    token = await _token(service, spring, Role.MENTEE, uses=5)
+    _, mentor_token = await _programme_mentor(service, spring, 91, "")
+    ana = Chat(service, user_id=92, name="Ana", language=lang)
+    await ana.send(f"/start {token}")
+    await ana.send(f"/start {mentor_token}")  # paired, with a mentor who has no name
+
+    again = ana.texts(await ana.send(f"/start {token}"))
+    assert paired in again
+    assert again == shown(lang, "programme_admin.already_in", as_mentor=False, paired=True,
+                          mentor=None, programme="Spring")
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
@@ -589,7 +631,7 @@ async def test_a_programme_mentee_opening_its_mentor_link_is_asked_before_becomi
         assert await pairing_of_mentee(session, user.id) is not None  # still Mia's mentee
     again = await ana.send(f"/start {token}")
     assert ana.texts(again) == shown(lang, "programme_admin.already_in", as_mentor=True,
-                                     mentor=None, programme="Spring")
+                                     paired=False, mentor=None, programme="Spring")
     assert await _uses_left(service, token) == 4
 
 

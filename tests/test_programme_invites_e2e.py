@@ -129,7 +129,7 @@ async def test_another_programme_s_link_does_not_move_a_member(e2e: E2E, lang: s
     # Spring's own link, opened again, says they are in Spring already and uses no place.
     again = await nia.send(f"/start {spring_token}")
     assert again == [say(lang, "programme_admin.already_in", programme="Spring", as_mentor=False,
-                         mentor=None)]
+                         paired=False, mentor=None)]
     assert await _uses_left(e2e, spring) == 2
 
     # Someone in no programme joins Autumn with the same link, as before.

@@ -291,11 +291,10 @@ async def _already_in(turn: Turn, found: InviteRecord) -> Response:
     if programme is None:  # deleted since, as `_programme_invite` says
         return turn.message("mentors.invite.unknown", mentor=None)
     as_mentor = found.role is Role.MENTOR
-    mentor = (await mentor_words(turn.session, turn.user.id))["mentor"] \
-        if not as_mentor and await pairing_of_mentee(turn.session, turn.user.id) is not None \
-        else None
-    return turn.message("programme_admin.already_in", as_mentor=as_mentor, mentor=mentor,
-                        programme=programme.name)
+    words = {"paired": False, "mentor": None} if as_mentor \
+        else await mentor_words(turn.session, turn.user.id)  # a mentor without a name is paired too
+    return turn.message("programme_admin.already_in", as_mentor=as_mentor, programme=programme.name,
+                        **words)
 
 
 def _joined_already(user: UserRecord, found: InviteRecord) -> bool:

@@ -19,7 +19,7 @@ from service.commands import Scope
 from service.mentors import invites
 from service.messages import OutMessage, Photo, Response, button
 from service.programmes.admin import ProgrammeFacts, facts_of
-from service.programmes.figures import mine
+from service.programmes.figures import mine, named
 from service.programmes.invites import deep_link, programme_invite, qr_png, works_until
 from service.schedule.checkins import describe
 from service.schedule.kinds import Choice
@@ -61,17 +61,23 @@ async def _own(turn: Turn, value: str) -> ProgrammeRecord | None:
     return next((p for p in await mine(turn) if str(p.id) == value), None)
 
 
-async def programme(turn: Turn, _args: str = "") -> Response:
-    """`/programme`: the one programme they coordinate, or a button per programme."""
+async def programme(turn: Turn, args: str = "") -> Response:
+    """`/programme [NAME]`: the one programme they coordinate, or the one named (as `/invite`
+    takes a name), else a button per programme, after a note when a name was not theirs."""
     programmes = await mine(turn)
     if not programmes:
         return turn.message("programme_admin.programme.not_coordinator")
-    if len(programmes) == 1:
-        return await _show(turn, programmes[0])
+    typed = clean_text(args)
+    chosen = named(programmes, typed) if typed else None
+    if chosen is None and len(programmes) == 1:
+        chosen = programmes[0]
+    if chosen is not None:
+        return await _show(turn, chosen)
     rows = tuple((button(p.name, scheduling_data(SHOW, str(p.id))),) for p in programmes)
     picker = OutMessage(turn.say("programme_admin.programme.pick"), rows)
     again = (scheduling_data(SHOW, PICK), "programme_admin.programme.typed")
-    return Response((await offer(turn, picker, again=again),))
+    note = (OutMessage(turn.say("programme_admin.programme.typed", text=typed[:64])),) if typed else ()
+    return Response((*note, await offer(turn, picker, again=again)))
 
 
 async def _show(turn: Turn, chosen: ProgrammeRecord) -> Response:
@@ -103,7 +109,7 @@ async def invite(turn: Turn, args: str = "") -> Response:
     if not name:
         chosen = programmes[0] if len(programmes) == 1 else None
     else:
-        chosen = _programme_named(programmes, name)
+        chosen = named(programmes, name)
         if chosen is None:
             note = OutMessage(turn.say("programme_admin.invite.typed.programme", text=name[:64]))
             asked = await _pick_programme(turn, programmes, role)
@@ -136,13 +142,6 @@ def _named_role(turn: Turn, typed: str) -> tuple[str, Role | None]:
         if role is not None:
             return " ".join(words[:start]), role
     return typed, None
-
-
-def _programme_named(programmes: list[ProgrammeRecord], name: str) -> ProgrammeRecord | None:
-    """The one of their programmes with this name, however it is cased or spelled."""
-    typed = spellings(name)
-    found = [p for p in programmes if typed & spellings(p.name)]
-    return found[0] if len(found) == 1 else None
 
 
 async def _pick_programme(turn: Turn, programmes: list[ProgrammeRecord],

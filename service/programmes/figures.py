@@ -7,6 +7,7 @@ with the same words as for someone who coordinates nothing, so nothing about it 
 
 from __future__ import annotations
 
+from prompts.catalog import spellings
 from service.callbacks import scheduling_data
 from service.messages import OutMessage, Response, button
 from service.programmes.stats import ProgrammeStats, programme_stats, shown_values
@@ -22,11 +23,26 @@ async def mine(turn: Turn) -> list[ProgrammeRecord]:
     return await coordinated_by(turn.session, turn.user.telegram_id, turn.content.admins)
 
 
-async def stats(turn: Turn, _args: str = "") -> Response:
-    """`/stats`: the figures of the one programme they coordinate, or a button per programme."""
+def named(programmes: list[ProgrammeRecord], name: str) -> ProgrammeRecord | None:
+    """The one of their programmes with this name, however it is cased or spelled (exactly so
+    first: "Frühling" is not taken for a "Fruehling" beside it)."""
+    exact = [p for p in programmes if p.name.casefold() == name.strip().casefold()]
+    if len(exact) == 1:
+        return exact[0]
+    typed = spellings(name)
+    found = [p for p in programmes if typed & spellings(p.name)]
+    return found[0] if len(found) == 1 else None
+
+
+async def stats(turn: Turn, args: str = "") -> Response:
+    """`/stats [NAME]`: the figures of the one programme they coordinate, or of the one named
+    (as `/invite` takes a name), else a button per programme."""
     programmes = await mine(turn)
     if not programmes:
         return turn.message("programmes.stats.not_coordinator")
+    chosen = named(programmes, args) if args.strip() else None
+    if chosen is not None:
+        return await show(turn, chosen)
     if len(programmes) == 1:
         return await show(turn, programmes[0])
     rows = tuple((button(p.name, scheduling_data(TOPIC, str(p.id))),) for p in programmes)
