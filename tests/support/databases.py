@@ -120,9 +120,95 @@ async def _postgres_template() -> str:
     return _templates["postgres"]
 
 
+# A PostgreSQL database costs about a second to create from the template and drop again (the
+# server writes and syncs its files), more than most tests take. A migrated database a test has
+# used is emptied instead (each table's rows deleted, each sequence back at 1: the template's
+# state) and given to the process's next test; one whose schema the test changed is dropped.
+
+_emptied: list[str] = []  # this process's migrated PostgreSQL databases, ready for a next test
+_SCHEMA = """
+    SELECT md5(coalesce(string_agg(c.relname || ':' || c.relkind::text || ':' || coalesce(a.attname, '')
+                                   || ':' || coalesce(a.atttypid::text, ''), ','
+                                   ORDER BY c.relname, a.attnum), ''))
+           || coalesce((SELECT string_agg(version_num, ',') FROM alembic_version), '')
+    FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+                                            AND NOT a.attisdropped
+    WHERE c.relnamespace = 'public'::regnamespace"""
+_schemas: dict[str, str] = {}  # the template's, by template name
+_dropping: list[bool] = []  # whether the databases left at the end are dropped then (atexit)
+
+
+async def _schema_of(name: str) -> str:
+    connection = await asyncpg.connect(make_url(_admin_dsn()).set(database=name)
+                                       .render_as_string(hide_password=False))
+    try:
+        return str(await connection.fetchval(_SCHEMA))
+    finally:
+        await connection.close()
+
+
+async def _empty(name: str, template: str) -> bool:
+    """Delete every row of the database `name` and restart its sequences, if its schema is still
+    the template's (False, nothing done, if not). Connections a test left open are ended first."""
+    connection = await asyncpg.connect(make_url(_admin_dsn()).set(database=name)
+                                       .render_as_string(hide_password=False))
+    try:
+        await connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        if template not in _schemas:
+            _schemas[template] = await _schema_of(template)
+        if await connection.fetchval(_SCHEMA) != _schemas[template]:
+            return False
+        tables = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                        "AND tablename <> 'alembic_version'")
+        async with connection.transaction():
+            await connection.execute("SET LOCAL session_replication_role = replica")  # no FK order
+            for (table,) in tables:
+                await connection.execute(f'DELETE FROM "{table}"')
+            await connection.execute("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE "
+                                     "c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace")
+        return True
+    finally:
+        await connection.close()
+
+
+def _drop_emptied() -> None:
+    async def drop() -> None:
+        for name in _emptied:
+            await _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    asyncio.run(drop())
+
+
+@asynccontextmanager
+async def _migrated_postgres_database() -> AsyncIterator[str]:
+    """A database at head for one test: one a test before emptied, or a copy of the template."""
+    base = postgres_url()
+    assert base is not None
+    template = await _postgres_template()
+    if _emptied:
+        name = _emptied.pop()
+    else:
+        name = f"coachbot_test_{uuid.uuid4().hex[:12]}"
+        await _on_server(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        if not _dropping:
+            _dropping.append(True)
+            atexit.register(_drop_emptied)
+    kept = False
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        kept = await _empty(name, template)
+    finally:
+        if kept:
+            _emptied.append(name)
+        else:
+            await _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+
 @asynccontextmanager
 async def migrated_database_for(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """Like `database_for`, with the schema already at head (a copy of a migrated template)."""
+    """Like `database_for`, with the schema already at head (a copy of a migrated template, or
+    on PostgreSQL a database an earlier test used, emptied)."""
     if backend == "sqlite":
         path = tmp_path / "coachbot.sqlite3"
         shutil.copyfile(await _sqlite_template(), path)
@@ -130,7 +216,7 @@ async def migrated_database_for(backend: str, tmp_path: Path) -> AsyncIterator[s
         return
     if postgres_url() is None:
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
-    async with fresh_postgres_database(await _postgres_template()) as url:
+    async with _migrated_postgres_database() as url:
         yield url
 
 
