@@ -123,13 +123,25 @@ async def _postgres_template() -> str:
 # A PostgreSQL database costs about a second to create from the template and drop again (the
 # server writes and syncs its files), more than most tests take. A migrated database a test has
 # used is emptied instead (each table's rows deleted, each sequence back at 1: the template's
-# state) and given to the process's next test; one whose schema the test changed is dropped.
+# state) and given to the process's next test; one whose schema the test changed (a table, a
+# column, a constraint, a trigger or function it added) is dropped.
 
 _emptied: list[str] = []  # this process's migrated PostgreSQL databases, ready for a next test
 _SCHEMA = """
-    SELECT md5(coalesce(string_agg(c.relname || ':' || c.relkind::text || ':' || coalesce(a.attname, '')
-                                   || ':' || coalesce(a.atttypid::text, ''), ','
-                                   ORDER BY c.relname, a.attnum), ''))
+    SELECT md5(coalesce(string_agg(c.relname || ':' || c.relkind::text || ':'
+                                   || coalesce(a.attname, '') || ':'
+                                   || coalesce(a.atttypid::text, '') || ':'
+                                   || coalesce(a.attnotnull::text, '') || ':'
+                                   || coalesce(a.atthasdef::text, ''), ','
+                                   ORDER BY c.relname, a.attnum), '')
+               || coalesce((SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger
+                            WHERE NOT tgisinternal), '')
+               || coalesce((SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc
+                            WHERE pronamespace = 'public'::regnamespace), '')
+               || coalesce((SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint
+                            WHERE connamespace = 'public'::regnamespace), '')
+               || coalesce((SELECT string_agg(rulename, ',' ORDER BY rulename) FROM pg_rules
+                            WHERE schemaname = 'public'), ''))
            || coalesce((SELECT string_agg(version_num, ',') FROM alembic_version), '')
     FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
                                             AND NOT a.attisdropped
