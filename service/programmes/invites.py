@@ -12,13 +12,13 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import segno
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.mentors.invites import looks_like_token, new_token
 from service.programmes.defaults import DefaultsError, parse_length
+from service.programmes.stats import programme_today
 from storage.invites import InviteRecord, create_invite, end_invite, find_invite, invite_by_id
 from storage.programmes import ProgrammeRecord, programme_by_id
 from storage.vocabulary import Role
@@ -63,8 +63,7 @@ def parse_valid_for(text: str, now: datetime) -> timedelta:
 def works_until(programme: ProgrammeRecord, invite: InviteRecord) -> date:
     """The day an invite of the programme stops working, in the programme's zone (UTC without
     one): `coachbot programme show` and /programme list it so, whoever reads it where."""
-    zone = ZoneInfo(str(programme.defaults.get("timezone") or "UTC"))
-    return invite.expires_at.astimezone(zone).date()
+    return programme_today(programme, invite.expires_at)
 
 
 def check_uses(uses: int) -> int:
